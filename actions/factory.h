@@ -1,0 +1,17 @@
+#pragma once
+// Builds an action from its spec: an explicit switch on `kind` (adding a kind = one file pair +
+// one line here). Validates the kind's keys, does no I/O. Throws config::ConfigError.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "actions/action.h"
+#include "config/config.h"
+
+namespace watchdog::actions {
+
+std::unique_ptr<Action> make_action(const config::ActionSpec& spec);
+const std::vector<std::string_view>& action_kinds();
+
+}  // namespace watchdog::actions

@@ -1,0 +1,83 @@
+#pragma once
+// The whole configuration as plain structs, produced once by load_config() and never mutated.
+// Kind-specific settings (a probe's url, an action's argv, …) stay in an Options view that the
+// probe/action/alert factories read, so adding a kind never touches this file.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/options.h"
+#include "config/units.h"
+
+namespace watchdog::config {
+
+struct Listen {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9187;
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
+struct WatchdogSettings {
+  Listen listen;
+  std::filesystem::path state_dir = "/var/lib/watchdog";
+};
+
+// Timing and thresholds of one probe; `defaults:` fills what a probe leaves out.
+struct ProbeTiming {
+  Duration interval = std::chrono::seconds(60);
+  Duration timeout = std::chrono::seconds(10);
+  Duration recheck_interval = std::chrono::seconds(5);
+  // ± spread applied to every interval so probes do not fire in lock-step.
+  // Default: 10 % of the interval (see docs/configuration.md).
+  Duration jitter = Duration(-1);  // -1 = "10 % of interval", resolved by the loader
+  int failure_threshold = 3;
+  int success_threshold = 2;
+};
+
+struct ProbeSpec {
+  std::string name;
+  std::string kind;
+  ProbeTiming timing;
+  Options options;  // the kind's own keys
+};
+
+struct ActionSpec {
+  std::string name;  // `name:` or "<kind>-<index>"; used in metrics and logs
+  std::string kind;
+  Duration timeout = std::chrono::seconds(60);
+  Options options;
+};
+
+struct RecoverySpec {
+  int max_attempts = 3;            // within `window`; then FAILED
+  Duration backoff = std::chrono::seconds(10);       // doubles after each failed attempt …
+  Duration max_backoff = std::chrono::minutes(5);    // … up to this cap
+  Duration window = std::chrono::hours(1);           // attempts older than this are forgotten
+  Duration verify_timeout = std::chrono::minutes(2); // an action that does not heal by then failed
+  std::vector<ActionSpec> actions;                   // the ladder: attempt N runs rung min(N, last)
+};
+
+struct ComponentSpec {
+  std::string name;
+  bool critical = true;  // failing probes make it CRITICAL (recovery due); false → DEGRADED
+  std::vector<ProbeSpec> probes;
+  RecoverySpec recovery;
+};
+
+struct AlertSpec {
+  std::string name;
+  std::string kind;
+  Options options;
+};
+
+struct Config {
+  std::string source;  // file path, or "<embedded default>"
+  WatchdogSettings watchdog;
+  ProbeTiming defaults;
+  std::vector<ComponentSpec> components;
+  std::vector<AlertSpec> alerts;
+};
+
+}  // namespace watchdog::config

@@ -1,0 +1,18 @@
+#pragma once
+// Builds a probe from its spec: an explicit switch on `kind` (adding a kind = one file pair +
+// one line here). Construction validates the kind's keys and does no I/O, so `check-config`
+// can build every probe to validate a file. Throws config::ConfigError.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "probes/probe.h"
+
+namespace watchdog::probes {
+
+std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec);
+const std::vector<std::string_view>& probe_kinds();
+
+}  // namespace watchdog::probes

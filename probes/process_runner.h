@@ -1,0 +1,43 @@
+#pragma once
+// Runs a command through Boost.Process: an argv vector (never a shell), stdin from /dev/null,
+// stdout+stderr merged and the last `tail_bytes` kept, its own process group, a hard timeout
+// after which the WHOLE group is killed (SIGKILL). Shared by the command probe and the command
+// action.
+//
+// The run ends when the child exits (background processes it started keep running; they must
+// not write to the inherited stdout/stderr — redirect them — or they get SIGPIPE) or when the
+// timeout expires. Never throws; failures to start come back as `started == false`.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace watchdog::probes {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;            // argv[0]: absolute path, or a name searched in PATH
+  std::map<std::string, std::string> env;   // added to (and overriding) the inherited environment
+  std::string working_dir;                  // empty = inherit
+  std::chrono::milliseconds timeout{60000};
+  std::size_t tail_bytes = 4096;
+};
+
+struct ProcessResult {
+  bool started = false;
+  std::string start_error;  // why it could not start (no such file, permission denied)
+  bool timed_out = false;   // the group was killed at the deadline
+  int exit_code = -1;       // valid when started && !timed_out && signal == 0
+  int signal = 0;           // terminating signal, if any
+  std::string output_tail;  // last tail_bytes of stdout+stderr
+  std::chrono::nanoseconds elapsed{0};
+};
+
+ProcessResult run_process(const ProcessSpec& spec) noexcept;
+
+// The first non-empty line of `output`, trimmed and cut to `max_chars` (with "…"), control
+// characters replaced: suitable as a one-line detail.
+std::string first_line(const std::string& output, std::size_t max_chars = 200);
+
+}  // namespace watchdog::probes

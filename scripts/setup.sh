@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that the build, the demo and the tests need.
+# Idempotent: only packages that are missing are installed. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git ca-certificates
+  # libraries the watchdog links
+  prometheus-cpp-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libboost-dev libboost-filesystem-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev libcpp-httplib-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # promtool for the metrics lint test; curl and busybox (httpd) for the demo and tests
+  prometheus curl procps busybox-static
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
