@@ -1,0 +1,133 @@
+#pragma once
+// The per-component state machine: a pure reducer. step(component, input, now) updates the
+// component's counters and returns what changed and what to do next. No I/O, no clock reads,
+// no threads — the engine feeds it and carries out its decisions, and the tests drive it with
+// tables of inputs.
+//
+// States (DESIGN.md):
+//   HEALTHY     every probe's verdict is Ok
+//   DEGRADED    a probe warns (or a non-critical component's probe fails), no action
+//   CRITICAL    a probe of a critical component fails: recovery due
+//   RECOVERING  an action ran or is running; waiting to verify, or backing off before the next
+//   FAILED      max_attempts within `window` used up; left only when probes pass again (or reset)
+//
+// Per probe, consecutive results turn into a verdict: failure_threshold results in a row at a
+// level (warn or fail) set the verdict to that level; success_threshold better results in a
+// row raise it again. After an action the verdicts of the component's probes are cleared to
+// Pending so that only results taken after the action count as verification.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace watchdog::core {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;
+using Duration = std::chrono::milliseconds;
+
+enum class State { Healthy, Degraded, Critical, Recovering, Failed };
+inline constexpr State kAllStates[] = {State::Healthy, State::Degraded, State::Critical,
+                                       State::Recovering, State::Failed};
+std::string_view to_string(State state);        // "HEALTHY"
+std::string_view label_of(State state);         // "healthy" (metric labels)
+std::optional<State> state_from_string(std::string_view text);  // either spelling
+int severity(State state);                      // HEALTHY 0 < DEGRADED < RECOVERING < CRITICAL < FAILED
+State worst(const std::vector<State>& states);  // HEALTHY for an empty list
+
+// One probe result as the state machine sees it.
+enum class Level { Ok, Warn, Fail };
+
+enum class Verdict { Pending, Ok, Warn, Fail };
+
+struct ProbeTrack {
+  std::string name;
+  int failure_threshold = 3;
+  int success_threshold = 2;
+  Verdict verdict = Verdict::Ok;  // optimistic at start: a healthy first result changes nothing
+  int ok_streak = 0;              // consecutive Ok results
+  int not_fail_streak = 0;        // consecutive Ok-or-Warn results
+  int bad_streak = 0;             // consecutive Warn-or-Fail results
+  int fail_streak = 0;            // consecutive Fail results
+  std::string last_detail;        // detail of the latest result (safe to log)
+};
+
+struct RecoveryPolicy {
+  int rungs = 0;  // number of actions in the ladder; 0 = alert only, never act
+  int max_attempts = 3;
+  Duration backoff{10000};
+  Duration max_backoff{300000};
+  Duration window{3600000};
+  Duration verify_timeout{120000};
+};
+
+// Where a component is in its recovery cycle (only meaningful while RECOVERING).
+enum class Phase { Idle, Acting, Verifying, BackingOff };
+
+struct Component {
+  std::string name;
+  bool critical = true;
+  RecoveryPolicy policy;
+  std::vector<ProbeTrack> probes;
+
+  State state = State::Healthy;
+  TimePoint since{};                    // when `state` was entered
+  std::string incident_id;              // set while not HEALTHY
+  Phase phase = Phase::Idle;
+  TimePoint phase_deadline{};           // verify timeout or end of back-off
+  std::vector<TimePoint> attempt_times; // start times of attempts inside `window`
+};
+
+// Inputs.
+struct ProbeReported {
+  std::size_t probe = 0;  // index into Component::probes
+  Level level = Level::Ok;
+  std::string detail;
+};
+struct ActionFinished {
+  bool ok = false;
+  std::string detail;
+};
+struct Tick {};           // time passed: back-off and verify deadlines
+struct OperatorReset {};  // `watchdog reset`: FAILED → probing again
+
+// Outputs.
+struct Transition {
+  State from;
+  State to;
+  std::string reason;  // safe one line: "api-http: connection refused"
+  std::string incident_id;
+  int attempt = 0;     // attempts used in the window when the transition happened
+};
+struct RunAction {
+  int rung = 0;     // index into the ladder
+  int attempt = 1;  // 1-based attempt number within the window
+  std::string reason;
+};
+struct StepResult {
+  std::vector<Transition> transitions;  // in order (CRITICAL then RECOVERING, say)
+  std::optional<RunAction> run_action;
+};
+
+StepResult step(Component& component, const ProbeReported& input, TimePoint now);
+StepResult step(Component& component, const ActionFinished& input, TimePoint now);
+StepResult step(Component& component, const Tick& input, TimePoint now);
+StepResult step(Component& component, const OperatorReset& input, TimePoint now);
+
+// The health that the probe verdicts alone imply (ignores recovery). Pending counts as Ok for
+// this purpose only when no probe is Warn/Fail.
+State health_of(const Component& component);
+// Whether a probe should be re-checked at recheck_interval instead of its interval: it has
+// started failing/recovering but its threshold has not decided yet, or the component is
+// verifying an action.
+bool wants_fast_recheck(const Component& component, std::size_t probe);
+// The next moment a Tick can change something (back-off end, verify deadline), if any.
+std::optional<TimePoint> next_deadline(const Component& component);
+
+// Incident ids are derived from the component and the time it left HEALTHY:
+// "api-20261122T033500Z".
+std::string make_incident_id(const std::string& component, TimePoint at);
+
+}  // namespace watchdog::core
