@@ -1,0 +1,136 @@
+#include "watchdog/daemon.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "config/options.h"
+#include "watchdog/alerts/dispatcher.h"
+#include "watchdog/http_server.h"
+#include "watchdog/logging.h"
+#include "watchdog/version.h"
+
+namespace watchdog::core {
+namespace {
+
+// Self-pipe: the handler only writes the signal number; the main thread reads it. (Blocking the
+// signals instead would leak a blocked mask into every command we exec.)
+int signal_pipe[2] = {-1, -1};
+
+void on_signal(int number) {
+  const int saved = errno;
+  const char byte = static_cast<char>(number);
+  [[maybe_unused]] auto ignored = write(signal_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+void install_signal_handlers() {
+  if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+  }
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int number : {SIGTERM, SIGINT, SIGHUP}) sigaction(number, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a closed socket must not kill the daemon
+}
+
+int wait_for_signal() {
+  pollfd fd{signal_pipe[0], POLLIN, 0};
+  while (true) {
+    if (poll(&fd, 1, -1) > 0) {
+      char byte = 0;
+      if (read(signal_pipe[0], &byte, 1) == 1) return byte;
+    }
+  }
+}
+
+void log_plan(const Plan& plan) {
+  std::size_t probes = 0;
+  for (const auto& c : plan.components) probes += c.probes.size();
+  spdlog::info("config_loaded {} {} {} {}", logging::kv("source", plan.config.source),
+               logging::kv("components", std::to_string(plan.components.size())),
+               logging::kv("probes", std::to_string(probes)),
+               logging::kv("alerts", std::to_string(plan.alerts.size())));
+}
+
+}  // namespace
+
+int run_daemon(const RunOptions& options) {
+  Plan plan;
+  try {
+    plan = load_plan(options.config_path);
+  } catch (const config::ConfigError& error) {
+    spdlog::error("config_invalid {}", logging::kv("error", error.what()));
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(plan.config.watchdog.state_dir, ec);
+  if (ec) {
+    spdlog::error("state_dir_unusable {} {}",
+                  logging::kv("path", plan.config.watchdog.state_dir.string()),
+                  logging::kv("error", ec.message()));
+    return 1;
+  }
+  install_signal_handlers();
+
+  Metrics metrics;
+  alerts::Dispatcher dispatcher(metrics);
+  Engine engine(metrics, dispatcher, options.engine);
+  HttpServer http(metrics, engine);
+  const auto listen = plan.config.watchdog.listen;
+  try {
+    http.start(listen.host, listen.port);
+  } catch (const std::exception& error) {
+    spdlog::error("listen_failed {}", logging::kv("error", error.what()));
+    return 1;
+  }
+  spdlog::info("watchdog_started {} {} {}", logging::kv("version", kVersion),
+               logging::kv("listen", listen.text()),
+               logging::kv("dry_run", options.engine.dry_run ? "true" : "false"));
+  log_plan(plan);
+  dispatcher.set_providers(plan.alerts);
+  engine.start(std::move(plan));
+
+  while (true) {
+    const int number = wait_for_signal();
+    if (number == SIGHUP) {
+      spdlog::info("config_reload_requested");
+      try {
+        Plan fresh = load_plan(options.config_path);
+        if (fresh.config.watchdog.listen.text() != listen.text()) {
+          spdlog::warn("config_reload_listen_unchanged {} {}",
+                       logging::kv("running", listen.text()),
+                       logging::kv("requested", fresh.config.watchdog.listen.text()));
+        }
+        log_plan(fresh);
+        dispatcher.set_providers(fresh.alerts);
+        engine.reload(std::move(fresh));
+        metrics.count_reload(true);
+        spdlog::info("config_reloaded");
+      } catch (const config::ConfigError& error) {
+        metrics.count_reload(false);
+        spdlog::error("config_reload_rejected {} keeping=previous",
+                      logging::kv("error", error.what()));
+      }
+      continue;
+    }
+    spdlog::info("watchdog_stopping {}", logging::kv("signal", strsignal(number)));
+    break;
+  }
+  http.stop();
+  engine.stop();
+  dispatcher.stop(std::chrono::milliseconds(1000));
+  spdlog::info("watchdog_stopped");
+  return 0;
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,349 @@
+#include "watchdog/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <random>
+#include <variant>
+
+#include "watchdog/logging.h"
+#include "watchdog/probe_worker.h"
+
+namespace watchdog::core {
+
+using logging::kv;
+
+namespace {
+
+Level level_of(probes::ProbeStatus status) {
+  switch (status) {
+    case probes::ProbeStatus::Healthy: return Level::Ok;
+    case probes::ProbeStatus::Degraded: return Level::Warn;
+    default: return Level::Fail;
+  }
+}
+
+// The last `max` bytes of an action's output, for one log field.
+std::string tail(const std::string& text, std::size_t max = 512) {
+  return text.size() <= max ? text : "…" + text.substr(text.size() - max);
+}
+
+}  // namespace
+
+struct ProbeEvent {
+  std::uint64_t generation;
+  std::size_t component;
+  std::size_t probe;
+  probes::ProbeResult result;
+  double seconds;
+};
+struct ActionEvent {
+  std::string component;
+  std::string action;
+  std::string kind;
+  actions::ActionOutcome outcome;
+};
+struct ReloadEvent {
+  Plan plan;
+  std::promise<void> done;
+};
+struct StopEvent {};
+
+struct Engine::Event {
+  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent> body;
+};
+
+struct Engine::Queue {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Event> events;
+  void push(Event event) {
+    {
+      std::lock_guard lock(mutex);
+      events.push_back(std::move(event));
+    }
+    wake.notify_one();
+  }
+};
+
+struct Engine::Runtime {
+  ComponentPlan plan;
+  Component machine;
+  std::vector<std::unique_ptr<ProbeWorker>> workers;
+  std::vector<ProbeView> views;
+  std::optional<alerts::ActionSnapshot> last_action;
+  int event_sequence = 0;  // per incident, for stable event ids
+};
+
+Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options)
+    : metrics_(metrics),
+      dispatcher_(dispatcher),
+      options_(options),
+      queue_(std::make_shared<Queue>()) {
+  if (options_.seed == 0) options_.seed = std::random_device{}();
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start(Plan plan) {
+  apply_plan(std::move(plan));
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Engine::reload(Plan plan) {
+  ReloadEvent event{std::move(plan), {}};
+  auto done = event.done.get_future();
+  queue_->push(Event{std::move(event)});
+  done.wait();
+}
+
+void Engine::stop() {
+  if (!thread_.joinable()) return;
+  queue_->push(Event{StopEvent{}});
+  thread_.join();
+  for (auto& runtime : runtimes_) {
+    for (auto& worker : runtime->workers) worker->stop();
+  }
+}
+
+StatusView Engine::status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+void Engine::loop() {
+  while (true) {
+    // Wake for the next recovery deadline, or at least once a second (heartbeat).
+    auto wake_at = Clock::now() + std::chrono::seconds(1);
+    for (const auto& runtime : runtimes_) {
+      if (auto deadline = next_deadline(runtime->machine)) wake_at = std::min(wake_at, *deadline);
+    }
+    std::optional<Event> event;
+    {
+      std::unique_lock lock(queue_->mutex);
+      queue_->wake.wait_until(lock, wake_at, [&] { return !queue_->events.empty(); });
+      if (!queue_->events.empty()) {
+        event = std::move(queue_->events.front());
+        queue_->events.pop_front();
+      }
+    }
+    if (event) {
+      if (std::holds_alternative<StopEvent>(event->body)) return;
+      handle(*event);
+    }
+    const auto now = Clock::now();
+    for (auto& runtime : runtimes_) apply(*runtime, step(runtime->machine, Tick{}, now));
+    refresh_status();
+  }
+}
+
+void Engine::handle(Event& event) {
+  if (auto* probe = std::get_if<ProbeEvent>(&event.body)) {
+    if (probe->generation != generation_) return;  // from before a reload
+    auto& runtime = *runtimes_[probe->component];
+    auto& view = runtime.views[probe->probe];
+    const auto& result = probe->result;
+    const std::string status(probes::to_string(result.status));
+    const auto& component = runtime.plan.spec.name;
+    metrics_.observe_probe(component, view.name, view.kind, result, probe->seconds);
+    const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
+                        kv("status", status) + " " + kv("detail", result.detail);
+    if (status != view.status) {
+      spdlog::info("probe_result {}", fields);  // logged when the status changes
+    } else {
+      spdlog::debug("probe_result {}", fields);
+    }
+    view.status = status;
+    view.failure = std::string(probes::to_string(result.failure));
+    view.detail = result.detail;
+    view.last_run = Clock::now();
+    view.seconds = probe->seconds;
+    apply(runtime, step(runtime.machine,
+                        ProbeReported{probe->probe, level_of(result.status), result.detail},
+                        Clock::now()));
+  } else if (auto* done = std::get_if<ActionEvent>(&event.body)) {
+    for (auto& runtime : runtimes_) {
+      if (runtime->plan.spec.name != done->component) continue;
+      const auto& outcome = done->outcome;
+      metrics_.count_action(done->component, done->action, outcome.ok);
+      spdlog::log(outcome.ok ? spdlog::level::info : spdlog::level::warn, "action_done {} {} {} {} {}",
+                  kv("component", done->component), kv("action", done->action),
+                  kv("ok", outcome.ok ? "true" : "false"), kv("detail", outcome.detail),
+                  kv("output", tail(outcome.output_tail)));
+      runtime->last_action = alerts::ActionSnapshot{done->action, done->kind, outcome.ok,
+                                                    outcome.detail};
+      apply(*runtime, step(runtime->machine, ActionFinished{outcome.ok, outcome.detail},
+                           Clock::now()));
+      if (runtime->machine.phase == Phase::Verifying) {
+        for (auto& worker : runtime->workers) worker->run_now();
+      }
+    }
+  } else if (auto* reload = std::get_if<ReloadEvent>(&event.body)) {
+    apply_plan(std::move(reload->plan));
+    reload->done.set_value();
+  }
+}
+
+void Engine::apply_plan(Plan plan) {
+  std::vector<std::unique_ptr<Runtime>> old;
+  old.swap(runtimes_);
+  for (auto& runtime : old) {
+    for (auto& worker : runtime->workers) worker->stop();
+  }
+  ++generation_;
+  for (auto& component : plan.components) {
+    auto runtime = std::make_unique<Runtime>();
+    auto& m = runtime->machine;
+    const auto& spec = component.spec;
+    m.name = spec.name;
+    m.critical = spec.critical;
+    m.policy = {static_cast<int>(component.ladder.size()), spec.recovery.max_attempts,
+                spec.recovery.backoff, spec.recovery.max_backoff, spec.recovery.window,
+                spec.recovery.verify_timeout};
+    m.since = Clock::now();
+    for (const auto& probe : component.probes) {
+      ProbeTrack track;
+      track.name = probe.spec.name;
+      track.failure_threshold = probe.spec.timing.failure_threshold;
+      track.success_threshold = probe.spec.timing.success_threshold;
+      m.probes.push_back(track);
+      ProbeView view;
+      view.name = probe.spec.name;
+      view.kind = probe.spec.kind;
+      runtime->views.push_back(view);
+    }
+    // Carry state over from the previous plan by component and probe name.
+    for (auto& previous : old) {
+      if (previous->plan.spec.name != spec.name) continue;
+      const auto& p = previous->machine;
+      m.state = p.state, m.since = p.since, m.incident_id = p.incident_id;
+      m.phase = p.phase, m.phase_deadline = p.phase_deadline, m.attempt_times = p.attempt_times;
+      for (auto& track : m.probes) {
+        for (std::size_t i = 0; i < p.probes.size(); ++i) {
+          if (p.probes[i].name != track.name) continue;
+          const int ft = track.failure_threshold, st = track.success_threshold;
+          track = p.probes[i];
+          track.failure_threshold = ft, track.success_threshold = st;
+          runtime->views[&track - m.probes.data()] = previous->views[i];
+        }
+      }
+      runtime->last_action = previous->last_action;
+      runtime->event_sequence = previous->event_sequence;
+    }
+    runtime->plan = std::move(component);
+    metrics_.set_component_state(m.name, m.state, m.since);
+    runtimes_.push_back(std::move(runtime));
+  }
+  // Forget the metrics of what the new plan no longer has.
+  for (auto& previous : old) {
+    bool kept = false;
+    for (auto& runtime : runtimes_) {
+      if (runtime->plan.spec.name != previous->plan.spec.name) continue;
+      kept = true;
+      for (const auto& view : previous->views) {
+        bool probe_kept = false;
+        for (const auto& v : runtime->views) probe_kept |= v.name == view.name && v.kind == view.kind;
+        if (!probe_kept) metrics_.forget_probe(previous->plan.spec.name, view.name, view.kind);
+      }
+    }
+    if (!kept) metrics_.forget_component(previous->plan.spec.name);
+  }
+  for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
+  refresh_status();
+}
+
+void Engine::start_workers(Runtime& runtime, std::size_t index) {
+  for (std::size_t p = 0; p < runtime.plan.probes.size(); ++p) {
+    const auto& probe = runtime.plan.probes[p];
+    auto report = [queue = queue_, generation = generation_, index, p](
+                      const probes::ProbeResult& result, double seconds) {
+      queue->push(Event{ProbeEvent{generation, index, p, result, seconds}});
+    };
+    auto worker = std::make_unique<ProbeWorker>(probe.probe, probe.spec.timing, report,
+                                                options_.seed + index * 1000 + p);
+    worker->set_fast(wants_fast_recheck(runtime.machine, p));
+    worker->start();
+    runtime.workers.push_back(std::move(worker));
+  }
+}
+
+void Engine::apply(Runtime& runtime, const StepResult& result) {
+  for (const auto& transition : result.transitions) on_transition(runtime, transition);
+  if (result.run_action) launch_action(runtime, *result.run_action);
+  for (std::size_t p = 0; p < runtime.workers.size(); ++p) {
+    runtime.workers[p]->set_fast(wants_fast_recheck(runtime.machine, p));
+  }
+}
+
+void Engine::on_transition(Runtime& runtime, const Transition& t) {
+  const auto& name = runtime.plan.spec.name;
+  spdlog::log(t.to == State::Healthy ? spdlog::level::info : spdlog::level::warn,
+              "state_change {} {} {} {} {}", kv("component", name),
+              kv("from", to_string(t.from)), kv("to", to_string(t.to)),
+              kv("incident", t.incident_id), kv("reason", t.reason));
+  metrics_.set_component_state(name, t.to, runtime.machine.since);
+
+  std::vector<State> states;
+  for (const auto& r : runtimes_) states.push_back(r->machine.state);
+  const State overall = worst(states);
+  metrics_.set_overall_state(overall);
+
+  if (t.from == State::Healthy) runtime.event_sequence = 0;  // a new incident
+  alerts::AlertEvent event;
+  event.event_id = t.incident_id + "/" + std::to_string(++runtime.event_sequence) + "-" +
+                   std::string(to_string(t.to));
+  event.component = name;
+  event.from = t.from;
+  event.to = t.to;
+  event.reason = t.reason;
+  event.incident_id = t.incident_id;
+  event.attempt = t.attempt;
+  event.at = runtime.machine.since;
+  event.overall = overall;
+  for (const auto& view : runtime.views) {
+    event.probes.push_back({view.name, view.kind, view.status, view.failure, view.detail});
+  }
+  event.action = runtime.last_action;
+  dispatcher_.submit(event);
+  if (t.to == State::Healthy) runtime.last_action.reset();
+}
+
+void Engine::launch_action(Runtime& runtime, const RunAction& run) {
+  const auto& spec = runtime.plan.spec;
+  const auto action = runtime.plan.ladder.at(static_cast<std::size_t>(run.rung));
+  const auto timeout = spec.recovery.actions.at(static_cast<std::size_t>(run.rung)).timeout;
+  actions::Incident incident{runtime.machine.incident_id, spec.name, run.attempt, run.reason};
+  spdlog::warn("action_start {} {} {} {} {}", kv("component", spec.name),
+               kv("action", action->name()), kv("attempt", std::to_string(run.attempt)),
+               kv("incident", incident.id), kv("run", action->describe()));
+  if (options_.dry_run) {
+    queue_->push(Event{ActionEvent{spec.name, action->name(), std::string(action->kind()),
+                                   {false, "dry run: not executed", "", {}}}});
+    return;
+  }
+  std::thread([queue = queue_, action, incident, timeout] {
+    auto outcome = action->run(incident, timeout);
+    queue->push(Event{ActionEvent{incident.component, action->name(),
+                                  std::string(action->kind()), std::move(outcome)}});
+  }).detach();
+}
+
+void Engine::refresh_status() {
+  StatusView view;
+  std::vector<State> states;
+  for (const auto& runtime : runtimes_) {
+    const auto& m = runtime->machine;
+    view.components.push_back({m.name, m.state, m.since, m.incident_id,
+                               static_cast<int>(m.attempt_times.size()), runtime->views});
+    states.push_back(m.state);
+  }
+  view.overall = worst(states);
+  view.heartbeat = std::chrono::steady_clock::now();
+  metrics_.set_overall_state(view.overall);
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(view);
+}
+
+}  // namespace watchdog::core

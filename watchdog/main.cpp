@@ -1,1 +1,91 @@
-int main() { return 0; }
+// watchdog — health monitoring and auto-recovery sidecar. Command-line entry point.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "config/options.h"
+#include "probes/http_client.h"
+#include "watchdog/daemon.h"
+#include "watchdog/logging.h"
+#include "watchdog/once.h"
+#include "watchdog/summary.h"
+#include "watchdog/version.h"
+
+namespace {
+
+using watchdog::core::load_plan;
+
+int check_config(const std::string& path) {
+  try {
+    print_config_summary(load_plan(std::filesystem::path(path)), std::cout);
+    return 0;
+  } catch (const watchdog::config::ConfigError& error) {
+    std::cerr << "invalid configuration: " << error.what() << "\n";
+    return 2;
+  }
+}
+
+int once(const std::optional<std::filesystem::path>& path) {
+  try {
+    return watchdog::core::run_once(load_plan(path), std::cout);
+  } catch (const watchdog::config::ConfigError& error) {
+    std::cerr << "invalid configuration: " << error.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"watchdog — health monitoring and auto-recovery sidecar"};
+  app.set_version_flag("--version", std::string("watchdog ") + watchdog::kVersion);
+  app.require_subcommand(1);
+
+  std::string log_format = "text";
+  std::string log_level = "info";
+  app.add_option("--log-format", log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  std::string config_path;
+  watchdog::core::RunOptions run_options;
+  auto* run = app.add_subcommand("run", "probe, recover and alert until SIGTERM");
+  run->add_option("-c,--config", config_path, "YAML file (default: the embedded configuration)");
+  run->add_flag("--dry-run", run_options.engine.dry_run, "log the actions it would take, take none");
+
+  auto* once_command = app.add_subcommand("once", "run every probe once and print a table");
+  once_command->add_option("-c,--config", config_path, "YAML file (default: embedded)");
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "validate a configuration and summarise it");
+  check->add_option("file", check_path, "YAML file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  watchdog::logging::setup(log_format == "json" ? watchdog::logging::Format::Json
+                                                : watchdog::logging::Format::Text,
+                           log_level);
+  watchdog::probes::init_http_client();
+
+  std::optional<std::filesystem::path> path;
+  if (!config_path.empty()) path = config_path;
+
+  int code = 0;
+  if (*check) {
+    code = check_config(check_path);
+  } else if (*once_command) {
+    code = once(path);
+  } else {
+    run_options.config_path = path;
+    code = watchdog::core::run_daemon(run_options);
+  }
+  // Abandoned probe checks or actions may still run on detached threads: leave without running
+  // static destructors under them.
+  spdlog::shutdown();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
+}

@@ -1,0 +1,192 @@
+#include "watchdog/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <chrono>
+
+#include "watchdog/version.h"
+
+namespace watchdog::core {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+const prometheus::Histogram::BucketBoundaries& duration_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return buckets;
+}
+
+double unix_seconds(TimePoint t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+bool valid_metric_suffix(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      component_state_(BuildGauge()
+                           .Name("watchdog_component_state")
+                           .Help("1 for the component's current state, 0 for the others")
+                           .Register(*registry_)),
+      component_since_(BuildGauge()
+                           .Name("watchdog_component_state_change_timestamp_seconds")
+                           .Help("When the component entered its current state (Unix time)")
+                           .Register(*registry_)),
+      overall_state_(BuildGauge()
+                         .Name("watchdog_overall_state")
+                         .Help("1 for the worst state over all components, 0 for the others")
+                         .Register(*registry_)),
+      probe_success_(BuildGauge()
+                         .Name("watchdog_probe_success")
+                         .Help("1 if the probe's last check was healthy, else 0")
+                         .Register(*registry_)),
+      probe_duration_(BuildHistogram()
+                          .Name("watchdog_probe_duration_seconds")
+                          .Help("Wall time of each probe check")
+                          .Register(*registry_)),
+      probe_runs_(BuildCounter()
+                      .Name("watchdog_probe_runs_total")
+                      .Help("Probe checks run, by result status")
+                      .Register(*registry_)),
+      probe_last_run_(BuildGauge()
+                          .Name("watchdog_probe_last_run_timestamp_seconds")
+                          .Help("When the probe's last check finished (Unix time)")
+                          .Register(*registry_)),
+      actions_(BuildCounter()
+                   .Name("watchdog_recovery_actions_total")
+                   .Help("Recovery actions run, by result (success or failure)")
+                   .Register(*registry_)),
+      alerts_sent_(BuildCounter()
+                       .Name("watchdog_alerts_sent_total")
+                       .Help("Alert delivery attempts, by result (success, retry, failure)")
+                       .Register(*registry_)),
+      alerts_pending_(BuildGauge()
+                          .Name("watchdog_alerts_pending")
+                          .Help("Alerts queued for a sink and not yet delivered")
+                          .Register(*registry_)),
+      reloads_(BuildCounter()
+                   .Name("watchdog_config_reloads_total")
+                   .Help("Configuration reloads (SIGHUP), by result")
+                   .Register(*registry_)) {
+  BuildGauge()
+      .Name("watchdog_build_info")
+      .Help("Always 1; the version label says which build runs")
+      .Register(*registry_)
+      .Add({{"version", kVersion}})
+      .Set(1);
+  for (State s : kAllStates) overall_state_.Add({{"state", std::string(label_of(s))}});
+  for (const char* result : {"success", "failure"}) reloads_.Add({{"result", result}});
+}
+
+std::string Metrics::render() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+void Metrics::set_component_state(const std::string& component, State state, TimePoint since) {
+  for (State s : kAllStates) {
+    component_state_.Add({{"component", component}, {"state", std::string(label_of(s))}})
+        .Set(s == state ? 1 : 0);
+  }
+  component_since_.Add({{"component", component}}).Set(unix_seconds(since));
+}
+
+void Metrics::set_overall_state(State state) {
+  for (State s : kAllStates) {
+    overall_state_.Add({{"state", std::string(label_of(s))}}).Set(s == state ? 1 : 0);
+  }
+}
+
+void Metrics::observe_probe(const std::string& component, const std::string& probe,
+                            std::string_view kind, const probes::ProbeResult& result,
+                            double seconds) {
+  const prometheus::Labels labels = {
+      {"component", component}, {"probe", probe}, {"kind", std::string(kind)}};
+  probe_success_.Add(labels).Set(result.status == probes::ProbeStatus::Healthy ? 1 : 0);
+  probe_duration_.Add(labels, duration_buckets()).Observe(seconds);
+  auto with_status = labels;
+  with_status["status"] = std::string(probes::to_string(result.status));
+  probe_runs_.Add(with_status).Increment();
+  probe_last_run_.Add(labels).Set(unix_seconds(Clock::now()));
+  for (const auto& m : result.measurements) {
+    if (!valid_metric_suffix(m.name)) continue;
+    measurement_family(m.name).Add({{"component", component}, {"probe", probe}}).Set(m.value);
+  }
+  std::lock_guard lock(mutex_);
+  probe_kinds_[component][probe] = std::string(kind);
+}
+
+void Metrics::count_action(const std::string& component, const std::string& action, bool ok) {
+  actions_.Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
+      .Increment();
+}
+
+void Metrics::count_alert(const std::string& alert, std::string_view result) {
+  alerts_sent_.Add({{"alert", alert}, {"result", std::string(result)}}).Increment();
+}
+
+void Metrics::set_alerts_pending(const std::string& alert, double pending) {
+  alerts_pending_.Add({{"alert", alert}}).Set(pending);
+}
+
+void Metrics::count_reload(bool ok) {
+  reloads_.Add({{"result", ok ? "success" : "failure"}}).Increment();
+}
+
+prometheus::Family<prometheus::Gauge>& Metrics::measurement_family(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = measurements_.find(name);
+  if (it != measurements_.end()) return *it->second;
+  auto& family = BuildGauge()
+                     .Name("watchdog_" + name)
+                     .Help("Probe measurement " + name + " from the latest check")
+                     .Register(*registry_);
+  measurements_.emplace(name, &family);
+  return family;
+}
+
+void Metrics::forget_probe(const std::string& component, const std::string& probe,
+                           std::string_view kind) {
+  const prometheus::Labels labels = {
+      {"component", component}, {"probe", probe}, {"kind", std::string(kind)}};
+  probe_success_.Remove(&probe_success_.Add(labels));
+  probe_duration_.Remove(&probe_duration_.Add(labels, duration_buckets()));
+  probe_last_run_.Remove(&probe_last_run_.Add(labels));
+  for (const auto& status : {"healthy", "degraded", "unhealthy", "unknown"}) {
+    auto with_status = labels;
+    with_status["status"] = status;
+    probe_runs_.Remove(&probe_runs_.Add(with_status));
+  }
+  std::lock_guard lock(mutex_);
+  for (auto& [name, family] : measurements_) {
+    family->Remove(&family->Add({{"component", component}, {"probe", probe}}));
+  }
+  probe_kinds_[component].erase(probe);
+}
+
+void Metrics::forget_component(const std::string& component) {
+  std::map<std::string, std::string> probes;
+  {
+    std::lock_guard lock(mutex_);
+    probes = probe_kinds_[component];
+    probe_kinds_.erase(component);
+  }
+  for (const auto& [probe, kind] : probes) forget_probe(component, probe, kind);
+  for (State s : kAllStates) {
+    component_state_.Remove(
+        &component_state_.Add({{"component", component}, {"state", std::string(label_of(s))}}));
+  }
+  component_since_.Remove(&component_since_.Add({{"component", component}}));
+}
+
+}  // namespace watchdog::core

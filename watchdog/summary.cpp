@@ -1,0 +1,98 @@
+#include "watchdog/summary.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "config/units.h"
+
+namespace watchdog::core {
+namespace {
+
+using config::format_duration;
+
+// Left-aligned columns sized to their widest cell.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out,
+                 const std::string& indent = "") {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+std::string milliseconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), seconds < 0.01 ? "%.2f ms" : "%.0f ms", seconds * 1000);
+  return buffer;
+}
+
+}  // namespace
+
+void print_config_summary(const Plan& plan, std::ostream& out) {
+  const auto& config = plan.config;
+  std::size_t probe_count = 0, action_count = 0;
+  for (const auto& c : plan.components) {
+    probe_count += c.probes.size();
+    action_count += c.ladder.size();
+  }
+  out << "config " << config.source << ": valid\n"
+      << "listen " << config.watchdog.listen.text() << ", state_dir "
+      << config.watchdog.state_dir.string() << "\n"
+      << plan.components.size() << " component(s), " << probe_count << " probe(s), "
+      << action_count << " action(s), " << plan.alerts.size() << " alert sink(s)\n\n";
+
+  std::vector<std::vector<std::string>> rows = {
+      {"COMPONENT", "CRITICAL", "PROBE", "KIND", "INTERVAL", "JITTER", "TIMEOUT", "RECHECK", "FAIL/OK"}};
+  for (const auto& c : plan.components) {
+    for (const auto& p : c.probes) {
+      const auto& t = p.spec.timing;
+      rows.push_back({c.spec.name, c.spec.critical ? "yes" : "no", p.spec.name, p.spec.kind,
+                      format_duration(t.interval), "±" + format_duration(t.jitter),
+                      format_duration(t.timeout), format_duration(t.recheck_interval),
+                      std::to_string(t.failure_threshold) + "/" +
+                          std::to_string(t.success_threshold)});
+    }
+  }
+  print_table(rows, out);
+
+  for (const auto& c : plan.components) {
+    if (c.ladder.empty()) continue;
+    const auto& r = c.spec.recovery;
+    out << "\nrecovery of " << c.spec.name << ": " << r.max_attempts << " attempt(s) per "
+        << format_duration(r.window) << ", back-off " << format_duration(r.backoff) << " doubling to "
+        << format_duration(r.max_backoff) << ", verify within " << format_duration(r.verify_timeout)
+        << "\n";
+    for (std::size_t i = 0; i < c.ladder.size(); ++i) {
+      out << "  " << i + 1 << ". " << c.ladder[i]->name() << " (" << c.ladder[i]->kind()
+          << ", timeout " << format_duration(r.actions[i].timeout) << "): "
+          << c.ladder[i]->describe() << "\n";
+    }
+  }
+  if (!plan.alerts.empty()) {
+    out << "\nalerts:\n";
+    for (const auto& a : plan.alerts) {
+      out << "  " << a->name() << " (" << a->kind() << "): " << a->describe() << "\n";
+    }
+  }
+}
+
+void print_once_table(const std::vector<OnceRow>& rows, std::ostream& out) {
+  std::vector<std::vector<std::string>> table = {
+      {"COMPONENT", "PROBE", "KIND", "STATUS", "TIME", "DETAIL"}};
+  for (const auto& row : rows) {
+    table.push_back({row.component, row.probe, row.kind,
+                     std::string(probes::to_string(row.result.status)),
+                     milliseconds_text(row.seconds), row.result.detail});
+  }
+  print_table(table, out);
+}
+
+}  // namespace watchdog::core

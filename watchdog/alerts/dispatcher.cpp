@@ -1,0 +1,177 @@
+#include "watchdog/alerts/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "watchdog/logging.h"
+
+namespace watchdog::alerts {
+namespace {
+
+constexpr std::chrono::milliseconds kMaxRetryDelay{60000};
+
+// Retry-After in seconds (integer form), if the receiver sent one.
+std::optional<std::chrono::milliseconds> retry_after(const probes::HttpResponse& response) {
+  auto it = response.headers.find("retry-after");
+  if (it == response.headers.end()) return std::nullopt;
+  try {
+    return std::chrono::milliseconds(static_cast<long long>(std::stod(it->second) * 1000));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+std::string outcome_text(const probes::HttpResponse& response) {
+  if (!response.ok()) return response.error_text;
+  return "HTTP " + std::to_string(response.status);
+}
+
+}  // namespace
+
+struct Dispatcher::Sink {
+  std::shared_ptr<Provider> provider;
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<AlertEvent> queue;
+  bool stopping = false;
+  bool finished = false;  // the sender thread has returned
+  std::chrono::steady_clock::time_point flush_deadline{};
+  std::thread thread;
+};
+
+Dispatcher::Dispatcher(core::Metrics& metrics) : metrics_(metrics) {}
+
+Dispatcher::~Dispatcher() { stop(std::chrono::milliseconds(0)); }
+
+void Dispatcher::set_providers(std::vector<std::shared_ptr<Provider>> providers) {
+  std::vector<std::shared_ptr<Sink>> old;
+  {
+    std::lock_guard lock(mutex_);
+    old.swap(sinks_);
+  }
+  std::vector<std::shared_ptr<Sink>> fresh;
+  for (auto& provider : providers) {
+    auto sink = std::make_shared<Sink>();
+    sink->provider = provider;
+    fresh.push_back(std::move(sink));
+  }
+  // Stop the old senders, then hand their queues to the replacements of the same name.
+  for (auto& sink : old) {
+    {
+      std::lock_guard lock(sink->mutex);
+      sink->stopping = true;
+    }
+    sink->wake.notify_all();
+    if (sink->thread.joinable()) sink->thread.join();
+    auto match = std::find_if(fresh.begin(), fresh.end(), [&](const auto& s) {
+      return s->provider->name() == sink->provider->name();
+    });
+    if (match != fresh.end()) {
+      (*match)->queue = std::move(sink->queue);
+    } else if (!sink->queue.empty()) {
+      spdlog::warn("alerts_dropped {} {}", logging::kv("alert", sink->provider->name()),
+                   logging::kv("count", std::to_string(sink->queue.size())));
+    }
+  }
+  for (auto& sink : fresh) {
+    metrics_.set_alerts_pending(sink->provider->name(), static_cast<double>(sink->queue.size()));
+    sink->thread = std::thread([this, s = sink] {
+      send_loop(*s);
+      std::lock_guard lock(s->mutex);
+      s->finished = true;
+      s->wake.notify_all();
+    });
+  }
+  std::lock_guard lock(mutex_);
+  sinks_ = std::move(fresh);
+}
+
+void Dispatcher::submit(const AlertEvent& event) {
+  std::lock_guard lock(mutex_);
+  for (auto& sink : sinks_) {
+    {
+      std::lock_guard sink_lock(sink->mutex);
+      sink->queue.push_back(event);
+      metrics_.set_alerts_pending(sink->provider->name(), static_cast<double>(sink->queue.size()));
+    }
+    sink->wake.notify_one();
+  }
+}
+
+void Dispatcher::stop(std::chrono::milliseconds flush_limit) {
+  std::vector<std::shared_ptr<Sink>> sinks;
+  {
+    std::lock_guard lock(mutex_);
+    sinks.swap(sinks_);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + flush_limit;
+  for (auto& sink : sinks) {
+    {
+      std::lock_guard lock(sink->mutex);
+      sink->stopping = true;
+      sink->flush_deadline = deadline;
+    }
+    sink->wake.notify_all();
+  }
+  for (auto& sink : sinks) {
+    std::unique_lock lock(sink->mutex);
+    // A send in progress may hang until its HTTP timeout: never wait past the deadline for it.
+    const bool finished = sink->wake.wait_until(lock, deadline + std::chrono::milliseconds(200),
+                                                [&] { return sink->finished; });
+    if (!sink->queue.empty()) {
+      spdlog::warn("alerts_unsent_at_exit {} {}", logging::kv("alert", sink->provider->name()),
+                   logging::kv("count", std::to_string(sink->queue.size())));
+    }
+    lock.unlock();
+    if (finished) {
+      sink->thread.join();
+    } else {
+      sink->thread.detach();  // holds its own reference to the sink
+    }
+  }
+}
+
+void Dispatcher::send_loop(Sink& sink) {
+  const Provider& provider = *sink.provider;
+  std::unique_lock lock(sink.mutex);
+  while (true) {
+    sink.wake.wait(lock, [&] { return sink.stopping || !sink.queue.empty(); });
+    if (sink.queue.empty()) return;
+    if (sink.stopping && std::chrono::steady_clock::now() >= sink.flush_deadline) return;
+    const AlertEvent event = sink.queue.front();
+    lock.unlock();
+
+    const auto request = provider.format(event);
+    auto delay = provider.policy().retry_backoff;
+    bool done = false;
+    for (int attempt = 0; !done; ++attempt) {
+      const auto response = probes::perform(request);
+      const auto fields = logging::kv("alert", provider.name()) + " " +
+                          logging::kv("component", event.component) + " " +
+                          logging::kv("to", core::to_string(event.to)) + " " +
+                          logging::kv("event_id", event.event_id);
+      if (provider.accepted(response)) {
+        metrics_.count_alert(provider.name(), "success");
+        spdlog::info("alert_sent {} {}", fields, logging::kv("result", outcome_text(response)));
+        break;
+      }
+      const bool retry = provider.retryable(response) && attempt < provider.policy().max_retries;
+      metrics_.count_alert(provider.name(), retry ? "retry" : "failure");
+      spdlog::warn("{} {} {}", retry ? "alert_retry" : "alert_failed", fields,
+                   logging::kv("result", outcome_text(response)));
+      if (!retry) break;
+      const auto wait = std::min(retry_after(response).value_or(delay), kMaxRetryDelay);
+      delay = std::min(delay * 2, kMaxRetryDelay);
+      lock.lock();
+      done = sink.wake.wait_for(lock, wait, [&] { return sink.stopping; });
+      lock.unlock();
+    }
+    lock.lock();
+    if (done) return;  // stopping mid-retry: the event stays queued (reported by stop())
+    sink.queue.pop_front();
+    metrics_.set_alerts_pending(provider.name(), static_cast<double>(sink.queue.size()));
+  }
+}
+
+}  // namespace watchdog::alerts

@@ -1,0 +1,35 @@
+#pragma once
+// `webhook`: our JSON event (alerts/event.h) POSTed to any URL.
+// Keys: url | url_file (secret), secret | secret_file (HMAC-SHA256 key, optional),
+//       timeout (5s), max_retries (5).
+// Headers: Content-Type: application/json, Idempotency-Key: <event_id>,
+//          X-Watchdog-Event: state_change, and with a secret
+//          X-Watchdog-Signature: sha256=<hex HMAC-SHA256 of the exact body>.
+
+#include <memory>
+#include <optional>
+
+#include "config/options.h"
+#include "watchdog/alerts/provider.h"
+
+namespace watchdog::alerts {
+
+class WebhookProvider : public Provider {
+ public:
+  static std::unique_ptr<Provider> create(std::string name, config::Options& options);
+  WebhookProvider(std::string name, DeliveryPolicy policy, config::Secret url,
+                  std::optional<config::Secret> secret);
+
+  std::string_view kind() const override { return "webhook"; }
+  std::string describe() const override;
+  probes::HttpRequest format(const AlertEvent& event) const override;
+
+ private:
+  config::Secret url_;
+  std::optional<config::Secret> secret_;
+};
+
+// Lower-case hex HMAC-SHA256 of `body` under `key` (OpenSSL).
+std::string hmac_sha256_hex(const std::string& key, const std::string& body);
+
+}  // namespace watchdog::alerts

@@ -1,0 +1,98 @@
+#pragma once
+// The engine: owns one state machine per component and one ProbeWorker per probe, and runs the
+// recovery coordinator. Everything that changes component state happens on the engine's own
+// loop thread, fed by an event queue:
+//   probe result (worker thread)  ─┐
+//   action finished (action thread) ├─▶ loop: state_machine::step → log, metrics, alerts,
+//   reload, deadline ticks         ─┘          start actions (on their own threads), re-checks
+// Probe threads never run actions and never wait for alert delivery.
+//
+// Thread-safety: public methods may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "watchdog/alerts/dispatcher.h"
+#include "watchdog/metrics.h"
+#include "watchdog/plan.h"
+#include "watchdog/state_machine.h"
+
+namespace watchdog::core {
+
+struct EngineOptions {
+  bool dry_run = false;      // log the actions it would take, take none
+  std::uint64_t seed = 0;    // jitter randomness; 0 = from std::random_device
+};
+
+struct ProbeView {
+  std::string name;
+  std::string kind;
+  std::string status = "pending";  // probes::to_string(ProbeStatus), or "pending" before a run
+  std::string failure = "none";
+  std::string detail;
+  std::optional<TimePoint> last_run;
+  double seconds = 0;
+};
+
+struct ComponentView {
+  std::string name;
+  State state = State::Healthy;
+  TimePoint since{};
+  std::string incident_id;
+  int attempts = 0;  // recovery attempts inside the window
+  std::vector<ProbeView> probes;
+};
+
+struct StatusView {
+  State overall = State::Healthy;
+  std::vector<ComponentView> components;
+  std::chrono::steady_clock::time_point heartbeat{};  // the loop's last turn
+};
+
+class Engine {
+ public:
+  Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void start(Plan plan);
+  // Swaps in a new plan on the loop thread; component states, counters and recovery progress
+  // carry over by component and probe name. Returns once applied.
+  void reload(Plan plan);
+  void stop();
+  StatusView status() const;
+
+ private:
+  struct Queue;
+  struct Runtime;
+  struct Event;
+
+  void loop();
+  void handle(Event& event);
+  void apply_plan(Plan plan);
+  void start_workers(Runtime& runtime, std::size_t index);
+  void apply(Runtime& runtime, const StepResult& result);
+  void on_transition(Runtime& runtime, const Transition& transition);
+  void launch_action(Runtime& runtime, const RunAction& run);
+  void refresh_status();
+
+  Metrics& metrics_;
+  alerts::Dispatcher& dispatcher_;
+  EngineOptions options_;
+  std::shared_ptr<Queue> queue_;  // shared with worker and action threads
+  std::vector<std::unique_ptr<Runtime>> runtimes_;  // loop thread only (after start)
+  std::uint64_t generation_ = 0;                    // bumps on reload; stale results dropped
+  std::thread thread_;
+
+  mutable std::mutex status_mutex_;
+  StatusView status_;
+};
+
+}  // namespace watchdog::core

@@ -1,0 +1,43 @@
+#pragma once
+// The watchdog's own HTTP endpoint (cpp-httplib, one listener thread pool):
+//   GET /metrics  Prometheus text format
+//   GET /healthz  200 "ok" while the engine loop turns (heartbeat < 10 s old), else 503
+//   GET /status   JSON: overall state, each component's state, incident and probe results
+// No secrets are reachable from here: details are the probes' safe lines.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "watchdog/engine.h"
+#include "watchdog/metrics.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace watchdog::core {
+
+class HttpServer {
+ public:
+  HttpServer(Metrics& metrics, const Engine& engine);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving; throws std::runtime_error naming the address when it cannot bind.
+  void start(const std::string& host, int port);
+  void stop();
+
+ private:
+  Metrics& metrics_;
+  const Engine& engine_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+// The /status document (also used by tests and `once`).
+std::string status_json(const StatusView& status);
+
+}  // namespace watchdog::core

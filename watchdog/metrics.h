@@ -1,0 +1,66 @@
+#pragma once
+// The Prometheus registry and every metric the watchdog exports (prometheus-cpp). Names are
+// watchdog_* in base units; labels hold names from the config only — never URLs, DSNs or
+// details. Probe measurements become gauges named watchdog_<measurement>{component,probe}.
+//
+// Thread-safety: every method may be called from any thread.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "probes/probe.h"
+#include "watchdog/state_machine.h"
+
+namespace watchdog::core {
+
+class Metrics {
+ public:
+  Metrics();
+
+  // Text exposition format 0.0.4 of everything registered.
+  std::string render() const;
+
+  void set_component_state(const std::string& component, State state, TimePoint since);
+  void set_overall_state(State state);
+  void observe_probe(const std::string& component, const std::string& probe,
+                     std::string_view kind, const probes::ProbeResult& result, double seconds);
+  void count_action(const std::string& component, const std::string& action, bool ok);
+  // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (gave up)
+  void count_alert(const std::string& alert, std::string_view result);
+  void set_alerts_pending(const std::string& alert, double pending);
+  void count_reload(bool ok);
+  // Drops every series of a component (or one probe) that a reload removed.
+  void forget_component(const std::string& component);
+  void forget_probe(const std::string& component, const std::string& probe, std::string_view kind);
+
+ private:
+  prometheus::Family<prometheus::Gauge>& measurement_family(const std::string& name);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& component_state_;
+  prometheus::Family<prometheus::Gauge>& component_since_;
+  prometheus::Family<prometheus::Gauge>& overall_state_;
+  prometheus::Family<prometheus::Gauge>& probe_success_;
+  prometheus::Family<prometheus::Histogram>& probe_duration_;
+  prometheus::Family<prometheus::Counter>& probe_runs_;
+  prometheus::Family<prometheus::Gauge>& probe_last_run_;
+  prometheus::Family<prometheus::Counter>& actions_;
+  prometheus::Family<prometheus::Counter>& alerts_sent_;
+  prometheus::Family<prometheus::Gauge>& alerts_pending_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+
+  std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurements_;
+  std::map<std::string, std::map<std::string, std::string>> probe_kinds_;  // component → probe → kind
+};
+
+}  // namespace watchdog::core
