@@ -1,0 +1,296 @@
+#include "config/options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <climits>
+
+#include "config/env.h"
+#include "config/options_impl.h"
+
+namespace watchdog::config {
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string unknown_key_message(const std::string& key, const std::vector<std::string>& known) {
+  std::string message = "unknown key";
+  for (const auto& candidate : known) {
+    if (edit_distance(key, candidate) <= 2) return message + " (did you mean '" + candidate + "'?)";
+  }
+  if (known.empty()) return message;
+  message += " (expected one of: ";
+  for (std::size_t i = 0; i < known.size(); ++i) message += (i ? ", " : "") + known[i];
+  return message + ")";
+}
+
+// The scalar's text with ${ENV} expanded; errors for non-scalars name `expected`.
+Expansion expanded(const Options::Impl& impl, const YAML::Node& node, const YAML::Mark& mark,
+                   const std::string& path, const std::string& expected) {
+  if (!node.IsScalar()) impl.fail_at(mark, path, "expected " + expected);
+  try {
+    return expand_env(node.Scalar());
+  } catch (const std::invalid_argument& error) {
+    impl.fail_at(mark, path, error.what());
+  }
+}
+
+// Applies `convert` to the expanded scalar, turning std::invalid_argument into a ConfigError.
+// A value that came from ${ENV} is quoted as written, not as expanded.
+template <typename Convert>
+auto convert_scalar(const Options::Impl& impl, const YAML::Node& node, const YAML::Mark& mark,
+                    const std::string& path, const std::string& expected, Convert convert) {
+  Expansion text = expanded(impl, node, mark, path, expected);
+  try {
+    return convert(text.value);
+  } catch (const std::invalid_argument& error) {
+    std::string reason = error.what();
+    if (!text.variables.empty() && !text.value.empty()) {
+      const std::string& written = node.Scalar();
+      for (auto at = reason.find(text.value); at != std::string::npos;
+           at = reason.find(text.value, at + written.size())) {
+        reason.replace(at, text.value.size(), written);
+      }
+    }
+    impl.fail_at(mark, path, reason);
+  }
+}
+
+long long parse_integer(const std::string& text, long long min, long long max) {
+  long long value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  std::string range = max == LLONG_MAX
+                          ? "at least " + std::to_string(min)
+                          : "between " + std::to_string(min) + " and " + std::to_string(max);
+  if (text.empty() || error == std::errc::invalid_argument || end != text.data() + text.size()) {
+    throw std::invalid_argument("expected an integer " + range + ", got '" + text + "'");
+  }
+  if (error == std::errc::result_out_of_range || value < min || value > max) {
+    throw std::invalid_argument("must be " + range + ", got " + text);
+  }
+  return value;
+}
+
+bool parse_boolean(const std::string& text) {
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  throw std::invalid_argument("expected true or false, got '" + text + "'");
+}
+
+}  // namespace
+
+Options::Options() : impl_(std::make_shared<Impl>()) {}
+Options::~Options() = default;
+Options::Options(const Options&) = default;
+Options& Options::operator=(const Options&) = default;
+Options::Options(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+const std::string& Options::path() const {
+  return impl_->path;
+}
+std::string Options::location() const {
+  return location_text(impl_->source, impl_->mark);
+}
+bool Options::has(const std::string& key) const {
+  return impl_->find(key) != nullptr;
+}
+
+std::optional<std::string> Options::string(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  return expanded(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key), "a string")
+      .value;
+}
+
+std::string Options::string_or(const std::string& key, const std::string& fallback) {
+  return string(key).value_or(fallback);
+}
+
+std::string Options::required_string(const std::string& key) {
+  auto value = string(key);
+  if (!value) impl_->fail_at(impl_->mark, impl_->key_path(key), "missing required key");
+  return *value;
+}
+
+std::optional<TemplatedString> Options::templated(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  auto value =
+      expanded(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key), "a string");
+  return TemplatedString{std::move(value.value), entry->value.Scalar()};
+}
+
+std::vector<std::string> Options::string_list(const std::string& key) {
+  std::vector<std::string> out;
+  for (auto& item : templated_list(key)) out.push_back(std::move(item.value));
+  return out;
+}
+
+std::vector<TemplatedString> Options::templated_list(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  std::vector<TemplatedString> out;
+  if (!entry) return out;
+  if (!entry->value.IsSequence()) {
+    impl_->fail_at(impl_->value_mark(*entry), impl_->key_path(key), "expected a list");
+  }
+  for (std::size_t i = 0; i < entry->value.size(); ++i) {
+    const YAML::Node item = entry->value[i];
+    auto mark = item.IsNull() ? impl_->value_mark(*entry) : item.Mark();
+    auto path = impl_->key_path(key) + "[" + std::to_string(i) + "]";
+    out.push_back({expanded(*impl_, item, mark, path, "a string").value, item.Scalar()});
+  }
+  return out;
+}
+
+std::map<std::string, std::string> Options::string_map(const std::string& key) {
+  auto child = child_impl(*impl_, key);
+  std::map<std::string, std::string> out;
+  for (const auto& entry : child->entries) {
+    out[entry.key] = expanded(*child, entry.value, child->value_mark(entry),
+                              child->key_path(entry.key), "a string")
+                         .value;
+  }
+  return out;
+}
+
+std::optional<Duration> Options::duration(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+                        "a duration like 30s",
+                        [](const std::string& t) { return parse_duration(t); });
+}
+
+Duration Options::duration_or(const std::string& key, Duration fallback) {
+  return duration(key).value_or(fallback);
+}
+
+std::optional<std::uint64_t> Options::size(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+                        "a size like 512MiB", [](const std::string& t) { return parse_size(t); });
+}
+
+std::optional<double> Options::ratio(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+                        "a ratio like 90%", [](const std::string& t) { return parse_ratio(t); });
+}
+
+double Options::ratio_or(const std::string& key, double fallback) {
+  return ratio(key).value_or(fallback);
+}
+
+std::optional<long long> Options::integer(const std::string& key, long long min, long long max) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+                        "an integer",
+                        [&](const std::string& t) { return parse_integer(t, min, max); });
+}
+
+long long Options::integer_or(const std::string& key, long long fallback, long long min,
+                              long long max) {
+  return integer(key, min, max).value_or(fallback);
+}
+
+std::vector<long long> Options::integer_list(const std::string& key, long long min, long long max) {
+  const auto* entry = impl_->use(key);
+  std::vector<long long> out;
+  if (!entry) return out;
+  if (!entry->value.IsSequence()) {
+    impl_->fail_at(impl_->value_mark(*entry), impl_->key_path(key), "expected a list");
+  }
+  for (std::size_t i = 0; i < entry->value.size(); ++i) {
+    const YAML::Node item = entry->value[i];
+    auto mark = item.IsNull() ? impl_->value_mark(*entry) : item.Mark();
+    auto path = impl_->key_path(key) + "[" + std::to_string(i) + "]";
+    out.push_back(convert_scalar(*impl_, item, mark, path, "an integer",
+                                 [&](const std::string& t) { return parse_integer(t, min, max); }));
+  }
+  return out;
+}
+
+std::optional<bool> Options::boolean(const std::string& key) {
+  const auto* entry = impl_->use(key);
+  if (!entry) return std::nullopt;
+  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+                        "true or false", [](const std::string& t) { return parse_boolean(t); });
+}
+
+bool Options::boolean_or(const std::string& key, bool fallback) {
+  return boolean(key).value_or(fallback);
+}
+
+std::optional<Secret> Options::secret(const std::string& key) {
+  const std::string file_key = key + "_file";
+  const auto* inline_entry = impl_->use(key);
+  const auto* file_entry = impl_->use(file_key);
+  if (inline_entry && file_entry) {
+    impl_->fail_at(file_entry->key_node.Mark(), impl_->key_path(file_key),
+                   "give either '" + key + "' or '" + file_key + "', not both");
+  }
+  if (inline_entry) {
+    auto value = expanded(*impl_, inline_entry->value, impl_->value_mark(*inline_entry),
+                          impl_->key_path(key), "a string");
+    std::string source =
+        value.variables.size() == 1 ? "env " + value.variables.front() : std::string("inline");
+    return Secret{std::move(value.value), std::move(source)};
+  }
+  if (!file_entry) return std::nullopt;
+  auto mark = impl_->value_mark(*file_entry);
+  auto path = expanded(*impl_, file_entry->value, mark, impl_->key_path(file_key), "a file path");
+  if (path.value.empty()) impl_->fail_at(mark, impl_->key_path(file_key), "must not be empty");
+  std::string error;
+  auto value = read_file(path.value, error);
+  if (!value) {
+    impl_->fail_at(mark, impl_->key_path(file_key), "cannot read " + path.value + ": " + error);
+  }
+  while (!value->empty() && std::isspace(static_cast<unsigned char>(value->back()))) {
+    value->pop_back();
+  }
+  return Secret{std::move(*value), "file " + path.value};
+}
+
+Secret Options::required_secret(const std::string& key) {
+  auto value = secret(key);
+  if (!value) {
+    impl_->fail_at(impl_->mark, impl_->key_path(key), "missing required key (or " + key + "_file)");
+  }
+  return std::move(*value);
+}
+
+Options Options::child(const std::string& key) {
+  return Options(child_impl(*impl_, key));
+}
+
+void Options::fail(const std::string& key, const std::string& message) const {
+  const auto* entry = impl_->find(key);
+  impl_->fail_at(entry ? impl_->value_mark(*entry) : impl_->mark, impl_->key_path(key), message);
+}
+
+void Options::finish() const {
+  for (const auto& entry : impl_->entries) {
+    if (impl_->read.count(entry.key) == 0) {
+      impl_->fail_at(entry.key_node.Mark(), impl_->key_path(entry.key),
+                     unknown_key_message(entry.key, impl_->known));
+    }
+  }
+}
+
+}  // namespace watchdog::config

@@ -22,7 +22,9 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 // A decimal number "12" or "1.5", split so that it can be scaled exactly.
 struct Decimal {
@@ -37,10 +39,11 @@ std::optional<Decimal> take_number(std::string_view& text, std::string_view whol
   std::size_t i = 0;
   bool digits = false;
   for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i, digits = true) {
-    if (number.whole > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
+    auto digit = static_cast<std::uint64_t>(text[i] - '0');
+    if (number.whole > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
       throw std::invalid_argument("value too large in " + quoted(whole_text));
     }
-    number.whole = number.whole * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    number.whole = number.whole * 10 + digit;
   }
   if (i < text.size() && text[i] == '.') {
     ++i;
@@ -75,13 +78,14 @@ std::optional<std::uint64_t> scale(const Decimal& number, std::uint64_t multipli
   std::uint64_t whole = 0;
   if (__builtin_mul_overflow(number.whole, multiplier, &whole)) return std::nullopt;
   // fraction/scale < 1, so fraction × multiplier fits as long as multiplier < 2^64 / 10^12.
-  long double part = static_cast<long double>(number.fraction) * static_cast<long double>(multiplier) /
-                     static_cast<long double>(number.scale);
+  long double part = static_cast<long double>(number.fraction) *
+                     static_cast<long double>(multiplier) / static_cast<long double>(number.scale);
   long double rounded = std::round(part);
   inexact = std::fabs(part - rounded) > 1e-9L;
   if (exact && inexact) return whole;
   std::uint64_t result = 0;
-  if (__builtin_add_overflow(whole, static_cast<std::uint64_t>(rounded), &result)) return std::nullopt;
+  if (__builtin_add_overflow(whole, static_cast<std::uint64_t>(rounded), &result))
+    return std::nullopt;
   return result;
 }
 
@@ -106,12 +110,12 @@ constexpr std::array<Unit, 18> kSizeUnits{{{"b", 1},
                                            {"tb", 1000'000'000'000},
                                            {"ki", kKi},
                                            {"kib", kKi},
-                                           {"mi", kKi * kKi},
-                                           {"mib", kKi * kKi},
-                                           {"gi", kKi * kKi * kKi},
-                                           {"gib", kKi * kKi * kKi},
-                                           {"ti", kKi * kKi * kKi * kKi},
-                                           {"tib", kKi * kKi * kKi * kKi},
+                                           {"mi", kKi* kKi},
+                                           {"mib", kKi* kKi},
+                                           {"gi", kKi* kKi* kKi},
+                                           {"gib", kKi* kKi* kKi},
+                                           {"ti", kKi* kKi* kKi* kKi},
+                                           {"tib", kKi* kKi* kKi* kKi},
                                            {"", 1}}};
 
 std::string lower(std::string_view text) {
@@ -142,7 +146,8 @@ Duration parse_duration(std::string_view input) {
     if (!number) throw std::invalid_argument("malformed duration " + quoted(input));
     auto unit = take_unit(text);
     if (unit.empty()) {
-      throw std::invalid_argument("missing unit in " + quoted(input) + " (expected ms, s, m, h, d)");
+      throw std::invalid_argument("missing unit in " + quoted(input) +
+                                  " (expected ms, s, m, h, d)");
     }
     std::size_t index = 0;
     while (index < kDurationUnits.size() && kDurationUnits[index].name != unit) ++index;
@@ -198,9 +203,10 @@ double parse_ratio(std::string_view input) {
   bool percent = !text.empty() && text.back() == '%';
   if (percent) text = trim(text.substr(0, text.size() - 1));
   double value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value,
-                                      std::chars_format::fixed);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
+  bool plain = text.find_first_not_of("0123456789.-") == std::string_view::npos;  // no nan, inf
+  if (text.empty() || !plain || error != std::errc() || end != text.data() + text.size()) {
     throw std::invalid_argument("malformed ratio " + quoted(input) + " (expected e.g. 90% or 0.9)");
   }
   if (percent) value /= 100.0;
@@ -238,6 +244,8 @@ std::string format_size(std::uint64_t bytes) {
   return one_decimal(value) + " " + std::string(kNames[index]);
 }
 
-std::string format_ratio(double ratio) { return one_decimal(ratio * 100.0) + "%"; }
+std::string format_ratio(double ratio) {
+  return one_decimal(ratio * 100.0) + "%";
+}
 
 }  // namespace watchdog::config
