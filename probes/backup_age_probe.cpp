@@ -20,8 +20,9 @@ struct Newest {
 };
 
 std::chrono::system_clock::time_point to_time_point(const timespec& ts) {
-  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-      std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
 }
 
 }  // namespace
@@ -90,8 +91,8 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
 
   std::vector<Measurement> measurements{{"backup_files", static_cast<double>(files)}};
   if (!newest) {
-    ProbeResult result = unhealthy(FailureKind::NotFound,
-                                   "no file matching '" + settings_.pattern + "' in " + dir);
+    ProbeResult result =
+        unhealthy(FailureKind::NotFound, "no file matching '" + settings_.pattern + "' in " + dir);
     result.measurements = std::move(measurements);
     return result;
   }
@@ -102,17 +103,17 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
   measurements.push_back({"backup_age_seconds", std::chrono::duration<double>(age).count()});
   measurements.push_back({"backup_size_bytes", static_cast<double>(newest->size)});
 
-  std::string subject = "newest backup " + newest->name + " is " +
-                        config::format_duration(age_seconds) + " old";
+  std::string subject =
+      "newest backup " + newest->name + " is " + config::format_duration(age_seconds) + " old";
   ProbeResult result;
   if (age > settings_.rpo) {
     result = unhealthy(FailureKind::Threshold,
                        subject + " (RPO " + config::format_duration(settings_.rpo) + ")");
   } else if (newest->size < settings_.min_size) {
-    result = unhealthy(FailureKind::Threshold,
-                       "newest backup " + newest->name + " is " +
-                           config::format_size(newest->size) + " (minimum " +
-                           config::format_size(settings_.min_size) + ")");
+    result =
+        unhealthy(FailureKind::Threshold, "newest backup " + newest->name + " is " +
+                                              config::format_size(newest->size) + " (minimum " +
+                                              config::format_size(settings_.min_size) + ")");
   } else {
     result = healthy(subject + ", " + config::format_size(newest->size) + " (" +
                      std::to_string(files) + " files)");

@@ -53,11 +53,11 @@ ProbeResult DiskProbe::check(std::chrono::milliseconds /*timeout*/) noexcept {
       double used = static_cast<double>(fs.f_blocks) - static_cast<double>(fs.f_bfree);
       double usable = used + static_cast<double>(fs.f_bavail);
       double used_ratio = usable > 0 ? used / usable : 0.0;
-      double inodes_ratio =
-          fs.f_files > 0 ? static_cast<double>(fs.f_files - fs.f_ffree) / static_cast<double>(fs.f_files)
-                         : 0.0;
-      std::string detail = path + " " + percent(used_ratio) + " used, " + percent(inodes_ratio) +
-                           " inodes";
+      double inodes_ratio = fs.f_files > 0 ? static_cast<double>(fs.f_files - fs.f_ffree) /
+                                                 static_cast<double>(fs.f_files)
+                                           : 0.0;
+      std::string detail =
+          path + " " + percent(used_ratio) + " used, " + percent(inodes_ratio) + " inodes";
       if (used_ratio >= settings_.critical) {
         result = unhealthy(FailureKind::Threshold,
                            detail + " (space critical at " + percent(settings_.critical) + ")");
@@ -68,8 +68,8 @@ ProbeResult DiskProbe::check(std::chrono::milliseconds /*timeout*/) noexcept {
         result = degraded(FailureKind::Threshold,
                           detail + " (space warning at " + percent(settings_.warn) + ")");
       } else if (inodes_ratio >= settings_.inodes_warn) {
-        result = degraded(FailureKind::Threshold, detail + " (inodes warning at " +
-                                                      percent(settings_.inodes_warn) + ")");
+        result = degraded(FailureKind::Threshold,
+                          detail + " (inodes warning at " + percent(settings_.inodes_warn) + ")");
       } else {
         result = healthy(std::move(detail));
       }

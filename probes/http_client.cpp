@@ -98,7 +98,9 @@ bool has_header(const std::vector<std::string>& headers, std::string_view name) 
   });
 }
 
-long to_ms(std::chrono::milliseconds d) { return static_cast<long>(std::max<long long>(1, d.count())); }
+long to_ms(std::chrono::milliseconds d) {
+  return static_cast<long>(std::max<long long>(1, d.count()));
+}
 
 struct EasyDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
@@ -147,8 +149,8 @@ HttpResponse perform(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to_ms(request.timeout));
-  auto connect_timeout = request.connect_timeout.count() > 0 ? request.connect_timeout
-                                                             : request.timeout;
+  auto connect_timeout =
+      request.connect_timeout.count() > 0 ? request.connect_timeout : request.timeout;
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, to_ms(connect_timeout));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
@@ -167,7 +169,9 @@ HttpResponse perform(const HttpRequest& request) {
     // POSTFIELDS makes curl send the body (possibly empty); CUSTOMREQUEST renames the verb.
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
-    if (request.method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "POST") {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
   }
 
   CURLcode code = curl_easy_perform(h);

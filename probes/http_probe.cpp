@@ -90,7 +90,8 @@ ProbeResult HttpProbe::evaluate(const HttpResponse& response,
     case HttpError::Refused:
       return unhealthy(FailureKind::Refused, "connection refused");
     case HttpError::Timeout:
-      return unhealthy(FailureKind::Timeout, "no answer within " + config::format_duration(timeout));
+      return unhealthy(FailureKind::Timeout,
+                       "no answer within " + config::format_duration(timeout));
     case HttpError::Resolve:
       return unhealthy(FailureKind::Error, "could not resolve host");
     case HttpError::Tls:
@@ -101,20 +102,23 @@ ProbeResult HttpProbe::evaluate(const HttpResponse& response,
 
   const auto& expected = settings_.expect_status;
   std::string status = "HTTP " + std::to_string(response.status);
-  bool status_ok = expected.empty()
-                       ? response.status >= 200 && response.status < 300
-                       : std::find(expected.begin(), expected.end(), response.status) != expected.end();
+  bool status_ok = expected.empty() ? response.status >= 200 && response.status < 300
+                                    : std::find(expected.begin(), expected.end(),
+                                                response.status) != expected.end();
   if (!status_ok) {
-    return unhealthy(FailureKind::BadResponse, status + " (expected " + expected_text(expected) + ")");
+    return unhealthy(FailureKind::BadResponse,
+                     status + " (expected " + expected_text(expected) + ")");
   }
-  if (settings_.body_contains && response.body.find(*settings_.body_contains) == std::string::npos) {
+  if (settings_.body_contains &&
+      response.body.find(*settings_.body_contains) == std::string::npos) {
     return unhealthy(FailureKind::BadResponse,
                      status + " but the body lacks '" + *settings_.body_contains + "'");
   }
   std::string detail = status + " in " + std::to_string(whole_ms(response.elapsed)) + " ms";
   if (settings_.latency_warn && response.elapsed > *settings_.latency_warn) {
-    return degraded(FailureKind::Threshold,
-                    detail + " (warning at " + config::format_duration(*settings_.latency_warn) + ")");
+    return degraded(
+        FailureKind::Threshold,
+        detail + " (warning at " + config::format_duration(*settings_.latency_warn) + ")");
   }
   return healthy(std::move(detail));
 }

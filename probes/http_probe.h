@@ -28,7 +28,7 @@ namespace watchdog::probes {
 class HttpProbe final : public Probe {
  public:
   struct Settings {
-    HttpRequest request;                // url, method, headers, redirects, TLS; timeout per check
+    HttpRequest request;  // url, method, headers, redirects, TLS; timeout per check
     std::vector<long long> expect_status;  // empty = any 2xx
     std::optional<std::string> body_contains;
     std::optional<std::chrono::milliseconds> latency_warn;

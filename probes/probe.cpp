@@ -34,24 +34,36 @@ ProbeResult make(ProbeStatus status, FailureKind why, std::string detail) {
 
 std::string_view to_string(ProbeStatus status) {
   switch (status) {
-    case ProbeStatus::Healthy: return "healthy";
-    case ProbeStatus::Degraded: return "degraded";
-    case ProbeStatus::Unhealthy: return "unhealthy";
-    case ProbeStatus::Unknown: return "unknown";
+    case ProbeStatus::Healthy:
+      return "healthy";
+    case ProbeStatus::Degraded:
+      return "degraded";
+    case ProbeStatus::Unhealthy:
+      return "unhealthy";
+    case ProbeStatus::Unknown:
+      return "unknown";
   }
   return "unknown";
 }
 
 std::string_view to_string(FailureKind kind) {
   switch (kind) {
-    case FailureKind::None: return "none";
-    case FailureKind::Timeout: return "timeout";
-    case FailureKind::Refused: return "refused";
-    case FailureKind::Auth: return "auth";
-    case FailureKind::NotFound: return "not_found";
-    case FailureKind::BadResponse: return "bad_response";
-    case FailureKind::Threshold: return "threshold";
-    case FailureKind::Error: return "error";
+    case FailureKind::None:
+      return "none";
+    case FailureKind::Timeout:
+      return "timeout";
+    case FailureKind::Refused:
+      return "refused";
+    case FailureKind::Auth:
+      return "auth";
+    case FailureKind::NotFound:
+      return "not_found";
+    case FailureKind::BadResponse:
+      return "bad_response";
+    case FailureKind::Threshold:
+      return "threshold";
+    case FailureKind::Error:
+      return "error";
   }
   return "error";
 }

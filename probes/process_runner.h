@@ -7,6 +7,11 @@
 // The run ends when the child exits (background processes it started keep running; they must
 // not write to the inherited stdout/stderr — redirect them — or they get SIGPIPE) or when the
 // timeout expires. Never throws; failures to start come back as `started == false`.
+//
+// The child starts with default signal dispositions, an empty signal mask and no descriptors
+// but 0/1/2. Thread-safe: runs from several threads at once are fine. The process reaps its
+// own children (no SIGCHLD handler), so the daemon must not set SIGCHLD to SIG_IGN: the exit
+// status would be lost (exit_code -1, signal 0).
 
 #include <chrono>
 #include <cstddef>
@@ -17,9 +22,9 @@
 namespace watchdog::probes {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;            // argv[0]: absolute path, or a name searched in PATH
-  std::map<std::string, std::string> env;   // added to (and overriding) the inherited environment
-  std::string working_dir;                  // empty = inherit
+  std::vector<std::string> argv;           // argv[0]: absolute path, or a name searched in PATH
+  std::map<std::string, std::string> env;  // added to (and overriding) the inherited environment
+  std::string working_dir;                 // empty = inherit
   std::chrono::milliseconds timeout{60000};
   std::size_t tail_bytes = 4096;
 };
@@ -39,5 +44,10 @@ ProcessResult run_process(const ProcessSpec& spec) noexcept;
 // The first non-empty line of `output`, trimmed and cut to `max_chars` (with "…"), control
 // characters replaced: suitable as a one-line detail.
 std::string first_line(const std::string& output, std::size_t max_chars = 200);
+
+// "SIGKILL", "SIGSEGV", … ("signal 42" for the rest).
+std::string signal_name(int signal);
+// A duration for one-line details: "120 ms", "1.2 s", "60 s", "5 min 3 s".
+std::string human_duration(std::chrono::nanoseconds duration);
 
 }  // namespace watchdog::probes

@@ -41,8 +41,8 @@ int try_connect(const addrinfo& address, std::chrono::steady_clock::time_point d
   if (::connect(fd.get(), address.ai_addr, address.ai_addrlen) == 0) return 0;
   if (errno != EINPROGRESS) return errno;
   while (true) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
-                                                             std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return ETIMEDOUT;
     pollfd waiting{fd.get(), POLLOUT, 0};
     int ready = ::poll(&waiting, 1, static_cast<int>(left.count()));
@@ -97,7 +97,7 @@ ProbeResult TcpProbe::connect_once(std::chrono::steady_clock::time_point deadlin
   addrinfo* found = nullptr;
   int status = ::getaddrinfo(settings_.host.c_str(), service.c_str(), &hints, &found);
   if (status == EAI_NONAME) {  // not a numeric address: ask the resolver
-    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    hints.ai_flags = AI_NUMERICSERV;
     status = ::getaddrinfo(settings_.host.c_str(), service.c_str(), &hints, &found);
   }
   Addresses addresses(found);
@@ -116,7 +116,8 @@ ProbeResult TcpProbe::connect_once(std::chrono::steady_clock::time_point deadlin
     }
     if (error == ETIMEDOUT) break;  // the deadline is shared: no time left for the others
   }
-  if (error == ECONNREFUSED) return unhealthy(FailureKind::Refused, target + ": connection refused");
+  if (error == ECONNREFUSED)
+    return unhealthy(FailureKind::Refused, target + ": connection refused");
   if (error == ETIMEDOUT) {
     return unhealthy(FailureKind::Timeout,
                      target + ": no connection within " + config::format_duration(timeout));
