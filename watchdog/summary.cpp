@@ -55,7 +55,7 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
     for (const auto& p : c.probes) {
       const auto& t = p.spec.timing;
       rows.push_back({c.spec.name, c.spec.critical ? "yes" : "no", p.spec.name, p.spec.kind,
-                      format_duration(t.interval), "±" + format_duration(t.jitter),
+                      format_duration(t.interval), format_duration(t.jitter),
                       format_duration(t.timeout), format_duration(t.recheck_interval),
                       std::to_string(t.failure_threshold) + "/" +
                           std::to_string(t.success_threshold)});
