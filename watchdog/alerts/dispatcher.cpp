@@ -35,7 +35,8 @@ struct Dispatcher::Sink {
   std::condition_variable wake;
   std::deque<AlertEvent> queue;
   bool stopping = false;
-  bool finished = false;  // the sender thread has returned
+  bool finished = false;   // the sender thread has returned
+  bool abandoned = false;  // stop() gave up waiting: the thread must not touch the dispatcher
   std::chrono::steady_clock::time_point flush_deadline{};
   std::thread thread;
 };
@@ -123,6 +124,7 @@ void Dispatcher::stop(std::chrono::milliseconds flush_limit) {
       spdlog::warn("alerts_unsent_at_exit {} {}", logging::kv("alert", sink->provider->name()),
                    logging::kv("count", std::to_string(sink->queue.size())));
     }
+    sink->abandoned = !finished;
     lock.unlock();
     if (finished) {
       sink->thread.join();
@@ -140,17 +142,18 @@ void Dispatcher::send_loop(Sink& sink) {
     if (sink.queue.empty()) return;
     if (sink.stopping && std::chrono::steady_clock::now() >= sink.flush_deadline) return;
     const AlertEvent event = sink.queue.front();
-    lock.unlock();
-
     const auto request = provider.format(event);
+    const auto fields = logging::kv("alert", provider.name()) + " " +
+                        logging::kv("component", event.component) + " " +
+                        logging::kv("to", core::to_string(event.to)) + " " +
+                        logging::kv("event_id", event.event_id);
     auto delay = provider.policy().retry_backoff;
-    bool done = false;
-    for (int attempt = 0; !done; ++attempt) {
+    for (int attempt = 0;; ++attempt) {
+      lock.unlock();
       const auto response = probes::perform(request);
-      const auto fields = logging::kv("alert", provider.name()) + " " +
-                          logging::kv("component", event.component) + " " +
-                          logging::kv("to", core::to_string(event.to)) + " " +
-                          logging::kv("event_id", event.event_id);
+      lock.lock();
+      // Abandoned by stop(): the dispatcher (and its metrics) may be gone; touch nothing.
+      if (sink.abandoned) return;
       if (provider.accepted(response)) {
         metrics_.count_alert(provider.name(), "success");
         spdlog::info("alert_sent {} {}", fields, logging::kv("result", outcome_text(response)));
@@ -163,12 +166,9 @@ void Dispatcher::send_loop(Sink& sink) {
       if (!retry) break;
       const auto wait = std::min(retry_after(response).value_or(delay), kMaxRetryDelay);
       delay = std::min(delay * 2, kMaxRetryDelay);
-      lock.lock();
-      done = sink.wake.wait_for(lock, wait, [&] { return sink.stopping; });
-      lock.unlock();
+      // Stopping mid-retry: the event stays queued (stop() reports it).
+      if (sink.wake.wait_for(lock, wait, [&] { return sink.stopping; })) return;
     }
-    lock.lock();
-    if (done) return;  // stopping mid-retry: the event stays queued (reported by stop())
     sink.queue.pop_front();
     metrics_.set_alerts_pending(provider.name(), static_cast<double>(sink.queue.size()));
   }
