@@ -37,6 +37,7 @@ struct ProbeEvent {
   std::size_t component;
   std::size_t probe;
   probes::ProbeResult result;
+  TimePoint started;
   double seconds;
 };
 struct ActionEvent {
@@ -161,7 +162,8 @@ void Engine::handle(Event& event) {
     view.last_run = Clock::now();
     view.seconds = probe->seconds;
     apply(runtime, step(runtime.machine,
-                        ProbeReported{probe->probe, level_of(result.status), result.detail},
+                        ProbeReported{probe->probe, level_of(result.status), result.detail,
+                                      probe->started},
                         Clock::now()));
   } else if (auto* done = std::get_if<ActionEvent>(&event.body)) {
     for (auto& runtime : runtimes_) {
@@ -258,8 +260,8 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
   for (std::size_t p = 0; p < runtime.plan.probes.size(); ++p) {
     const auto& probe = runtime.plan.probes[p];
     auto report = [queue = queue_, generation = generation_, index, p](
-                      const probes::ProbeResult& result, double seconds) {
-      queue->push(Event{ProbeEvent{generation, index, p, result, seconds}});
+                      const probes::ProbeResult& result, TimePoint started, double seconds) {
+      queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
     };
     auto worker = std::make_unique<ProbeWorker>(probe.probe, probe.spec.timing, report,
                                                 options_.seed + index * 1000 + p);

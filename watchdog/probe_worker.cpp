@@ -118,6 +118,7 @@ void ProbeWorker::loop() {
     if (!run_now_ && SteadyClock::now() < next) continue;
     run_now_ = false;
     last_start = SteadyClock::now();
+    const auto started = std::chrono::system_clock::now();
 
     lock.unlock();
     const auto result = check_.run(timing_.timeout);
@@ -125,7 +126,7 @@ void ProbeWorker::loop() {
     lock.lock();
     if (stopping_) return;
     lock.unlock();
-    report_(result, seconds);
+    report_(result, started, seconds);
     lock.lock();
 
     planned_fast = fast_;

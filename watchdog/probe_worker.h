@@ -41,7 +41,9 @@ class GuardedCheck {
 
 class ProbeWorker {
  public:
-  using Report = std::function<void(const probes::ProbeResult& result, double seconds)>;
+  // `started`: when the check began (wall clock); `seconds`: how long it took.
+  using Report = std::function<void(const probes::ProbeResult& result,
+                                    std::chrono::system_clock::time_point started, double seconds)>;
 
   ProbeWorker(std::shared_ptr<probes::Probe> probe, config::ProbeTiming timing, Report report,
               std::uint64_t seed);

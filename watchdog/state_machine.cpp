@@ -171,6 +171,9 @@ StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
   if (input.probe >= c.probes.size()) return out;
   auto& track = c.probes[input.probe];
   track.last_detail = input.detail;
+  const bool stale = c.state == State::Recovering && c.phase == Phase::Verifying &&
+                     input.started && *input.started < c.verify_since;
+  if (stale) return out;
   record(track, input.level);
 
   const auto health = decided_health(c);
@@ -206,6 +209,7 @@ StepResult step(Component& c, const ActionFinished& input, TimePoint now) {
   if (c.state != State::Recovering || c.phase != Phase::Acting) return out;  // stale
   if (input.ok) {
     c.phase = Phase::Verifying;
+    c.verify_since = now;
     c.phase_deadline = now + c.policy.verify_timeout;
     clear_verdicts(c);
   } else {

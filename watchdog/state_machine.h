@@ -77,6 +77,7 @@ struct Component {
   std::string incident_id;              // set while not HEALTHY
   Phase phase = Phase::Idle;
   TimePoint phase_deadline{};           // verify timeout or end of back-off
+  TimePoint verify_since{};             // when the current verification began
   std::vector<TimePoint> attempt_times; // start times of attempts inside `window`
 };
 
@@ -85,6 +86,9 @@ struct ProbeReported {
   std::size_t probe = 0;  // index into Component::probes
   Level level = Level::Ok;
   std::string detail;
+  // When the check began. A check that began before the current verification started says
+  // nothing about the action's effect: its result is recorded but not counted.
+  std::optional<TimePoint> started;
 };
 struct ActionFinished {
   bool ok = false;

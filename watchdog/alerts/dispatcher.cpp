@@ -57,22 +57,27 @@ void Dispatcher::set_providers(std::vector<std::shared_ptr<Provider>> providers)
     sink->provider = provider;
     fresh.push_back(std::move(sink));
   }
-  // Stop the old senders, then hand their queues to the replacements of the same name.
+  // Retire the old senders without waiting for them (one may hang in a send until its HTTP
+  // timeout) and hand their queues to the replacements of the same name. An event that was
+  // being sent is sent again by the replacement: at least once, deduplicated by its event id.
   for (auto& sink : old) {
+    std::deque<AlertEvent> pending;
     {
       std::lock_guard lock(sink->mutex);
       sink->stopping = true;
+      sink->abandoned = true;
+      pending.swap(sink->queue);
     }
     sink->wake.notify_all();
-    if (sink->thread.joinable()) sink->thread.join();
+    sink->thread.detach();  // holds its own reference to the sink; touches nothing else now
     auto match = std::find_if(fresh.begin(), fresh.end(), [&](const auto& s) {
       return s->provider->name() == sink->provider->name();
     });
     if (match != fresh.end()) {
-      (*match)->queue = std::move(sink->queue);
-    } else if (!sink->queue.empty()) {
+      (*match)->queue = std::move(pending);
+    } else if (!pending.empty()) {
       spdlog::warn("alerts_dropped {} {}", logging::kv("alert", sink->provider->name()),
-                   logging::kv("count", std::to_string(sink->queue.size())));
+                   logging::kv("count", std::to_string(pending.size())));
     }
   }
   for (auto& sink : fresh) {

@@ -238,6 +238,22 @@ TEST(StateMachine, OperatorResetReturnsFailedToProbing) {
   EXPECT_TRUE(c.attempt_times.size() == 1u);
 }
 
+TEST(StateMachine, ChecksBegunBeforeVerificationDoNotCount) {
+  auto c = make_component();
+  play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering},
+           {10, ActionFinished{true, ""}, State::Recovering}});
+  // Two failures from checks that began while the action still ran: not a failed attempt.
+  step(c, ProbeReported{0, Level::Fail, "old", at(9)}, at(11));
+  step(c, ProbeReported{0, Level::Fail, "old", at(9)}, at(11));
+  step(c, ProbeReported{0, Level::Fail, "old", at(9)}, at(11));
+  EXPECT_EQ(c.phase, Phase::Verifying);
+  // Checks that began after it are judged.
+  step(c, ProbeReported{0, Level::Ok, "fine", at(11)}, at(11));
+  auto r = step(c, ProbeReported{0, Level::Ok, "fine", at(12)}, at(12));
+  EXPECT_EQ(c.state, State::Healthy);
+  ASSERT_EQ(r.transitions.size(), 1u);
+}
+
 TEST(StateMachine, StaleActionFinishedIsIgnored) {
   auto c = make_component();
   auto r = step(c, ActionFinished{true, ""}, at(0));
