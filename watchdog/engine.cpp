@@ -176,11 +176,14 @@ void Engine::handle(Event& event) {
                   kv("output", tail(outcome.output_tail)));
       runtime->last_action = alerts::ActionSnapshot{done->action, done->kind, outcome.ok,
                                                     outcome.detail};
-      apply(*runtime, step(runtime->machine, ActionFinished{outcome.ok, outcome.detail},
-                           Clock::now()));
+      const auto result =
+          step(runtime->machine, ActionFinished{outcome.ok, outcome.detail}, Clock::now());
+      // Ask for the first verification check before switching to fast re-checks, so that one
+      // check runs now and the next recheck_interval later (not two back to back).
       if (runtime->machine.phase == Phase::Verifying) {
         for (auto& worker : runtime->workers) worker->run_now();
       }
+      apply(*runtime, result);
     }
   } else if (auto* reload = std::get_if<ReloadEvent>(&event.body)) {
     apply_plan(std::move(reload->plan));

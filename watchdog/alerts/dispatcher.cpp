@@ -46,11 +46,10 @@ Dispatcher::Dispatcher(core::Metrics& metrics) : metrics_(metrics) {}
 Dispatcher::~Dispatcher() { stop(std::chrono::milliseconds(0)); }
 
 void Dispatcher::set_providers(std::vector<std::shared_ptr<Provider>> providers) {
+  // Held throughout (nothing here blocks), so a submit() during the swap reaches a sink.
+  std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Sink>> old;
-  {
-    std::lock_guard lock(mutex_);
-    old.swap(sinks_);
-  }
+  old.swap(sinks_);
   std::vector<std::shared_ptr<Sink>> fresh;
   for (auto& provider : providers) {
     auto sink = std::make_shared<Sink>();
@@ -63,7 +62,7 @@ void Dispatcher::set_providers(std::vector<std::shared_ptr<Provider>> providers)
   for (auto& sink : old) {
     std::deque<AlertEvent> pending;
     {
-      std::lock_guard lock(sink->mutex);
+      std::lock_guard sink_lock(sink->mutex);
       sink->stopping = true;
       sink->abandoned = true;
       pending.swap(sink->queue);
@@ -84,12 +83,11 @@ void Dispatcher::set_providers(std::vector<std::shared_ptr<Provider>> providers)
     metrics_.set_alerts_pending(sink->provider->name(), static_cast<double>(sink->queue.size()));
     sink->thread = std::thread([this, s = sink] {
       send_loop(*s);
-      std::lock_guard lock(s->mutex);
+      std::lock_guard done(s->mutex);
       s->finished = true;
       s->wake.notify_all();
     });
   }
-  std::lock_guard lock(mutex_);
   sinks_ = std::move(fresh);
 }
 
