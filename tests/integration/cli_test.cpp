@@ -1,0 +1,159 @@
+// The command line: check-config, once, --version — exit codes, messages, and secrets kept out
+// of everything printed.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+#include "tests/integration/harness.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace watchdog::testing {
+namespace {
+
+// The first line of `text` that contains `needle` ("" when none does).
+std::string line_with(const std::string& text, const std::string& needle) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(needle) != std::string::npos) return line;
+  }
+  return "";
+}
+
+// Secret values given through ${ENV}; none may ever be printed.
+const std::map<std::string, std::string> kSecrets = {
+    {"CLI_URL_TOKEN", "url-token-sentinel-4b7e"},
+    {"CLI_AUTH_TOKEN", "auth-sentinel-a91c"},
+    {"CLI_HOOK_URL", "http://127.0.0.1:9/hook-sentinel-2f0d"},
+    {"CLI_HOOK_SECRET", "hook-secret-sentinel-77aa"},
+};
+
+void expect_no_secret(const CommandResult& result) {
+  for (const auto& [name, value] : kSecrets) {
+    EXPECT_EQ(result.out.find(value), std::string::npos) << name << " printed on stdout";
+    EXPECT_EQ(result.err.find(value), std::string::npos) << name << " printed on stderr";
+  }
+}
+
+constexpr const char* kGoodConfig = R"(
+defaults:
+  interval: 30s
+components:
+  - name: api
+    probes:
+      - name: api-http
+        kind: http
+        url: http://127.0.0.1:1/health?token=${CLI_URL_TOKEN}
+        headers:
+          Authorization: Bearer ${CLI_AUTH_TOKEN}
+      - name: api-disk
+        kind: disk
+        path: /
+    recovery:
+      actions:
+        - name: restart-api
+          kind: command
+          argv: ["/bin/echo", "restart"]
+alerts:
+  - name: ops
+    kind: webhook
+    url: ${CLI_HOOK_URL}
+    secret: ${CLI_HOOK_SECRET}
+)";
+
+TEST(Cli, CheckConfigSummarisesValidConfigWithoutSecrets) {
+  TempDir dir;
+  auto path = dir.write("good.yaml", kGoodConfig);
+  auto result = run_command({kWatchdog, "check-config", path.string()}, kSecrets);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  for (const char* name : {"api", "api-http", "api-disk", "restart-api", "ops"}) {
+    EXPECT_NE(result.out.find(name), std::string::npos) << name << " missing in:\n" << result.out;
+  }
+  expect_no_secret(result);
+}
+
+TEST(Cli, CheckConfigRejectsTypoKeyWithLocation) {
+  TempDir dir;
+  auto path = dir.write("bad.yaml", R"(components:
+  - name: api
+    probes:
+      - name: api-http
+        kind: http
+        url: http://127.0.0.1:1/health
+        intervall: 5s
+)");
+  auto result = run_command({kWatchdog, "check-config", path.string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find(path.string() + ":7:9"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("intervall"), std::string::npos) << result.err;
+}
+
+TEST(Cli, CheckConfigRejectsMissingEnvWithoutPrintingOtherSecrets) {
+  TempDir dir;
+  auto path = dir.write("missing-env.yaml", std::string(kGoodConfig) + R"(
+  - name: extra
+    kind: webhook
+    url: ${WATCHDOG_IT_UNSET_VARIABLE_8C1E}
+)");
+  auto result = run_command({kWatchdog, "check-config", path.string()}, kSecrets);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("WATCHDOG_IT_UNSET_VARIABLE_8C1E"), std::string::npos) << result.err;
+  expect_no_secret(result);
+}
+
+TEST(Cli, OnceExitCodeFollowsTheWorstProbe) {
+  TempDir dir;
+  WebhookReceiver up;
+  const std::string healthy = fill(R"(
+components:
+  - name: up
+    probes:
+      - name: up-http
+        kind: http
+        url: @URL@
+        timeout: 2s
+)",
+                                   {{"URL", up.url("/health")}});
+  const std::string failing = fill(R"(
+  - name: down
+    critical: @CRITICAL@
+    probes:
+      - name: down-tcp
+        kind: tcp
+        host: 127.0.0.1
+        port: @PORT@
+        timeout: 2s
+)",
+                                   {{"PORT", std::to_string(free_port())}});
+
+  auto only_healthy =
+      run_command({kWatchdog, "once", "-c", dir.write("ok.yaml", healthy).string()});
+  EXPECT_EQ(only_healthy.exit_code, 0) << only_healthy.out << only_healthy.err;
+  EXPECT_NE(line_with(only_healthy.out, "up-http").find("healthy"), std::string::npos)
+      << only_healthy.out;
+
+  auto critical = run_command(
+      {kWatchdog, "once", "-c",
+       dir.write("critical.yaml", healthy + fill(failing, {{"CRITICAL", "true"}})).string()});
+  EXPECT_EQ(critical.exit_code, 2) << critical.out << critical.err;
+  const auto up_row = line_with(critical.out, "up-http");
+  const auto down_row = line_with(critical.out, "down-tcp");
+  EXPECT_NE(up_row.find("healthy"), std::string::npos) << critical.out;
+  EXPECT_EQ(up_row.find("unhealthy"), std::string::npos) << critical.out;
+  EXPECT_NE(down_row.find("unhealthy"), std::string::npos) << critical.out;
+
+  auto minor = run_command(
+      {kWatchdog, "once", "-c",
+       dir.write("minor.yaml", healthy + fill(failing, {{"CRITICAL", "false"}})).string()});
+  EXPECT_EQ(minor.exit_code, 1) << minor.out << minor.err;
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+  auto result = run_command({kWatchdog, "--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_TRUE(std::regex_search(result.out, std::regex(R"(^watchdog \d+\.\d+\.\d+)")))
+      << result.out;
+}
+
+}  // namespace
+}  // namespace watchdog::testing

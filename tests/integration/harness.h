@@ -1,0 +1,44 @@
+#pragma once
+// Shared by the integration tests: how to start the binaries under test, small file helpers.
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/watchdog_process.h"
+
+namespace watchdog::testing {
+
+inline constexpr const char* kWatchdog = WATCHDOG_BINARY;
+inline constexpr const char* kPromtool = PROMTOOL_BINARY;
+
+inline WatchdogOptions watchdog_options(std::string yaml,
+                                        std::map<std::string, std::string> env = {}) {
+  return {kWatchdog, std::move(yaml), std::move(env), {}};
+}
+
+// Replaces every @KEY@ in `text` with its value (keeps ${ENV} references intact).
+inline std::string fill(std::string text, const std::map<std::string, std::string>& values) {
+  for (const auto& [key, value] : values) {
+    const std::string marker = "@" + key + "@";
+    for (auto at = text.find(marker); at != std::string::npos;
+         at = text.find(marker, at + value.size())) {
+      text.replace(at, marker.size(), value);
+    }
+  }
+  return text;
+}
+
+// Writes an executable script (mode 0755) into `dir` and returns its path.
+inline std::filesystem::path write_script(const TempDir& dir, const std::string& name,
+                                          const std::string& content) {
+  auto path = dir.write(name, content);
+  chmod(path.c_str(), 0755);
+  return path;
+}
+
+}  // namespace watchdog::testing
