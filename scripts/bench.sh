@@ -7,16 +7,15 @@
 # Figures go to stdout as a Markdown table; docs/benchmarks.md records a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 seconds=${BENCH_SECONDS:-20}
 idle_seconds=${BENCH_IDLE_SECONDS:-65}
 
 scripts/setup.sh
 dpkg-query -W -f='${Status}' monit 2>/dev/null | grep -q "install ok installed" ||
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends monit >/dev/null
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DWATCHDOG_BUILD_TESTS=OFF >/dev/null
-cmake --build build/bench -j"$(nproc)" --target watchdog >/dev/null
-watchdog="$root/build/bench/watchdog/watchdog"
+watchdog=$(build_release_watchdog bench)
 
 work=$(mktemp -d /tmp/watchdog-bench-XXXXXX)
 pids=()
@@ -27,13 +26,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
 web_port=$(free_port)
 hung_port=$(free_port)
 

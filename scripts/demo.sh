@@ -8,13 +8,12 @@
 # Usage: scripts/demo.sh            (runs DEMO_SECONDS=60 seconds, then stops)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 seconds=${DEMO_SECONDS:-60}
 
 scripts/setup.sh
-cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DWATCHDOG_BUILD_TESTS=OFF >/dev/null
-cmake --build build/demo -j"$(nproc)" --target watchdog >/dev/null
-watchdog="$root/build/demo/watchdog/watchdog"
+watchdog=$(build_release_watchdog demo)
 
 work=$(mktemp -d /tmp/watchdog-demo-XXXXXX)
 pids=()
@@ -25,14 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free loopback port: nothing answers a connect to it.
-free_port() {
-  local port
-  while true; do
-    port=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
 web_port=$(free_port)
 hook_port=$(free_port)
 metrics_port=$(free_port)

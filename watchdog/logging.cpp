@@ -16,7 +16,7 @@ namespace {
 class JsonFormatter : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    nlohmann::json line = {
+    nlohmann::ordered_json line = {
         {"ts", alerts::rfc3339(std::chrono::time_point_cast<std::chrono::system_clock::duration>(msg.time))},
         {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                               spdlog::level::to_string_view(msg.level).size())},

@@ -29,7 +29,10 @@ int check_config(const std::string& path) {
 
 int once(const std::optional<std::filesystem::path>& path) {
   try {
-    return watchdog::core::run_once(load_plan(path), std::cout);
+    const auto plan = load_plan(path);
+    std::error_code ignored;  // as for `run`: the state dir exists (the default config probes it)
+    std::filesystem::create_directories(plan.config.watchdog.state_dir, ignored);
+    return watchdog::core::run_once(plan, std::cout);
   } catch (const watchdog::config::ConfigError& error) {
     std::cerr << "invalid configuration: " << error.what() << "\n";
     return 2;
