@@ -6,6 +6,8 @@
 #include <deque>
 #include <future>
 #include <random>
+#include <tuple>
+#include <utility>
 #include <variant>
 
 #include "watchdog/logging.h"
@@ -77,6 +79,32 @@ struct Engine::Runtime {
   std::optional<alerts::ActionSnapshot> last_action;
   int event_sequence = 0;  // per incident, for stable event ids
 };
+
+// A reload keeps what the previous runtime of the same component knew: its state, incident
+// and recovery progress, and each same-named probe's streaks, verdict and last result (with
+// the new plan's thresholds).
+void Engine::carry_over(const Runtime& previous, Runtime& next) {
+  const auto& p = previous.machine;
+  auto& m = next.machine;
+  m.state = p.state;
+  m.since = p.since;
+  m.incident_id = p.incident_id;
+  m.phase = p.phase;
+  m.phase_deadline = p.phase_deadline;
+  m.verify_since = p.verify_since;
+  m.attempt_times = p.attempt_times;
+  for (std::size_t n = 0; n < m.probes.size(); ++n) {
+    for (std::size_t o = 0; o < p.probes.size(); ++o) {
+      if (p.probes[o].name != m.probes[n].name) continue;
+      const auto thresholds = std::pair(m.probes[n].failure_threshold, m.probes[n].success_threshold);
+      m.probes[n] = p.probes[o];
+      std::tie(m.probes[n].failure_threshold, m.probes[n].success_threshold) = thresholds;
+      next.views[n] = previous.views[o];
+    }
+  }
+  next.last_action = previous.last_action;
+  next.event_sequence = previous.event_sequence;
+}
 
 Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options)
     : metrics_(metrics),
@@ -219,23 +247,8 @@ void Engine::apply_plan(Plan plan) {
       view.kind = probe.spec.kind;
       runtime->views.push_back(view);
     }
-    // Carry state over from the previous plan by component and probe name.
-    for (auto& previous : old) {
-      if (previous->plan.spec.name != spec.name) continue;
-      const auto& p = previous->machine;
-      m.state = p.state, m.since = p.since, m.incident_id = p.incident_id;
-      m.phase = p.phase, m.phase_deadline = p.phase_deadline, m.attempt_times = p.attempt_times;
-      for (auto& track : m.probes) {
-        for (std::size_t i = 0; i < p.probes.size(); ++i) {
-          if (p.probes[i].name != track.name) continue;
-          const int ft = track.failure_threshold, st = track.success_threshold;
-          track = p.probes[i];
-          track.failure_threshold = ft, track.success_threshold = st;
-          runtime->views[&track - m.probes.data()] = previous->views[i];
-        }
-      }
-      runtime->last_action = previous->last_action;
-      runtime->event_sequence = previous->event_sequence;
+    for (const auto& previous : old) {
+      if (previous->plan.spec.name == spec.name) carry_over(*previous, *runtime);
     }
     runtime->plan = std::move(component);
     metrics_.set_component_state(m.name, m.state, m.since);
@@ -320,9 +333,10 @@ void Engine::launch_action(Runtime& runtime, const RunAction& run) {
   const auto action = runtime.plan.ladder.at(static_cast<std::size_t>(run.rung));
   const auto timeout = spec.recovery.actions.at(static_cast<std::size_t>(run.rung)).timeout;
   actions::Incident incident{runtime.machine.incident_id, spec.name, run.attempt, run.reason};
-  spdlog::warn("action_start {} {} {} {} {}", kv("component", spec.name),
-               kv("action", action->name()), kv("attempt", std::to_string(run.attempt)),
-               kv("incident", incident.id), kv("run", action->describe()));
+  spdlog::warn("{} {} {} {} {} {}", options_.dry_run ? "action_skipped_dry_run" : "action_start",
+               kv("component", spec.name), kv("action", action->name()),
+               kv("attempt", std::to_string(run.attempt)), kv("incident", incident.id),
+               kv("run", action->describe()));
   if (options_.dry_run) {
     queue_->push(Event{ActionEvent{spec.name, action->name(), std::string(action->kind()),
                                    {false, "dry run: not executed", "", {}}}});

@@ -77,6 +77,7 @@ class Engine {
   void loop();
   void handle(Event& event);
   void apply_plan(Plan plan);
+  static void carry_over(const Runtime& previous, Runtime& next);
   void start_workers(Runtime& runtime, std::size_t index);
   void apply(Runtime& runtime, const StepResult& result);
   void on_transition(Runtime& runtime, const Transition& transition);
