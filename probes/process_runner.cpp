@@ -14,8 +14,6 @@
 #include <boost/process/args.hpp>
 #include <boost/process/async_pipe.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/group.hpp>
@@ -27,6 +25,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <string_view>
 #include <thread>
 
 namespace bp = boost::process;
@@ -54,9 +54,30 @@ void mark_cloexec_from_3() {
 // Boost.Process handler: a clean child (default signal dispositions, empty mask, no leaked
 // descriptors), chdir that aborts on failure (bp::start_dir reports the error but still execs),
 // and the pid of a child that failed to start, so the parent can reap it (Boost does not).
+// The inherited environment ("KEY=value" entries) with `overrides` replacing or adding keys.
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& overrides) {
+  std::vector<std::string> entries;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto key = entry.substr(0, entry.find('='));
+    if (overrides.find(std::string(key)) == overrides.end()) entries.emplace_back(entry);
+  }
+  for (const auto& [key, value] : overrides) entries.push_back(key + "=" + value);
+  return entries;
+}
+
 struct ChildSetup : bp::extend::handler {
   const char* working_dir = nullptr;  // nullptr = inherit
   pid_t* failed_pid = nullptr;
+  char** envp = nullptr;              // the child's whole environment
+
+  // In the parent, before fork: hand exec our environment. (bp::environment's operator[] and
+  // find() read past the end of shorter entries in Boost 1.74 — ASan reports it — so the
+  // environment is built here instead.)
+  template <class Executor>
+  void on_setup(Executor& exec) const {
+    exec.env = envp;
+  }
 
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
@@ -188,8 +209,10 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
     return;
   }
 
-  bp::environment env = boost::this_process::environment();
-  for (const auto& [key, value] : spec.env) env[key] = value;
+  std::vector<std::string> env_entries = environment_with(spec.env);
+  std::vector<char*> envp;
+  for (auto& entry : env_entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   boost::asio::io_context io;
@@ -199,10 +222,11 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   ChildSetup setup;
   setup.working_dir = spec.working_dir.empty() ? nullptr : spec.working_dir.c_str();
   setup.failed_pid = &failed_pid;
+  setup.envp = envp.data();
   std::error_code ec;
   auto no_input = bp::std_in < bp::null;
   auto merged_output = (bp::std_out & bp::std_err) > pipe;
-  bp::child child(setup, bp::exe = program, bp::args = args, env, no_input, merged_output, group,
+  bp::child child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group,
                   ec);
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it
