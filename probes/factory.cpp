@@ -4,6 +4,8 @@
 #include "probes/command_probe.h"
 #include "probes/disk_probe.h"
 #include "probes/http_probe.h"
+#include "probes/postgres_probe.h"
+#include "probes/redis_probe.h"
 #include "probes/tcp_probe.h"
 
 namespace watchdog::probes {
@@ -21,6 +23,10 @@ std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec) {
     probe = TcpProbe::create(spec.name, options);
   } else if (spec.kind == "command") {
     probe = CommandProbe::create(spec.name, options);
+  } else if (spec.kind == "postgres") {
+    probe = PostgresProbe::create(spec.name, options);
+  } else if (spec.kind == "redis") {
+    probe = RedisProbe::create(spec.name, options);
   } else {
     std::string known;
     for (auto kind : probe_kinds()) known += (known.empty() ? "" : ", ") + std::string(kind);
@@ -31,8 +37,8 @@ std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec) {
 }
 
 const std::vector<std::string_view>& probe_kinds() {
-  static const std::vector<std::string_view> kinds = {"disk", "backup_age", "http", "tcp",
-                                                      "command"};
+  static const std::vector<std::string_view> kinds = {"disk",    "backup_age", "http", "tcp",
+                                                      "command", "postgres",   "redis"};
   return kinds;
 }
 

@@ -9,11 +9,13 @@ packages=(
   # libraries the watchdog links
   prometheus-cpp-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libboost-dev libboost-filesystem-dev libssl-dev nlohmann-json3-dev libcli11-dev
-  libsqlite3-dev libcpp-httplib-dev
+  libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev
   # tests
   libgtest-dev libgmock-dev
   # promtool for the metrics lint test; curl and busybox (httpd) for the demo and tests
   prometheus curl procps busybox-static
+  # real servers the integration tests start on free loopback ports
+  postgresql redis-server
 )
 
 missing=()

@@ -38,6 +38,9 @@ struct ErrorCase {
   std::string expected;  // after "<file>:"; "{file}" stands for the file's path
 };
 
+// Names the case in gtest's output instead of dumping its bytes.
+void PrintTo(const ErrorCase& error_case, std::ostream* out) { *out << error_case.what; }
+
 const ErrorCase kCases[] = {
     // Document shape.
     {"not a mapping", "- a\n", "1:1: expected a mapping at the top level"},

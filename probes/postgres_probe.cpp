@@ -1,0 +1,331 @@
+#include "probes/postgres_probe.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <regex>
+#include <thread>
+
+#include "config/units.h"
+
+namespace watchdog::probes {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string quoted(const std::string& value) {  // a libpq key=value value
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string percent_encoded(const std::string& value) {  // a URI query parameter value
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      static const char* hex = "0123456789ABCDEF";
+      out += {'%', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return out;
+}
+
+// The text between `before` and the next `after` in message ("" when absent).
+std::string between(const std::string& message, const std::string& before, char after) {
+  auto at = message.find(before);
+  if (at == std::string::npos) return "";
+  at += before.size();
+  return message.substr(at, message.find(after, at) - at);
+}
+
+long long whole_ms(std::chrono::nanoseconds elapsed) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+}
+
+}  // namespace
+
+// Shuts the watched socket down when the deadline passes, from a helper thread; the socket is
+// dup()ed so the number can never be reused by someone else before we are done with it.
+class PostgresProbe::Deadline {
+ public:
+  explicit Deadline(Clock::time_point deadline)
+      : thread_([this, deadline] {
+          std::unique_lock lock(mutex_);
+          if (!wake_.wait_until(lock, deadline, [this] { return done_; })) {
+            expired_ = true;
+            if (socket_ >= 0) shutdown(socket_, SHUT_RDWR);
+          }
+        }) {}
+  ~Deadline() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    if (socket_ >= 0) close(socket_);
+  }
+  void watch(int socket) {
+    std::lock_guard lock(mutex_);
+    if (socket_ >= 0) close(socket_);
+    socket_ = socket >= 0 ? dup(socket) : -1;
+    if (expired_ && socket_ >= 0) shutdown(socket_, SHUT_RDWR);
+  }
+  bool expired() {
+    std::lock_guard lock(mutex_);
+    return expired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  bool expired_ = false;
+  int socket_ = -1;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+struct PostgresProbe::Stats {
+  double max_connections = 0, connections = 0;
+  bool in_recovery = false;
+  std::optional<double> replication_lag, oldest_transaction;
+};
+
+std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& options) {
+  Settings settings;
+  auto dsn = options.secret("dsn");
+  const bool parts = options.has("host") || options.has("port") || options.has("dbname") ||
+                     options.has("user") || options.has("password") || options.has("password_file");
+  if (dsn && parts) {
+    options.fail(options.has("host") ? "host" : "dsn",
+                 "give either dsn (or dsn_file) or host/port/dbname/user/password, not both");
+  }
+  if (dsn) {
+    settings.conninfo = dsn->value;
+    settings.uri =
+        dsn->value.rfind("postgresql://", 0) == 0 || dsn->value.rfind("postgres://", 0) == 0;
+    if (settings.conninfo.empty()) options.fail("dsn", "must not be empty");
+  } else {
+    std::string conninfo = "host=" + quoted(options.required_string("host"));
+    conninfo += " port=" + std::to_string(options.integer_or("port", 5432, 1, 65535));
+    if (auto dbname = options.string("dbname")) conninfo += " dbname=" + quoted(*dbname);
+    if (auto user = options.string("user")) conninfo += " user=" + quoted(*user);
+    if (auto password = options.secret("password")) {
+      settings.password = password->value;
+      conninfo += " password=" + quoted(password->value);
+    }
+    settings.conninfo = conninfo;
+  }
+  std::string extras;
+  if (auto sslmode = options.string("sslmode")) {
+    static const std::array<std::string, 6> modes = {"disable", "allow",     "prefer",
+                                                     "require", "verify-ca", "verify-full"};
+    if (std::find(modes.begin(), modes.end(), *sslmode) == modes.end()) {
+      options.fail("sslmode",
+                   "must be one of disable, allow, prefer, require, verify-ca, verify-full");
+    }
+    settings.conninfo += settings.uri
+                             ? (settings.conninfo.find('?') == std::string::npos ? "?" : "&") +
+                                   std::string("sslmode=") + percent_encoded(*sslmode)
+                             : " sslmode=" + quoted(*sslmode);
+  }
+  if (auto root = options.string("sslrootcert")) {
+    settings.conninfo += settings.uri
+                             ? (settings.conninfo.find('?') == std::string::npos ? "?" : "&") +
+                                   std::string("sslrootcert=") + percent_encoded(*root)
+                             : " sslrootcert=" + quoted(*root);
+  }
+  settings.query = options.string_or("query", settings.query);
+  if (settings.query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    options.fail("query", "must not be empty");
+  }
+  settings.keep_connection = options.boolean_or("keep_connection", true);
+  settings.latency_warn = options.duration("latency_warn");
+  settings.connections_warn = options.ratio_or("connections_warn", settings.connections_warn);
+  if (auto role = options.string("expect_role")) {
+    if (*role == "primary")
+      settings.expect_role = Role::Primary;
+    else if (*role == "replica")
+      settings.expect_role = Role::Replica;
+    else
+      options.fail("expect_role", "must be primary or replica");
+  }
+  settings.check_oldest_transaction = options.boolean_or("check_oldest_transaction", false);
+  return std::make_unique<PostgresProbe>(std::move(name), std::move(settings));
+}
+
+PostgresProbe::PostgresProbe(std::string name, Settings settings)
+    : Probe(std::move(name)), settings_(std::move(settings)) {}
+
+PostgresProbe::~PostgresProbe() = default;
+
+std::string PostgresProbe::connection_string(std::chrono::milliseconds timeout) const {
+  const auto seconds = std::max<long long>(1, (timeout.count() + 999) / 1000);
+  if (settings_.uri) {
+    return settings_.conninfo + (settings_.conninfo.find('?') == std::string::npos ? "?" : "&") +
+           "connect_timeout=" + std::to_string(seconds) + "&application_name=watchdog";
+  }
+  return settings_.conninfo + " connect_timeout=" + std::to_string(seconds) +
+         " application_name=watchdog";
+}
+
+ProbeResult PostgresProbe::check(std::chrono::milliseconds timeout) noexcept {
+  const auto start = Clock::now();
+  ProbeResult result;
+  try {
+    Deadline deadline(start + timeout);
+    bool reused = false;
+    result = run_once(timeout, deadline, reused);
+    // A kept connection may have died since the last check: replace it once, in this check.
+    if (result.status == ProbeStatus::Unhealthy && reused && !deadline.expired()) {
+      result = run_once(timeout, deadline, reused);
+    }
+    if (!settings_.keep_connection || result.status == ProbeStatus::Unhealthy) connection_.reset();
+  } catch (...) {
+    connection_.reset();
+    result = unhealthy(FailureKind::Error, "postgres check failed unexpectedly");
+  }
+  result.latency = Clock::now() - start;
+  return result;
+}
+
+ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, Deadline& deadline,
+                                    bool& reused) {
+  reused = connection_ != nullptr;
+  try {
+    if (!connection_) {
+      // Asynchronous: the socket exists on return, so the deadline can cut the handshake short.
+      connection_ = std::make_unique<pqxx::asyncconnection>(connection_string(timeout));
+      connection_timeout_ = {};
+    }
+    deadline.watch(connection_->sock());
+    pqxx::nontransaction tx(*connection_);
+    if (connection_timeout_ != timeout) {  // also completes the handshake on a new connection
+      tx.exec("SET statement_timeout = " + std::to_string(timeout.count()));
+      connection_timeout_ = timeout;
+      deadline.watch(connection_->sock());
+    }
+    const auto query_start = Clock::now();
+    tx.exec(settings_.query);
+    const auto query_time = Clock::now() - query_start;
+    auto row = tx.exec(
+        "SELECT current_setting('max_connections')::int,"
+        " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
+        " pg_is_in_recovery(),"
+        " CASE WHEN pg_is_in_recovery() THEN"
+        "  extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,"
+        " (SELECT coalesce(extract(epoch FROM now() - min(xact_start)), 0)::float8"
+        "  FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+        "  AND backend_type = 'client backend')")[0];
+    Stats stats;
+    stats.max_connections = row[0].as<double>();
+    stats.connections = row[1].as<double>();
+    stats.in_recovery = row[2].as<bool>();
+    if (!row[3].is_null()) stats.replication_lag = row[3].as<double>();
+    if (settings_.check_oldest_transaction) stats.oldest_transaction = row[4].as<double>();
+    return evaluate(query_time, stats);
+  } catch (const pqxx::sql_error& error) {
+    connection_.reset();
+    if (error.sqlstate() == "57014") {
+      return unhealthy(FailureKind::Timeout, "query cancelled by statement_timeout (" +
+                                                 config::format_duration(timeout) + ")");
+    }
+    return classify(error.what(), deadline.expired(), timeout);
+  } catch (const std::exception& error) {
+    connection_.reset();
+    return classify(error.what(), deadline.expired(), timeout);
+  }
+}
+
+ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const Stats& stats) const {
+  ProbeResult result;
+  const double ratio = stats.max_connections > 0 ? stats.connections / stats.max_connections : 0;
+  const std::string role = stats.in_recovery ? "replica" : "primary";
+  std::string detail = "query in " + std::to_string(whole_ms(query_time)) + " ms, " +
+                       std::to_string(static_cast<long long>(stats.connections)) + "/" +
+                       std::to_string(static_cast<long long>(stats.max_connections)) +
+                       " connections, " + role;
+  if (settings_.expect_role != Role::Any &&
+      stats.in_recovery != (settings_.expect_role == Role::Replica)) {
+    result = unhealthy(FailureKind::BadResponse, "server is a " + role + ", expected " +
+                                                     (stats.in_recovery ? "primary" : "replica"));
+  } else if (settings_.latency_warn && query_time > *settings_.latency_warn) {
+    result = degraded(
+        FailureKind::Threshold,
+        detail + " (query warning at " + config::format_duration(*settings_.latency_warn) + ")");
+  } else if (ratio >= settings_.connections_warn) {
+    result = degraded(FailureKind::Threshold, detail + " (connections warning at " +
+                                                  config::format_ratio(settings_.connections_warn) +
+                                                  ")");
+  } else {
+    result = healthy(detail);
+  }
+  auto& m = result.measurements;
+  m.push_back({"postgres_query_seconds", std::chrono::duration<double>(query_time).count()});
+  m.push_back({"postgres_connections", stats.connections});
+  m.push_back({"postgres_max_connections", stats.max_connections});
+  m.push_back({"postgres_connections_used_ratio", ratio});
+  m.push_back({"postgres_in_recovery", stats.in_recovery ? 1.0 : 0.0});
+  if (stats.replication_lag)
+    m.push_back({"postgres_replication_lag_seconds", *stats.replication_lag});
+  if (stats.oldest_transaction) {
+    m.push_back({"postgres_oldest_transaction_seconds", *stats.oldest_transaction});
+  }
+  return result;
+}
+
+ProbeResult PostgresProbe::classify(const std::string& message, bool timed_out,
+                                    std::chrono::milliseconds timeout) const {
+  if (timed_out || message.find("timeout expired") != std::string::npos) {
+    return unhealthy(FailureKind::Timeout, "no answer within " + config::format_duration(timeout));
+  }
+  if (message.find("authentication failed") != std::string::npos ||
+      message.find("no password supplied") != std::string::npos) {
+    return unhealthy(FailureKind::Auth, "authentication failed for user '" +
+                                            between(message, "for user \"", '"') + "'");
+  }
+  if (message.find("database \"") != std::string::npos &&
+      message.find("\" does not exist") != std::string::npos) {
+    return unhealthy(FailureKind::NotFound,
+                     "database '" + between(message, "database \"", '"') + "' does not exist");
+  }
+  if (message.find("Connection refused") != std::string::npos ||
+      message.find("No such file or directory") != std::string::npos) {
+    return unhealthy(FailureKind::Refused, "connection refused");
+  }
+  if (message.find("connection info string") != std::string::npos ||
+      message.find("URI") != std::string::npos || message.find("invalid") == 0) {
+    return unhealthy(FailureKind::Error, "invalid connection string");
+  }
+  // The first line, without libpq's "connection to server at … failed: " and severity prefix,
+  // and never anything that could be a password or the connection string.
+  std::string line = message.substr(0, message.find('\n'));
+  if (auto at = line.find(" failed: ");
+      line.rfind("connection to server", 0) == 0 && at != std::string::npos) {
+    line = line.substr(at + 9);
+  }
+  line = std::regex_replace(line, std::regex(R"(^(FATAL|ERROR):\s+)"), "");
+  line = std::regex_replace(line, std::regex(R"(password\s*=\s*('([^'\\]|\\.)*'|\S+))"),
+                            "password=***");
+  line = std::regex_replace(line, std::regex(R"(://[^@\s]*@)"), "://***@");
+  for (const std::string& secret : {settings_.password, settings_.conninfo}) {
+    for (auto at = secret.empty() ? std::string::npos : line.find(secret); at != std::string::npos;
+         at = line.find(secret, at)) {
+      line.replace(at, secret.size(), "***");
+    }
+  }
+  return unhealthy(FailureKind::Error, line.empty() ? "postgres error" : line);
+}
+
+}  // namespace watchdog::probes

@@ -1,0 +1,87 @@
+#pragma once
+// `postgres`: connect (or reuse a kept connection), run one query, read a few server stats.
+//
+// Keys — connection, either form:
+//   dsn (secret; or dsn_file): a libpq key=value string or a postgresql:// URI, or
+//   host, port (5432), dbname, user, password (secret; or password_file);
+//   sslmode (disable|allow|prefer|require|verify-ca|verify-full), sslrootcert: with either form.
+// Keys — check: query ("SELECT 1"), keep_connection (true), latency_warn (duration),
+//   connections_warn (ratio, 80%), expect_role (primary|replica), check_oldest_transaction (false).
+//
+// One check = the query, timed (postgres_query_seconds; latency_warn applies to it), then one
+// round-trip reading max_connections, client backends in pg_stat_activity, pg_is_in_recovery(),
+// the replay lag and (when enabled) the age of the oldest open transaction of another backend.
+// Every connection gets application_name=watchdog, connect_timeout (whole seconds, rounded up
+// from the check's timeout) and statement_timeout (the check's timeout, set once per connection).
+//
+// Deadline: libpq has no client-side deadline for queries, and statement_timeout cannot help
+// when the server is frozen (SIGSTOP, a paused VM). So the probe connects asynchronously and a
+// helper thread shuts the connection's socket down when the check's timeout passes: the blocked
+// libpq call returns at once and the check reports Timeout "no answer within 1s". The only wait
+// not covered is host name resolution (getaddrinfo) — use an address to avoid it.
+// A kept connection that fails (server restarted, backend terminated) is dropped and, time
+// permitting, replaced within the same check: one reconnect and retry before reporting.
+//
+// Results: credentials rejected → Unhealthy Auth "authentication failed for user 'x'"; unknown
+// database → Unhealthy NotFound; nothing listening → Unhealthy Refused; out of time → Unhealthy
+// Timeout; wrong role → Unhealthy BadResponse; other errors → Unhealthy Error with the first line
+// of the server's message (passwords and connection strings removed). Query slower than
+// latency_warn, or connections in use / max_connections ≥ connections_warn → Degraded Threshold.
+// Measurements: postgres_query_seconds, postgres_connections, postgres_max_connections,
+// postgres_connections_used_ratio, postgres_in_recovery (0/1), postgres_replication_lag_seconds
+// (replicas), postgres_oldest_transaction_seconds (when enabled; 0 when none is open). Without
+// pg_read_all_stats a non-superuser sees no xact_start of other users' sessions.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/options.h"
+#include "probes/probe.h"
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace watchdog::probes {
+
+class PostgresProbe final : public Probe {
+ public:
+  enum class Role { Any, Primary, Replica };
+  struct Settings {
+    std::string conninfo;  // secret: libpq key=value string or URI, without the extras above
+    bool uri = false;      // conninfo is a postgresql:// URI
+    std::string password;  // when known separately, scrubbed from every message
+    std::string query = "SELECT 1";
+    bool keep_connection = true;
+    std::optional<std::chrono::milliseconds> latency_warn;
+    double connections_warn = 0.8;
+    Role expect_role = Role::Any;
+    bool check_oldest_transaction = false;
+  };
+
+  // Reads and validates the keys above; no I/O. Throws config::ConfigError (never naming the
+  // DSN or the password).
+  static std::unique_ptr<Probe> create(std::string name, config::Options& options);
+
+  PostgresProbe(std::string name, Settings settings);
+  ~PostgresProbe() override;
+  std::string_view kind() const override { return "postgres"; }
+  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
+
+ private:
+  struct Stats;
+  class Deadline;
+  ProbeResult run_once(std::chrono::milliseconds timeout, Deadline& deadline, bool& reused);
+  ProbeResult evaluate(std::chrono::nanoseconds query_time, const Stats& stats) const;
+  ProbeResult classify(const std::string& message, bool timed_out,
+                       std::chrono::milliseconds timeout) const;
+  std::string connection_string(std::chrono::milliseconds timeout) const;
+
+  Settings settings_;
+  std::unique_ptr<pqxx::connection_base> connection_;  // kept between checks when asked
+  std::chrono::milliseconds connection_timeout_{0};    // its statement_timeout
+};
+
+}  // namespace watchdog::probes
