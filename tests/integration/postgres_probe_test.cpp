@@ -1,0 +1,201 @@
+// The `postgres` probe (issue #3) against a real PostgreSQL 15 (scram-sha-256 auth).
+#include <gtest/gtest.h>
+
+#include <future>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "config/loader.h"
+#include "probes/factory.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace watchdog::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using probes::FailureKind;
+using probes::ProbeStatus;
+
+// `settings` are the probe's keys, one per line, indented by 8.
+std::unique_ptr<probes::Probe> make(const std::string& settings,
+                                    const std::string& kind = "postgres") {
+  auto config = config::load_config_text(
+      "components:\n  - name: db\n    probes:\n      - name: pg\n        kind: " + kind + "\n" +
+          settings,
+      "test.yaml");
+  return probes::make_probe(config.components.at(0).probes.at(0));
+}
+
+std::string keys(const PostgresServer& server, const std::string& extra = "") {
+  return "        host: 127.0.0.1\n        port: " + std::to_string(server.port()) +
+         "\n        user: postgres\n        dbname: postgres\n        password: " +
+         server.password() + "\n" + extra;
+}
+
+std::optional<double> measurement(const probes::ProbeResult& result, const std::string& name) {
+  for (const auto& m : result.measurements) {
+    if (m.name == name) return m.value;
+  }
+  return std::nullopt;
+}
+
+std::string describe(const probes::ProbeResult& result) {
+  return std::string(probes::to_string(result.status)) + "/" +
+         std::string(probes::to_string(result.failure)) + ": " + result.detail;
+}
+
+TEST(PostgresProbe, HealthyReportsMeasurementsAndOldestTransaction) {
+  PostgresServer server;
+  pqxx::connection other(server.dsn());
+  pqxx::work open_transaction(other);
+  open_transaction.exec("SELECT txid_current()");
+  auto probe = make(keys(server, "        check_oldest_transaction: true\n"));
+  std::this_thread::sleep_for(1100ms);
+
+  auto result = probe->check(2s);
+  ASSERT_EQ(result.status, ProbeStatus::Healthy) << describe(result);
+  EXPECT_NE(result.detail.find("primary"), std::string::npos) << result.detail;
+  EXPECT_GT(result.latency, 0ns);
+  const auto ratio = measurement(result, "postgres_connections_used_ratio");
+  ASSERT_TRUE(ratio);
+  EXPECT_GT(*ratio, 0);
+  EXPECT_LT(*ratio, 1);
+  EXPECT_EQ(measurement(result, "postgres_max_connections"), 20);
+  EXPECT_GE(measurement(result, "postgres_connections").value_or(0), 2);  // probe + `other`
+  EXPECT_EQ(measurement(result, "postgres_in_recovery"), 0);
+  EXPECT_GE(measurement(result, "postgres_query_seconds").value_or(-1), 0);
+  EXPECT_FALSE(measurement(result, "postgres_replication_lag_seconds"));
+  EXPECT_GE(measurement(result, "postgres_oldest_transaction_seconds").value_or(0), 1.0);
+  EXPECT_EQ(result.detail.find(server.password()), std::string::npos);
+}
+
+TEST(PostgresProbe, WrongPasswordIsAuthFailureWithoutThePassword) {
+  PostgresServer server;
+  const std::string wrong = "wrong-sentinel-7c41";
+  auto probe = make("        dsn: postgresql://postgres:" + wrong +
+                    "@127.0.0.1:" + std::to_string(server.port()) + "/postgres\n");
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(result.failure, FailureKind::Auth) << describe(result);
+  EXPECT_EQ(result.detail, "authentication failed for user 'postgres'");
+  EXPECT_EQ(result.detail.find(wrong), std::string::npos);
+}
+
+TEST(PostgresProbe, UnknownDatabaseIsNotFound) {
+  PostgresServer server;
+  auto probe = make("        dsn: " + server.dsn() + " dbname=nosuchdb\n");
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.failure, FailureKind::NotFound) << describe(result);
+  EXPECT_EQ(result.detail, "database 'nosuchdb' does not exist");
+}
+
+TEST(PostgresProbe, StoppedServerIsRefusedAndComesBack) {
+  PostgresServer server;
+  auto probe = make(keys(server));
+  ASSERT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+  server.stop();
+  auto result = probe->check(2s);  // the kept connection is gone, and so is the listener
+  EXPECT_EQ(result.failure, FailureKind::Refused) << describe(result);
+  EXPECT_EQ(result.detail, "connection refused");
+  server.start();
+  EXPECT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+}
+
+TEST(PostgresProbe, FrozenServerCostsAtMostTheTimeoutAndBlocksNoOtherProbe) {
+  PostgresServer server;
+  WebhookReceiver live;  // a second, healthy target
+  auto kept = make(keys(server));
+  auto fresh = make(keys(server, "        keep_connection: false\n"));
+  auto other =
+      make("        host: 127.0.0.1\n        port: " + std::to_string(live.port()) + "\n", "tcp");
+  ASSERT_EQ(kept->check(2s).status, ProbeStatus::Healthy);
+  server.freeze();
+
+  for (auto* probe : {kept.get(), fresh.get()}) {
+    const auto start = std::chrono::steady_clock::now();
+    auto frozen = std::async(std::launch::async, [&] { return probe->check(1s); });
+    auto beside = std::async(std::launch::async, [&] { return other->check(1s); });
+    ASSERT_EQ(beside.wait_for(500ms), std::future_status::ready);
+    EXPECT_EQ(beside.get().status, ProbeStatus::Healthy);
+    ASSERT_EQ(frozen.wait_for(2s), std::future_status::ready) << "the frozen check hangs";
+    auto result = frozen.get();
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(result.failure, FailureKind::Timeout) << describe(result);
+    EXPECT_EQ(result.detail, "no answer within 1s");
+    EXPECT_GE(elapsed, 1s);
+    EXPECT_LT(elapsed, 1300ms);
+  }
+  server.thaw();
+  EXPECT_EQ(kept->check(2s).status, ProbeStatus::Healthy);
+}
+
+TEST(PostgresProbe, ConnectionsNearMaxAreDegraded) {
+  PostgresServer server(10);
+  auto probe = make(keys(server, "        connections_warn: 50%\n"));
+  ASSERT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+  std::vector<std::unique_ptr<pqxx::connection>> idle;
+  for (int i = 0; i < 5; ++i) idle.push_back(std::make_unique<pqxx::connection>(server.dsn()));
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << describe(result);
+  EXPECT_EQ(result.failure, FailureKind::Threshold);
+  EXPECT_NE(result.detail.find("6/10 connections"), std::string::npos) << result.detail;
+  EXPECT_DOUBLE_EQ(measurement(result, "postgres_connections_used_ratio").value_or(0), 0.6);
+}
+
+TEST(PostgresProbe, KilledKeptConnectionIsReplacedWithinOneCheck) {
+  PostgresServer server;
+  auto probe = make(keys(server));
+  ASSERT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+  const std::string find = "SELECT pid FROM pg_stat_activity WHERE application_name='watchdog'";
+  const std::string before = server.psql(find);
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name='watchdog'"),
+            "t\n");
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << describe(result);
+  const std::string after = server.psql(find);
+  EXPECT_FALSE(after.empty());
+  EXPECT_NE(after, before);
+  EXPECT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+  EXPECT_EQ(server.psql(find), after) << "the new connection is kept";
+}
+
+TEST(PostgresProbe, ReplicaExpectedOnPrimaryIsUnhealthy) {
+  PostgresServer server;
+  auto result = make(keys(server, "        expect_role: replica\n"))->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(result.failure, FailureKind::BadResponse);
+  EXPECT_EQ(result.detail, "server is a primary, expected replica");
+  EXPECT_EQ(make(keys(server, "        expect_role: primary\n"))->check(2s).status,
+            ProbeStatus::Healthy);
+}
+
+TEST(PostgresProbe, ConfigErrorsNameTheKeyNeverTheSecret) {
+  const std::string secret = "cfg-secret-sentinel-19fe";
+  auto error_of = [](const std::string& settings) -> std::string {
+    try {
+      make(settings);
+    } catch (const config::ConfigError& error) {
+      return error.what();
+    }
+    return "";
+  };
+  auto both =
+      error_of("        dsn: host=127.0.0.1 password=" + secret + "\n        host: 127.0.0.1\n");
+  EXPECT_NE(both.find("probes[0].host"), std::string::npos) << both;
+  EXPECT_NE(both.find("not both"), std::string::npos) << both;
+  auto sslmode =
+      error_of("        dsn: host=127.0.0.1 password=" + secret + "\n        sslmode: sometimes\n");
+  EXPECT_NE(sslmode.find("probes[0].sslmode"), std::string::npos) << sslmode;
+  auto role =
+      error_of("        host: h\n        password: " + secret + "\n        expect_role: leader\n");
+  EXPECT_NE(role.find("expect_role"), std::string::npos) << role;
+  auto neither = error_of("        query: SELECT 2\n");
+  EXPECT_NE(neither.find("host"), std::string::npos) << neither;
+  for (const auto& text : {both, sslmode, role}) EXPECT_EQ(text.find(secret), std::string::npos);
+}
+
+}  // namespace
+}  // namespace watchdog::testing
