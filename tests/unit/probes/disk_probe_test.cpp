@@ -13,14 +13,8 @@ namespace watchdog::probes {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::measurement;
 using testing::probe_from_yaml;
-
-double measurement(const ProbeResult& result, const std::string& name) {
-  auto it = std::find_if(result.measurements.begin(), result.measurements.end(),
-                         [&](const Measurement& m) { return m.name == name; });
-  EXPECT_NE(it, result.measurements.end()) << name;
-  return it == result.measurements.end() ? -1 : it->value;
-}
 
 class DiskProbeTest : public ::testing::Test {
  protected:

@@ -14,13 +14,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::HttpServer;
+using testing::measurement;
 using testing::probe_from_yaml;
-
-double measurement(const ProbeResult& result, const std::string& name) {
-  auto it = std::find_if(result.measurements.begin(), result.measurements.end(),
-                         [&](const Measurement& m) { return m.name == name; });
-  return it == result.measurements.end() ? -1 : it->value;
-}
 
 class HttpProbeTest : public ::testing::Test {
  protected:
