@@ -21,9 +21,12 @@ namespace {
 
 Level level_of(probes::ProbeStatus status) {
   switch (status) {
-    case probes::ProbeStatus::Healthy: return Level::Ok;
-    case probes::ProbeStatus::Degraded: return Level::Warn;
-    default: return Level::Fail;
+    case probes::ProbeStatus::Healthy:
+      return Level::Ok;
+    case probes::ProbeStatus::Degraded:
+      return Level::Warn;
+    default:
+      return Level::Fail;
   }
 }
 
@@ -34,7 +37,7 @@ std::string tail(const std::string& text, std::size_t max = 512) {
 
 }  // namespace
 
-struct ProbeEvent {
+struct Engine::ProbeEvent {
   std::uint64_t generation;
   std::size_t component;
   std::size_t probe;
@@ -42,7 +45,7 @@ struct ProbeEvent {
   TimePoint started;
   double seconds;
 };
-struct ActionEvent {
+struct Engine::ActionEvent {
   std::string component;
   std::string action;
   std::string kind;
@@ -96,7 +99,8 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   for (std::size_t n = 0; n < m.probes.size(); ++n) {
     for (std::size_t o = 0; o < p.probes.size(); ++o) {
       if (p.probes[o].name != m.probes[n].name) continue;
-      const auto thresholds = std::pair(m.probes[n].failure_threshold, m.probes[n].success_threshold);
+      const auto thresholds =
+          std::pair(m.probes[n].failure_threshold, m.probes[n].success_threshold);
       m.probes[n] = p.probes[o];
       std::tie(m.probes[n].failure_threshold, m.probes[n].success_threshold) = thresholds;
       next.views[n] = previous.views[o];
@@ -114,7 +118,9 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
   if (options_.seed == 0) options_.seed = std::random_device{}();
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 void Engine::start(Plan plan) {
   apply_plan(std::move(plan));
@@ -170,52 +176,60 @@ void Engine::loop() {
 
 void Engine::handle(Event& event) {
   if (auto* probe = std::get_if<ProbeEvent>(&event.body)) {
-    if (probe->generation != generation_) return;  // from before a reload
-    auto& runtime = *runtimes_[probe->component];
-    auto& view = runtime.views[probe->probe];
-    const auto& result = probe->result;
-    const std::string status(probes::to_string(result.status));
-    const auto& component = runtime.plan.spec.name;
-    metrics_.observe_probe(component, view.name, view.kind, result, probe->seconds);
-    const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
-                        kv("status", status) + " " + kv("detail", result.detail);
-    if (status != view.status) {
-      spdlog::info("probe_result {}", fields);  // logged when the status changes
-    } else {
-      spdlog::debug("probe_result {}", fields);
-    }
-    view.status = status;
-    view.failure = std::string(probes::to_string(result.failure));
-    view.detail = result.detail;
-    view.last_run = Clock::now();
-    view.seconds = probe->seconds;
-    apply(runtime, step(runtime.machine,
-                        ProbeReported{probe->probe, level_of(result.status), result.detail,
-                                      probe->started},
-                        Clock::now()));
+    on_probe_result(*probe);
   } else if (auto* done = std::get_if<ActionEvent>(&event.body)) {
-    for (auto& runtime : runtimes_) {
-      if (runtime->plan.spec.name != done->component) continue;
-      const auto& outcome = done->outcome;
-      metrics_.count_action(done->component, done->action, outcome.ok);
-      spdlog::log(outcome.ok ? spdlog::level::info : spdlog::level::warn, "action_done {} {} {} {} {}",
-                  kv("component", done->component), kv("action", done->action),
-                  kv("ok", outcome.ok ? "true" : "false"), kv("detail", outcome.detail),
-                  kv("output", tail(outcome.output_tail)));
-      runtime->last_action = alerts::ActionSnapshot{done->action, done->kind, outcome.ok,
-                                                    outcome.detail};
-      const auto result =
-          step(runtime->machine, ActionFinished{outcome.ok, outcome.detail}, Clock::now());
-      // Ask for the first verification check before switching to fast re-checks, so that one
-      // check runs now and the next recheck_interval later (not two back to back).
-      if (runtime->machine.phase == Phase::Verifying) {
-        for (auto& worker : runtime->workers) worker->run_now();
-      }
-      apply(*runtime, result);
-    }
+    on_action_done(*done);
   } else if (auto* reload = std::get_if<ReloadEvent>(&event.body)) {
     apply_plan(std::move(reload->plan));
     reload->done.set_value();
+  }
+}
+
+void Engine::on_probe_result(const ProbeEvent& probe) {
+  if (probe.generation != generation_) return;  // from before a reload
+  auto& runtime = *runtimes_[probe.component];
+  auto& view = runtime.views[probe.probe];
+  const auto& result = probe.result;
+  const std::string status(probes::to_string(result.status));
+  const auto& component = runtime.plan.spec.name;
+  metrics_.observe_probe(component, view.name, view.kind, result, probe.seconds);
+  const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
+                      kv("status", status) + " " + kv("detail", result.detail);
+  if (status != view.status) {
+    spdlog::info("probe_result {}", fields);  // logged when the status changes
+  } else {
+    spdlog::debug("probe_result {}", fields);
+  }
+  view.status = status;
+  view.failure = std::string(probes::to_string(result.failure));
+  view.detail = result.detail;
+  view.last_run = Clock::now();
+  view.seconds = probe.seconds;
+  apply(runtime,
+        step(runtime.machine,
+             ProbeReported{probe.probe, level_of(result.status), result.detail, probe.started},
+             Clock::now()));
+}
+
+void Engine::on_action_done(const ActionEvent& done) {
+  for (auto& runtime : runtimes_) {
+    if (runtime->plan.spec.name != done.component) continue;
+    const auto& outcome = done.outcome;
+    metrics_.count_action(done.component, done.action, outcome.ok);
+    spdlog::log(outcome.ok ? spdlog::level::info : spdlog::level::warn,
+                "action_done {} {} {} {} {}", kv("component", done.component),
+                kv("action", done.action), kv("ok", outcome.ok ? "true" : "false"),
+                kv("detail", outcome.detail), kv("output", tail(outcome.output_tail)));
+    runtime->last_action =
+        alerts::ActionSnapshot{done.action, done.kind, outcome.ok, outcome.detail};
+    const auto result =
+        step(runtime->machine, ActionFinished{outcome.ok, outcome.detail}, Clock::now());
+    // Ask for the first verification check before switching to fast re-checks, so that one
+    // check runs now and the next recheck_interval later (not two back to back).
+    if (runtime->machine.phase == Phase::Verifying) {
+      for (auto& worker : runtime->workers) worker->run_now();
+    }
+    apply(*runtime, result);
   }
 }
 
@@ -232,8 +246,11 @@ void Engine::apply_plan(Plan plan) {
     const auto& spec = component.spec;
     m.name = spec.name;
     m.critical = spec.critical;
-    m.policy = {static_cast<int>(component.ladder.size()), spec.recovery.max_attempts,
-                spec.recovery.backoff, spec.recovery.max_backoff, spec.recovery.window,
+    m.policy = {static_cast<int>(component.ladder.size()),
+                spec.recovery.max_attempts,
+                spec.recovery.backoff,
+                spec.recovery.max_backoff,
+                spec.recovery.window,
                 spec.recovery.verify_timeout};
     m.since = Clock::now();
     for (const auto& probe : component.probes) {
@@ -262,7 +279,8 @@ void Engine::apply_plan(Plan plan) {
       kept = true;
       for (const auto& view : previous->views) {
         bool probe_kept = false;
-        for (const auto& v : runtime->views) probe_kept |= v.name == view.name && v.kind == view.kind;
+        for (const auto& v : runtime->views)
+          probe_kept |= v.name == view.name && v.kind == view.kind;
         if (!probe_kept) metrics_.forget_probe(previous->plan.spec.name, view.name, view.kind);
       }
     }
@@ -298,9 +316,8 @@ void Engine::apply(Runtime& runtime, const StepResult& result) {
 void Engine::on_transition(Runtime& runtime, const Transition& t) {
   const auto& name = runtime.plan.spec.name;
   spdlog::log(t.to == State::Healthy ? spdlog::level::info : spdlog::level::warn,
-              "state_change {} {} {} {} {}", kv("component", name),
-              kv("from", to_string(t.from)), kv("to", to_string(t.to)),
-              kv("incident", t.incident_id), kv("reason", t.reason));
+              "state_change {} {} {} {} {}", kv("component", name), kv("from", to_string(t.from)),
+              kv("to", to_string(t.to)), kv("incident", t.incident_id), kv("reason", t.reason));
   metrics_.set_component_state(name, t.to, runtime.machine.since);
 
   std::vector<State> states;
@@ -338,14 +355,16 @@ void Engine::launch_action(Runtime& runtime, const RunAction& run) {
                kv("attempt", std::to_string(run.attempt)), kv("incident", incident.id),
                kv("run", action->describe()));
   if (options_.dry_run) {
-    queue_->push(Event{ActionEvent{spec.name, action->name(), std::string(action->kind()),
+    queue_->push(Event{ActionEvent{spec.name,
+                                   action->name(),
+                                   std::string(action->kind()),
                                    {false, "dry run: not executed", "", {}}}});
     return;
   }
   std::thread([queue = queue_, action, incident, timeout] {
     auto outcome = action->run(incident, timeout);
-    queue->push(Event{ActionEvent{incident.component, action->name(),
-                                  std::string(action->kind()), std::move(outcome)}});
+    queue->push(Event{ActionEvent{incident.component, action->name(), std::string(action->kind()),
+                                  std::move(outcome)}});
   }).detach();
 }
 

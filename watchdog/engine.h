@@ -26,8 +26,8 @@
 namespace watchdog::core {
 
 struct EngineOptions {
-  bool dry_run = false;      // log the actions it would take, take none
-  std::uint64_t seed = 0;    // jitter randomness; 0 = from std::random_device
+  bool dry_run = false;    // log the actions it would take, take none
+  std::uint64_t seed = 0;  // jitter randomness; 0 = from std::random_device
 };
 
 struct ProbeView {
@@ -73,9 +73,13 @@ class Engine {
   struct Queue;
   struct Runtime;
   struct Event;
+  struct ProbeEvent;
+  struct ActionEvent;
 
   void loop();
   void handle(Event& event);
+  void on_probe_result(const ProbeEvent& probe);
+  void on_action_done(const ActionEvent& done);
   void apply_plan(Plan plan);
   static void carry_over(const Runtime& previous, Runtime& next);
   void start_workers(Runtime& runtime, std::size_t index);
@@ -87,7 +91,7 @@ class Engine {
   Metrics& metrics_;
   alerts::Dispatcher& dispatcher_;
   EngineOptions options_;
-  std::shared_ptr<Queue> queue_;  // shared with worker and action threads
+  std::shared_ptr<Queue> queue_;                    // shared with worker and action threads
   std::vector<std::unique_ptr<Runtime>> runtimes_;  // loop thread only (after start)
   std::uint64_t generation_ = 0;                    // bumps on reload; stale results dropped
   std::thread thread_;
