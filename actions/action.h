@@ -39,7 +39,8 @@ class Action {
   virtual std::string_view kind() const = 0;
   // What it will do, safe to log (argv as written, with ${ENV} references unexpanded).
   virtual std::string describe() const = 0;
-  virtual ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept = 0;
+  virtual ActionOutcome run(const Incident& incident,
+                            std::chrono::milliseconds timeout) noexcept = 0;
 
  private:
   std::string name_;

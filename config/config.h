@@ -51,12 +51,12 @@ struct ActionSpec {
 };
 
 struct RecoverySpec {
-  int max_attempts = 3;            // within `window`; then FAILED
-  Duration backoff = std::chrono::seconds(10);       // doubles after each failed attempt …
-  Duration max_backoff = std::chrono::minutes(5);    // … up to this cap
-  Duration window = std::chrono::hours(1);           // attempts older than this are forgotten
-  Duration verify_timeout = std::chrono::minutes(2); // an action that does not heal by then failed
-  std::vector<ActionSpec> actions;                   // the ladder: attempt N runs rung min(N, last)
+  int max_attempts = 3;                               // within `window`; then FAILED
+  Duration backoff = std::chrono::seconds(10);        // doubles after each failed attempt …
+  Duration max_backoff = std::chrono::minutes(5);     // … up to this cap
+  Duration window = std::chrono::hours(1);            // attempts older than this are forgotten
+  Duration verify_timeout = std::chrono::minutes(2);  // an action that does not heal by then failed
+  std::vector<ActionSpec> actions;  // the ladder: attempt N runs rung min(N, last)
 };
 
 struct ComponentSpec {

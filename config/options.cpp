@@ -98,15 +98,9 @@ Options::Options(const Options&) = default;
 Options& Options::operator=(const Options&) = default;
 Options::Options(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-const std::string& Options::path() const {
-  return impl_->path;
-}
-std::string Options::location() const {
-  return location_text(impl_->source, impl_->mark);
-}
-bool Options::has(const std::string& key) const {
-  return impl_->find(key) != nullptr;
-}
+const std::string& Options::path() const { return impl_->path; }
+std::string Options::location() const { return location_text(impl_->source, impl_->mark); }
+bool Options::has(const std::string& key) const { return impl_->find(key) != nullptr; }
 
 std::optional<std::string> Options::string(const std::string& key) {
   const auto* entry = impl_->use(key);
@@ -275,9 +269,7 @@ Secret Options::required_secret(const std::string& key) {
   return std::move(*value);
 }
 
-Options Options::child(const std::string& key) {
-  return Options(child_impl(*impl_, key));
-}
+Options Options::child(const std::string& key) { return Options(child_impl(*impl_, key)); }
 
 void Options::fail(const std::string& key, const std::string& message) const {
   const auto* entry = impl_->find(key);

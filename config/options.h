@@ -23,7 +23,8 @@
 namespace watchdog::config {
 
 // A bad configuration. what() is the complete, user-facing message:
-// "watchdog.yaml:12:7: components[0].probes[1].interval: unknown unit 'sx' (expected ms, s, m, h, d)".
+// "watchdog.yaml:12:7: components[0].probes[1].interval: unknown unit 'sx' (expected ms, s, m, h,
+// d)".
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -22,9 +22,7 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // A decimal number "12" or "1.5", split so that it can be scaled exactly.
 struct Decimal {
@@ -244,8 +242,6 @@ std::string format_size(std::uint64_t bytes) {
   return one_decimal(value) + " " + std::string(kNames[index]);
 }
 
-std::string format_ratio(double ratio) {
-  return one_decimal(ratio * 100.0) + "%";
-}
+std::string format_ratio(double ratio) { return one_decimal(ratio * 100.0) + "%"; }
 
 }  // namespace watchdog::config

@@ -16,9 +16,10 @@ using Duration = std::chrono::milliseconds;
 // may be fractional ("1.5s", "0.5h") as long as the total is a whole number of milliseconds
 // ("1.5ms" is an error). Negative values are errors.
 Duration parse_duration(std::string_view text);
-// "1024", "1KiB", "1MiB", "500MB", "2GB", "1.5GiB" → bytes (decimal k/M/G/T = 1000^n, Ki/Mi/Gi/Ti = 1024^n).
-// Units are case-insensitive, the trailing B optional ("1k", "1Gi"), a space before the unit is
-// allowed ("1.5 MiB"). Fractions are rounded to the nearest byte; bare numbers must be whole.
+// "1024", "1KiB", "1MiB", "500MB", "2GB", "1.5GiB" → bytes (decimal k/M/G/T = 1000^n, Ki/Mi/Gi/Ti =
+// 1024^n). Units are case-insensitive, the trailing B optional ("1k", "1Gi"), a space before the
+// unit is allowed ("1.5 MiB"). Fractions are rounded to the nearest byte; bare numbers must be
+// whole.
 std::uint64_t parse_size(std::string_view text);
 // "90%" → 0.9, "0.9" → 0.9; must lie in [0, 1]. No exponents.
 double parse_ratio(std::string_view text);

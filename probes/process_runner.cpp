@@ -69,7 +69,7 @@ std::vector<std::string> environment_with(const std::map<std::string, std::strin
 struct ChildSetup : bp::extend::handler {
   const char* working_dir = nullptr;  // nullptr = inherit
   pid_t* failed_pid = nullptr;
-  char** envp = nullptr;              // the child's whole environment
+  char** envp = nullptr;  // the child's whole environment
 
   // In the parent, before fork: hand exec our environment. (bp::environment's operator[] and
   // find() read past the end of shorter entries in Boost 1.74 — ASan reports it — so the
@@ -226,8 +226,7 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   std::error_code ec;
   auto no_input = bp::std_in < bp::null;
   auto merged_output = (bp::std_out & bp::std_err) > pipe;
-  bp::child child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group,
-                  ec);
+  bp::child child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group, ec);
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it
       kill(failed_pid, SIGKILL);

@@ -87,9 +87,7 @@ struct RedisProbe::Info {
   }
 };
 
-void RedisProbe::ContextDeleter::operator()(redisContext* context) const {
-  redisFree(context);
-}
+void RedisProbe::ContextDeleter::operator()(redisContext* context) const { redisFree(context); }
 
 std::unique_ptr<Probe> RedisProbe::create(std::string name, config::Options& options) {
   if (options.has("tls")) {

@@ -118,9 +118,7 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
   if (options_.seed == 0) options_.seed = std::random_device{}();
 }
 
-Engine::~Engine() {
-  stop();
-}
+Engine::~Engine() { stop(); }
 
 void Engine::start(Plan plan) {
   apply_plan(std::move(plan));

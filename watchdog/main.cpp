@@ -1,7 +1,7 @@
 // watchdog — health monitoring and auto-recovery sidecar. Command-line entry point.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   watchdog::core::RunOptions run_options;
   auto* run = app.add_subcommand("run", "probe, recover and alert until SIGTERM");
   run->add_option("-c,--config", config_path, "YAML file (default: the embedded configuration)");
-  run->add_flag("--dry-run", run_options.engine.dry_run, "log the actions it would take, take none");
+  run->add_flag("--dry-run", run_options.engine.dry_run,
+                "log the actions it would take, take none");
 
   auto* once_command = app.add_subcommand("once", "run every probe once and print a table");
   once_command->add_option("-c,--config", config_path, "YAML file (default: embedded)");
@@ -68,9 +69,9 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  watchdog::logging::setup(log_format == "json" ? watchdog::logging::Format::Json
-                                                : watchdog::logging::Format::Text,
-                           log_level);
+  watchdog::logging::setup(
+      log_format == "json" ? watchdog::logging::Format::Json : watchdog::logging::Format::Text,
+      log_level);
   watchdog::probes::init_http_client();
 
   std::optional<std::filesystem::path> path;

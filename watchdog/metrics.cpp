@@ -127,7 +127,8 @@ void Metrics::observe_probe(const std::string& component, const std::string& pro
 }
 
 void Metrics::count_action(const std::string& component, const std::string& action, bool ok) {
-  actions_.Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
+  actions_
+      .Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
       .Increment();
 }
 

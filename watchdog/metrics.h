@@ -5,17 +5,17 @@
 //
 // Thread-safety: every method may be called from any thread.
 
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <string_view>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
 
 #include "probes/probe.h"
 #include "watchdog/state_machine.h"
@@ -31,8 +31,8 @@ class Metrics {
 
   void set_component_state(const std::string& component, State state, TimePoint since);
   void set_overall_state(State state);
-  void observe_probe(const std::string& component, const std::string& probe,
-                     std::string_view kind, const probes::ProbeResult& result, double seconds);
+  void observe_probe(const std::string& component, const std::string& probe, std::string_view kind,
+                     const probes::ProbeResult& result, double seconds);
   void count_action(const std::string& component, const std::string& action, bool ok);
   // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (gave up)
   void count_alert(const std::string& alert, std::string_view result);
@@ -60,7 +60,8 @@ class Metrics {
 
   std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurements_;
-  std::map<std::string, std::map<std::string, std::string>> probe_kinds_;  // component → probe → kind
+  std::map<std::string, std::map<std::string, std::string>>
+      probe_kinds_;  // component → probe → kind
 };
 
 }  // namespace watchdog::core

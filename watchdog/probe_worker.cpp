@@ -9,8 +9,8 @@ using SteadyClock = std::chrono::steady_clock;
 struct GuardedCheck::Shared {
   std::mutex mutex;
   std::condition_variable done_or_cancelled;
-  bool running = false;    // a check thread has not returned yet
-  bool done = false;       // the current check finished
+  bool running = false;  // a check thread has not returned yet
+  bool done = false;     // the current check finished
   bool cancelled = false;
   probes::ProbeResult result;  // valid when done
 };
@@ -29,8 +29,11 @@ void GuardedCheck::cancel() {
 probes::ProbeResult GuardedCheck::run(std::chrono::milliseconds timeout) {
   std::unique_lock lock(shared_->mutex);
   if (shared_->running) {
-    return {probes::ProbeStatus::Unknown, probes::FailureKind::Timeout,
-            "previous check still running past its timeout; not started", {}, {}};
+    return {probes::ProbeStatus::Unknown,
+            probes::FailureKind::Timeout,
+            "previous check still running past its timeout; not started",
+            {},
+            {}};
   }
   shared_->running = true;
   shared_->done = false;
@@ -63,7 +66,9 @@ ProbeWorker::ProbeWorker(std::shared_ptr<probes::Probe> probe, config::ProbeTimi
 
 ProbeWorker::~ProbeWorker() { stop(); }
 
-void ProbeWorker::start() { thread_ = std::thread([this] { loop(); }); }
+void ProbeWorker::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void ProbeWorker::stop() {
   {
@@ -107,8 +112,7 @@ void ProbeWorker::loop() {
                                static_cast<long long>(unit(random_) * timing_.jitter.count()));
   auto planned_fast = fast_;
   while (true) {
-    wake_.wait_until(lock, next,
-                     [&] { return stopping_ || run_now_ || fast_ != planned_fast; });
+    wake_.wait_until(lock, next, [&] { return stopping_ || run_now_ || fast_ != planned_fast; });
     if (stopping_) return;
     if (fast_ != planned_fast && !run_now_) {  // cadence changed: re-plan from the last start
       planned_fast = fast_;

@@ -52,9 +52,9 @@ class ProbeWorker {
   ProbeWorker& operator=(const ProbeWorker&) = delete;
 
   void start();
-  void stop();                // returns promptly; an in-flight check is abandoned
-  void set_fast(bool fast);   // re-check at recheck_interval instead of interval
-  void run_now();             // check as soon as possible (e.g. to verify an action)
+  void stop();               // returns promptly; an in-flight check is abandoned
+  void set_fast(bool fast);  // re-check at recheck_interval instead of interval
+  void run_now();            // check as soon as possible (e.g. to verify an action)
 
  private:
   void loop();

@@ -9,10 +9,10 @@
 namespace watchdog::core {
 namespace {
 
-constexpr std::array<std::string_view, 5> kUpper = {"HEALTHY", "DEGRADED", "CRITICAL",
-                                                    "RECOVERING", "FAILED"};
-constexpr std::array<std::string_view, 5> kLower = {"healthy", "degraded", "critical",
-                                                    "recovering", "failed"};
+constexpr std::array<std::string_view, 5> kUpper = {"HEALTHY", "DEGRADED", "CRITICAL", "RECOVERING",
+                                                    "FAILED"};
+constexpr std::array<std::string_view, 5> kLower = {"healthy", "degraded", "critical", "recovering",
+                                                    "failed"};
 
 void record(ProbeTrack& track, Level level) {
   const bool ok = level == Level::Ok;
@@ -86,10 +86,10 @@ void enter(Component& c, State to, const std::string& reason, TimePoint now, Ste
 }
 
 void give_up(Component& c, const std::string& reason, TimePoint now, StepResult& out) {
-  enter(c, State::Failed,
-        "recovery gave up after " + std::to_string(c.attempt_times.size()) +
-            " attempt(s): " + reason,
-        now, out);
+  enter(
+      c, State::Failed,
+      "recovery gave up after " + std::to_string(c.attempt_times.size()) + " attempt(s): " + reason,
+      now, out);
 }
 
 void start_attempt(Component& c, const std::string& reason, TimePoint now, StepResult& out) {
@@ -98,8 +98,8 @@ void start_attempt(Component& c, const std::string& reason, TimePoint now, StepR
   c.phase = Phase::Acting;
   out.run_action = RunAction{std::min(attempt, c.policy.rungs) - 1, attempt, reason};
   enter(c, State::Recovering,
-        "attempt " + std::to_string(attempt) + "/" + std::to_string(c.policy.max_attempts) +
-            ": " + reason,
+        "attempt " + std::to_string(attempt) + "/" + std::to_string(c.policy.max_attempts) + ": " +
+            reason,
         now, out);
   c.phase = Phase::Acting;  // enter() resets the phase only for non-RECOVERING states
 }
@@ -145,11 +145,16 @@ std::optional<State> state_from_string(std::string_view text) {
 
 int severity(State state) {
   switch (state) {
-    case State::Healthy: return 0;
-    case State::Degraded: return 1;
-    case State::Recovering: return 2;
-    case State::Critical: return 3;
-    case State::Failed: return 4;
+    case State::Healthy:
+      return 0;
+    case State::Degraded:
+      return 1;
+    case State::Recovering:
+      return 2;
+    case State::Critical:
+      return 3;
+    case State::Failed:
+      return 4;
   }
   return 4;
 }
@@ -171,8 +176,8 @@ StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
   if (input.probe >= c.probes.size()) return out;
   auto& track = c.probes[input.probe];
   track.last_detail = input.detail;
-  const bool stale = c.state == State::Recovering && c.phase == Phase::Verifying &&
-                     input.started && *input.started < c.verify_since;
+  const bool stale = c.state == State::Recovering && c.phase == Phase::Verifying && input.started &&
+                     *input.started < c.verify_since;
   if (stale) return out;
   record(track, input.level);
 
@@ -249,10 +254,14 @@ bool wants_fast_recheck(const Component& c, std::size_t probe) {
   if (c.state == State::Recovering && c.phase == Phase::Verifying) return true;
   const auto& t = c.probes[probe];
   switch (t.verdict) {
-    case Verdict::Pending: return true;
-    case Verdict::Ok: return t.bad_streak > 0;           // first failure: decide quickly
-    case Verdict::Warn: return t.fail_streak > 0 || t.ok_streak > 0;
-    case Verdict::Fail: return t.not_fail_streak > 0;    // passing again: confirm quickly
+    case Verdict::Pending:
+      return true;
+    case Verdict::Ok:
+      return t.bad_streak > 0;  // first failure: decide quickly
+    case Verdict::Warn:
+      return t.fail_streak > 0 || t.ok_streak > 0;
+    case Verdict::Fail:
+      return t.not_fail_streak > 0;  // passing again: confirm quickly
   }
   return false;
 }

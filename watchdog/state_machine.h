@@ -31,10 +31,10 @@ using Duration = std::chrono::milliseconds;
 enum class State { Healthy, Degraded, Critical, Recovering, Failed };
 inline constexpr State kAllStates[] = {State::Healthy, State::Degraded, State::Critical,
                                        State::Recovering, State::Failed};
-std::string_view to_string(State state);        // "HEALTHY"
-std::string_view label_of(State state);         // "healthy" (metric labels)
+std::string_view to_string(State state);                        // "HEALTHY"
+std::string_view label_of(State state);                         // "healthy" (metric labels)
 std::optional<State> state_from_string(std::string_view text);  // either spelling
-int severity(State state);                      // HEALTHY 0 < DEGRADED < RECOVERING < CRITICAL < FAILED
+int severity(State state);  // HEALTHY 0 < DEGRADED < RECOVERING < CRITICAL < FAILED
 State worst(const std::vector<State>& states);  // HEALTHY for an empty list
 
 // One probe result as the state machine sees it.
@@ -73,12 +73,12 @@ struct Component {
   std::vector<ProbeTrack> probes;
 
   State state = State::Healthy;
-  TimePoint since{};                    // when `state` was entered
-  std::string incident_id;              // set while not HEALTHY
+  TimePoint since{};        // when `state` was entered
+  std::string incident_id;  // set while not HEALTHY
   Phase phase = Phase::Idle;
-  TimePoint phase_deadline{};           // verify timeout or end of back-off
-  TimePoint verify_since{};             // when the current verification began
-  std::vector<TimePoint> attempt_times; // start times of attempts inside `window`
+  TimePoint phase_deadline{};            // verify timeout or end of back-off
+  TimePoint verify_since{};              // when the current verification began
+  std::vector<TimePoint> attempt_times;  // start times of attempts inside `window`
 };
 
 // Inputs.
@@ -103,7 +103,7 @@ struct Transition {
   State to;
   std::string reason;  // safe one line: "api-http: connection refused"
   std::string incident_id;
-  int attempt = 0;     // attempts used in the window when the transition happened
+  int attempt = 0;  // attempts used in the window when the transition happened
 };
 struct RunAction {
   int rung = 0;     // index into the ladder

@@ -46,19 +46,20 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
   out << "config " << config.source << ": valid\n"
       << "listen " << config.watchdog.listen.text() << ", state_dir "
       << config.watchdog.state_dir.string() << "\n"
-      << plan.components.size() << " component(s), " << probe_count << " probe(s), "
-      << action_count << " action(s), " << plan.alerts.size() << " alert sink(s)\n\n";
+      << plan.components.size() << " component(s), " << probe_count << " probe(s), " << action_count
+      << " action(s), " << plan.alerts.size() << " alert sink(s)\n\n";
 
-  std::vector<std::vector<std::string>> rows = {
-      {"COMPONENT", "CRITICAL", "PROBE", "KIND", "INTERVAL", "JITTER", "TIMEOUT", "RECHECK", "FAIL/OK"}};
+  std::vector<std::vector<std::string>> rows = {{"COMPONENT", "CRITICAL", "PROBE", "KIND",
+                                                 "INTERVAL", "JITTER", "TIMEOUT", "RECHECK",
+                                                 "FAIL/OK"}};
   for (const auto& c : plan.components) {
     for (const auto& p : c.probes) {
       const auto& t = p.spec.timing;
-      rows.push_back({c.spec.name, c.spec.critical ? "yes" : "no", p.spec.name, p.spec.kind,
-                      format_duration(t.interval), format_duration(t.jitter),
-                      format_duration(t.timeout), format_duration(t.recheck_interval),
-                      std::to_string(t.failure_threshold) + "/" +
-                          std::to_string(t.success_threshold)});
+      rows.push_back(
+          {c.spec.name, c.spec.critical ? "yes" : "no", p.spec.name, p.spec.kind,
+           format_duration(t.interval), format_duration(t.jitter), format_duration(t.timeout),
+           format_duration(t.recheck_interval),
+           std::to_string(t.failure_threshold) + "/" + std::to_string(t.success_threshold)});
     }
   }
   print_table(rows, out);
@@ -67,13 +68,13 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
     if (c.ladder.empty()) continue;
     const auto& r = c.spec.recovery;
     out << "\nrecovery of " << c.spec.name << ": " << r.max_attempts << " attempt(s) per "
-        << format_duration(r.window) << ", back-off " << format_duration(r.backoff) << " doubling to "
-        << format_duration(r.max_backoff) << ", verify within " << format_duration(r.verify_timeout)
-        << "\n";
+        << format_duration(r.window) << ", back-off " << format_duration(r.backoff)
+        << " doubling to " << format_duration(r.max_backoff) << ", verify within "
+        << format_duration(r.verify_timeout) << "\n";
     for (std::size_t i = 0; i < c.ladder.size(); ++i) {
       out << "  " << i + 1 << ". " << c.ladder[i]->name() << " (" << c.ladder[i]->kind()
-          << ", timeout " << format_duration(r.actions[i].timeout) << "): "
-          << c.ladder[i]->describe() << "\n";
+          << ", timeout " << format_duration(r.actions[i].timeout)
+          << "): " << c.ladder[i]->describe() << "\n";
     }
   }
   if (!plan.alerts.empty()) {

@@ -89,9 +89,7 @@ bool ChildProcess::reap(bool block) {
   return true;
 }
 
-bool ChildProcess::running() {
-  return !reap(false);
-}
+bool ChildProcess::running() { return !reap(false); }
 
 void ChildProcess::signal(int number) {
   if (!exit_code_) ::kill(pid_, number);

@@ -25,8 +25,6 @@ HungListener::HungListener(int port) {
   port_ = ntohs(address.sin_port);
 }
 
-HungListener::~HungListener() {
-  close(fd_);
-}
+HungListener::~HungListener() { close(fd_); }
 
 }  // namespace watchdog::testing

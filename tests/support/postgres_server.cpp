@@ -103,9 +103,7 @@ void PostgresServer::stop() {
   run_command(as_postgres({kBin + "pg_ctl", "-D", data_dir_.string(), "-m", "fast", "-w", "stop"}));
 }
 
-bool PostgresServer::running() const {
-  return !cluster_pids().empty();
-}
+bool PostgresServer::running() const { return !cluster_pids().empty(); }
 
 void PostgresServer::freeze() {
   for (pid_t pid : cluster_pids()) kill(pid, SIGSTOP);

@@ -51,9 +51,7 @@ nlohmann::json WatchdogProcess::status() const {
   return doc.is_discarded() ? nlohmann::json(nullptr) : doc;
 }
 
-std::string WatchdogProcess::log() const {
-  return read_text(log_path_);
-}
+std::string WatchdogProcess::log() const { return read_text(log_path_); }
 
 double WatchdogProcess::metric(const std::string& name,
                                const std::map<std::string, std::string>& labels) const {

@@ -2,11 +2,10 @@
 // An alert event: one state transition of one component, with the context an operator needs
 // (reason, probe results, the action that ran). Every provider formats the same event.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "watchdog/state_machine.h"
 

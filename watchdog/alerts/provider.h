@@ -13,8 +13,8 @@
 namespace watchdog::alerts {
 
 struct DeliveryPolicy {
-  std::chrono::milliseconds timeout{5000};  // per HTTP attempt
-  int max_retries = 5;                      // after the first attempt
+  std::chrono::milliseconds timeout{5000};        // per HTTP attempt
+  int max_retries = 5;                            // after the first attempt
   std::chrono::milliseconds retry_backoff{1000};  // doubles per retry, capped at 60 s
 };
 

@@ -25,7 +25,8 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& body) {
 std::unique_ptr<Provider> WebhookProvider::create(std::string name, config::Options& options) {
   DeliveryPolicy policy;
   policy.timeout = options.duration_or("timeout", policy.timeout);
-  policy.max_retries = static_cast<int>(options.integer_or("max_retries", policy.max_retries, 0, 100));
+  policy.max_retries =
+      static_cast<int>(options.integer_or("max_retries", policy.max_retries, 0, 100));
   auto url = options.required_secret("url");
   if (url.value.rfind("http://", 0) != 0 && url.value.rfind("https://", 0) != 0) {
     options.fail("url", "must start with http:// or https:// (value not shown)");

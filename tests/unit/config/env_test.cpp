@@ -18,9 +18,7 @@ std::optional<std::string> fake_lookup(const std::string& name) {
   return it->second;
 }
 
-std::string expand(std::string_view text) {
-  return expand_env(text, fake_lookup).value;
-}
+std::string expand(std::string_view text) { return expand_env(text, fake_lookup).value; }
 
 std::string reason(std::string_view text) {
   try {

@@ -13,8 +13,8 @@ namespace {
 TEST(Examples, EveryExampleConfigBuildsAPlan) {
   setenv("OPS_WEBHOOK_URL", "http://127.0.0.1:9/hook", 1);
   int count = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(WATCHDOG_SOURCE_DIR) / "config/examples")) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(WATCHDOG_SOURCE_DIR) / "config/examples")) {
     if (entry.path().extension() != ".yaml") continue;
     SCOPED_TRACE(entry.path().string());
     Plan plan = load_plan(entry.path());

@@ -40,7 +40,7 @@ TEST(Jitter, StaysWithinBoundsAndNeverBelowOneMillisecond) {
   }
   EXPECT_GE(low, milliseconds(900));
   EXPECT_LT(high, milliseconds(1'100));
-  EXPECT_LT(low, milliseconds(920));   // the whole range is used …
+  EXPECT_LT(low, milliseconds(920));     // the whole range is used …
   EXPECT_GT(high, milliseconds(1'080));  // … on both sides
   EXPECT_EQ(jittered_interval(milliseconds(5), milliseconds(50), 0.0), milliseconds(1));
 }

@@ -56,8 +56,8 @@ Run play(Component& c, const std::vector<Row>& rows) {
     StepResult r = std::visit([&](const auto& in) { return step(c, in, at(row.t)); }, row.input);
     run.transitions.insert(run.transitions.end(), r.transitions.begin(), r.transitions.end());
     if (r.run_action) run.actions.push_back(*r.run_action);
-    EXPECT_EQ(to_string(c.state), to_string(row.expect)) << "after row " << i << " (t=" << row.t
-                                                         << ")";
+    EXPECT_EQ(to_string(c.state), to_string(row.expect))
+        << "after row " << i << " (t=" << row.t << ")";
   }
   return run;
 }
@@ -70,17 +70,19 @@ std::vector<State> targets(const Run& run) {
 
 TEST(StateMachine, FailuresBelowThresholdChangeNothing) {
   auto c = make_component();
-  auto run = play(c, {{0, fail(), State::Healthy}, {5, fail(), State::Healthy},
-                      {10, ok(), State::Healthy}, {15, fail(), State::Healthy}});
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {5, fail(), State::Healthy},
+                      {10, ok(), State::Healthy},
+                      {15, fail(), State::Healthy}});
   EXPECT_TRUE(run.transitions.empty());
   EXPECT_TRUE(run.actions.empty());
 }
 
 TEST(StateMachine, ThresholdFailuresGoCriticalThenRecoveringWithFirstRung) {
   auto c = make_component(1, 2);
-  auto run = play(c, {{0, fail(), State::Healthy},
-                      {5, fail(), State::Healthy},
-                      {10, fail(), State::Recovering}});
+  auto run = play(
+      c,
+      {{0, fail(), State::Healthy}, {5, fail(), State::Healthy}, {10, fail(), State::Recovering}});
   EXPECT_EQ(targets(run), (std::vector<State>{State::Critical, State::Recovering}));
   ASSERT_EQ(run.actions.size(), 1u);
   EXPECT_EQ(run.actions[0].rung, 0);
@@ -92,9 +94,12 @@ TEST(StateMachine, ThresholdFailuresGoCriticalThenRecoveringWithFirstRung) {
 
 TEST(StateMachine, CriticalWithoutActionsStaysCriticalAndRecoversOnSuccesses) {
   auto c = make_component(1, 0);
-  auto run = play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy},
-                      {2, fail(), State::Critical}, {3, fail(), State::Critical},
-                      {4, ok(), State::Critical}, {5, ok(), State::Healthy}});
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Critical},
+                      {3, fail(), State::Critical},
+                      {4, ok(), State::Critical},
+                      {5, ok(), State::Healthy}});
   EXPECT_EQ(targets(run), (std::vector<State>{State::Critical, State::Healthy}));
   EXPECT_TRUE(run.actions.empty());
   EXPECT_TRUE(c.incident_id.empty());
@@ -102,16 +107,21 @@ TEST(StateMachine, CriticalWithoutActionsStaysCriticalAndRecoversOnSuccesses) {
 
 TEST(StateMachine, NonCriticalComponentDegradesInsteadOfCritical) {
   auto c = make_component(1, 1, /*critical=*/false);
-  auto run = play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy},
-                      {2, fail(), State::Degraded}, {3, ok(), State::Degraded},
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Degraded},
+                      {3, ok(), State::Degraded},
                       {4, ok(), State::Healthy}});
   EXPECT_TRUE(run.actions.empty());
 }
 
 TEST(StateMachine, WarningsDegradeAndClear) {
   auto c = make_component();
-  play(c, {{0, warn(), State::Healthy}, {1, warn(), State::Healthy}, {2, warn(), State::Degraded},
-           {3, ok(), State::Degraded}, {4, ok(), State::Healthy}});
+  play(c, {{0, warn(), State::Healthy},
+           {1, warn(), State::Healthy},
+           {2, warn(), State::Degraded},
+           {3, ok(), State::Degraded},
+           {4, ok(), State::Healthy}});
 }
 
 TEST(StateMachine, MixedWarnAndFailStreakDegrades) {
@@ -127,72 +137,97 @@ TEST(StateMachine, SuccessfulActionIsVerifiedBySuccessThreshold) {
                       {3, ActionFinished{true, "exit 0"}, State::Recovering},
                       {4, ok(), State::Recovering},
                       {5, ok(), State::Healthy}});
-  EXPECT_EQ(targets(run),
-            (std::vector<State>{State::Critical, State::Recovering, State::Healthy}));
+  EXPECT_EQ(targets(run), (std::vector<State>{State::Critical, State::Recovering, State::Healthy}));
   EXPECT_EQ(run.transitions[2].reason, "recovered after attempt 1: all probes pass");
   EXPECT_FALSE(run.transitions[2].incident_id.empty());
 }
 
 TEST(StateMachine, ResultsWhileActingAreNotJudged) {
   auto c = make_component();
-  play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering},
-           {3, ok(), State::Recovering}, {4, ok(), State::Recovering}, {5, ok(), State::Recovering}});
+  play(c, {{0, fail(), State::Healthy},
+           {1, fail(), State::Healthy},
+           {2, fail(), State::Recovering},
+           {3, ok(), State::Recovering},
+           {4, ok(), State::Recovering},
+           {5, ok(), State::Recovering}});
   EXPECT_EQ(c.phase, Phase::Acting);
 }
 
 TEST(StateMachine, VerificationNeedsEveryProbe) {
   auto c = make_component(2);
-  play(c, {{0, fail(0), State::Healthy}, {1, fail(0), State::Healthy},
-           {2, fail(0), State::Recovering}, {3, ActionFinished{true, ""}, State::Recovering},
-           {4, ok(0), State::Recovering}, {5, ok(0), State::Recovering},  // p1 still pending
-           {6, ok(1), State::Recovering}, {7, ok(1), State::Healthy}});
+  play(c, {{0, fail(0), State::Healthy},
+           {1, fail(0), State::Healthy},
+           {2, fail(0), State::Recovering},
+           {3, ActionFinished{true, ""}, State::Recovering},
+           {4, ok(0), State::Recovering},
+           {5, ok(0), State::Recovering},  // p1 still pending
+           {6, ok(1), State::Recovering},
+           {7, ok(1), State::Healthy}});
 }
 
 TEST(StateMachine, FailedVerificationBacksOffDoublingThenGivesUp) {
   auto c = make_component(1, 2);
-  auto run = play(c, {
-      {0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering},
-      {3, ActionFinished{true, ""}, State::Recovering},
-      {4, fail(), State::Recovering}, {5, fail(), State::Recovering}, {6, fail(), State::Recovering},
-      {10, Tick{}, State::Recovering},   // back-off 10 s from t=6: not yet
-      {16, Tick{}, State::Recovering},   // attempt 2, second rung
-      {17, ActionFinished{false, "exit 1"}, State::Recovering},
-      {30, Tick{}, State::Recovering},   // back-off 20 s from t=17: not yet
-      {37, Tick{}, State::Recovering},   // attempt 3 (second rung again: the last one)
-      {38, ActionFinished{false, "exit 1"}, State::Failed},
-  });
+  auto run =
+      play(c, {
+                  {0, fail(), State::Healthy},
+                  {1, fail(), State::Healthy},
+                  {2, fail(), State::Recovering},
+                  {3, ActionFinished{true, ""}, State::Recovering},
+                  {4, fail(), State::Recovering},
+                  {5, fail(), State::Recovering},
+                  {6, fail(), State::Recovering},
+                  {10, Tick{}, State::Recovering},  // back-off 10 s from t=6: not yet
+                  {16, Tick{}, State::Recovering},  // attempt 2, second rung
+                  {17, ActionFinished{false, "exit 1"}, State::Recovering},
+                  {30, Tick{}, State::Recovering},  // back-off 20 s from t=17: not yet
+                  {37, Tick{}, State::Recovering},  // attempt 3 (second rung again: the last one)
+                  {38, ActionFinished{false, "exit 1"}, State::Failed},
+              });
   ASSERT_EQ(run.actions.size(), 3u);
   EXPECT_EQ(run.actions[0].rung, 0);
   EXPECT_EQ(run.actions[1].rung, 1);
   EXPECT_EQ(run.actions[2].rung, 1);
   EXPECT_EQ(run.actions[2].attempt, 3);
   EXPECT_EQ(targets(run), (std::vector<State>{State::Critical, State::Recovering, State::Failed}));
-  EXPECT_EQ(run.transitions.back().reason, "recovery gave up after 3 attempt(s): action failed: exit 1");
+  EXPECT_EQ(run.transitions.back().reason,
+            "recovery gave up after 3 attempt(s): action failed: exit 1");
   EXPECT_EQ(run.transitions.back().attempt, 3);
 }
 
 TEST(StateMachine, VerifyTimeoutCountsAsFailedAttempt) {
   auto c = make_component();
   c.policy.max_attempts = 1;
-  play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering},
-           {3, ActionFinished{true, ""}, State::Recovering}, {20, Tick{}, State::Recovering},
+  play(c, {{0, fail(), State::Healthy},
+           {1, fail(), State::Healthy},
+           {2, fail(), State::Recovering},
+           {3, ActionFinished{true, ""}, State::Recovering},
+           {20, Tick{}, State::Recovering},
            {33, Tick{}, State::Failed}});
 }
 
 TEST(StateMachine, ProbesPassingDuringBackOffRecoverWithoutAnotherAction) {
   auto c = make_component();
-  auto run = play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy},
-                      {2, fail(), State::Recovering}, {3, ActionFinished{false, "exit 2"}, State::Recovering},
-                      {4, ok(), State::Recovering}, {5, ok(), State::Healthy}, {20, Tick{}, State::Healthy}});
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Recovering},
+                      {3, ActionFinished{false, "exit 2"}, State::Recovering},
+                      {4, ok(), State::Recovering},
+                      {5, ok(), State::Healthy},
+                      {20, Tick{}, State::Healthy}});
   EXPECT_EQ(run.actions.size(), 1u);
 }
 
 TEST(StateMachine, FailedLeavesOnlyWhenProbesPass) {
   auto c = make_component();
   c.policy.max_attempts = 1;
-  play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering},
-           {3, ActionFinished{false, "x"}, State::Failed}, {100, Tick{}, State::Failed},
-           {101, fail(), State::Failed}, {102, ok(), State::Failed}, {103, ok(), State::Healthy}});
+  play(c, {{0, fail(), State::Healthy},
+           {1, fail(), State::Healthy},
+           {2, fail(), State::Recovering},
+           {3, ActionFinished{false, "x"}, State::Failed},
+           {100, Tick{}, State::Failed},
+           {101, fail(), State::Failed},
+           {102, ok(), State::Failed},
+           {103, ok(), State::Healthy}});
 }
 
 TEST(StateMachine, FlappingWithinWindowEndsFailedInsteadOfLooping) {
@@ -219,10 +254,14 @@ TEST(StateMachine, AttemptsOutsideWindowAreForgotten) {
   auto c = make_component();
   c.policy.max_attempts = 1;
   c.policy.window = seconds(100);
-  auto run = play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy},
-                      {2, fail(), State::Recovering}, {3, ActionFinished{true, ""}, State::Recovering},
-                      {4, ok(), State::Recovering}, {5, ok(), State::Healthy},
-                      {200, fail(), State::Healthy}, {201, fail(), State::Healthy},
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Recovering},
+                      {3, ActionFinished{true, ""}, State::Recovering},
+                      {4, ok(), State::Recovering},
+                      {5, ok(), State::Healthy},
+                      {200, fail(), State::Healthy},
+                      {201, fail(), State::Healthy},
                       {202, fail(), State::Recovering}});
   EXPECT_EQ(run.actions.size(), 2u);
 }
@@ -230,17 +269,23 @@ TEST(StateMachine, AttemptsOutsideWindowAreForgotten) {
 TEST(StateMachine, OperatorResetReturnsFailedToProbing) {
   auto c = make_component();
   c.policy.max_attempts = 1;
-  auto run = play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy},
-                      {2, fail(), State::Recovering}, {3, ActionFinished{false, ""}, State::Failed},
-                      {4, OperatorReset{}, State::Critical}, {5, fail(), State::Critical},
-                      {6, fail(), State::Critical}, {7, fail(), State::Recovering}});
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Recovering},
+                      {3, ActionFinished{false, ""}, State::Failed},
+                      {4, OperatorReset{}, State::Critical},
+                      {5, fail(), State::Critical},
+                      {6, fail(), State::Critical},
+                      {7, fail(), State::Recovering}});
   EXPECT_EQ(run.actions.size(), 2u);
   EXPECT_TRUE(c.attempt_times.size() == 1u);
 }
 
 TEST(StateMachine, ChecksBegunBeforeVerificationDoNotCount) {
   auto c = make_component();
-  play(c, {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering},
+  play(c, {{0, fail(), State::Healthy},
+           {1, fail(), State::Healthy},
+           {2, fail(), State::Recovering},
            {10, ActionFinished{true, ""}, State::Recovering}});
   // Two failures from checks that began while the action still ran: not a failed attempt.
   step(c, ProbeReported{0, Level::Fail, "old", at(9)}, at(11));
@@ -267,7 +312,7 @@ TEST(StateMachine, FastRecheckWhileUndecided) {
   step(c, fail(), at(0));
   EXPECT_TRUE(wants_fast_recheck(c, 0));  // first failure: decide quickly
   step(c, fail(), at(1));
-  step(c, fail(), at(2));                  // CRITICAL → RECOVERING (acting)
+  step(c, fail(), at(2));  // CRITICAL → RECOVERING (acting)
   EXPECT_FALSE(wants_fast_recheck(c, 0));
   step(c, ActionFinished{true, ""}, at(3));
   EXPECT_TRUE(wants_fast_recheck(c, 0));  // verifying

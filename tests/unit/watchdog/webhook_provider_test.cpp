@@ -13,8 +13,10 @@ namespace {
 
 std::unique_ptr<Provider> provider_from(const std::string& alert_yaml) {
   auto config = config::load_config_text(
-      "components:\n  - name: c\n    probes:\n      - {name: p, kind: tcp, host: 127.0.0.1, port: 1}\n"
-      "alerts:\n" + alert_yaml,
+      "components:\n  - name: c\n    probes:\n      - {name: p, kind: tcp, host: 127.0.0.1, port: "
+      "1}\n"
+      "alerts:\n" +
+          alert_yaml,
       "test.yaml");
   return make_provider(config.alerts.at(0));
 }
@@ -50,7 +52,8 @@ TEST(WebhookProvider, PostsTheEventAsJsonWithIdempotencyKeyAndSignature) {
   setenv("WEBHOOK_TEST_URL", "http://127.0.0.1:9/hook?token=sentinel-url", 1);
   setenv("WEBHOOK_TEST_SECRET", "sentinel-secret", 1);
   auto provider = provider_from(
-      "  - {name: ops, kind: webhook, url: '${WEBHOOK_TEST_URL}', secret: '${WEBHOOK_TEST_SECRET}', "
+      "  - {name: ops, kind: webhook, url: '${WEBHOOK_TEST_URL}', secret: "
+      "'${WEBHOOK_TEST_SECRET}', "
       "timeout: 2s}\n");
   const auto request = provider->format(sample_event());
   EXPECT_EQ(request.method, "POST");
@@ -72,7 +75,8 @@ TEST(WebhookProvider, PostsTheEventAsJsonWithIdempotencyKeyAndSignature) {
   // Secrets stay out of the body and out of the summary.
   EXPECT_EQ(request.body.find("sentinel"), std::string::npos);
   EXPECT_EQ(provider->describe().find("sentinel"), std::string::npos);
-  EXPECT_EQ(provider->describe(), "url from env WEBHOOK_TEST_URL, signed (key from env WEBHOOK_TEST_SECRET)");
+  EXPECT_EQ(provider->describe(),
+            "url from env WEBHOOK_TEST_URL, signed (key from env WEBHOOK_TEST_SECRET)");
 }
 
 TEST(WebhookProvider, UnsignedWithoutSecret) {
@@ -97,8 +101,8 @@ TEST(WebhookProvider, UnknownKeyIsAnError) {
 
 TEST(AlertEventJson, HostileStringsRoundTripExactly) {
   auto event = sample_event();
-  const std::string hostile = "q\"uote\\ back\nnew\tline \x01 ü€😀 </script> {\"a\":1}" +
-                              std::string(10'000, 'x');
+  const std::string hostile =
+      "q\"uote\\ back\nnew\tline \x01 ü€😀 </script> {\"a\":1}" + std::string(10'000, 'x');
   event.component = "api\"\n";
   event.reason = hostile;
   event.probes[0].detail = hostile;
