@@ -165,6 +165,12 @@ std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& 
   return std::make_unique<PostgresProbe>(std::move(name), std::move(settings));
 }
 
+// Owned by its concrete type: pqxx 6's connection_base has no virtual destructor.
+struct PostgresProbe::Connection {
+  explicit Connection(const std::string& conninfo) : pq(conninfo) {}
+  pqxx::asyncconnection pq;
+};
+
 PostgresProbe::PostgresProbe(std::string name, Settings settings)
     : Probe(std::move(name)), settings_(std::move(settings)) {}
 
@@ -206,15 +212,15 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, Deadline&
   try {
     if (!connection_) {
       // Asynchronous: the socket exists on return, so the deadline can cut the handshake short.
-      connection_ = std::make_unique<pqxx::asyncconnection>(connection_string(timeout));
+      connection_ = std::make_unique<Connection>(connection_string(timeout));
       connection_timeout_ = {};
     }
-    deadline.watch(connection_->sock());
-    pqxx::nontransaction tx(*connection_);
+    deadline.watch(connection_->pq.sock());
+    pqxx::nontransaction tx(connection_->pq);
     if (connection_timeout_ != timeout) {  // also completes the handshake on a new connection
       tx.exec("SET statement_timeout = " + std::to_string(timeout.count()));
       connection_timeout_ = timeout;
-      deadline.watch(connection_->sock());
+      deadline.watch(connection_->pq.sock());
     }
     const auto query_start = Clock::now();
     tx.exec(settings_.query);

@@ -40,10 +40,6 @@
 #include "config/options.h"
 #include "probes/probe.h"
 
-namespace pqxx {
-class connection_base;
-}
-
 namespace watchdog::probes {
 
 class PostgresProbe final : public Probe {
@@ -80,8 +76,9 @@ class PostgresProbe final : public Probe {
   std::string connection_string(std::chrono::milliseconds timeout) const;
 
   Settings settings_;
-  std::unique_ptr<pqxx::connection_base> connection_;  // kept between checks when asked
-  std::chrono::milliseconds connection_timeout_{0};    // its statement_timeout
+  struct Connection;  // a pqxx::asyncconnection (pqxx stays out of this header)
+  std::unique_ptr<Connection> connection_;           // kept between checks when asked
+  std::chrono::milliseconds connection_timeout_{0};  // its statement_timeout
 };
 
 }  // namespace watchdog::probes
