@@ -9,18 +9,10 @@
 #include <optional>
 #include <stdexcept>
 
+#include "config/text.h"
+
 namespace watchdog::config {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 

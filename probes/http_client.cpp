@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "config/text.h"
+
 namespace watchdog::probes {
 namespace {
 
@@ -28,15 +30,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return bytes;
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+using config::trim;
 
 // Called once per header line; a status line starts a new response (redirects, 100-continue),
 // so only the final response's headers are kept.
