@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/maintenance.h"
 #include "config/options.h"
 #include "config/units.h"
 
@@ -19,9 +20,20 @@ struct Listen {
   std::string text() const { return host + ":" + std::to_string(port); }
 };
 
+// Optional leader lock: with several replicas, only the holder runs actions and sends alerts;
+// every replica probes and exports metrics. kind "" = no lock (this replica always acts).
+struct LeaderSpec {
+  std::string kind;  // "", "redis" or "postgres"
+  Duration lease = std::chrono::seconds(15);
+  Duration renew_interval = std::chrono::seconds(5);
+  Options options;  // the kind's own keys (address, password, dsn, key, …)
+};
+
 struct WatchdogSettings {
   Listen listen;
   std::filesystem::path state_dir = "/var/lib/watchdog";
+  int max_concurrent_recoveries = 2;  // actions running at once, across all components
+  LeaderSpec leader;
 };
 
 // Timing and thresholds of one probe; `defaults:` fills what a probe leaves out.
@@ -62,6 +74,8 @@ struct RecoverySpec {
 struct ComponentSpec {
   std::string name;
   bool critical = true;  // failing probes make it CRITICAL (recovery due); false → DEGRADED
+  std::vector<std::string> depends_on;  // components recovered first (a DAG, checked at load)
+  Duration rto = Duration::zero();      // recovery time objective for reports; 0 = none
   std::vector<ProbeSpec> probes;
   RecoverySpec recovery;
 };
@@ -78,6 +92,7 @@ struct Config {
   ProbeTiming defaults;
   std::vector<ComponentSpec> components;
   std::vector<AlertSpec> alerts;
+  std::vector<MaintenanceWindowSpec> maintenance;
 };
 
 }  // namespace watchdog::config
