@@ -1,7 +1,9 @@
 #pragma once
-// A small blocking HTTP client over libcurl, shared by the http probe and the alert senders.
-// Every request has a hard total timeout. Errors come back in the response, never as
-// exceptions. `error` uses curl's generic messages, which never contain the URL.
+// A small blocking HTTP client over libcurl, shared by the http probe, the alert senders and
+// the Docker/Kubernetes API transport (probes/api_transport.h), so the curl setup (timeouts,
+// protocols, TLS, error classes) lives in one place. Every request has a hard total timeout.
+// Errors come back in the response, never as exceptions. `error` uses curl's generic messages,
+// which never contain the URL.
 //
 // Thread-safety: perform() may be called from many threads at once (one easy handle each).
 // Call init_http_client() once in main() before any thread starts.
@@ -24,6 +26,11 @@ struct HttpRequest {
   bool follow_redirects = false;
   bool verify_tls = true;
   std::size_t max_body_bytes = 64 * 1024;  // the rest is read and discarded
+  // Optional; paths, not contents. unix_socket: every request goes through this socket.
+  std::string unix_socket;
+  std::string ca_file;    // PEM bundle that signs the server's certificate ("" = system)
+  std::string cert_file;  // client certificate (mutual TLS)
+  std::string key_file;   // its private key
 };
 
 enum class HttpError { None, Timeout, Refused, Resolve, Tls, Other };

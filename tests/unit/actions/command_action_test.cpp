@@ -4,28 +4,17 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 
-#include "actions/factory.h"
-#include "config/loader.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/actions/action_test_helpers.h"
 
 namespace watchdog::actions {
 namespace {
 
 using namespace std::chrono_literals;
 
-// `keys` is the action's own YAML mapping, one key per line, unindented.
 std::unique_ptr<Action> action_from_yaml(const std::string& keys) {
-  std::ostringstream yaml;
-  yaml << "components:\n  - name: api\n    probes:\n      - name: disk\n        kind: disk\n"
-       << "        path: /\n    recovery:\n      actions:\n        - kind: command\n";
-  std::istringstream lines(keys);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) yaml << "          " << line << "\n";
-  }
-  auto config = config::load_config_text(yaml.str(), "test.yaml");
-  return make_action(config.components.at(0).recovery.actions.at(0));
+  return testing::action_from_yaml("command", keys);
 }
 
 std::unique_ptr<Action> shell_action(const std::string& script) {
