@@ -134,6 +134,7 @@ class Tail {
 struct OutputReader {
   bp::async_pipe& pipe;
   Tail& tail;
+  const std::function<void(const char*, std::size_t)>& observer;
   std::array<char, 4096> buffer{};
   bool open = true;
 
@@ -141,7 +142,29 @@ struct OutputReader {
     pipe.async_read_some(boost::asio::buffer(buffer),
                          [this](const boost::system::error_code& ec, std::size_t size) {
                            tail.append(buffer.data(), size);
+                           if (observer && size > 0) observer(buffer.data(), size);
                            if (ec) {
+                             open = false;
+                           } else {
+                             arm();
+                           }
+                         });
+  }
+};
+
+// Streams a separate stdout pipe to ProcessSpec::on_stdout in large chunks.
+struct StreamReader {
+  bp::async_pipe& pipe;
+  const std::function<bool(const char*, std::size_t)>& sink;
+  std::vector<char> buffer = std::vector<char>(64 << 10);  // cache-sized chunks hash fastest
+  bool open = true;
+  bool refused = false;  // the sink returned false
+
+  void arm() {
+    pipe.async_read_some(boost::asio::buffer(buffer),
+                         [this](const boost::system::error_code& ec, std::size_t size) {
+                           if (size > 0 && !refused && !sink(buffer.data(), size)) refused = true;
+                           if (ec || refused) {
                              open = false;
                            } else {
                              arm();
@@ -225,8 +248,18 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   setup.envp = envp.data();
   std::error_code ec;
   auto no_input = bp::std_in < bp::null;
-  auto merged_output = (bp::std_out & bp::std_err) > pipe;
-  bp::child child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group, ec);
+  bp::async_pipe stdout_pipe(io);
+  const bool streaming = static_cast<bool>(spec.on_stdout);
+  bp::child child = [&] {
+    if (streaming) {
+      // A larger pipe means fewer wake-ups per MiB; failure to enlarge it is harmless.
+      fcntl(stdout_pipe.native_source(), F_SETPIPE_SZ, 1 << 20);
+      return bp::child(setup, bp::exe = program, bp::args = args, no_input,
+                       bp::std_out > stdout_pipe, bp::std_err > pipe, group, ec);
+    }
+    auto merged_output = (bp::std_out & bp::std_err) > pipe;
+    return bp::child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group, ec);
+  }();
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it
       kill(failed_pid, SIGKILL);
@@ -250,8 +283,14 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   } guard{pid};
 
   Tail tail(spec.tail_bytes);
-  OutputReader reader{pipe, tail};
+  OutputReader reader{pipe, tail, spec.on_output};
   reader.arm();
+  StreamReader stream{stdout_pipe, spec.on_stdout};
+  if (streaming) {
+    stream.arm();
+  } else {
+    stream.open = false;
+  }
 
   const auto deadline = start + spec.timeout;
   int status = 0;
@@ -259,9 +298,9 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   bool exited = false;
   while (!(exited = reaped(pid, status, lost))) {
     const auto now = Clock::now();
-    if (now >= deadline) break;
+    if (now >= deadline || stream.refused) break;
     const auto slice = std::min<Clock::duration>(kPollSlice, deadline - now);
-    if (reader.open) {
+    if (reader.open || stream.open) {
       io.run_for(slice);
       if (io.stopped()) io.restart();
     } else {
@@ -270,8 +309,9 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   }
   guard.armed = !exited;  // once reaped, the pid may be reused: never signal it again
 
-  if (!exited) {  // deadline: kill the whole group (and the child, should it have left it)
-    result.timed_out = true;
+  if (!exited) {  // deadline or refused stream: kill the whole group (and the child)
+    result.timed_out = !stream.refused;
+    result.aborted = stream.refused;
     group.terminate(ec);
     kill(pid, SIGKILL);
     const auto give_up = Clock::now() + kReapGrace;
@@ -288,12 +328,21 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   guard.armed = false;
   group.detach();  // on a normal exit, background processes it started keep running
 
+  // A streamed stdout is read to its end (the child has exited, so EOF follows what the pipe
+  // still holds), bounded in case a grandchild keeps the pipe open.
+  const auto drain_limit = Clock::now() + kReapGrace;
+  while (exited && stream.open && Clock::now() < drain_limit) {
+    io.run_for(kPollSlice);
+    if (io.stopped()) io.restart();
+  }
+  if (stream.refused && exited && !result.aborted) result.aborted = true;
   // Drain what is already buffered; a grandchild holding the pipe must not keep us here.
   for (int round = 0; round < 64 && reader.open; ++round) {
     if (io.poll() == 0) break;
   }
   boost::system::error_code close_ec;
   pipe.close(close_ec);
+  stdout_pipe.close(close_ec);
   io.poll();
   result.output_tail = tail.take();
 

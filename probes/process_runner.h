@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,12 +28,19 @@ struct ProcessSpec {
   std::string working_dir;                 // empty = inherit
   std::chrono::milliseconds timeout{60000};
   std::size_t tail_bytes = 4096;
+  // Streaming (pg_dump > file): when set, stdout is NOT merged into the tail but handed to this
+  // callback chunk by chunk as it arrives, on the calling thread; output_tail then holds stderr
+  // only. Returning false stops the run: the group is killed and `aborted` is set.
+  std::function<bool(const char* data, std::size_t size)> on_stdout;
+  // When set, also gets every chunk that goes to the tail (progress lines), on the calling thread.
+  std::function<void(const char* data, std::size_t size)> on_output;
 };
 
 struct ProcessResult {
   bool started = false;
   std::string start_error;  // why it could not start (no such file, permission denied)
   bool timed_out = false;   // the group was killed at the deadline
+  bool aborted = false;     // on_stdout returned false; the group was killed
   int exit_code = -1;       // valid when started && !timed_out && signal == 0
   int signal = 0;           // terminating signal, if any
   std::string output_tail;  // last tail_bytes of stdout+stderr

@@ -1,0 +1,47 @@
+#include "actions/backup_now_action.h"
+
+#include "actions/pg_dump_runner.h"
+
+namespace watchdog::actions {
+
+const config::BackupTargetSpec& target_option(
+    config::Options& options, const std::vector<config::BackupTargetSpec>& targets) {
+  const std::string name = options.required_string("target");
+  const auto* target = config::find_backup_target(targets, name);
+  if (target == nullptr) {
+    std::string known;
+    for (const auto& t : targets) known += (known.empty() ? "" : ", ") + t.name;
+    options.fail("target", "unknown backup target '" + name + "' (`backups:` has " +
+                               (known.empty() ? "none" : known) + ")");
+  }
+  return *target;
+}
+
+std::unique_ptr<Action> BackupNowAction::create(
+    std::string name, config::Options& options,
+    const std::vector<config::BackupTargetSpec>& targets) {
+  return std::make_unique<BackupNowAction>(std::move(name), target_option(options, targets));
+}
+
+BackupNowAction::BackupNowAction(std::string name, config::BackupTargetSpec target)
+    : Action(std::move(name)), target_(std::move(target)) {}
+
+std::string BackupNowAction::describe() const {
+  return "pg_dump of target " + target_.name + " into " + target_.directory.string();
+}
+
+ActionOutcome BackupNowAction::run(const Incident&, std::chrono::milliseconds timeout) noexcept {
+  ActionOutcome outcome;
+  try {
+    const auto backup = run_backup(target_, timeout);
+    outcome.ok = backup.ok;
+    outcome.detail = describe_outcome(backup);
+    outcome.duration = backup.elapsed;
+  } catch (...) {
+    outcome.ok = false;
+    outcome.detail = "backup_now failed unexpectedly";
+  }
+  return outcome;
+}
+
+}  // namespace watchdog::actions

@@ -1,0 +1,26 @@
+#pragma once
+// A restore drill: the proof that the newest backup restores. Restores it (checksum first) into
+// a scratch database on the target's server — `watchdog_drill_<target>` with '-' and '.' as
+// '_' — compares every table's row count with the metadata, drops the scratch database and
+// records the result in DIR/TARGET.status.json, where the `backup` probe reports a failure
+// (the alert) and the time of the last success.
+
+#include <chrono>
+#include <string>
+
+#include "config/backup_target.h"
+
+namespace watchdog::actions {
+
+struct DrillOutcome {
+  bool ok = false;
+  std::string backup;  // the backup restored
+  std::string detail;  // "main_…: 3 tables, row counts match in 1.2 s" or the failure
+};
+
+// Never throws.
+DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout);
+
+std::string drill_database(const std::string& target);
+
+}  // namespace watchdog::actions

@@ -1,0 +1,277 @@
+#include "actions/pg_dump_runner.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <future>
+
+#include "actions/pg_connection.h"
+#include "actions/retention.h"
+#include "config/units.h"
+#include "probes/process_runner.h"
+
+namespace watchdog::actions {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bk = probes::backup;
+using Clock = std::chrono::steady_clock;
+
+// The first useful line of pg_dump's stderr, without the "pg_dump: error: " noise.
+std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
+                     std::chrono::milliseconds timeout) {
+  if (!run.started) return "cannot start " + tool + ": " + run.start_error;
+  if (run.timed_out) return tool + " killed after " + probes::human_duration(timeout) + " timeout";
+  std::string line = probes::first_line(run.output_tail, 160);
+  for (const char* noise : {"error: ", "FATAL:  ", "FATAL: "}) {
+    if (auto at = line.find(noise); at != std::string::npos)
+      line = line.substr(at + std::strlen(noise));
+  }
+  if (run.signal != 0) return tool + " killed by " + probes::signal_name(run.signal);
+  return tool + " exit " + std::to_string(run.exit_code) + (line.empty() ? "" : ": " + line);
+}
+
+void remove_partials(const fs::path& directory, const std::string& target) {
+  std::error_code ec;
+  const std::string prefix = "." + target + "_";
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    if (file.starts_with(prefix) && file.ends_with(".partial")) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
+
+// Writes every chunk to `fd` and feeds it to the hash; false (stop) on a write error.
+struct StreamSink {
+  int fd;
+  bk::Sha256& hash;
+  std::uint64_t bytes = 0;
+  int write_errno = 0;
+  bool operator()(const char* data, std::size_t size) {
+    hash.update(data, size);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd, data + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        write_errno = n < 0 ? errno : EIO;
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    bytes += size;
+    return true;
+  }
+};
+
+bool record_attempt(const config::BackupTargetSpec& target, bool ok, const std::string& backup,
+                    const std::string& error) {
+  std::string ignored;
+  return bk::update_status(
+      target.directory, target.name,
+      [&](bk::TargetStatus& status) {
+        status.last_attempt = bk::Attempt{std::chrono::system_clock::now(), ok, backup, error};
+      },
+      ignored);
+}
+
+// Everything from "lock taken" to "metadata written"; fills outcome.error on failure.
+void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout,
+            BackupOutcome& outcome) {
+  const auto deadline = Clock::now() + timeout;
+  const fs::path& dir = target.directory;
+  std::string error;
+  auto connection = connection_of(target, error);
+  if (!connection) {
+    outcome.error = error;
+    return;
+  }
+  PgSession session(*connection, std::chrono::seconds(10));
+  if (!session.ok()) {
+    outcome.error = "cannot connect to " + target.name + ": " + session.error();
+    return;
+  }
+  auto info = session.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL statement_timeout = 0;");
+  info = info ? session.query(
+                    "SELECT pg_export_snapshot(), current_setting('server_version'), "
+                    "current_database()")
+              : info;
+  if (!info) {
+    outcome.error = "cannot read " + target.name + ": " + session.error();
+    return;
+  }
+  const std::string snapshot = info->at(0).at(0);
+  // Rows are counted in the exported snapshot while pg_dump dumps it: the same data, and no
+  // extra wall time. (An early return below waits for the count: ~future joins.)
+  auto counting = std::async(std::launch::async, [&session, exact = target.exact_row_counts] {
+    return session.row_counts(exact);
+  });
+
+  bk::BackupMetadata meta;
+  meta.target = target.name;
+  meta.format = target.format;
+  meta.server_version = info->at(0).at(1);
+  meta.database = info->at(0).at(2);
+  meta.row_counts_exact = target.exact_row_counts;
+  meta.watchdog_version = WATCHDOG_VERSION;
+  meta.started = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  while (true) {  // names are unique per second; a second backup in the same second waits its turn
+    meta.name = bk::backup_name(target.name, meta.started);
+    meta.file = bk::backup_file(meta.name, target.format);
+    std::error_code ec;
+    if (!fs::exists(dir / meta.file, ec) && !fs::exists(dir / (meta.name + ".json"), ec)) break;
+    meta.started += std::chrono::seconds(1);
+  }
+  const fs::path partial = dir / ("." + meta.file + ".partial");
+
+  probes::ProcessSpec spec;
+  spec.argv = {target.pg_dump, "--no-password", "--snapshot=" + snapshot,
+               "--dbname=" + connection->conninfo()};
+  spec.argv.push_back(target.format == "directory" ? "--format=directory" : "--format=custom");
+  if (target.compress >= 0) spec.argv.push_back("--compress=" + std::to_string(target.compress));
+  spec.env = connection->child_env();
+  spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  spec.tail_bytes = 2048;
+
+  bk::Sha256 hash;
+  probes::ProcessResult run;
+  if (target.format == "directory") {
+    spec.argv.push_back("--jobs=" + std::to_string(target.jobs));
+    spec.argv.push_back("--file=" + partial.string());
+    run = probes::run_process(spec);
+  } else {
+    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      outcome.error = "cannot create " + partial.string() + ": " + std::strerror(errno);
+      return;
+    }
+    StreamSink sink{fd, hash};
+    spec.on_stdout = std::ref(sink);
+    run = probes::run_process(spec);
+    bool synced = sink.write_errno == 0 && ::fsync(fd) == 0;
+    if (sink.write_errno == 0 && !synced) sink.write_errno = errno;
+    ::close(fd);
+    if (sink.write_errno != 0) {
+      outcome.error =
+          "cannot write " + partial.filename().string() + ": " + std::strerror(sink.write_errno);
+    }
+    meta.size_bytes = sink.bytes;
+    meta.sha256 = hash.hex();
+  }
+  auto counts = counting.get();
+  if (counts) {
+    meta.row_counts = std::move(*counts);
+  } else if (outcome.error.empty()) {
+    outcome.error = "cannot count the rows of " + target.name + ": " + session.error();
+  }
+  session.exec("COMMIT");
+  const bool dumped =
+      run.started && !run.timed_out && !run.aborted && run.signal == 0 && run.exit_code == 0;
+  if (outcome.error.empty() && !dumped) outcome.error = pg_error("pg_dump", run, timeout);
+  if (outcome.error.empty() && target.format == "directory") {
+    auto digest = bk::digest_directory(partial, error);
+    if (!digest) outcome.error = error;
+    if (digest) {
+      meta.files = digest->files;
+      meta.sha256 = digest->sha256;
+      meta.size_bytes = digest->size_bytes;
+    }
+  }
+  std::error_code ec;
+  if (outcome.error.empty()) {
+    fs::rename(partial, dir / meta.file, ec);
+    if (ec) outcome.error = "cannot rename " + partial.filename().string() + ": " + ec.message();
+  }
+  if (!outcome.error.empty()) {
+    fs::remove_all(partial, ec);
+    return;
+  }
+  if (!bk::fsync_directory(dir, error)) {
+    outcome.error = error;
+    return;
+  }
+  meta.finished = std::chrono::system_clock::now();
+  if (target.verify_after_backup) {
+    meta.verification = bk::verify_backup(dir, meta);
+    if (!meta.verification->ok) {
+      outcome.error = "verification after writing failed: " + meta.verification->error;
+      bk::update_status(
+          dir, target.name, [](bk::TargetStatus& s) { ++s.verify_failures; }, error);
+    }
+  }
+  if (!bk::write_metadata(dir, meta, error) && outcome.error.empty()) outcome.error = error;
+  outcome.metadata = std::move(meta);
+}
+
+}  // namespace
+
+BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
+  const fs::path path = target.directory / ("." + target.name + ".backup.lock");
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    error_ = "cannot open " + path.string() + ": " + std::strerror(errno);
+    return;
+  }
+  if (::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+    error_ = errno == EWOULDBLOCK ? "another backup of " + target.name + " is running"
+                                  : "cannot lock " + path.string() + ": " + std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+BackupLock::~BackupLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+BackupOutcome run_backup(const config::BackupTargetSpec& target,
+                         std::chrono::milliseconds timeout) {
+  BackupOutcome outcome;
+  const auto start = Clock::now();
+  try {
+    std::error_code ec;
+    fs::create_directories(target.directory, ec);
+    BackupLock lock(target, false);
+    if (!lock.held()) {
+      outcome.error = lock.error();
+    } else {
+      remove_partials(target.directory, target.name);
+      backup(target, timeout, outcome);
+      outcome.ok = outcome.error.empty();
+      record_attempt(target, outcome.ok, outcome.metadata ? outcome.metadata->name : "",
+                     outcome.error);
+      if (outcome.ok) {
+        auto retention = apply_retention(target, false);
+        outcome.removed = std::move(retention.removed);
+        outcome.retention_error = std::move(retention.error);
+      }
+    }
+  } catch (const std::exception& e) {
+    outcome.ok = false;
+    outcome.error = std::string("backup failed unexpectedly: ") + e.what();
+  }
+  outcome.elapsed = Clock::now() - start;
+  return outcome;
+}
+
+std::string describe_outcome(const BackupOutcome& outcome) {
+  if (!outcome.ok) return "backup failed: " + outcome.error;
+  const auto& meta = *outcome.metadata;
+  std::string text = "backup " + meta.name + ": " + config::format_size(meta.size_bytes) + " in " +
+                     probes::human_duration(outcome.elapsed) +
+                     (meta.verified() ? ", verified" : "");
+  if (!outcome.removed.empty()) {
+    text += "; retention removed " + std::to_string(outcome.removed.size());
+  }
+  if (!outcome.retention_error.empty()) text += "; retention failed: " + outcome.retention_error;
+  return text;
+}
+
+}  // namespace watchdog::actions

@@ -1,0 +1,60 @@
+#pragma once
+// The backup engine: one pg_dump of a `backups:` target into its directory, proven and recorded.
+//
+//  1. flock DIR/.TARGET.backup.lock (one backup per target at a time, across processes);
+//     leftover .TARGET_*.partial files of a crashed run are removed.
+//  2. A libpq session opens a REPEATABLE READ transaction and exports its snapshot; per-table
+//     row counts (exact count(*) or reltuples estimates) are taken in that snapshot, and
+//     pg_dump --snapshot dumps exactly the same data.
+//  3. custom format: pg_dump -Fc writes to stdout; the runner hashes each chunk (SHA-256, EVP)
+//     and writes it to DIR/.NAME.dump.partial — one pass, no second read. directory format:
+//     pg_dump -Fd -j N writes the directory, which is then hashed file by file (a manifest).
+//  4. Only when pg_dump exited 0: fsync, rename to NAME.dump, fsync the directory. Otherwise the
+//     partial output is deleted — a failed run never leaves something that looks like a backup.
+//  5. verify_after_backup: the file is re-read once and compared (the proof that what is on
+//     disk is what pg_dump produced); then NAME.json is written atomically.
+//  6. The attempt (ok, or the error line) goes to DIR/TARGET.status.json, where the `backup`
+//     probe reads it; after a success, retention runs.
+// The password reaches pg_dump only through PGPASSWORD; argv holds a password-free conninfo.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/backup_target.h"
+#include "probes/backup_catalog.h"
+
+namespace watchdog::actions {
+
+struct BackupOutcome {
+  bool ok = false;
+  std::string error;  // one safe line when !ok
+  std::optional<probes::backup::BackupMetadata> metadata;
+  std::vector<std::string> removed;  // backups retention deleted afterwards
+  std::string retention_error;       // retention failed (the backup itself is fine)
+  std::chrono::nanoseconds elapsed{0};
+};
+
+// flock() on DIR/.TARGET.backup.lock, held by a backup (and its retention) and by `prune`.
+class BackupLock {
+ public:
+  BackupLock(const config::BackupTargetSpec& target, bool wait);
+  ~BackupLock();
+  BackupLock(const BackupLock&) = delete;
+  BackupLock& operator=(const BackupLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
+
+// Never throws; returns within `timeout` plus the time to remove what it started.
+BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout);
+
+// "backup main_20261122T031500Z: 1.2 MiB in 3.1 s, verified; retention removed 2" or the error.
+std::string describe_outcome(const BackupOutcome& outcome);
+
+}  // namespace watchdog::actions

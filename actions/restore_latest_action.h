@@ -1,0 +1,39 @@
+#pragma once
+// `restore_latest`: the database is gone or damaged → restore the newest backup of a `backups:`
+// target that passes a fresh checksum verification (actions/restore.h), then let the
+// component's probes verify the result (the engine does that after every action).
+//
+// Keys: target (required), into (secret DSN or into_file; default: the target's own
+// connection), replace (default false: a destination that still holds tables is left alone and
+// the action fails; true: it is dropped WITH (FORCE) and recreated), jobs (pg_restore -j;
+// default: the target's). The action's `timeout` bounds verification and pg_restore.
+// Detail: "restored main_20261122T031500Z into app in 4.2 s" or the reason it did not.
+
+#include <memory>
+#include <vector>
+
+#include "actions/action.h"
+#include "actions/pg_connection.h"
+#include "config/backup_target.h"
+#include "config/options.h"
+
+namespace watchdog::actions {
+
+class RestoreLatestAction final : public Action {
+ public:
+  static std::unique_ptr<Action> create(std::string name, config::Options& options,
+                                        const std::vector<config::BackupTargetSpec>& targets);
+  RestoreLatestAction(std::string name, config::BackupTargetSpec target, PgConnection into,
+                      bool replace, int jobs);
+  std::string_view kind() const override { return "restore_latest"; }
+  std::string describe() const override;
+  ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
+
+ private:
+  config::BackupTargetSpec target_;
+  PgConnection into_;
+  bool replace_;
+  int jobs_;
+};
+
+}  // namespace watchdog::actions

@@ -1,0 +1,139 @@
+#include "config/backup_target.h"
+
+#include <cctype>
+#include <cstdio>
+
+namespace watchdog::config {
+namespace {
+
+bool valid_target_name(const std::string& name) {
+  if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// "03:15" → 195 min.
+std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (std::size_t i : {0, 1, 3, 4}) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  }
+  const int hours = std::stoi(text.substr(0, 2));
+  const int minutes = std::stoi(text.substr(3, 2));
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return std::chrono::minutes(hours * 60 + minutes);
+}
+
+BackupSchedule read_schedule(Options& parent, const std::string& key) {
+  BackupSchedule schedule;
+  if (!parent.has(key)) return schedule;
+  Options options = parent.child(key);
+  if (auto interval = options.duration("interval")) {
+    if (*interval < std::chrono::seconds(1)) options.fail("interval", "must be at least 1s");
+    schedule.interval = *interval;
+  }
+  if (auto at = options.string("daily_at")) {
+    schedule.daily_at = parse_time_of_day(*at);
+    if (!schedule.daily_at) options.fail("daily_at", "expected HH:MM (UTC), got '" + *at + "'");
+    if (schedule.interval > Duration::zero()) {
+      options.fail("daily_at", "give either interval or daily_at, not both");
+    }
+  }
+  if (!schedule.enabled()) options.fail("interval", "needs interval or daily_at");
+  options.finish();
+  return schedule;
+}
+
+RetentionPolicy read_retention(Options& parent) {
+  RetentionPolicy policy;
+  Options options = parent.child("retention");
+  constexpr long long kMax = 100000;
+  policy.keep_last = static_cast<int>(options.integer_or("keep_last", 0, 0, kMax));
+  policy.keep_daily = static_cast<int>(options.integer_or("keep_daily", 0, 0, kMax));
+  policy.keep_weekly = static_cast<int>(options.integer_or("keep_weekly", 0, 0, kMax));
+  policy.keep_monthly = static_cast<int>(options.integer_or("keep_monthly", 0, 0, kMax));
+  options.finish();
+  return policy;
+}
+
+}  // namespace
+
+std::string BackupSchedule::text() const {
+  if (interval > Duration::zero()) return "every " + format_duration(interval);
+  if (daily_at) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "daily at %02d:%02d UTC",
+                  static_cast<int>(daily_at->count() / 60),
+                  static_cast<int>(daily_at->count() % 60));
+    return buffer;
+  }
+  return "off";
+}
+
+BackupTargetSpec read_backup_target(Options& options) {
+  BackupTargetSpec spec;
+  spec.name = options.required_string("name");
+  if (!valid_target_name(spec.name)) {
+    options.fail("name", "invalid backup target name '" + spec.name +
+                             "' (letters, digits, '.', '-', starting with a letter or digit, at "
+                             "most 64 characters; '_' separates the name from the time in file "
+                             "names)");
+  }
+  spec.dsn = options.secret("dsn");
+  const bool separate = options.has("host") || options.has("port") || options.has("dbname") ||
+                        options.has("user") || options.has("password") ||
+                        options.has("password_file");
+  if (spec.dsn && separate) {
+    options.fail("dsn", "give either dsn or host/port/dbname/user/password, not both");
+  }
+  spec.host = options.string_or("host", "");
+  spec.port = static_cast<int>(options.integer_or("port", 0, 1, 65535));
+  spec.dbname = options.string_or("dbname", "");
+  spec.user = options.string_or("user", "");
+  spec.password = options.secret("password");
+  if (!spec.dsn && spec.dbname.empty()) {
+    options.fail("dbname", "missing: give dsn (or dsn_file) or dbname with host/user/password");
+  }
+  spec.sslmode = options.string_or("sslmode", "");
+
+  spec.directory = options.required_string("directory");
+  if (!spec.directory.is_absolute()) options.fail("directory", "must be an absolute path");
+  spec.format = options.string_or("format", spec.format);
+  if (spec.format != "custom" && spec.format != "directory") {
+    options.fail("format", "expected custom or directory, got '" + spec.format + "'");
+  }
+  spec.compress = static_cast<int>(options.integer_or("compress", -1, 0, 9));
+  const std::string counts = options.string_or("row_counts", "exact");
+  if (counts != "exact" && counts != "estimated") {
+    options.fail("row_counts", "expected exact or estimated, got '" + counts + "'");
+  }
+  spec.exact_row_counts = counts == "exact";
+  spec.verify_after_backup = options.boolean_or("verify_after_backup", true);
+  spec.rpo = options.duration_or("rpo", spec.rpo);
+  if (spec.rpo <= Duration::zero()) options.fail("rpo", "must be greater than 0");
+  spec.min_size = options.size("min_size").value_or(spec.min_size);
+  spec.retention = read_retention(options);
+  spec.schedule = read_schedule(options, "schedule");
+  spec.drill = read_schedule(options, "drill");
+  spec.pg_dump = options.string_or("pg_dump", spec.pg_dump);
+  spec.pg_restore = options.string_or("pg_restore", spec.pg_restore);
+  spec.jobs = static_cast<int>(options.integer_or("jobs", spec.jobs, 1, 64));
+  spec.timeout = options.duration_or("timeout", spec.timeout);
+  if (spec.timeout <= Duration::zero()) options.fail("timeout", "must be greater than 0");
+  options.finish();
+  return spec;
+}
+
+const BackupTargetSpec* find_backup_target(const std::vector<BackupTargetSpec>& targets,
+                                           const std::string& name) {
+  for (const auto& target : targets) {
+    if (target.name == name) return &target;
+  }
+  return nullptr;
+}
+
+}  // namespace watchdog::config

@@ -1,0 +1,85 @@
+#pragma once
+// One entry of the top-level `backups:` list: a PostgreSQL database the watchdog backs up with
+// pg_dump, keeps (retention), proves (verify, restore drills) and restores.
+//
+//   backups:
+//     - name: main                       # names files main_YYYYmmddTHHMMSSZ.dump
+//       dsn: ${MAIN_DSN}                 # secret (or dsn_file); or host/port/dbname/user/password
+//       directory: /backups/main         # absolute; may be shared by several targets
+//       format: custom                   # custom (-Fc, default) | directory (-Fd)
+//       rpo: 25h                         # default for `backup` probes naming this target
+//       retention: {keep_last: 3, keep_daily: 7, keep_weekly: 4, keep_monthly: 6}
+//       schedule: {interval: 6h}         # or {daily_at: "03:15"} (UTC); none = no schedule
+//       drill: {daily_at: "04:00"}       # restore drills inside `watchdog run`; optional
+//       jobs: 2                          # pg_restore -j (and pg_dump -j for `directory`)
+//
+// The password is never written to argv, logs or metadata: actions pass it to pg_dump and
+// pg_restore through PGPASSWORD. Probes and actions refer to a target by `target: NAME`; the
+// plan hands the factories this list (see probes/factory.h).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/options.h"
+#include "config/units.h"
+
+namespace watchdog::config {
+
+// restic `forget` semantics (see actions/retention.h); all zero = keep everything.
+struct RetentionPolicy {
+  int keep_last = 0;
+  int keep_daily = 0;
+  int keep_weekly = 0;
+  int keep_monthly = 0;
+  bool keeps_everything() const {
+    return keep_last == 0 && keep_daily == 0 && keep_weekly == 0 && keep_monthly == 0;
+  }
+};
+
+// Either every `interval` or once a day at `daily_at` (minutes after 00:00 UTC); neither = off.
+struct BackupSchedule {
+  Duration interval = Duration::zero();
+  std::optional<std::chrono::minutes> daily_at;
+  bool enabled() const { return interval > Duration::zero() || daily_at.has_value(); }
+  std::string text() const;  // "every 6h", "daily at 03:15 UTC", "off"
+};
+
+struct BackupTargetSpec {
+  std::string name;
+  // Connection: `dsn` (libpq key=value or URI), or the separate keys below.
+  std::optional<Secret> dsn;
+  std::string host;  // empty = libpq default
+  int port = 0;      // 0 = libpq default
+  std::string dbname;
+  std::string user;
+  std::optional<Secret> password;
+  std::string sslmode;
+
+  std::filesystem::path directory;
+  std::string format = "custom";    // "custom" | "directory"
+  int compress = -1;                // pg_dump -Z; -1 = pg_dump's default
+  bool exact_row_counts = true;     // count(*) per table in the dump's snapshot; false = reltuples
+  bool verify_after_backup = true;  // re-read the finished file once and compare checksums
+  Duration rpo = std::chrono::hours(25);
+  std::uint64_t min_size = 1;
+  RetentionPolicy retention;
+  BackupSchedule schedule;
+  BackupSchedule drill;
+  std::string pg_dump = "pg_dump";
+  std::string pg_restore = "pg_restore";
+  int jobs = 2;
+  Duration timeout = std::chrono::hours(1);  // one pg_dump or pg_restore run
+};
+
+// Reads and validates one `backups:` entry (calls options.finish()). Throws ConfigError.
+BackupTargetSpec read_backup_target(Options& options);
+
+// The target called `name`, or nullptr.
+const BackupTargetSpec* find_backup_target(const std::vector<BackupTargetSpec>& targets,
+                                           const std::string& name);
+
+}  // namespace watchdog::config

@@ -1,0 +1,160 @@
+#include "probes/backup_probe.h"
+
+#include <algorithm>
+
+#include "config/units.h"
+#include "probes/backup_catalog.h"
+
+namespace watchdog::probes {
+namespace {
+
+using backup::SystemTime;
+
+double unix_seconds(SystemTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+std::chrono::seconds age_of(SystemTime t) {
+  return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now() - t));
+}
+
+}  // namespace
+
+std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& options,
+                                           const std::vector<config::BackupTargetSpec>& targets) {
+  Settings settings;
+  settings.target = options.required_string("target");
+  const auto* target = config::find_backup_target(targets, settings.target);
+  if (target == nullptr) {
+    std::string known;
+    for (const auto& t : targets) known += (known.empty() ? "" : ", ") + t.name;
+    options.fail("target", "unknown backup target '" + settings.target + "' (`backups:` has " +
+                               (known.empty() ? "none" : known) + ")");
+  }
+  settings.directory = target->directory;
+  settings.rpo = options.duration_or("rpo", target->rpo);
+  if (settings.rpo.count() <= 0) options.fail("rpo", "must be greater than zero");
+  settings.min_size = options.size("min_size").value_or(target->min_size);
+  settings.min_redundancy = static_cast<int>(options.integer_or("min_redundancy", 1, 1, 10000));
+  if (auto drill = options.duration("drill_max_age")) {
+    if (drill->count() <= 0) options.fail("drill_max_age", "must be greater than zero");
+    settings.drill_max_age = *drill;
+  }
+  return std::make_unique<BackupProbe>(std::move(name), std::move(settings));
+}
+
+BackupProbe::BackupProbe(std::string name, Settings settings)
+    : Probe(std::move(name)), settings_(std::move(settings)) {}
+
+ProbeResult BackupProbe::check(std::chrono::milliseconds) noexcept {
+  const auto start = std::chrono::steady_clock::now();
+  ProbeResult result;
+  try {
+    result = evaluate();
+  } catch (...) {
+    result = unhealthy(FailureKind::Error, "backup check failed unexpectedly");
+  }
+  result.latency = std::chrono::steady_clock::now() - start;
+  return result;
+}
+
+ProbeResult BackupProbe::evaluate() const {
+  const auto& dir = settings_.directory;
+  std::string error;
+  const auto backups = backup::list_backups(dir, settings_.target, error);
+  const auto status = backup::read_status(dir, settings_.target);
+  std::vector<Measurement> measurements = {
+      {"backup_rpo_seconds", std::chrono::duration<double>(settings_.rpo).count()},
+      {"backup_verify_failures_total", static_cast<double>(status.verify_failures)}};
+  if (status.last_drill_success) {
+    measurements.push_back(
+        {"restore_drill_last_success_timestamp_seconds", unix_seconds(*status.last_drill_success)});
+  }
+  auto finish = [&](ProbeResult result) {
+    result.measurements = measurements;
+    return result;
+  };
+  if (!error.empty()) return finish(unhealthy(FailureKind::NotFound, error));
+
+  const backup::BackupMetadata* newest_good = nullptr;
+  int good = 0;
+  for (const auto& b : backups) {
+    if (b.verified() && !backup::quick_check(dir, b)) {
+      ++good;
+      newest_good = &b;
+    }
+  }
+  measurements.push_back({"backup_good_backups", static_cast<double>(good)});
+  if (newest_good != nullptr) {
+    measurements.push_back(
+        {"backup_last_success_timestamp_seconds", unix_seconds(newest_good->finished)});
+    measurements.push_back({"backup_age_seconds",
+                            std::chrono::duration<double>(age_of(newest_good->finished)).count()});
+    measurements.push_back({"backup_size_bytes", static_cast<double>(newest_good->size_bytes)});
+  }
+
+  if (!backups.empty()) {
+    const auto& newest = backups.back();
+    if (newest.verify_failed()) {
+      return finish(unhealthy(
+          FailureKind::BadResponse,
+          "newest backup " + newest.name + " failed verification: " + newest.verification->error));
+    }
+    if (auto problem = backup::quick_check(dir, newest)) {
+      return finish(
+          unhealthy(FailureKind::BadResponse, "newest backup " + newest.name + ": " + *problem));
+    }
+  }
+  if (const auto& attempt = status.last_attempt;
+      attempt && !attempt->ok && (!newest_good || attempt->at >= newest_good->started)) {
+    return finish(unhealthy(FailureKind::Error, "last backup attempt failed at " +
+                                                    backup::format_iso_time(attempt->at) + ": " +
+                                                    attempt->error));
+  }
+  if (newest_good == nullptr) {
+    return finish(unhealthy(FailureKind::NotFound,
+                            "no verified backup of " + settings_.target + " in " + dir.string()));
+  }
+  const auto age = age_of(newest_good->finished);
+  const std::string subject = "newest verified backup " + newest_good->name + " is " +
+                              config::format_duration(age) + " old";
+  if (age > settings_.rpo) {
+    return finish(unhealthy(FailureKind::Threshold,
+                            subject + " (RPO " + config::format_duration(settings_.rpo) + ")"));
+  }
+  if (newest_good->size_bytes < settings_.min_size) {
+    return finish(unhealthy(FailureKind::Threshold,
+                            "newest verified backup " + newest_good->name + " is " +
+                                config::format_size(newest_good->size_bytes) + " (minimum " +
+                                config::format_size(settings_.min_size) + ")"));
+  }
+  if (const auto& drill = status.last_drill;
+      drill && !drill->ok &&
+      (!status.last_drill_success || drill->at >= *status.last_drill_success)) {
+    return finish(unhealthy(FailureKind::BadResponse, "last restore drill failed at " +
+                                                          backup::format_iso_time(drill->at) +
+                                                          ": " + drill->detail));
+  }
+  if (settings_.drill_max_age) {
+    if (!status.last_drill_success) {
+      return finish(unhealthy(FailureKind::Threshold, "no successful restore drill recorded"));
+    }
+    const auto drill_age = age_of(*status.last_drill_success);
+    if (drill_age > *settings_.drill_max_age) {
+      return finish(unhealthy(FailureKind::Threshold,
+                              "last successful restore drill was " +
+                                  config::format_duration(drill_age) + " ago (maximum " +
+                                  config::format_duration(*settings_.drill_max_age) + ")"));
+    }
+  }
+  const std::string summary = subject + ", " + config::format_size(newest_good->size_bytes) + " (" +
+                              std::to_string(good) + " good)";
+  if (good < settings_.min_redundancy) {
+    return finish(degraded(FailureKind::Threshold, summary + ", fewer than min_redundancy " +
+                                                       std::to_string(settings_.min_redundancy)));
+  }
+  return finish(healthy(summary));
+}
+
+}  // namespace watchdog::probes

@@ -1,0 +1,66 @@
+#pragma once
+// `backup`: are the backups of a `backups:` target provably good and recent? Reads the catalog
+// (probes/backup_catalog.h) — metadata and status files, never the dumps themselves, so a check
+// costs a directory listing however large the backups are.
+//
+// Keys: target (required: a name from `backups:`), rpo (default: the target's), min_size
+// (default: the target's), min_redundancy (good backups wanted, default 1), drill_max_age (the
+// last successful restore drill must be younger; default: not checked).
+//
+// A backup is *good* when its checksum was re-read and matched (verify_after_backup, or
+// `watchdog backups verify`) and its data still has the recorded size. In this order:
+//   newest backup failed verification, is missing or changed size → Unhealthy (BadResponse)
+//   last backup attempt failed after the newest good backup → Unhealthy (Error), with its error:
+//     "last backup attempt failed at 2026-11-22T03:15:00Z: pg_dump: password authentication …"
+//   no good backup → Unhealthy (NotFound); newest good older than rpo or smaller than min_size
+//     → Unhealthy (Threshold)
+//   last drill failed → Unhealthy (BadResponse); drill_max_age exceeded → Unhealthy (Threshold)
+//   fewer than min_redundancy good backups → Degraded (Threshold)
+// This is how a failed scheduled backup or drill alerts: through this probe's component.
+//
+// Measurements: backup_last_success_timestamp_seconds, backup_age_seconds, backup_size_bytes
+// (newest good), backup_rpo_seconds, backup_good_backups,
+// restore_drill_last_success_timestamp_seconds (when a drill succeeded once),
+// backup_verify_failures_total (a counter: failed verifications recorded in the status file by any
+// verifier).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/backup_target.h"
+#include "config/options.h"
+#include "probes/probe.h"
+
+namespace watchdog::probes {
+
+class BackupProbe final : public Probe {
+ public:
+  struct Settings {
+    std::string target;
+    std::filesystem::path directory;
+    std::chrono::milliseconds rpo{0};
+    std::uint64_t min_size = 1;
+    int min_redundancy = 1;
+    std::optional<std::chrono::milliseconds> drill_max_age;
+  };
+
+  // Reads and validates the keys above; `targets` is the config's `backups:` list. No I/O.
+  // Throws config::ConfigError (also for an unknown target).
+  static std::unique_ptr<Probe> create(std::string name, config::Options& options,
+                                       const std::vector<config::BackupTargetSpec>& targets);
+
+  BackupProbe(std::string name, Settings settings);
+  std::string_view kind() const override { return "backup"; }
+  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
+
+ private:
+  ProbeResult evaluate() const;
+  Settings settings_;
+};
+
+}  // namespace watchdog::probes

@@ -1,0 +1,67 @@
+#pragma once
+// Shared by the backup integration tests: a real PostgreSQL 15 with a small "shop" database
+// (three tables, one in its own schema with a quoted name) and a backup target pointing at it.
+
+#include <string>
+
+#include "config/backup_target.h"
+#include "tests/support/child_process.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/temp_dir.h"
+
+namespace watchdog::testing {
+
+inline const std::string kPgBin = "/usr/lib/postgresql/15/bin/";
+
+// Runs `text` in database `db` through psql; throws with psql's stderr on failure.
+inline std::string sql(const PostgresServer& server, const std::string& db,
+                       const std::string& text) {
+  auto result =
+      run_command({kPgBin + "psql", "-h", "127.0.0.1", "-p", std::to_string(server.port()), "-U",
+                   "postgres", "-d", db, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", text},
+                  {{"PGPASSWORD", server.password()}});
+  if (result.exit_code != 0) throw std::runtime_error("psql failed: " + result.err);
+  return result.out;
+}
+
+// shop: public.users 50 rows, public.orders 200 rows, sales."Mixed Case" 3 rows.
+inline void create_shop(const PostgresServer& server, const std::string& db = "shop") {
+  sql(server, "postgres", "CREATE DATABASE " + db);
+  sql(server, db,
+      "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);"
+      "INSERT INTO users (name) SELECT 'user ' || g FROM generate_series(1, 50) g;"
+      "CREATE TABLE orders (id serial PRIMARY KEY, user_id int REFERENCES users, total numeric);"
+      "INSERT INTO orders (user_id, total) SELECT 1 + g % 50, g * 1.5 FROM generate_series(1, "
+      "200) g;"
+      "CREATE SCHEMA sales; CREATE TABLE sales.\"Mixed Case\" (v text);"
+      "INSERT INTO sales.\"Mixed Case\" VALUES ('a'), ('b'), ('c');");
+}
+
+// "50|200|3" — the shop's row counts in `db`.
+inline std::string shop_counts(const PostgresServer& server, const std::string& db) {
+  return sql(server, db,
+             "SELECT (SELECT count(*) FROM users) || '|' || (SELECT count(*) FROM orders) || '|' "
+             "|| (SELECT count(*) FROM sales.\"Mixed Case\")");
+}
+
+inline config::BackupTargetSpec shop_target(const PostgresServer& server,
+                                            const std::filesystem::path& directory,
+                                            const std::string& password) {
+  config::BackupTargetSpec target;
+  target.name = "main";
+  target.dsn = config::Secret{"host=127.0.0.1 port=" + std::to_string(server.port()) +
+                                  " user=postgres dbname=shop password=" + password,
+                              "inline"};
+  target.directory = directory;
+  target.pg_dump = kPgBin + "pg_dump";
+  target.pg_restore = kPgBin + "pg_restore";
+  target.timeout = std::chrono::seconds(60);
+  return target;
+}
+
+inline bool database_exists(const PostgresServer& server, const std::string& db) {
+  return sql(server, "postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + db + "'") ==
+         "1\n";
+}
+
+}  // namespace watchdog::testing

@@ -1,0 +1,187 @@
+// The `backup` probe on synthetic catalogs: what it reports for no backups, an RPO breach, a
+// failed attempt, a failed verification, a truncated file, drills and redundancy.
+#include "probes/backup_probe.h"
+
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "probes/backup_catalog.h"
+#include "probes/factory.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/probes/probe_test_helpers.h"
+
+namespace watchdog::probes {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::measurement;
+namespace bk = backup;
+
+class BackupProbeTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Probe> probe(const std::string& keys = "") {
+    auto config = config::load_config_text(
+        "backups:\n  - name: main\n    dbname: shop\n    rpo: 1h\n    directory: " +
+            dir.path().string() +
+            "\ncomponents:\n  - name: backups\n    probes:\n      - name: main-backup\n"
+            "        kind: backup\n        target: main\n" +
+            keys,
+        "test.yaml");
+    return make_probe(config.components.at(0).probes.at(0), config.backups);
+  }
+  // A backup that finished `age` ago, verified (or not, or failed).
+  bk::BackupMetadata backup(std::chrono::seconds age, std::optional<bool> verified = true,
+                            const std::string& content = "dumpdata") {
+    bk::BackupMetadata m;
+    m.target = "main";
+    m.finished = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - age;
+    m.started = m.finished - 2s;
+    m.name = bk::backup_name("main", m.started);
+    m.file = bk::backup_file(m.name, "custom");
+    m.format = "custom";
+    dir.write(m.file, content);
+    m.size_bytes = content.size();
+    m.sha256 = "00";
+    if (verified)
+      m.verification =
+          bk::Verification{m.finished, *verified, *verified ? "" : "checksum mismatch"};
+    std::string error;
+    EXPECT_TRUE(bk::write_metadata(dir.path(), m, error)) << error;
+    return m;
+  }
+  ProbeResult check(const std::string& keys = "") { return probe(keys)->check(2s); }
+  testing::TempDir dir;
+};
+
+TEST_F(BackupProbeTest, FreshVerifiedBackupIsHealthyWithMetrics) {
+  const auto m = backup(10min);
+  auto result = check();
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_NE(result.detail.find(m.name), std::string::npos) << result.detail;
+  EXPECT_NEAR(measurement(result, "backup_age_seconds"), 600, 3);
+  EXPECT_EQ(measurement(result, "backup_size_bytes"), 8);
+  EXPECT_EQ(measurement(result, "backup_rpo_seconds"), 3600);
+  EXPECT_EQ(measurement(result, "backup_good_backups"), 1);
+  EXPECT_EQ(measurement(result, "backup_verify_failures_total"), 0);
+  EXPECT_NEAR(measurement(result, "backup_last_success_timestamp_seconds"),
+              std::chrono::duration<double>(m.finished.time_since_epoch()).count(), 0.5);
+}
+
+TEST_F(BackupProbeTest, RpoBreachAndMissingBackupsAreUnhealthy) {
+  auto none = check();
+  EXPECT_EQ(none.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(none.failure, FailureKind::NotFound);
+  EXPECT_TRUE(none.detail.starts_with("no verified backup of main")) << none.detail;
+
+  backup(3h);
+  auto old = check();
+  EXPECT_EQ(old.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(old.failure, FailureKind::Threshold);
+  EXPECT_NE(old.detail.find("is 3h old (RPO 1h)"), std::string::npos) << old.detail;
+  EXPECT_EQ(check("        rpo: 4h\n").status, ProbeStatus::Healthy);
+}
+
+TEST_F(BackupProbeTest, UnverifiedBackupsDoNotCountButFailedNewestIsReported) {
+  backup(2h);
+  backup(5min, std::nullopt);  // written, never re-read
+  auto result = check();
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
+  EXPECT_EQ(result.failure, FailureKind::Threshold);
+
+  backup(1min, false);
+  auto failed = check();
+  EXPECT_EQ(failed.failure, FailureKind::BadResponse);
+  EXPECT_NE(failed.detail.find("failed verification: checksum mismatch"), std::string::npos)
+      << failed.detail;
+}
+
+TEST_F(BackupProbeTest, TruncatedNewestBackupIsCaughtWithoutHashing) {
+  const auto m = backup(1min);
+  std::filesystem::resize_file(dir / m.file, 3);
+  auto result = check();
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_NE(result.detail.find("(truncated)"), std::string::npos) << result.detail;
+}
+
+TEST_F(BackupProbeTest, FailedAttemptAfterTheNewestBackupAlerts) {
+  backup(10min);
+  std::string error;
+  const auto at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  ASSERT_TRUE(bk::update_status(
+      dir.path(), "main",
+      [&](bk::TargetStatus& s) {
+        s.last_attempt = bk::Attempt{at, false, "",
+                                     "cannot connect to main: password "
+                                     "authentication failed for user \"app\""};
+        s.verify_failures = 3;
+      },
+      error));
+  auto result = check();
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(result.failure, FailureKind::Error);
+  EXPECT_EQ(result.detail, "last backup attempt failed at " + bk::format_iso_time(at) +
+                               ": cannot connect to main: password authentication failed for "
+                               "user \"app\"");
+  EXPECT_EQ(measurement(result, "backup_verify_failures_total"), 3);
+
+  const auto later = backup(0s);  // a later success (the engine records it) clears it
+  ASSERT_TRUE(bk::update_status(
+      dir.path(), "main",
+      [&](bk::TargetStatus& s) {
+        s.last_attempt = bk::Attempt{later.finished, true, later.name, ""};
+      },
+      error));
+  EXPECT_EQ(check().status, ProbeStatus::Healthy);
+}
+
+TEST_F(BackupProbeTest, DrillsAndRedundancy) {
+  backup(10min);
+  EXPECT_EQ(check("        drill_max_age: 1d\n").status, ProbeStatus::Unhealthy);
+  std::string error;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  bk::update_status(
+      dir.path(), "main",
+      [&](bk::TargetStatus& s) {
+        s.last_drill = bk::Drill{now, true, "x", "ok"};
+        s.last_drill_success = now - 2h;
+      },
+      error);
+  auto fresh = check("        drill_max_age: 1d\n");
+  EXPECT_EQ(fresh.status, ProbeStatus::Healthy) << fresh.detail;
+  EXPECT_GT(measurement(fresh, "restore_drill_last_success_timestamp_seconds"), 0);
+  auto stale = check("        drill_max_age: 1h\n");
+  EXPECT_EQ(stale.failure, FailureKind::Threshold);
+  EXPECT_NE(stale.detail.find("restore drill was 2h ago"), std::string::npos) << stale.detail;
+
+  bk::update_status(
+      dir.path(), "main",
+      [&](bk::TargetStatus& s) {
+        s.last_drill = bk::Drill{now, false, "x", "public.t: 1 rows"};
+      },
+      error);
+  auto failed = check();
+  EXPECT_EQ(failed.failure, FailureKind::BadResponse);
+  EXPECT_NE(failed.detail.find("last restore drill failed at"), std::string::npos);
+
+  bk::update_status(
+      dir.path(), "main", [&](bk::TargetStatus& s) { s.last_drill.reset(); }, error);
+  auto thin = check("        min_redundancy: 2\n");
+  EXPECT_EQ(thin.status, ProbeStatus::Degraded) << thin.detail;
+}
+
+TEST_F(BackupProbeTest, UnknownTargetIsAConfigError) {
+  auto config = config::load_config_text(
+      "components:\n  - name: b\n    probes:\n      - name: p\n        kind: backup\n"
+      "        target: nope\n",
+      "test.yaml");
+  try {
+    make_probe(config.components.at(0).probes.at(0), config.backups);
+    FAIL() << "accepted an unknown target";
+  } catch (const config::ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown backup target 'nope'"), std::string::npos)
+        << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace watchdog::probes
