@@ -40,6 +40,10 @@ struct MaintenanceWindowSpec {
 
   bool covers(const std::string& component) const;
   // The end of the occurrence that contains `now`, or nothing when the window is not active.
+  // Recurring windows start at matching local minutes in `time_zone`; a start skipped by a
+  // clock change opens the window at the jump, one repeated by a clock change opens it only the
+  // first time (TimeZone::first_instant_at_or_after). `duration` is elapsed time. When
+  // occurrences overlap, the latest end wins.
   std::optional<SystemTime> active_until(SystemTime now) const;
 };
 
