@@ -1,45 +1,15 @@
 #include "probes/postgres_probe.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <condition_variable>
-#include <mutex>
-#include <pqxx/pqxx>
-#include <regex>
-#include <thread>
 
 #include "config/units.h"
+#include "probes/pq_session.h"
 
 namespace watchdog::probes {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string quoted(const std::string& value) {  // a libpq key=value value
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string percent_encoded(const std::string& value) {  // a URI query parameter value
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      static const char* hex = "0123456789ABCDEF";
-      out += {'%', hex[c >> 4], hex[c & 15]};
-    }
-  }
-  return out;
-}
 
 // The text between `before` and the next `after` in message ("" when absent).
 std::string between(const std::string& message, const std::string& before, char after) {
@@ -54,47 +24,6 @@ long long whole_ms(std::chrono::nanoseconds elapsed) {
 }
 
 }  // namespace
-
-// Shuts the watched socket down when the deadline passes, from a helper thread; the socket is
-// dup()ed so the number can never be reused by someone else before we are done with it.
-class PostgresProbe::Deadline {
- public:
-  explicit Deadline(Clock::time_point deadline)
-      : thread_([this, deadline] {
-          std::unique_lock lock(mutex_);
-          if (!wake_.wait_until(lock, deadline, [this] { return done_; })) {
-            expired_ = true;
-            if (socket_ >= 0) shutdown(socket_, SHUT_RDWR);
-          }
-        }) {}
-  ~Deadline() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-    if (socket_ >= 0) close(socket_);
-  }
-  void watch(int socket) {
-    std::lock_guard lock(mutex_);
-    if (socket_ >= 0) close(socket_);
-    socket_ = socket >= 0 ? dup(socket) : -1;
-    if (expired_ && socket_ >= 0) shutdown(socket_, SHUT_RDWR);
-  }
-  bool expired() {
-    std::lock_guard lock(mutex_);
-    return expired_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  bool expired_ = false;
-  int socket_ = -1;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 struct PostgresProbe::Stats {
   double max_connections = 0, connections = 0;
@@ -117,13 +46,13 @@ std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& 
         dsn->value.rfind("postgresql://", 0) == 0 || dsn->value.rfind("postgres://", 0) == 0;
     if (settings.conninfo.empty()) options.fail("dsn", "must not be empty");
   } else {
-    std::string conninfo = "host=" + quoted(options.required_string("host"));
+    std::string conninfo = "host=" + pq::quoted(options.required_string("host"));
     conninfo += " port=" + std::to_string(options.integer_or("port", 5432, 1, 65535));
-    if (auto dbname = options.string("dbname")) conninfo += " dbname=" + quoted(*dbname);
-    if (auto user = options.string("user")) conninfo += " user=" + quoted(*user);
+    if (auto dbname = options.string("dbname")) conninfo += " dbname=" + pq::quoted(*dbname);
+    if (auto user = options.string("user")) conninfo += " user=" + pq::quoted(*user);
     if (auto password = options.secret("password")) {
       settings.password = password->value;
-      conninfo += " password=" + quoted(password->value);
+      conninfo += " password=" + pq::quoted(password->value);
     }
     settings.conninfo = conninfo;
   }
@@ -135,16 +64,10 @@ std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& 
       options.fail("sslmode",
                    "must be one of disable, allow, prefer, require, verify-ca, verify-full");
     }
-    settings.conninfo += settings.uri
-                             ? (settings.conninfo.find('?') == std::string::npos ? "?" : "&") +
-                                   std::string("sslmode=") + percent_encoded(*sslmode)
-                             : " sslmode=" + quoted(*sslmode);
+    settings.conninfo = pq::with_parameter(settings.conninfo, settings.uri, "sslmode", *sslmode);
   }
   if (auto root = options.string("sslrootcert")) {
-    settings.conninfo += settings.uri
-                             ? (settings.conninfo.find('?') == std::string::npos ? "?" : "&") +
-                                   std::string("sslrootcert=") + percent_encoded(*root)
-                             : " sslrootcert=" + quoted(*root);
+    settings.conninfo = pq::with_parameter(settings.conninfo, settings.uri, "sslrootcert", *root);
   }
   settings.query = options.string_or("query", settings.query);
   if (settings.query.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -165,32 +88,16 @@ std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& 
   return std::make_unique<PostgresProbe>(std::move(name), std::move(settings));
 }
 
-// Owned by its concrete type: pqxx 6's connection_base has no virtual destructor.
-struct PostgresProbe::Connection {
-  explicit Connection(const std::string& conninfo) : pq(conninfo) {}
-  pqxx::asyncconnection pq;
-};
-
 PostgresProbe::PostgresProbe(std::string name, Settings settings)
     : Probe(std::move(name)), settings_(std::move(settings)) {}
 
 PostgresProbe::~PostgresProbe() = default;
 
-std::string PostgresProbe::connection_string(std::chrono::milliseconds timeout) const {
-  const auto seconds = std::max<long long>(1, (timeout.count() + 999) / 1000);
-  if (settings_.uri) {
-    return settings_.conninfo + (settings_.conninfo.find('?') == std::string::npos ? "?" : "&") +
-           "connect_timeout=" + std::to_string(seconds) + "&application_name=watchdog";
-  }
-  return settings_.conninfo + " connect_timeout=" + std::to_string(seconds) +
-         " application_name=watchdog";
-}
-
 ProbeResult PostgresProbe::check(std::chrono::milliseconds timeout) noexcept {
   const auto start = Clock::now();
   ProbeResult result;
   try {
-    Deadline deadline(start + timeout);
+    pq::Deadline deadline(start + timeout);
     bool reused = false;
     result = run_once(timeout, deadline, reused);
     // A kept connection may have died since the last check: replace it once, in this check.
@@ -206,26 +113,19 @@ ProbeResult PostgresProbe::check(std::chrono::milliseconds timeout) noexcept {
   return result;
 }
 
-ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, Deadline& deadline,
+ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline,
                                     bool& reused) {
   reused = connection_ != nullptr;
   try {
     if (!connection_) {
-      // Asynchronous: the socket exists on return, so the deadline can cut the handshake short.
-      connection_ = std::make_unique<Connection>(connection_string(timeout));
-      connection_timeout_ = {};
+      connection_ =
+          std::make_unique<pq::Session>(settings_.conninfo, settings_.uri, "watchdog", timeout);
     }
-    deadline.watch(connection_->pq.sock());
-    pqxx::nontransaction tx(connection_->pq);
-    if (connection_timeout_ != timeout) {  // also completes the handshake on a new connection
-      tx.exec("SET statement_timeout = " + std::to_string(timeout.count()));
-      connection_timeout_ = timeout;
-      deadline.watch(connection_->pq.sock());
-    }
+    auto tx = connection_->begin(deadline, timeout);
     const auto query_start = Clock::now();
-    tx.exec(settings_.query);
+    tx->exec(settings_.query);
     const auto query_time = Clock::now() - query_start;
-    auto row = tx.exec(
+    auto row = tx->exec(
         "SELECT current_setting('max_connections')::int,"
         " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
         " pg_is_in_recovery(),"
@@ -314,23 +214,7 @@ ProbeResult PostgresProbe::classify(const std::string& message, bool timed_out,
       message.find("URI") != std::string::npos || message.find("invalid") == 0) {
     return unhealthy(FailureKind::Error, "invalid connection string");
   }
-  // The first line, without libpq's "connection to server at … failed: " and severity prefix,
-  // and never anything that could be a password or the connection string.
-  std::string line = message.substr(0, message.find('\n'));
-  if (auto at = line.find(" failed: ");
-      line.rfind("connection to server", 0) == 0 && at != std::string::npos) {
-    line = line.substr(at + 9);
-  }
-  line = std::regex_replace(line, std::regex(R"(^(FATAL|ERROR):\s+)"), "");
-  line = std::regex_replace(line, std::regex(R"(password\s*=\s*('([^'\\]|\\.)*'|\S+))"),
-                            "password=***");
-  line = std::regex_replace(line, std::regex(R"(://[^@\s]*@)"), "://***@");
-  for (const std::string& secret : {settings_.password, settings_.conninfo}) {
-    for (auto at = secret.empty() ? std::string::npos : line.find(secret); at != std::string::npos;
-         at = line.find(secret, at)) {
-      line.replace(at, secret.size(), "***");
-    }
-  }
+  const std::string line = pq::error_line(message, {settings_.password, settings_.conninfo});
   return unhealthy(FailureKind::Error, line.empty() ? "postgres error" : line);
 }
 

@@ -41,6 +41,10 @@
 #include "probes/probe.h"
 
 namespace watchdog::probes {
+namespace pq {
+class Deadline;
+class Session;
+}  // namespace pq
 
 class PostgresProbe final : public Probe {
  public:
@@ -68,17 +72,13 @@ class PostgresProbe final : public Probe {
 
  private:
   struct Stats;
-  class Deadline;
-  ProbeResult run_once(std::chrono::milliseconds timeout, Deadline& deadline, bool& reused);
+  ProbeResult run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline, bool& reused);
   ProbeResult evaluate(std::chrono::nanoseconds query_time, const Stats& stats) const;
   ProbeResult classify(const std::string& message, bool timed_out,
                        std::chrono::milliseconds timeout) const;
-  std::string connection_string(std::chrono::milliseconds timeout) const;
 
   Settings settings_;
-  struct Connection;  // a pqxx::asyncconnection (pqxx stays out of this header)
-  std::unique_ptr<Connection> connection_;           // kept between checks when asked
-  std::chrono::milliseconds connection_timeout_{0};  // its statement_timeout
+  std::unique_ptr<pq::Session> connection_;  // kept between checks when asked
 };
 
 }  // namespace watchdog::probes

@@ -1,7 +1,6 @@
 #include "probes/redis_probe.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <charconv>
@@ -16,22 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const { freeReplyObject(reply); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
-milliseconds time_left(Clock::time_point deadline) {
-  return std::chrono::ceil<milliseconds>(deadline - Clock::now());
-}
-
-timeval to_timeval(milliseconds duration) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(duration.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((duration.count() % 1000) * 1000);
-  return tv;
-}
 
 std::string format_ms(std::chrono::nanoseconds elapsed) {
   char text[32];
@@ -87,8 +70,6 @@ struct RedisProbe::Info {
   }
 };
 
-void RedisProbe::ContextDeleter::operator()(redisContext* context) const { redisFree(context); }
-
 std::unique_ptr<Probe> RedisProbe::create(std::string name, config::Options& options) {
   if (options.has("tls")) {
     options.fail("tls", "TLS is not supported by the redis probe yet; remove the key");
@@ -131,7 +112,9 @@ std::unique_ptr<Probe> RedisProbe::create(std::string name, config::Options& opt
 RedisProbe::RedisProbe(std::string name, Settings settings)
     : Probe(std::move(name)),
       settings_(std::move(settings)),
-      target_(settings_.host + ":" + std::to_string(settings_.port)) {}
+      target_(settings_.host + ":" + std::to_string(settings_.port)),
+      connection_(redis::Endpoint{settings_.host, settings_.port, settings_.user,
+                                  settings_.password, settings_.database}) {}
 
 RedisProbe::~RedisProbe() = default;
 
@@ -141,7 +124,7 @@ ProbeResult RedisProbe::check(milliseconds timeout) noexcept {
   try {
     result = check_once(start + timeout, timeout);
   } catch (...) {
-    context_.reset();
+    connection_.close();
     result = unhealthy(FailureKind::Error, "redis check failed unexpectedly");
   }
   result.latency = Clock::now() - start;
@@ -149,8 +132,8 @@ ProbeResult RedisProbe::check(milliseconds timeout) noexcept {
 }
 
 ProbeResult RedisProbe::check_once(Clock::time_point deadline, milliseconds timeout) {
-  const bool reused = context_ != nullptr;
-  if (!context_) {
+  const bool reused = connection_.connected();
+  if (!reused) {
     if (auto failure = open(deadline, timeout)) return *failure;
   }
   auto ping_start = Clock::now();
@@ -163,106 +146,80 @@ ProbeResult RedisProbe::check_once(Clock::time_point deadline, milliseconds time
   const auto ping_time = Clock::now() - ping_start;
   if (ping.failure) return *ping.failure;
   if (ping.text != "PONG") {
-    context_.reset();
-    return unhealthy(FailureKind::BadResponse, "PING answered '" + redact(ping.text) + "'");
+    connection_.close();
+    return unhealthy(FailureKind::BadResponse,
+                     "PING answered '" + connection_.redact(ping.text) + "'");
   }
   Command info = run({"INFO"}, deadline, timeout);
   if (info.failure) return *info.failure;
-  if (!settings_.keep_connection) context_.reset();
+  if (!settings_.keep_connection) connection_.close();
   return evaluate(Info{parse_info(info.text)}, ping_time);
 }
 
-// Connects, authenticates and selects the database; on failure the context is dropped.
+// Connects, authenticates and selects the database; on failure the connection is dropped.
 std::optional<ProbeResult> RedisProbe::open(Clock::time_point deadline, milliseconds timeout) {
-  context_.reset();
-  auto left = time_left(deadline);
-  if (left.count() <= 0) return timed_out("connection", timeout);
-  context_.reset(redisConnectWithTimeout(settings_.host.c_str(), settings_.port, to_timeval(left)));
-  if (!context_) return unhealthy(FailureKind::Error, target_ + ": out of memory");
-  if (context_->err) {
-    const std::string error = context_->errstr;
-    context_.reset();
-    if (error.find("refused") != std::string::npos) {
-      return unhealthy(FailureKind::Refused, target_ + ": connection refused");
-    }
-    if (error.find("timed out") != std::string::npos) return timed_out("connection", timeout);
-    return unhealthy(FailureKind::Error, target_ + ": " + redact(error));
-  }
-  if (settings_.password) {
-    std::vector<std::string> auth = {"AUTH"};
-    if (settings_.user) auth.push_back(*settings_.user);
-    auth.push_back(*settings_.password);
-    if (auto failure = run(auth, deadline, timeout).failure) return failure;
-  }
-  if (settings_.database != 0) {
-    if (auto failure =
-            run({"SELECT", std::to_string(settings_.database)}, deadline, timeout).failure) {
-      return failure;
-    }
-  }
-  return std::nullopt;
+  auto outcome = connection_.connect(deadline);
+  if (outcome.ok()) return std::nullopt;
+  return failed(outcome, timeout);
 }
 
-// One command with the socket timeout set to the time left; any failure drops the context.
+// One command; any failure (also a reply that is neither a status nor a string) drops the
+// connection.
 RedisProbe::Command RedisProbe::run(const std::vector<std::string>& args,
                                     Clock::time_point deadline, milliseconds timeout) {
   Command command;
-  const std::string& name = args.front();
-  auto left = time_left(deadline);
-  if (left.count() <= 0 || redisSetTimeout(context_.get(), to_timeval(left)) != REDIS_OK) {
-    context_.reset();
-    command.failure = timed_out(name + " reply", timeout);
+  auto outcome = connection_.command(args, deadline);
+  if (!outcome.ok()) {
+    command.broken = outcome.broken();
+    command.failure = failed(outcome, timeout);
     return command;
   }
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  Reply reply(static_cast<redisReply*>(redisCommandArgv(
-      context_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
-  if (!reply) {
-    const std::string error = context_->errstr;
-    const bool eof = context_->err == REDIS_ERR_EOF;
-    context_.reset();
-    if (error.find("temporarily unavailable") != std::string::npos ||
-        error.find("timed out") != std::string::npos) {
-      command.failure = timed_out(name + " reply", timeout);
-      return command;
-    }
-    command.broken = true;
-    command.failure =
-        unhealthy(FailureKind::Error, target_ + ": " +
-                                          (eof ? "server closed the connection" : redact(error)) +
-                                          " during " + name);
-    return command;
-  }
-  const std::string text = reply->str ? std::string(reply->str, reply->len) : "";
+  const redisReply* reply = outcome.reply.get();
   if (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING) {
-    command.text = text;
+    command.text = reply->str ? std::string(reply->str, reply->len) : "";
     return command;
   }
-  context_.reset();
-  const std::string error = redact(text);
-  if (reply->type != REDIS_REPLY_ERROR) {
-    command.failure = unhealthy(FailureKind::BadResponse, name + ": unexpected reply type");
-  } else if (starts_with(text, "NOAUTH")) {
-    command.failure =
-        unhealthy(FailureKind::Auth, "authentication required but no password configured");
-  } else if (starts_with(text, "WRONGPASS") || text.find("invalid password") != std::string::npos) {
-    command.failure = unhealthy(
-        FailureKind::Auth, settings_.user ? "authentication failed for user '" + *settings_.user +
-                                                "': wrong user or password"
-                                          : std::string("authentication failed: wrong password"));
-  } else if (starts_with(text, "NOPERM")) {
-    command.failure = unhealthy(FailureKind::Auth, "permission denied: " + error);
-  } else if (name == "AUTH") {
-    command.failure = unhealthy(FailureKind::Auth, "AUTH rejected: " + error);
-  } else {
-    command.failure = unhealthy(FailureKind::BadResponse, name + " failed: " + error);
-  }
+  connection_.close();
+  command.failure = unhealthy(FailureKind::BadResponse, args.front() + ": unexpected reply type");
   return command;
+}
+
+ProbeResult RedisProbe::failed(const redis::Outcome& outcome, milliseconds timeout) const {
+  const std::string& name = outcome.command;
+  const std::string& text = outcome.error;
+  switch (outcome.failure) {
+    case redis::Failure::None:
+    case redis::Failure::ErrorReply:
+      break;
+    case redis::Failure::Timeout:
+      return timed_out(name.empty() ? "connection" : name + " reply", timeout);
+    case redis::Failure::Refused:
+      return unhealthy(FailureKind::Refused, target_ + ": connection refused");
+    case redis::Failure::OutOfMemory:
+      return unhealthy(FailureKind::Error, target_ + ": out of memory");
+    case redis::Failure::ConnectError:
+      return unhealthy(FailureKind::Error, target_ + ": " + text);
+    case redis::Failure::Closed:
+      return unhealthy(FailureKind::Error,
+                       target_ + ": server closed the connection during " + name);
+    case redis::Failure::IoError:
+      return unhealthy(FailureKind::Error, target_ + ": " + text + " during " + name);
+  }
+  const std::string error = connection_.redact(text);
+  if (starts_with(text, "NOAUTH")) {
+    return unhealthy(FailureKind::Auth, "authentication required but no password configured");
+  }
+  if (starts_with(text, "WRONGPASS") || text.find("invalid password") != std::string::npos) {
+    return unhealthy(FailureKind::Auth, settings_.user
+                                            ? "authentication failed for user '" + *settings_.user +
+                                                  "': wrong user or password"
+                                            : std::string("authentication failed: wrong password"));
+  }
+  if (starts_with(text, "NOPERM")) {
+    return unhealthy(FailureKind::Auth, "permission denied: " + error);
+  }
+  if (name == "AUTH") return unhealthy(FailureKind::Auth, "AUTH rejected: " + error);
+  return unhealthy(FailureKind::BadResponse, name + " failed: " + error);
 }
 
 ProbeResult RedisProbe::evaluate(const Info& info, std::chrono::nanoseconds ping) const {
@@ -362,15 +319,6 @@ ProbeResult RedisProbe::evaluate(const Info& info, std::chrono::nanoseconds ping
 ProbeResult RedisProbe::timed_out(const std::string& what, milliseconds timeout) const {
   return unhealthy(FailureKind::Timeout,
                    target_ + ": no " + what + " within " + config::format_duration(timeout));
-}
-
-std::string RedisProbe::redact(std::string text) const {
-  if (!settings_.password || settings_.password->empty()) return text;
-  const std::string& secret = *settings_.password;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-    text.replace(at, secret.size(), "***");
-  }
-  return text;
 }
 
 }  // namespace watchdog::probes

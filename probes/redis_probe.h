@@ -43,8 +43,7 @@
 
 #include "config/options.h"
 #include "probes/probe.h"
-
-struct redisContext;
+#include "probes/redis_connection.h"
 
 namespace watchdog::probes {
 
@@ -76,10 +75,6 @@ class RedisProbe final : public Probe {
   ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
-  struct ContextDeleter {
-    void operator()(redisContext* context) const;
-  };
-  using Context = std::unique_ptr<redisContext, ContextDeleter>;
   struct Command;
   struct Info;
 
@@ -89,13 +84,13 @@ class RedisProbe final : public Probe {
                                   std::chrono::milliseconds timeout);
   Command run(const std::vector<std::string>& args, std::chrono::steady_clock::time_point deadline,
               std::chrono::milliseconds timeout);
+  ProbeResult failed(const redis::Outcome& outcome, std::chrono::milliseconds timeout) const;
   ProbeResult evaluate(const Info& info, std::chrono::nanoseconds ping) const;
   ProbeResult timed_out(const std::string& what, std::chrono::milliseconds timeout) const;
-  std::string redact(std::string text) const;
 
   Settings settings_;
-  std::string target_;  // "host:port" for details
-  Context context_;     // the kept connection, if any
+  std::string target_;            // "host:port" for details
+  redis::Connection connection_;  // kept between checks when asked
 };
 
 }  // namespace watchdog::probes

@@ -1,0 +1,352 @@
+// The leader locks against real redis-server and PostgreSQL processes: one holder at a time,
+// hand-over on release, ownership checks (a token for Redis), a stalled holder replaced within
+// the lease, a killed / frozen / restarted server, a terminated backend, and no secret in any
+// detail or describe(). Servers that fail to start fail the test (never skipped).
+#include <gtest/gtest.h>
+
+#include <future>
+#include <mutex>
+
+#include "tests/support/postgres_server.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/temp_dir.h"
+#include "watchdog/leader_elector.h"
+#include "watchdog/postgres_leader_lock.h"
+#include "watchdog/redis_leader_lock.h"
+
+namespace watchdog::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using core::LeaderElector;
+using core::LockResult;
+using core::LockStatus;
+using core::PostgresLeaderLock;
+using core::RedisLeaderLock;
+
+constexpr const char* kKey = "watchdog:leader";
+constexpr const char* kRedisPassword = "redis-leader-pw-93b2";
+
+std::string show(const LockResult& result) {
+  const char* status = result.status == LockStatus::Held      ? "Held"
+                       : result.status == LockStatus::NotHeld ? "NotHeld"
+                                                              : "Unknown";
+  return std::string(status) + ": " + result.detail;
+}
+
+std::unique_ptr<RedisLeaderLock> redis_lock(const RedisServer& server, const std::string& identity,
+                                            std::chrono::milliseconds lease = 3s,
+                                            std::optional<std::string> password = {}) {
+  RedisLeaderLock::Settings settings;
+  settings.host = "127.0.0.1";
+  settings.port = server.port();
+  settings.password = std::move(password);
+  settings.lease = lease;
+  settings.identity = identity;
+  return std::make_unique<RedisLeaderLock>(settings);
+}
+
+std::unique_ptr<PostgresLeaderLock> postgres_lock(const std::string& dsn,
+                                                  const std::string& identity) {
+  return std::make_unique<PostgresLeaderLock>(
+      PostgresLeaderLock::Settings{dsn, false, PostgresLeaderLock::kDefaultLockId, identity});
+}
+
+// Records on_change calls.
+struct Changes {
+  std::mutex mutex;
+  std::vector<std::pair<bool, std::string>> seen;
+  LeaderElector::OnChange callback() {
+    return [this](bool leader, const std::string& reason) {
+      std::lock_guard guard(mutex);
+      seen.emplace_back(leader, reason);
+    };
+  }
+  std::string last_reason() {
+    std::lock_guard guard(mutex);
+    return seen.empty() ? "" : seen.back().second;
+  }
+};
+
+// acquire_or_renew on another thread; fails the test instead of hanging when it never returns.
+LockResult bounded_call(core::LeaderLock& lock, std::chrono::milliseconds timeout) {
+  auto call = std::async(std::launch::async, [&] { return lock.acquire_or_renew(timeout); });
+  if (call.wait_for(timeout + 20s) != std::future_status::ready) {
+    ADD_FAILURE() << "acquire_or_renew did not return";
+    std::abort();  // the thread still uses `lock`
+  }
+  return call.get();
+}
+
+// ---- Redis ----
+
+TEST(RedisLeaderLock, ExactlyOneOfTwoHoldsTheKey) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a");
+  auto b = redis_lock(server, "replica-b");
+  EXPECT_NE(a->value(), b->value());
+  auto first = a->acquire_or_renew(2s);
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_EQ(first.detail, "acquired");
+  EXPECT_EQ(server.command({"GET", kKey}), a->value());
+  EXPECT_EQ(a->value().rfind("replica-a ", 0), 0u) << a->value();
+
+  auto second = b->acquire_or_renew(2s);
+  EXPECT_EQ(second.status, LockStatus::NotHeld) << show(second);
+  EXPECT_EQ(second.detail, "held by replica-a");
+  EXPECT_GT(second.retry_in.count(), 0);
+  EXPECT_LE(second.retry_in, 3s);
+
+  auto renewed = a->acquire_or_renew(2s);
+  EXPECT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.detail, "renewed");
+  EXPECT_EQ(b->acquire_or_renew(2s).status, LockStatus::NotHeld);
+  EXPECT_EQ(server.command({"GET", kKey}), a->value());
+}
+
+TEST(RedisLeaderLock, ReleaseHandsTheLockOver) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a");
+  auto b = redis_lock(server, "replica-b");
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);
+  b->release(2s);  // not the holder: nothing happens
+  EXPECT_EQ(server.command({"GET", kKey}), a->value());
+  a->release(2s);
+  EXPECT_EQ(server.command({"EXISTS", kKey}), "0");
+  auto taken = b->acquire_or_renew(2s);
+  EXPECT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_EQ(server.command({"GET", kKey}), b->value());
+}
+
+TEST(RedisLeaderLock, OnlyTheOwnersTokenRenewsOrDeletes) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a", 3s);
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);
+  // a's lease ran out and someone else took the key, while a still believes it holds it.
+  server.command({"SET", kKey, "intruder 0123", "PX", "60000"});
+  a->release(2s);
+  EXPECT_EQ(server.command({"GET", kKey}), "intruder 0123") << "release must check the token";
+  auto renew = a->acquire_or_renew(2s);
+  EXPECT_EQ(renew.status, LockStatus::NotHeld) << show(renew);
+  EXPECT_EQ(renew.detail, "held by intruder");
+  EXPECT_GT(renew.retry_in, 10s) << "the intruder's TTL, not ours";
+  EXPECT_EQ(server.command({"GET", kKey}), "intruder 0123");
+  EXPECT_GT(std::stoll(server.command({"PTTL", kKey})), 10000) << "renewal must check the token";
+}
+
+TEST(RedisLeaderLock, AHolderThatStopsRenewingIsReplacedWithinTheLease) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a", 2s);
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);  // and never renewed again
+  Changes changes;
+  LeaderElector b(redis_lock(server, "replica-b", 2s), {2s, 500ms}, changes.callback());
+  b.start();
+  EXPECT_FALSE(b.is_leader()) << "replica-a holds the key";
+  ASSERT_TRUE(wait_until([&] { return b.is_leader(); }, 15s));
+  EXPECT_EQ(server.command({"GET", kKey}).rfind("replica-b ", 0), 0u);
+  auto again = a->acquire_or_renew(2s);
+  EXPECT_EQ(again.status, LockStatus::NotHeld) << show(again);
+  b.stop();
+  EXPECT_EQ(server.command({"EXISTS", kKey}), "0") << "stop() releases";
+}
+
+TEST(RedisLeaderLock, KilledServerEndsLeadershipAndItComesBack) {
+  RedisServer server;
+  Changes changes;
+  LeaderElector a(redis_lock(server, "replica-a", 2s), {2s, 400ms}, changes.callback());
+  a.start();
+  ASSERT_TRUE(a.is_leader());
+  server.stop();
+  ASSERT_TRUE(wait_until([&] { return !a.is_leader(); }, 15s));
+  ASSERT_TRUE(
+      wait_until([&] { return changes.last_reason().find("expired") != std::string::npos; }, 15s))
+      << changes.last_reason();
+  EXPECT_NE(changes.last_reason().find("connection refused"), std::string::npos)
+      << changes.last_reason();
+  server.restart();  // same port, empty data set
+  ASSERT_TRUE(wait_until([&] { return a.is_leader(); }, 15s));
+  EXPECT_EQ(server.command({"GET", kKey}).rfind("replica-a ", 0), 0u);
+}
+
+TEST(RedisLeaderLock, RestartedServerIsReacquiredOnTheKeptConnection) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a");
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);
+  server.restart();  // the key and a's connection are gone
+  auto result = a->acquire_or_renew(2s);
+  EXPECT_EQ(result.status, LockStatus::Held) << show(result);
+  EXPECT_EQ(server.command({"GET", kKey}), a->value());
+}
+
+TEST(RedisLeaderLock, FrozenServerCannotHangTheCall) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a");
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);
+  server.freeze();
+  auto result = bounded_call(*a, 500ms);
+  EXPECT_EQ(result.status, LockStatus::Unknown) << show(result);
+  EXPECT_NE(result.detail.find("within 500ms"), std::string::npos) << result.detail;
+  server.thaw();
+  auto back = a->acquire_or_renew(2s);
+  EXPECT_EQ(back.status, LockStatus::Held) << show(back);
+}
+
+TEST(RedisLeaderLock, AuthenticatesAndNeverShowsThePassword) {
+  RedisServer server({kRedisPassword, {}});
+  auto good = redis_lock(server, "replica-a", 3s, kRedisPassword);
+  auto held = good->acquire_or_renew(2s);
+  EXPECT_EQ(held.status, LockStatus::Held) << show(held);
+  EXPECT_EQ(good->describe().find(kRedisPassword), std::string::npos);
+
+  const std::string wrong = std::string("wrong-") + kRedisPassword;
+  auto bad = redis_lock(server, "replica-b", 3s, wrong);
+  auto rejected = bad->acquire_or_renew(2s);
+  EXPECT_EQ(rejected.status, LockStatus::Unknown) << show(rejected);
+  EXPECT_NE(rejected.detail.find("authentication failed"), std::string::npos) << rejected.detail;
+  EXPECT_EQ(rejected.detail.find(kRedisPassword), std::string::npos) << rejected.detail;
+  EXPECT_EQ(bad->describe().find(kRedisPassword), std::string::npos);
+
+  auto none = redis_lock(server, "replica-c")->acquire_or_renew(2s);
+  EXPECT_NE(none.detail.find("no password configured"), std::string::npos) << none.detail;
+
+  server.command({"ACL", "SETUSER", "locker", "on", ">locker-pw", "~*", "+@all"});
+  RedisLeaderLock::Settings settings;
+  settings.host = "127.0.0.1";
+  settings.port = server.port();
+  settings.username = "locker";
+  settings.password = "locker-pw";
+  settings.key = "other:leader";
+  settings.database = 2;
+  settings.identity = "replica-d";
+  RedisLeaderLock acl(settings);
+  auto acl_held = acl.acquire_or_renew(2s);
+  EXPECT_EQ(acl_held.status, LockStatus::Held) << show(acl_held);
+  EXPECT_EQ(server.command({"-n", "2", "GET", "other:leader"}), acl.value());
+}
+
+// ---- PostgreSQL ----
+
+std::string holders(const PostgresServer& server) {
+  std::string out = server.psql(
+      "SELECT coalesce(string_agg(a.application_name, ','), '') FROM pg_locks l"
+      " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted");
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST(PostgresLeaderLock, OneHolderAndHandOverOnRelease) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  auto b = postgres_lock(server.dsn(), "replica-b");
+  auto first = a->acquire_or_renew(2s);
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_EQ(first.detail, "acquired");
+  auto second = b->acquire_or_renew(2s);
+  EXPECT_EQ(second.status, LockStatus::NotHeld) << show(second);
+  EXPECT_EQ(second.detail, "held by replica-a");
+  EXPECT_EQ(holders(server), "watchdog-leader replica-a");
+  auto renewed = a->acquire_or_renew(2s);
+  EXPECT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.detail, "renewed");
+  EXPECT_EQ(holders(server), "watchdog-leader replica-a") << "renewal must not stack the lock";
+
+  b->release(2s);  // not the holder
+  EXPECT_EQ(holders(server), "watchdog-leader replica-a");
+  a->release(2s);
+  EXPECT_EQ(holders(server), "");
+  EXPECT_EQ(b->acquire_or_renew(2s).status, LockStatus::Held);
+  EXPECT_EQ(holders(server), "watchdog-leader replica-b");
+  EXPECT_EQ(a->describe(), "postgres 127.0.0.1:" + std::to_string(server.port()) +
+                               "/postgres advisory lock 8602284733556354919");
+}
+
+TEST(PostgresLeaderLock, TerminatedBackendLosesTheLockAndGetsItBack) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  auto b = postgres_lock(server.dsn(), "replica-b");
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);
+  const int first_pid = a->backend_pid();
+  ASSERT_GT(first_pid, 0);
+  server.psql("SELECT pg_terminate_backend(" + std::to_string(first_pid) + ")");
+  // The server freed a's lock: b gets it (once the backend has exited).
+  ASSERT_TRUE(wait_until([&] { return b->acquire_or_renew(2s).status == LockStatus::Held; }, 15s));
+  auto lost = a->acquire_or_renew(2s);
+  EXPECT_EQ(lost.status, LockStatus::NotHeld) << show(lost);
+  EXPECT_EQ(lost.detail, "held by replica-b");
+  b->release(2s);
+  auto back = a->acquire_or_renew(2s);
+  EXPECT_EQ(back.status, LockStatus::Held) << show(back);
+  EXPECT_NE(a->backend_pid(), first_pid);
+
+  // Alone: a terminated session is replaced and the lock retaken within one call.
+  const int second_pid = a->backend_pid();
+  server.psql("SELECT pg_terminate_backend(" + std::to_string(second_pid) + ")");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return server.psql("SELECT count(*) FROM pg_stat_activity WHERE pid = " +
+                           std::to_string(second_pid)) == "0\n";
+      },
+      15s));
+  auto retaken = a->acquire_or_renew(2s);
+  EXPECT_EQ(retaken.status, LockStatus::Held) << show(retaken);
+  EXPECT_EQ(retaken.detail, "acquired");
+  EXPECT_EQ(holders(server), "watchdog-leader replica-a");
+}
+
+TEST(PostgresLeaderLock, ElectorFollowsATerminatedBackend) {
+  PostgresServer server;
+  Changes changes;
+  // Renewals 5 s apart, so b (polling) wins the race for the freed lock.
+  LeaderElector a(postgres_lock(server.dsn(), "replica-a"), {20s, 5s}, changes.callback());
+  a.start();
+  ASSERT_TRUE(a.is_leader());
+  auto b = postgres_lock(server.dsn(), "replica-b");
+  server.psql(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+      " WHERE application_name = 'watchdog-leader replica-a'");
+  ASSERT_TRUE(wait_until([&] { return b->acquire_or_renew(2s).status == LockStatus::Held; }, 15s));
+  ASSERT_TRUE(wait_until([&] { return !a.is_leader(); }, 15s));
+  b->release(2s);
+  ASSERT_TRUE(wait_until([&] { return a.is_leader(); }, 15s));
+  a.stop();
+  EXPECT_EQ(holders(server), "") << "stop() releases";
+}
+
+TEST(PostgresLeaderLock, FrozenOrStoppedServerLosesTheLockWithinTheTimeout) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  ASSERT_EQ(a->acquire_or_renew(2s).status, LockStatus::Held);
+  server.freeze();
+  auto frozen = bounded_call(*a, 500ms);
+  EXPECT_EQ(frozen.status, LockStatus::NotHeld) << show(frozen);
+  EXPECT_NE(frozen.detail.find("no answer within 500ms"), std::string::npos) << frozen.detail;
+  server.thaw();
+  // The old backend sees our closed socket and exits, freeing the lock.
+  ASSERT_TRUE(wait_until([&] { return a->acquire_or_renew(2s).status == LockStatus::Held; }, 15s));
+
+  server.stop();
+  auto stopped = a->acquire_or_renew(2s);
+  EXPECT_EQ(stopped.status, LockStatus::NotHeld) << show(stopped);
+  EXPECT_NE(stopped.detail.find("lost the lock"), std::string::npos) << stopped.detail;
+  server.start();
+  auto back = a->acquire_or_renew(2s);
+  EXPECT_EQ(back.status, LockStatus::Held) << show(back);
+}
+
+TEST(PostgresLeaderLock, NeverShowsTheDsnOrPassword) {
+  PostgresServer server;
+  std::string dsn = server.dsn();
+  const std::string wrong = "wrong-" + server.password();
+  dsn.replace(dsn.find(server.password()), server.password().size(), wrong);
+  auto a = postgres_lock(dsn, "replica-a");
+  auto rejected = a->acquire_or_renew(2s);
+  EXPECT_EQ(rejected.status, LockStatus::NotHeld) << show(rejected);
+  EXPECT_NE(rejected.detail.find("authentication failed"), std::string::npos) << rejected.detail;
+  for (const auto& text : {rejected.detail, a->describe()}) {
+    EXPECT_EQ(text.find(server.password()), std::string::npos) << text;
+    EXPECT_EQ(text.find("password"), std::string::npos) << text;
+  }
+}
+
+}  // namespace
+}  // namespace watchdog::testing
