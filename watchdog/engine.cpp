@@ -2,14 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <random>
 #include <tuple>
 #include <utility>
 #include <variant>
 
+#include "watchdog/component_codec.h"
+#include "watchdog/engine_internal.h"
 #include "watchdog/logging.h"
 #include "watchdog/probe_worker.h"
 
@@ -37,52 +41,6 @@ std::string tail(const std::string& text, std::size_t max = 512) {
 
 }  // namespace
 
-struct Engine::ProbeEvent {
-  std::uint64_t generation;
-  std::size_t component;
-  std::size_t probe;
-  probes::ProbeResult result;
-  TimePoint started;
-  double seconds;
-};
-struct Engine::ActionEvent {
-  std::string component;
-  std::string action;
-  std::string kind;
-  actions::ActionOutcome outcome;
-};
-struct ReloadEvent {
-  Plan plan;
-  std::promise<void> done;
-};
-struct StopEvent {};
-
-struct Engine::Event {
-  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent> body;
-};
-
-struct Engine::Queue {
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Event> events;
-  void push(Event event) {
-    {
-      std::lock_guard lock(mutex);
-      events.push_back(std::move(event));
-    }
-    wake.notify_one();
-  }
-};
-
-struct Engine::Runtime {
-  ComponentPlan plan;
-  Component machine;
-  std::vector<std::unique_ptr<ProbeWorker>> workers;
-  std::vector<ProbeView> views;
-  std::optional<alerts::ActionSnapshot> last_action;
-  int event_sequence = 0;  // per incident, for stable event ids
-};
-
 // A reload keeps what the previous runtime of the same component knew: its state, incident
 // and recovery progress, and each same-named probe's streaks, verdict and last result (with
 // the new plan's thresholds).
@@ -104,17 +62,26 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
       m.probes[n] = p.probes[o];
       std::tie(m.probes[n].failure_threshold, m.probes[n].success_threshold) = thresholds;
       next.views[n] = previous.views[o];
+      next.probe_started[n] = previous.probe_started[o];
     }
   }
   next.last_action = previous.last_action;
   next.event_sequence = previous.event_sequence;
+  next.hold = previous.hold;
+  m.hold = p.hold;
+  next.first_failure = previous.first_failure;
+  next.action_settle = previous.action_settle;
+  next.queued = previous.queued;
+  next.saved = previous.saved;
 }
 
 Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options)
     : metrics_(metrics),
       dispatcher_(dispatcher),
       options_(options),
-      queue_(std::make_shared<Queue>()) {
+      queue_(std::make_shared<Queue>()),
+      recovery_metrics_(metrics),
+      recorder_(options_.store, recovery_metrics_) {
   if (options_.seed == 0) options_.seed = std::random_device{}();
 }
 
@@ -122,6 +89,9 @@ Engine::~Engine() { stop(); }
 
 void Engine::start(Plan plan) {
   apply_plan(std::move(plan));
+  restore_from_store();
+  poll_operator_requests();  // pauses set while the watchdog was down apply from the start
+  update_holds(Clock::now());
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -162,12 +132,19 @@ void Engine::loop() {
         queue_->events.pop_front();
       }
     }
+    // Pauses and resets from the CLI first, so that the event below is judged with them.
+    poll_operator_requests();
     if (event) {
-      if (std::holds_alternative<StopEvent>(event->body)) return;
+      if (std::holds_alternative<StopEvent>(event->body)) {
+        persist();
+        return;
+      }
       handle(*event);
     }
     const auto now = Clock::now();
+    update_holds(now);
     for (auto& runtime : runtimes_) apply(*runtime, step(runtime->machine, Tick{}, now));
+    persist();
     refresh_status();
   }
 }
@@ -198,26 +175,60 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   } else {
     spdlog::debug("probe_result {}", fields);
   }
+  const bool status_changed = status != view.status;
   view.status = status;
   view.failure = std::string(probes::to_string(result.failure));
   view.detail = result.detail;
   view.last_run = Clock::now();
   view.seconds = probe.seconds;
-  apply(runtime,
-        step(runtime.machine,
-             ProbeReported{probe.probe, level_of(result.status), result.detail, probe.started},
-             Clock::now()));
+  const auto level = level_of(result.status);
+  auto& m = runtime.machine;
+  runtime.probe_started[probe.probe] = probe.started;
+  if (level == Level::Fail && !runtime.first_failure) runtime.first_failure = probe.started;
+  update_holds(Clock::now());  // before deciding: a dependency may have to be checked first
+  const auto stepped =
+      step(m, ProbeReported{probe.probe, level, result.detail, probe.started}, Clock::now());
+  apply(runtime, stepped);
+  // Results that matter: a change of status, or the one that moved the component.
+  if (status_changed || !stepped.transitions.empty()) {
+    recorder_.note(m.incident_id, probe.started, "probe",
+                   view.name + " " + status + ": " + result.detail,
+                   {{"probe", view.name},
+                    {"kind", view.kind},
+                    {"status", status},
+                    {"failure", view.failure},
+                    {"detail", result.detail},
+                    {"seconds", probe.seconds}});
+  }
+  // A failure that healed before any incident is not the start of the next one.
+  const bool all_clear = std::all_of(m.probes.begin(), m.probes.end(),
+                                     [](const ProbeTrack& t) { return t.bad_streak == 0; });
+  if (m.state == State::Healthy && all_clear) runtime.first_failure.reset();
 }
 
 void Engine::on_action_done(const ActionEvent& done) {
+  if (done.started) {
+    --running_actions_;
+    start_queued_actions();
+  }
   for (auto& runtime : runtimes_) {
     if (runtime->plan.spec.name != done.component) continue;
     const auto& outcome = done.outcome;
-    metrics_.count_action(done.component, done.action, outcome.ok);
+    runtime->action_settle.reset();
+    if (done.started) metrics_.count_action(done.component, done.action, outcome.ok);
     spdlog::log(outcome.ok ? spdlog::level::info : spdlog::level::warn,
                 "action_done {} {} {} {} {}", kv("component", done.component),
                 kv("action", done.action), kv("ok", outcome.ok ? "true" : "false"),
                 kv("detail", outcome.detail), kv("output", tail(outcome.output_tail)));
+    recorder_.note(runtime->machine.incident_id, Clock::now(), "action_done",
+                   done.action + (outcome.ok ? " succeeded: " : " failed: ") + outcome.detail,
+                   {{"action", done.action},
+                    {"kind", done.kind},
+                    {"ok", outcome.ok},
+                    {"started", done.started},
+                    {"detail", outcome.detail},
+                    {"seconds", std::chrono::duration<double>(outcome.duration).count()},
+                    {"output_tail", tail(outcome.output_tail, 2048)}});
     runtime->last_action =
         alerts::ActionSnapshot{done.action, done.kind, outcome.ok, outcome.detail};
     const auto result =
@@ -232,6 +243,8 @@ void Engine::on_action_done(const ActionEvent& done) {
 }
 
 void Engine::apply_plan(Plan plan) {
+  max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  maintenance_ = plan.config.maintenance;
   std::vector<std::unique_ptr<Runtime>> old;
   old.swap(runtimes_);
   for (auto& runtime : old) {
@@ -261,6 +274,7 @@ void Engine::apply_plan(Plan plan) {
       view.name = probe.spec.name;
       view.kind = probe.spec.kind;
       runtime->views.push_back(view);
+      runtime->probe_started.push_back(TimePoint{});
     }
     for (const auto& previous : old) {
       if (previous->plan.spec.name == spec.name) carry_over(*previous, *runtime);
@@ -282,7 +296,10 @@ void Engine::apply_plan(Plan plan) {
         if (!probe_kept) metrics_.forget_probe(previous->plan.spec.name, view.name, view.kind);
       }
     }
-    if (!kept) metrics_.forget_component(previous->plan.spec.name);
+    if (!kept) {
+      metrics_.forget_component(previous->plan.spec.name);
+      recovery_metrics_.forget_component(previous->plan.spec.name);
+    }
   }
   for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
   refresh_status();
@@ -306,6 +323,9 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
 void Engine::apply(Runtime& runtime, const StepResult& result) {
   for (const auto& transition : result.transitions) on_transition(runtime, transition);
   if (result.run_action) launch_action(runtime, *result.run_action);
+  if (result.reprobe) {
+    for (auto& worker : runtime.workers) worker->run_now();
+  }
   for (std::size_t p = 0; p < runtime.workers.size(); ++p) {
     runtime.workers[p]->set_fast(wants_fast_recheck(runtime.machine, p));
   }
@@ -317,6 +337,10 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
               "state_change {} {} {} {} {}", kv("component", name), kv("from", to_string(t.from)),
               kv("to", to_string(t.to)), kv("incident", t.incident_id), kv("reason", t.reason));
   metrics_.set_component_state(name, t.to, runtime.machine.since);
+  recorder_.transition(name, t, runtime.machine.since, runtime.hold,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(runtime.plan.spec.rto),
+                       runtime.first_failure);
+  if (t.to == State::Healthy) runtime.first_failure.reset();
 
   std::vector<State> states;
   for (const auto& r : runtimes_) states.push_back(r->machine.state);
@@ -335,15 +359,42 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
   event.attempt = t.attempt;
   event.at = runtime.machine.since;
   event.overall = overall;
+  event.root_cause = runtime.hold.root_cause;
+  event.root_incident = runtime.hold.root_incident;
   for (const auto& view : runtime.views) {
     event.probes.push_back({view.name, view.kind, view.status, view.failure, view.detail});
   }
   event.action = runtime.last_action;
-  dispatcher_.submit(event);
   if (t.to == State::Healthy) runtime.last_action.reset();
+
+  const char* suppressed = !leader_ ? "not_leader" : runtime.hold.muted ? "muted" : nullptr;
+  if (suppressed != nullptr) {
+    spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
+                 kv("why", suppressed));
+    recorder_.note(t.incident_id, event.at, "alert",
+                   std::string("suppressed (") + suppressed + "): " + event.event_id);
+    return;
+  }
+  dispatcher_.submit(event);
+  recorder_.note(t.incident_id, event.at, "alert", "queued: " + event.event_id,
+                 {{"event_id", event.event_id}});
 }
 
 void Engine::launch_action(Runtime& runtime, const RunAction& run) {
+  const int limit = max_concurrent_;
+  if (!options_.dry_run && running_actions_ >= limit) {
+    runtime.queued = run;
+    queued_actions_.push_back(runtime.plan.spec.name);
+    spdlog::warn("action_queued {} {} {}", kv("component", runtime.plan.spec.name),
+                 kv("running", std::to_string(running_actions_)),
+                 kv("max_concurrent_recoveries", std::to_string(limit)));
+    recovery_metrics_.set_recoveries(running_actions_, static_cast<int>(queued_actions_.size()));
+    return;
+  }
+  start_action(runtime, run);
+}
+
+void Engine::start_action(Runtime& runtime, const RunAction& run) {
   const auto& spec = runtime.plan.spec;
   const auto action = runtime.plan.ladder.at(static_cast<std::size_t>(run.rung));
   const auto timeout = spec.recovery.actions.at(static_cast<std::size_t>(run.rung)).timeout;
@@ -352,18 +403,60 @@ void Engine::launch_action(Runtime& runtime, const RunAction& run) {
                kv("component", spec.name), kv("action", action->name()),
                kv("attempt", std::to_string(run.attempt)), kv("incident", incident.id),
                kv("run", action->describe()));
+  recorder_.note(incident.id, Clock::now(), "action_start",
+                 (options_.dry_run ? "dry run, not started: " : "") + action->name() + ": " +
+                     action->describe(),
+                 {{"action", action->name()},
+                  {"kind", std::string(action->kind())},
+                  {"run", action->describe()},
+                  {"attempt", run.attempt},
+                  {"dry_run", options_.dry_run}});
   if (options_.dry_run) {
     queue_->push(Event{ActionEvent{spec.name,
                                    action->name(),
                                    std::string(action->kind()),
-                                   {false, "dry run: not executed", "", {}}}});
+                                   {false, "dry run: not executed", "", {}},
+                                   false}});
     return;
   }
+  ++running_actions_;
+  recovery_metrics_.set_recoveries(running_actions_, static_cast<int>(queued_actions_.size()));
+  runtime.action_settle = Clock::now() + timeout;
   std::thread([queue = queue_, action, incident, timeout] {
     auto outcome = action->run(incident, timeout);
     queue->push(Event{ActionEvent{incident.component, action->name(), std::string(action->kind()),
-                                  std::move(outcome)}});
+                                  std::move(outcome), true}});
   }).detach();
+}
+
+// Starts queued actions while slots are free. One whose component is no longer waiting for it
+// (healed, reset, removed by a reload) is dropped; one whose component is now held ends as
+// "not started" so that its state machine backs off instead of acting.
+void Engine::start_queued_actions() {
+  while (!queued_actions_.empty() && running_actions_ < max_concurrent_) {
+    const std::string name = queued_actions_.front();
+    queued_actions_.pop_front();
+    Runtime* runtime = find(name);
+    if (runtime == nullptr || !runtime->queued) continue;
+    const RunAction run = *runtime->queued;
+    runtime->queued.reset();
+    const auto& m = runtime->machine;
+    if (m.state != State::Recovering || m.phase != Phase::Acting) continue;
+    if (!m.hold.empty()) {
+      queue_->push(
+          Event{ActionEvent{name, "queued", "", {false, "not started: " + m.hold, "", {}}, false}});
+      continue;
+    }
+    start_action(*runtime, run);
+  }
+  recovery_metrics_.set_recoveries(running_actions_, static_cast<int>(queued_actions_.size()));
+}
+
+Engine::Runtime* Engine::find(const std::string& component) {
+  for (auto& runtime : runtimes_) {
+    if (runtime->plan.spec.name == component) return runtime.get();
+  }
+  return nullptr;
 }
 
 void Engine::refresh_status() {
@@ -372,7 +465,8 @@ void Engine::refresh_status() {
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
     view.components.push_back({m.name, m.state, m.since, m.incident_id,
-                               static_cast<int>(m.attempt_times.size()), runtime->views});
+                               static_cast<int>(m.attempt_times.size()), runtime->hold.reason,
+                               runtime->hold.muted, runtime->views});
     states.push_back(m.state);
   }
   view.overall = worst(states);

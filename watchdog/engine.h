@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,15 +21,24 @@
 #include <vector>
 
 #include "watchdog/alerts/dispatcher.h"
+#include "watchdog/holds.h"
+#include "watchdog/incident_recorder.h"
 #include "watchdog/metrics.h"
 #include "watchdog/plan.h"
+#include "watchdog/recovery_metrics.h"
 #include "watchdog/state_machine.h"
+#include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
 
 struct EngineOptions {
   bool dry_run = false;    // log the actions it would take, take none
   std::uint64_t seed = 0;  // jitter randomness; 0 = from std::random_device
+  // Durable state, incident journal, pauses and operator requests. Null = nothing persists
+  // (unit tests). Used only from the engine's loop thread once started.
+  store::StateStore* store = nullptr;
+  // Whether this replica may act and alert (leader lock); empty = always.
+  std::function<bool()> is_leader;
 };
 
 struct ProbeView {
@@ -46,6 +57,8 @@ struct ComponentView {
   TimePoint since{};
   std::string incident_id;
   int attempts = 0;  // recovery attempts inside the window
+  std::string hold;  // why actions are held back, "" = free
+  bool muted = false;
   std::vector<ProbeView> probes;
 };
 
@@ -82,6 +95,14 @@ class Engine {
   void on_action_done(const ActionEvent& done);
   void apply_plan(Plan plan);
   static void carry_over(const Runtime& previous, Runtime& next);
+  void restore_from_store();
+  void persist();
+  void poll_operator_requests();
+  void update_holds(TimePoint now);
+  std::string mute_of(const std::string& component, TimePoint now) const;
+  void start_action(Runtime& runtime, const RunAction& run);
+  void start_queued_actions();
+  Runtime* find(const std::string& component);
   void start_workers(Runtime& runtime, std::size_t index);
   void apply(Runtime& runtime, const StepResult& result);
   void on_transition(Runtime& runtime, const Transition& transition);
@@ -98,6 +119,16 @@ class Engine {
 
   mutable std::mutex status_mutex_;
   StatusView status_;
+
+  // Loop thread only (after start).
+  RecoveryMetrics recovery_metrics_;
+  IncidentRecorder recorder_;
+  std::vector<store::Mute> mutes_;
+  int running_actions_ = 0;
+  std::deque<std::string> queued_actions_;  // component names, first come first served
+  bool leader_ = true;
+  int max_concurrent_ = 2;                                  // from the plan
+  std::vector<config::MaintenanceWindowSpec> maintenance_;  // from the plan
 };
 
 }  // namespace watchdog::core

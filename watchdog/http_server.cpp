@@ -27,6 +27,8 @@ std::string status_json(const StatusView& status) {
                           {"since", alerts::rfc3339(c.since)},
                           {"incident_id", c.incident_id},
                           {"attempts", c.attempts},
+                          {"hold", c.hold},
+                          {"muted", c.muted},
                           {"probes", probes}});
   }
   nlohmann::json doc = {{"overall", std::string(to_string(status.overall))},

@@ -105,7 +105,7 @@ void start_attempt(Component& c, const std::string& reason, TimePoint now, StepR
 }
 
 void start_recovery_if_due(Component& c, TimePoint now, StepResult& out) {
-  if (c.state != State::Critical || c.policy.rungs == 0) return;
+  if (c.state != State::Critical || c.policy.rungs == 0 || !c.hold.empty()) return;
   const std::string reason = worst_reason(c, "probes failing");
   if (attempts_in_window(c, now) >= c.policy.max_attempts) {
     give_up(c, reason, now, out);
@@ -226,12 +226,19 @@ StepResult step(Component& c, const ActionFinished& input, TimePoint now) {
 StepResult step(Component& c, const Tick&, TimePoint now) {
   StepResult out;
   if (c.state != State::Recovering || now < c.phase_deadline) return out;
-  if (c.phase == Phase::Verifying) {
+  if (c.phase == Phase::Settling) {
+    c.phase = Phase::Verifying;  // the orphaned action's time is up: judge from now on
+    c.verify_since = now;
+    c.phase_deadline = now + c.policy.verify_timeout;
+    clear_verdicts(c);
+  } else if (c.phase == Phase::Verifying) {
     attempt_failed(c, "not healthy within verify_timeout: " + worst_reason(c, "no result"), now,
                    out);
   } else if (c.phase == Phase::BackingOff) {
     const std::string reason = worst_reason(c, "probes failing");
-    if (attempts_in_window(c, now) >= c.policy.max_attempts) {
+    if (!c.hold.empty()) {
+      enter(c, State::Critical, "next attempt held: " + c.hold + "; " + reason, now, out);
+    } else if (attempts_in_window(c, now) >= c.policy.max_attempts) {
       give_up(c, reason, now, out);
     } else {
       start_attempt(c, reason, now, out);
@@ -249,9 +256,40 @@ StepResult step(Component& c, const OperatorReset&, TimePoint now) {
   return out;
 }
 
+StepResult step(Component& c, const HoldChanged& input, TimePoint) {
+  StepResult out;
+  const bool released = !c.hold.empty() && input.hold.empty();
+  c.hold = input.hold;
+  if (released && c.state == State::Critical) {
+    clear_verdicts(c);
+    out.reprobe = true;
+  }
+  return out;
+}
+
+StepResult step(Component& c, const Resumed& input, TimePoint now) {
+  StepResult out;
+  if (c.state != State::Recovering || c.phase == Phase::BackingOff) return out;  // timer goes on
+  // The restart lost the thread that would have finished the action or its verification.
+  // Judge the component by fresh probe results only.
+  clear_verdicts(c);
+  out.reprobe = true;
+  c.verify_since = now;
+  if ((c.phase == Phase::Acting || c.phase == Phase::Settling) && input.settle_until > now) {
+    c.phase = Phase::Settling;
+    c.phase_deadline = input.settle_until;
+  } else {
+    c.phase = Phase::Verifying;
+    c.phase_deadline = now + c.policy.verify_timeout;
+  }
+  return out;
+}
+
 bool wants_fast_recheck(const Component& c, std::size_t probe) {
   if (probe >= c.probes.size()) return false;
-  if (c.state == State::Recovering && c.phase == Phase::Verifying) return true;
+  if (c.state == State::Recovering && (c.phase == Phase::Verifying || c.phase == Phase::Settling)) {
+    return true;
+  }
   const auto& t = c.probes[probe];
   switch (t.verdict) {
     case Verdict::Pending:
@@ -267,8 +305,7 @@ bool wants_fast_recheck(const Component& c, std::size_t probe) {
 }
 
 std::optional<TimePoint> next_deadline(const Component& c) {
-  if (c.state == State::Recovering &&
-      (c.phase == Phase::Verifying || c.phase == Phase::BackingOff)) {
+  if (c.state == State::Recovering && c.phase != Phase::Acting && c.phase != Phase::Idle) {
     return c.phase_deadline;
   }
   return std::nullopt;

@@ -63,8 +63,10 @@ struct RecoveryPolicy {
   Duration verify_timeout{120000};
 };
 
-// Where a component is in its recovery cycle (only meaningful while RECOVERING).
-enum class Phase { Idle, Acting, Verifying, BackingOff };
+// Where a component is in its recovery cycle (only meaningful while RECOVERING). Settling:
+// the watchdog restarted while an action ran; until that action's own timeout has passed,
+// passing results recover the component and failing ones are not held against it.
+enum class Phase { Idle, Acting, Verifying, BackingOff, Settling };
 
 struct Component {
   std::string name;
@@ -79,6 +81,9 @@ struct Component {
   TimePoint phase_deadline{};            // verify timeout or end of back-off
   TimePoint verify_since{};              // when the current verification began
   std::vector<TimePoint> attempt_times;  // start times of attempts inside `window`
+  // Why no action may start now ("" = free): a failing dependency, a pause or maintenance
+  // window, another replica holding the leader lock. Set through HoldChanged.
+  std::string hold;
 };
 
 // Inputs.
@@ -96,6 +101,20 @@ struct ActionFinished {
 };
 struct Tick {};           // time passed: back-off and verify deadlines
 struct OperatorReset {};  // `watchdog reset`: FAILED → probing again
+// The engine's view of what holds actions back changed. While held, a CRITICAL component stays
+// CRITICAL without acting; when the hold lifts, its verdicts are cleared so that fresh results
+// decide before anything is done ("re-probed before it is acted on").
+struct HoldChanged {
+  std::string hold;  // "" = released
+};
+// The watchdog restarted and restored this component from the state store. An action that was
+// running when the process died may have finished or may still be running: the component is
+// verified by probes, never acted on again just because the watchdog restarted. `settle_until`
+// is when that orphaned action's own timeout ends: the component settles until then, and is
+// verified (verify_timeout) after.
+struct Resumed {
+  TimePoint settle_until;
+};
 
 // Outputs.
 struct Transition {
@@ -113,12 +132,15 @@ struct RunAction {
 struct StepResult {
   std::vector<Transition> transitions;  // in order (CRITICAL then RECOVERING, say)
   std::optional<RunAction> run_action;
+  bool reprobe = false;  // verdicts were cleared: run every probe now
 };
 
 StepResult step(Component& component, const ProbeReported& input, TimePoint now);
 StepResult step(Component& component, const ActionFinished& input, TimePoint now);
 StepResult step(Component& component, const Tick& input, TimePoint now);
 StepResult step(Component& component, const OperatorReset& input, TimePoint now);
+StepResult step(Component& component, const HoldChanged& input, TimePoint now);
+StepResult step(Component& component, const Resumed& input, TimePoint now);
 
 // The health that the probe verdicts alone imply (ignores recovery). Pending counts as Ok for
 // this purpose only when no probe is Warn/Fail.

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -31,6 +33,16 @@ inline std::string fill(std::string text, const std::map<std::string, std::strin
     }
   }
   return text;
+}
+
+// The non-empty lines of a file (none when it does not exist): logs that scripts append to.
+inline std::vector<std::string> lines_of(const std::filesystem::path& path) {
+  std::istringstream in(read_text(path));
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
 }
 
 // Writes an executable script (mode 0755) into `dir` and returns its path.

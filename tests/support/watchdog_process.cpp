@@ -8,9 +8,12 @@
 namespace watchdog::testing {
 
 WatchdogProcess::WatchdogProcess(const TempDir& dir, WatchdogOptions options)
-    : config_path_(dir / "watchdog.yaml"),
-      log_path_(dir / "watchdog.log"),
-      state_dir_(dir / "state") {
+    : config_path_(dir / (options.instance.empty() ? "watchdog.yaml"
+                                                   : "watchdog-" + options.instance + ".yaml")),
+      log_path_(dir / (options.instance.empty() ? "watchdog.log"
+                                                : "watchdog-" + options.instance + ".log")),
+      state_dir_(dir / (options.instance.empty() ? "state" : "state-" + options.instance)),
+      watchdog_keys_(options.watchdog_keys) {
   // free_port() can race with another test taking the port: retry when the listen fails.
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = free_port();
@@ -33,7 +36,7 @@ WatchdogProcess::WatchdogProcess(const TempDir& dir, WatchdogOptions options)
 
 void WatchdogProcess::write_config(const std::string& yaml) const {
   const std::string header = "watchdog:\n  listen: 127.0.0.1:" + std::to_string(port_) +
-                             "\n  state_dir: " + state_dir_.string() + "\n";
+                             "\n  state_dir: " + state_dir_.string() + "\n" + watchdog_keys_;
   std::filesystem::path temporary = config_path_.string() + ".tmp";
   std::ofstream(temporary, std::ios::binary) << header << yaml;
   std::filesystem::rename(temporary, config_path_);  // a reload never sees half a file

@@ -1,5 +1,6 @@
 #pragma once
 // A running `watchdog run` for integration tests. The constructor writes DIR/watchdog.yaml —
+// (DIR/watchdog-<instance>.yaml etc. when an instance name is given) —
 // a `watchdog:` section (listen on a free loopback port, state_dir DIR/state) followed by the
 // test's YAML — starts the binary with its output in DIR/watchdog.log, and returns once
 // GET /healthz answers 200 (it throws std::runtime_error, with the log, when that does not
@@ -23,6 +24,8 @@ struct WatchdogOptions {
   std::string yaml;                        // everything but the `watchdog:` section
   std::map<std::string, std::string> env;  // added to the test's environment
   std::vector<std::string> global_args;    // before `run`, e.g. {"--log-level", "debug"}
+  std::string watchdog_keys;               // more lines for the `watchdog:` section (indented)
+  std::string instance;                    // several watchdogs in one dir: files get this suffix
 };
 
 class WatchdogProcess {
@@ -32,6 +35,7 @@ class WatchdogProcess {
   int port() const { return port_; }
   ChildProcess& process() { return *process_; }
   const std::filesystem::path& config_path() const { return config_path_; }
+  const std::filesystem::path& state_dir() const { return state_dir_; }
   // Replaces the config file (same `watchdog:` section) — follow with a SIGHUP to reload.
   void write_config(const std::string& yaml) const;
 
@@ -47,6 +51,7 @@ class WatchdogProcess {
   std::filesystem::path config_path_;
   std::filesystem::path log_path_;
   std::filesystem::path state_dir_;
+  std::string watchdog_keys_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };

@@ -17,8 +17,11 @@ std::string rfc3339(core::TimePoint at) {
 }
 
 std::string headline(const AlertEvent& event) {
-  return event.component + " is " + std::string(core::to_string(event.to)) + " (was " +
-         std::string(core::to_string(event.from)) + "): " + event.reason;
+  std::string text = event.component + " is " + std::string(core::to_string(event.to));
+  if (!event.root_cause.empty() && event.to != core::State::Healthy) {
+    text += " because " + event.root_cause + " is failing (incident " + event.root_incident + ")";
+  }
+  return text + " (was " + std::string(core::to_string(event.from)) + "): " + event.reason;
 }
 
 nlohmann::json to_json(const AlertEvent& event) {
@@ -45,6 +48,11 @@ nlohmann::json to_json(const AlertEvent& event) {
       {"probes", probes},
       {"watchdog", {{"version", kVersion}}},
   };
+  if (!event.root_cause.empty()) {
+    doc["root_cause"] = {{"component", event.root_cause}, {"incident_id", event.root_incident}};
+  } else {
+    doc["root_cause"] = nullptr;
+  }
   if (event.action) {
     doc["action"] = {{"name", event.action->name},
                      {"kind", event.action->kind},

@@ -39,6 +39,11 @@ struct AlertEvent {
   core::State overall = core::State::Healthy;
   std::vector<ProbeSnapshot> probes;
   std::optional<ActionSnapshot> action;  // the last action of this incident, if any
+  // Set when a dependency is failing: "postgres" and its incident id. The dependent's alerts
+  // then say "api is CRITICAL because postgres is CRITICAL" and carry the root incident, so
+  // chat threads and paging incidents fold into the root one.
+  std::string root_cause;
+  std::string root_incident;
 };
 
 // The generic JSON document (webhook body; other providers derive their text from it).

@@ -36,7 +36,7 @@ Component make_component(int probes = 1, int rungs = 1, bool critical = true) {
 // One row: an input at a time, then the state expected after it.
 struct Row {
   int t;
-  std::variant<ProbeReported, ActionFinished, Tick, OperatorReset> input;
+  std::variant<ProbeReported, ActionFinished, Tick, OperatorReset, HoldChanged, Resumed> input;
   State expect;
 };
 
@@ -317,6 +317,105 @@ TEST(StateMachine, FastRecheckWhileUndecided) {
   step(c, ActionFinished{true, ""}, at(3));
   EXPECT_TRUE(wants_fast_recheck(c, 0));  // verifying
   EXPECT_EQ(next_deadline(c), at(33));
+}
+
+TEST(StateMachine, HeldComponentStaysCriticalThenReprobesBeforeActing) {
+  auto c = make_component();
+  auto run = play(c, {
+                         {0, HoldChanged{"postgres is CRITICAL"}, State::Healthy},
+                         {1, fail(), State::Healthy},
+                         {2, fail(), State::Healthy},
+                         {3, fail(), State::Critical},  // held: no action
+                         {4, fail(), State::Critical},
+                         {5, HoldChanged{""}, State::Critical},  // released: verdicts cleared
+                         {6, fail(), State::Critical},
+                         {7, fail(), State::Critical},
+                         {8, fail(), State::Recovering},  // fresh evidence, then the action
+                     });
+  ASSERT_EQ(run.actions.size(), 1u);
+  EXPECT_EQ(c.attempt_times.front(), at(8));
+}
+
+TEST(StateMachine, ReleasedHoldWithHealthyProbesRecoversWithoutAction) {
+  auto c = make_component();
+  auto run = play(c, {
+                         {0, HoldChanged{"paused by operator"}, State::Healthy},
+                         {1, fail(), State::Healthy},
+                         {2, fail(), State::Healthy},
+                         {3, fail(), State::Critical},
+                         {4, HoldChanged{""}, State::Critical},
+                         {5, ok(), State::Critical},
+                         {6, ok(), State::Healthy},
+                     });
+  EXPECT_TRUE(run.actions.empty());
+}
+
+TEST(StateMachine, ReleaseReportsReprobeAndChangingHoldReasonDoesNot) {
+  auto c = make_component();
+  EXPECT_FALSE(step(c, HoldChanged{"a"}, at(0)).reprobe);
+  play(c, {{1, fail(), State::Healthy}, {2, fail(), State::Healthy}, {3, fail(), State::Critical}});
+  EXPECT_FALSE(step(c, HoldChanged{"b"}, at(4)).reprobe);
+  EXPECT_TRUE(step(c, HoldChanged{""}, at(5)).reprobe);
+  EXPECT_FALSE(step(c, HoldChanged{""}, at(6)).reprobe);
+}
+
+TEST(StateMachine, HoldArrivingDuringBackOffReturnsToCriticalInsteadOfNextAttempt) {
+  auto c = make_component();
+  auto run = play(c, {
+                         {0, fail(), State::Healthy},
+                         {1, fail(), State::Healthy},
+                         {2, fail(), State::Recovering},
+                         {3, ActionFinished{false, "exit 1"}, State::Recovering},
+                         {4, HoldChanged{"maintenance window nightly"}, State::Recovering},
+                         {20, Tick{}, State::Critical},  // back-off over, but held
+                     });
+  EXPECT_EQ(run.actions.size(), 1u);
+  EXPECT_EQ(run.transitions.back().reason,
+            "next attempt held: maintenance window nightly; p0: refused");
+}
+
+TEST(StateMachine, ResumedWhileActingSettlesThenVerifiesInsteadOfActingAgain) {
+  auto c = make_component();
+  play(c,
+       {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering}});
+  ASSERT_EQ(c.phase, Phase::Acting);
+  // The watchdog died while the action ran; it restarts at t=10, the orphan may run until t=40.
+  auto resumed = step(c, Resumed{at(40)}, at(10));
+  EXPECT_TRUE(resumed.reprobe);
+  EXPECT_EQ(c.phase, Phase::Settling);
+  EXPECT_EQ(next_deadline(c), at(40));
+  auto run = play(c, {
+                         {11, fail(), State::Recovering},  // the orphan is still working
+                         {12, fail(), State::Recovering},
+                         {13, fail(), State::Recovering},
+                         {40, Tick{}, State::Recovering},  // its time is up: verify from now
+                         {41, fail(), State::Recovering},  // 1 of failure_threshold 3
+                     });
+  EXPECT_TRUE(run.actions.empty());
+  EXPECT_EQ(c.phase, Phase::Verifying);
+  EXPECT_EQ(c.phase_deadline, at(40 + 30));
+}
+
+TEST(StateMachine, ResumedComponentRecoversOnPassingResultsWithoutAnotherAction) {
+  auto c = make_component();
+  play(c,
+       {{0, fail(), State::Healthy}, {1, fail(), State::Healthy}, {2, fail(), State::Recovering}});
+  step(c, Resumed{at(40)}, at(10));
+  auto run = play(c, {{11, ok(), State::Recovering}, {12, ok(), State::Healthy}});
+  EXPECT_TRUE(run.actions.empty());
+  EXPECT_EQ(c.attempt_times.size(), 1u);  // the attempt before the restart still counts
+}
+
+TEST(StateMachine, ResumedDuringBackOffKeepsTheTimer) {
+  auto c = make_component();
+  play(c, {{0, fail(), State::Healthy},
+           {1, fail(), State::Healthy},
+           {2, fail(), State::Recovering},
+           {3, ActionFinished{false, "exit 1"}, State::Recovering}});
+  const auto deadline = c.phase_deadline;
+  EXPECT_FALSE(step(c, Resumed{at(5)}, at(5)).reprobe);
+  EXPECT_EQ(c.phase, Phase::BackingOff);
+  EXPECT_EQ(c.phase_deadline, deadline);
 }
 
 TEST(StateMachine, SeverityOrderAndWorst) {

@@ -1,0 +1,119 @@
+// The SQLite state store and incident journal: persistence, pauses, requests, corruption.
+#include "watchdog/store/state_store.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/temp_dir.h"
+#include "watchdog/store/incident_journal.h"
+
+namespace watchdog::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+TimePoint at(int s) { return TimePoint(std::chrono::seconds(1'800'000'000 + s)); }
+
+TEST(StateStore, ComponentsSurviveReopening) {
+  testing::TempDir dir;
+  {
+    auto store = StateStore::open(dir.path());
+    EXPECT_FALSE(store->in_memory());
+    store->save_component("api", R"({"state":"CRITICAL"})", at(0));
+    store->save_component("api", R"({"state":"RECOVERING"})", at(1));
+    store->save_component("db", R"({"state":"HEALTHY"})", at(1));
+  }
+  auto store = StateStore::open(dir.path());
+  auto saved = store->load_components();
+  ASSERT_EQ(saved.size(), 2u);
+  EXPECT_EQ(saved["api"], R"({"state":"RECOVERING"})");
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "watchdog.db"));
+}
+
+TEST(StateStore, CorruptFileIsMovedAsideAndAFreshStoreStarts) {
+  testing::TempDir dir;
+  {
+    std::ofstream garbage(dir.path() / "watchdog.db", std::ios::binary);
+    for (int i = 0; i < 4096; ++i) garbage << static_cast<char>(i * 7);
+  }
+  auto store = StateStore::open(dir.path());
+  EXPECT_FALSE(store->in_memory());
+  store->save_component("api", "{}", at(0));
+  EXPECT_EQ(store->load_components().size(), 1u);
+  int aside = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    aside += entry.path().filename().string().rfind("watchdog.db.corrupt-", 0) == 0;
+  }
+  EXPECT_EQ(aside, 1);
+}
+
+TEST(StateStore, UnusableDirectoryFallsBackToMemory) {
+  testing::TempDir dir;
+  const auto file_in_place_of_dir = dir.path() / "not-a-dir";
+  std::ofstream(file_in_place_of_dir) << "x";
+  auto store = StateStore::open(file_in_place_of_dir);
+  EXPECT_TRUE(store->in_memory());
+  store->save_component("api", "{}", at(0));  // still works, just not durable
+  EXPECT_EQ(store->load_components().size(), 1u);
+}
+
+TEST(StateStore, OpenExistingRefusesAMissingStore) {
+  testing::TempDir dir;
+  EXPECT_THROW(StateStore::open_existing(dir.path()), SqliteError);
+}
+
+TEST(StateStore, MutesAndRequestsAreSeenByAnotherConnection) {
+  testing::TempDir dir;
+  auto daemon = StateStore::open(dir.path());
+  daemon->changed_elsewhere();  // baseline
+  auto cli = StateStore::open_existing(dir.path());
+  cli->set_mute({"api", at(1800), "deploy", at(0)});
+  const auto id = cli->add_request("reset", "api", at(1));
+  EXPECT_TRUE(daemon->changed_elsewhere());
+  EXPECT_FALSE(daemon->changed_elsewhere());
+  ASSERT_EQ(daemon->mutes().size(), 1u);
+  EXPECT_EQ(daemon->mutes()[0].until, at(1800));
+  auto pending = daemon->pending_requests();
+  ASSERT_EQ(pending.size(), 1u);
+  daemon->complete_request(pending[0].id, "reset: api is probing again", at(2));
+  EXPECT_TRUE(daemon->pending_requests().empty());
+  auto answered = cli->request(id);
+  ASSERT_TRUE(answered && answered->done);
+  EXPECT_EQ(answered->result, "reset: api is probing again");
+  EXPECT_TRUE(cli->clear_mute("api"));
+  EXPECT_FALSE(cli->clear_mute("api"));
+}
+
+TEST(IncidentJournal, RecordsTimelineAndMeasuredFigures) {
+  testing::TempDir dir;
+  auto store = StateStore::open(dir.path());
+  IncidentJournal journal(store->db());
+  IncidentRecord r;
+  r.id = "api-1";
+  r.component = "api";
+  r.opened = at(0);
+  r.first_failure = at(-2);
+  r.worst_state = "CRITICAL";
+  r.reason = "api-http: refused";
+  r.rto = 60s;
+  journal.upsert(r);
+  journal.append("api-1", at(0), "state_change", "HEALTHY -> CRITICAL");
+  r.critical = at(1);
+  r.closed = at(31);
+  r.attempts = 1;
+  journal.upsert(r);
+  journal.append("api-1", at(31), "state_change", "RECOVERING -> HEALTHY");
+
+  auto found = journal.find("api-1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->time_to_detect(), std::chrono::milliseconds(3000));
+  EXPECT_EQ(found->time_to_recover(), std::chrono::milliseconds(30000));
+  EXPECT_EQ(found->attempts, 1);
+  EXPECT_EQ(journal.timeline("api-1").size(), 2u);
+  EXPECT_TRUE(journal.list(10, true).empty());
+  EXPECT_EQ(journal.list(10, false).size(), 1u);
+}
+
+}  // namespace
+}  // namespace watchdog::store

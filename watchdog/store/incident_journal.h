@@ -1,0 +1,65 @@
+#pragma once
+// The incident journal (tables `incidents` and `incident_events` of the state store). An
+// incident opens when a component leaves HEALTHY and closes when it is HEALTHY again; its
+// timeline holds every state change, the probe results that mattered, every action (what ran,
+// outcome, duration, output tail), holds and mutes, and every alert queued.
+//
+// Measured per incident:
+//   time to detect   = first failing probe result → CRITICAL
+//   time to recover  = CRITICAL → HEALTHY (the real RTO, compared with the component's `rto`)
+//
+// Thread-safety: none (used from the engine's loop thread or a CLI process).
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "watchdog/store/state_store.h"
+
+namespace watchdog::store {
+
+struct IncidentRecord {
+  std::string id;
+  std::string component;
+  TimePoint opened;                        // left HEALTHY
+  std::optional<TimePoint> first_failure;  // first failing probe result of the episode
+  std::optional<TimePoint> critical;       // first reached CRITICAL
+  std::optional<TimePoint> closed;         // HEALTHY again
+  std::string worst_state;                 // "DEGRADED", "CRITICAL", "FAILED", …
+  std::string reason;                      // why it opened
+  std::string root_cause;                  // "postgres" when a dependency caused it
+  std::string root_incident;               // that dependency's incident id
+  int attempts = 0;                        // recovery actions started
+  std::chrono::milliseconds rto{0};        // the component's target; 0 = none
+
+  std::optional<std::chrono::milliseconds> time_to_detect() const;
+  std::optional<std::chrono::milliseconds> time_to_recover() const;
+};
+
+struct IncidentEvent {
+  std::int64_t seq = 0;
+  TimePoint at;
+  std::string kind;     // state_change, probe, action_start, action_done, alert, hold, operator
+  std::string summary;  // one safe line
+  std::string data;     // JSON object with the details
+};
+
+class IncidentJournal {
+ public:
+  explicit IncidentJournal(Database& db) : db_(db) {}
+
+  // Inserts, or (same id seen again, e.g. after a restart) reopens and updates.
+  void upsert(const IncidentRecord& incident);
+  void append(const std::string& incident_id, TimePoint at, const std::string& kind,
+              const std::string& summary, const std::string& data = "{}");
+
+  std::optional<IncidentRecord> find(const std::string& id);
+  std::vector<IncidentRecord> list(std::size_t limit, bool open_only);
+  std::vector<IncidentEvent> timeline(const std::string& id);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace watchdog::store

@@ -1,0 +1,89 @@
+#pragma once
+// A thin RAII layer over SQLite 3: a connection and prepared statements with typed binds and
+// columns. Errors throw SqliteError (message includes SQLite's own text and the file). Shared by
+// the state store and the incident journal; one Database per thread (connections are not
+// shared between threads here).
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace watchdog::store {
+
+class SqliteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Statement;
+
+class Database {
+ public:
+  // Opens or creates `path`; WAL journal, synchronous=NORMAL (durable at each checkpoint; a
+  // power cut may lose the last transactions, a crash of the process loses nothing), a busy
+  // timeout so that a CLI command and the daemon can share the file.
+  explicit Database(const std::filesystem::path& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void exec(const std::string& sql);  // one or more statements without parameters
+  Statement prepare(std::string_view sql);
+  std::int64_t last_insert_id() const;
+  // Changes whenever another connection commits (PRAGMA data_version).
+  std::int64_t data_version();
+  const std::filesystem::path& path() const { return path_; }
+
+  sqlite3* handle() const { return db_; }
+
+ private:
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+// RAII BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted (an exception).
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+class Statement {
+ public:
+  Statement(Database& db, std::string_view sql);
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& operator=(Statement&&) = delete;
+
+  // Binds are 1-based like SQLite's; chainable.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind_null(int index);
+  Statement& bind(int index, const std::optional<std::int64_t>& value);
+
+  bool step();   // true while a row is available
+  void run();    // step() to completion, for statements without rows
+  void reset();  // reuse with new binds
+
+  std::string text(int column) const;
+  std::int64_t integer(int column) const;
+  std::optional<std::int64_t> optional_integer(int column) const;
+
+ private:
+  Database* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace watchdog::store

@@ -1,0 +1,220 @@
+#include "watchdog/store/state_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "watchdog/logging.h"
+
+namespace watchdog::store {
+namespace {
+
+using logging::kv;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS components(
+  name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS incidents(
+  id TEXT PRIMARY KEY, component TEXT NOT NULL, opened_ms INTEGER NOT NULL,
+  first_failure_ms INTEGER, critical_ms INTEGER, closed_ms INTEGER,
+  worst_state TEXT NOT NULL, reason TEXT NOT NULL,
+  root_cause TEXT NOT NULL DEFAULT '', root_incident TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0, rto_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS incidents_by_open ON incidents(closed_ms, opened_ms);
+CREATE TABLE IF NOT EXISTS incident_events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, incident_id TEXT NOT NULL, at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX IF NOT EXISTS incident_events_by_incident ON incident_events(incident_id, seq);
+CREATE TABLE IF NOT EXISTS mutes(
+  component TEXT PRIMARY KEY, until_ms INTEGER NOT NULL, reason TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS requests(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, component TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, done_ms INTEGER, result TEXT NOT NULL DEFAULT '');
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
+)sql";
+
+std::string utc_stamp(TimePoint at) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+// Opens the file and proves it is a database this version can use.
+std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
+  auto db = std::make_unique<Database>(path);
+  auto check = db->prepare("PRAGMA quick_check");
+  if (!check.step() || check.text(0) != "ok") {
+    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0));
+  }
+  return db;
+}
+
+void move_aside(const std::filesystem::path& path, const std::string& why) {
+  const auto target = path.string() + ".corrupt-" + utc_stamp(std::chrono::system_clock::now());
+  std::error_code ec;
+  std::filesystem::rename(path, target, ec);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::filesystem::remove(path.string() + suffix, ec);
+  }
+  spdlog::error("state_store_corrupt {} {} {} action=starting_fresh", kv("path", path.string()),
+                kv("moved_to", target), kv("error", why));
+}
+
+}  // namespace
+
+std::int64_t to_ms(TimePoint at) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+TimePoint from_ms(std::int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
+
+std::filesystem::path StateStore::file_in(const std::filesystem::path& state_dir) {
+  return state_dir / "watchdog.db";
+}
+
+StateStore::StateStore(std::unique_ptr<Database> db, bool in_memory)
+    : db_(std::move(db)), in_memory_(in_memory) {
+  migrate();
+}
+
+std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_dir) {
+  const auto path = file_in(state_dir);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      return std::unique_ptr<StateStore>(new StateStore(open_checked(path), false));
+    } catch (const SqliteError& error) {
+      if (attempt == 0 && std::filesystem::exists(path)) {
+        move_aside(path, error.what());
+        continue;
+      }
+      spdlog::error("state_store_unusable {} {} action=in_memory_state", kv("path", path.string()),
+                    kv("error", error.what()));
+      break;
+    }
+  }
+  return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(":memory:"), true));
+}
+
+std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::path& state_dir) {
+  const auto path = file_in(state_dir);
+  if (!std::filesystem::exists(path)) {
+    throw SqliteError(path.string() + ": no state yet (has `watchdog run` started here?)");
+  }
+  return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(path), false));
+}
+
+void StateStore::migrate() {
+  db_->exec(kSchema);
+  auto version = db_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+  if (version.step() && version.text(0) != "1") {
+    throw SqliteError(db_->path().string() + ": schema version " + version.text(0) +
+                      " is newer than this watchdog understands (1)");
+  }
+}
+
+void StateStore::save_component(const std::string& name, const std::string& snapshot,
+                                TimePoint at) {
+  db_->prepare(
+         "INSERT INTO components(name, snapshot, updated_ms) VALUES(?1, ?2, ?3) "
+         "ON CONFLICT(name) DO UPDATE SET snapshot = ?2, updated_ms = ?3")
+      .bind(1, name)
+      .bind(2, snapshot)
+      .bind(3, to_ms(at))
+      .run();
+}
+
+std::map<std::string, std::string> StateStore::load_components() {
+  std::map<std::string, std::string> out;
+  auto rows = db_->prepare("SELECT name, snapshot FROM components");
+  while (rows.step()) out[rows.text(0)] = rows.text(1);
+  return out;
+}
+
+void StateStore::set_mute(const Mute& mute) {
+  db_->prepare(
+         "INSERT INTO mutes(component, until_ms, reason, created_ms) VALUES(?1, ?2, ?3, ?4) "
+         "ON CONFLICT(component) DO UPDATE SET until_ms = ?2, reason = ?3, created_ms = ?4")
+      .bind(1, mute.component)
+      .bind(2, to_ms(mute.until))
+      .bind(3, mute.reason)
+      .bind(4, to_ms(mute.created))
+      .run();
+}
+
+bool StateStore::clear_mute(const std::string& component) {
+  db_->prepare("DELETE FROM mutes WHERE component = ?1").bind(1, component).run();
+  return sqlite3_changes(db_->handle()) > 0;
+}
+
+std::vector<Mute> StateStore::mutes() {
+  std::vector<Mute> out;
+  auto rows = db_->prepare("SELECT component, until_ms, reason, created_ms FROM mutes");
+  while (rows.step()) {
+    out.push_back({rows.text(0), from_ms(rows.integer(1)), rows.text(2), from_ms(rows.integer(3))});
+  }
+  return out;
+}
+
+std::int64_t StateStore::add_request(const std::string& kind, const std::string& component,
+                                     TimePoint at) {
+  db_->prepare("INSERT INTO requests(kind, component, created_ms) VALUES(?1, ?2, ?3)")
+      .bind(1, kind)
+      .bind(2, component)
+      .bind(3, to_ms(at))
+      .run();
+  return db_->last_insert_id();
+}
+
+namespace {
+Request read_request(Statement& rows) {
+  Request r;
+  r.id = rows.integer(0);
+  r.kind = rows.text(1);
+  r.component = rows.text(2);
+  r.created = from_ms(rows.integer(3));
+  if (auto done = rows.optional_integer(4)) r.done = from_ms(*done);
+  r.result = rows.text(5);
+  return r;
+}
+}  // namespace
+
+std::vector<Request> StateStore::pending_requests() {
+  std::vector<Request> out;
+  auto rows = db_->prepare(
+      "SELECT id, kind, component, created_ms, done_ms, result FROM requests "
+      "WHERE done_ms IS NULL ORDER BY id");
+  while (rows.step()) out.push_back(read_request(rows));
+  return out;
+}
+
+std::optional<Request> StateStore::request(std::int64_t id) {
+  auto rows = db_->prepare(
+      "SELECT id, kind, component, created_ms, done_ms, result FROM requests WHERE id = ?1");
+  rows.bind(1, id);
+  if (!rows.step()) return std::nullopt;
+  return read_request(rows);
+}
+
+void StateStore::complete_request(std::int64_t id, const std::string& result, TimePoint at) {
+  db_->prepare("UPDATE requests SET done_ms = ?2, result = ?3 WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, to_ms(at))
+      .bind(3, result)
+      .run();
+}
+
+bool StateStore::changed_elsewhere() {
+  const auto version = db_->data_version();
+  const bool changed = version != seen_version_;
+  seen_version_ = version;
+  return changed;
+}
+
+}  // namespace watchdog::store

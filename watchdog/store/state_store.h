@@ -1,0 +1,85 @@
+#pragma once
+// The watchdog's durable state: one SQLite file, `<state_dir>/watchdog.db`, in WAL mode.
+//   components  the state machine of each component (JSON snapshot), saved after every change
+//   incidents   + incident_events: the incident journal (see incident_journal.h)
+//   mutes       `watchdog pause` until a time (probing goes on, actions and alerts are muted)
+//   requests    operator commands (`watchdog reset`) the running daemon picks up and answers
+// The CLI and the daemon open the same file; SQLite's locking and a busy timeout serialise them.
+//
+// A file that is not a usable database is moved aside (watchdog.db.corrupt-<UTC stamp>) with a
+// loud log line and a fresh one is created; when even that fails the store lives in memory so
+// the watchdog keeps probing and recovering (and says so in the log).
+//
+// Thread-safety: none; each thread or process opens its own StateStore.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "watchdog/store/sqlite.h"
+
+namespace watchdog::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+std::int64_t to_ms(TimePoint at);
+TimePoint from_ms(std::int64_t ms);
+
+struct Mute {
+  std::string component;
+  TimePoint until;
+  std::string reason;
+  TimePoint created;
+};
+
+struct Request {
+  std::int64_t id = 0;
+  std::string kind;  // "reset"
+  std::string component;
+  TimePoint created;
+  std::optional<TimePoint> done;
+  std::string result;  // what the daemon did, one line
+};
+
+class StateStore {
+ public:
+  // Opens (or creates) the store in `state_dir`; never throws for a bad file (see above).
+  static std::unique_ptr<StateStore> open(const std::filesystem::path& state_dir);
+  // Opens an existing store for a CLI command; throws SqliteError when it cannot.
+  static std::unique_ptr<StateStore> open_existing(const std::filesystem::path& state_dir);
+  static std::filesystem::path file_in(const std::filesystem::path& state_dir);
+
+  Database& db() { return *db_; }
+  bool in_memory() const { return in_memory_; }
+
+  // Component snapshots (opaque JSON text here; see component_codec.h).
+  void save_component(const std::string& name, const std::string& snapshot, TimePoint at);
+  std::map<std::string, std::string> load_components();
+
+  void set_mute(const Mute& mute);
+  bool clear_mute(const std::string& component);  // false when none was set
+  std::vector<Mute> mutes();
+
+  std::int64_t add_request(const std::string& kind, const std::string& component, TimePoint at);
+  std::vector<Request> pending_requests();
+  std::optional<Request> request(std::int64_t id);
+  void complete_request(std::int64_t id, const std::string& result, TimePoint at);
+
+  // True when another connection committed since the last call (cheap: no table reads).
+  bool changed_elsewhere();
+
+ private:
+  StateStore(std::unique_ptr<Database> db, bool in_memory);
+  void migrate();
+
+  std::unique_ptr<Database> db_;
+  bool in_memory_ = false;
+  std::int64_t seen_version_ = -1;
+};
+
+}  // namespace watchdog::store
