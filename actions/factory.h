@@ -11,7 +11,9 @@
 
 namespace watchdog::actions {
 
-std::unique_ptr<Action> make_action(const config::ActionSpec& spec);
+// `backups` is the config's `backups:` list: backup_now / restore_latest name their target there.
+std::unique_ptr<Action> make_action(const config::ActionSpec& spec,
+                                    const std::vector<config::BackupTargetSpec>& backups = {});
 const std::vector<std::string_view>& action_kinds();
 
 }  // namespace watchdog::actions

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/backup_target.h"
 #include "config/maintenance.h"
 #include "config/options.h"
 #include "config/units.h"
@@ -93,6 +94,7 @@ struct Config {
   std::vector<ComponentSpec> components;
   std::vector<AlertSpec> alerts;
   std::vector<MaintenanceWindowSpec> maintenance;
+  std::vector<BackupTargetSpec> backups;  // `backups:` (config/backup_target.h)
 };
 
 }  // namespace watchdog::config

@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <initializer_list>
 #include <map>
@@ -172,13 +173,15 @@ RecoverySpec read_recovery(const ImplPtr& impl) {
 ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
                              Options& defaults_options, NameRegistry& component_names,
                              NameRegistry& probe_names) {
-  expect_keys(impl, {"name", "critical", "probes", "recovery"});
+  expect_keys(impl, {"name", "critical", "depends_on", "rto", "probes", "recovery"});
   Options options(impl);
   ComponentSpec component;
   component.name = options.required_string("name");
   check_name(options, component.name);
   component_names.add(impl, component.name);
   component.critical = options.boolean_or("critical", true);
+  component.depends_on = options.string_list("depends_on");
+  component.rto = options.duration_or("rto", Duration::zero());  // the parser rejects negatives
   auto probes = child_list(*impl, "probes", true);
   if (probes.empty()) options.fail("probes", "needs at least one probe");
   for (const auto& probe_impl : probes) {
@@ -196,6 +199,64 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
   if (options.has("recovery")) component.recovery = read_recovery(child_impl(*impl, "recovery"));
   options.finish();
   return component;
+}
+
+// depends_on names existing components, never itself, and the graph has no cycle (the error
+// names the cycle: "api -> worker -> api").
+void check_dependencies(const std::vector<ComponentSpec>& components,
+                        const std::vector<ImplPtr>& impls) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < components.size(); ++i) index[components[i].name] = i;
+  for (std::size_t i = 0; i < components.size(); ++i) {
+    for (const auto& name : components[i].depends_on) {
+      if (!index.contains(name)) {
+        Options(impls[i]).fail("depends_on", "unknown component '" + name + "'");
+      }
+      if (name == components[i].name) Options(impls[i]).fail("depends_on", "depends on itself");
+    }
+  }
+  // Depth-first search; colour 1 = on the current path, 2 = done.
+  std::vector<int> colour(components.size(), 0);
+  std::vector<std::size_t> path;
+  auto visit = [&](auto& self, std::size_t node) -> void {
+    colour[node] = 1;
+    path.push_back(node);
+    for (const auto& name : components[node].depends_on) {
+      const std::size_t next = index.at(name);
+      if (colour[next] == 1) {
+        std::string cycle;
+        auto start = std::find(path.begin(), path.end(), next);
+        for (auto it = start; it != path.end(); ++it) cycle += components[*it].name + " -> ";
+        Options(impls[node]).fail("depends_on", "dependency cycle: " + cycle + name);
+      }
+      if (colour[next] == 0) self(self, next);
+    }
+    path.pop_back();
+    colour[node] = 2;
+  };
+  for (std::size_t i = 0; i < components.size(); ++i) {
+    if (colour[i] == 0) visit(visit, i);
+  }
+}
+
+LeaderSpec read_leader(const ImplPtr& impl) {
+  Options options(impl);
+  LeaderSpec leader;
+  leader.kind = options.string_or("kind", "");
+  if (!leader.kind.empty() && leader.kind != "redis" && leader.kind != "postgres") {
+    options.fail("kind",
+                 "unknown leader lock kind '" + leader.kind + "' (expected redis or postgres)");
+  }
+  leader.lease = positive_duration(options, "lease", leader.lease);
+  leader.renew_interval = positive_duration(options, "renew_interval", leader.renew_interval);
+  if (leader.renew_interval * 2 > leader.lease) {
+    options.fail(options.has("renew_interval") ? "renew_interval" : "lease",
+                 "renew_interval " + format_duration(leader.renew_interval) +
+                     " must be at most half the lease " + format_duration(leader.lease));
+  }
+  if (leader.kind.empty()) options.finish();  // no lock: nothing else may be set
+  leader.options = options;  // the lock kind's keys; make_leader_lock() calls finish()
+  return leader;
 }
 
 }  // namespace
@@ -217,18 +278,22 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
     throw_config_error(source_name, root.Mark(), "", "expected a mapping at the top level");
   }
   auto top = Options::Impl::make(source_name, "", root, root.Mark());
-  expect_keys(top, {"watchdog", "defaults", "components", "alerts"});
+  expect_keys(top, {"watchdog", "defaults", "components", "alerts", "backups", "maintenance"});
 
   Config config;
   config.source = source_name;
 
   auto watchdog = child_impl(*top, "watchdog");
-  expect_keys(watchdog, {"listen", "state_dir"});
+  expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader"});
   Options watchdog_options(watchdog);
   config.watchdog.listen = read_listen(watchdog_options);
   config.watchdog.state_dir =
       watchdog_options.string_or("state_dir", config.watchdog.state_dir.string());
   if (config.watchdog.state_dir.empty()) watchdog_options.fail("state_dir", "must not be empty");
+  config.watchdog.max_concurrent_recoveries = static_cast<int>(watchdog_options.integer_or(
+      "max_concurrent_recoveries", config.watchdog.max_concurrent_recoveries, 1, 100));
+  if (watchdog_options.has("leader"))
+    config.watchdog.leader = read_leader(child_impl(*watchdog, "leader"));
 
   auto defaults = child_impl(*top, "defaults");
   expect_keys(defaults, {"interval", "timeout", "recheck_interval", "jitter", "failure_threshold",
@@ -244,6 +309,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
     config.components.push_back(
         read_component(component, config.defaults, defaults_options, component_names, probe_names));
   }
+  check_dependencies(config.components, components);
 
   NameRegistry alert_names("alert");
   for (const auto& alert_impl : child_list(*top, "alerts", false)) {
@@ -255,6 +321,26 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
     alert.kind = read_kind(alert_options);
     alert.options = alert_options;  // the provider's keys; its factory calls finish()
     config.alerts.push_back(std::move(alert));
+  }
+  NameRegistry backup_names("backup target");
+  for (const auto& target_impl : child_list(*top, "backups", false)) {
+    Options target_options(target_impl);
+    config.backups.push_back(read_backup_target(target_options));
+    backup_names.add(target_impl, config.backups.back().name);
+  }
+  NameRegistry window_names("maintenance window");
+  for (const auto& window_impl : child_list(*top, "maintenance", false)) {
+    Options window_options(window_impl);
+    auto window = read_maintenance_window(window_options);
+    check_name(window_options, window.name);
+    window_names.add(window_impl, window.name);
+    for (const auto& name : window.components) {
+      auto known = [&name](const ComponentSpec& c) { return c.name == name; };
+      if (std::none_of(config.components.begin(), config.components.end(), known)) {
+        window_options.fail("components", "unknown component '" + name + "'");
+      }
+    }
+    config.maintenance.push_back(std::move(window));
   }
   Options(top).finish();
   return config;

@@ -1,22 +1,28 @@
 #include "probes/factory.h"
 
 #include "probes/backup_age_probe.h"
+#include "probes/backup_probe.h"
 #include "probes/command_probe.h"
 #include "probes/disk_probe.h"
+#include "probes/docker_probe.h"
 #include "probes/http_probe.h"
+#include "probes/kubernetes_probe.h"
 #include "probes/postgres_probe.h"
 #include "probes/redis_probe.h"
 #include "probes/tcp_probe.h"
 
 namespace watchdog::probes {
 
-std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec) {
+std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec,
+                                  const std::vector<config::BackupTargetSpec>& backups) {
   config::Options options = spec.options;
   std::unique_ptr<Probe> probe;
   if (spec.kind == "disk") {
     probe = DiskProbe::create(spec.name, options);
   } else if (spec.kind == "backup_age") {
     probe = BackupAgeProbe::create(spec.name, options);
+  } else if (spec.kind == "backup") {
+    probe = BackupProbe::create(spec.name, options, backups);
   } else if (spec.kind == "http") {
     probe = HttpProbe::create(spec.name, options);
   } else if (spec.kind == "tcp") {
@@ -27,6 +33,10 @@ std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec) {
     probe = PostgresProbe::create(spec.name, options);
   } else if (spec.kind == "redis") {
     probe = RedisProbe::create(spec.name, options);
+  } else if (spec.kind == "docker") {
+    probe = DockerProbe::create(spec.name, options);
+  } else if (spec.kind == "kubernetes") {
+    probe = KubernetesProbe::create(spec.name, options);
   } else {
     std::string known;
     for (auto kind : probe_kinds()) known += (known.empty() ? "" : ", ") + std::string(kind);
@@ -37,8 +47,9 @@ std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec) {
 }
 
 const std::vector<std::string_view>& probe_kinds() {
-  static const std::vector<std::string_view> kinds = {"disk",    "backup_age", "http", "tcp",
-                                                      "command", "postgres",   "redis"};
+  static const std::vector<std::string_view> kinds = {"disk",    "backup_age", "http",  "tcp",
+                                                      "command", "postgres",   "redis", "backup",
+                                                      "docker",  "kubernetes"};
   return kinds;
 }
 

@@ -12,7 +12,9 @@
 
 namespace watchdog::probes {
 
-std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec);
+// `backups` is the config's `backups:` list: a `backup` probe names its target there.
+std::unique_ptr<Probe> make_probe(const config::ProbeSpec& spec,
+                                  const std::vector<config::BackupTargetSpec>& backups = {});
 const std::vector<std::string_view>& probe_kinds();
 
 }  // namespace watchdog::probes

@@ -66,6 +66,7 @@ defaults:
   success_threshold: 2
 components:
   - name: web
+    rto: 1m
     probes:
       - name: web-health
         kind: http
@@ -123,12 +124,22 @@ sleep $((seconds - 8))
 echo
 echo "== /metrics (component states and recovery counters)"
 curl -fsS "http://127.0.0.1:$metrics_port/metrics" |
-  grep -E '^watchdog_(component_state\{.*\} 1|recovery_actions_total|alerts_sent_total|backup_age_seconds|disk_used_ratio)'
+  grep -E '^watchdog_(component_state\{.*\} 1|recovery_actions_total|alerts_sent_total|backup_age_seconds|disk_used_ratio|incident_time_to_recover_seconds_(sum|count))'
 echo
 echo "== alerts received by the webhook receiver"
 if [ -f "$work/alerts.jsonl" ]; then
   sed -E 's/.*"component":"([^"]*)".*"from":"([^"]*)".*"reason":"([^"]*)".*"to":"([^"]*)".*/  \1: \2 -> \4  (\3)/' "$work/alerts.jsonl"
   echo "($(grep -c . "$work/alerts.jsonl") alerts)"
+fi
+echo
+echo "== watchdog incidents (the journal in $work/state/watchdog.db)"
+"$watchdog" incidents --state-dir "$work/state"
+first_incident=$("$watchdog" incidents --json --state-dir "$work/state" |
+  sed -n 's/.*"id": "\(web-[^"]*\)".*/\1/p' | tail -1)
+if [ -n "$first_incident" ]; then
+  echo
+  echo "== watchdog incidents report $first_incident"
+  "$watchdog" incidents report "$first_incident" --state-dir "$work/state"
 fi
 pkill -TERM -f "$watchdog run --config $work/watchdog.yaml" || true
 sleep 1

@@ -9,13 +9,17 @@ packages=(
   # libraries the watchdog links
   prometheus-cpp-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libboost-dev libboost-filesystem-dev libssl-dev nlohmann-json3-dev libcli11-dev
-  libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev
+  libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev libpq-dev
   # tests
   libgtest-dev libgmock-dev
   # promtool for the metrics lint test; curl and busybox (httpd) for the demo and tests
-  prometheus curl procps busybox-static
+  prometheus curl procps busybox-static bc
+  # zoneinfo files for maintenance-window time zones
+  tzdata
   # real servers the integration tests start on free loopback ports
   postgresql redis-server
+  # a real Docker engine (dockerd started per test) and openssl for the Kubernetes stand-in's CA
+  docker.io openssl
 )
 
 missing=()

@@ -12,8 +12,12 @@
 
 #include "config/options.h"
 #include "watchdog/alerts/dispatcher.h"
+#include "watchdog/backup_scheduler.h"
 #include "watchdog/http_server.h"
+#include "watchdog/leader_elector.h"
+#include "watchdog/leader_lock.h"
 #include "watchdog/logging.h"
+#include "watchdog/store/state_store.h"
 #include "watchdog/version.h"
 
 namespace watchdog::core {
@@ -81,9 +85,25 @@ int run_daemon(const RunOptions& options) {
   }
   install_signal_handlers();
 
+  // Durable state first: a corrupt file is moved aside here, loudly, and never stops the start.
+  auto store = store::StateStore::open(plan.config.watchdog.state_dir);
+  const auto& leader_spec = plan.config.watchdog.leader;
+  LeaderElector elector(
+      make_leader_lock(leader_spec, default_identity()),
+      {std::chrono::duration_cast<std::chrono::milliseconds>(leader_spec.lease),
+       std::chrono::duration_cast<std::chrono::milliseconds>(leader_spec.renew_interval)},
+      [](bool leader, const std::string& reason) {
+        spdlog::warn("leadership_changed {} {}", logging::kv("leader", leader ? "true" : "false"),
+                     logging::kv("reason", reason));
+      });
+  elector.start();
+
   Metrics metrics;
   alerts::Dispatcher dispatcher(metrics);
-  Engine engine(metrics, dispatcher, options.engine);
+  auto engine_options = options.engine;
+  engine_options.store = store.get();
+  engine_options.is_leader = [&elector] { return elector.is_leader(); };
+  Engine engine(metrics, dispatcher, engine_options);
   HttpServer http(metrics, engine);
   const auto listen = plan.config.watchdog.listen;
   try {
@@ -92,11 +112,16 @@ int run_daemon(const RunOptions& options) {
     spdlog::error("listen_failed {}", logging::kv("error", error.what()));
     return 1;
   }
-  spdlog::info("watchdog_started {} {} {}", logging::kv("version", kVersion),
+  spdlog::info("watchdog_started {} {} {} {} {}", logging::kv("version", kVersion),
                logging::kv("listen", listen.text()),
-               logging::kv("dry_run", options.engine.dry_run ? "true" : "false"));
+               logging::kv("dry_run", options.engine.dry_run ? "true" : "false"),
+               logging::kv("state", store->in_memory() ? "in-memory (not durable)"
+                                                       : store->db().path().string()),
+               logging::kv("leader_lock", elector.describe()));
   log_plan(plan);
   dispatcher.set_providers(plan.alerts);
+  BackupScheduler backups([&elector] { return elector.is_leader(); });  // leader only
+  backups.start(plan.config.backups);
   engine.start(std::move(plan));
 
   while (true) {
@@ -112,6 +137,7 @@ int run_daemon(const RunOptions& options) {
         }
         log_plan(fresh);
         dispatcher.set_providers(fresh.alerts);
+        backups.start(fresh.config.backups);
         engine.reload(std::move(fresh));
         metrics.count_reload(true);
         spdlog::info("config_reloaded");
@@ -127,6 +153,8 @@ int run_daemon(const RunOptions& options) {
   }
   http.stop();
   engine.stop();
+  backups.stop();
+  elector.stop();  // releases the lock so another replica takes over at once
   dispatcher.stop(std::chrono::milliseconds(1000));
   spdlog::info("watchdog_stopped");
   return 0;

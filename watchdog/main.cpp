@@ -7,9 +7,11 @@
 
 #include "config/options.h"
 #include "probes/http_client.h"
+#include "watchdog/backup_commands.h"
 #include "watchdog/daemon.h"
 #include "watchdog/logging.h"
 #include "watchdog/once.h"
+#include "watchdog/operator_commands.h"
 #include "watchdog/summary.h"
 #include "watchdog/version.h"
 
@@ -67,6 +69,9 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "validate a configuration and summarise it");
   check->add_option("file", check_path, "YAML file")->required();
 
+  auto run_backup_command = watchdog::core::register_backup_commands(app);
+  watchdog::core::OperatorCommands operator_commands(app);
+
   CLI11_PARSE(app, argc, argv);
 
   watchdog::logging::setup(
@@ -78,7 +83,11 @@ int main(int argc, char** argv) {
   if (!config_path.empty()) path = config_path;
 
   int code = 0;
-  if (*check) {
+  if (auto backup_code = run_backup_command()) {
+    code = *backup_code;
+  } else if (operator_commands.selected()) {
+    code = operator_commands.run();
+  } else if (*check) {
     code = check_config(check_path);
   } else if (*once_command) {
     code = once(path);

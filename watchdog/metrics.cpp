@@ -120,6 +120,11 @@ void Metrics::observe_probe(const std::string& component, const std::string& pro
   probe_last_run_.Add(labels).Set(unix_seconds(Clock::now()));
   for (const auto& m : result.measurements) {
     if (!valid_metric_suffix(m.name)) continue;
+    if (m.name.ends_with("_total")) {
+      auto& total = total_family(m.name).Add({{"component", component}, {"probe", probe}});
+      if (m.value > total.Value()) total.Increment(m.value - total.Value());
+      continue;
+    }
     measurement_family(m.name).Add({{"component", component}, {"probe", probe}}).Set(m.value);
   }
   std::lock_guard lock(mutex_);
@@ -142,6 +147,18 @@ void Metrics::set_alerts_pending(const std::string& alert, double pending) {
 
 void Metrics::count_reload(bool ok) {
   reloads_.Add({{"result", ok ? "success" : "failure"}}).Increment();
+}
+
+prometheus::Family<prometheus::Counter>& Metrics::total_family(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(name);
+  if (it != totals_.end()) return *it->second;
+  auto& family = BuildCounter()
+                     .Name("watchdog_" + name)
+                     .Help("Probe-reported running total " + name)
+                     .Register(*registry_);
+  totals_.emplace(name, &family);
+  return family;
 }
 
 prometheus::Family<prometheus::Gauge>& Metrics::measurement_family(const std::string& name) {
@@ -170,6 +187,9 @@ void Metrics::forget_probe(const std::string& component, const std::string& prob
   }
   std::lock_guard lock(mutex_);
   for (auto& [name, family] : measurements_) {
+    family->Remove(&family->Add({{"component", component}, {"probe", probe}}));
+  }
+  for (auto& [name, family] : totals_) {
     family->Remove(&family->Add({{"component", component}, {"probe", probe}}));
   }
   probe_kinds_[component].erase(probe);

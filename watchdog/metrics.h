@@ -1,7 +1,9 @@
 #pragma once
 // The Prometheus registry and every metric the watchdog exports (prometheus-cpp). Names are
 // watchdog_* in base units; labels hold names from the config only — never URLs, DSNs or
-// details. Probe measurements become gauges named watchdog_<measurement>{component,probe}.
+// details. Probe measurements become gauges named watchdog_<measurement>{component,probe};
+// a measurement named *_total is a running total kept outside the process (the backup status
+// file's verify failures) and becomes a counter that follows it (never decreasing).
 //
 // Thread-safety: every method may be called from any thread.
 
@@ -28,6 +30,8 @@ class Metrics {
 
   // Text exposition format 0.0.4 of everything registered.
   std::string render() const;
+  // For metric groups kept in their own files (recovery_metrics.h).
+  prometheus::Registry& registry() { return *registry_; }
 
   void set_component_state(const std::string& component, State state, TimePoint since);
   void set_overall_state(State state);
@@ -44,6 +48,7 @@ class Metrics {
 
  private:
   prometheus::Family<prometheus::Gauge>& measurement_family(const std::string& name);
+  prometheus::Family<prometheus::Counter>& total_family(const std::string& name);
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Gauge>& component_state_;
@@ -60,6 +65,7 @@ class Metrics {
 
   std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurements_;
+  std::map<std::string, prometheus::Family<prometheus::Counter>*> totals_;  // *_total measurements
   std::map<std::string, std::map<std::string, std::string>>
       probe_kinds_;  // component → probe → kind
 };

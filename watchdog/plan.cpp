@@ -4,6 +4,7 @@
 #include "config/loader.h"
 #include "probes/factory.h"
 #include "watchdog/alerts/factory.h"
+#include "watchdog/leader_lock.h"
 
 namespace watchdog::core {
 
@@ -13,14 +14,16 @@ Plan build_plan(config::Config config) {
     ComponentPlan built;
     built.spec = component;
     for (const auto& probe : component.probes) {
-      built.probes.push_back({probe, probes::make_probe(probe)});
+      built.probes.push_back({probe, probes::make_probe(probe, config.backups)});
     }
     for (const auto& action : component.recovery.actions) {
-      built.ladder.push_back(actions::make_action(action));
+      built.ladder.push_back(actions::make_action(action, config.backups));
     }
     plan.components.push_back(std::move(built));
   }
   for (const auto& alert : config.alerts) plan.alerts.push_back(alerts::make_provider(alert));
+  // Validates the lock's keys (the daemon builds its own lock with this replica's identity).
+  make_leader_lock(config.watchdog.leader, "check");
   plan.config = std::move(config);
   return plan;
 }

@@ -56,7 +56,8 @@ const ErrorCase kCases[] = {
     {"unknown top key, close", "component:\n  - name: x\n",
      "1:1: component: unknown key (did you mean 'components'?)"},
     {"unknown top key, far", "colour: red\n" + kComponents,
-     "1:1: colour: unknown key (expected one of: watchdog, defaults, components, alerts)"},
+     "1:1: colour: unknown key (expected one of: watchdog, defaults, components, alerts, "
+     "backups, maintenance)"},
     {"unknown watchdog key", "watchdog:\n  listne: 127.0.0.1:1\n" + kComponents,
      "2:3: watchdog.listne: unknown key (did you mean 'listen'?)"},
     {"unknown defaults key", "defaults:\n  intervall: 5s\n" + kComponents,
@@ -204,6 +205,28 @@ const ErrorCase kCases[] = {
      "7:5: alerts[0].name: missing required key"},
     {"alert without kind", kComponents + "alerts:\n  - name: ops\n",
      "7:5: alerts[0].kind: missing required key"},
+    // Dependencies, rto and the coordinator's settings (issue #5).
+    {"unknown dependency", kComponents + "    depends_on: [db]\n",
+     "6:17: components[0].depends_on: unknown component 'db'"},
+    {"self dependency", kComponents + "    depends_on: [api]\n",
+     "6:17: components[0].depends_on: depends on itself"},
+    {"dependency cycle",
+     kComponents + "    depends_on: [db]\n" +
+         "  - name: db\n    depends_on: [api]\n    probes:\n      - {name: db-tcp, kind: tcp}\n",
+     "8:17: components[1].depends_on: dependency cycle: api -> db -> api"},
+    {"negative rto", kComponents + "    rto: -5m\n",
+     "6:10: components[0].rto: negative duration '-5m'"},
+    {"concurrency zero", "watchdog:\n  max_concurrent_recoveries: 0\n" + kComponents,
+     "2:30: watchdog.max_concurrent_recoveries: must be between 1 and 100, got 0"},
+    {"unknown leader kind", "watchdog:\n  leader:\n    kind: etcd\n" + kComponents,
+     "3:11: watchdog.leader.kind: unknown leader lock kind 'etcd' (expected redis or postgres)"},
+    {"leader renew too slow",
+     "watchdog:\n  leader:\n    kind: redis\n    lease: 10s\n    renew_interval: 6s\n" +
+         kComponents,
+     "5:21: watchdog.leader.renew_interval: renew_interval 6s must be at most half the lease 10s"},
+    {"leader keys without kind",
+     "watchdog:\n  leader:\n    address: 127.0.0.1:6379\n" + kComponents,
+     "3:5: watchdog.leader.address: unknown key (expected one of: kind, lease, renew_interval)"},
 };
 
 class LoaderErrorTableTest : public ::testing::TestWithParam<ErrorCase> {};
