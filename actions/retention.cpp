@@ -14,15 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 using probes::backup::SystemTime;
 
-std::string bucket(SystemTime time, const char* pattern) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::ostringstream out;
-  out << std::put_time(&utc, pattern);
-  return out.str();
-}
-
 struct Rule {
   const char* label;
   int count;
@@ -51,10 +42,12 @@ std::vector<RetentionDecision> plan_retention(const std::vector<RetentionItem>& 
 
   std::vector<Rule> rules = {
       {"last", policy.keep_last, [](SystemTime, std::size_t n) { return std::to_string(n); }},
-      {"daily", policy.keep_daily, [](SystemTime t, std::size_t) { return bucket(t, "%Y-%m-%d"); }},
-      {"weekly", policy.keep_weekly, [](SystemTime t, std::size_t) { return bucket(t, "%G-W%V"); }},
+      {"daily", policy.keep_daily,
+       [](SystemTime t, std::size_t) { return probes::backup::format_utc(t, "%Y-%m-%d"); }},
+      {"weekly", policy.keep_weekly,
+       [](SystemTime t, std::size_t) { return probes::backup::format_utc(t, "%G-W%V"); }},
       {"monthly", policy.keep_monthly,
-       [](SystemTime t, std::size_t) { return bucket(t, "%Y-%m"); }},
+       [](SystemTime t, std::size_t) { return probes::backup::format_utc(t, "%Y-%m"); }},
   };
   for (auto& rule : rules) {
     if (rule.count <= 0) continue;

@@ -21,15 +21,6 @@ using nlohmann::json;
 
 std::string errno_text() { return std::strerror(errno); }
 
-std::string format_time(SystemTime time, const char* pattern) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::ostringstream out;
-  out << std::put_time(&utc, pattern);
-  return out.str();
-}
-
 std::optional<SystemTime> parse_time(const std::string& text, const char* pattern) {
   std::tm utc{};
   const char* end = strptime(text.c_str(), pattern, &utc);
@@ -113,14 +104,23 @@ fs::path status_path(const fs::path& directory, const std::string& target) {
 
 }  // namespace
 
-std::string format_backup_time(SystemTime time) { return format_time(time, "%Y%m%dT%H%M%SZ"); }
+std::string format_utc(SystemTime time, const char* pattern) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::ostringstream out;
+  out << std::put_time(&utc, pattern);
+  return out.str();
+}
+
+std::string format_backup_time(SystemTime time) { return format_utc(time, "%Y%m%dT%H%M%SZ"); }
 
 std::optional<SystemTime> parse_backup_time(const std::string& text) {
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
   return parse_time(text, "%Y%m%dT%H%M%SZ");
 }
 
-std::string format_iso_time(SystemTime time) { return format_time(time, "%Y-%m-%dT%H:%M:%SZ"); }
+std::string format_iso_time(SystemTime time) { return format_utc(time, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string backup_name(const std::string& target, SystemTime started) {
   return target + "_" + format_backup_time(started);

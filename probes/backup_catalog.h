@@ -75,6 +75,8 @@ struct TargetStatus {
 };
 
 // "20261122T031500Z" (UTC, seconds) and back; nullopt for anything else.
+// `time` in UTC through a strftime pattern ("%Y-%m-%d", "%G-W%V", …).
+std::string format_utc(SystemTime time, const char* pattern);
 std::string format_backup_time(SystemTime time);
 std::optional<SystemTime> parse_backup_time(const std::string& text);
 // "2026-11-22T03:15:00Z" for humans and JSON.
