@@ -4,9 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <iomanip>
 #include <numeric>
-#include <sstream>
 
 namespace watchdog::actions {
 namespace {
