@@ -316,8 +316,12 @@ std::string make_incident_id(const std::string& component, TimePoint at) {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
-  return component + "-" + stamp;
+  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &utc);
+  // Milliseconds too: two incidents of one component within a second (a flapping service)
+  // must not share an id, or their alerts would share idempotency keys.
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
+  const auto millis = std::to_string(1000 + (ms.count() % 1000 + 1000) % 1000).substr(1);
+  return component + "-" + stamp + "." + millis + "Z";
 }
 
 }  // namespace watchdog::core

@@ -153,7 +153,7 @@ bool wants_fast_recheck(const Component& component, std::size_t probe);
 std::optional<TimePoint> next_deadline(const Component& component);
 
 // Incident ids are derived from the component and the time it left HEALTHY:
-// "api-20261122T033500Z".
+// "api-20261122T033500.123Z" (milliseconds: two incidents in one second stay apart).
 std::string make_incident_id(const std::string& component, TimePoint at);
 
 }  // namespace watchdog::core

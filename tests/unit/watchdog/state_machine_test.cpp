@@ -88,7 +88,7 @@ TEST(StateMachine, ThresholdFailuresGoCriticalThenRecoveringWithFirstRung) {
   EXPECT_EQ(run.actions[0].rung, 0);
   EXPECT_EQ(run.actions[0].attempt, 1);
   EXPECT_EQ(run.transitions[0].reason, "p0: refused");
-  EXPECT_EQ(run.transitions[0].incident_id, "api-20270115T080010Z");
+  EXPECT_EQ(run.transitions[0].incident_id, "api-20270115T080010.000Z");
   EXPECT_EQ(run.transitions[1].incident_id, run.transitions[0].incident_id);
 }
 
