@@ -69,12 +69,16 @@ Metrics::Metrics()
                    .Register(*registry_)),
       alerts_sent_(BuildCounter()
                        .Name("watchdog_alerts_sent_total")
-                       .Help("Alert delivery attempts, by result (success, retry, failure)")
+                       .Help("Alert delivery attempts, by result (success, retry, failure, expired)")
                        .Register(*registry_)),
       alerts_pending_(BuildGauge()
                           .Name("watchdog_alerts_pending")
                           .Help("Alerts queued for a sink and not yet delivered")
                           .Register(*registry_)),
+      alerts_failed_(BuildGauge()
+                         .Name("watchdog_alerts_failed")
+                         .Help("Alerts a sink refused for good or that expired (last 7 days)")
+                         .Register(*registry_)),
       reloads_(BuildCounter()
                    .Name("watchdog_config_reloads_total")
                    .Help("Configuration reloads (SIGHUP), by result")
@@ -139,6 +143,10 @@ void Metrics::count_action(const std::string& component, const std::string& acti
 
 void Metrics::count_alert(const std::string& alert, std::string_view result) {
   alerts_sent_.Add({{"alert", alert}, {"result", std::string(result)}}).Increment();
+}
+
+void Metrics::set_alerts_failed(const std::string& alert, double failed) {
+  alerts_failed_.Add({{"alert", alert}}).Set(failed);
 }
 
 void Metrics::set_alerts_pending(const std::string& alert, double pending) {

@@ -38,9 +38,12 @@ class Metrics {
   void observe_probe(const std::string& component, const std::string& probe, std::string_view kind,
                      const probes::ProbeResult& result, double seconds);
   void count_action(const std::string& component, const std::string& action, bool ok);
-  // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (gave up)
+  // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (a
+  // permanent answer: not retried), "expired" (still failing after give_up_after)
   void count_alert(const std::string& alert, std::string_view result);
   void set_alerts_pending(const std::string& alert, double pending);
+  // Outbox rows of this sink that failed for good (failed or expired; kept a week).
+  void set_alerts_failed(const std::string& alert, double failed);
   void count_reload(bool ok);
   // Drops every series of a component (or one probe) that a reload removed.
   void forget_component(const std::string& component);
@@ -61,6 +64,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& actions_;
   prometheus::Family<prometheus::Counter>& alerts_sent_;
   prometheus::Family<prometheus::Gauge>& alerts_pending_;
+  prometheus::Family<prometheus::Gauge>& alerts_failed_;
   prometheus::Family<prometheus::Counter>& reloads_;
 
   std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*

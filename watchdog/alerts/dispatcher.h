@@ -1,47 +1,72 @@
 #pragma once
-// Delivers alert events to every provider. Each provider has its own queue and sender thread,
-// so a sink that is down or hangs delays nothing else: submit() only enqueues. Failed sends are
-// retried with doubling back-off (Retry-After honoured, capped at 60 s) up to the provider's
-// max_retries; a permanent failure (4xx other than 408/429) is not retried.
+// Delivers alert events from the durable outbox (outbox.h) to every sink.
 //
-// Events live in memory until delivered: the durable outbox (SQLite) is issue #6.
+//   submit(event) ── route filters ──▶ outbox rows (SQLite, one per sink) ──▶ sender pool
+//   remind(…)     ── due reminders / Alertmanager re-sends ──────────────────▶ (same rows)
+//
+// submit() and remind() only write rows and wake the senders: probes, actions and the engine
+// never wait for a receiver. A pool of sender threads takes the oldest pending row of a sink
+// that is not busy and not waiting (back-off or rate limit): per sink one send at a time, in
+// order; across sinks in parallel, so a sink that hangs holds one sender at most for its
+// timeout. Answers: accepted → delivered; retryable (transport error, 408, 425, 429, 5xx) →
+// exponential back-off with jitter, or exactly what Retry-After asked; anything else →
+// failed, recorded and exported, never retried. A row that keeps failing is expired once it
+// is give_up_after old (logged as an error). On restart the pending rows are picked up again.
+//
 // Thread-safety: all methods may be called from any thread.
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "watchdog/alerts/outbox.h"
 #include "watchdog/alerts/provider.h"
 #include "watchdog/metrics.h"
 
 namespace watchdog::alerts {
 
+struct DispatcherOptions {
+  int senders = 4;  // sender threads shared by all sinks
+  // The wall clock (tests move it to make reminders due); default system_clock::now.
+  std::function<OutboxTime()> clock;
+  std::uint64_t seed = 0;  // back-off jitter; 0 = random
+};
+
 class Dispatcher {
  public:
-  explicit Dispatcher(core::Metrics& metrics);
+  // `outbox` null → an in-memory outbox (not durable).
+  explicit Dispatcher(core::Metrics& metrics, std::shared_ptr<Outbox> outbox = nullptr,
+                      DispatcherOptions options = {});
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Starts a sender per provider. On reload, events still queued for a provider of the same
-  // name move to its replacement; a removed provider's queue is dropped with a log line.
+  // Starts (or, on reload, swaps) the sinks; pending rows of every sink are picked up from the
+  // outbox. A sink removed from the config keeps its rows (sent if it comes back).
   void set_providers(std::vector<std::shared_ptr<Provider>> providers);
-  void submit(const AlertEvent& event);
-  // Stops the senders, giving queued events up to `flush_limit` to go out.
-  void stop(std::chrono::milliseconds flush_limit);
+  // Queues one transition for every sink whose route wants it (a resolving event: every sink
+  // that had this incident). Returns the sinks it was queued for.
+  std::vector<std::string> submit(const AlertEvent& event);
+  // For an incident still open in `state` (its latest transition was `event_id`): queues a
+  // reminder to each sink that got that transition and whose repeat interval has elapsed
+  // again (Alertmanager sinks: their re-send interval, for any non-HEALTHY state). Cheap to
+  // call every second.
+  void remind(const std::string& event_id, core::State state);
+  // Stops the senders. Pending rows stay in the outbox; a send in flight gets up to
+  // `limit` to finish (its row is sent again after a restart if it did not).
+  void stop(std::chrono::milliseconds limit);
+
+  std::shared_ptr<Outbox> outbox() const { return outbox_; }
 
  private:
+  struct Shared;
   struct Sink;
-  void send_loop(Sink& sink);
+  static void sender_loop(std::shared_ptr<Shared> shared);
 
-  core::Metrics& metrics_;
-  std::mutex mutex_;  // guards sinks_
-  std::vector<std::shared_ptr<Sink>> sinks_;
+  std::shared_ptr<Outbox> outbox_;
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace watchdog::alerts

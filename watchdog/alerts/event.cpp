@@ -1,10 +1,34 @@
 #include "watchdog/alerts/event.h"
 
 #include <ctime>
+#include <stdexcept>
 
 #include "watchdog/version.h"
 
 namespace watchdog::alerts {
+
+Severity severity_of(core::State state) {
+  switch (state) {
+    case core::State::Healthy:
+      return Severity::Info;
+    case core::State::Degraded:
+      return Severity::Warning;
+    default:
+      return Severity::Critical;
+  }
+}
+
+std::string_view to_string(Severity severity) {
+  switch (severity) {
+    case Severity::Info:
+      return "info";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Critical:
+      return "critical";
+  }
+  return "info";
+}
 
 std::string rfc3339(core::TimePoint at) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
@@ -16,12 +40,52 @@ std::string rfc3339(core::TimePoint at) {
   return std::string(stamp, n) + "." + std::to_string(1000 + ms.count() % 1000).substr(1) + "Z";
 }
 
+core::TimePoint parse_rfc3339(const std::string& text) {
+  std::tm utc{};
+  int millis = 0;
+  char zone = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &utc.tm_year, &utc.tm_mon,
+                  &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &millis, &zone) != 8 ||
+      zone != 'Z') {
+    throw std::invalid_argument("not an RFC 3339 UTC time with milliseconds: '" + text + "'");
+  }
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  const std::time_t seconds = timegm(&utc);
+  return core::TimePoint(std::chrono::seconds(seconds) + std::chrono::milliseconds(millis));
+}
+
+std::string idempotency_key(const AlertEvent& event) {
+  if (event.type == "reminder") return event.event_id + "/reminder-" + std::to_string(event.reminder);
+  return event.event_id;
+}
+
+std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event) {
+  if (event.to != core::State::Healthy || !event.incident_started) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::seconds>(event.at - *event.incident_started);
+}
+
+std::string human_duration(std::chrono::seconds duration) {
+  const long long total = std::max<long long>(0, duration.count());
+  const long long days = total / 86400, hours = total % 86400 / 3600;
+  const long long minutes = total % 3600 / 60, seconds = total % 60;
+  auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+  if (days > 0) return std::to_string(days) + "d " + std::to_string(hours) + "h";
+  if (hours > 0) return std::to_string(hours) + "h " + two(minutes) + "m";
+  if (minutes > 0) return std::to_string(minutes) + "m " + two(seconds) + "s";
+  return std::to_string(seconds) + "s";
+}
+
 std::string headline(const AlertEvent& event) {
   std::string text = event.component + " is " + std::string(core::to_string(event.to));
   if (!event.root_cause.empty() && event.to != core::State::Healthy) {
     text += " because " + event.root_cause + " is failing (incident " + event.root_incident + ")";
   }
   return text + " (was " + std::string(core::to_string(event.from)) + "): " + event.reason;
+}
+
+std::string dump_json(const nlohmann::json& doc) {
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 nlohmann::json to_json(const AlertEvent& event) {
@@ -35,11 +99,13 @@ nlohmann::json to_json(const AlertEvent& event) {
   }
   nlohmann::json doc = {
       {"version", 1},
-      {"type", "state_change"},
+      {"type", event.type},
       {"event_id", event.event_id},
+      {"key", idempotency_key(event)},
       {"component", event.component},
       {"from", std::string(core::to_string(event.from))},
       {"to", std::string(core::to_string(event.to))},
+      {"severity", std::string(to_string(severity_of(event.to)))},
       {"reason", event.reason},
       {"incident_id", event.incident_id},
       {"attempt", event.attempt},
@@ -48,6 +114,13 @@ nlohmann::json to_json(const AlertEvent& event) {
       {"probes", probes},
       {"watchdog", {{"version", kVersion}}},
   };
+  if (event.type == "reminder") doc["reminder"] = event.reminder;
+  doc["incident_started"] =
+      event.incident_started ? nlohmann::json(rfc3339(*event.incident_started)) : nullptr;
+  if (auto outage = outage_duration(event)) {
+    doc["outage_seconds"] = outage->count();
+  }
+  doc["link"] = event.link.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.link);
   if (!event.root_cause.empty()) {
     doc["root_cause"] = {{"component", event.root_cause}, {"incident_id", event.root_incident}};
   } else {
@@ -62,6 +135,51 @@ nlohmann::json to_json(const AlertEvent& event) {
     doc["action"] = nullptr;
   }
   return doc;
+}
+
+namespace {
+
+core::State state_field(const nlohmann::json& doc, const char* key) {
+  const auto text = doc.at(key).get<std::string>();
+  const auto state = core::state_from_string(text);
+  if (!state) throw std::invalid_argument(std::string("unknown state in '") + key + "': " + text);
+  return *state;
+}
+
+}  // namespace
+
+AlertEvent from_json(const nlohmann::json& doc) {
+  AlertEvent event;
+  event.event_id = doc.at("event_id").get<std::string>();
+  event.type = doc.value("type", "state_change");
+  event.reminder = doc.value("reminder", 0);
+  event.component = doc.at("component").get<std::string>();
+  event.from = state_field(doc, "from");
+  event.to = state_field(doc, "to");
+  event.reason = doc.value("reason", "");
+  event.incident_id = doc.value("incident_id", "");
+  event.attempt = doc.value("attempt", 0);
+  event.at = parse_rfc3339(doc.at("at").get<std::string>());
+  event.overall = state_field(doc, "overall");
+  for (const auto& p : doc.value("probes", nlohmann::json::array())) {
+    event.probes.push_back({p.value("name", ""), p.value("kind", ""), p.value("status", ""),
+                            p.value("failure", ""), p.value("detail", "")});
+  }
+  if (const auto& root = doc.value("root_cause", nlohmann::json()); root.is_object()) {
+    event.root_cause = root.value("component", "");
+    event.root_incident = root.value("incident_id", "");
+  }
+  if (const auto& action = doc.value("action", nlohmann::json()); action.is_object()) {
+    event.action = ActionSnapshot{action.value("name", ""), action.value("kind", ""),
+                                  action.value("ok", false), action.value("detail", "")};
+  }
+  if (const auto& started = doc.value("incident_started", nlohmann::json()); started.is_string()) {
+    event.incident_started = parse_rfc3339(started.get<std::string>());
+  }
+  if (const auto& link = doc.value("link", nlohmann::json()); link.is_string()) {
+    event.link = link.get<std::string>();
+  }
+  return event;
 }
 
 }  // namespace watchdog::alerts

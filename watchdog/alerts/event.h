@@ -26,9 +26,20 @@ struct ActionSnapshot {
   std::string detail;
 };
 
+// How loud a state is, for routes (`min_severity`) and paging tools.
+enum class Severity { Info, Warning, Critical };
+// HEALTHY info; DEGRADED warning; CRITICAL, RECOVERING and FAILED critical (the component is
+// down while it is being recovered).
+Severity severity_of(core::State state);
+std::string_view to_string(Severity severity);  // "info" | "warning" | "critical"
+
 struct AlertEvent {
-  // Stable idempotency key: "<incident_id>/<sequence>-<TO_STATE>"; a receiver drops duplicates.
+  // Stable id of the transition: "<incident_id>/<sequence>-<TO_STATE>".
   std::string event_id;
+  // "state_change" for a transition; "reminder" for a repeat of the latest transition while
+  // the incident is still open (see `reminder`).
+  std::string type = "state_change";
+  int reminder = 0;  // 1, 2, … for reminders: repeat intervals elapsed since `at`
   std::string component;
   core::State from = core::State::Healthy;
   core::State to = core::State::Healthy;
@@ -44,10 +55,31 @@ struct AlertEvent {
   // chat threads and paging incidents fold into the root one.
   std::string root_cause;
   std::string root_incident;
+  // When the incident began (left HEALTHY); set on every event of an incident so that the
+  // resolved message can say how long the outage lasted.
+  std::optional<core::TimePoint> incident_started;
+  // The incident's page (`watchdog.external_url` + "/incidents/<id>"); "" when not configured.
+  std::string link;
 };
 
-// The generic JSON document (webhook body; other providers derive their text from it).
+// The key a receiver deduplicates on: event_id, plus "/reminder-<n>" for reminders. Stable
+// across retries and restarts of the watchdog.
+std::string idempotency_key(const AlertEvent& event);
+// How long the outage lasted, on a resolving (to HEALTHY) event with a known start.
+std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event);
+// "45s", "3m 12s", "2h 05m", "3d 4h"
+std::string human_duration(std::chrono::seconds duration);
+
+// The generic JSON document (webhook body; other providers derive their text from it). Also
+// the form an event is kept in the outbox: from_json(to_json(e)) == e.
 nlohmann::json to_json(const AlertEvent& event);
+// Throws nlohmann::json::exception or std::invalid_argument on a malformed document.
+AlertEvent from_json(const nlohmann::json& doc);
+// Compact JSON text; invalid UTF-8 in any string is replaced by U+FFFD rather than throwing
+// (probe details may quote arbitrary bytes). Every provider serialises through this.
+std::string dump_json(const nlohmann::json& doc);
+// "2026-11-22T03:35:00.123Z" → time point; throws std::invalid_argument.
+core::TimePoint parse_rfc3339(const std::string& text);
 // "2026-11-22T03:35:00.123Z"
 std::string rfc3339(core::TimePoint at);
 // One line for chat: "api is CRITICAL (was HEALTHY): api-http: connection refused".

@@ -23,21 +23,18 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& body) {
 }
 
 std::unique_ptr<Provider> WebhookProvider::create(std::string name, config::Options& options) {
-  DeliveryPolicy policy;
-  policy.timeout = options.duration_or("timeout", policy.timeout);
-  policy.max_retries =
-      static_cast<int>(options.integer_or("max_retries", policy.max_retries, 0, 100));
-  auto url = options.required_secret("url");
-  if (url.value.rfind("http://", 0) != 0 && url.value.rfind("https://", 0) != 0) {
-    options.fail("url", "must start with http:// or https:// (value not shown)");
-  }
-  return std::make_unique<WebhookProvider>(std::move(name), policy, std::move(url),
-                                           options.secret("secret"));
+  const auto policy = read_policy(options);
+  auto route = read_route(options);
+  auto url = required_url(options, "url");
+  return std::make_unique<WebhookProvider>(std::move(name), policy, std::move(route),
+                                           std::move(url), options.secret("secret"));
 }
 
-WebhookProvider::WebhookProvider(std::string name, DeliveryPolicy policy, config::Secret url,
-                                 std::optional<config::Secret> secret)
-    : Provider(std::move(name), policy), url_(std::move(url)), secret_(std::move(secret)) {}
+WebhookProvider::WebhookProvider(std::string name, DeliveryPolicy policy, Route route,
+                                 config::Secret url, std::optional<config::Secret> secret)
+    : Provider(std::move(name), policy, std::move(route)),
+      url_(std::move(url)),
+      secret_(std::move(secret)) {}
 
 std::string WebhookProvider::describe() const {
   std::string text = "url from " + url_.source;
@@ -49,11 +46,11 @@ probes::HttpRequest WebhookProvider::format(const AlertEvent& event) const {
   probes::HttpRequest request;
   request.method = "POST";
   request.url = url_.value;
-  request.body = to_json(event).dump();
+  request.body = dump_json(to_json(event));
   request.timeout = policy().timeout;
   request.headers = {"Content-Type: application/json",
                      "User-Agent: watchdog/" + std::string(kVersion),
-                     "Idempotency-Key: " + event.event_id, "X-Watchdog-Event: state_change"};
+                     "Idempotency-Key: " + idempotency_key(event), "X-Watchdog-Event: " + event.type};
   if (secret_) {
     request.headers.push_back("X-Watchdog-Signature: sha256=" +
                               hmac_sha256_hex(secret_->value, request.body));

@@ -1,9 +1,9 @@
 #pragma once
 // `webhook`: our JSON event (alerts/event.h) POSTed to any URL.
-// Keys: url | url_file (secret), secret | secret_file (HMAC-SHA256 key, optional),
-//       timeout (5s), max_retries (5).
-// Headers: Content-Type: application/json, Idempotency-Key: <event_id>,
-//          X-Watchdog-Event: state_change, and with a secret
+// Keys: url | url_file (secret), secret | secret_file (HMAC-SHA256 key, optional), and the
+//       delivery/route keys every kind shares (provider.h).
+// Headers: Content-Type: application/json, Idempotency-Key: <idempotency_key(event)>,
+//          X-Watchdog-Event: state_change | reminder, and with a secret
 //          X-Watchdog-Signature: sha256=<hex HMAC-SHA256 of the exact body>.
 
 #include <memory>
@@ -17,7 +17,7 @@ namespace watchdog::alerts {
 class WebhookProvider : public Provider {
  public:
   static std::unique_ptr<Provider> create(std::string name, config::Options& options);
-  WebhookProvider(std::string name, DeliveryPolicy policy, config::Secret url,
+  WebhookProvider(std::string name, DeliveryPolicy policy, Route route, config::Secret url,
                   std::optional<config::Secret> secret);
 
   std::string_view kind() const override { return "webhook"; }

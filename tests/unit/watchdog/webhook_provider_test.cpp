@@ -18,7 +18,8 @@ std::unique_ptr<Provider> provider_from(const std::string& alert_yaml) {
       "alerts:\n" +
           alert_yaml,
       "test.yaml");
-  return make_provider(config.alerts.at(0));
+  auto sinks = make_providers(config.alerts.at(0));
+  return std::move(sinks.at(0));
 }
 
 AlertEvent sample_event() {
@@ -99,6 +100,60 @@ TEST(WebhookProvider, UnknownKeyIsAnError) {
                config::ConfigError);
 }
 
+TEST(WebhookProvider, RemindersCarryTheirOwnKeyAndEventType) {
+  auto provider = provider_from("  - {name: ops, kind: webhook, url: 'http://127.0.0.1:9/x'}\n");
+  auto event = sample_event();
+  event.type = "reminder";
+  event.reminder = 3;
+  const auto request = provider->format(event);
+  EXPECT_EQ(header(request, "Idempotency-Key"), "api-20261122T033500Z/2-RECOVERING/reminder-3");
+  EXPECT_EQ(header(request, "X-Watchdog-Event"), "reminder");
+  EXPECT_EQ(nlohmann::json::parse(request.body)["reminder"], 3);
+}
+
+TEST(AlertRouteConfig, ReadsSharedDeliveryAndRouteKeys) {
+  auto provider = provider_from(
+      "  - name: ops\n    kind: webhook\n    url: 'http://127.0.0.1:9/x'\n"
+      "    rate_limit: 30/m\n    retry_backoff: 2s\n    max_backoff: 1m\n"
+      "    give_up_after: 2h\n    components: [api, 'db-*']\n    min_severity: critical\n"
+      "    repeat_interval: 30m\n");
+  EXPECT_EQ(provider->policy().min_spacing, std::chrono::milliseconds(2000));
+  EXPECT_EQ(provider->policy().retry_backoff, std::chrono::milliseconds(2000));
+  EXPECT_EQ(provider->policy().max_backoff, std::chrono::milliseconds(60000));
+  EXPECT_EQ(provider->policy().give_up_after, std::chrono::hours(2));
+  EXPECT_EQ(provider->route().repeat_interval, std::chrono::minutes(30));
+  auto event = sample_event();
+  EXPECT_TRUE(provider->route().wants(event));  // api, RECOVERING = critical
+  event.to = core::State::Degraded;
+  EXPECT_FALSE(provider->route().wants(event));  // below min_severity
+  event.to = core::State::Failed;
+  event.component = "db-replica";
+  EXPECT_TRUE(provider->route().wants(event));
+  event.component = "web";
+  EXPECT_FALSE(provider->route().wants(event));
+}
+
+TEST(AlertRouteConfig, BadValuesNameTheKey) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"repeat_interval: 1m", "alerts[0].repeat_interval: must be at least 5m"},
+      {"min_severity: info", "alerts[0].min_severity: expected warning or critical"},
+      {"rate_limit: fast", "alerts[0].rate_limit: expected COUNT/s"},
+      {"rate_limit: 0/s", "alerts[0].rate_limit: expected COUNT/s"},
+      {"give_up_after: 10s", "alerts[0].give_up_after: must be at least 1m"},
+      {"max_backoff: 500ms", "alerts[0].max_backoff: must not be shorter than retry_backoff"},
+  };
+  for (const auto& [line, expected] : cases) {
+    try {
+      provider_from(std::string("  - name: ops\n    kind: webhook\n    url: 'http://x/'\n    ") +
+                    line + "\n");
+      ADD_FAILURE() << line << ": expected a ConfigError";
+    } catch (const config::ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("test.yaml:"), std::string::npos) << error.what();
+    }
+  }
+}
+
 TEST(AlertEventJson, HostileStringsRoundTripExactly) {
   auto event = sample_event();
   const std::string hostile =
@@ -106,7 +161,7 @@ TEST(AlertEventJson, HostileStringsRoundTripExactly) {
   event.component = "api\"\n";
   event.reason = hostile;
   event.probes[0].detail = hostile;
-  const auto text = to_json(event).dump();
+  const auto text = dump_json(to_json(event));
   EXPECT_EQ(text.find('\n'), std::string::npos);  // one line: raw newlines are escaped
   const auto parsed = nlohmann::json::parse(text);
   EXPECT_EQ(parsed["reason"], hostile);

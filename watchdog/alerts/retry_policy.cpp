@@ -1,0 +1,55 @@
+#include "watchdog/alerts/retry_policy.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace watchdog::alerts {
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::Delivered:
+      return "success";
+    case Verdict::Retry:
+      return "retry";
+    case Verdict::Failed:
+      return "failure";
+    case Verdict::Expired:
+      return "expired";
+  }
+  return "failure";
+}
+
+milliseconds backoff(const DeliveryPolicy& policy, int retry, double jitter) {
+  const int doublings = std::clamp(retry - 1, 0, 30);
+  const double full = std::min(static_cast<double>(policy.max_backoff.count()),
+                               static_cast<double>(policy.retry_backoff.count()) *
+                                   std::ldexp(1.0, doublings));
+  const double spread = full / 2 + full / 2 * std::clamp(jitter, 0.0, 1.0);
+  return milliseconds(std::max<long long>(1, std::llround(spread)));
+}
+
+Judgement judge(const Provider& provider, const probes::HttpResponse& response, int attempts,
+                std::chrono::seconds age, double jitter) {
+  Judgement j;
+  j.detail = response.ok() ? "HTTP " + std::to_string(response.status) : response.error_text;
+  if (provider.accepted(response)) return j;
+  if (!provider.retryable(response)) {
+    j.verdict = Verdict::Failed;
+    return j;
+  }
+  if (age >= provider.policy().give_up_after) {
+    j.verdict = Verdict::Expired;
+    j.detail += " (gave up after " + std::to_string(attempts) + " attempts)";
+    return j;
+  }
+  j.verdict = Verdict::Retry;
+  if (auto asked = response.ok() ? provider.retry_after(response) : std::nullopt) {
+    j.wait = std::min(*asked, kMaxRetryAfter);
+    j.detail += " (Retry-After " + std::to_string(j.wait.count()) + " ms)";
+  } else {
+    j.wait = backoff(provider.policy(), attempts, jitter);
+  }
+  return j;
+}
+
+}  // namespace watchdog::alerts
