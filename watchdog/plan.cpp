@@ -21,7 +21,9 @@ Plan build_plan(config::Config config) {
     }
     plan.components.push_back(std::move(built));
   }
-  for (const auto& alert : config.alerts) plan.alerts.push_back(alerts::make_provider(alert));
+  for (const auto& alert : config.alerts) {
+    for (auto& sink : alerts::make_providers(alert)) plan.alerts.push_back(std::move(sink));
+  }
   // Validates the lock's keys (the daemon builds its own lock with this replica's identity).
   make_leader_lock(config.watchdog.leader, "check");
   plan.config = std::move(config);
