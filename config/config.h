@@ -35,6 +35,9 @@ struct WatchdogSettings {
   std::filesystem::path state_dir = "/var/lib/watchdog";
   int max_concurrent_recoveries = 2;  // actions running at once, across all components
   LeaderSpec leader;
+  // Base URL operators reach this watchdog at; alerts link to <external_url>/incidents/<id>.
+  std::string external_url;  // "" = no links
+  int alert_senders = 4;     // threads delivering alerts, shared by all sinks
 };
 
 // Timing and thresholds of one probe; `defaults:` fills what a probe leaves out.

@@ -284,7 +284,8 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
   config.source = source_name;
 
   auto watchdog = child_impl(*top, "watchdog");
-  expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader"});
+  expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader",
+                         "external_url", "alert_senders"});
   Options watchdog_options(watchdog);
   config.watchdog.listen = read_listen(watchdog_options);
   config.watchdog.state_dir =
@@ -292,6 +293,17 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
   if (config.watchdog.state_dir.empty()) watchdog_options.fail("state_dir", "must not be empty");
   config.watchdog.max_concurrent_recoveries = static_cast<int>(watchdog_options.integer_or(
       "max_concurrent_recoveries", config.watchdog.max_concurrent_recoveries, 1, 100));
+  config.watchdog.external_url = watchdog_options.string_or("external_url", "");
+  while (!config.watchdog.external_url.empty() && config.watchdog.external_url.back() == '/') {
+    config.watchdog.external_url.pop_back();
+  }
+  if (!config.watchdog.external_url.empty() &&
+      config.watchdog.external_url.rfind("http://", 0) != 0 &&
+      config.watchdog.external_url.rfind("https://", 0) != 0) {
+    watchdog_options.fail("external_url", "must start with http:// or https://");
+  }
+  config.watchdog.alert_senders = static_cast<int>(
+      watchdog_options.integer_or("alert_senders", config.watchdog.alert_senders, 1, 64));
   if (watchdog_options.has("leader"))
     config.watchdog.leader = read_leader(child_impl(*watchdog, "leader"));
 

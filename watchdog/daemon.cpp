@@ -65,6 +65,18 @@ void log_plan(const Plan& plan) {
                logging::kv("alerts", std::to_string(plan.alerts.size())));
 }
 
+// The alert outbox lives in the state store's file; when that is unusable, in memory.
+std::shared_ptr<alerts::Outbox> open_outbox(store::StateStore& store) {
+  if (store.in_memory()) return alerts::Outbox::in_memory();
+  try {
+    return alerts::Outbox::open(store.db().path());
+  } catch (const std::exception& error) {
+    spdlog::error("alert_outbox_unusable {} action=in_memory_outbox",
+                  logging::kv("error", error.what()));
+    return alerts::Outbox::in_memory();
+  }
+}
+
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
@@ -99,12 +111,15 @@ int run_daemon(const RunOptions& options) {
   elector.start();
 
   Metrics metrics;
-  alerts::Dispatcher dispatcher(metrics);
+  alerts::DispatcherOptions dispatch;
+  dispatch.senders = plan.config.watchdog.alert_senders;
+  alerts::Dispatcher dispatcher(metrics, open_outbox(*store), dispatch);
   auto engine_options = options.engine;
   engine_options.store = store.get();
   engine_options.is_leader = [&elector] { return elector.is_leader(); };
   Engine engine(metrics, dispatcher, engine_options);
-  HttpServer http(metrics, engine);
+  HttpServer http(metrics, engine,
+                  store->in_memory() ? std::filesystem::path() : plan.config.watchdog.state_dir);
   const auto listen = plan.config.watchdog.listen;
   try {
     http.start(listen.host, listen.port);

@@ -67,6 +67,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   }
   next.last_action = previous.last_action;
   next.event_sequence = previous.event_sequence;
+  next.incident_started = previous.incident_started;
   next.hold = previous.hold;
   m.hold = p.hold;
   next.first_failure = previous.first_failure;
@@ -144,6 +145,7 @@ void Engine::loop() {
     const auto now = Clock::now();
     update_holds(now);
     for (auto& runtime : runtimes_) apply(*runtime, step(runtime->machine, Tick{}, now));
+    send_reminders(now);
     persist();
     refresh_status();
   }
@@ -244,6 +246,7 @@ void Engine::on_action_done(const ActionEvent& done) {
 
 void Engine::apply_plan(Plan plan) {
   max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  external_url_ = plan.config.watchdog.external_url;
   maintenance_ = plan.config.maintenance;
   std::vector<std::unique_ptr<Runtime>> old;
   old.swap(runtimes_);
@@ -347,37 +350,7 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
   const State overall = worst(states);
   metrics_.set_overall_state(overall);
 
-  if (t.from == State::Healthy) runtime.event_sequence = 0;  // a new incident
-  alerts::AlertEvent event;
-  event.event_id = t.incident_id + "/" + std::to_string(++runtime.event_sequence) + "-" +
-                   std::string(to_string(t.to));
-  event.component = name;
-  event.from = t.from;
-  event.to = t.to;
-  event.reason = t.reason;
-  event.incident_id = t.incident_id;
-  event.attempt = t.attempt;
-  event.at = runtime.machine.since;
-  event.overall = overall;
-  event.root_cause = runtime.hold.root_cause;
-  event.root_incident = runtime.hold.root_incident;
-  for (const auto& view : runtime.views) {
-    event.probes.push_back({view.name, view.kind, view.status, view.failure, view.detail});
-  }
-  event.action = runtime.last_action;
-  if (t.to == State::Healthy) runtime.last_action.reset();
-
-  const char* suppressed = !leader_ ? "not_leader" : runtime.hold.muted ? "muted" : nullptr;
-  if (suppressed != nullptr) {
-    spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
-                 kv("why", suppressed));
-    recorder_.note(t.incident_id, event.at, "alert",
-                   std::string("suppressed (") + suppressed + "): " + event.event_id);
-    return;
-  }
-  dispatcher_.submit(event);
-  recorder_.note(t.incident_id, event.at, "alert", "queued: " + event.event_id,
-                 {{"event_id", event.event_id}});
+  alert_transition(runtime, t, overall);
 }
 
 void Engine::launch_action(Runtime& runtime, const RunAction& run) {

@@ -106,6 +106,9 @@ class Engine {
   void start_workers(Runtime& runtime, std::size_t index);
   void apply(Runtime& runtime, const StepResult& result);
   void on_transition(Runtime& runtime, const Transition& transition);
+  // engine_alerts.cpp: the alert of a transition, and reminders of open incidents.
+  void alert_transition(Runtime& runtime, const Transition& transition, State overall);
+  void send_reminders(TimePoint now);
   void launch_action(Runtime& runtime, const RunAction& run);
   void refresh_status();
 
@@ -128,6 +131,8 @@ class Engine {
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;
   int max_concurrent_ = 2;                                  // from the plan
+  std::string external_url_;                                // from the plan
+  TimePoint last_reminders_{};
   std::vector<config::MaintenanceWindowSpec> maintenance_;  // from the plan
 };
 

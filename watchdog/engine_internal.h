@@ -61,6 +61,7 @@ struct Engine::Runtime {
   std::vector<ProbeView> views;
   std::optional<alerts::ActionSnapshot> last_action;
   int event_sequence = 0;                         // per incident, for stable event ids
+  std::optional<TimePoint> incident_started;      // left HEALTHY (for the outage duration)
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight

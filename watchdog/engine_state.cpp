@@ -37,6 +37,10 @@ void Engine::restore_from_store() {
       const auto& extra = doc.at("engine");
       m = std::move(restored);
       runtime->event_sequence = extra.value("event_sequence", 0);
+      if (extra.contains("incident_started_ms")) {
+        runtime->incident_started =
+            from_epoch_ms(extra["incident_started_ms"].get<std::int64_t>());
+      }
       if (extra.contains("first_failure_ms")) {
         runtime->first_failure = from_epoch_ms(extra["first_failure_ms"].get<std::int64_t>());
       }
@@ -67,6 +71,9 @@ void Engine::persist() {
   for (auto& runtime : runtimes_) {
     nlohmann::json extra = {{"event_sequence", runtime->event_sequence}};
     if (runtime->first_failure) extra["first_failure_ms"] = epoch_ms(*runtime->first_failure);
+    if (runtime->incident_started) {
+      extra["incident_started_ms"] = epoch_ms(*runtime->incident_started);
+    }
     if (runtime->action_settle) extra["action_settle_ms"] = epoch_ms(*runtime->action_settle);
     auto text = nlohmann::json{{"machine", snapshot(runtime->machine)}, {"engine", extra}}.dump();
     if (text == runtime->saved) continue;

@@ -3,9 +3,13 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 
 #include "watchdog/alerts/event.h"
+#include "watchdog/incident_report.h"
+#include "watchdog/store/incident_journal.h"
+#include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
 
@@ -36,8 +40,51 @@ std::string status_json(const StatusView& status) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-HttpServer::HttpServer(Metrics& metrics, const Engine& engine)
-    : metrics_(metrics), engine_(engine), server_(std::make_unique<httplib::Server>()) {
+namespace {
+
+// One incident (or the list when `id` is empty) from the state store, opened per request
+// (the store is not shared between threads).
+void serve_incident(const std::filesystem::path& state_dir, const std::string& id, bool json,
+                    httplib::Response& res) {
+  try {
+    if (state_dir.empty()) throw std::runtime_error("no state store");
+    auto store = store::StateStore::open_existing(state_dir);
+    store::IncidentJournal journal(store->db());
+    if (id.empty()) {
+      auto doc = nlohmann::json::array();
+      for (const auto& record : journal.list(50, false)) doc.push_back(incident_json(record));
+      res.set_content(alerts::dump_json(doc), "application/json");
+      return;
+    }
+    const auto record = journal.find(id);
+    if (!record) {
+      res.status = 404;
+      res.set_content("no incident '" + id + "'\n", "text/plain");
+      return;
+    }
+    const auto timeline = journal.timeline(id);
+    if (json) {
+      auto doc = incident_json(*record);
+      doc["timeline"] = timeline_json(timeline);
+      res.set_content(alerts::dump_json(doc), "application/json");
+    } else {
+      std::ostringstream text;
+      print_incident_report(*record, timeline, text);
+      res.set_content(text.str(), "text/plain; charset=utf-8");
+    }
+  } catch (const std::exception& error) {
+    res.status = 503;
+    res.set_content(std::string("incidents unavailable: ") + error.what() + "\n", "text/plain");
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir)
+    : metrics_(metrics),
+      engine_(engine),
+      state_dir_(std::move(state_dir)),
+      server_(std::make_unique<httplib::Server>()) {
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
@@ -49,6 +96,15 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine)
   });
   server_->Get("/status", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(status_json(engine_.status()), "application/json");
+  });
+  server_->Get("/incidents", [this](const httplib::Request&, httplib::Response& res) {
+    serve_incident(state_dir_, "", true, res);
+  });
+  server_->Get(R"(/incidents/([^/]+))", [this](const httplib::Request& req,
+                                               httplib::Response& res) {
+    const bool json = req.get_param_value("format") == "json" ||
+                      req.get_header_value("Accept").find("application/json") != std::string::npos;
+    serve_incident(state_dir_, req.matches[1].str(), json, res);
   });
 }
 

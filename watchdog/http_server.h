@@ -3,8 +3,13 @@
 //   GET /metrics  Prometheus text format
 //   GET /healthz  200 "ok" while the engine loop turns (heartbeat < 10 s old), else 503
 //   GET /status   JSON: overall state, each component's state, incident and probe results
+//   GET /incidents          JSON: the latest incidents (from the state store)
+//   GET /incidents/<id>     the incident with its timeline: the page alerts link to. Text
+//                           report by default (browsers), JSON with ?format=json or
+//                           Accept: application/json
 // No secrets are reachable from here: details are the probes' safe lines.
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,7 +26,8 @@ namespace watchdog::core {
 
 class HttpServer {
  public:
-  HttpServer(Metrics& metrics, const Engine& engine);
+  // `state_dir` "" = no incident pages (404).
+  HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -33,6 +39,7 @@ class HttpServer {
  private:
   Metrics& metrics_;
   const Engine& engine_;
+  std::filesystem::path state_dir_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

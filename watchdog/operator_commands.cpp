@@ -6,6 +6,7 @@
 #include "config/options.h"
 #include "config/units.h"
 #include "watchdog/alerts/event.h"
+#include "watchdog/alerts/outbox.h"
 #include "watchdog/incident_report.h"
 #include "watchdog/plan.h"
 #include "watchdog/store/incident_journal.h"
@@ -55,6 +56,13 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
   resume_->add_option("component", component_, "component name")->required();
   add_location(resume_, config_path_, state_dir_);
 
+  alerts_ = app.add_subcommand("alerts", "show the alert outbox: pending, failed and sent alerts");
+  alerts_->add_option("--status", status_, "only rows with this status")
+      ->check(CLI::IsMember({"pending", "delivered", "failed", "expired"}));
+  alerts_->add_option("--limit", limit_, "at most this many rows, newest first");
+  alerts_->add_flag("--json", json_, "JSON instead of text");
+  add_location(alerts_, config_path_, state_dir_);
+
   reset_ = app.add_subcommand("reset", "take a FAILED component back to probing");
   reset_->add_option("component", component_, "component name")->required();
   reset_->add_option("--wait", wait_, "how long to wait for the daemon's answer (default 10s)");
@@ -62,7 +70,8 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
 }
 
 bool OperatorCommands::selected() const {
-  return incidents_->parsed() || pause_->parsed() || resume_->parsed() || reset_->parsed();
+  return incidents_->parsed() || pause_->parsed() || resume_->parsed() || reset_->parsed() ||
+         alerts_->parsed();
 }
 
 int OperatorCommands::run() {
@@ -83,6 +92,7 @@ int OperatorCommands::run() {
     if (incidents_->parsed()) return incidents();
     if (pause_->parsed()) return pause();
     if (resume_->parsed()) return resume();
+    if (alerts_->parsed()) return alerts();
     return reset();
   } catch (const config::ConfigError& error) {
     std::cerr << "invalid configuration: " << error.what() << "\n";
@@ -125,6 +135,39 @@ int OperatorCommands::incidents() {
     print_incident(*record, timeline, std::cout);
   } else {
     print_incident_report(*record, timeline, std::cout);
+  }
+  return 0;
+}
+
+int OperatorCommands::alerts() {
+  store::StateStore::open_existing(state_dir_);  // a clear error when there is no store yet
+  auto outbox = alerts::Outbox::open(store::StateStore::file_in(state_dir_));
+  const auto rows = outbox->recent(limit_, status_);
+  if (json_) {
+    auto doc = nlohmann::json::array();
+    for (const auto& r : rows) {
+      doc.push_back({{"id", r.id}, {"sink", r.sink}, {"key", r.key}, {"component", r.component},
+                     {"incident_id", r.incident_id}, {"state", r.state}, {"type", r.type},
+                     {"status", r.status}, {"attempts", r.attempts},
+                     {"created", alerts::rfc3339(r.created)},
+                     {"next_attempt", alerts::rfc3339(r.next_attempt)},
+                     {"finished", r.finished ? nlohmann::json(alerts::rfc3339(*r.finished))
+                                             : nlohmann::json(nullptr)},
+                     {"last_error", r.last_error}});
+    }
+    std::cout << alerts::dump_json(doc) << "\n";
+    return 0;
+  }
+  for (const auto& [sink, statuses] : outbox->counts()) {
+    std::cout << sink << ":";
+    for (const auto& [status, count] : statuses) std::cout << " " << status << "=" << count;
+    std::cout << "\n";
+  }
+  for (const auto& r : rows) {
+    std::cout << alerts::rfc3339(r.created) << "  " << r.sink << "  " << r.status << "  "
+              << r.attempts << " tries  " << r.key;
+    if (!r.last_error.empty()) std::cout << "  (" << r.last_error << ")";
+    std::cout << "\n";
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 //   watchdog pause COMPONENT --for 30m [--reason TEXT]   mute actions and alerts
 //   watchdog resume COMPONENT                             end a pause early
 //   watchdog reset COMPONENT [--wait 10s]                 FAILED → probing again
+//   watchdog alerts [--status S] [--limit N] [--json]     the alert outbox, newest first
 // Each finds the state dir through -c/--config (its watchdog.state_dir) or --state-dir. Pauses
 // take effect within a second of a running daemon's loop and survive restarts; a reset is a
 // request the daemon answers (the command waits for the answer, up to --wait).
@@ -25,11 +26,14 @@ class OperatorCommands {
   int pause();
   int resume();
   int reset();
+  int alerts();
 
   CLI::App* incidents_ = nullptr;
   CLI::App* pause_ = nullptr;
   CLI::App* resume_ = nullptr;
   CLI::App* reset_ = nullptr;
+  CLI::App* alerts_ = nullptr;
+  std::string status_;
 
   std::string config_path_;
   std::string state_dir_;

@@ -8,6 +8,29 @@
 namespace watchdog::core {
 namespace {
 
+// "all components, warning and up, reminders every 4h, at most one send per 1s"
+std::string delivery_summary(const alerts::Provider& sink) {
+  const auto& route = sink.route();
+  std::string text;
+  if (route.components.empty()) {
+    text = "all components";
+  } else {
+    for (const auto& c : route.components) text += (text.empty() ? "components " : ", ") + c;
+  }
+  text += route.min_severity == alerts::Severity::Critical ? ", critical only" : ", warning and up";
+  if (auto resend = sink.resend_interval()) {
+    text += ", firing alerts re-sent every " + config::format_duration(*resend);
+  } else if (route.repeat_interval.count() > 0) {
+    text += ", reminders every " + config::format_duration(route.repeat_interval);
+  } else {
+    text += ", no reminders";
+  }
+  if (sink.policy().min_spacing.count() > 0) {
+    text += ", at most one send per " + config::format_duration(sink.policy().min_spacing);
+  }
+  return text;
+}
+
 using config::format_duration;
 
 // Left-aligned columns sized to their widest cell.
@@ -80,7 +103,8 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
   if (!plan.alerts.empty()) {
     out << "\nalerts:\n";
     for (const auto& a : plan.alerts) {
-      out << "  " << a->name() << " (" << a->kind() << "): " << a->describe() << "\n";
+      out << "  " << a->name() << " (" << a->kind() << "): " << a->describe() << "; "
+          << delivery_summary(*a) << "\n";
     }
   }
 }
