@@ -17,7 +17,7 @@ packages=(
   # zoneinfo files for maintenance-window time zones
   tzdata
   # real servers the integration tests start on free loopback ports
-  postgresql redis-server
+  postgresql redis-server prometheus-alertmanager
   # a real Docker engine (dockerd started per test) and openssl for the Kubernetes stand-in's CA
   docker.io openssl
 )

@@ -19,6 +19,17 @@ std::string ReceivedRequest::header(const std::string& name) const {
 WebhookReceiver::WebhookReceiver()
     : server_(std::make_unique<httplib::Server>()),
       responder_([](const ReceivedRequest&, std::size_t) { return Reply{}; }) {
+  start(0);
+}
+
+WebhookReceiver::WebhookReceiver(int port)
+    : server_(std::make_unique<httplib::Server>()),
+      responder_([](const ReceivedRequest&, std::size_t) { return Reply{}; }) {
+  if (port <= 0) throw std::runtime_error("WebhookReceiver: invalid port");
+  start(port);
+}
+
+void WebhookReceiver::start(int port) {
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     ReceivedRequest record;
     record.method = req.method;
@@ -37,20 +48,31 @@ WebhookReceiver::WebhookReceiver()
     const Reply reply = responder(record, index);
     lock.lock();
     if (reply.delay.count() > 0) stop_.wait_for(lock, reply.delay, [this] { return stopping_; });
+    requests_[index].status = reply.status;
     lock.unlock();
 
     res.status = reply.status;
     if (reply.retry_after_seconds) {
       res.set_header("Retry-After", std::to_string(*reply.retry_after_seconds));
     }
-    res.set_content(reply.body, "text/plain");
+    for (const auto& [key, value] : reply.headers) res.set_header(key, value);
+    res.set_content(reply.body, reply.content_type.c_str());
   };
   server_->Get(".*", handle);
   server_->Post(".*", handle);
   server_->Put(".*", handle);
   server_->set_keep_alive_timeout(1);  // bounds how long stop() waits for idle connections
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) throw std::runtime_error("WebhookReceiver: cannot bind 127.0.0.1");
+  if (port == 0) {
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    if (port_ <= 0) throw std::runtime_error("WebhookReceiver: cannot bind 127.0.0.1");
+  } else {
+    // The previous owner of the port may still be closing (the socket has SO_REUSEADDR).
+    port_ = port;
+    if (!wait_until([&] { return server_->bind_to_port("127.0.0.1", port); },
+                    std::chrono::seconds(5), std::chrono::milliseconds(100))) {
+      throw std::runtime_error("WebhookReceiver: cannot bind 127.0.0.1:" + std::to_string(port));
+    }
+  }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   if (!wait_until([this] { return server_->is_running(); }, std::chrono::seconds(5))) {
     throw std::runtime_error("WebhookReceiver: server did not start");
@@ -97,6 +119,20 @@ std::vector<ReceivedRequest> WebhookReceiver::requests(const std::string& method
 bool WebhookReceiver::wait_for(std::size_t count, std::chrono::milliseconds limit,
                                const std::string& method) const {
   return wait_until([&] { return requests(method).size() >= count; }, limit);
+}
+
+std::vector<ReceivedRequest> WebhookReceiver::delivered(const std::string& method) const {
+  std::vector<ReceivedRequest> out;
+  for (auto& request : requests(method)) {
+    if (request.answered_2xx()) out.push_back(std::move(request));
+  }
+  return out;
+}
+
+std::map<std::string, int> WebhookReceiver::delivered_keys(const std::string& method) const {
+  std::map<std::string, int> out;
+  for (const auto& request : delivered(method)) ++out[request.header("Idempotency-Key")];
+  return out;
 }
 
 }  // namespace watchdog::testing

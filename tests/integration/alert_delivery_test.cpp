@@ -1,0 +1,944 @@
+// Alert delivery end to end (issue #6), through the real binary and real loopback receivers:
+// nothing lost or duplicated while the sink is down and after it comes back (also across two
+// incidents opened within one second), Retry-After honoured through a 429 storm (header, and
+// Discord's `retry_after` body), transient answers retried, 404/410 and Slack's non-"ok"
+// answers permanent, route filters and rate limits, every provider's body shape with a hostile
+// probe detail, the outbox surviving kill -9, a hanging sink costing the probes and the other
+// sinks nothing, and the signed webhook's exact headers. Outbox rows are read with
+// `watchdog alerts --json`. Alertmanager itself: alertmanager_test.cpp.
+//
+// The "service" is a flag file: the command probe of `svc` passes while DIR/up exists (every
+// 300 ms, one result decides), so each removal is one HEALTHY → CRITICAL transition and each
+// restore one CRITICAL → HEALTHY: one event each, whatever the number of probe runs.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/integration/harness.h"
+#include "tests/support/prometheus_text.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace watchdog::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::string hmac_sha256_hex(const std::string& key, const std::string& body) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+  std::string hex;
+  char byte[3];
+  for (unsigned int i = 0; i < length; ++i) {
+    std::snprintf(byte, sizeof(byte), "%02x", digest[i]);
+    hex += byte;
+  }
+  return hex;
+}
+
+double millis_between(const ReceivedRequest& earlier, const ReceivedRequest& later) {
+  return std::chrono::duration<double, std::milli>(later.arrived - earlier.arrived).count();
+}
+
+std::vector<std::string> field(const std::vector<ReceivedRequest>& requests, const char* name) {
+  std::vector<std::string> out;
+  for (const auto& r : requests) out.push_back(r.json.is_object() ? r.json.value(name, "") : "");
+  return out;
+}
+
+std::vector<std::string> keys_of(const std::vector<ReceivedRequest>& requests) {
+  std::vector<std::string> out;
+  for (const auto& r : requests) out.push_back(r.header("Idempotency-Key"));
+  return out;
+}
+
+// `svc` (the flag file DIR/up) plus `more` components; `alerts` is appended as is.
+std::string flag_yaml(const TempDir& dir, const std::string& alerts,
+                      const std::string& more_components = "",
+                      const std::string& interval = "300ms") {
+  return fill(R"(defaults:
+  interval: @INTERVAL@
+  recheck_interval: 100ms
+  timeout: @INTERVAL@
+  jitter: 0s
+  failure_threshold: 1
+  success_threshold: 1
+components:
+  - name: svc
+    probes:
+      - name: svc-flag
+        kind: command
+        argv: ["/bin/sh", "-c", "test -f @DIR@/up || exit 2"]
+)",
+              {{"DIR", dir.path().string()}, {"INTERVAL", interval}}) +
+         more_components + alerts;
+}
+
+void break_svc(const TempDir& dir) { std::filesystem::remove(dir / "up"); }
+void heal_svc(const TempDir& dir) { dir.write("up", ""); }
+
+bool reaches(const WatchdogProcess& watchdog, const std::string& state,
+             std::chrono::milliseconds limit = 10s) {
+  return wait_until([&] { return component_state(watchdog.status(), "svc") == state; }, limit,
+                    10ms);
+}
+
+std::chrono::sys_seconds wall_second() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// Milliseconds into the current wall-clock second.
+int millis_into_second() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count() %
+                          1000);
+}
+
+double sent(const WatchdogProcess& watchdog, const std::string& alert, const std::string& result) {
+  return watchdog.metric("watchdog_alerts_sent_total", {{"alert", alert}, {"result", result}});
+}
+double pending(const WatchdogProcess& watchdog, const std::string& alert) {
+  return metric_sum(watchdog.metrics(), "watchdog_alerts_pending", {{"alert", alert}}).value_or(-1);
+}
+
+// One row of the outbox as `watchdog alerts --json` lists it.
+struct OutboxRow {
+  std::string sink;
+  std::string key;
+  std::string status;
+  int attempts = 0;
+  std::string last_error;
+};
+
+// The outbox of the watchdog configured by `config`, through the CLI (it reads the state dir
+// of that config; it works while the watchdog runs and after it was killed).
+std::vector<OutboxRow> outbox_rows(const std::filesystem::path& config) {
+  auto result = run_command({kWatchdog, "alerts", "--config", config.string(), "--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  auto doc = nlohmann::json::parse(result.out, nullptr, false);
+  if (doc.is_object() && doc.contains("alerts")) doc = doc["alerts"];
+  EXPECT_TRUE(doc.is_array()) << result.out;
+  std::vector<OutboxRow> rows;
+  if (!doc.is_array()) return rows;
+  for (const auto& row : doc) {
+    rows.push_back({row.value("sink", ""), row.value("key", ""), row.value("status", ""),
+                    row.value("attempts", -1), row.value("last_error", "")});
+  }
+  return rows;
+}
+
+std::map<std::string, OutboxRow> rows_by_key(const std::vector<OutboxRow>& rows,
+                                             const std::string& sink) {
+  std::map<std::string, OutboxRow> out;
+  for (const auto& row : rows) {
+    if (row.sink == sink) out[row.key] = row;
+  }
+  return out;
+}
+
+std::string describe(const std::vector<OutboxRow>& rows) {
+  std::string text;
+  for (const auto& r : rows) {
+    text += r.sink + " " + r.key + " " + r.status + " attempts=" + std::to_string(r.attempts) +
+            " " + r.last_error + "\n";
+  }
+  return text;
+}
+
+std::string describe(const std::vector<ReceivedRequest>& requests) {
+  std::string text;
+  for (const auto& r : requests) {
+    text += std::to_string(r.status) + " " + r.header("Idempotency-Key") + "\n";
+  }
+  return text;
+}
+
+TEST(AlertDelivery, SinkDownThenBackDeliversEveryEventExactlyOnceInOrder) {
+  TempDir dir;
+  heal_svc(dir);
+  auto receiver = std::make_unique<WebhookReceiver>();
+  const int port = receiver->port();
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+    timeout: 2s
+    retry_backoff: 200ms
+    max_backoff: 1s
+)",
+                                        {{"URL", receiver->url("/hook")}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  EXPECT_TRUE(receiver->requests("POST").empty()) << "no alert while healthy";
+
+  // The sink goes away (connections refused) while svc fails and recovers three times. The
+  // incidents start in different wall-clock seconds: two incidents within one second are
+  // TwoIncidentsInOneSecondKeepDistinctKeys' business.
+  receiver.reset();
+  std::chrono::sys_seconds last_critical{};  // the second in which CRITICAL was seen
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    // The previous incident opened at or before `last_critical`: once a later second has
+    // begun, this one opens in another second for sure.
+    ASSERT_TRUE(wait_until([&] { return wall_second() > last_critical; }, 2s, 10ms));
+    break_svc(dir);
+    ASSERT_TRUE(reaches(watchdog, "CRITICAL")) << watchdog.log();
+    last_critical = wall_second();
+    heal_svc(dir);
+    ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  }
+  ASSERT_TRUE(wait_until([&] { return pending(watchdog, "ops") == 6; }, 10s))
+      << describe(outbox_rows(watchdog.config_path())) << watchdog.metrics();
+  ASSERT_TRUE(wait_until([&] { return sent(watchdog, "ops", "retry") >= 2; }, 10s))
+      << "the sender should keep trying while the sink is down\n"
+      << watchdog.metrics();
+  EXPECT_EQ(sent(watchdog, "ops", "success"), 0);
+  const auto queued = rows_by_key(outbox_rows(watchdog.config_path()), "ops");
+  EXPECT_EQ(queued.size(), 6u);
+  for (const auto& [key, row] : queued) EXPECT_EQ(row.status, "pending") << key;
+
+  // Back on the same port: everything arrives, once each.
+  WebhookReceiver back(port);
+  ASSERT_TRUE(wait_until(
+      [&] { return back.delivered_keys().size() >= 6 && pending(watchdog, "ops") == 0; }, 20s))
+      << describe(back.requests()) << watchdog.metrics();
+  std::this_thread::sleep_for(1500ms);  // room for a duplicate to show up
+  const auto delivered = back.delivered();
+  ASSERT_EQ(delivered.size(), 6u) << describe(back.requests());
+  EXPECT_EQ(back.requests("POST").size(), 6u) << "a 200 must end the retries of that event";
+  const auto keys = keys_of(delivered);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 6u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()), [&] {
+    std::set<std::string> out;
+    for (const auto& [key, row] : queued) out.insert(key);
+    return out;
+  }()) << "the keys delivered are the keys that were queued";
+
+  // In the order they happened: per incident CRITICAL then HEALTHY, incidents in turn.
+  EXPECT_EQ(field(delivered, "to"), (std::vector<std::string>{"CRITICAL", "HEALTHY", "CRITICAL",
+                                                              "HEALTHY", "CRITICAL", "HEALTHY"}));
+  const auto incidents = field(delivered, "incident_id");
+  for (std::size_t i = 0; i < incidents.size(); i += 2) {
+    EXPECT_FALSE(incidents[i].empty());
+    EXPECT_EQ(incidents[i], incidents[i + 1]) << "one incident: its CRITICAL and its HEALTHY";
+  }
+  EXPECT_EQ(std::set<std::string>(incidents.begin(), incidents.end()).size(), 3u);
+  for (const auto& request : delivered) {
+    EXPECT_EQ(request.header("Idempotency-Key"), request.json.value("event_id", "?"));
+    EXPECT_EQ(request.path, "/hook");
+  }
+
+  EXPECT_EQ(sent(watchdog, "ops", "success"), 6);
+  for (const auto& [key, row] : rows_by_key(outbox_rows(watchdog.config_path()), "ops")) {
+    EXPECT_EQ(row.status, "delivered") << key;
+  }
+}
+
+// Fast flapping: two incidents of one component that open within the same wall-clock second
+// are still two incidents, with four events and four different keys — none may be taken for a
+// duplicate of the other and dropped.
+TEST(AlertDelivery, TwoIncidentsInOneSecondKeepDistinctKeys) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver receiver;
+  const auto yaml = flag_yaml(dir,
+                              fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+)",
+                                   {{"URL", receiver.url()}}),
+                              "", "100ms");
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  // Both cycles right after a second begins (each takes a few 100 ms probe runs).
+  ASSERT_TRUE(wait_until([] { return millis_into_second() < 50; }, 2s, 2ms));
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    break_svc(dir);
+    ASSERT_TRUE(reaches(watchdog, "CRITICAL")) << watchdog.log();
+    heal_svc(dir);
+    ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  }
+  EXPECT_EQ(
+      watchdog.metric("watchdog_incident_time_to_recover_seconds_count", {{"component", "svc"}}),
+      2);
+  ASSERT_TRUE(wait_until([&] { return receiver.delivered().size() >= 4; }, 10s))
+      << describe(receiver.requests()) << describe(outbox_rows(watchdog.config_path()))
+      << watchdog.log();
+  std::this_thread::sleep_for(500ms);
+  const auto delivered = receiver.delivered();
+  EXPECT_EQ(field(delivered, "to"),
+            (std::vector<std::string>{"CRITICAL", "HEALTHY", "CRITICAL", "HEALTHY"}));
+  const auto keys = keys_of(delivered);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 4u) << describe(delivered);
+  const auto incidents = field(delivered, "incident_id");
+  EXPECT_EQ(std::set<std::string>(incidents.begin(), incidents.end()).size(), 2u);
+}
+
+TEST(AlertDelivery, RetryAfterStormIsHonouredAndEachEventArrivesOnce) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver receiver;
+  constexpr std::size_t kStorm = 3;
+  receiver.reply_with([](const ReceivedRequest&, std::size_t n) {
+    if (n < kStorm) return Reply{.status = 429, .body = "slow down", .retry_after_seconds = 1};
+    return Reply{};
+  });
+  // The back-off alone would retry after 100–200 ms: only Retry-After spaces them by 1 s.
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+    timeout: 2s
+    retry_backoff: 100ms
+    max_backoff: 200ms
+)",
+                                        {{"URL", receiver.url()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(reaches(watchdog, "CRITICAL")) << watchdog.log();
+  heal_svc(dir);
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+
+  ASSERT_TRUE(wait_until([&] { return receiver.delivered().size() >= 2; }, 15s))
+      << describe(receiver.requests()) << watchdog.log();
+  std::this_thread::sleep_for(1500ms);  // room for a duplicate to show up
+  const auto all = receiver.requests("POST");
+  ASSERT_EQ(all.size(), kStorm + 2) << describe(all);
+  // The first event: refused three times, then accepted, each retry after ~1 s.
+  for (std::size_t i = 0; i <= kStorm; ++i) {
+    EXPECT_EQ(all[i].header("Idempotency-Key"), all[0].header("Idempotency-Key")) << i;
+    EXPECT_EQ(all[i].status, i < kStorm ? 429 : 200) << i;
+  }
+  for (std::size_t i = 1; i <= kStorm; ++i) {
+    const double gap = millis_between(all[i - 1], all[i]);
+    EXPECT_GE(gap, 900) << "retry " << i << " came before Retry-After: 1 elapsed";
+    EXPECT_LE(gap, 3000) << "retry " << i << " waited far longer than Retry-After: 1";
+  }
+  EXPECT_EQ(all[0].json.value("to", ""), "CRITICAL");
+  EXPECT_EQ(all.back().json.value("to", ""), "HEALTHY");
+  const auto delivered = receiver.delivered_keys();
+  EXPECT_EQ(delivered.size(), 2u);
+  for (const auto& [key, count] : delivered) EXPECT_EQ(count, 1) << key;
+
+  EXPECT_GE(sent(watchdog, "ops", "retry"), kStorm) << watchdog.metrics();
+  EXPECT_EQ(sent(watchdog, "ops", "success"), 2);
+  EXPECT_EQ(pending(watchdog, "ops"), 0);
+}
+
+TEST(AlertDelivery, DiscordRetryAfterInTheBodyIsHonoured) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver discord;
+  constexpr std::size_t kStorm = 2;
+  // Discord's 429: the wait in the JSON body, no Retry-After header; success is 204.
+  discord.reply_with([](const ReceivedRequest&, std::size_t n) {
+    if (n < kStorm) {
+      return Reply{.status = 429,
+                   .body = R"({"message": "You are being rate limited.", "retry_after": 1.0, )"
+                           R"("global": false})",
+                   .content_type = "application/json"};
+    }
+    return Reply{.status = 204, .body = ""};
+  });
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: chat
+    kind: discord
+    url: @URL@
+    timeout: 2s
+    retry_backoff: 100ms
+    max_backoff: 200ms
+    rate_limit: 20/s
+)",
+                                        {{"URL", discord.url("/api/webhooks/123/token")}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(wait_until([&] { return discord.delivered().size() >= 1; }, 15s))
+      << describe(discord.requests()) << watchdog.log();
+  std::this_thread::sleep_for(1500ms);
+  const auto all = discord.requests("POST");
+  ASSERT_EQ(all.size(), kStorm + 1) << describe(all);
+  for (std::size_t i = 1; i <= kStorm; ++i) {
+    EXPECT_EQ(all[i].body, all[0].body) << "a retry sends the same message";
+    const double gap = millis_between(all[i - 1], all[i]);
+    EXPECT_GE(gap, 900) << "retry " << i << " ignored retry_after: 1.0";
+    EXPECT_LE(gap, 3000) << "retry " << i;
+  }
+  EXPECT_EQ(all.back().status, 204);
+  ASSERT_TRUE(all[0].json.is_object()) << all[0].body;
+  EXPECT_NE(all[0].json.value("content", "").find("svc"), std::string::npos) << all[0].body;
+  EXPECT_TRUE(wait_until([&] { return sent(watchdog, "chat", "success") == 1; }, 5s));
+  EXPECT_GE(sent(watchdog, "chat", "retry"), kStorm);
+}
+
+// `side` (critical: false → DEGRADED) on the flag file DIR/side-up, beside `svc`.
+constexpr const char* kSideComponent = R"(  - name: side
+    critical: false
+    probes:
+      - name: side-flag
+        kind: command
+        argv: ["/bin/sh", "-c", "test -f @DIR@/side-up || exit 2"]
+)";
+
+bool both_broken(const WatchdogProcess& watchdog) {
+  return wait_until(
+      [&] {
+        const auto status = watchdog.status();
+        return component_state(status, "svc") == "CRITICAL" &&
+               component_state(status, "side") == "DEGRADED";
+      },
+      10s, 10ms);
+}
+
+std::multiset<std::string> component_and_state(const std::vector<ReceivedRequest>& requests) {
+  std::multiset<std::string> out;
+  for (const auto& r : requests) {
+    out.insert(r.json.value("component", "?") + " " + r.json.value("to", "?"));
+  }
+  return out;
+}
+
+TEST(AlertDelivery, RoutesFilterByComponentAndSeverity) {
+  TempDir dir;
+  heal_svc(dir);
+  dir.write("side-up", "");
+  WebhookReceiver all, only_svc, only_critical;
+  const auto yaml =
+      flag_yaml(dir,
+                fill(R"(alerts:
+  - name: all
+    kind: webhook
+    url: @ALL@
+  - name: only-svc
+    kind: webhook
+    url: @SVC@
+    components: ["sv*"]
+  - name: only-critical
+    kind: webhook
+    url: @CRIT@
+    min_severity: critical
+)",
+                     {{"ALL", all.url()}, {"SVC", only_svc.url()}, {"CRIT", only_critical.url()}}),
+                fill(kSideComponent, {{"DIR", dir.path().string()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  std::filesystem::remove(dir / "side-up");
+  ASSERT_TRUE(both_broken(watchdog)) << watchdog.log();
+  heal_svc(dir);
+  dir.write("side-up", "");
+  ASSERT_TRUE(all.wait_for(4, 10s)) << describe(all.requests()) << watchdog.log();
+  ASSERT_TRUE(only_svc.wait_for(2, 5s)) << watchdog.log();
+  ASSERT_TRUE(only_critical.wait_for(2, 5s)) << watchdog.log();
+  std::this_thread::sleep_for(1s);  // room for one that should not come
+  EXPECT_EQ(
+      component_and_state(all.requests("POST")),
+      (std::multiset<std::string>{"svc CRITICAL", "svc HEALTHY", "side DEGRADED", "side HEALTHY"}));
+  EXPECT_EQ(component_and_state(only_svc.requests("POST")),
+            (std::multiset<std::string>{"svc CRITICAL", "svc HEALTHY"}));
+  // DEGRADED is a warning: not for this route, and neither is its recovery; the recovery of
+  // the CRITICAL incident it did get is.
+  EXPECT_EQ(component_and_state(only_critical.requests("POST")),
+            (std::multiset<std::string>{"svc CRITICAL", "svc HEALTHY"}));
+}
+
+TEST(AlertDelivery, RateLimitSpacesTheSendsOfOneSink) {
+  TempDir dir;
+  heal_svc(dir);
+  dir.write("side-up", "");
+  WebhookReceiver receiver;
+  const auto yaml = flag_yaml(dir,
+                              fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+    rate_limit: 2/s
+)",
+                                   {{"URL", receiver.url()}}),
+                              fill(kSideComponent, {{"DIR", dir.path().string()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  // Four events within a few probe runs.
+  break_svc(dir);
+  std::filesystem::remove(dir / "side-up");
+  ASSERT_TRUE(both_broken(watchdog)) << watchdog.log();
+  heal_svc(dir);
+  dir.write("side-up", "");
+  ASSERT_TRUE(receiver.wait_for(4, 15s)) << watchdog.log();
+  std::this_thread::sleep_for(1s);
+  const auto all = receiver.requests("POST");
+  ASSERT_EQ(all.size(), 4u) << describe(all);
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    EXPECT_GE(millis_between(all[i - 1], all[i]), 450) << "send " << i << " broke 2/s";
+  }
+  const auto keys = receiver.delivered_keys();
+  EXPECT_EQ(keys.size(), 4u);
+  for (const auto& [key, count] : keys) EXPECT_EQ(count, 1) << key;
+}
+
+// Number of Unicode code points in UTF-8 text (Discord counts characters, not bytes).
+std::size_t code_points(const std::string& text) {
+  std::size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+// Each provider against its own receiver, one incident (CRITICAL, then HEALTHY), with a probe
+// detail that is hostile to every format: quotes, a Slack mention, a Discord mention, markup
+// characters, a backslash and non-ASCII text.
+TEST(AlertDelivery, EveryProviderPostsItsOwnShapeWithHostileDetails) {
+  TempDir dir;
+  heal_svc(dir);
+  const std::string hostile = R"(disk "full" <!here> @everyone & <b>x</b> \ ünïcödé ✓)";
+  dir.write("hostile.txt", hostile + "\n");
+  WebhookReceiver hook, slack, discord, teams, pagerduty;
+  discord.reply_always(Reply{204, ""});
+  teams.reply_always(Reply{202, ""});
+  pagerduty.reply_always(Reply{.status = 202,
+                               .body = R"({"status":"success","message":"Event processed"})",
+                               .content_type = "application/json"});
+  const std::string routing_key = "pd-routing-key-sentinel-4411";
+  const auto yaml = fill(R"(defaults:
+  interval: 300ms
+  recheck_interval: 100ms
+  timeout: 300ms
+  jitter: 0s
+  failure_threshold: 1
+  success_threshold: 1
+components:
+  - name: svc
+    probes:
+      - name: svc-flag
+        kind: command
+        argv: ["/bin/sh", "-c", "test -f @DIR@/up && exit 0; cat @DIR@/hostile.txt; exit 2"]
+alerts:
+  - name: hook
+    kind: webhook
+    url: @HOOK@
+  - name: slack
+    kind: slack
+    url: @SLACK@
+    rate_limit: 10/s
+  - name: discord
+    kind: discord
+    url: @DISCORD@
+    rate_limit: 10/s
+  - name: teams
+    kind: teams
+    url: @TEAMS@
+    rate_limit: 10/s
+  - name: pd
+    kind: pagerduty
+    url: @PD@
+    routing_key: ${TEST_PD_KEY}
+)",
+                         {{"DIR", dir.path().string()},
+                          {"HOOK", hook.url()},
+                          {"SLACK", slack.url("/services/T0/B0/x")},
+                          {"DISCORD", discord.url("/api/webhooks/1/t")},
+                          {"TEAMS", teams.url("/workflows/1/triggers/manual/paths/invoke")},
+                          {"PD", pagerduty.url("/v2/enqueue")}});
+  auto options = watchdog_options(yaml, {{"TEST_PD_KEY", routing_key}});
+  options.watchdog_keys = "  external_url: http://watchdog.example:9187\n";
+  WatchdogProcess watchdog(dir, options);
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(reaches(watchdog, "CRITICAL")) << watchdog.log();
+  heal_svc(dir);
+  for (const WebhookReceiver* receiver : {&hook, &slack, &discord, &teams, &pagerduty}) {
+    ASSERT_TRUE(receiver->wait_for(2, 10s)) << "port " << receiver->port() << "\n"
+                                            << describe(receiver->requests()) << watchdog.log();
+  }
+  std::this_thread::sleep_for(500ms);
+  for (const WebhookReceiver* receiver : {&hook, &slack, &discord, &teams, &pagerduty}) {
+    const auto all = receiver->requests("POST");
+    ASSERT_EQ(all.size(), 2u) << describe(all);
+    for (const auto& request : all) {
+      EXPECT_TRUE(request.json.is_object()) << "not a JSON object: " << request.body;
+      EXPECT_NE(request.header("Content-Type").find("application/json"), std::string::npos);
+      EXPECT_TRUE(request.answered_2xx());
+    }
+  }
+
+  // Our webhook: the detail byte for byte, the link.
+  const auto events = hook.requests("POST");
+  const auto incident = events[0].json.value("incident_id", "");
+  ASSERT_FALSE(incident.empty());
+  EXPECT_EQ(events[0].json["probes"][0].value("detail", ""), hostile) << events[0].body;
+  EXPECT_EQ(events[0].json.value("link", ""), "http://watchdog.example:9187/incidents/" + incident);
+
+  // Slack: fallback text and blocks; the mention is escaped, never sent raw.
+  for (const auto& request : slack.requests("POST")) {
+    SCOPED_TRACE(request.body);
+    EXPECT_NE(request.json.value("text", "").find("svc"), std::string::npos);
+    ASSERT_TRUE(request.json.contains("blocks") && request.json["blocks"].is_array());
+    EXPECT_FALSE(request.json["blocks"].empty());
+    EXPECT_EQ(request.body.find("<!here>"), std::string::npos);
+  }
+  EXPECT_NE(slack.requests("POST")[0].body.find("&lt;!here&gt;"), std::string::npos)
+      << "the probe detail should be shown, escaped";
+
+  // Discord: content within 2000 characters, 1–10 embeds, mentions disabled.
+  for (const auto& request : discord.requests("POST")) {
+    SCOPED_TRACE(request.body);
+    const auto& body = request.json;
+    EXPECT_LE(code_points(body.value("content", "")), 2000u);
+    EXPECT_NE(body.value("content", "").find("svc"), std::string::npos);
+    ASSERT_TRUE(body.contains("embeds") && body["embeds"].is_array());
+    EXPECT_GE(body["embeds"].size(), 1u);
+    EXPECT_LE(body["embeds"].size(), 10u);
+    ASSERT_TRUE(body.contains("allowed_mentions"));
+    EXPECT_EQ(body["allowed_mentions"]["parse"], nlohmann::json::array());
+  }
+
+  // Teams: the Workflows envelope around an Adaptive Card, under 28 KB.
+  for (const auto& request : teams.requests("POST")) {
+    SCOPED_TRACE(request.body);
+    const auto& body = request.json;
+    EXPECT_EQ(body.value("type", ""), "message");
+    ASSERT_TRUE(body.contains("attachments") && body["attachments"].size() == 1);
+    const auto& attachment = body["attachments"][0];
+    EXPECT_EQ(attachment.value("contentType", ""), "application/vnd.microsoft.card.adaptive");
+    EXPECT_EQ(attachment["content"].value("type", ""), "AdaptiveCard");
+    EXPECT_LT(request.body.size(), 28000u);
+  }
+
+  // PagerDuty: trigger then resolve of one dedup_key, the incident id.
+  const auto pd = pagerduty.requests("POST");
+  EXPECT_EQ(pd[0].path, "/v2/enqueue");
+  EXPECT_EQ(pd[0].json.value("routing_key", ""), routing_key);
+  EXPECT_EQ(pd[0].json.value("event_action", ""), "trigger");
+  EXPECT_EQ(pd[0].json.value("dedup_key", ""), incident);
+  ASSERT_TRUE(pd[0].json.contains("payload")) << pd[0].body;
+  const auto& payload = pd[0].json["payload"];
+  EXPECT_FALSE(payload.value("summary", "").empty());
+  EXPECT_LE(code_points(payload.value("summary", "")), 1024u);
+  EXPECT_FALSE(payload.value("source", "").empty());
+  EXPECT_EQ(payload.value("severity", ""), "critical");
+  EXPECT_EQ(pd[1].json.value("routing_key", ""), routing_key);
+  EXPECT_EQ(pd[1].json.value("event_action", ""), "resolve");
+  EXPECT_EQ(pd[1].json.value("dedup_key", ""), incident);
+
+  for (const char* alert : {"hook", "slack", "discord", "teams", "pd"}) {
+    EXPECT_EQ(sent(watchdog, alert, "success"), 2) << alert;
+  }
+  for (const std::string& text : {watchdog.log(), watchdog.metrics()}) {
+    EXPECT_EQ(text.find(routing_key), std::string::npos) << "the routing key leaked";
+  }
+}
+
+// Slack's success is 200 with the body "ok": a 200 with anything else is an error answer, and
+// a permanent one.
+TEST(AlertDelivery, SlackAnswerOtherThanOkIsPermanent) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver slack;
+  slack.reply_always(Reply{200, "invalid_payload"});
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: slack
+    kind: slack
+    url: @URL@
+    retry_backoff: 100ms
+    max_backoff: 200ms
+    rate_limit: 10/s
+)",
+                                        {{"URL", slack.url()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(slack.wait_for(1, 10s)) << watchdog.log();
+  ASSERT_TRUE(wait_until([&] { return sent(watchdog, "slack", "failure") >= 1; }, 5s))
+      << watchdog.metrics();
+  std::this_thread::sleep_for(2s);  // retries at 100–200 ms would have come by now
+  EXPECT_EQ(slack.requests("POST").size(), 1u) << describe(slack.requests());
+  EXPECT_EQ(sent(watchdog, "slack", "retry"), 0);
+  EXPECT_EQ(watchdog.metric("watchdog_alerts_failed", {{"alert", "slack"}}), 1);
+}
+
+TEST(AlertDelivery, KillNineKeepsThePendingOutboxAndTheRestartSendsItOnce) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver receiver;
+  receiver.reply_always(Reply{500, "down for maintenance"});
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+    timeout: 2s
+    retry_backoff: 200ms
+    max_backoff: 1s
+)",
+                                        {{"URL", receiver.url()}}));
+  std::map<std::string, OutboxRow> queued;
+  std::filesystem::path config;
+  {
+    WatchdogProcess first(dir, watchdog_options(yaml));
+    config = first.config_path();
+    ASSERT_TRUE(reaches(first, "HEALTHY")) << first.log();
+    break_svc(dir);
+    ASSERT_TRUE(reaches(first, "CRITICAL")) << first.log();
+    heal_svc(dir);
+    ASSERT_TRUE(reaches(first, "HEALTHY")) << first.log();
+    ASSERT_TRUE(wait_until([&] { return pending(first, "ops") == 2; }, 10s)) << first.metrics();
+    ASSERT_TRUE(receiver.wait_for(2, 10s)) << "the first event should be retried against the 500";
+    queued = rows_by_key(outbox_rows(config), "ops");
+    ASSERT_EQ(queued.size(), 2u);
+    first.process().signal(SIGKILL);
+    ASSERT_TRUE(first.process().wait(5s).has_value());
+  }
+  EXPECT_TRUE(receiver.delivered().empty());
+  const auto refused_key = receiver.requests("POST").front().header("Idempotency-Key");
+  EXPECT_TRUE(queued.count(refused_key)) << refused_key;
+
+  // After the crash: still two pending rows on disk.
+  const auto after_crash = rows_by_key(outbox_rows(config), "ops");
+  ASSERT_EQ(after_crash.size(), 2u);
+  for (const auto& [key, row] : after_crash) {
+    EXPECT_EQ(row.status, "pending") << key;
+    EXPECT_TRUE(queued.count(key)) << key;
+  }
+  EXPECT_GE(after_crash.at(refused_key).attempts, 2);
+  EXPECT_NE(after_crash.at(refused_key).last_error.find("500"), std::string::npos)
+      << after_crash.at(refused_key).last_error;
+
+  receiver.reply_always(Reply{});
+  const std::size_t before_restart = receiver.requests("POST").size();
+  WatchdogProcess second(dir, watchdog_options(yaml));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto keys = receiver.delivered_keys();
+        for (const auto& [key, row] : queued) {
+          if (!keys.count(key)) return false;
+        }
+        return true;
+      },
+      15s))
+      << describe(receiver.requests()) << second.log();
+  std::this_thread::sleep_for(1500ms);  // room for a duplicate to show up
+  for (const auto& [key, count] : receiver.delivered_keys()) {
+    EXPECT_EQ(count, 1) << key << " delivered more than once";
+  }
+  // The first request after the restart is the event that was refused before the crash, under
+  // the same key: a receiver that had taken it could drop the repeat.
+  const auto all = receiver.requests("POST");
+  ASSERT_GT(all.size(), before_restart);
+  EXPECT_EQ(all[before_restart].header("Idempotency-Key"), refused_key);
+  for (const auto& [key, row] : rows_by_key(outbox_rows(config), "ops")) {
+    EXPECT_EQ(row.status, "delivered") << key;
+  }
+  EXPECT_TRUE(wait_until([&] { return pending(second, "ops") == 0; }, 5s));
+}
+
+// The sink answers `status` (404 or 410: the webhook is gone) to everything: one request for
+// the event, recorded as failed, never retried.
+void expect_permanent_failure(int status) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver receiver;
+  receiver.reply_always(Reply{status, "Unknown Webhook"});
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+    timeout: 2s
+    retry_backoff: 100ms
+    max_backoff: 200ms
+)",
+                                        {{"URL", receiver.url()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(receiver.wait_for(1, 10s)) << watchdog.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sent(watchdog, "ops", "failure") >= 1 &&
+               watchdog.metric("watchdog_alerts_failed", {{"alert", "ops"}}) >= 1;
+      },
+      5s))
+      << watchdog.metrics();
+  std::this_thread::sleep_for(3s);  // a retry at 100–200 ms back-off would have come by now
+  const auto all = receiver.requests("POST");
+  ASSERT_EQ(all.size(), 1u) << describe(all);
+  const auto key = all[0].header("Idempotency-Key");
+  EXPECT_EQ(sent(watchdog, "ops", "retry"), 0);
+  EXPECT_EQ(sent(watchdog, "ops", "success"), 0);
+  EXPECT_EQ(sent(watchdog, "ops", "failure"), 1);
+  EXPECT_EQ(watchdog.metric("watchdog_alerts_failed", {{"alert", "ops"}}), 1);
+  EXPECT_EQ(pending(watchdog, "ops"), 0);
+  const auto rows = rows_by_key(outbox_rows(watchdog.config_path()), "ops");
+  ASSERT_EQ(rows.count(key), 1u);
+  EXPECT_EQ(rows.at(key).status, "failed");
+  EXPECT_EQ(rows.at(key).attempts, 1);
+  EXPECT_NE(rows.at(key).last_error.find(std::to_string(status)), std::string::npos)
+      << rows.at(key).last_error;
+}
+
+TEST(AlertDelivery, NotFoundIsAPermanentFailureAndNeverRetried) { expect_permanent_failure(404); }
+
+TEST(AlertDelivery, GoneIsAPermanentFailureAndNeverRetried) { expect_permanent_failure(410); }
+
+// Transport errors aside, 408, 425, 429 and 5xx are worth another try: one of each, then 200.
+TEST(AlertDelivery, TransientAnswersAreRetriedUntilAccepted) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver receiver;
+  const std::vector<int> transient = {408, 425, 502, 503};
+  receiver.reply_with([transient](const ReceivedRequest&, std::size_t n) {
+    return n < transient.size() ? Reply{transient[n], "try later"} : Reply{};
+  });
+  const auto yaml = flag_yaml(dir, fill(R"(alerts:
+  - name: ops
+    kind: webhook
+    url: @URL@
+    retry_backoff: 100ms
+    max_backoff: 200ms
+)",
+                                        {{"URL", receiver.url()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(wait_until([&] { return receiver.delivered().size() == 1; }, 10s))
+      << describe(receiver.requests()) << watchdog.log();
+  std::this_thread::sleep_for(500ms);
+  const auto all = receiver.requests("POST");
+  ASSERT_EQ(all.size(), transient.size() + 1) << describe(all);
+  for (const auto& request : all) {
+    EXPECT_EQ(request.header("Idempotency-Key"), all[0].header("Idempotency-Key"));
+  }
+  EXPECT_EQ(sent(watchdog, "ops", "retry"), static_cast<double>(transient.size()));
+  EXPECT_EQ(sent(watchdog, "ops", "success"), 1);
+  EXPECT_EQ(sent(watchdog, "ops", "failure"), 0);
+}
+
+TEST(AlertDelivery, HangingSinkKeepsTheProbeIntervalAndTheOtherSinkPrompt) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver hung;
+  hung.reply_always(Reply{200, "ok", 30s});
+  WebhookReceiver fast;
+  const auto yaml = flag_yaml(dir,
+                              fill(R"(alerts:
+  - name: slow
+    kind: webhook
+    url: @HUNG@
+    timeout: 20s
+  - name: fast
+    kind: webhook
+    url: @FAST@
+    timeout: 2s
+)",
+                                   {{"HUNG", hung.url()}, {"FAST", fast.url()}}),
+                              R"(  - name: live
+    probes:
+      - name: live-cmd
+        kind: command
+        argv: ["/bin/true"]
+        interval: 1s
+        timeout: 1s
+        jitter: 0s
+)");
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(hung.wait_for(1, 10s)) << watchdog.log();  // now stuck in that send
+  ASSERT_TRUE(fast.wait_for(1, 5s)) << "the healthy sink waits for the hung one";
+
+  const std::map<std::string, std::string> live = {{"probe", "live-cmd"}};
+  const std::map<std::string, std::string> svc = {{"probe", "svc-flag"}};
+  const double live_before = watchdog.metric("watchdog_probe_runs_total", live);
+  const double svc_before = watchdog.metric("watchdog_probe_runs_total", svc);
+  const auto start = Clock::now();
+  // svc recovers while the slow sink still hangs: the fast sink gets that at once too.
+  heal_svc(dir);
+  EXPECT_TRUE(fast.wait_for(2, 5s)) << "the HEALTHY event is held up by the hung sink";
+  std::this_thread::sleep_until(start + 6s);
+  const double live_runs = watchdog.metric("watchdog_probe_runs_total", live) - live_before;
+  const double svc_runs = watchdog.metric("watchdog_probe_runs_total", svc) - svc_before;
+
+  EXPECT_GE(live_runs, 4) << "the 1 s probe was held up by the hung sink";
+  EXPECT_GE(svc_runs, 10) << "the 300 ms probe was held up by the hung sink";
+  EXPECT_EQ(component_state(watchdog.status(), "svc"), "HEALTHY");
+  EXPECT_EQ(field(fast.requests("POST"), "to"), (std::vector<std::string>{"CRITICAL", "HEALTHY"}));
+  // Per sink in order: the slow sink's HEALTHY waits behind its hanging CRITICAL.
+  EXPECT_EQ(hung.requests("POST").size(), 1u);
+  EXPECT_EQ(sent(watchdog, "slow", "success"), 0);
+  EXPECT_EQ(sent(watchdog, "fast", "success"), 2);
+  EXPECT_EQ(watchdog.get("/healthz").status, 200);
+}
+
+TEST(AlertDelivery, SignedWebhookCarriesItsKeyAndAVerifiableSignature) {
+  TempDir dir;
+  heal_svc(dir);
+  WebhookReceiver receiver;
+  const std::string secret = "alert-hmac-sentinel-7e21c9";
+  const std::string external = "http://127.0.0.1:" + std::to_string(free_port()) + "/wd";
+  const auto yaml = flag_yaml(dir, R"(alerts:
+  - name: ops
+    kind: webhook
+    url: ${TEST_HOOK_URL}
+    secret: ${TEST_HOOK_SECRET}
+)");
+  auto options = watchdog_options(
+      yaml, {{"TEST_HOOK_URL", receiver.url("/signed")}, {"TEST_HOOK_SECRET", secret}});
+  options.watchdog_keys = "  external_url: " + external + "/\n";
+  WatchdogProcess watchdog(dir, options);
+  ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
+  break_svc(dir);
+  ASSERT_TRUE(reaches(watchdog, "CRITICAL")) << watchdog.log();
+  heal_svc(dir);
+  ASSERT_TRUE(receiver.wait_for(2, 10s)) << watchdog.log();
+
+  const auto all = receiver.requests("POST");
+  ASSERT_EQ(all.size(), 2u) << describe(all);
+  const std::vector<std::pair<std::string, std::string>> transitions = {{"HEALTHY", "CRITICAL"},
+                                                                        {"CRITICAL", "HEALTHY"}};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& request = all[i];
+    SCOPED_TRACE(request.body);
+    ASSERT_TRUE(request.json.is_object());
+    const auto& body = request.json;
+    EXPECT_EQ(request.path, "/signed");
+    EXPECT_EQ(request.header("X-Watchdog-Signature"),
+              "sha256=" + hmac_sha256_hex(secret, request.body));
+    EXPECT_NE(request.header("X-Watchdog-Signature"),
+              "sha256=" + hmac_sha256_hex(secret + "x", request.body));
+    EXPECT_FALSE(body.value("event_id", "").empty());
+    EXPECT_EQ(request.header("Idempotency-Key"), body.value("event_id", "?"));
+    EXPECT_EQ(request.header("X-Watchdog-Event"), "state_change");
+    EXPECT_NE(request.header("Content-Type").find("application/json"), std::string::npos);
+    EXPECT_EQ(body.value("version", 0), 1);
+    EXPECT_EQ(body.value("type", ""), "state_change");
+    EXPECT_EQ(body.value("component", ""), "svc");
+    EXPECT_EQ(body.value("from", ""), transitions[i].first);
+    EXPECT_EQ(body.value("to", ""), transitions[i].second);
+    EXPECT_FALSE(body.value("reason", "").empty());
+    EXPECT_FALSE(body.value("at", "").empty());
+    const auto incident = body.value("incident_id", "");
+    EXPECT_FALSE(incident.empty());
+    EXPECT_EQ(body.value("link", ""), external + "/incidents/" + incident);
+    ASSERT_TRUE(body.contains("probes") && body["probes"].is_array());
+    ASSERT_EQ(body["probes"].size(), 1u);
+    EXPECT_EQ(body["probes"][0].value("name", ""), "svc-flag");
+  }
+  EXPECT_EQ(all[0].json.value("incident_id", "a"), all[1].json.value("incident_id", "b"));
+  EXPECT_NE(all[0].header("Idempotency-Key"), all[1].header("Idempotency-Key"));
+  // The resolved message says how long the outage lasted.
+  ASSERT_TRUE(all[1].json.contains("outage_seconds")) << all[1].body;
+  EXPECT_GE(all[1].json["outage_seconds"].get<double>(), 0);
+
+  for (const std::string& text : {watchdog.log(), watchdog.metrics()}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << "the HMAC key leaked";
+  }
+}
+
+}  // namespace
+}  // namespace watchdog::testing
