@@ -30,9 +30,11 @@ struct LeaderSpec {
   Options options;  // the kind's own keys (address, password, dsn, key, …)
 };
 
+inline constexpr const char* kDefaultStateDir = "/var/lib/watchdog";
+
 struct WatchdogSettings {
   Listen listen;
-  std::filesystem::path state_dir = "/var/lib/watchdog";
+  std::filesystem::path state_dir = kDefaultStateDir;
   int max_concurrent_recoveries = 2;  // actions running at once, across all components
   LeaderSpec leader;
   // Base URL operators reach this watchdog at; alerts link to <external_url>/incidents/<id>.

@@ -88,7 +88,7 @@ int OperatorCommands::run() {
         }
       }
     }
-    if (state_dir_.empty()) state_dir_ = config::WatchdogSettings{}.state_dir.string();
+    if (state_dir_.empty()) state_dir_ = config::kDefaultStateDir;
     if (incidents_->parsed()) return incidents();
     if (pause_->parsed()) return pause();
     if (resume_->parsed()) return resume();

@@ -11,8 +11,6 @@
 // 300 ms, one result decides), so each removal is one HEALTHY → CRITICAL transition and each
 // restore one CRITICAL → HEALTHY: one event each, whatever the number of probe runs.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -30,20 +28,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string hmac_sha256_hex(const std::string& key, const std::string& body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof(byte), "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
-}
-
 double millis_between(const ReceivedRequest& earlier, const ReceivedRequest& later) {
   return std::chrono::duration<double, std::milli>(later.arrived - earlier.arrived).count();
 }
@@ -60,25 +44,26 @@ std::vector<std::string> keys_of(const std::vector<ReceivedRequest>& requests) {
   return out;
 }
 
+// One webhook sink named "ops" with quick retries ("" timeout = the default).
+std::string ops_webhook(const std::string& url, const std::string& timeout,
+                        const std::string& retry_backoff, const std::string& max_backoff) {
+  std::string yaml = "alerts:\n  - name: ops\n    kind: webhook\n    url: " + url + "\n";
+  if (!timeout.empty()) yaml += "    timeout: " + timeout + "\n";
+  return yaml + "    retry_backoff: " + retry_backoff + "\n    max_backoff: " + max_backoff + "\n";
+}
+
 // `svc` (the flag file DIR/up) plus `more` components; `alerts` is appended as is.
 std::string flag_yaml(const TempDir& dir, const std::string& alerts,
                       const std::string& more_components = "",
                       const std::string& interval = "300ms") {
-  return fill(R"(defaults:
-  interval: @INTERVAL@
-  recheck_interval: 100ms
-  timeout: @INTERVAL@
-  jitter: 0s
-  failure_threshold: 1
-  success_threshold: 1
-components:
+  return fast_defaults(interval) + fill(R"(components:
   - name: svc
     probes:
       - name: svc-flag
         kind: command
         argv: ["/bin/sh", "-c", "test -f @DIR@/up || exit 2"]
 )",
-              {{"DIR", dir.path().string()}, {"INTERVAL", interval}}) +
+                                        {{"DIR", dir.path().string()}}) +
          more_components + alerts;
 }
 
@@ -166,15 +151,7 @@ TEST(AlertDelivery, SinkDownThenBackDeliversEveryEventExactlyOnceInOrder) {
   heal_svc(dir);
   auto receiver = std::make_unique<WebhookReceiver>();
   const int port = receiver->port();
-  const auto yaml = flag_yaml(dir, fill(R"(alerts:
-  - name: ops
-    kind: webhook
-    url: @URL@
-    timeout: 2s
-    retry_backoff: 200ms
-    max_backoff: 1s
-)",
-                                        {{"URL", receiver->url("/hook")}}));
+  const auto yaml = flag_yaml(dir, ops_webhook(receiver->url("/hook"), "2s", "200ms", "1s"));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
   EXPECT_TRUE(receiver->requests("POST").empty()) << "no alert while healthy";
@@ -292,15 +269,7 @@ TEST(AlertDelivery, RetryAfterStormIsHonouredAndEachEventArrivesOnce) {
     return Reply{};
   });
   // The back-off alone would retry after 100–200 ms: only Retry-After spaces them by 1 s.
-  const auto yaml = flag_yaml(dir, fill(R"(alerts:
-  - name: ops
-    kind: webhook
-    url: @URL@
-    timeout: 2s
-    retry_backoff: 100ms
-    max_backoff: 200ms
-)",
-                                        {{"URL", receiver.url()}}));
+  const auto yaml = flag_yaml(dir, ops_webhook(receiver.url(), "2s", "100ms", "200ms"));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
   break_svc(dir);
@@ -507,14 +476,7 @@ TEST(AlertDelivery, EveryProviderPostsItsOwnShapeWithHostileDetails) {
                                .body = R"({"status":"success","message":"Event processed"})",
                                .content_type = "application/json"});
   const std::string routing_key = "pd-routing-key-sentinel-4411";
-  const auto yaml = fill(R"(defaults:
-  interval: 300ms
-  recheck_interval: 100ms
-  timeout: 300ms
-  jitter: 0s
-  failure_threshold: 1
-  success_threshold: 1
-components:
+  const auto yaml = fill(fast_defaults() + R"(components:
   - name: svc
     probes:
       - name: svc-flag
@@ -669,15 +631,7 @@ TEST(AlertDelivery, KillNineKeepsThePendingOutboxAndTheRestartSendsItOnce) {
   heal_svc(dir);
   WebhookReceiver receiver;
   receiver.reply_always(Reply{500, "down for maintenance"});
-  const auto yaml = flag_yaml(dir, fill(R"(alerts:
-  - name: ops
-    kind: webhook
-    url: @URL@
-    timeout: 2s
-    retry_backoff: 200ms
-    max_backoff: 1s
-)",
-                                        {{"URL", receiver.url()}}));
+  const auto yaml = flag_yaml(dir, ops_webhook(receiver.url(), "2s", "200ms", "1s"));
   std::map<std::string, OutboxRow> queued;
   std::filesystem::path config;
   {
@@ -745,15 +699,7 @@ void expect_permanent_failure(int status) {
   heal_svc(dir);
   WebhookReceiver receiver;
   receiver.reply_always(Reply{status, "Unknown Webhook"});
-  const auto yaml = flag_yaml(dir, fill(R"(alerts:
-  - name: ops
-    kind: webhook
-    url: @URL@
-    timeout: 2s
-    retry_backoff: 100ms
-    max_backoff: 200ms
-)",
-                                        {{"URL", receiver.url()}}));
+  const auto yaml = flag_yaml(dir, ops_webhook(receiver.url(), "2s", "100ms", "200ms"));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
   break_svc(dir);
@@ -795,14 +741,7 @@ TEST(AlertDelivery, TransientAnswersAreRetriedUntilAccepted) {
   receiver.reply_with([transient](const ReceivedRequest&, std::size_t n) {
     return n < transient.size() ? Reply{transient[n], "try later"} : Reply{};
   });
-  const auto yaml = flag_yaml(dir, fill(R"(alerts:
-  - name: ops
-    kind: webhook
-    url: @URL@
-    retry_backoff: 100ms
-    max_backoff: 200ms
-)",
-                                        {{"URL", receiver.url()}}));
+  const auto yaml = flag_yaml(dir, ops_webhook(receiver.url(), "", "100ms", "200ms"));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
   break_svc(dir);

@@ -22,14 +22,7 @@ using namespace std::chrono_literals;
 constexpr const char* kAlertName = "WatchdogComponentUnhealthy";
 
 std::string components_yaml(const TempDir& dir) {
-  return fill(R"(defaults:
-  interval: 300ms
-  recheck_interval: 100ms
-  timeout: 300ms
-  jitter: 0s
-  failure_threshold: 1
-  success_threshold: 1
-components:
+  return fill(fast_defaults() + R"(components:
   - name: svc
     critical: true
     probes:
@@ -232,14 +225,7 @@ TEST(Alertmanager, RecoveringKeepsOneCriticalAlertUntilResolved) {
   write_script(dir, "fix.sh",
                fill("#!/bin/sh\nsleep 3\ntouch @DIR@/up\n", {{"DIR", dir.path().string()}}));
   AlertmanagerServer am;
-  const auto yaml = fill(R"(defaults:
-  interval: 300ms
-  recheck_interval: 100ms
-  timeout: 300ms
-  jitter: 0s
-  failure_threshold: 1
-  success_threshold: 1
-components:
+  const auto yaml = fill(fast_defaults() + R"(components:
   - name: svc
     probes:
       - name: svc-flag

@@ -1,7 +1,11 @@
 #pragma once
 // Shared by the integration tests: how to start the binaries under test, small file helpers.
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sys/stat.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <map>
@@ -51,6 +55,35 @@ inline std::filesystem::path write_script(const TempDir& dir, const std::string&
   auto path = dir.write(name, content);
   chmod(path.c_str(), 0755);
   return path;
+}
+
+// The `defaults:` block of quick-cycling test configs: every probe runs each `interval`, one
+// failure or success decides.
+inline std::string fast_defaults(const std::string& interval = "300ms") {
+  return fill(R"(defaults:
+  interval: @INTERVAL@
+  recheck_interval: 100ms
+  timeout: @INTERVAL@
+  jitter: 0s
+  failure_threshold: 1
+  success_threshold: 1
+)",
+              {{"INTERVAL", interval}});
+}
+
+// Lower-case hex HMAC-SHA256, computed here independently of the product's code.
+inline std::string hmac_sha256_hex(const std::string& key, const std::string& body) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+  std::string hex;
+  char byte[3];
+  for (unsigned int i = 0; i < length; ++i) {
+    std::snprintf(byte, sizeof(byte), "%02x", digest[i]);
+    hex += byte;
+  }
+  return hex;
 }
 
 }  // namespace watchdog::testing

@@ -1,8 +1,6 @@
 // Recovery end to end (issue #2): a real HTTP server dies, the watchdog restarts it through a
 // command action, every transition reaches a signed webhook; and the give-up path with back-off.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -18,20 +16,6 @@ namespace watchdog::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string hmac_sha256_hex(const std::string& key, const std::string& body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  std::string hex;
-  char byte[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof(byte), "%02x", digest[i]);
-    hex += byte;
-  }
-  return hex;
-}
 
 std::vector<std::string> field(const std::vector<ReceivedRequest>& alerts, const char* name) {
   std::vector<std::string> out;

@@ -22,6 +22,19 @@ using logging::kv;
 constexpr auto kKeepFinished = std::chrono::hours(24 * 7);
 constexpr auto kPruneEvery = std::chrono::hours(1);
 
+// The outbox row of an event (its sink is set by Outbox::enqueue).
+OutboxEntry row_for(const AlertEvent& event, OutboxTime now) {
+  OutboxEntry entry;
+  entry.key = idempotency_key(event);
+  entry.component = event.component;
+  entry.incident_id = event.incident_id;
+  entry.state = std::string(core::to_string(event.to));
+  entry.type = event.type;
+  entry.payload = dump_json(to_json(event));
+  entry.created = now;
+  return entry;
+}
+
 }  // namespace
 
 struct Dispatcher::Sink {
@@ -136,14 +149,7 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
     }
   }
   if (targets.empty()) return targets;
-  OutboxEntry entry;
-  entry.key = idempotency_key(event);
-  entry.component = event.component;
-  entry.incident_id = event.incident_id;
-  entry.state = std::string(core::to_string(event.to));
-  entry.type = event.type;
-  entry.payload = dump_json(to_json(event));
-  entry.created = s.now();
+  const OutboxEntry entry = row_for(event, s.now());
   std::vector<OutboxEntry> added;
   try {
     added = s.outbox->enqueue(entry, targets);
@@ -214,6 +220,7 @@ void Dispatcher::remind(const std::string& event_id, core::State state) {
       if (interval.count() <= 0 || state == core::State::Healthy) continue;
       auto seen = sink->reminded.find(event_id);
       if (seen == sink->reminded.end()) {
+        if (sink->reminded.size() > 1000) sink->reminded.clear();  // a cache: the outbox knows
         seen = sink->reminded.emplace(event_id, s.outbox->has_key(name, event_id) ? 0 : -1).first;
       }
       if (seen->second < 0) continue;  // this sink never got the transition
@@ -224,15 +231,7 @@ void Dispatcher::remind(const std::string& event_id, core::State state) {
       reminder.type = "reminder";
       reminder.reminder = number;
       reminder.at = now;  // "still CRITICAL (for 4h 00m)" counts to now
-      OutboxEntry entry;
-      entry.key = idempotency_key(reminder);
-      entry.component = reminder.component;
-      entry.incident_id = reminder.incident_id;
-      entry.state = std::string(core::to_string(reminder.to));
-      entry.type = reminder.type;
-      entry.payload = dump_json(to_json(reminder));
-      entry.created = now;
-      due.emplace_back(name, std::move(entry));
+      due.emplace_back(name, row_for(reminder, now));
     }
   }
   for (auto& [name, entry] : due) {

@@ -5,43 +5,21 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include "config/loader.h"
-#include "watchdog/alerts/factory.h"
+#include "alert_test_events.h"
 
 namespace watchdog::alerts {
 namespace {
 
-std::unique_ptr<Provider> provider_from(const std::string& alert_yaml) {
-  auto config = config::load_config_text(
-      "components:\n  - name: c\n    probes:\n      - {name: p, kind: tcp, host: 127.0.0.1, port: "
-      "1}\n"
-      "alerts:\n" +
-          alert_yaml,
-      "test.yaml");
-  auto sinks = make_providers(config.alerts.at(0));
-  return std::move(sinks.at(0));
-}
+using alert_test::header;
+using alert_test::provider_from;
 
+// The shared sample without an action, a root cause or a link (the plain case).
 AlertEvent sample_event() {
-  AlertEvent e;
-  e.event_id = "api-20261122T033500Z/2-RECOVERING";
-  e.component = "api";
-  e.from = core::State::Critical;
-  e.to = core::State::Recovering;
-  e.reason = "attempt 1/3: api-http: connection refused";
-  e.incident_id = "api-20261122T033500Z";
-  e.attempt = 1;
-  e.at = core::TimePoint(std::chrono::milliseconds(1'795'318'500'123));
-  e.overall = core::State::Recovering;
-  e.probes.push_back({"api-http", "http", "unhealthy", "refused", "connection refused"});
+  auto e = alert_test::sample_event();
+  e.action.reset();
+  e.root_cause.clear();
+  e.root_incident.clear();
   return e;
-}
-
-std::string header(const probes::HttpRequest& request, const std::string& name) {
-  for (const auto& h : request.headers) {
-    if (h.rfind(name + ": ", 0) == 0) return h.substr(name.size() + 2);
-  }
-  return "<absent>";
 }
 
 TEST(HmacSha256, MatchesRfc4231TestCase2) {
