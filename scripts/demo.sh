@@ -58,6 +58,7 @@ cat >"$work/watchdog.yaml" <<YAML
 watchdog:
   listen: 127.0.0.1:$metrics_port
   state_dir: $work/state
+  external_url: http://127.0.0.1:$metrics_port   # alerts link to /incidents/<id> here
 defaults:
   interval: 2s
   timeout: 1s
@@ -141,6 +142,9 @@ if [ -n "$first_incident" ]; then
   echo "== watchdog incidents report $first_incident"
   "$watchdog" incidents report "$first_incident" --state-dir "$work/state"
 fi
+echo
+echo "== watchdog alerts (the durable outbox: every alert, its key and how it went)"
+"$watchdog" alerts --state-dir "$work/state" --limit 8
 pkill -TERM -f "$watchdog run --config $work/watchdog.yaml" || true
 sleep 1
 echo "== demo finished"
