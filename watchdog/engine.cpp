@@ -68,6 +68,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.last_action = previous.last_action;
   next.event_sequence = previous.event_sequence;
   next.incident_started = previous.incident_started;
+  next.held_alert = previous.held_alert;
   next.hold = previous.hold;
   m.hold = p.hold;
   next.first_failure = previous.first_failure;

@@ -109,6 +109,7 @@ class Engine {
   // engine_alerts.cpp: the alert of a transition, and reminders of open incidents.
   void alert_transition(Runtime& runtime, const Transition& transition, State overall);
   void send_reminders(TimePoint now);
+  void submit_alert(const alerts::AlertEvent& event, const std::string& how);
   void launch_action(Runtime& runtime, const RunAction& run);
   void refresh_status();
 

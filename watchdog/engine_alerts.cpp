@@ -1,7 +1,8 @@
 // The engine's side of alerting: one event per transition (handed to the dispatcher, which
 // writes it to the outbox and returns at once), and reminders for incidents that stay open.
 // Neither is sent while the component is muted (pause, maintenance) or this replica is not
-// the leader; the incident journal notes which.
+// the leader; the incident journal notes which, and the latest suppressed transition goes out
+// once the suppression ends (an incident that outlives a pause is still announced).
 #include <spdlog/spdlog.h>
 
 #include "watchdog/engine_internal.h"
@@ -63,14 +64,23 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
                  kv("why", why));
     recorder_.note(t.incident_id, event.at, "alert",
                    std::string("suppressed (") + why + "): " + event.event_id);
+    runtime.held_alert = std::move(event);
     return;
   }
+  if (runtime.held_alert) {  // first what the suppression held back, in order
+    submit_alert(*runtime.held_alert, "queued after the suppression ended");
+    runtime.held_alert.reset();
+  }
+  submit_alert(event, "queued");
+}
+
+void Engine::submit_alert(const alerts::AlertEvent& event, const std::string& how) {
   const auto sinks = dispatcher_.submit(event);
   std::string list;
   for (const auto& sink : sinks) list += (list.empty() ? "" : ", ") + sink;
-  recorder_.note(t.incident_id, event.at, "alert",
+  recorder_.note(event.incident_id, event.at, "alert",
                  sinks.empty() ? "no route wants " + event.event_id
-                               : "queued: " + event.event_id + " for " + list,
+                               : how + ": " + event.event_id + " for " + list,
                  {{"event_id", event.event_id}, {"sinks", sinks}});
 }
 
@@ -79,10 +89,14 @@ void Engine::send_reminders(TimePoint now) {
   last_reminders_ = now;
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
+    if (suppressed_because(leader_, runtime->hold) != nullptr) continue;
+    if (runtime->held_alert) {  // the pause ended, or this replica became the leader
+      submit_alert(*runtime->held_alert, "queued after the suppression ended");
+      runtime->held_alert.reset();
+    }
     if (m.state == State::Healthy || m.incident_id.empty() || runtime->event_sequence == 0) {
       continue;
     }
-    if (suppressed_because(leader_, runtime->hold) != nullptr) continue;
     dispatcher_.remind(event_id_of(m.incident_id, runtime->event_sequence, m.state), m.state);
   }
 }

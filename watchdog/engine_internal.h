@@ -62,6 +62,9 @@ struct Engine::Runtime {
   std::optional<alerts::ActionSnapshot> last_action;
   int event_sequence = 0;                         // per incident, for stable event ids
   std::optional<TimePoint> incident_started;      // left HEALTHY (for the outage duration)
+  // The latest transition's alert while suppressed (paused, maintenance, not the leader): it
+  // goes out once that ends, so an incident that outlives a pause is still announced.
+  std::optional<alerts::AlertEvent> held_alert;
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight

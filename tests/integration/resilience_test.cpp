@@ -207,6 +207,11 @@ TEST(Resilience, PauseResumeResetAndIncidentsFromTheCommandLine) {
       wait_until([&] { return component_state(watchdog.status(), "svc") == "HEALTHY"; }, 10s))
       << watchdog.log();
   EXPECT_EQ(count_lines(dir / "actions.log"), 1);
+  // The CRITICAL transition held back by the pause is announced first once it ends.
+  ASSERT_TRUE(receiver.wait_for(3, 5s));
+  const auto alerts = receiver.requests("POST");
+  EXPECT_EQ(alerts.front().json.value("to", ""), "CRITICAL");
+  EXPECT_EQ(alerts.back().json.value("to", ""), "HEALTHY");
 
   // Reset: only a FAILED component can be reset.
   auto not_failed = cli({"reset", "svc", "-c", config});

@@ -3,24 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <random>
-#include <thread>
 
-#include "watchdog/alerts/retry_policy.h"
+#include "watchdog/alerts/dispatcher_internal.h"
 #include "watchdog/logging.h"
 
 namespace watchdog::alerts {
 namespace {
 
-using Steady = std::chrono::steady_clock;
 using logging::kv;
 
 constexpr auto kKeepFinished = std::chrono::hours(24 * 7);
 constexpr auto kPruneEvery = std::chrono::hours(1);
+constexpr std::size_t kCacheLimit = 1000;
 
 // The outbox row of an event (its sink is set by Outbox::enqueue).
 OutboxEntry row_for(const AlertEvent& event, OutboxTime now) {
@@ -35,51 +29,35 @@ OutboxEntry row_for(const AlertEvent& event, OutboxTime now) {
   return entry;
 }
 
+// Runs an outbox call; on a database error logs it and returns `fallback` (the dispatcher
+// must never take the engine or a sender down).
+template <typename Fn, typename T>
+T or_else(const char* what, T fallback, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& error) {
+    spdlog::error("alert_outbox_error {} {}", kv("during", what), kv("error", error.what()));
+    return fallback;
+  }
+}
+
 }  // namespace
 
-struct Dispatcher::Sink {
-  std::shared_ptr<Provider> provider;
-  std::deque<OutboxEntry> queue;  // pending rows, oldest first
-  bool busy = false;              // a sender is delivering the head
-  Steady::time_point not_before{};
-  // event id → the last reminder number queued (-1: this sink never got that event).
-  std::map<std::string, int> reminded;
-};
-
-struct Dispatcher::Shared {
-  core::Metrics* metrics = nullptr;  // null once stop() gave up on a sender
-  std::shared_ptr<Outbox> outbox;
-  DispatcherOptions options;
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::map<std::string, std::shared_ptr<Sink>> sinks;
-  std::vector<std::thread> threads;
-  int running = 0;
-  bool stopping = false;
-  std::mt19937_64 random;
-  std::map<std::string, std::optional<AlertEvent>> remembered;  // event id → its event
-  OutboxTime last_prune{};
-
-  OutboxTime now() const { return options.clock(); }
-  double jitter() {
-    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
-  }
-  // Under `mutex`.
-  void publish_gauges(const Sink& sink) {
-    if (metrics == nullptr) return;
-    metrics->set_alerts_pending(sink.provider->name(), static_cast<double>(sink.queue.size()));
-  }
-  void publish_failed() {
-    if (metrics == nullptr) return;
-    for (const auto& [sink, statuses] : outbox->counts()) {
-      int failed = 0;
-      for (const auto& [status, count] : statuses) {
+void Dispatcher::Shared::publish_failed() {
+  const auto counts = or_else("counting failures", decltype(outbox->counts()){},
+                              [&] { return outbox->counts(); });
+  std::lock_guard lock(mutex);
+  if (metrics == nullptr) return;
+  for (const auto& [name, sink] : sinks) {
+    int failed = 0;
+    if (auto it = counts.find(name); it != counts.end()) {
+      for (const auto& [status, count] : it->second) {
         if (status == "failed" || status == "expired") failed += count;
       }
-      metrics->set_alerts_failed(sink, failed);
     }
+    metrics->set_alerts_failed(name, failed);
   }
-};
+}
 
 Dispatcher::Dispatcher(core::Metrics& metrics, std::shared_ptr<Outbox> outbox,
                        DispatcherOptions options)
@@ -96,59 +74,81 @@ Dispatcher::~Dispatcher() { stop(std::chrono::milliseconds(0)); }
 
 void Dispatcher::set_providers(std::vector<std::shared_ptr<Provider>> providers) {
   auto& s = *shared_;
-  std::lock_guard lock(s.mutex);
-  std::map<std::string, std::shared_ptr<Sink>> fresh;
-  for (auto& provider : providers) {
-    auto existing = s.sinks.find(provider->name());
-    std::shared_ptr<Sink> sink;
-    if (existing != s.sinks.end()) {
-      sink = existing->second;  // keeps its queue; an in-flight send finishes with the old one
-    } else {
-      sink = std::make_shared<Sink>();
-      const auto wall = s.now();
-      for (auto& row : s.outbox->pending(provider->name())) sink->queue.push_back(std::move(row));
+  {
+    std::lock_guard lock(s.mutex);
+    std::map<std::string, std::shared_ptr<Sink>> fresh;
+    for (auto& provider : providers) {
+      const auto& name = provider->name();
+      std::shared_ptr<Sink> sink;
+      if (auto kept = s.sinks.find(name); kept != s.sinks.end()) {
+        sink = kept->second;  // keeps its queue; an in-flight send finishes with the old one
+      } else if (auto back = s.retired.find(name); back != s.retired.end()) {
+        sink = back->second;
+        s.retired.erase(back);
+      } else {
+        sink = std::make_shared<Sink>();
+        sink->queue = or_else("loading pending alerts", std::deque<OutboxEntry>{}, [&] {
+          auto rows = s.outbox->pending(name);
+          return std::deque<OutboxEntry>(rows.begin(), rows.end());
+        });
+        if (!sink->queue.empty()) {
+          const auto wait = sink->queue.front().next_attempt - s.now();
+          sink->not_before =
+              Steady::now() + std::max(Steady::duration::zero(),
+                                       std::chrono::duration_cast<Steady::duration>(wait));
+          spdlog::info("alerts_resumed {} {}", kv("alert", name),
+                       kv("pending", std::to_string(sink->queue.size())));
+        }
+      }
+      sink->provider = provider;
+      s.publish_pending(*sink);
+      fresh[name] = sink;
+    }
+    for (const auto& [name, sink] : s.sinks) {
+      if (fresh.count(name) != 0) continue;
       if (!sink->queue.empty()) {
-        const auto wait = sink->queue.front().next_attempt - wall;
-        sink->not_before =
-            Steady::now() + std::max(Steady::duration::zero(),
-                                     std::chrono::duration_cast<Steady::duration>(wait));
-        spdlog::info("alerts_resumed {} {}", kv("alert", provider->name()),
+        spdlog::warn("alerts_kept_for_removed_sink {} {}", kv("alert", name),
                      kv("pending", std::to_string(sink->queue.size())));
       }
+      s.retired[name] = sink;
     }
-    sink->provider = provider;
-    s.publish_gauges(*sink);
-    fresh[provider->name()] = sink;
-  }
-  for (const auto& [name, sink] : s.sinks) {
-    if (fresh.count(name) == 0 && !sink->queue.empty()) {
-      spdlog::warn("alerts_kept_for_removed_sink {} {}", kv("alert", name),
-                   kv("pending", std::to_string(sink->queue.size())));
+    s.sinks = std::move(fresh);
+    if (s.threads.empty() && !s.stopping) {
+      const int senders = std::max(1, s.options.senders);
+      s.running = senders;
+      for (int i = 0; i < senders; ++i) s.threads.emplace_back(sender_loop, shared_);
     }
   }
-  s.sinks = std::move(fresh);
   s.publish_failed();
-  if (s.threads.empty() && !s.stopping) {
-    const int senders = std::max(1, s.options.senders);
-    s.running = senders;
-    for (int i = 0; i < senders; ++i) s.threads.emplace_back(sender_loop, shared_);
-  }
   s.wake.notify_all();
 }
 
 std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
   auto& s = *shared_;
   std::vector<std::string> targets;
+  std::vector<std::string> resolve_candidates;
   {
     std::lock_guard lock(s.mutex);
     for (const auto& [name, sink] : s.sinks) {
-      const bool wanted = event.to == core::State::Healthy
-                              ? s.outbox->has_incident(name, event.incident_id)
-                              : sink->provider->route().wants(event);
-      if (wanted) targets.push_back(name);
+      if (event.to != core::State::Healthy) {
+        if (sink->provider->route().wants(event)) targets.push_back(name);
+      } else if (s.alerted.count({name, event.incident_id}) != 0) {
+        targets.push_back(name);
+      } else {
+        resolve_candidates.push_back(name);  // maybe alerted before a restart: ask the outbox
+      }
+    }
+  }
+  for (const auto& name : resolve_candidates) {
+    // A database error sends the resolution anyway: better a stray "recovered" than an alert
+    // that never closes.
+    if (or_else("finding the incident", true,
+                [&] { return s.outbox->has_incident(name, event.incident_id); })) {
+      targets.push_back(name);
     }
   }
   if (targets.empty()) return targets;
+  std::sort(targets.begin(), targets.end());
   const OutboxEntry entry = row_for(event, s.now());
   std::vector<OutboxEntry> added;
   try {
@@ -165,18 +165,28 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
     }
   }
   std::lock_guard lock(s.mutex);
+  if (s.remembered.size() > kCacheLimit) s.remembered.clear();
+  if (s.alerted.size() > kCacheLimit) s.alerted.clear();
+  if (event.type == "state_change") s.remembered[event.event_id] = event;
+  for (const auto& name : targets) {
+    if (event.to == core::State::Healthy) {
+      s.alerted.erase({name, event.incident_id});
+    } else {
+      s.alerted.insert({name, event.incident_id});
+    }
+  }
   for (auto& row : added) {
     auto it = s.sinks.find(row.sink);
     if (it == s.sinks.end()) continue;  // removed meanwhile: the row waits in the outbox
-    auto& queue = it->second->queue;
+    auto& sink = *it->second;
     // A reload may have loaded this row from the outbox already.
-    if (row.id != 0 && std::any_of(queue.begin(), queue.end(),
+    if (row.id != 0 && std::any_of(sink.queue.begin(), sink.queue.end(),
                                    [&](const OutboxEntry& q) { return q.id == row.id; })) {
       continue;
     }
-    if (row.type == "state_change") it->second->reminded.emplace(event.event_id, 0);
-    queue.push_back(std::move(row));
-    s.publish_gauges(*it->second);
+    if (row.type == "state_change") sink.reminded[event.event_id] = {true, event.at};
+    sink.queue.push_back(std::move(row));
+    s.publish_pending(sink);
   }
   s.wake.notify_all();
   return targets;
@@ -184,70 +194,90 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
 
 void Dispatcher::remind(const std::string& event_id, core::State state) {
   auto& s = *shared_;
+  if (state == core::State::Healthy) return;
   const auto now = s.now();
-  std::vector<std::pair<std::string, OutboxEntry>> due;
+  bool prune = false;
+  std::optional<AlertEvent> original;
   {
     std::lock_guard lock(s.mutex);
     if (now - s.last_prune > kPruneEvery) {
       s.last_prune = now;
-      try {
-        s.outbox->prune(now - kKeepFinished);
-      } catch (const std::exception& error) {
-        spdlog::warn("alert_outbox_prune_failed {}", kv("error", error.what()));
-      }
+      prune = true;
     }
-    auto known = s.remembered.find(event_id);
-    if (known == s.remembered.end()) {
-      if (s.remembered.size() > 1000) s.remembered.clear();
-      std::optional<AlertEvent> event;
-      try {
-        if (auto payload = s.outbox->payload_of(event_id)) {
-          event = from_json(nlohmann::json::parse(*payload));
-        }
-      } catch (const std::exception& error) {
-        spdlog::warn("alert_reminder_unreadable {} {}", kv("key", event_id),
-                     kv("error", error.what()));
-      }
-      known = s.remembered.emplace(event_id, std::move(event)).first;
+    if (auto known = s.remembered.find(event_id); known != s.remembered.end()) {
+      original = known->second;
     }
-    if (!known->second) return;  // never alerted (muted, or no sink wanted it)
-    const AlertEvent& original = *known->second;
-    const bool loud = state == core::State::Critical || state == core::State::Failed;
+  }
+  if (prune) {
+    or_else("pruning", 0, [&] { return s.outbox->prune(now - kKeepFinished); });
+    s.publish_failed();
+  }
+  if (!original) {  // queued before a restart, or never (muted, no sink wanted it)
+    const auto payload =
+        or_else("finding the event", std::optional<std::string>{},
+                [&] { return s.outbox->payload_of(event_id); });
+    if (!payload) return;
+    try {
+      original = from_json(nlohmann::json::parse(*payload));
+    } catch (const std::exception& error) {
+      spdlog::warn("alert_reminder_unreadable {} {}", kv("key", event_id),
+                   kv("error", error.what()));
+      return;
+    }
+    std::lock_guard lock(s.mutex);
+    s.remembered[event_id] = *original;
+  }
+
+  const bool loud = state == core::State::Critical || state == core::State::Failed;
+  std::vector<std::pair<std::string, OutboxEntry>> due;
+  std::vector<std::string> unknown;  // sinks whose cache does not say whether they got it
+  {
+    std::lock_guard lock(s.mutex);
+    for (auto& [name, sink] : s.sinks) {
+      if (sink->reminded.count(event_id) == 0) unknown.push_back(name);
+    }
+  }
+  std::map<std::string, bool> received;
+  for (const auto& name : unknown) {
+    received[name] = or_else("finding the event", false,
+                             [&] { return s.outbox->has_key(name, event_id); });
+  }
+  {
+    std::lock_guard lock(s.mutex);
     for (auto& [name, sink] : s.sinks) {
       const auto resend = sink->provider->resend_interval();
       const auto interval = resend ? *resend : loud ? sink->provider->route().repeat_interval
                                                     : std::chrono::seconds(0);
-      if (interval.count() <= 0 || state == core::State::Healthy) continue;
-      auto seen = sink->reminded.find(event_id);
-      if (seen == sink->reminded.end()) {
-        if (sink->reminded.size() > 1000) sink->reminded.clear();  // a cache: the outbox knows
-        seen = sink->reminded.emplace(event_id, s.outbox->has_key(name, event_id) ? 0 : -1).first;
+      if (interval.count() <= 0) continue;
+      auto mark = sink->reminded.find(event_id);
+      if (mark == sink->reminded.end()) {
+        if (received.count(name) == 0) continue;  // added meanwhile: next time
+        if (sink->reminded.size() > kCacheLimit) sink->reminded.clear();
+        mark = sink->reminded.emplace(event_id, Sink::Mark{received[name], original->at}).first;
       }
-      if (seen->second < 0) continue;  // this sink never got the transition
-      const int number = static_cast<int>((now - original.at) / interval);
-      if (number < 1 || number <= seen->second) continue;
-      seen->second = number;
-      AlertEvent reminder = original;
+      if (!mark->second.received) continue;  // this sink never got the transition
+      // The latest due time on this sink's own grid; the key names it, so a restart or a
+      // changed interval never repeats one.
+      const auto periods = (now - original->at) / interval;
+      const auto due_at = original->at + std::chrono::duration_cast<OutboxTime::duration>(
+                                             interval * periods);
+      if (periods < 1 || due_at <= mark->second.last_due) continue;
+      mark->second.last_due = due_at;
+      AlertEvent reminder = *original;
       reminder.type = "reminder";
-      reminder.reminder = number;
-      reminder.at = now;  // "still CRITICAL (for 4h 00m)" counts to now
+      reminder.reminder = static_cast<int>(periods);
+      reminder.at = due_at;  // "still CRITICAL (for 4h 00m)" counts to here
       due.emplace_back(name, row_for(reminder, now));
     }
   }
   for (auto& [name, entry] : due) {
-    std::vector<OutboxEntry> added;
-    try {
-      added = s.outbox->enqueue(entry, {name});
-    } catch (const std::exception& error) {
-      spdlog::error("alert_outbox_write_failed {} {}", kv("key", entry.key),
-                    kv("error", error.what()));
-      continue;  // the next remind() tries the next reminder
-    }
+    auto added = or_else("queueing a reminder", std::vector<OutboxEntry>{},
+                         [&] { return s.outbox->enqueue(entry, {name}); });
     std::lock_guard lock(s.mutex);
     auto it = s.sinks.find(name);
     if (it == s.sinks.end()) continue;
     for (auto& row : added) it->second->queue.push_back(std::move(row));
-    s.publish_gauges(*it->second);
+    s.publish_pending(*it->second);
   }
   s.wake.notify_all();
 }
@@ -271,108 +301,6 @@ void Dispatcher::stop(std::chrono::milliseconds limit) {
       thread.detach();  // holds its own reference to the shared state
     }
   }
-}
-
-void Dispatcher::sender_loop(std::shared_ptr<Shared> shared) {
-  auto& s = *shared;
-  std::unique_lock lock(s.mutex);
-  while (!s.stopping) {
-    // The ready sink that has waited longest; else sleep until the next one is due.
-    std::shared_ptr<Sink> sink;
-    auto next_due = Steady::time_point::max();
-    for (auto& [name, candidate] : s.sinks) {
-      if (candidate->busy || candidate->queue.empty()) continue;
-      if (candidate->not_before <= Steady::now()) {
-        if (!sink || candidate->not_before < sink->not_before) sink = candidate;
-      } else {
-        next_due = std::min(next_due, candidate->not_before);
-      }
-    }
-    if (!sink) {
-      if (next_due == Steady::time_point::max()) {
-        s.wake.wait(lock);
-      } else {
-        s.wake.wait_until(lock, next_due);
-      }
-      continue;
-    }
-    sink->busy = true;
-    OutboxEntry row = sink->queue.front();
-    const auto provider = sink->provider;
-    const double jitter = s.jitter();
-    lock.unlock();
-
-    std::optional<AlertEvent> event;
-    probes::HttpResponse response;
-    Judgement judgement;
-    try {
-      event = from_json(nlohmann::json::parse(row.payload));
-      response = probes::perform(provider->format(*event));
-      const auto age = std::chrono::duration_cast<std::chrono::seconds>(s.now() - row.created);
-      judgement = judge(*provider, response, row.attempts + 1, age, jitter);
-    } catch (const std::exception& error) {
-      judgement = {Verdict::Failed, milliseconds(0), std::string("unusable event: ") + error.what()};
-    }
-
-    lock.lock();
-    if (s.metrics == nullptr) return;  // abandoned by stop(): the row is resent after a restart
-    lock.unlock();
-    const auto wall = s.now();
-    try {
-      switch (judgement.verdict) {
-        case Verdict::Delivered:
-          s.outbox->mark_delivered(row.id, wall, judgement.detail);
-          break;
-        case Verdict::Retry:
-          s.outbox->reschedule(row.id, wall + judgement.wait, row.attempts + 1, judgement.detail);
-          break;
-        case Verdict::Failed:
-        case Verdict::Expired:
-          s.outbox->mark_failed(row.id, wall,
-                                judgement.verdict == Verdict::Failed ? "failed" : "expired",
-                                judgement.detail);
-          break;
-      }
-    } catch (const std::exception& error) {
-      spdlog::error("alert_outbox_update_failed {} {}", kv("key", row.key),
-                    kv("error", error.what()));
-    }
-    const auto fields = kv("alert", provider->name()) + " " + kv("component", row.component) +
-                        " " + kv("state", row.state) + " " + kv("key", row.key) + " " +
-                        kv("attempt", std::to_string(row.attempts + 1));
-    switch (judgement.verdict) {
-      case Verdict::Delivered:
-        spdlog::info("alert_sent {} {}", fields, kv("result", judgement.detail));
-        break;
-      case Verdict::Retry:
-        spdlog::warn("alert_retry {} {} {}", fields, kv("result", judgement.detail),
-                     kv("wait_ms", std::to_string(judgement.wait.count())));
-        break;
-      case Verdict::Failed:
-        spdlog::error("alert_failed {} {} permanent=true", fields, kv("result", judgement.detail));
-        break;
-      case Verdict::Expired:
-        spdlog::error("alert_expired {} {}", fields, kv("result", judgement.detail));
-        break;
-    }
-
-    lock.lock();
-    if (s.metrics == nullptr) return;
-    s.metrics->count_alert(provider->name(), to_string(judgement.verdict));
-    sink->busy = false;
-    if (judgement.verdict == Verdict::Retry) {
-      sink->queue.front().attempts = row.attempts + 1;
-      sink->not_before = Steady::now() + judgement.wait;
-    } else {
-      sink->queue.pop_front();
-      sink->not_before = Steady::now() + provider->policy().min_spacing;
-      if (judgement.verdict != Verdict::Delivered) s.publish_failed();
-    }
-    s.publish_gauges(*sink);
-    s.wake.notify_all();
-  }
-  --s.running;
-  s.wake.notify_all();
 }
 
 }  // namespace watchdog::alerts

@@ -56,8 +56,14 @@ core::TimePoint parse_rfc3339(const std::string& text) {
 }
 
 std::string idempotency_key(const AlertEvent& event) {
-  if (event.type == "reminder") return event.event_id + "/reminder-" + std::to_string(event.reminder);
-  return event.event_id;
+  if (event.type != "reminder") return event.event_id;
+  // Named after its due time (= `at`), so a changed repeat interval never reuses a key.
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(event.at);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char stamp[24];
+  const std::size_t n = std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
+  return event.event_id + "/reminder-" + std::string(stamp, n);
 }
 
 std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event) {

@@ -39,7 +39,7 @@ struct AlertEvent {
   // "state_change" for a transition; "reminder" for a repeat of the latest transition while
   // the incident is still open (see `reminder`).
   std::string type = "state_change";
-  int reminder = 0;  // 1, 2, … for reminders: repeat intervals elapsed since `at`
+  int reminder = 0;  // 1, 2, … for reminders: repeat intervals elapsed since the transition
   std::string component;
   core::State from = core::State::Healthy;
   core::State to = core::State::Healthy;
@@ -62,8 +62,8 @@ struct AlertEvent {
   std::string link;
 };
 
-// The key a receiver deduplicates on: event_id, plus "/reminder-<n>" for reminders. Stable
-// across retries and restarts of the watchdog.
+// The key a receiver deduplicates on: event_id, plus "/reminder-<due time, UTC>" for
+// reminders ("…/1-CRITICAL/reminder-20261122T073500Z"). Stable across retries and restarts.
 std::string idempotency_key(const AlertEvent& event);
 // How long the outage lasted, on a resolving (to HEALTHY) event with a known start.
 std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event);

@@ -174,8 +174,11 @@ std::map<std::string, std::map<std::string, int>> Outbox::counts() {
 
 int Outbox::prune(OutboxTime before) {
   std::lock_guard lock(mutex_);
+  // Rows of an incident still open stay: reminders, re-sends and the resolution read them.
   auto remove = db_->prepare(
-      "DELETE FROM alert_outbox WHERE status != 'pending' AND finished_ms < ?");
+      "DELETE FROM alert_outbox WHERE status != 'pending' AND finished_ms < ? AND "
+      "(type = 'reminder' OR incident_id IN "
+      "(SELECT incident_id FROM alert_outbox WHERE state = 'HEALTHY'))");
   remove.bind(1, store::to_ms(before)).run();
   return sqlite3_changes(db_->handle());
 }

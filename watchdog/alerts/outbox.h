@@ -6,7 +6,8 @@
 // crash can drop the repeat. (sink, key) is unique: the same event is never queued twice.
 //
 // Delivered and failed rows are kept for a week (prune()) so that duplicates stay detectable
-// and `watchdog alerts` can show what went out.
+// and `watchdog alerts` can show what went out; an open incident's transitions stay as long as
+// it is open.
 //
 // Thread-safety: every method may be called from any thread (one connection, one mutex).
 
@@ -29,7 +30,7 @@ using OutboxTime = std::chrono::system_clock::time_point;
 struct OutboxEntry {
   std::int64_t id = 0;
   std::string sink;         // provider name
-  std::string key;          // idempotency key (event id, + "/reminder-n")
+  std::string key;          // idempotency key (event id, + "/reminder-<due>")
   std::string component;
   std::string incident_id;
   std::string state;        // the event's `to` state, "CRITICAL"
@@ -72,7 +73,8 @@ class Outbox {
   std::vector<OutboxEntry> recent(std::size_t limit, const std::string& status = "");
   // Rows per sink and status ("pending", "failed", …).
   std::map<std::string, std::map<std::string, int>> counts();
-  // Deletes finished rows older than `before`; returns how many.
+  // Deletes finished rows older than `before` — reminders, and rows of incidents that were
+  // resolved (the transitions of an open incident stay); returns how many.
   int prune(OutboxTime before);
 
  private:

@@ -54,7 +54,8 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     std::size_t used = 0;
     const double seconds = std::stod(text, &used);
     if (used == text.size() && std::isfinite(seconds) && seconds >= 0) {
-      return milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+      // Clamped before the cast (1e300 seconds would overflow); callers cap it further.
+      return milliseconds(static_cast<long long>(std::ceil(std::min(seconds, 1e9) * 1000)));
     }
   } catch (...) {
     // not a number: try the HTTP-date form below

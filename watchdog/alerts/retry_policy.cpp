@@ -4,6 +4,17 @@
 #include <cmath>
 
 namespace watchdog::alerts {
+namespace {
+
+// ": <first 120 characters of the answer, on one line>", or "" for an empty body.
+std::string body_excerpt(const std::string& body) {
+  std::string line;
+  for (char c : body.substr(0, 120)) line += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line.empty() ? "" : ": " + line;
+}
+
+}  // namespace
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
@@ -35,6 +46,7 @@ Judgement judge(const Provider& provider, const probes::HttpResponse& response, 
   if (provider.accepted(response)) return j;
   if (!provider.retryable(response)) {
     j.verdict = Verdict::Failed;
+    j.detail += body_excerpt(response.body);  // Slack's "invalid_payload", an API's reason
     return j;
   }
   if (age >= provider.policy().give_up_after) {

@@ -151,7 +151,7 @@ TEST(Dispatcher, PermanentFailureIsRecordedAndExportedNotRetried) {
   EXPECT_EQ(series(metrics, R"(watchdog_alerts_failed{alert="ops"})"), 2);
   for (const auto& row : dispatcher.outbox()->recent(10)) {
     EXPECT_EQ(row.status, "failed");
-    EXPECT_EQ(row.last_error, "HTTP 404");
+    EXPECT_EQ(row.last_error, "HTTP 404: ok");  // with the receiver's answer
   }
 }
 
@@ -291,11 +291,37 @@ TEST(Dispatcher, RemindsOpenCriticalIncidentsOncePerRepeatInterval) {
   std::this_thread::sleep_for(300ms);
   const auto requests = ops.requests("POST");
   EXPECT_EQ(keys_of(requests), (std::vector<std::string>{"inc-1/1-CRITICAL",
-                                                         "inc-1/1-CRITICAL/reminder-1",
-                                                         "inc-1/1-CRITICAL/reminder-2"}));
+                                                         "inc-1/1-CRITICAL/reminder-20261122T043500Z",
+                                                         "inc-1/1-CRITICAL/reminder-20261122T053500Z"}));
   EXPECT_EQ(requests[1].json["type"], "reminder");
   EXPECT_EQ(requests[1].header("X-Watchdog-Event"), "reminder");
   EXPECT_EQ(quiet.requests("POST").size(), 1u);
+}
+
+TEST(Dispatcher, AChangedRepeatIntervalNeitherStallsNorRepeatsReminders) {
+  WebhookReceiver ops;
+  TestClock clock;
+  core::Metrics metrics;
+  Dispatcher dispatcher(metrics, nullptr, {.clock = clock.function()});
+  Route hourly;
+  hourly.repeat_interval = 1h;
+  dispatcher.set_providers({webhook("ops", ops.url(), fast_policy(), hourly)});
+  dispatcher.submit(event("inc-1/1-CRITICAL"));
+  clock.advance(61min);
+  dispatcher.remind("inc-1/1-CRITICAL", core::State::Critical);  // due 04:35
+  Route every_two_hours;
+  every_two_hours.repeat_interval = 2h;
+  dispatcher.set_providers({webhook("ops", ops.url(), fast_policy(), every_two_hours)});
+  clock.advance(30min);
+  dispatcher.remind("inc-1/1-CRITICAL", core::State::Critical);  // 2 h grid: 05:35 not yet
+  clock.advance(32min);
+  dispatcher.remind("inc-1/1-CRITICAL", core::State::Critical);  // due 05:35
+  ASSERT_TRUE(ops.wait_for(3, 10s));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(keys_of(ops.requests("POST")),
+            (std::vector<std::string>{"inc-1/1-CRITICAL",
+                                      "inc-1/1-CRITICAL/reminder-20261122T043500Z",
+                                      "inc-1/1-CRITICAL/reminder-20261122T053500Z"}));
 }
 
 TEST(Dispatcher, NoRemindersWhileOnlyDegraded) {

@@ -73,15 +73,23 @@ TEST(Outbox, FindsIncidentsKeysAndPayloads) {
   EXPECT_FALSE(outbox->payload_of("nope"));
 }
 
-TEST(Outbox, PrunesOnlyFinishedRowsOlderThanTheCutoff) {
+TEST(Outbox, PrunesOnlyFinishedRowsOfResolvedIncidentsOlderThanTheCutoff) {
   auto outbox = Outbox::in_memory();
-  const auto old_rows = outbox->enqueue(row("old"), {"a", "b"});
-  outbox->enqueue(row("waiting"), {"a"});
+  auto resolved = row("inc-1/2-HEALTHY");
+  resolved.state = "HEALTHY";
+  const auto old_rows = outbox->enqueue(row("inc-1/1-CRITICAL"), {"a", "b"});
+  const auto closing = outbox->enqueue(resolved, {"a"});
+  const auto open_rows = outbox->enqueue(row("inc-2/1-CRITICAL", "inc-2"), {"a"});
+  outbox->enqueue(row("waiting", "inc-1"), {"c"});
   outbox->mark_delivered(old_rows[0].id, kAt, "HTTP 200");
   outbox->mark_failed(old_rows[1].id, kAt + 10 * 24h, "failed", "HTTP 404");
-  EXPECT_EQ(outbox->prune(kAt + 7 * 24h), 1);  // the delivered one; failed is newer
-  EXPECT_EQ(outbox->pending("a").size(), 1u);  // pending rows are never pruned
-  EXPECT_EQ(outbox->recent(10).size(), 2u);
+  outbox->mark_delivered(closing[0].id, kAt, "HTTP 200");
+  outbox->mark_delivered(open_rows[0].id, kAt, "HTTP 200");
+  // The old delivered rows of resolved inc-1 go; the failed one is newer; inc-2 is still open.
+  EXPECT_EQ(outbox->prune(kAt + 7 * 24h), 2);
+  EXPECT_TRUE(outbox->has_key("a", "inc-2/1-CRITICAL"));
+  EXPECT_TRUE(outbox->has_key("b", "inc-1/1-CRITICAL"));
+  EXPECT_EQ(outbox->pending("c").size(), 1u);  // pending rows are never pruned
 }
 
 TEST(Outbox, SurvivesReopeningTheFile) {
@@ -114,7 +122,7 @@ TEST(AlertEventDocument, RoundTripsThroughJson) {
   e.link = "https://watchdog.example/incidents/api-1";
   const auto doc = to_json(e);
   EXPECT_EQ(doc["outage_seconds"], 192);
-  EXPECT_EQ(doc["key"], "api-1/3-HEALTHY/reminder-2");
+  EXPECT_EQ(doc["key"], "api-1/3-HEALTHY/reminder-20261122T033812Z");
   EXPECT_EQ(doc["severity"], "info");
   const auto back = from_json(nlohmann::json::parse(dump_json(doc)));
   EXPECT_EQ(dump_json(to_json(back)), dump_json(doc));

@@ -84,7 +84,7 @@ TEST(WebhookProvider, RemindersCarryTheirOwnKeyAndEventType) {
   event.type = "reminder";
   event.reminder = 3;
   const auto request = provider->format(event);
-  EXPECT_EQ(header(request, "Idempotency-Key"), "api-20261122T033500Z/2-RECOVERING/reminder-3");
+  EXPECT_EQ(header(request, "Idempotency-Key"), "api-20261122T033500Z/2-RECOVERING/reminder-20261122T033500Z");
   EXPECT_EQ(header(request, "X-Watchdog-Event"), "reminder");
   EXPECT_EQ(nlohmann::json::parse(request.body)["reminder"], 3);
 }
