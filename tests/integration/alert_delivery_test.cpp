@@ -358,14 +358,21 @@ constexpr const char* kSideComponent = R"(  - name: side
         argv: ["/bin/sh", "-c", "test -f @DIR@/side-up || exit 2"]
 )";
 
-bool both_broken(const WatchdogProcess& watchdog) {
-  return wait_until(
+// Breaks svc (CRITICAL) and side (DEGRADED), waits for both, then heals both: four events.
+// False when they did not both break.
+bool break_and_heal_both(const TempDir& dir, const WatchdogProcess& watchdog) {
+  break_svc(dir);
+  std::filesystem::remove(dir / "side-up");
+  const bool broke = wait_until(
       [&] {
         const auto status = watchdog.status();
         return component_state(status, "svc") == "CRITICAL" &&
                component_state(status, "side") == "DEGRADED";
       },
       10s, 10ms);
+  heal_svc(dir);
+  dir.write("side-up", "");
+  return broke;
 }
 
 std::multiset<std::string> component_and_state(const std::vector<ReceivedRequest>& requests) {
@@ -400,11 +407,7 @@ TEST(AlertDelivery, RoutesFilterByComponentAndSeverity) {
                 fill(kSideComponent, {{"DIR", dir.path().string()}}));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
-  break_svc(dir);
-  std::filesystem::remove(dir / "side-up");
-  ASSERT_TRUE(both_broken(watchdog)) << watchdog.log();
-  heal_svc(dir);
-  dir.write("side-up", "");
+  ASSERT_TRUE(break_and_heal_both(dir, watchdog)) << watchdog.log();
   ASSERT_TRUE(all.wait_for(4, 10s)) << describe(all.requests()) << watchdog.log();
   ASSERT_TRUE(only_svc.wait_for(2, 5s)) << watchdog.log();
   ASSERT_TRUE(only_critical.wait_for(2, 5s)) << watchdog.log();
@@ -437,11 +440,7 @@ TEST(AlertDelivery, RateLimitSpacesTheSendsOfOneSink) {
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   ASSERT_TRUE(reaches(watchdog, "HEALTHY")) << watchdog.log();
   // Four events within a few probe runs.
-  break_svc(dir);
-  std::filesystem::remove(dir / "side-up");
-  ASSERT_TRUE(both_broken(watchdog)) << watchdog.log();
-  heal_svc(dir);
-  dir.write("side-up", "");
+  ASSERT_TRUE(break_and_heal_both(dir, watchdog)) << watchdog.log();
   ASSERT_TRUE(receiver.wait_for(4, 15s)) << watchdog.log();
   std::this_thread::sleep_for(1s);
   const auto all = receiver.requests("POST");
