@@ -11,13 +11,15 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/probe.h"
+
 namespace watchdog::actions {
 
 // What the action is asked to repair; also exported to commands as WATCHDOG_* variables.
 struct Incident {
   std::string id;         // stable per incident, e.g. "api-20261122T033500Z"
   std::string component;  // "api"
-  int attempt = 1;        // 1-based attempt within the recovery window
+  int attempt = 1;        // 1-based attempt of this incident
   std::string reason;     // safe one-line cause, e.g. "api-http: connection refused"
 };
 
@@ -41,6 +43,15 @@ class Action {
   virtual std::string describe() const = 0;
   virtual ActionOutcome run(const Incident& incident,
                             std::chrono::milliseconds timeout) noexcept = 0;
+
+  // Whether the action can destroy data that a less drastic step would have kept (a restore
+  // over a database, deleting a pod). The ladder runs a destructive rung only for the failure
+  // kinds in its `when:` (see watchdog/plan.h), and such an action takes a safety copy first.
+  virtual bool destructive() const { return false; }
+  // The failure kinds this kind repairs when the rung's `when:` is absent (restore_latest:
+  // not_found, corrupt). Empty: any failure (harmless kinds) or none (destructive kinds, whose
+  // rungs must then say `when:`).
+  virtual std::vector<probes::FailureKind> default_when() const { return {}; }
 
  private:
   std::string name_;

@@ -32,6 +32,12 @@ class K8sDeletePodAction final : public K8sAction {
                      std::chrono::milliseconds min_age);
   std::string_view kind() const override { return "k8s_delete_pod"; }
   std::string describe() const override;
+  // Deleting pods is for pods that are not ready (bad_response), never for an API that does not
+  // answer (timeout, refused) or rejects the token.
+  bool destructive() const override { return true; }
+  std::vector<probes::FailureKind> default_when() const override {
+    return {probes::FailureKind::BadResponse};
+  }
 
  private:
   ActionOutcome run_once(const Incident& incident, std::chrono::milliseconds timeout) override;

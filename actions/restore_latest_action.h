@@ -28,6 +28,11 @@ class RestoreLatestAction final : public Action {
   std::string_view kind() const override { return "restore_latest"; }
   std::string describe() const override;
   ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
+  // With `replace` it drops what is there: only for a missing or damaged database.
+  bool destructive() const override { return replace_; }
+  std::vector<probes::FailureKind> default_when() const override {
+    return {probes::FailureKind::NotFound, probes::FailureKind::Corrupt};
+  }
 
  private:
   config::BackupTargetSpec target_;

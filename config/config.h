@@ -63,18 +63,32 @@ struct ProbeSpec {
 
 struct ActionSpec {
   std::string name;  // `name:` or "<kind>-<index>"; used in metrics and logs
-  std::string kind;
-  Duration timeout = std::chrono::seconds(60);
+  std::string kind;  // "runbook" when the rung is given as `steps:`
+  Duration timeout = std::chrono::seconds(60);  // a runbook: the sum of its steps' timeouts
+  // The probe failure kinds ("not_found", "corrupt", …) this rung is for; empty = the kind's
+  // default (restore_latest: not_found, corrupt) or, for a harmless action, any failure.
+  // Checked against the failure kinds by the plan (config/ does not know them).
+  std::vector<std::string> when;
+  bool marked_destructive = false;  // `destructive: true`: a command that can destroy data
+  // A runbook (several steps per attempt): `steps` run in order; when one fails the attempt
+  // fails and `on_failure` runs (e.g. start the backend again). Empty for a single action.
+  std::vector<ActionSpec> steps;
+  std::vector<ActionSpec> on_failure;
   Options options;
 };
 
 struct RecoverySpec {
-  int max_attempts = 3;                               // within `window`; then FAILED
+  int max_attempts = 3;                               // per incident; then FAILED
   Duration backoff = std::chrono::seconds(10);        // doubles after each failed attempt …
   Duration max_backoff = std::chrono::minutes(5);     // … up to this cap
-  Duration window = std::chrono::hours(1);            // attempts older than this are forgotten
+  // Flap guard: an incident that needs recovery while `max_incidents` earlier ones already did
+  // within `window` ends FAILED (a component that keeps breaking right after recovering).
+  int max_incidents = 3;
+  Duration window = std::chrono::hours(1);
   Duration verify_timeout = std::chrono::minutes(2);  // an action that does not heal by then failed
-  std::vector<ActionSpec> actions;  // the ladder: attempt N runs rung min(N, last)
+  // The ladder: each incident starts at rung 1; attempt N runs the next rung whose `when` fits
+  // the failure, and the last one that fits once the ladder is climbed.
+  std::vector<ActionSpec> actions;
 };
 
 struct ComponentSpec {

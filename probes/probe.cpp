@@ -64,8 +64,30 @@ std::string_view to_string(FailureKind kind) {
       return "threshold";
     case FailureKind::Error:
       return "error";
+    case FailureKind::Corrupt:
+      return "corrupt";
+    case FailureKind::Locked:
+      return "locked";
+    case FailureKind::Stopped:
+      return "stopped";
   }
   return "error";
+}
+
+const std::vector<FailureKind>& all_failure_kinds() {
+  static const std::vector<FailureKind> kinds = {
+      FailureKind::Timeout,   FailureKind::Refused, FailureKind::Auth,
+      FailureKind::NotFound,  FailureKind::BadResponse, FailureKind::Threshold,
+      FailureKind::Error,     FailureKind::Corrupt, FailureKind::Locked,
+      FailureKind::Stopped};
+  return kinds;
+}
+
+std::optional<FailureKind> failure_kind_from_string(std::string_view name) {
+  for (FailureKind kind : all_failure_kinds()) {
+    if (to_string(kind) == name) return kind;
+  }
+  return std::nullopt;
 }
 
 ProbeResult healthy(std::string detail) {

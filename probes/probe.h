@@ -10,6 +10,7 @@
 //  - check() may be called from different threads, but never concurrently for one object.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ enum class FailureKind {
   BadResponse,  // answered, but not what was expected (status, body, exit code)
   Threshold,    // a measurement crossed its warning or critical threshold
   Error,        // anything else (bad local state, library error)
+  Corrupt,      // the target answered that its data is damaged (PostgreSQL SQLSTATE XX001, …)
+  Locked,       // the check waited on a lock someone else holds (a migration, VACUUM FULL)
+  Stopped,      // stopped on purpose by an operator (docker stop, scaled to 0): not an outage
 };
 
 // A named number in base units; exported as the gauge watchdog_<name>{component,probe}.
@@ -61,7 +65,9 @@ class Probe {
 };
 
 std::string_view to_string(ProbeStatus status);
-std::string_view to_string(FailureKind kind);
+std::string_view to_string(FailureKind kind);  // "not_found"; the names `when:` lists use
+std::optional<FailureKind> failure_kind_from_string(std::string_view name);
+const std::vector<FailureKind>& all_failure_kinds();  // every kind but None
 
 // Small helpers for implementations.
 ProbeResult healthy(std::string detail);
