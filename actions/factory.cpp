@@ -7,6 +7,7 @@
 #include "actions/k8s_delete_pod_action.h"
 #include "actions/k8s_rollout_restart_action.h"
 #include "actions/restore_latest_action.h"
+#include "actions/runbook_action.h"
 
 namespace watchdog::actions {
 
@@ -14,7 +15,9 @@ std::unique_ptr<Action> make_action(const config::ActionSpec& spec,
                                     const std::vector<config::BackupTargetSpec>& backups) {
   config::Options options = spec.options;
   std::unique_ptr<Action> action;
-  if (spec.kind == "command") {
+  if (spec.kind == "runbook") {
+    action = RunbookAction::create(spec, backups);
+  } else if (spec.kind == "command") {
     action = CommandAction::create(spec.name, options);
   } else if (spec.kind == "backup_now") {
     action = BackupNowAction::create(spec.name, options, backups);

@@ -96,6 +96,9 @@ struct ComponentSpec {
   bool critical = true;  // failing probes make it CRITICAL (recovery due); false → DEGRADED
   std::vector<std::string> depends_on;  // components recovered first (a DAG, checked at load)
   Duration rto = Duration::zero();      // recovery time objective for reports; 0 = none
+  // A container stopped (or a deployment scaled to 0) on purpose makes the component DEGRADED
+  // without any action; false: not even an alert (the journal still records it).
+  bool alert_on_manual_stop = true;
   std::vector<ProbeSpec> probes;
   RecoverySpec recovery;
 };

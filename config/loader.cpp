@@ -213,7 +213,8 @@ RecoverySpec read_recovery(const ImplPtr& impl) {
 ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
                              Options& defaults_options, NameRegistry& component_names,
                              NameRegistry& probe_names) {
-  expect_keys(impl, {"name", "critical", "depends_on", "rto", "probes", "recovery"});
+  expect_keys(impl, {"name", "critical", "depends_on", "rto", "alert_on_manual_stop", "probes",
+                     "recovery"});
   Options options(impl);
   ComponentSpec component;
   component.name = options.required_string("name");
@@ -222,6 +223,7 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
   component.critical = options.boolean_or("critical", true);
   component.depends_on = options.string_list("depends_on");
   component.rto = options.duration_or("rto", Duration::zero());  // the parser rejects negatives
+  component.alert_on_manual_stop = options.boolean_or("alert_on_manual_stop", true);
   auto probes = child_list(*impl, "probes", true);
   if (probes.empty()) options.fail("probes", "needs at least one probe");
   for (const auto& probe_impl : probes) {

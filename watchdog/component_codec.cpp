@@ -35,17 +35,20 @@ json snapshot(const Component& c) {
                       {"not_fail_streak", t.not_fail_streak},
                       {"bad_streak", t.bad_streak},
                       {"fail_streak", t.fail_streak},
-                      {"last_detail", t.last_detail}});
+                      {"last_detail", t.last_detail},
+                      {"last_failure", t.last_failure}});
   }
-  json attempts = json::array();
-  for (auto at : c.attempt_times) attempts.push_back(epoch_ms(at));
+  json episodes = json::array();
+  for (auto at : c.episode_starts) episodes.push_back(epoch_ms(at));
   return {{"state", std::string(to_string(c.state))},
           {"since_ms", epoch_ms(c.since)},
           {"incident_id", c.incident_id},
           {"phase", kPhases[static_cast<int>(c.phase)]},
           {"phase_deadline_ms", epoch_ms(c.phase_deadline)},
           {"verify_since_ms", epoch_ms(c.verify_since)},
-          {"attempt_ms", attempts},
+          {"attempts", c.attempts},
+          {"next_rung", c.next_rung},
+          {"episode_ms", episodes},
           {"probes", probes}};
 }
 
@@ -58,9 +61,19 @@ void restore(const json& s, Component& c) {
   c.phase = enum_from<Phase>(s.at("phase").get<std::string>(), kPhases);
   c.phase_deadline = from_epoch_ms(s.at("phase_deadline_ms").get<std::int64_t>());
   c.verify_since = from_epoch_ms(s.at("verify_since_ms").get<std::int64_t>());
-  c.attempt_times.clear();
-  for (const auto& ms : s.at("attempt_ms"))
-    c.attempt_times.push_back(from_epoch_ms(ms.get<std::int64_t>()));
+  c.episode_starts.clear();
+  if (s.contains("attempts")) {
+    c.attempts = s.at("attempts").get<int>();
+    c.next_rung = s.at("next_rung").get<std::size_t>();
+    for (const auto& ms : s.at("episode_ms"))
+      c.episode_starts.push_back(from_epoch_ms(ms.get<std::int64_t>()));
+  } else if (s.contains("attempt_ms")) {
+    // Written before the ladder belonged to the incident: attempts within the window.
+    const auto& attempt_ms = s.at("attempt_ms");
+    c.attempts = static_cast<int>(attempt_ms.size());
+    c.next_rung = attempt_ms.size();
+    if (!attempt_ms.empty()) c.episode_starts.push_back(from_epoch_ms(attempt_ms[0].get<std::int64_t>()));
+  }
   for (const auto& saved : s.at("probes")) {
     for (auto& t : c.probes) {
       if (t.name != saved.at("name").get<std::string>()) continue;
@@ -70,6 +83,7 @@ void restore(const json& s, Component& c) {
       t.bad_streak = saved.at("bad_streak").get<int>();
       t.fail_streak = saved.at("fail_streak").get<int>();
       t.last_detail = saved.at("last_detail").get<std::string>();
+      t.last_failure = saved.value("last_failure", std::string());
     }
   }
 }

@@ -34,11 +34,6 @@ Level level_of(probes::ProbeStatus status) {
   }
 }
 
-// The last `max` bytes of an action's output, for one log field.
-std::string tail(const std::string& text, std::size_t max = 512) {
-  return text.size() <= max ? text : "…" + text.substr(text.size() - max);
-}
-
 }  // namespace
 
 // A reload keeps what the previous runtime of the same component knew: its state, incident
@@ -53,7 +48,9 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   m.phase = p.phase;
   m.phase_deadline = p.phase_deadline;
   m.verify_since = p.verify_since;
-  m.attempt_times = p.attempt_times;
+  m.attempts = p.attempts;
+  m.next_rung = p.next_rung;
+  m.episode_starts = p.episode_starts;
   for (std::size_t n = 0; n < m.probes.size(); ++n) {
     for (std::size_t o = 0; o < p.probes.size(); ++o) {
       if (p.probes[o].name != m.probes[n].name) continue;
@@ -190,7 +187,8 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   if (level == Level::Fail && !runtime.first_failure) runtime.first_failure = probe.started;
   update_holds(Clock::now());  // before deciding: a dependency may have to be checked first
   const auto stepped =
-      step(m, ProbeReported{probe.probe, level, result.detail, probe.started}, Clock::now());
+      step(m, ProbeReported{probe.probe, level, result.detail, probe.started, view.failure},
+           Clock::now());
   apply(runtime, stepped);
   // Results that matter: a change of status, or the one that moved the component.
   if (status_changed || !stepped.transitions.empty()) {
@@ -209,42 +207,6 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   if (m.state == State::Healthy && all_clear) runtime.first_failure.reset();
 }
 
-void Engine::on_action_done(const ActionEvent& done) {
-  if (done.started) {
-    --running_actions_;
-    start_queued_actions();
-  }
-  for (auto& runtime : runtimes_) {
-    if (runtime->plan.spec.name != done.component) continue;
-    const auto& outcome = done.outcome;
-    runtime->action_settle.reset();
-    if (done.started) metrics_.count_action(done.component, done.action, outcome.ok);
-    spdlog::log(outcome.ok ? spdlog::level::info : spdlog::level::warn,
-                "action_done {} {} {} {} {}", kv("component", done.component),
-                kv("action", done.action), kv("ok", outcome.ok ? "true" : "false"),
-                kv("detail", outcome.detail), kv("output", tail(outcome.output_tail)));
-    recorder_.note(runtime->machine.incident_id, Clock::now(), "action_done",
-                   done.action + (outcome.ok ? " succeeded: " : " failed: ") + outcome.detail,
-                   {{"action", done.action},
-                    {"kind", done.kind},
-                    {"ok", outcome.ok},
-                    {"started", done.started},
-                    {"detail", outcome.detail},
-                    {"seconds", std::chrono::duration<double>(outcome.duration).count()},
-                    {"output_tail", tail(outcome.output_tail, 2048)}});
-    runtime->last_action =
-        alerts::ActionSnapshot{done.action, done.kind, outcome.ok, outcome.detail};
-    const auto result =
-        step(runtime->machine, ActionFinished{outcome.ok, outcome.detail}, Clock::now());
-    // Ask for the first verification check before switching to fast re-checks, so that one
-    // check runs now and the next recheck_interval later (not two back to back).
-    if (runtime->machine.phase == Phase::Verifying) {
-      for (auto& worker : runtime->workers) worker->run_now();
-    }
-    apply(*runtime, result);
-  }
-}
-
 void Engine::apply_plan(Plan plan) {
   max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
   external_url_ = plan.config.watchdog.external_url;
@@ -261,8 +223,11 @@ void Engine::apply_plan(Plan plan) {
     const auto& spec = component.spec;
     m.name = spec.name;
     m.critical = spec.critical;
-    m.policy = {static_cast<int>(component.ladder.size()),
+    std::vector<Rung> ladder;
+    for (const auto& rung : component.ladder) ladder.push_back({rung.action->name(), rung.when});
+    m.policy = {std::move(ladder),
                 spec.recovery.max_attempts,
+                spec.recovery.max_incidents,
                 spec.recovery.backoff,
                 spec.recovery.max_backoff,
                 spec.recovery.window,
@@ -325,7 +290,16 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
 }
 
 void Engine::apply(Runtime& runtime, const StepResult& result) {
-  for (const auto& transition : result.transitions) on_transition(runtime, transition);
+  // Skipped rungs go into the timeline before the attempt (or the give-up) they led to.
+  bool skips_noted = result.skipped.empty();
+  for (const auto& transition : result.transitions) {
+    if (!skips_noted && (transition.to == State::Recovering || transition.to == State::Failed)) {
+      note_skipped_rungs(runtime, result.skipped);
+      skips_noted = true;
+    }
+    on_transition(runtime, transition);
+  }
+  if (!skips_noted) note_skipped_rungs(runtime, result.skipped);
   if (result.run_action) launch_action(runtime, *result.run_action);
   if (result.reprobe) {
     for (auto& worker : runtime.workers) worker->run_now();
@@ -354,78 +328,6 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
   alert_transition(runtime, t, overall);
 }
 
-void Engine::launch_action(Runtime& runtime, const RunAction& run) {
-  const int limit = max_concurrent_;
-  if (!options_.dry_run && running_actions_ >= limit) {
-    runtime.queued = run;
-    queued_actions_.push_back(runtime.plan.spec.name);
-    spdlog::warn("action_queued {} {} {}", kv("component", runtime.plan.spec.name),
-                 kv("running", std::to_string(running_actions_)),
-                 kv("max_concurrent_recoveries", std::to_string(limit)));
-    recovery_metrics_.set_recoveries(running_actions_, static_cast<int>(queued_actions_.size()));
-    return;
-  }
-  start_action(runtime, run);
-}
-
-void Engine::start_action(Runtime& runtime, const RunAction& run) {
-  const auto& spec = runtime.plan.spec;
-  const auto action = runtime.plan.ladder.at(static_cast<std::size_t>(run.rung));
-  const auto timeout = spec.recovery.actions.at(static_cast<std::size_t>(run.rung)).timeout;
-  actions::Incident incident{runtime.machine.incident_id, spec.name, run.attempt, run.reason};
-  spdlog::warn("{} {} {} {} {} {}", options_.dry_run ? "action_skipped_dry_run" : "action_start",
-               kv("component", spec.name), kv("action", action->name()),
-               kv("attempt", std::to_string(run.attempt)), kv("incident", incident.id),
-               kv("run", action->describe()));
-  recorder_.note(incident.id, Clock::now(), "action_start",
-                 (options_.dry_run ? "dry run, not started: " : "") + action->name() + ": " +
-                     action->describe(),
-                 {{"action", action->name()},
-                  {"kind", std::string(action->kind())},
-                  {"run", action->describe()},
-                  {"attempt", run.attempt},
-                  {"dry_run", options_.dry_run}});
-  if (options_.dry_run) {
-    queue_->push(Event{ActionEvent{spec.name,
-                                   action->name(),
-                                   std::string(action->kind()),
-                                   {false, "dry run: not executed", "", {}},
-                                   false}});
-    return;
-  }
-  ++running_actions_;
-  recovery_metrics_.set_recoveries(running_actions_, static_cast<int>(queued_actions_.size()));
-  runtime.action_settle = Clock::now() + timeout;
-  std::thread([queue = queue_, action, incident, timeout] {
-    auto outcome = action->run(incident, timeout);
-    queue->push(Event{ActionEvent{incident.component, action->name(), std::string(action->kind()),
-                                  std::move(outcome), true}});
-  }).detach();
-}
-
-// Starts queued actions while slots are free. One whose component is no longer waiting for it
-// (healed, reset, removed by a reload) is dropped; one whose component is now held ends as
-// "not started" so that its state machine backs off instead of acting.
-void Engine::start_queued_actions() {
-  while (!queued_actions_.empty() && running_actions_ < max_concurrent_) {
-    const std::string name = queued_actions_.front();
-    queued_actions_.pop_front();
-    Runtime* runtime = find(name);
-    if (runtime == nullptr || !runtime->queued) continue;
-    const RunAction run = *runtime->queued;
-    runtime->queued.reset();
-    const auto& m = runtime->machine;
-    if (m.state != State::Recovering || m.phase != Phase::Acting) continue;
-    if (!m.hold.empty()) {
-      queue_->push(
-          Event{ActionEvent{name, "queued", "", {false, "not started: " + m.hold, "", {}}, false}});
-      continue;
-    }
-    start_action(*runtime, run);
-  }
-  recovery_metrics_.set_recoveries(running_actions_, static_cast<int>(queued_actions_.size()));
-}
-
 Engine::Runtime* Engine::find(const std::string& component) {
   for (auto& runtime : runtimes_) {
     if (runtime->plan.spec.name == component) return runtime.get();
@@ -439,7 +341,7 @@ void Engine::refresh_status() {
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
     view.components.push_back({m.name, m.state, m.since, m.incident_id,
-                               static_cast<int>(m.attempt_times.size()), runtime->hold.reason,
+                               m.attempts, runtime->hold.reason,
                                runtime->hold.muted, runtime->views});
     states.push_back(m.state);
   }

@@ -56,7 +56,7 @@ struct ComponentView {
   State state = State::Healthy;
   TimePoint since{};
   std::string incident_id;
-  int attempts = 0;  // recovery attempts inside the window
+  int attempts = 0;  // recovery attempts of the current incident
   std::string hold;  // why actions are held back, "" = free
   bool muted = false;
   std::vector<ProbeView> probes;
@@ -106,6 +106,7 @@ class Engine {
   void start_workers(Runtime& runtime, std::size_t index);
   void apply(Runtime& runtime, const StepResult& result);
   void on_transition(Runtime& runtime, const Transition& transition);
+  void note_skipped_rungs(Runtime& runtime, const std::vector<SkippedRung>& skipped);
   // engine_alerts.cpp: the alert of a transition, and reminders of open incidents.
   void alert_transition(Runtime& runtime, const Transition& transition, State overall);
   void send_reminders(TimePoint now);

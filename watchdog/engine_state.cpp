@@ -51,7 +51,7 @@ void Engine::restore_from_store() {
       apply(*runtime, step(m, Resumed{settle}, now));
       spdlog::warn("component_restored {} {} {} {} {}", kv("component", m.name),
                    kv("state", to_string(m.state)), kv("incident", m.incident_id),
-                   kv("attempts", std::to_string(m.attempt_times.size())),
+                   kv("attempts", std::to_string(m.attempts)),
                    kv("action_in_flight", was_acting ? "verify_first" : "none"));
       if (was_acting) {
         recorder_.note(m.incident_id, now, "operator",

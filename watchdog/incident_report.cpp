@@ -139,7 +139,8 @@ void print_incident_report(const store::IncidentRecord& r,
   out << "Recovery attempts: " << r.attempts << "\n\n## Actions\n\n";
   bool any = false;
   for (const auto& e : timeline) {
-    if (e.kind != "action_start" && e.kind != "action_done") continue;
+    // Skipped rungs too: why a restore did (not) run is the first question after an incident.
+    if (e.kind != "action_start" && e.kind != "action_done" && e.kind != "rung_skipped") continue;
     out << "- " << alerts::rfc3339(e.at) << " " << e.summary << "\n";
     any = true;
   }

@@ -7,6 +7,39 @@
 #include "watchdog/leader_lock.h"
 
 namespace watchdog::core {
+namespace {
+
+std::string known_failure_kinds() {
+  std::string known;
+  for (auto kind : probes::all_failure_kinds()) {
+    known += (known.empty() ? "" : ", ") + std::string(probes::to_string(kind));
+  }
+  return known;
+}
+
+RungPlan make_rung(const config::ActionSpec& spec,
+                   const std::vector<config::BackupTargetSpec>& backups) {
+  RungPlan rung{actions::make_action(spec, backups), spec.timeout, false, spec.when};
+  config::Options options = spec.options;
+  for (const auto& name : spec.when) {
+    if (!probes::failure_kind_from_string(name)) {
+      options.fail("when", "unknown failure kind '" + name + "' (known: " +
+                               known_failure_kinds() + ")");
+    }
+  }
+  rung.destructive = spec.marked_destructive || rung.action->destructive();
+  if (rung.when.empty()) {
+    for (auto kind : rung.action->default_when()) rung.when.emplace_back(probes::to_string(kind));
+  }
+  if (rung.destructive && rung.when.empty()) {
+    options.fail(options.has("destructive") ? "destructive" : "kind",
+                 "a destructive action needs `when:`, the failure kinds it repairs (e.g. "
+                 "[not_found, corrupt]), so that a timeout or a lock never sets it off");
+  }
+  return rung;
+}
+
+}  // namespace
 
 Plan build_plan(config::Config config) {
   Plan plan;
@@ -17,7 +50,7 @@ Plan build_plan(config::Config config) {
       built.probes.push_back({probe, probes::make_probe(probe, config.backups)});
     }
     for (const auto& action : component.recovery.actions) {
-      built.ladder.push_back(actions::make_action(action, config.backups));
+      built.ladder.push_back(make_rung(action, config.backups));
     }
     plan.components.push_back(std::move(built));
   }

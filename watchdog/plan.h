@@ -3,7 +3,9 @@
 // constructed (and so validated) from the Config. Building a plan does no I/O beyond reading
 // the config and secret files, so `check-config`, `once`, `run` and SIGHUP reload share it.
 
+#include <chrono>
 #include <filesystem>
+#include <string>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -20,10 +22,21 @@ struct ProbePlan {
   std::shared_ptr<probes::Probe> probe;
 };
 
+// One rung of a recovery ladder: the action (a runbook of steps is one action too), its time,
+// and which failures it is for. A destructive rung always has `when` (the kind's default, e.g.
+// restore_latest: not_found, corrupt, or the operator's list): a timeout, a refused connection
+// or a lock never leads to a restore.
+struct RungPlan {
+  std::shared_ptr<actions::Action> action;
+  std::chrono::milliseconds timeout{0};
+  bool destructive = false;
+  std::vector<std::string> when;  // failure kind names; empty = any failure
+};
+
 struct ComponentPlan {
   config::ComponentSpec spec;
   std::vector<ProbePlan> probes;
-  std::vector<std::shared_ptr<actions::Action>> ladder;  // recovery.actions, in order
+  std::vector<RungPlan> ladder;  // recovery.actions, in order
 };
 
 struct Plan {

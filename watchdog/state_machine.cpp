@@ -4,6 +4,7 @@
 #include <array>
 #include <ctime>
 
+#include "config/units.h"
 #include "watchdog/scheduling.h"
 
 namespace watchdog::core {
@@ -67,9 +68,11 @@ std::string worst_reason(const Component& c, const std::string& fallback) {
   return worst_track->name + ": " + worst_track->last_detail;
 }
 
-int attempts_in_window(Component& c, TimePoint now) {
-  std::erase_if(c.attempt_times, [&](TimePoint t) { return t <= now - c.policy.window; });
-  return static_cast<int>(c.attempt_times.size());
+// A recovery episode is over (the component passes again, or an operator reset it): the next
+// one starts at rung 1 with a fresh attempt budget.
+void end_episode(Component& c) {
+  c.attempts = 0;
+  c.next_rung = 0;
 }
 
 void enter(Component& c, State to, const std::string& reason, TimePoint now, StepResult& out) {
@@ -77,51 +80,107 @@ void enter(Component& c, State to, const std::string& reason, TimePoint now, Ste
   if (c.state == State::Healthy && c.incident_id.empty()) {
     c.incident_id = make_incident_id(c.name, now);
   }
-  out.transitions.push_back(
-      {c.state, to, reason, c.incident_id, static_cast<int>(c.attempt_times.size())});
+  out.transitions.push_back({c.state, to, reason, c.incident_id, c.attempts});
+  const bool passing = to == State::Healthy || to == State::Degraded;
+  if (passing && (c.state == State::Recovering || c.state == State::Failed)) end_episode(c);
   c.state = to;
   c.since = now;
   if (to != State::Recovering) c.phase = Phase::Idle;
-  if (to == State::Healthy) c.incident_id.clear();
+  if (to == State::Healthy) {
+    c.incident_id.clear();
+    end_episode(c);
+  }
 }
 
-void give_up(Component& c, const std::string& reason, TimePoint now, StepResult& out) {
-  enter(
-      c, State::Failed,
-      "recovery gave up after " + std::to_string(c.attempt_times.size()) + " attempt(s): " + reason,
-      now, out);
+void give_up(Component& c, const std::string& why, TimePoint now, StepResult& out) {
+  enter(c, State::Failed, "recovery gave up: " + why, now, out);
 }
 
-void start_attempt(Component& c, const std::string& reason, TimePoint now, StepResult& out) {
-  c.attempt_times.push_back(now);
-  const int attempt = static_cast<int>(c.attempt_times.size());
+std::string joined(const std::vector<std::string>& items, const char* separator) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
+  return text;
+}
+
+bool fits(const Rung& rung, const std::vector<std::string>& causes) {
+  if (rung.when.empty()) return true;
+  if (causes.empty()) return false;  // nothing says what broke: no destructive guesswork
+  return std::all_of(causes.begin(), causes.end(), [&](const std::string& cause) {
+    return std::find(rung.when.begin(), rung.when.end(), cause) != rung.when.end();
+  });
+}
+
+// The rung this attempt runs: the first that fits from where the episode's climb stands, else
+// (the ladder is climbed) the highest that fits. Rungs passed over are reported with why.
+std::optional<std::size_t> choose_rung(const Component& c, StepResult& out) {
+  const auto& ladder = c.policy.ladder;
+  const auto causes = failure_causes(c);
+  const std::string failure = causes.empty() ? "unknown" : joined(causes, "+");
+  for (std::size_t r = std::min(c.next_rung, ladder.size()); r < ladder.size(); ++r) {
+    if (fits(ladder[r], causes)) return r;
+    out.skipped.push_back({static_cast<int>(r), "skipped " + ladder[r].name + ": failure was " +
+                                                    failure + ", rung needs " +
+                                                    joined(ladder[r].when, "|")});
+  }
+  for (std::size_t r = std::min(c.next_rung, ladder.size()); r-- > 0;) {
+    if (fits(ladder[r], causes)) return r;
+  }
+  return std::nullopt;
+}
+
+void start_attempt(Component& c, std::size_t rung, const std::string& reason, TimePoint now,
+                   StepResult& out) {
+  if (c.attempts == 0) c.episode_starts.push_back(now);
+  const int attempt = ++c.attempts;
+  c.next_rung = rung + 1;
   c.phase = Phase::Acting;
-  out.run_action = RunAction{std::min(attempt, c.policy.rungs) - 1, attempt, reason};
+  out.run_action = RunAction{static_cast<int>(rung), attempt, reason};
   enter(c, State::Recovering,
-        "attempt " + std::to_string(attempt) + "/" + std::to_string(c.policy.max_attempts) + ": " +
-            reason,
+        "attempt " + std::to_string(attempt) + "/" + std::to_string(c.policy.max_attempts) + " (" +
+            c.policy.ladder[rung].name + "): " + reason,
         now, out);
   c.phase = Phase::Acting;  // enter() resets the phase only for non-RECOVERING states
 }
 
-void start_recovery_if_due(Component& c, TimePoint now, StepResult& out) {
-  if (c.state != State::Critical || c.policy.rungs == 0 || !c.hold.empty()) return;
+// The next attempt, or FAILED when the episode's budget is spent, the component flaps, or no
+// rung fits the failure.
+void attempt_or_give_up(Component& c, TimePoint now, StepResult& out) {
   const std::string reason = worst_reason(c, "probes failing");
-  if (attempts_in_window(c, now) >= c.policy.max_attempts) {
-    give_up(c, reason, now, out);
-  } else {
-    start_attempt(c, reason, now, out);
+  if (c.attempts >= c.policy.max_attempts) {
+    give_up(c, std::to_string(c.attempts) + " attempt(s) failed: " + reason, now, out);
+    return;
   }
+  if (c.attempts == 0) {
+    std::erase_if(c.episode_starts, [&](TimePoint t) { return t <= now - c.policy.window; });
+    if (static_cast<int>(c.episode_starts.size()) >= c.policy.max_incidents) {
+      give_up(c,
+              "flapping: " + std::to_string(c.episode_starts.size()) +
+                  " incident(s) needed recovery within " + config::format_duration(c.policy.window) +
+                  " (max_incidents " + std::to_string(c.policy.max_incidents) + "): " + reason,
+              now, out);
+      return;
+    }
+  }
+  const auto rung = choose_rung(c, out);
+  if (!rung) {
+    give_up(c, "no recovery rung fits the failure: " + reason, now, out);
+    return;
+  }
+  start_attempt(c, *rung, reason, now, out);
+}
+
+void start_recovery_if_due(Component& c, TimePoint now, StepResult& out) {
+  if (c.state != State::Critical || c.policy.ladder.empty() || !c.hold.empty()) return;
+  attempt_or_give_up(c, now, out);
 }
 
 void attempt_failed(Component& c, const std::string& reason, TimePoint now, StepResult& out) {
-  const int attempts = attempts_in_window(c, now);
-  if (attempts >= c.policy.max_attempts) {
-    give_up(c, reason, now, out);
+  if (c.attempts >= c.policy.max_attempts) {
+    give_up(c, std::to_string(c.attempts) + " attempt(s) failed: " + reason, now, out);
     return;
   }
   c.phase = Phase::BackingOff;
-  c.phase_deadline = now + backoff_delay(c.policy.backoff, c.policy.max_backoff, attempts);
+  c.phase_deadline = now + backoff_delay(c.policy.backoff, c.policy.max_backoff, c.attempts);
 }
 
 void clear_verdicts(Component& c) {
@@ -176,6 +235,7 @@ StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
   if (input.probe >= c.probes.size()) return out;
   auto& track = c.probes[input.probe];
   track.last_detail = input.detail;
+  if (input.level != Level::Ok) track.last_failure = input.failure;
   const bool stale = c.state == State::Recovering && c.phase == Phase::Verifying && input.started &&
                      *input.started < c.verify_since;
   if (stale) return out;
@@ -195,7 +255,7 @@ StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
       if (c.phase == Phase::Acting) break;  // judged once the action has finished
       if (passing) {
         enter(c, *health,
-              "recovered after attempt " + std::to_string(c.attempt_times.size()) + ": " +
+              "recovered after attempt " + std::to_string(c.attempts) + ": " +
                   worst_reason(c, "all probes pass"),
               now, out);
       } else if (c.phase == Phase::Verifying) {
@@ -235,13 +295,11 @@ StepResult step(Component& c, const Tick&, TimePoint now) {
     attempt_failed(c, "not healthy within verify_timeout: " + worst_reason(c, "no result"), now,
                    out);
   } else if (c.phase == Phase::BackingOff) {
-    const std::string reason = worst_reason(c, "probes failing");
     if (!c.hold.empty()) {
-      enter(c, State::Critical, "next attempt held: " + c.hold + "; " + reason, now, out);
-    } else if (attempts_in_window(c, now) >= c.policy.max_attempts) {
-      give_up(c, reason, now, out);
+      enter(c, State::Critical,
+            "next attempt held: " + c.hold + "; " + worst_reason(c, "probes failing"), now, out);
     } else {
-      start_attempt(c, reason, now, out);
+      attempt_or_give_up(c, now, out);
     }
   }
   return out;
@@ -250,7 +308,8 @@ StepResult step(Component& c, const Tick&, TimePoint now) {
 StepResult step(Component& c, const OperatorReset&, TimePoint now) {
   StepResult out;
   if (c.state != State::Failed) return out;
-  c.attempt_times.clear();
+  end_episode(c);
+  c.episode_starts.clear();
   clear_verdicts(c);
   enter(c, State::Critical, "reset by operator; probing again", now, out);
   return out;
@@ -283,6 +342,18 @@ StepResult step(Component& c, const Resumed& input, TimePoint now) {
     c.phase_deadline = now + c.policy.verify_timeout;
   }
   return out;
+}
+
+std::vector<std::string> failure_causes(const Component& c) {
+  std::vector<std::string> causes;
+  for (const auto& track : c.probes) {
+    if (track.verdict != Verdict::Fail || track.last_failure.empty()) continue;
+    if (std::find(causes.begin(), causes.end(), track.last_failure) == causes.end()) {
+      causes.push_back(track.last_failure);
+    }
+  }
+  std::sort(causes.begin(), causes.end());
+  return causes;
 }
 
 bool wants_fast_recheck(const Component& c, std::size_t probe) {

@@ -9,7 +9,13 @@
 //   DEGRADED    a probe warns (or a non-critical component's probe fails), no action
 //   CRITICAL    a probe of a critical component fails: recovery due
 //   RECOVERING  an action ran or is running; waiting to verify, or backing off before the next
-//   FAILED      max_attempts within `window` used up; left only when probes pass again (or reset)
+//   FAILED      gave up: the incident's max_attempts used up, no rung fits the failure, or the
+//               flap guard (max_incidents within `window`); left when probes pass again (or reset)
+//
+// The ladder belongs to the incident: each recovery episode (an incident, or a relapse after a
+// recovery that left the component DEGRADED) starts at rung 1 and climbs only the rungs whose
+// `when` fits the failure kinds of the failing probes; rungs that do not fit are skipped with a
+// reason. The flap guard ends FAILED for a component that needs recovery again and again.
 //
 // Per probe, consecutive results turn into a verdict: failure_threshold results in a row at a
 // level (warn or fail) set the verdict to that level; success_threshold better results in a
@@ -52,11 +58,22 @@ struct ProbeTrack {
   int bad_streak = 0;             // consecutive Warn-or-Fail results
   int fail_streak = 0;            // consecutive Fail results
   std::string last_detail;        // detail of the latest result (safe to log)
+  std::string last_failure;       // failure kind of the latest non-passing result ("timeout")
+};
+
+// One rung of the ladder as the state machine sees it.
+struct Rung {
+  std::string name;
+  // Failure kinds this rung is for ("not_found", "corrupt"); empty = any failure. A rung fits
+  // when every failing probe's kind is listed: a restore never runs because one probe of
+  // several saw a missing database while another only timed out.
+  std::vector<std::string> when;
 };
 
 struct RecoveryPolicy {
-  int rungs = 0;  // number of actions in the ladder; 0 = alert only, never act
-  int max_attempts = 3;
+  std::vector<Rung> ladder;  // empty = alert only, never act
+  int max_attempts = 3;      // per recovery episode
+  int max_incidents = 3;     // episodes within `window`; one more ends FAILED (flap guard)
   Duration backoff{10000};
   Duration max_backoff{300000};
   Duration window{3600000};
@@ -80,7 +97,9 @@ struct Component {
   Phase phase = Phase::Idle;
   TimePoint phase_deadline{};            // verify timeout or end of back-off
   TimePoint verify_since{};              // when the current verification began
-  std::vector<TimePoint> attempt_times;  // start times of attempts inside `window`
+  int attempts = 0;                      // attempts of the current recovery episode
+  std::size_t next_rung = 0;             // where the episode's ladder climb goes on
+  std::vector<TimePoint> episode_starts;  // first attempts of episodes inside `window`
   // Why no action may start now ("" = free): a failing dependency, a pause or maintenance
   // window, another replica holding the leader lock. Set through HoldChanged.
   std::string hold;
@@ -94,13 +113,14 @@ struct ProbeReported {
   // When the check began. A check that began before the current verification started says
   // nothing about the action's effect: its result is recorded but not counted.
   std::optional<TimePoint> started;
+  std::string failure = "none";  // failure kind name (probes::to_string(FailureKind))
 };
 struct ActionFinished {
   bool ok = false;
   std::string detail;
 };
 struct Tick {};           // time passed: back-off and verify deadlines
-struct OperatorReset {};  // `watchdog reset`: FAILED → probing again
+struct OperatorReset {};  // `watchdog reset`: FAILED → probing again, attempts and flap guard cleared
 // The engine's view of what holds actions back changed. While held, a CRITICAL component stays
 // CRITICAL without acting; when the hold lifts, its verdicts are cleared so that fresh results
 // decide before anything is done ("re-probed before it is acted on").
@@ -122,15 +142,21 @@ struct Transition {
   State to;
   std::string reason;  // safe one line: "api-http: connection refused"
   std::string incident_id;
-  int attempt = 0;  // attempts used in the window when the transition happened
+  int attempt = 0;  // attempts of the recovery episode when the transition happened
 };
 struct RunAction {
   int rung = 0;     // index into the ladder
-  int attempt = 1;  // 1-based attempt number within the window
+  int attempt = 1;  // 1-based attempt number of the episode
   std::string reason;
+};
+// A rung the ladder passed over because its `when` does not fit the failure.
+struct SkippedRung {
+  int rung = 0;
+  std::string reason;  // "skipped restore-db: failure was timeout, rung needs not_found|corrupt"
 };
 struct StepResult {
   std::vector<Transition> transitions;  // in order (CRITICAL then RECOVERING, say)
+  std::vector<SkippedRung> skipped;     // before run_action (or before giving up)
   std::optional<RunAction> run_action;
   bool reprobe = false;  // verdicts were cleared: run every probe now
 };
@@ -151,6 +177,9 @@ State health_of(const Component& component);
 bool wants_fast_recheck(const Component& component, std::size_t probe);
 // The next moment a Tick can change something (back-off end, verify deadline), if any.
 std::optional<TimePoint> next_deadline(const Component& component);
+
+// The failure kinds of the probes that fail now, sorted and unique ("refused", "timeout").
+std::vector<std::string> failure_causes(const Component& component);
 
 // Incident ids are derived from the component and the time it left HEALTHY:
 // "api-20261122T033500.123Z" (milliseconds: two incidents in one second stay apart).

@@ -90,14 +90,19 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
   for (const auto& c : plan.components) {
     if (c.ladder.empty()) continue;
     const auto& r = c.spec.recovery;
-    out << "\nrecovery of " << c.spec.name << ": " << r.max_attempts << " attempt(s) per "
+    out << "\nrecovery of " << c.spec.name << ": " << r.max_attempts
+        << " attempt(s) per incident, at most " << r.max_incidents << " incident(s) per "
         << format_duration(r.window) << ", back-off " << format_duration(r.backoff)
         << " doubling to " << format_duration(r.max_backoff) << ", verify within "
         << format_duration(r.verify_timeout) << "\n";
     for (std::size_t i = 0; i < c.ladder.size(); ++i) {
-      out << "  " << i + 1 << ". " << c.ladder[i]->name() << " (" << c.ladder[i]->kind()
-          << ", timeout " << format_duration(r.actions[i].timeout)
-          << "): " << c.ladder[i]->describe() << "\n";
+      const auto& rung = c.ladder[i];
+      std::string when;
+      for (const auto& kind : rung.when) when += (when.empty() ? "" : "|") + kind;
+      out << "  " << i + 1 << ". " << rung.action->name() << " (" << rung.action->kind()
+          << ", timeout " << format_duration(rung.timeout)
+          << (rung.destructive ? ", destructive" : "") << (when.empty() ? "" : ", when " + when)
+          << "): " << rung.action->describe() << "\n";
     }
   }
   if (!plan.alerts.empty()) {

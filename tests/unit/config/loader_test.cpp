@@ -182,7 +182,7 @@ alerts:
   Options action = config.components[0].recovery.actions[0].options;
   EXPECT_EQ(error_of([&] { action.finish(); }),
             "t.yaml:6:27: components[0].recovery.actions[0].argv: unknown key (expected one of: "
-            "kind, name, timeout)");
+            "kind, name, when, destructive, timeout)");
   Options alert = config.alerts[0].options;
   EXPECT_EQ(error_of([&] { alert.finish(); }),
             "t.yaml:8:30: alerts[0].webhook_url: unknown key (expected one of: name, kind)");

@@ -93,7 +93,7 @@ struct Fixture {
     action_spec.kind = "fake";
     action_spec.timeout = 5s;
     c.spec.recovery.actions.push_back(action_spec);
-    c.ladder.push_back(action);
+    c.ladder.push_back({action, action_spec.timeout, false, {}});
     plan.components.push_back(std::move(c));
     return plan.components.back();
   }

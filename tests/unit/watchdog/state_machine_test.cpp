@@ -17,7 +17,7 @@ Component make_component(int probes = 1, int rungs = 1, bool critical = true) {
   Component c;
   c.name = "api";
   c.critical = critical;
-  c.policy.rungs = rungs;
+  for (int r = 0; r < rungs; ++r) c.policy.ladder.push_back({"r" + std::to_string(r), {}});
   c.policy.max_attempts = 3;
   c.policy.backoff = seconds(10);
   c.policy.max_backoff = seconds(60);
@@ -190,7 +190,7 @@ TEST(StateMachine, FailedVerificationBacksOffDoublingThenGivesUp) {
   EXPECT_EQ(run.actions[2].attempt, 3);
   EXPECT_EQ(targets(run), (std::vector<State>{State::Critical, State::Recovering, State::Failed}));
   EXPECT_EQ(run.transitions.back().reason,
-            "recovery gave up after 3 attempt(s): action failed: exit 1");
+            "recovery gave up: 3 attempt(s) failed: action failed: exit 1");
   EXPECT_EQ(run.transitions.back().attempt, 3);
 }
 
@@ -232,7 +232,7 @@ TEST(StateMachine, FailedLeavesOnlyWhenProbesPass) {
 
 TEST(StateMachine, FlappingWithinWindowEndsFailedInsteadOfLooping) {
   auto c = make_component();
-  c.policy.max_attempts = 2;
+  c.policy.max_incidents = 2;
   std::vector<Row> rows;
   int t = 0;
   for (int cycle = 0; cycle < 2; ++cycle) {
@@ -248,11 +248,14 @@ TEST(StateMachine, FlappingWithinWindowEndsFailedInsteadOfLooping) {
   rows.push_back({t++, fail(), State::Failed});  // third outage in the window: no third action
   auto run = play(c, rows);
   EXPECT_EQ(run.actions.size(), 2u);
+  EXPECT_EQ(run.transitions.back().reason,
+            "recovery gave up: flapping: 2 incident(s) needed recovery within 1h (max_incidents "
+            "2): p0: refused");
 }
 
-TEST(StateMachine, AttemptsOutsideWindowAreForgotten) {
+TEST(StateMachine, IncidentsOutsideWindowAreForgotten) {
   auto c = make_component();
-  c.policy.max_attempts = 1;
+  c.policy.max_incidents = 1;
   c.policy.window = seconds(100);
   auto run = play(c, {{0, fail(), State::Healthy},
                       {1, fail(), State::Healthy},
@@ -278,7 +281,7 @@ TEST(StateMachine, OperatorResetReturnsFailedToProbing) {
                       {6, fail(), State::Critical},
                       {7, fail(), State::Recovering}});
   EXPECT_EQ(run.actions.size(), 2u);
-  EXPECT_TRUE(c.attempt_times.size() == 1u);
+  EXPECT_EQ(c.attempts, 1);
 }
 
 TEST(StateMachine, ChecksBegunBeforeVerificationDoNotCount) {
@@ -333,7 +336,7 @@ TEST(StateMachine, HeldComponentStaysCriticalThenReprobesBeforeActing) {
                          {8, fail(), State::Recovering},  // fresh evidence, then the action
                      });
   ASSERT_EQ(run.actions.size(), 1u);
-  EXPECT_EQ(c.attempt_times.front(), at(8));
+  EXPECT_EQ(c.episode_starts.front(), at(8));
 }
 
 TEST(StateMachine, ReleasedHoldWithHealthyProbesRecoversWithoutAction) {
@@ -403,7 +406,7 @@ TEST(StateMachine, ResumedComponentRecoversOnPassingResultsWithoutAnotherAction)
   step(c, Resumed{at(40)}, at(10));
   auto run = play(c, {{11, ok(), State::Recovering}, {12, ok(), State::Healthy}});
   EXPECT_TRUE(run.actions.empty());
-  EXPECT_EQ(c.attempt_times.size(), 1u);  // the attempt before the restart still counts
+  EXPECT_EQ(c.episode_starts.size(), 1u);  // the episode before the restart still counts
 }
 
 TEST(StateMachine, ResumedDuringBackOffKeepsTheTimer) {
