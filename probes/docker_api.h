@@ -66,7 +66,9 @@ using DockerResult = std::variant<T, DockerError>;
 enum class StopCause { Crashed, OnPurpose, Unknown };
 struct StopJudgement {
   StopCause cause = StopCause::Unknown;
-  std::string detail;  // "stopped by `docker stop` at 06:14:55Z", …
+  // OnPurpose: "stopped on purpose at 2026-11-22T06:14:55Z (docker stop)" or "… (docker kill,
+  // signal 9)"; otherwise why it counts as a crash or cannot be told.
+  std::string detail;
 };
 
 class DockerApi {

@@ -1,7 +1,7 @@
 // Containers on a real Docker engine (issue #7): dockerd 20.10 started by the harness in a temp
 // dir (tests/support/dockerd_server.h) with a busybox image. The probe's verdicts (unix socket
-// and TCP with mutual TLS) and the two actions' rules. Through the binary:
-// docker_recovery_test.cpp.
+// and TCP with mutual TLS; stopped on purpose, issue #12) and the restart and start actions'
+// rules. Through the binary: docker_recovery_test.cpp.
 #include <gtest/gtest.h>
 
 #include "actions/factory.h"
@@ -73,7 +73,8 @@ TEST(DockerEngine, ProbeSeesEachContainerState) {
   result = job->check(2s);
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
   EXPECT_NE(result.detail.find("exited with code 3"), std::string::npos) << result.detail;
-  EXPECT_EQ(result.detail.find("stop request"), std::string::npos) << result.detail;
+  EXPECT_EQ(result.failure, probes::FailureKind::BadResponse);
+  EXPECT_EQ(result.detail.find("on purpose"), std::string::npos) << result.detail;
 
   engine.docker_ok({"run", "-d", "--name", "hog", "--network", "none", "--memory", "8m",
                     "--memory-swap", "8m", DockerdServer::image(), "sh", "-c",
@@ -160,7 +161,7 @@ TEST(DockerEngine, ActionsRestartStartAndLeaveManualStopsAlone) {
   for (const char* kind : {"docker_restart", "docker_start"}) {
     outcome = docker_action(engine, kind, "container: kept")->run(incident, 10s);
     EXPECT_FALSE(outcome.ok) << kind;
-    EXPECT_NE(outcome.detail.find("left alone: stopped by a stop request"), std::string::npos)
+    EXPECT_NE(outcome.detail.find("left alone: stopped on purpose at"), std::string::npos)
         << outcome.detail;
   }
   EXPECT_EQ(engine.inspect("kept")["State"]["Status"], "exited");
@@ -179,6 +180,49 @@ TEST(DockerEngine, ActionsRestartStartAndLeaveManualStopsAlone) {
   outcome = docker_action(engine, "docker_restart", "container: loop")->run(incident, 10s);
   EXPECT_FALSE(outcome.ok);
   EXPECT_NE(outcome.detail.find("already restarting"), std::string::npos) << outcome.detail;
+}
+
+// Issue #12: what the engine's own CLI does on purpose (stop, kill) is a planned stop for the
+// probe — Degraded Stopped — and a start makes it pass again; respect_manual_stop: false opts out.
+TEST(DockerEngine, ProbeTellsAPlannedStopFromACrash) {
+  DockerdServer engine;
+  engine.docker_ok(healthy_web("web"));
+  wait_healthy(engine, "web");
+  auto probe = docker_probe(engine, "container: web");
+  EXPECT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+
+  engine.docker_ok({"stop", "-t", "1", "web"});
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
+  EXPECT_EQ(result.failure, probes::FailureKind::Stopped);
+  EXPECT_TRUE(result.detail.starts_with("stopped on purpose at 20")) << result.detail;
+  EXPECT_NE(result.detail.find("Z (docker stop); start it to resume monitoring"), std::string::npos)
+      << result.detail;
+  auto outage = docker_probe(engine, "container: web\n        respect_manual_stop: false");
+  result = outage->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
+  EXPECT_NE(result.detail.find("exited with code 137"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("; stopped on purpose at"), std::string::npos) << result.detail;
+
+  engine.docker_ok({"start", "web"});
+  wait_healthy(engine, "web");
+  EXPECT_EQ(probe->check(2s).status, ProbeStatus::Healthy) << "a new run: the old stop is history";
+
+  engine.docker_ok({"kill", "web"});  // SIGKILL
+  ASSERT_TRUE(
+      wait_until([&] { return engine.inspect("web")["State"]["Status"] == "exited"; }, 10s));
+  result = probe->check(2s);
+  EXPECT_EQ(result.failure, probes::FailureKind::Stopped) << result.detail;
+  EXPECT_NE(result.detail.find("(docker kill, signal "), std::string::npos) << result.detail;
+
+  // A container whose process ends by itself is a crash, not a planned stop.
+  engine.docker_ok({"run", "-d", "--name", "crash", "--network", "none", DockerdServer::image(),
+                    "sh", "-c", "sleep 0.2; exit 0"});
+  ASSERT_TRUE(
+      wait_until([&] { return engine.inspect("crash")["State"]["Status"] == "exited"; }, 10s));
+  result = docker_probe(engine, "container: crash")->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
+  EXPECT_NE(result.detail.find("exited with code 0"), std::string::npos) << result.detail;
 }
 
 }  // namespace

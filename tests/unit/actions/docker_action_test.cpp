@@ -22,7 +22,7 @@ ContainerInfo container(std::string status) {
 
 TEST(DockerAction, LeavesAloneWhatAnOperatorStoppedOrDockerIsRestarting) {
   const StopJudgement crashed{StopCause::Crashed, "exited by itself"};
-  const StopJudgement on_purpose{StopCause::OnPurpose, "stopped by a stop request at X"};
+  const StopJudgement on_purpose{StopCause::OnPurpose, "stopped on purpose at X (docker stop)"};
   const StopJudgement unknown{StopCause::Unknown, "no history"};
 
   EXPECT_EQ(docker_skip_reason(container("running"), {}, true), "");
@@ -34,7 +34,9 @@ TEST(DockerAction, LeavesAloneWhatAnOperatorStoppedOrDockerIsRestarting) {
 
   EXPECT_EQ(docker_skip_reason(container("exited"), crashed, true), "");
   auto skip = docker_skip_reason(container("exited"), on_purpose, true);
-  EXPECT_NE(skip.find("left alone: stopped by a stop request"), std::string::npos) << skip;
+  EXPECT_NE(skip.find("left alone: stopped on purpose at X (docker stop) (respect_manual_stop)"),
+            std::string::npos)
+      << skip;
   EXPECT_NE(docker_skip_reason(container("exited"), unknown, true).find("cannot tell"),
             std::string::npos);
   EXPECT_NE(docker_skip_reason(container("created"), unknown, true), "");
