@@ -231,6 +231,18 @@ std::optional<DockerError> DockerApi::start(const std::string& id, milliseconds 
   return std::nullopt;
 }
 
+std::optional<DockerError> DockerApi::stop(const std::string& id, std::chrono::seconds stop_timeout,
+                                           milliseconds timeout) const {
+  auto body = request(
+      "POST", "/containers/" + url_encode(id) + "/stop?t=" + std::to_string(stop_timeout.count()),
+      timeout);
+  if (auto* error = std::get_if<DockerError>(&body)) {
+    if (error->kind == FailureKind::NotFound) error->detail = "no such container " + id;
+    return *error;
+  }
+  return std::nullopt;
+}
+
 StopJudgement DockerApi::stop_cause(const ContainerInfo& container, milliseconds timeout) const {
   if (!container.started_at) return {StopCause::Unknown, "it was never started"};
   const json filters = {

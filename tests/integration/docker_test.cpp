@@ -1,8 +1,10 @@
 // Containers on a real Docker engine (issue #7): dockerd 20.10 started by the harness in a temp
 // dir (tests/support/dockerd_server.h) with a busybox image. The probe's verdicts (unix socket
-// and TCP with mutual TLS; stopped on purpose, issue #12) and the restart and start actions'
-// rules. Through the binary: docker_recovery_test.cpp.
+// and TCP with mutual TLS; stopped on purpose, issue #12) and the actions' rules (restart,
+// start, stop). Through the binary: docker_recovery_test.cpp.
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "actions/factory.h"
 #include "config/loader.h"
@@ -223,6 +225,50 @@ TEST(DockerEngine, ProbeTellsAPlannedStopFromACrash) {
   result = docker_probe(engine, "container: crash")->check(2s);
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
   EXPECT_NE(result.detail.find("exited with code 0"), std::string::npos) << result.detail;
+}
+
+// docker_stop (issue #12): POST /containers/{id}/stop?t=…; an HTTP timeout longer than t;
+// already stopped (304) is fine; a missing container fails.
+TEST(DockerEngine, StopActionStopsRunningAndRestartingContainers) {
+  DockerdServer engine;
+  const actions::Incident incident{"i-1", "c", 1, "test"};
+  engine.docker_ok(healthy_web("web"));
+  // sleep as PID 1 ignores SIGTERM: the stop waits the whole stop_timeout (2 s) before SIGKILL.
+  auto stop = docker_action(engine, "docker_stop", "container: web\n          stop_timeout: 2s");
+  auto outcome = stop->run(incident, 20s);
+  EXPECT_TRUE(outcome.ok) << outcome.detail;
+  EXPECT_EQ(outcome.detail, "stopped web");
+  EXPECT_GE(outcome.duration, 2s);
+  auto state = engine.inspect("web")["State"];
+  EXPECT_EQ(state["Status"], "exited");
+  EXPECT_EQ(state["ExitCode"], 137) << "killed after the stop timeout";
+
+  // Again: Docker answers 304 (already stopped), still done, and quickly.
+  outcome = stop->run(incident, 20s);
+  EXPECT_TRUE(outcome.ok) << outcome.detail;
+  EXPECT_LT(outcome.duration, 2s);
+
+  // The action's own stop is a stop on purpose: the probe calls it a planned stop, and
+  // docker_start leaves it alone unless told otherwise (a runbook says respect_manual_stop: false).
+  EXPECT_EQ(docker_probe(engine, "container: web")->check(2s).failure,
+            probes::FailureKind::Stopped);
+  EXPECT_FALSE(docker_action(engine, "docker_start", "container: web")->run(incident, 10s).ok);
+
+  // A container in Docker's restart loop is stopped too (it ends the loop).
+  engine.docker_ok({"run", "-d", "--name", "loop", "--network", "none", "--restart", "always",
+                    DockerdServer::image(), "sh", "-c", "sleep 0.3; exit 1"});
+  ASSERT_TRUE(wait_until([&] { return engine.inspect("loop")["RestartCount"] >= 1; }, 15s));
+  outcome = docker_action(engine, "docker_stop", "labels: [app=nothing]")->run(incident, 10s);
+  EXPECT_FALSE(outcome.ok);
+  outcome = docker_action(engine, "docker_stop", "container: loop\n          stop_timeout: 1s")
+                ->run(incident, 10s);
+  EXPECT_TRUE(outcome.ok) << outcome.detail;
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(engine.inspect("loop")["State"]["Status"], "exited") << "not brought back";
+
+  outcome = docker_action(engine, "docker_stop", "container: nosuch")->run(incident, 10s);
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_EQ(outcome.detail, "no container nosuch");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Which containers docker_restart / docker_start may touch (issue #7), and their config.
+// Which containers docker_restart / docker_start may touch (issue #7), and their config and
+// docker_stop's (issue #12).
 // The real engine is in tests/integration/docker_test.cpp.
 #include <gtest/gtest.h>
 
@@ -60,15 +61,27 @@ TEST(DockerAction, ConfigAndDescription) {
   EXPECT_THROW(action_from_yaml("docker_start", "container: web\nstop_timeout: 5s"),
                config::ConfigError)
       << "docker_start has no stop_timeout";
+  auto stop = action_from_yaml("docker_stop", "container: web\nstop_timeout: 3s");
+  EXPECT_EQ(stop->kind(), "docker_stop");
+  EXPECT_EQ(stop->describe(), "docker stop -t 3 (container web)");
+  EXPECT_FALSE(stop->destructive()) << "the container and its data stay";
+  EXPECT_EQ(action_from_yaml("docker_stop", "labels: [app=web]")->describe(),
+            "docker stop -t 10 (containers with label app=web)");
+  EXPECT_THROW(action_from_yaml("docker_stop", "container: web\nrespect_manual_stop: false"),
+               config::ConfigError)
+      << "stopping needs no manual-stop guard";
+  EXPECT_THROW(action_from_yaml("docker_stop", "container: web\nstop_timeout: -1s"),
+               config::ConfigError);
 }
 
 TEST(DockerAction, UnreachableEngineFailsWithinTheTimeout) {
-  auto action =
-      action_from_yaml("docker_restart", "container: web\nsocket: /nonexistent/watchdog-test.sock");
-  auto outcome = action->run({"i", "app", 1, "test"}, std::chrono::seconds(2));
-  EXPECT_FALSE(outcome.ok);
-  EXPECT_NE(outcome.detail.find("cannot reach the Docker engine"), std::string::npos)
-      << outcome.detail;
+  for (const char* kind : {"docker_restart", "docker_stop"}) {
+    auto action = action_from_yaml(kind, "container: web\nsocket: /nonexistent/watchdog-test.sock");
+    auto outcome = action->run({"i", "app", 1, "test"}, std::chrono::seconds(2));
+    EXPECT_FALSE(outcome.ok) << kind;
+    EXPECT_NE(outcome.detail.find("cannot reach the Docker engine"), std::string::npos)
+        << outcome.detail;
+  }
 }
 
 }  // namespace
