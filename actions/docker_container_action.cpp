@@ -39,12 +39,18 @@ std::string docker_skip_reason(const probes::ContainerInfo& container,
   return "";
 }
 
-DockerContainerAction::Settings DockerContainerAction::read_settings(config::Options& options) {
+DockerContainerAction::Settings DockerContainerAction::read_settings(config::Options& options,
+                                                                     bool manual_stop_key) {
   Settings settings;
   settings.endpoint = probes::read_docker_endpoint(options);
   settings.target = probes::read_container_target(options);
-  settings.respect_manual_stop = options.boolean_or("respect_manual_stop", true);
+  settings.respect_manual_stop = manual_stop_key && options.boolean_or("respect_manual_stop", true);
   return settings;
+}
+
+std::string DockerContainerAction::skip_reason(const probes::ContainerInfo& container,
+                                               const probes::StopJudgement& stop) const {
+  return docker_skip_reason(container, stop, settings_.respect_manual_stop);
 }
 
 DockerContainerAction::DockerContainerAction(std::string name, Settings settings)
@@ -60,7 +66,7 @@ ActionOutcome DockerContainerAction::run_once(const Incident&, milliseconds time
     if (needs_stop_judgement(container, settings_.respect_manual_stop)) {
       stop = api_.stop_cause(container, time_left(deadline));
     }
-    std::string skip = docker_skip_reason(container, stop, settings_.respect_manual_stop);
+    std::string skip = skip_reason(container, stop);
     if (!skip.empty()) {
       skipped.push_back(container.name + " " + skip);
       continue;

@@ -1,11 +1,11 @@
 #pragma once
-// What `docker_restart` and `docker_start` share: finding the target containers, and the rule
-// for which of them may be touched at all.
+// What `docker_restart`, `docker_start` and `docker_stop` share: finding the target containers,
+// and the rule for which of them may be touched at all.
 //
-// Keys (both kinds): container | labels, socket | host + tls_* (probes/docker_api.h),
-// respect_manual_stop (true).
+// Keys (every kind): container | labels, socket | host + tls_* (probes/docker_api.h);
+// respect_manual_stop (true) for restart and start (stopping needs no such guard).
 //
-// Per matched container:
+// Per matched container (restart and start; docker_stop overrides skip_reason()):
 //   restarting                           → skipped: Docker's restart policy is already on it
 //   removing                             → skipped
 //   exited/created, respect_manual_stop → acted on only when the engine's events show it
@@ -41,7 +41,9 @@ class DockerContainerAction : public GuardedAction {
     probes::ContainerTarget target;
     bool respect_manual_stop = true;
   };
-  static Settings read_settings(config::Options& options);
+  // `manual_stop_key`: whether the kind reads respect_manual_stop (else it is false, and an
+  // unknown key in the config).
+  static Settings read_settings(config::Options& options, bool manual_stop_key = true);
 
   DockerContainerAction(std::string name, Settings settings);
 
@@ -50,7 +52,11 @@ class DockerContainerAction : public GuardedAction {
   virtual std::optional<std::string> act(const probes::DockerApi& api,
                                          const probes::ContainerInfo& container,
                                          std::chrono::milliseconds left) const = 0;
-  virtual std::string_view verb() const = 0;  // "restarted", "started"
+  virtual std::string_view verb() const = 0;  // "restarted", "started", "stopped"
+  // Why `container` is left alone ("" = act on it); `stop` is filled only when
+  // needs_stop_judgement() said so. Default: docker_skip_reason().
+  virtual std::string skip_reason(const probes::ContainerInfo& container,
+                                  const probes::StopJudgement& stop) const;
   const Settings& settings() const { return settings_; }
 
  private:

@@ -8,8 +8,8 @@
 // `timeout` longer than stop_timeout.
 // A running container (healthy or not) is restarted; a stopped one is started again only under
 // the rule in docker_container_action.h; one already restarting is skipped.
-// Detail: "restarted web", "web: Docker engine answered 500: …", "web left alone: stopped by a
-// stop request at 2026-11-22T06:14:55Z (respect_manual_stop)".
+// Detail: "restarted web", "web: Docker engine answered 500: …", "web left alone: stopped on
+// purpose at 2026-11-22T06:14:55Z (docker stop) (respect_manual_stop)".
 
 #include <memory>
 

@@ -4,6 +4,7 @@
 #include "actions/command_action.h"
 #include "actions/docker_restart_action.h"
 #include "actions/docker_start_action.h"
+#include "actions/docker_stop_action.h"
 #include "actions/k8s_delete_pod_action.h"
 #include "actions/k8s_rollout_restart_action.h"
 #include "actions/restore_latest_action.h"
@@ -27,6 +28,8 @@ std::unique_ptr<Action> make_action(const config::ActionSpec& spec,
     action = DockerRestartAction::create(spec.name, options);
   } else if (spec.kind == "docker_start") {
     action = DockerStartAction::create(spec.name, options);
+  } else if (spec.kind == "docker_stop") {
+    action = DockerStopAction::create(spec.name, options);
   } else if (spec.kind == "k8s_rollout_restart") {
     action = K8sRolloutRestartAction::create(spec.name, options);
   } else if (spec.kind == "k8s_delete_pod") {
@@ -41,9 +44,9 @@ std::unique_ptr<Action> make_action(const config::ActionSpec& spec,
 }
 
 const std::vector<std::string_view>& action_kinds() {
-  static const std::vector<std::string_view> kinds = {"command", "docker_restart", "docker_start",
-                                                      "backup_now", "restore_latest",
-                                                      "k8s_rollout_restart", "k8s_delete_pod"};
+  static const std::vector<std::string_view> kinds = {
+      "command",    "docker_restart", "docker_start",        "docker_stop",
+      "backup_now", "restore_latest", "k8s_rollout_restart", "k8s_delete_pod"};
   return kinds;
 }
 

@@ -5,7 +5,33 @@
 namespace watchdog::probes {
 namespace {
 
-ProbeResult classify(const ProcessResult& run, std::chrono::milliseconds timeout) {
+// Reads `exit_codes:` (see the header); the default when absent.
+ExitCodes read_exit_codes(config::Options& options) {
+  if (!options.has("exit_codes")) return {};
+  config::Options codes = options.child("exit_codes");
+  if (!codes.has("healthy")) {
+    codes.fail("healthy", "is required when exit_codes is given (e.g. healthy: [0])");
+  }
+  ExitCodes result{{}, {}};
+  auto read = [&](const std::string& key, std::set<int>& into) {
+    for (long long code : codes.integer_list(key, 0, 255)) {
+      const int value = static_cast<int>(code);
+      if (result.healthy.count(value) != 0 || result.degraded.count(value) != 0) {
+        codes.fail(key, "exit code " + std::to_string(value) +
+                            " is listed twice (each code may mean one thing)");
+      }
+      into.insert(value);
+    }
+  };
+  read("healthy", result.healthy);
+  read("degraded", result.degraded);
+  if (result.healthy.empty()) codes.fail("healthy", "must list at least one exit code");
+  codes.finish();
+  return result;
+}
+
+ProbeResult classify(const ProcessResult& run, std::chrono::milliseconds timeout,
+                     const ExitCodes& exit_codes) {
   if (!run.started) return unhealthy(FailureKind::Error, "cannot start: " + run.start_error);
   if (run.timed_out) {
     return unhealthy(FailureKind::Timeout,
@@ -20,9 +46,9 @@ ProbeResult classify(const ProcessResult& run, std::chrono::milliseconds timeout
     return result;
   }
   if (detail.empty()) detail = "exit " + std::to_string(run.exit_code);
-  if (run.exit_code == 0) {
+  if (exit_codes.healthy.count(run.exit_code) != 0) {
     result = healthy(std::move(detail));
-  } else if (run.exit_code == 1) {
+  } else if (exit_codes.degraded.count(run.exit_code) != 0) {
     result = degraded(FailureKind::Threshold, std::move(detail));
   } else {
     result = unhealthy(FailureKind::BadResponse, std::move(detail));
@@ -42,11 +68,12 @@ std::unique_ptr<Probe> CommandProbe::create(std::string name, config::Options& o
   }
   spec.env = options.string_map("env");
   spec.working_dir = options.string_or("working_dir", "");
-  return std::make_unique<CommandProbe>(std::move(name), std::move(spec));
+  ExitCodes exit_codes = read_exit_codes(options);
+  return std::make_unique<CommandProbe>(std::move(name), std::move(spec), std::move(exit_codes));
 }
 
-CommandProbe::CommandProbe(std::string name, ProcessSpec spec)
-    : Probe(std::move(name)), spec_(std::move(spec)) {}
+CommandProbe::CommandProbe(std::string name, ProcessSpec spec, ExitCodes exit_codes)
+    : Probe(std::move(name)), spec_(std::move(spec)), exit_codes_(std::move(exit_codes)) {}
 
 ProbeResult CommandProbe::check(std::chrono::milliseconds timeout) noexcept {
   ProbeResult result;
@@ -56,7 +83,7 @@ ProbeResult CommandProbe::check(std::chrono::milliseconds timeout) noexcept {
     spec.timeout = timeout;
     ProcessResult run = run_process(spec);
     elapsed = run.elapsed;
-    result = classify(run, timeout);
+    result = classify(run, timeout, exit_codes_);
   } catch (...) {  // bad_alloc while copying or formatting
     result = unhealthy(FailureKind::Error, "command check failed unexpectedly");
   }

@@ -1,11 +1,19 @@
 #pragma once
-// `command`: runs a program (argv, never a shell) and maps its exit status the Nagios way.
+// `command`: runs a program (argv, never a shell) and maps its exit status the Nagios way, or
+// as `exit_codes` says.
 //
 // Keys: argv (required, non-empty list; ${ENV} expanded, e.g. a plugin and its flags), env
-// (map added to the inherited environment), working_dir (default: the watchdog's).
-// Results: exit 0 → Healthy; exit 1 → Degraded Threshold (Nagios WARNING); any other exit or a
-// signal → Unhealthy BadResponse; no exit within the timeout → Unhealthy Timeout (the whole
-// process group is killed); cannot start → Unhealthy Error.
+// (map added to the inherited environment), working_dir (default: the watchdog's),
+// exit_codes ({healthy: [0], degraded: [1]}, the Nagios default).
+// Results: an exit code in exit_codes.healthy → Healthy; in exit_codes.degraded → Degraded
+// Threshold (Nagios WARNING); any other exit or a signal → Unhealthy BadResponse; no exit within
+// the timeout → Unhealthy Timeout (the whole process group is killed); cannot start → Unhealthy
+// Error.
+// exit_codes exists for tools that are not Nagios plugins: `mariadb-admin ping` exits 1 when
+// the server is down, so `exit_codes: {healthy: [0]}` makes that critical without a wrapper
+// script. When given, it replaces the default: `healthy` is required (a non-empty list),
+// `degraded` defaults to none; codes are 0–255; a code listed twice (in one list or in both) is
+// a config error.
 // Detail: the first non-empty output line (stdout+stderr), or "exit N" / "killed by SIGX" when
 // there is none. Commands should not print secrets: their first line becomes the detail.
 // Measurement: command_exit_code (the exit code; 128+N for signal N; absent on timeout or when
@@ -13,6 +21,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "config/options.h"
@@ -21,18 +30,25 @@
 
 namespace watchdog::probes {
 
+// Which exit codes mean what; codes in neither set are Unhealthy.
+struct ExitCodes {
+  std::set<int> healthy = {0};
+  std::set<int> degraded = {1};
+};
+
 class CommandProbe final : public Probe {
  public:
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.
   static std::unique_ptr<Probe> create(std::string name, config::Options& options);
 
   // `spec.timeout` is replaced by check()'s timeout.
-  CommandProbe(std::string name, ProcessSpec spec);
+  CommandProbe(std::string name, ProcessSpec spec, ExitCodes exit_codes = {});
   std::string_view kind() const override { return "command"; }
   ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
   ProcessSpec spec_;
+  ExitCodes exit_codes_;
 };
 
 }  // namespace watchdog::probes

@@ -81,7 +81,7 @@ StopJudgement judge_stop(const ContainerInfo& container, const std::string& even
   if (!container.started_at) return {StopCause::Unknown, "it was never started"};
   const auto since = container.started_at->time_since_epoch();
   bool saw_die = false;
-  std::string stopped_at, killed_at;  // `docker stop` emits kill (SIGTERM) first, then stop
+  std::string stopped_at, killed_at, kill_signal;  // `docker stop`: kill (SIGTERM), then stop
   std::istringstream lines(events);
   for (std::string line; std::getline(lines, line);) {
     if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
@@ -97,13 +97,20 @@ StopJudgement judge_stop(const ContainerInfo& container, const std::string& even
       if (auto actor = event.find("Actor"); actor != event.end()) {
         signal = actor->value("Attributes", json::object()).value("signal", "");
       }
-      if (stops_the_container(signal)) killed_at = when;
+      if (stops_the_container(signal)) {
+        killed_at = when;
+        kill_signal = signal;
+      }
     }
     if (action == "die") saw_die = true;
   }
-  if (!stopped_at.empty())
-    return {StopCause::OnPurpose, "stopped by a stop request at " + stopped_at};
-  if (!killed_at.empty()) return {StopCause::OnPurpose, "killed by a kill request at " + killed_at};
+  if (!stopped_at.empty()) {
+    return {StopCause::OnPurpose, "stopped on purpose at " + stopped_at + " (docker stop)"};
+  }
+  if (!killed_at.empty()) {
+    return {StopCause::OnPurpose,
+            "stopped on purpose at " + killed_at + " (docker kill, signal " + kill_signal + ")"};
+  }
   if (saw_die) return {StopCause::Crashed, "exited by itself (no stop or kill request)"};
   return {StopCause::Unknown, "the engine's event history no longer covers how it stopped"};
 }
@@ -221,6 +228,18 @@ std::optional<DockerError> DockerApi::restart(const std::string& id,
 std::optional<DockerError> DockerApi::start(const std::string& id, milliseconds timeout) const {
   auto body = request("POST", "/containers/" + url_encode(id) + "/start", timeout);
   if (auto* error = std::get_if<DockerError>(&body)) return *error;
+  return std::nullopt;
+}
+
+std::optional<DockerError> DockerApi::stop(const std::string& id, std::chrono::seconds stop_timeout,
+                                           milliseconds timeout) const {
+  auto body = request(
+      "POST", "/containers/" + url_encode(id) + "/stop?t=" + std::to_string(stop_timeout.count()),
+      timeout);
+  if (auto* error = std::get_if<DockerError>(&body)) {
+    if (error->kind == FailureKind::NotFound) error->detail = "no such container " + id;
+    return *error;
+  }
   return std::nullopt;
 }
 

@@ -66,7 +66,9 @@ using DockerResult = std::variant<T, DockerError>;
 enum class StopCause { Crashed, OnPurpose, Unknown };
 struct StopJudgement {
   StopCause cause = StopCause::Unknown;
-  std::string detail;  // "stopped by `docker stop` at 06:14:55Z", …
+  // OnPurpose: "stopped on purpose at 2026-11-22T06:14:55Z (docker stop)" or "… (docker kill,
+  // signal 9)"; otherwise why it counts as a crash or cannot be told.
+  std::string detail;
 };
 
 class DockerApi {
@@ -94,6 +96,11 @@ class DockerApi {
                                      std::chrono::milliseconds timeout) const;
   // POST /containers/{id}/start; "already running" (304) counts as success.
   std::optional<DockerError> start(const std::string& id, std::chrono::milliseconds timeout) const;
+  // POST /containers/{id}/stop?t=stop_timeout (SIGTERM, SIGKILL after stop_timeout); "already
+  // stopped" (304) counts as success; 404 → NotFound "no such container <id>". The HTTP timeout
+  // is `timeout`, which the caller makes longer than stop_timeout.
+  std::optional<DockerError> stop(const std::string& id, std::chrono::seconds stop_timeout,
+                                  std::chrono::milliseconds timeout) const;
   StopJudgement stop_cause(const ContainerInfo& container, std::chrono::milliseconds timeout) const;
 
  private:

@@ -28,10 +28,9 @@ int rank(ProbeStatus status) {
   return 3;
 }
 
-}  // namespace
-
-ProbeResult judge_container(const ContainerInfo& c, std::optional<int> previous_restart_count,
-                            Clock::time_point now) {
+// The verdict from the container's own state, before asking why a stopped one stopped.
+ProbeResult judge_state(const ContainerInfo& c, std::optional<int> previous_restart_count,
+                        Clock::time_point now) {
   const std::string restarts = "restarts " + std::to_string(c.restart_count);
   if (previous_restart_count && c.restart_count > *previous_restart_count) {
     return unhealthy(FailureKind::BadResponse,
@@ -75,14 +74,38 @@ ProbeResult judge_container(const ContainerInfo& c, std::optional<int> previous_
   return unhealthy(FailureKind::Error, "unexpected state '" + c.status + "'");
 }
 
+}  // namespace
+
+bool needs_stop_cause(const ContainerInfo& c) {
+  return (c.status == "exited" || c.status == "created") && !c.oom_killed;
+}
+
+ProbeResult judge_container(const ContainerInfo& c, std::optional<int> previous_restart_count,
+                            Clock::time_point now, const std::optional<StopJudgement>& stop,
+                            bool respect_manual_stop) {
+  const bool on_purpose = needs_stop_cause(c) && stop && stop->cause == StopCause::OnPurpose;
+  if (on_purpose && respect_manual_stop) {
+    return degraded(FailureKind::Stopped, stop->detail + "; start it to resume monitoring");
+  }
+  ProbeResult result = judge_state(c, previous_restart_count, now);
+  if (on_purpose) result.detail += "; " + stop->detail;
+  return result;
+}
+
 std::unique_ptr<Probe> DockerProbe::create(std::string name, config::Options& options) {
   auto endpoint = read_docker_endpoint(options);
   auto target = read_container_target(options);
-  return std::make_unique<DockerProbe>(std::move(name), std::move(endpoint), std::move(target));
+  const bool respect_manual_stop = options.boolean_or("respect_manual_stop", true);
+  return std::make_unique<DockerProbe>(std::move(name), std::move(endpoint), std::move(target),
+                                       respect_manual_stop);
 }
 
-DockerProbe::DockerProbe(std::string name, DockerApi::Settings endpoint, ContainerTarget target)
-    : GuardedProbe(std::move(name)), api_(std::move(endpoint)), target_(std::move(target)) {}
+DockerProbe::DockerProbe(std::string name, DockerApi::Settings endpoint, ContainerTarget target,
+                         bool respect_manual_stop)
+    : GuardedProbe(std::move(name)),
+      api_(std::move(endpoint)),
+      target_(std::move(target)),
+      respect_manual_stop_(respect_manual_stop) {}
 
 ProbeResult DockerProbe::check_once(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -102,15 +125,13 @@ ProbeResult DockerProbe::check_once(std::chrono::milliseconds timeout) {
       previous = it->second;
     }
     seen[container.id] = container.restart_count;
-    ProbeResult one = judge_container(container, previous, now);
-    if (container.status == "exited" && !container.oom_killed) {
+    std::optional<StopJudgement> stop;
+    if (needs_stop_cause(container)) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() > 0) {
-        auto cause = api_.stop_cause(container, left);
-        if (cause.cause == StopCause::OnPurpose) one.detail += "; " + cause.detail;
-      }
+      if (left.count() > 0) stop = api_.stop_cause(container, left);
     }
+    ProbeResult one = judge_container(container, previous, now, stop, respect_manual_stop_);
     if (containers.size() > 1) one.detail = container.name + ": " + one.detail;
     if (one.status != ProbeStatus::Healthy) ++failing;
     if (&container == &containers.front() || rank(one.status) > rank(worst.status)) {

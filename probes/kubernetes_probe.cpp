@@ -55,12 +55,18 @@ ProbeResult judge_pods(const std::vector<PodInfo>& pods, int min_ready,
   return result;
 }
 
-ProbeResult judge_deployment(const DeploymentInfo& deployment) {
+ProbeResult judge_deployment(const DeploymentInfo& deployment, bool respect_manual_stop) {
   const std::string detail = "deployment " + deployment.name + ": " +
                              std::to_string(deployment.available) + "/" +
                              std::to_string(deployment.desired) + " replicas available";
   ProbeResult result;
-  if (deployment.available >= deployment.desired) {
+  if (deployment.desired == 0 && respect_manual_stop) {
+    result = degraded(FailureKind::Stopped, "deployment " + deployment.name +
+                                                " scaled to 0 on purpose; scale it up to resume "
+                                                "monitoring");
+  } else if (deployment.desired == 0) {
+    result = unhealthy(FailureKind::BadResponse, detail + " (scaled to 0)");
+  } else if (deployment.available >= deployment.desired) {
     result = healthy(detail);
   } else if (deployment.available > 0) {
     result = degraded(FailureKind::None, detail);
@@ -85,6 +91,11 @@ std::unique_ptr<Probe> KubernetesProbe::create(std::string name, config::Options
   if (!settings.deployment.empty() && options.has("min_ready")) {
     options.fail("min_ready", "applies to `selector` only (a deployment has its own replicas)");
   }
+  settings.respect_manual_stop = options.boolean_or("respect_manual_stop", true);
+  if (settings.deployment.empty() && options.has("respect_manual_stop")) {
+    options.fail("respect_manual_stop",
+                 "applies to `deployment` only (a selector cannot tell a planned stop)");
+  }
   return std::make_unique<KubernetesProbe>(std::move(name), std::move(settings));
 }
 
@@ -95,7 +106,7 @@ ProbeResult KubernetesProbe::check_once(std::chrono::milliseconds timeout) {
   if (!settings_.deployment.empty()) {
     auto found = api_.get_deployment(settings_.deployment, timeout);
     if (auto* error = std::get_if<KubeError>(&found)) return unhealthy(error->kind, error->detail);
-    return judge_deployment(std::get<DeploymentInfo>(found));
+    return judge_deployment(std::get<DeploymentInfo>(found), settings_.respect_manual_stop);
   }
   auto pods = api_.list_pods(settings_.selector, timeout);
   if (auto* error = std::get_if<KubeError>(&pods)) return unhealthy(error->kind, error->detail);

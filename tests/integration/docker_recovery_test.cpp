@@ -1,7 +1,9 @@
 // Container recovery end to end through the `watchdog run` binary (issue #7), on a real Docker
 // engine started by the harness: unhealthy → CRITICAL → docker_restart → HEALTHY; a container
-// that crashes on every start ends FAILED with back-off; one stopped on purpose is left alone;
-// a stopped engine is a clear probe failure that leaves other components alone.
+// that crashes on every start ends FAILED with back-off; one stopped on purpose is a planned
+// stop — DEGRADED, no action, one alert, HEALTHY when started again (issue #12) — unless the
+// probe opts out, and then the actions still leave it alone; a stopped engine is a clear probe
+// failure that leaves other components alone.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -20,8 +22,10 @@ namespace {
 using namespace std::chrono_literals;
 
 // The watchdog's YAML for one docker component, plus a second component that never fails.
+// `probe_keys` are added to the docker probe (one "key: value" line).
 std::string recovery_yaml(const DockerdServer& engine, const std::string& container,
-                          const std::string& url, int max_attempts = 3) {
+                          const std::string& url, int max_attempts = 3,
+                          const std::string& probe_keys = "") {
   return fill(R"(
 components:
   - name: app
@@ -36,6 +40,7 @@ components:
         recheck_interval: 300ms
         failure_threshold: 2
         success_threshold: 2
+        @PROBE_KEYS@
     recovery:
       max_attempts: @MAX@
       backoff: 1s
@@ -64,7 +69,8 @@ alerts:
               {{"SOCKET", engine.socket().string()},
                {"NAME", container},
                {"URL", url},
-               {"MAX", std::to_string(max_attempts)}});
+               {"MAX", std::to_string(max_attempts)},
+               {"PROBE_KEYS", probe_keys}});
 }
 
 std::vector<std::string> transitions(const WebhookReceiver& receiver,
@@ -171,13 +177,74 @@ TEST(DockerRecovery, ContainerThatCrashesOnEveryStartEndsFailedWithBackoff) {
   EXPECT_EQ(component_state(watchdog.status(), "other"), "HEALTHY");
 }
 
-TEST(DockerRecovery, ContainerStoppedOnPurposeIsLeftAlone) {
+// Issue #12: `docker stop` is a planned stop, not an outage. The ladder has both docker kinds
+// first (start, then restart), so any attempt would show in the metrics and the engine's events.
+TEST(DockerRecovery, ContainerStoppedOnPurposeIsDegradedNotAnOutage) {
   TempDir dir;
   DockerdServer engine;
   WebhookReceiver receiver;
   engine.docker_ok(healthy_web("web"));
   wait_healthy(engine, "web");
-  WatchdogProcess watchdog(dir, watchdog_options(recovery_yaml(engine, "web", receiver.url(), 1)));
+  std::string yaml = recovery_yaml(engine, "web", receiver.url());
+  const std::string restart_rung = "        - name: restart-app\n";
+  yaml.insert(yaml.find(restart_rung), fill(R"(        - name: start-app
+          kind: docker_start
+          socket: @SOCKET@
+          container: web
+          timeout: 20s
+)",
+                                            {{"SOCKET", engine.socket().string()}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return component_state(watchdog.status(), "app") == "HEALTHY" &&
+               probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
+      },
+      15s))
+      << watchdog.log();
+
+  engine.docker_ok({"stop", "-t", "1", "web"});  // the operator's own CLI, the test's socket
+  const std::string stopped_run = started_at(engine, "web");
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "app") == "DEGRADED"; }, 20s))
+      << watchdog.log();
+  auto probe = find_component(watchdog.status(), "app")["probes"][0];
+  EXPECT_EQ(probe.value("status", ""), "degraded") << probe.dump();
+  EXPECT_EQ(probe.value("failure", ""), "stopped") << probe.dump();
+  const std::string detail = probe.value("detail", "");
+  EXPECT_TRUE(detail.starts_with("stopped on purpose at 20")) << detail;
+  EXPECT_NE(detail.find("Z (docker stop); start it to resume monitoring"), std::string::npos)
+      << detail;
+  // It stays a planned stop: several probe intervals later still DEGRADED, nothing ran.
+  std::this_thread::sleep_for(5s);
+  EXPECT_EQ(component_state(watchdog.status(), "app"), "DEGRADED") << watchdog.log();
+  EXPECT_EQ(watchdog.metric("watchdog_recovery_actions_total", {{"component", "app"}}), 0)
+      << watchdog.log();
+  EXPECT_EQ(engine.inspect("web")["State"]["Status"], "exited");
+  EXPECT_EQ(started_at(engine, "web"), stopped_run) << "never started by the watchdog";
+  ASSERT_TRUE(receiver.wait_for(1, 5s)) << watchdog.log();
+  EXPECT_EQ(transitions(receiver, "app"), (std::vector<std::string>{"DEGRADED"})) << watchdog.log();
+
+  engine.docker_ok({"start", "web"});
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "app") == "HEALTHY"; }, 20s))
+      << watchdog.log();
+  ASSERT_TRUE(receiver.wait_for(2, 5s)) << watchdog.log();
+  EXPECT_EQ(transitions(receiver, "app"), (std::vector<std::string>{"DEGRADED", "HEALTHY"}))
+      << watchdog.log();
+  EXPECT_EQ(watchdog.metric("watchdog_recovery_actions_total", {{"component", "app"}}), 0);
+}
+
+// respect_manual_stop: false on the probe: the stop is an outage again, but the actions keep
+// their own guard and leave the container alone, so the component ends FAILED (loudly).
+TEST(DockerRecovery, ProbeOptOutMakesAManualStopAnOutageTheActionsStillLeaveAlone) {
+  TempDir dir;
+  DockerdServer engine;
+  WebhookReceiver receiver;
+  engine.docker_ok(healthy_web("web"));
+  wait_healthy(engine, "web");
+  WatchdogProcess watchdog(dir, watchdog_options(recovery_yaml(engine, "web", receiver.url(), 1,
+                                                               "respect_manual_stop: false")));
   ASSERT_TRUE(wait_until(
       [&] {
         return probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
@@ -189,10 +256,10 @@ TEST(DockerRecovery, ContainerStoppedOnPurposeIsLeftAlone) {
   ASSERT_TRUE(
       wait_until([&] { return component_state(watchdog.status(), "app") == "FAILED"; }, 30s))
       << watchdog.log();
-  EXPECT_NE(probe_detail(watchdog.status(), "app").find("stopped by a stop request"),
+  EXPECT_NE(probe_detail(watchdog.status(), "app").find("; stopped on purpose at"),
             std::string::npos)
       << watchdog.status().dump(2);
-  EXPECT_NE(watchdog.log().find("left alone: stopped by a stop request"), std::string::npos)
+  EXPECT_NE(watchdog.log().find("left alone: stopped on purpose at"), std::string::npos)
       << watchdog.log();
   EXPECT_EQ(engine.inspect("web")["State"]["Status"], "exited");
   EXPECT_EQ(started_at(engine, "web"), stopped_run) << "never started again";

@@ -1,8 +1,10 @@
 // Containers on a real Docker engine (issue #7): dockerd 20.10 started by the harness in a temp
 // dir (tests/support/dockerd_server.h) with a busybox image. The probe's verdicts (unix socket
-// and TCP with mutual TLS) and the two actions' rules. Through the binary:
-// docker_recovery_test.cpp.
+// and TCP with mutual TLS; stopped on purpose, issue #12) and the actions' rules (restart,
+// start, stop). Through the binary: docker_recovery_test.cpp.
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "actions/factory.h"
 #include "config/loader.h"
@@ -73,7 +75,8 @@ TEST(DockerEngine, ProbeSeesEachContainerState) {
   result = job->check(2s);
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
   EXPECT_NE(result.detail.find("exited with code 3"), std::string::npos) << result.detail;
-  EXPECT_EQ(result.detail.find("stop request"), std::string::npos) << result.detail;
+  EXPECT_EQ(result.failure, probes::FailureKind::BadResponse);
+  EXPECT_EQ(result.detail.find("on purpose"), std::string::npos) << result.detail;
 
   engine.docker_ok({"run", "-d", "--name", "hog", "--network", "none", "--memory", "8m",
                     "--memory-swap", "8m", DockerdServer::image(), "sh", "-c",
@@ -160,7 +163,7 @@ TEST(DockerEngine, ActionsRestartStartAndLeaveManualStopsAlone) {
   for (const char* kind : {"docker_restart", "docker_start"}) {
     outcome = docker_action(engine, kind, "container: kept")->run(incident, 10s);
     EXPECT_FALSE(outcome.ok) << kind;
-    EXPECT_NE(outcome.detail.find("left alone: stopped by a stop request"), std::string::npos)
+    EXPECT_NE(outcome.detail.find("left alone: stopped on purpose at"), std::string::npos)
         << outcome.detail;
   }
   EXPECT_EQ(engine.inspect("kept")["State"]["Status"], "exited");
@@ -179,6 +182,93 @@ TEST(DockerEngine, ActionsRestartStartAndLeaveManualStopsAlone) {
   outcome = docker_action(engine, "docker_restart", "container: loop")->run(incident, 10s);
   EXPECT_FALSE(outcome.ok);
   EXPECT_NE(outcome.detail.find("already restarting"), std::string::npos) << outcome.detail;
+}
+
+// Issue #12: what the engine's own CLI does on purpose (stop, kill) is a planned stop for the
+// probe — Degraded Stopped — and a start makes it pass again; respect_manual_stop: false opts out.
+TEST(DockerEngine, ProbeTellsAPlannedStopFromACrash) {
+  DockerdServer engine;
+  engine.docker_ok(healthy_web("web"));
+  wait_healthy(engine, "web");
+  auto probe = docker_probe(engine, "container: web");
+  EXPECT_EQ(probe->check(2s).status, ProbeStatus::Healthy);
+
+  engine.docker_ok({"stop", "-t", "1", "web"});
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
+  EXPECT_EQ(result.failure, probes::FailureKind::Stopped);
+  EXPECT_TRUE(result.detail.starts_with("stopped on purpose at 20")) << result.detail;
+  EXPECT_NE(result.detail.find("Z (docker stop); start it to resume monitoring"), std::string::npos)
+      << result.detail;
+  auto outage = docker_probe(engine, "container: web\n        respect_manual_stop: false");
+  result = outage->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
+  EXPECT_NE(result.detail.find("exited with code 137"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("; stopped on purpose at"), std::string::npos) << result.detail;
+
+  engine.docker_ok({"start", "web"});
+  wait_healthy(engine, "web");
+  EXPECT_EQ(probe->check(2s).status, ProbeStatus::Healthy) << "a new run: the old stop is history";
+
+  engine.docker_ok({"kill", "web"});  // SIGKILL
+  ASSERT_TRUE(
+      wait_until([&] { return engine.inspect("web")["State"]["Status"] == "exited"; }, 10s));
+  result = probe->check(2s);
+  EXPECT_EQ(result.failure, probes::FailureKind::Stopped) << result.detail;
+  EXPECT_NE(result.detail.find("(docker kill, signal "), std::string::npos) << result.detail;
+
+  // A container whose process ends by itself is a crash, not a planned stop.
+  engine.docker_ok({"run", "-d", "--name", "crash", "--network", "none", DockerdServer::image(),
+                    "sh", "-c", "sleep 0.2; exit 0"});
+  ASSERT_TRUE(
+      wait_until([&] { return engine.inspect("crash")["State"]["Status"] == "exited"; }, 10s));
+  result = docker_probe(engine, "container: crash")->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
+  EXPECT_NE(result.detail.find("exited with code 0"), std::string::npos) << result.detail;
+}
+
+// docker_stop (issue #12): POST /containers/{id}/stop?t=…; an HTTP timeout longer than t;
+// already stopped (304) is fine; a missing container fails.
+TEST(DockerEngine, StopActionStopsRunningAndRestartingContainers) {
+  DockerdServer engine;
+  const actions::Incident incident{"i-1", "c", 1, "test"};
+  engine.docker_ok(healthy_web("web"));
+  // sleep as PID 1 ignores SIGTERM: the stop waits the whole stop_timeout (2 s) before SIGKILL.
+  auto stop = docker_action(engine, "docker_stop", "container: web\n          stop_timeout: 2s");
+  auto outcome = stop->run(incident, 20s);
+  EXPECT_TRUE(outcome.ok) << outcome.detail;
+  EXPECT_EQ(outcome.detail, "stopped web");
+  EXPECT_GE(outcome.duration, 2s);
+  auto state = engine.inspect("web")["State"];
+  EXPECT_EQ(state["Status"], "exited");
+  EXPECT_EQ(state["ExitCode"], 137) << "killed after the stop timeout";
+
+  // Again: Docker answers 304 (already stopped), still done, and quickly.
+  outcome = stop->run(incident, 20s);
+  EXPECT_TRUE(outcome.ok) << outcome.detail;
+  EXPECT_LT(outcome.duration, 2s);
+
+  // The action's own stop is a stop on purpose: the probe calls it a planned stop, and
+  // docker_start leaves it alone unless told otherwise (a runbook says respect_manual_stop: false).
+  EXPECT_EQ(docker_probe(engine, "container: web")->check(2s).failure,
+            probes::FailureKind::Stopped);
+  EXPECT_FALSE(docker_action(engine, "docker_start", "container: web")->run(incident, 10s).ok);
+
+  // A container in Docker's restart loop is stopped too (it ends the loop).
+  engine.docker_ok({"run", "-d", "--name", "loop", "--network", "none", "--restart", "always",
+                    DockerdServer::image(), "sh", "-c", "sleep 0.3; exit 1"});
+  ASSERT_TRUE(wait_until([&] { return engine.inspect("loop")["RestartCount"] >= 1; }, 15s));
+  outcome = docker_action(engine, "docker_stop", "labels: [app=nothing]")->run(incident, 10s);
+  EXPECT_FALSE(outcome.ok);
+  outcome = docker_action(engine, "docker_stop", "container: loop\n          stop_timeout: 1s")
+                ->run(incident, 10s);
+  EXPECT_TRUE(outcome.ok) << outcome.detail;
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(engine.inspect("loop")["State"]["Status"], "exited") << "not brought back";
+
+  outcome = docker_action(engine, "docker_stop", "container: nosuch")->run(incident, 10s);
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_EQ(outcome.detail, "no container nosuch");
 }
 
 }  // namespace

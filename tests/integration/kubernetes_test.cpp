@@ -8,7 +8,9 @@
 //   - PodList items: metadata.{name,creationTimestamp,deletionTimestamp},
 //     status.{phase,conditions[type=Ready].status "True"/"False",
 //     containerStatuses[].{restartCount,state.waiting.reason}};
-//   - Deployment: spec.{replicas (default 1),paused}, status.availableReplicas (omitted when 0);
+//   - Deployment: spec.{replicas (default 1; a pointer, so 0 after `kubectl scale --replicas=0`
+//     stays in the document),paused}, status.{replicas,updatedReplicas,availableReplicas}
+//     (omitempty: omitted when 0);
 //   - the rollout-restart patch: Content-Type application/strategic-merge-patch+json, body
 //     {"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":
 //     RFC 3339}}}}}; kubectl refuses paused deployments;
@@ -21,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "actions/factory.h"
 #include "config/loader.h"
@@ -285,6 +288,74 @@ components:
   EXPECT_EQ(api.requests("PATCH").size(), 1u);
   EXPECT_EQ(watchdog.log().find(kToken), std::string::npos);
   EXPECT_EQ(watchdog.metrics().find(kToken), std::string::npos);
+}
+
+// Issue #12: a deployment scaled to 0 on purpose is a planned stop — DEGRADED, no rollout
+// restart, one alert — and HEALTHY again once it is scaled up.
+TEST(KubernetesStandin, DeploymentScaledToZeroIsAPlannedStopNotAnOutage) {
+  TempDir dir;
+  KubeStandin api(kToken);
+  WebhookReceiver receiver;
+  api.put_deployment("shop", make_deployment("api", 2, 2));
+  const std::string keys = credentials(api, kProbeIndent) + kProbeIndent + "deployment: api\n";
+  const std::string yaml = R"(
+components:
+  - name: api
+    probes:
+      - name: api-deployment
+        kind: kubernetes
+        interval: 500ms
+        timeout: 500ms
+        jitter: 0s
+        recheck_interval: 200ms
+        failure_threshold: 2
+        success_threshold: 2
+)" + keys + R"(    recovery:
+      max_attempts: 1
+      backoff: 1s
+      actions:
+        - name: restart-api
+          kind: k8s_rollout_restart
+)" + credentials(api, kActionIndent) +
+                           kActionIndent + "deployment: api\n" + R"(alerts:
+  - name: hook
+    kind: webhook
+    url: )" + receiver.url() +
+                           "\n";
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return component_state(watchdog.status(), "api") == "HEALTHY" &&
+               watchdog.metric("watchdog_probe_runs_total",
+                               {{"probe", "api-deployment"}, {"status", "healthy"}}) >= 2;
+      },
+      10s))
+      << watchdog.log();
+
+  api.scale("shop", "api", 0);
+  ASSERT_EQ(api.deployment("shop", "api")["spec"]["replicas"], 0);
+  ASSERT_FALSE(api.deployment("shop", "api")["status"].contains("availableReplicas"));
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "api") == "DEGRADED"; }, 10s))
+      << watchdog.log();
+  auto probe = find_component(watchdog.status(), "api")["probes"][0];
+  EXPECT_EQ(probe.value("failure", ""), "stopped") << probe.dump();
+  EXPECT_EQ(probe.value("detail", ""),
+            "deployment api scaled to 0 on purpose; scale it up to resume monitoring");
+  std::this_thread::sleep_for(3s);  // several intervals: still a planned stop, nothing done
+  EXPECT_EQ(component_state(watchdog.status(), "api"), "DEGRADED") << watchdog.log();
+  EXPECT_TRUE(api.requests("PATCH").empty()) << "no rollout restart of a planned stop";
+
+  api.scale("shop", "api", 2);
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "api") == "HEALTHY"; }, 10s))
+      << watchdog.log();
+  ASSERT_TRUE(receiver.wait_for(2, 5s)) << watchdog.log();
+  std::vector<std::string> to;
+  for (const auto& alert : receiver.requests("POST")) to.push_back(alert.json.value("to", ""));
+  EXPECT_EQ(to, (std::vector<std::string>{"DEGRADED", "HEALTHY"})) << watchdog.log();
+  EXPECT_TRUE(api.requests("PATCH").empty());
+  EXPECT_EQ(watchdog.metric("watchdog_recovery_actions_total", {{"component", "api"}}), 0);
 }
 
 }  // namespace

@@ -47,6 +47,14 @@ bool matches(const json& pod, const std::string& selector) {
   return true;
 }
 
+// DeploymentStatus's counts are `omitempty`: the API omits every one that is zero (spec.replicas
+// is a pointer, so a deployment scaled to 0 still shows `replicas: 0` in its spec).
+void set_replica_counts(json& status, int replicas, int available) {
+  for (const char* key : {"replicas", "updatedReplicas", "availableReplicas"}) status.erase(key);
+  if (replicas > 0) status["replicas"] = status["updatedReplicas"] = replicas;
+  if (available > 0) status["availableReplicas"] = available;
+}
+
 }  // namespace
 
 json make_pod(const std::string& name, const std::map<std::string, std::string>& labels, bool ready,
@@ -88,8 +96,8 @@ json make_deployment(const std::string& name, int replicas, int available, bool 
                 {{"metadata", {{"labels", {{"app", name}}}}},
                  {"spec", {{"containers", {{{"name", "app"}, {"image", "app:1"}}}}}}}}};
   if (paused) spec["paused"] = true;
-  json status = {{"observedGeneration", 1}, {"replicas", replicas}, {"updatedReplicas", replicas}};
-  if (available > 0) status["availableReplicas"] = available;  // the API omits zero
+  json status = {{"observedGeneration", 1}};
+  set_replica_counts(status, replicas, available);
   return {{"kind", "Deployment"},
           {"apiVersion", "apps/v1"},
           {"metadata", {{"name", name}, {"namespace", "default"}, {"generation", 1}}},
@@ -223,6 +231,16 @@ void KubeStandin::put_deployment(const std::string& ns, json deployment) {
   const std::string key = ns + "/" + deployment["metadata"]["name"].get<std::string>();
   std::lock_guard lock(mutex_);
   deployments_[key] = std::move(deployment);
+}
+
+void KubeStandin::scale(const std::string& ns, const std::string& name, int replicas) {
+  std::lock_guard lock(mutex_);
+  json& deployment = deployments_.at(ns + "/" + name);
+  deployment["spec"]["replicas"] = replicas;
+  const int generation = deployment["metadata"].value("generation", 1) + 1;
+  deployment["metadata"]["generation"] = generation;
+  deployment["status"]["observedGeneration"] = generation;
+  set_replica_counts(deployment["status"], replicas, replicas);
 }
 
 json KubeStandin::deployment(const std::string& ns, const std::string& name) const {

@@ -55,6 +55,10 @@ class KubeStandin {
   void heal_on_patch(bool heal);
   void put_pod(const std::string& ns, nlohmann::json pod);
   void put_deployment(const std::string& ns, nlohmann::json deployment);
+  // Plays `kubectl scale --replicas=N` and the controller settling: spec.replicas = N,
+  // generation + 1, status counts = N (zero counts omitted, as the API does). Throws
+  // std::out_of_range for an unknown deployment.
+  void scale(const std::string& ns, const std::string& name, int replicas);
   nlohmann::json deployment(const std::string& ns, const std::string& name) const;
   std::vector<std::string> pod_names(const std::string& ns) const;
 

@@ -1,4 +1,5 @@
-// Which containers docker_restart / docker_start may touch (issue #7), and their config.
+// Which containers docker_restart / docker_start may touch (issue #7), and their config and
+// docker_stop's (issue #12).
 // The real engine is in tests/integration/docker_test.cpp.
 #include <gtest/gtest.h>
 
@@ -22,7 +23,7 @@ ContainerInfo container(std::string status) {
 
 TEST(DockerAction, LeavesAloneWhatAnOperatorStoppedOrDockerIsRestarting) {
   const StopJudgement crashed{StopCause::Crashed, "exited by itself"};
-  const StopJudgement on_purpose{StopCause::OnPurpose, "stopped by a stop request at X"};
+  const StopJudgement on_purpose{StopCause::OnPurpose, "stopped on purpose at X (docker stop)"};
   const StopJudgement unknown{StopCause::Unknown, "no history"};
 
   EXPECT_EQ(docker_skip_reason(container("running"), {}, true), "");
@@ -34,7 +35,9 @@ TEST(DockerAction, LeavesAloneWhatAnOperatorStoppedOrDockerIsRestarting) {
 
   EXPECT_EQ(docker_skip_reason(container("exited"), crashed, true), "");
   auto skip = docker_skip_reason(container("exited"), on_purpose, true);
-  EXPECT_NE(skip.find("left alone: stopped by a stop request"), std::string::npos) << skip;
+  EXPECT_NE(skip.find("left alone: stopped on purpose at X (docker stop) (respect_manual_stop)"),
+            std::string::npos)
+      << skip;
   EXPECT_NE(docker_skip_reason(container("exited"), unknown, true).find("cannot tell"),
             std::string::npos);
   EXPECT_NE(docker_skip_reason(container("created"), unknown, true), "");
@@ -58,15 +61,27 @@ TEST(DockerAction, ConfigAndDescription) {
   EXPECT_THROW(action_from_yaml("docker_start", "container: web\nstop_timeout: 5s"),
                config::ConfigError)
       << "docker_start has no stop_timeout";
+  auto stop = action_from_yaml("docker_stop", "container: web\nstop_timeout: 3s");
+  EXPECT_EQ(stop->kind(), "docker_stop");
+  EXPECT_EQ(stop->describe(), "docker stop -t 3 (container web)");
+  EXPECT_FALSE(stop->destructive()) << "the container and its data stay";
+  EXPECT_EQ(action_from_yaml("docker_stop", "labels: [app=web]")->describe(),
+            "docker stop -t 10 (containers with label app=web)");
+  EXPECT_THROW(action_from_yaml("docker_stop", "container: web\nrespect_manual_stop: false"),
+               config::ConfigError)
+      << "stopping needs no manual-stop guard";
+  EXPECT_THROW(action_from_yaml("docker_stop", "container: web\nstop_timeout: -1s"),
+               config::ConfigError);
 }
 
 TEST(DockerAction, UnreachableEngineFailsWithinTheTimeout) {
-  auto action =
-      action_from_yaml("docker_restart", "container: web\nsocket: /nonexistent/watchdog-test.sock");
-  auto outcome = action->run({"i", "app", 1, "test"}, std::chrono::seconds(2));
-  EXPECT_FALSE(outcome.ok);
-  EXPECT_NE(outcome.detail.find("cannot reach the Docker engine"), std::string::npos)
-      << outcome.detail;
+  for (const char* kind : {"docker_restart", "docker_stop"}) {
+    auto action = action_from_yaml(kind, "container: web\nsocket: /nonexistent/watchdog-test.sock");
+    auto outcome = action->run({"i", "app", 1, "test"}, std::chrono::seconds(2));
+    EXPECT_FALSE(outcome.ok) << kind;
+    EXPECT_NE(outcome.detail.find("cannot reach the Docker engine"), std::string::npos)
+        << outcome.detail;
+  }
 }
 
 }  // namespace

@@ -114,5 +114,63 @@ TEST(CommandProbe, RejectsAMissingOrEmptyArgv) {
   }
 }
 
+// Issue #12: exit_codes maps codes for tools that are not Nagios plugins (`mariadb-admin ping`
+// exits 1 when the server is down).
+TEST(CommandProbe, ExitCodesCanMakeExitOneCritical) {
+  const std::string critical_one = "exit_codes:\n  healthy: [0]\n";
+  auto result = shell_probe("echo 'connect to server failed'; exit 1", critical_one)->check(5s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(result.failure, FailureKind::BadResponse);
+  EXPECT_EQ(result.detail, "connect to server failed");
+  EXPECT_EQ(find(result, "command_exit_code")->value, 1);
+  EXPECT_EQ(shell_probe("echo 'mysqld is alive'", critical_one)->check(5s).status,
+            ProbeStatus::Healthy);
+}
+
+TEST(CommandProbe, ExitCodesMapEachListedCode) {
+  const std::string codes = "exit_codes: {healthy: [0, 3], degraded: [2, 4]}\n";
+  EXPECT_EQ(shell_probe("exit 3", codes)->check(5s).status, ProbeStatus::Healthy);
+  auto result = shell_probe("exit 4", codes)->check(5s);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded);
+  EXPECT_EQ(result.failure, FailureKind::Threshold);
+  EXPECT_EQ(result.detail, "exit 4");
+  EXPECT_EQ(shell_probe("exit 1", codes)->check(5s).status, ProbeStatus::Unhealthy)
+      << "a code not listed is unhealthy";
+  EXPECT_EQ(shell_probe("kill -KILL $$$$", codes)->check(5s).status, ProbeStatus::Unhealthy);
+  // Without exit_codes: the Nagios default.
+  EXPECT_EQ(shell_probe("exit 1")->check(5s).status, ProbeStatus::Degraded);
+}
+
+// The message of the ConfigError that loading `keys` throws ("" when it loads).
+std::string config_error(const std::string& keys) {
+  try {
+    shell_probe("exit 0", keys);
+  } catch (const config::ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(CommandProbe, ExitCodesRejectsACodeListedTwiceAndOtherMistakes) {
+  // Lines: 6 argv, 7 exit_codes, 8 healthy, 9 degraded.
+  auto error = config_error("exit_codes:\n  healthy: [0]\n  degraded: [1, 0]\n");
+  EXPECT_EQ(error.rfind("test.yaml:9:", 0), 0u) << error;
+  EXPECT_NE(error.find("components[0].probes[0].exit_codes.degraded: exit code 0 is listed twice"),
+            std::string::npos)
+      << error;
+  error = config_error("exit_codes:\n  healthy: [0, 2, 2]\n");
+  EXPECT_EQ(error.rfind("test.yaml:8:", 0), 0u) << error;
+  EXPECT_NE(error.find("exit_codes.healthy: exit code 2 is listed twice"), std::string::npos)
+      << error;
+  EXPECT_NE(config_error("exit_codes:\n  degraded: [1]\n").find("healthy: is required"),
+            std::string::npos);
+  EXPECT_NE(config_error("exit_codes:\n  healthy: []\n").find("at least one"), std::string::npos);
+  EXPECT_NE(config_error("exit_codes:\n  healthy: [256]\n"), "");
+  EXPECT_NE(config_error("exit_codes:\n  healthy: [0]\n  unhealthy: [2]\n").find("unhealthy"),
+            std::string::npos)
+      << "unknown keys inside exit_codes are errors too";
+  EXPECT_NE(config_error("exit_codes: [0]\n").find("expected a mapping"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace watchdog::probes

@@ -77,9 +77,12 @@ TEST(DockerApi, JudgesWhyAContainerStopped) {
   auto stopped = judge_stop(info, event("kill", started + 1s, "15") + event("die", started + 2s) +
                                       event("stop", started + 2s));
   EXPECT_EQ(stopped.cause, StopCause::OnPurpose) << stopped.detail;
-  EXPECT_NE(stopped.detail.find("stopped by a stop request"), std::string::npos) << stopped.detail;
-  EXPECT_EQ(judge_stop(info, event("kill", started + 1s, "9") + event("die", started + 1s)).cause,
-            StopCause::OnPurpose);
+  EXPECT_EQ(stopped.detail,
+            "stopped on purpose at " + format_rfc3339(started + 2s) + " (docker stop)");
+  auto killed = judge_stop(info, event("kill", started + 1s, "9") + event("die", started + 1s));
+  EXPECT_EQ(killed.cause, StopCause::OnPurpose);
+  EXPECT_EQ(killed.detail,
+            "stopped on purpose at " + format_rfc3339(started + 1s) + " (docker kill, signal 9)");
   // The process ended by itself: only die.
   EXPECT_EQ(judge_stop(info, event("die", started + 3s)).cause, StopCause::Crashed);
   // A SIGHUP (reload) does not stop a container: a later die is still a crash.
@@ -127,6 +130,53 @@ TEST(DockerProbe, JudgesEachContainerState) {
   }
 }
 
+// Issue #12: a planned stop is not an outage. Stopped on purpose → Degraded Stopped (no action,
+// one alert); crashes stay Unhealthy; respect_manual_stop: false treats it as an outage.
+TEST(DockerProbe, ContainerStoppedOnPurposeIsDegradedNotUnhealthy) {
+  const auto now = Clock::now();
+  const StopJudgement on_purpose{StopCause::OnPurpose,
+                                 "stopped on purpose at 2026-12-05T01:02:03Z (docker stop)"};
+  auto stopped = container("exited");
+  stopped.exit_code = 137;  // SIGKILL after the stop timeout: still on purpose
+  auto result = judge_container(stopped, std::nullopt, now, on_purpose);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded);
+  EXPECT_EQ(result.failure, FailureKind::Stopped);
+  EXPECT_EQ(result.detail,
+            "stopped on purpose at 2026-12-05T01:02:03Z (docker stop); start it to resume "
+            "monitoring");
+  EXPECT_EQ(judge_container(container("created"), std::nullopt, now, on_purpose).failure,
+            FailureKind::Stopped);
+  // A restart-policy container the operator stopped mid-loop: the stop wins.
+  stopped.restart_count = 5;
+  EXPECT_EQ(judge_container(stopped, 2, now, on_purpose).failure, FailureKind::Stopped);
+
+  // Opted out: an outage, saying why.
+  result = judge_container(stopped, std::nullopt, now, on_purpose, /*respect_manual_stop=*/false);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_NE(result.detail.find("exited with code 137"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("; stopped on purpose at"), std::string::npos) << result.detail;
+
+  // Crashes stay outages: it ended by itself, the history cannot tell, nothing was asked, or
+  // the kernel's OOM killer stopped it.
+  auto crashed = container("exited");
+  crashed.exit_code = 3;
+  for (const auto& stop : {std::optional<StopJudgement>(StopJudgement{StopCause::Crashed, "x"}),
+                           std::optional<StopJudgement>(StopJudgement{StopCause::Unknown, "x"}),
+                           std::optional<StopJudgement>()}) {
+    result = judge_container(crashed, std::nullopt, now, stop);
+    EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+    EXPECT_EQ(result.failure, FailureKind::BadResponse);
+  }
+  auto oom = container("exited");
+  oom.oom_killed = true;
+  EXPECT_FALSE(needs_stop_cause(oom));
+  EXPECT_EQ(judge_container(oom, std::nullopt, now, on_purpose).status, ProbeStatus::Unhealthy);
+  // A running container is judged by its state; a stale judgement changes nothing.
+  EXPECT_FALSE(needs_stop_cause(container("running")));
+  EXPECT_EQ(judge_container(container("running"), std::nullopt, now, on_purpose).status,
+            ProbeStatus::Healthy);
+}
+
 TEST(DockerProbe, GrowingRestartCountIsARestartLoopEvenWhileRunning) {
   auto info = container("running");
   info.restart_count = 7;
@@ -150,6 +200,9 @@ TEST(DockerProbe, ConfigNeedsExactlyOneTarget) {
                config::ConfigError);
   EXPECT_THROW(probe_from_yaml("docker", "container: web\ntls_cert: /c.pem"), config::ConfigError);
   EXPECT_THROW(probe_from_yaml("docker", "container: web\nrestart: true"), config::ConfigError);
+  EXPECT_NO_THROW(probe_from_yaml("docker", "container: web\nrespect_manual_stop: false"));
+  EXPECT_THROW(probe_from_yaml("docker", "container: web\nrespect_manual_stop: maybe"),
+               config::ConfigError);
 }
 
 TEST(DockerProbe, UnreachableEngineIsAClearFailure) {

@@ -106,7 +106,23 @@ TEST(KubernetesProbe, JudgesDeploymentAvailability) {
   deployment.available = 0;
   EXPECT_EQ(judge_deployment(deployment).status, ProbeStatus::Unhealthy);
   EXPECT_EQ(testing::measurement(judge_deployment(deployment), "kubernetes_replicas_desired"), 3);
-  EXPECT_EQ(judge_deployment({"idle", 0, 0, false}).status, ProbeStatus::Healthy);
+}
+
+// A deployment scaled to 0 was stopped on purpose: a planned stop, not an outage (issue #12).
+TEST(KubernetesProbe, DeploymentScaledToZeroIsStoppedOnPurpose) {
+  const DeploymentInfo idle{"idle", 0, 0, false};
+  auto result = judge_deployment(idle);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded);
+  EXPECT_EQ(result.failure, FailureKind::Stopped);
+  EXPECT_EQ(result.detail,
+            "deployment idle scaled to 0 on purpose; scale it up to resume monitoring");
+  EXPECT_EQ(testing::measurement(result, "kubernetes_replicas_desired"), 0);
+  auto outage = judge_deployment(idle, /*respect_manual_stop=*/false);
+  EXPECT_EQ(outage.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(outage.failure, FailureKind::BadResponse);
+  EXPECT_EQ(outage.detail, "deployment idle: 0/0 replicas available (scaled to 0)");
+  // Scaled up again but nothing available yet: an outage as before.
+  EXPECT_EQ(judge_deployment({"idle", 2, 0, false}).status, ProbeStatus::Unhealthy);
 }
 
 TEST(KubernetesProbe, ConfigChecks) {
@@ -119,6 +135,9 @@ TEST(KubernetesProbe, ConfigChecks) {
   EXPECT_THROW(probe_from_yaml("kubernetes", "selector: a=b\ndeployment: api"),
                config::ConfigError);
   EXPECT_THROW(probe_from_yaml("kubernetes", "deployment: api\nmin_ready: 2"), config::ConfigError);
+  EXPECT_NO_THROW(probe_from_yaml("kubernetes", "deployment: api\nrespect_manual_stop: false"));
+  EXPECT_THROW(probe_from_yaml("kubernetes", "selector: a=b\nrespect_manual_stop: false"),
+               config::ConfigError);
   EXPECT_THROW(probe_from_yaml("kubernetes", "deployment: api\nserver: 10.0.0.1:6443"),
                config::ConfigError);
   EXPECT_THROW(probe_from_yaml("kubernetes", "deployment: api\ntoken: a\ntoken_file: /t"),
