@@ -235,6 +235,39 @@ TEST(DockerRecovery, ContainerStoppedOnPurposeIsDegradedNotAnOutage) {
   EXPECT_EQ(watchdog.metric("watchdog_recovery_actions_total", {{"component", "app"}}), 0);
 }
 
+// alert_on_manual_stop: false on the component: a planned stop is not even announced — no
+// alert when it stops, none when it starts again — while the journal still records it.
+TEST(DockerRecovery, QuietPlannedStopSendsNoAlertAtAll) {
+  TempDir dir;
+  DockerdServer engine;
+  WebhookReceiver receiver;
+  engine.docker_ok(healthy_web("web"));
+  wait_healthy(engine, "web");
+  std::string yaml = recovery_yaml(engine, "web", receiver.url());
+  yaml.insert(yaml.find("    probes:"), "    alert_on_manual_stop: false\n");
+  WatchdogProcess watchdog(dir, watchdog_options(yaml));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return component_state(watchdog.status(), "app") == "HEALTHY" &&
+               probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
+      },
+      15s))
+      << watchdog.log();
+  engine.docker_ok({"stop", "-t", "1", "web"});
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "app") == "DEGRADED"; }, 20s))
+      << watchdog.log();
+  engine.docker_ok({"start", "web"});
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "app") == "HEALTHY"; }, 20s))
+      << watchdog.log();
+  std::this_thread::sleep_for(1s);  // the outbox would have sent by now
+  EXPECT_TRUE(receiver.requests("POST").empty()) << watchdog.log();
+  EXPECT_NE(watchdog.log().find("alert_suppressed component=app"), std::string::npos);
+  EXPECT_NE(watchdog.log().find("why=manual_stop"), std::string::npos) << watchdog.log();
+  EXPECT_EQ(watchdog.metric("watchdog_recovery_actions_total", {{"component", "app"}}), 0);
+}
+
 // respect_manual_stop: false on the probe: the stop is an outage again, but the actions keep
 // their own guard and leave the container alone, so the component ends FAILED (loudly).
 TEST(DockerRecovery, ProbeOptOutMakesAManualStopAnOutageTheActionsStillLeaveAlone) {
