@@ -111,9 +111,14 @@ alerts:
                                 {{"DIR", volume.string()}, {"URL", receiver.url()}});
   WatchdogProcess watchdog(dir, watchdog_options(yaml, {{"MAIN_DSN", dsn}}));
 
-  // 1. The first scheduled backup fits.
-  ASSERT_TRUE(
-      wait_until([&] { return component_state(watchdog.status(), "backups") == "HEALTHY"; }, 15s))
+  // 1. The first scheduled backup fits (and the probe has seen it: a component starts HEALTHY).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto status = watchdog.status();
+        return component_state(status, "backups") == "HEALTHY" &&
+               probe_field(status, "detail").starts_with("newest verified backup main_");
+      },
+      15s))
       << watchdog.log();
 
   // 2. The volume fills up; the next scheduled backup fails, and not even the status file beside
@@ -138,7 +143,12 @@ alerts:
 
   // 3. Unhealthy within one probe interval (1 s; 0.5 s for polling and the engine's turn).
   ASSERT_TRUE(wait_until(
-      [&] { return component_state(watchdog.status(), "backups") == "CRITICAL"; }, 1500ms, 20ms))
+      [&] {
+        const auto status = watchdog.status();
+        return component_state(status, "backups") == "CRITICAL" &&
+               probe_field(status, "detail").find("no space left on device") != std::string::npos;
+      },
+      1500ms, 20ms))
       << watchdog.log();
   EXPECT_LE(std::chrono::steady_clock::now() - recorded, 1500ms);
   const auto status = watchdog.status();
