@@ -12,6 +12,7 @@
 #include "actions/pg_connection.h"
 #include "actions/retention.h"
 #include "config/units.h"
+#include "probes/backup_attempts.h"
 #include "probes/process_runner.h"
 
 namespace watchdog::actions {
@@ -70,15 +71,38 @@ struct StreamSink {
   }
 };
 
+// Beside the backups, or under the state directory when the volume refuses the write
+// (probes/backup_attempts.h).
 bool record_attempt(const config::BackupTargetSpec& target, bool ok, const std::string& backup,
                     const std::string& error) {
   std::string ignored;
-  return bk::update_status(
-      target.directory, target.name,
-      [&](bk::TargetStatus& status) {
-        status.last_attempt = bk::Attempt{std::chrono::system_clock::now(), ok, backup, error};
-      },
-      ignored);
+  const bk::Attempt attempt{std::chrono::system_clock::now(), ok, backup, error};
+  return bk::record_attempt(target.directory, target.status_fallback_directory, target.name,
+                            attempt, ignored) != bk::RecordedIn::Nowhere;
+}
+
+// " (/backups 100 % used)", measured while the failed output still occupies the volume; "" when
+// statvfs fails.
+std::string volume_note(const fs::path& directory) {
+  const std::string use = bk::describe_volume_use(directory);
+  return use.empty() ? "" : " (" + use + ")";
+}
+
+// The error of our own write of `file`: "no space left on device (/backups 100 % used) writing
+// main_….dump" when the volume refused it, "cannot write FILE: …" otherwise.
+std::string write_error(const fs::path& directory, const std::string& file, int error) {
+  if (!bk::volume_refuses_writes(error)) {
+    return "cannot write " + file + ": " + bk::errno_message(error);
+  }
+  return bk::errno_message(error) + volume_note(directory) + " writing " + file;
+}
+
+// pg_dump's or the catalog's own error line, with the volume's use when it ran out of space.
+std::string with_volume_use(const std::string& error, const fs::path& directory) {
+  for (int full : {ENOSPC, EDQUOT}) {
+    if (error.find(std::strerror(full)) != std::string::npos) return error + volume_note(directory);
+  }
+  return error;
 }
 
 // Everything from "lock taken" to "metadata written"; fills outcome.error on failure.
@@ -149,7 +173,7 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
   } else {
     const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) {
-      outcome.error = "cannot create " + partial.string() + ": " + std::strerror(errno);
+      outcome.error = write_error(dir, meta.file, errno);
       return;
     }
     StreamSink sink{fd, hash};
@@ -157,11 +181,8 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
     run = probes::run_process(spec);
     bool synced = sink.write_errno == 0 && ::fsync(fd) == 0;
     if (sink.write_errno == 0 && !synced) sink.write_errno = errno;
+    if (sink.write_errno != 0) outcome.error = write_error(dir, meta.file, sink.write_errno);
     ::close(fd);
-    if (sink.write_errno != 0) {
-      outcome.error =
-          "cannot write " + partial.filename().string() + ": " + std::strerror(sink.write_errno);
-    }
     meta.size_bytes = sink.bytes;
     meta.sha256 = hash.hex();
   }
@@ -174,7 +195,9 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
   session.exec("COMMIT");
   const bool dumped =
       run.started && !run.timed_out && !run.aborted && run.signal == 0 && run.exit_code == 0;
-  if (outcome.error.empty() && !dumped) outcome.error = pg_error("pg_dump", run, timeout);
+  if (outcome.error.empty() && !dumped) {
+    outcome.error = with_volume_use(pg_error("pg_dump", run, timeout), dir);
+  }
   if (outcome.error.empty() && target.format == "directory") {
     auto digest = bk::digest_directory(partial, error);
     if (!digest) outcome.error = error;
@@ -206,7 +229,13 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
           dir, target.name, [](bk::TargetStatus& s) { ++s.verify_failures; }, error);
     }
   }
-  if (!bk::write_metadata(dir, meta, error) && outcome.error.empty()) outcome.error = error;
+  if (!bk::write_metadata(dir, meta, error)) {
+    if (outcome.error.empty()) outcome.error = with_volume_use(error, dir);
+    // Without metadata the dump counts for nothing (no checksum to restore against); on a full
+    // volume it would only keep the next attempt from fitting.
+    fs::remove_all(dir / meta.file, ec);
+    return;
+  }
   outcome.metadata = std::move(meta);
 }
 
@@ -216,12 +245,14 @@ BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
   const fs::path path = target.directory / ("." + target.name + ".backup.lock");
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) {
-    error_ = "cannot open " + path.string() + ": " + std::strerror(errno);
+    error_ = "cannot open " + path.string() + ": " + bk::errno_message(errno) +
+             volume_note(target.directory);
     return;
   }
   if (::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
-    error_ = errno == EWOULDBLOCK ? "another backup of " + target.name + " is running"
-                                  : "cannot lock " + path.string() + ": " + std::strerror(errno);
+    busy_ = errno == EWOULDBLOCK;
+    error_ = busy_ ? "another backup of " + target.name + " is running"
+                   : "cannot lock " + path.string() + ": " + std::strerror(errno);
     ::close(fd_);
     fd_ = -1;
   }
@@ -241,6 +272,8 @@ BackupOutcome run_backup(const config::BackupTargetSpec& target,
     BackupLock lock(target, false);
     if (!lock.held()) {
       outcome.error = lock.error();
+      // An unwritable volume is a failed attempt; another backup still running is not.
+      if (!lock.busy()) record_attempt(target, false, "", outcome.error);
     } else {
       remove_partials(target.directory, target.name);
       backup(target, timeout, outcome);

@@ -14,7 +14,11 @@
 //  5. verify_after_backup: the file is re-read once and compared (the proof that what is on
 //     disk is what pg_dump produced); then NAME.json is written atomically.
 //  6. The attempt (ok, or the error line) goes to DIR/TARGET.status.json, where the `backup`
-//     probe reads it; after a success, retention runs.
+//     probe reads it — or, when the volume is full or unwritable, to the state directory
+//     (probes/backup_attempts.h); after a success, retention runs. A volume that refused a
+//     write is named in the error with its use: "no space left on device (/backups 100 % used)
+//     writing main_….dump". Partial output, temp files and a dump whose metadata could not be
+//     written are removed, so a failed run never leaves the volume fuller.
 // The password reaches pg_dump only through PGPASSWORD; argv holds a password-free conninfo.
 
 #include <chrono>
@@ -45,9 +49,11 @@ class BackupLock {
   BackupLock& operator=(const BackupLock&) = delete;
   bool held() const { return fd_ >= 0; }
   const std::string& error() const { return error_; }
+  bool busy() const { return busy_; }  // another run holds it (not an error of the volume)
 
  private:
   int fd_ = -1;
+  bool busy_ = false;
   std::string error_;
 };
 

@@ -73,6 +73,13 @@ struct BackupTargetSpec {
   std::string pg_restore = "pg_restore";
   int jobs = 2;
   Duration timeout = std::chrono::hours(1);  // one pg_dump or pg_restore run
+  // Not a key: `<watchdog.state_dir>/backup-status`, set by the loader. A backup attempt whose
+  // status file beside the backups cannot be written (volume full or read-only) is recorded
+  // here instead, and the `backup` probe and the scheduler read both places
+  // (probes/backup_attempts.h). Carried by the target so that every writer (scheduler,
+  // backup_now, CLI) and the probe agree without probes/ or actions/ knowing the config's
+  // watchdog section. Empty = no fallback.
+  std::filesystem::path status_fallback_directory;
 };
 
 // Reads and validates one `backups:` entry (calls options.finish()). Throws ConfigError.

@@ -380,6 +380,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
   for (const auto& target_impl : child_list(*top, "backups", false)) {
     Options target_options(target_impl);
     config.backups.push_back(read_backup_target(target_options));
+    config.backups.back().status_fallback_directory = config.watchdog.state_dir / "backup-status";
     backup_names.add(target_impl, config.backups.back().name);
   }
   NameRegistry window_names("maintenance window");

@@ -1,8 +1,11 @@
 #include "probes/backup_probe.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <sstream>
 
 #include "config/units.h"
+#include "probes/backup_attempts.h"
 #include "probes/backup_catalog.h"
 
 namespace watchdog::probes {
@@ -17,6 +20,13 @@ double unix_seconds(SystemTime t) {
 std::chrono::seconds age_of(SystemTime t) {
   return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(
                                                std::chrono::system_clock::now() - t));
+}
+
+// "1.5", "2": a multiplier as the operator wrote it.
+std::string format_factor(double factor) {
+  std::ostringstream out;
+  out << factor;
+  return out.str();
 }
 
 }  // namespace
@@ -41,6 +51,15 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
     if (drill->count() <= 0) options.fail("drill_max_age", "must be greater than zero");
     settings.drill_max_age = *drill;
   }
+  if (auto headroom = options.string("headroom")) {
+    char* end = nullptr;
+    settings.headroom = std::strtod(headroom->c_str(), &end);
+    if (headroom->empty() || end == nullptr || *end != '\0' ||
+        !(settings.headroom == 0 || (settings.headroom >= 1 && settings.headroom <= 100))) {
+      options.fail("headroom", "must be 0 (off) or a number from 1 to 100, e.g. 1.5");
+    }
+  }
+  settings.status_fallback_directory = target->status_fallback_directory;
   return std::make_unique<BackupProbe>(std::move(name), std::move(settings));
 }
 
@@ -64,9 +83,15 @@ ProbeResult BackupProbe::evaluate() const {
   std::string error;
   const auto backups = backup::list_backups(dir, settings_.target, error);
   const auto status = backup::read_status(dir, settings_.target);
+  const auto last_attempt =
+      backup::newest_attempt(status, settings_.status_fallback_directory, settings_.target);
+  const auto volume = backup::volume_use(dir);
   std::vector<Measurement> measurements = {
       {"backup_rpo_seconds", std::chrono::duration<double>(settings_.rpo).count()},
       {"backup_verify_failures_total", static_cast<double>(status.verify_failures)}};
+  if (volume) {
+    measurements.push_back({"backup_volume_free_bytes", static_cast<double>(volume->free_bytes)});
+  }
   if (status.last_drill_success) {
     measurements.push_back(
         {"restore_drill_last_success_timestamp_seconds", unix_seconds(*status.last_drill_success)});
@@ -106,9 +131,9 @@ ProbeResult BackupProbe::evaluate() const {
           unhealthy(FailureKind::BadResponse, "newest backup " + newest.name + ": " + *problem));
     }
   }
-  if (const auto& attempt = status.last_attempt;
+  if (const auto& attempt = last_attempt;
       attempt && !attempt->ok && (!newest_good || attempt->at >= newest_good->started)) {
-    return finish(unhealthy(FailureKind::Error, "last backup attempt failed at " +
+    return finish(unhealthy(FailureKind::Error, "backup of " + settings_.target + " failed at " +
                                                     backup::format_iso_time(attempt->at) + ": " +
                                                     attempt->error));
   }
@@ -150,6 +175,14 @@ ProbeResult BackupProbe::evaluate() const {
   }
   const std::string summary = subject + ", " + config::format_size(newest_good->size_bytes) + " (" +
                               std::to_string(good) + " good)";
+  if (const auto needed = static_cast<std::uint64_t>(
+          settings_.headroom * static_cast<double>(backups.back().size_bytes));
+      volume && volume->free_bytes < needed) {
+    return finish(degraded(FailureKind::Threshold,
+                           "backups volume has " + config::format_size(volume->free_bytes) +
+                               " free, next dump needs ~" + config::format_size(needed) + " (" +
+                               format_factor(settings_.headroom) + " × last)"));
+  }
   if (good < settings_.min_redundancy) {
     return finish(degraded(FailureKind::Threshold, summary + ", fewer than min_redundancy " +
                                                        std::to_string(settings_.min_redundancy)));

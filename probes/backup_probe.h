@@ -5,16 +5,26 @@
 //
 // Keys: target (required: a name from `backups:`), rpo (default: the target's), min_size
 // (default: the target's), min_redundancy (good backups wanted, default 1), drill_max_age (the
-// last successful restore drill must be younger; default: not checked).
+// last successful restore drill must be younger; default: not checked), headroom (free space
+// wanted on the backup volume as a multiple of the newest backup's size, default 1.5; 0 = off).
+//
+// The last attempt is the newer of the one in DIR/TARGET.status.json and the one recorded under
+// `<watchdog.state_dir>/backup-status/` when the volume was too full or read-only to write the
+// status file (probes/backup_attempts.h). The state directory reaches the probe through the
+// target spec (BackupTargetSpec::status_fallback_directory, set by the config loader), so the
+// probe, the scheduler and every backup writer agree without a new factory argument.
 //
 // A backup is *good* when its checksum was re-read and matched (verify_after_backup, or
 // `watchdog backups verify`) and its data still has the recorded size. In this order:
 //   newest backup failed verification, is missing or changed size → Unhealthy (BadResponse)
-//   last backup attempt failed after the newest good backup → Unhealthy (Error), with its error:
-//     "last backup attempt failed at 2026-11-22T03:15:00Z: pg_dump: password authentication …"
+//   last backup attempt failed after the newest good backup → Unhealthy (Error) at once (not when
+//     the RPO runs out), with its error: "backup of main failed at 2026-11-22T03:15:00Z: no space
+//     left on device (/backups 100 % used) writing main_20261122T031500Z.dump"
 //   no good backup → Unhealthy (NotFound); newest good older than rpo or smaller than min_size
 //     → Unhealthy (Threshold)
 //   last drill failed → Unhealthy (BadResponse); drill_max_age exceeded → Unhealthy (Threshold)
+//   free space on the volume < headroom × newest backup → Degraded (Threshold): "backups volume
+//     has 120.0 MiB free, next dump needs ~180.0 MiB (1.5 × last)"
 //   fewer than min_redundancy good backups → Degraded (Threshold)
 // This is how a failed scheduled backup or drill alerts: through this probe's component.
 //
@@ -22,7 +32,7 @@
 // (newest good), backup_rpo_seconds, backup_good_backups,
 // restore_drill_last_success_timestamp_seconds (when a drill succeeded once),
 // backup_verify_failures_total (a counter: failed verifications recorded in the status file by any
-// verifier).
+// verifier), backup_volume_free_bytes (statvfs of the directory, as df's "Avail").
 
 #include <chrono>
 #include <cstdint>
@@ -47,6 +57,8 @@ class BackupProbe final : public Probe {
     std::uint64_t min_size = 1;
     int min_redundancy = 1;
     std::optional<std::chrono::milliseconds> drill_max_age;
+    double headroom = 1.5;                            // 0 = no free-space check
+    std::filesystem::path status_fallback_directory;  // "" = only the status beside the backups
   };
 
   // Reads and validates the keys above; `targets` is the config's `backups:` list. No I/O.

@@ -9,6 +9,7 @@
 
 #include "actions/drill.h"
 #include "actions/pg_dump_runner.h"
+#include "probes/backup_attempts.h"
 #include "probes/backup_catalog.h"
 #include "watchdog/logging.h"
 
@@ -23,10 +24,11 @@ std::optional<SystemTime> last_backup(const config::BackupTargetSpec& target) {
   const auto backups = bk::list_backups(target.directory, target.name, error);
   std::optional<SystemTime> last;
   if (!backups.empty()) last = backups.back().started;
-  const auto status = bk::read_status(target.directory, target.name);
-  if (status.last_attempt && (!last || status.last_attempt->at > *last)) {
-    last = status.last_attempt->at;  // a failed attempt also waits its interval
-  }
+  // A failed attempt also waits its interval, also one recorded under the state directory
+  // because the backup volume was full.
+  const auto attempt = bk::newest_attempt(bk::read_status(target.directory, target.name),
+                                          target.status_fallback_directory, target.name);
+  if (attempt && (!last || attempt->at > *last)) last = attempt->at;
   return last;
 }
 

@@ -209,7 +209,7 @@ TEST(BackupEngine, FailingPgDumpLeavesNoPartialBackupAndTheProbeSaysWhy) {
   auto probe = probes::make_probe(config.components[0].probes[0], config.backups);
   auto result = probe->check(2s);
   EXPECT_EQ(result.status, probes::ProbeStatus::Unhealthy);
-  EXPECT_TRUE(result.detail.starts_with("last backup attempt failed at ")) << result.detail;
+  EXPECT_TRUE(result.detail.starts_with("backup of main failed at ")) << result.detail;
   EXPECT_NE(result.detail.find(": cannot connect to main: password authentication failed"),
             std::string::npos)
       << result.detail;

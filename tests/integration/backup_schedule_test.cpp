@@ -74,7 +74,7 @@ alerts:
   for (const auto& alert : receiver.requests("POST")) {
     const std::string body = alert.body;
     if (alert.json.value("component", "") != "bad-backups") continue;
-    alerted = body.find("last backup attempt failed at") != std::string::npos &&
+    alerted = body.find("backup of bad failed at") != std::string::npos &&
               body.find("password authentication failed") != std::string::npos;
     EXPECT_EQ(body.find("nope"), std::string::npos);
   }

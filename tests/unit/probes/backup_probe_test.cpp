@@ -119,7 +119,7 @@ TEST_F(BackupProbeTest, FailedAttemptAfterTheNewestBackupAlerts) {
   auto result = check();
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
   EXPECT_EQ(result.failure, FailureKind::Error);
-  EXPECT_EQ(result.detail, "last backup attempt failed at " + bk::format_iso_time(at) +
+  EXPECT_EQ(result.detail, "backup of main failed at " + bk::format_iso_time(at) +
                                ": cannot connect to main: password authentication failed for "
                                "user \"app\"");
   EXPECT_EQ(measurement(result, "backup_verify_failures_total"), 3);
