@@ -22,20 +22,6 @@ namespace fs = std::filesystem;
 namespace bk = probes::backup;
 using Clock = std::chrono::steady_clock;
 
-// The first useful line of pg_dump's stderr, without the "pg_dump: error: " noise.
-std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
-                     std::chrono::milliseconds timeout) {
-  if (!run.started) return "cannot start " + tool + ": " + run.start_error;
-  if (run.timed_out) return tool + " killed after " + probes::human_duration(timeout) + " timeout";
-  std::string line = probes::first_line(run.output_tail, 160);
-  for (const char* noise : {"error: ", "FATAL:  ", "FATAL: "}) {
-    if (auto at = line.find(noise); at != std::string::npos)
-      line = line.substr(at + std::strlen(noise));
-  }
-  if (run.signal != 0) return tool + " killed by " + probes::signal_name(run.signal);
-  return tool + " exit " + std::to_string(run.exit_code) + (line.empty() ? "" : ": " + line);
-}
-
 void remove_partials(const fs::path& directory, const std::string& target) {
   std::error_code ec;
   const std::string prefix = "." + target + "_";
@@ -47,29 +33,6 @@ void remove_partials(const fs::path& directory, const std::string& target) {
     }
   }
 }
-
-// Writes every chunk to `fd` and feeds it to the hash; false (stop) on a write error.
-struct StreamSink {
-  int fd;
-  bk::Sha256& hash;
-  std::uint64_t bytes = 0;
-  int write_errno = 0;
-  bool operator()(const char* data, std::size_t size) {
-    hash.update(data, size);
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::write(fd, data + done, size - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        write_errno = n < 0 ? errno : EIO;
-        return false;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    bytes += size;
-    return true;
-  }
-};
 
 // Beside the backups, or under the state directory when the volume refuses the write
 // (probes/backup_attempts.h).
@@ -125,7 +88,8 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL statement_timeout = 0;");
   info = info ? session.query(
                     "SELECT pg_export_snapshot(), current_setting('server_version'), "
-                    "current_database()")
+                    "current_database(), (SELECT pg_get_userbyid(datdba) FROM pg_database "
+                    "WHERE datname = current_database())")
               : info;
   if (!info) {
     outcome.error = "cannot read " + target.name + ": " + session.error();
@@ -143,6 +107,7 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
   meta.format = target.format;
   meta.server_version = info->at(0).at(1);
   meta.database = info->at(0).at(2);
+  meta.owner = info->at(0).at(3);  // restored as this role (actions/restore.h)
   meta.row_counts_exact = target.exact_row_counts;
   meta.watchdog_version = WATCHDOG_VERSION;
   meta.started = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -164,27 +129,22 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
   spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   spec.tail_bytes = 2048;
 
-  bk::Sha256 hash;
   probes::ProcessResult run;
   if (target.format == "directory") {
     spec.argv.push_back("--jobs=" + std::to_string(target.jobs));
     spec.argv.push_back("--file=" + partial.string());
     run = probes::run_process(spec);
   } else {
-    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) {
-      outcome.error = write_error(dir, meta.file, errno);
-      return;
+    auto streamed = stream_dump(spec, partial);
+    if (streamed.write_errno != 0) {
+      outcome.error = write_error(dir, meta.file, streamed.write_errno);
+    } else {
+      outcome.error = streamed.error;
     }
-    StreamSink sink{fd, hash};
-    spec.on_stdout = std::ref(sink);
-    run = probes::run_process(spec);
-    bool synced = sink.write_errno == 0 && ::fsync(fd) == 0;
-    if (sink.write_errno == 0 && !synced) sink.write_errno = errno;
-    if (sink.write_errno != 0) outcome.error = write_error(dir, meta.file, sink.write_errno);
-    ::close(fd);
-    meta.size_bytes = sink.bytes;
-    meta.sha256 = hash.hex();
+    if (!streamed.created) return;
+    run = std::move(streamed.run);
+    meta.size_bytes = streamed.size_bytes;
+    meta.sha256 = streamed.sha256;
   }
   auto counts = counting.get();
   if (counts) {
@@ -240,6 +200,67 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
 }
 
 }  // namespace
+
+std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
+                     std::chrono::milliseconds timeout) {
+  if (!run.started) return "cannot start " + tool + ": " + run.start_error;
+  if (run.timed_out) return tool + " killed after " + probes::human_duration(timeout) + " timeout";
+  if (run.signal != 0) return tool + " killed by " + probes::signal_name(run.signal);
+  // pg_dump names the server's own message on a later line ("detail: Error message from
+  // server: ERROR:  invalid page in block 0 …"): the reason, rather than "PQgetResult() failed".
+  std::string line;
+  if (auto at = run.output_tail.find("Error message from server: "); at != std::string::npos) {
+    line = probes::first_line(run.output_tail.substr(at + 27), 160);
+  } else {
+    line = probes::first_line(run.output_tail, 160);
+  }
+  for (const char* noise : {"error: ", "FATAL:  ", "FATAL: ", "ERROR:  ", "ERROR: "}) {
+    if (auto at = line.find(noise); at != std::string::npos)
+      line = line.substr(at + std::strlen(noise));
+  }
+  return tool + " exit " + std::to_string(run.exit_code) + (line.empty() ? "" : ": " + line);
+}
+
+StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
+  StreamedDump out;
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    out.write_errno = errno;
+    out.error = "cannot create " + partial.string() + ": " + std::strerror(errno);
+    return out;
+  }
+  out.created = true;
+  bk::Sha256 hash;
+  std::uint64_t bytes = 0;
+  int write_errno = 0;
+  // Every chunk is hashed and written as it arrives; a write error stops pg_dump.
+  spec.on_stdout = [&](const char* data, std::size_t size) {
+    hash.update(data, size);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd, data + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        write_errno = n < 0 ? errno : EIO;
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    bytes += size;
+    return true;
+  };
+  out.run = probes::run_process(spec);
+  const bool synced = write_errno == 0 && ::fsync(fd) == 0;
+  if (write_errno == 0 && !synced) write_errno = errno;
+  ::close(fd);
+  if (write_errno != 0) {
+    out.write_errno = write_errno;
+    out.error = "cannot write " + partial.filename().string() + ": " + std::strerror(write_errno);
+  }
+  out.size_bytes = bytes;
+  out.sha256 = hash.hex();
+  return out;
+}
 
 BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
   const fs::path path = target.directory / ("." + target.name + ".backup.lock");

@@ -28,6 +28,7 @@
 
 #include "config/backup_target.h"
 #include "probes/backup_catalog.h"
+#include "probes/process_runner.h"
 
 namespace watchdog::actions {
 
@@ -62,5 +63,24 @@ BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::mi
 
 // "backup main_20261122T031500Z: 1.2 MiB in 3.1 s, verified; retention removed 2" or the error.
 std::string describe_outcome(const BackupOutcome& outcome);
+
+// Step 3 for the custom format, shared with safety dumps (actions/safety_dump.h): runs `spec`
+// (pg_dump -Fc to stdout) and streams its output into `partial` (created; must not exist),
+// hashing every chunk on the way, then fsyncs it. The caller checks `run`, then renames (or
+// deletes) the partial file. `error`: the first local I/O error ("" when none).
+struct StreamedDump {
+  bool created = false;  // false: `partial` could not be created (and pg_dump did not run)
+  probes::ProcessResult run;
+  std::uint64_t size_bytes = 0;
+  std::string sha256;  // hex
+  std::string error;
+  int write_errno = 0;  // errno of the failed create/write/fsync (ENOSPC: the volume is full)
+};
+StreamedDump stream_dump(probes::ProcessSpec spec, const std::filesystem::path& partial);
+
+// Why pg_dump/pg_restore (`tool`) failed, one safe line: "pg_dump exit 1: invalid page in block
+// 0 of relation base/16385/16391" (the server's message when pg_dump quotes one).
+std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
+                     std::chrono::milliseconds timeout);
 
 }  // namespace watchdog::actions

@@ -77,35 +77,76 @@ int count_items(const config::BackupTargetSpec& target, const std::string& path)
   return items;
 }
 
-// Creates (or, with replace, recreates) the destination; "" or the reason it refused/failed.
-std::string prepare_destination(const RestoreRequest& request, bool& refused) {
+// The role to create the database for and restore as: `wanted` when it exists and the
+// restoring user may SET ROLE to it; "" (the restoring user) otherwise, with a note why.
+std::string restore_role(PgSession& admin, const std::string& wanted, std::string& note) {
+  if (wanted.empty()) return "";
+  auto rows = admin.query(
+      "SELECT pg_has_role(current_user, oid, 'MEMBER'), rolname = current_user"
+      " FROM pg_roles WHERE rolname = " +
+      quote_literal(wanted));
+  if (!rows || rows->empty()) {
+    note = "role " + wanted + " does not exist here: restored as the connecting user";
+    return "";
+  }
+  if (rows->at(0).at(1) == "t") return "";  // the restoring user is the owner
+  if (rows->at(0).at(0) != "t") {
+    note = "the connecting user may not act as role " + wanted + ": restored as itself";
+    return "";
+  }
+  return wanted;
+}
+
+// Creates (or, with replace, recreates) the destination and picks the role to restore as;
+// "" or the reason it refused/failed.
+std::string prepare_destination(const RestoreRequest& request, const bk::BackupMetadata& backup,
+                                Clock::time_point deadline, RestoreOutcome& outcome) {
+  using State = Destination::State;
   const std::string& db = request.into.dbname();
   PgSession admin(request.into.with_dbname(db == "postgres" ? "template1" : "postgres"),
                   std::chrono::seconds(10));
   if (!admin.ok()) return "cannot connect to the destination server: " + admin.error();
-  auto exists = admin.query("SELECT 1 FROM pg_database WHERE datname = " + quote_literal(db));
+  auto exists = admin.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = " +
+                            quote_literal(db));
   if (!exists) return admin.error();
+  Destination destination{State::Missing, db, "", "", request.into, deadline};
+  std::string owner = backup.owner;
   if (!exists->empty()) {
+    owner = destination.owner = exists->at(0).at(0);
     PgSession existing(request.into, std::chrono::seconds(10));
     auto relations = existing.query(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
         "c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', "
         "'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'");
-    if (!relations) return "cannot inspect database " + db + ": " + existing.error();
-    const std::string count = relations->at(0).at(0);
-    if (count == "0") return "";
-    if (!request.replace) {
-      refused = true;
+    const std::string count = relations ? relations->at(0).at(0) : "";
+    destination.state = !relations     ? State::Unreachable
+                        : count == "0" ? State::Empty
+                                       : State::HoldsData;
+    destination.why = relations ? "" : existing.error();
+    if (!request.replace && destination.state == State::Unreachable) {
+      return "cannot inspect database " + db + ": " + existing.error();
+    }
+    if (!request.replace && destination.state == State::HoldsData) {
+      outcome.refused = true;
       return "database " + db + " exists and holds " + count +
              " relations; refusing to overwrite it without --yes (replace)";
     }
-    if (!admin.exec("DROP DATABASE " + quote_identifier(db) + " WITH (FORCE)")) {
-      return "cannot drop database " + db + ": " + admin.error();
+  }
+  if (request.replace && request.before_replace) {
+    if (std::string refusal = request.before_replace(destination); !refusal.empty()) {
+      outcome.refused = true;
+      return refusal;
     }
   }
-  if (!admin.exec("CREATE DATABASE " + quote_identifier(db))) {
-    return "cannot create database " + db + ": " + admin.error();
+  outcome.owner = restore_role(admin, owner, outcome.note);
+  if (destination.state == State::Empty) return "";
+  if (destination.state != State::Missing &&
+      !admin.exec("DROP DATABASE " + quote_identifier(db) + " WITH (FORCE)")) {
+    return "cannot drop database " + db + ": " + admin.error();
   }
+  const std::string create = "CREATE DATABASE " + quote_identifier(db) +
+                             (outcome.owner.empty() ? "" : " OWNER " + quote_identifier(owner));
+  if (!admin.exec(create)) return "cannot create database " + db + ": " + admin.error();
   return "";
 }
 
@@ -121,6 +162,11 @@ void restore(const config::BackupTargetSpec& target, const RestoreRequest& reque
   if (!error.empty()) {
     outcome.error = error;
     return;
+  }
+  if (request.backup != "latest") {  // a safety dump only ever by its name, never as "latest"
+    for (auto& dump : bk::list_safety_dumps(target.directory, target.name)) {
+      backups.push_back(std::move(dump));
+    }
   }
   bk::BackupMetadata* chosen = nullptr;
   std::string rejected;
@@ -144,14 +190,19 @@ void restore(const config::BackupTargetSpec& target, const RestoreRequest& reque
                         : "no backup named " + request.backup;
     return;
   }
-  outcome.error = prepare_destination(request, outcome.refused);
+  outcome.error = prepare_destination(request, *chosen, deadline, outcome);
   if (!outcome.error.empty()) return;
 
   const std::string path = (target.directory / chosen->file).string();
   ProgressParser parser{request, 0, 0, false, {}};
   probes::ProcessSpec spec;
-  spec.argv = {target.pg_restore, "--no-password", "--exit-on-error",
-               "--jobs=" + std::to_string(request.jobs), "--dbname=" + request.into.conninfo()};
+  spec.argv = {target.pg_restore,
+               "--no-password",
+               "--exit-on-error",
+               "--no-owner",
+               "--jobs=" + std::to_string(request.jobs),
+               "--dbname=" + request.into.conninfo()};
+  if (!outcome.owner.empty()) spec.argv.push_back("--role=" + outcome.owner);
   if (request.progress) {
     parser.total = count_items(target, path);
     spec.argv.push_back("--verbose");

@@ -1,14 +1,30 @@
 #pragma once
 // Restoring a target's backup into a database (the `restore` CLI, the `restore_latest` action
 // and drills):
-//  1. Pick the backup: a name, or "latest" = the newest one that has not failed verification.
+//  1. Pick the backup: a name (a safety dump too), or "latest" = the newest backup that has not
+//     failed verification (never a safety dump).
 //  2. Verify its checksum by re-reading it (a truncated or altered dump is refused; pg_restore
 //     --list alone would accept a truncated one). For "latest", a backup that fails here is
 //     marked failed in its metadata and the next older one is tried.
 //  3. The destination database: created when missing; when it exists and holds tables, refused
-//     unless `replace` (then DROP DATABASE … WITH (FORCE) and CREATE again).
-//  4. pg_restore --exit-on-error -j N (custom and directory formats), password via PGPASSWORD;
-//     progress is reported through `progress` from pg_restore's verbose lines.
+//     unless `replace` (then DROP DATABASE … WITH (FORCE) and CREATE again). With `replace`,
+//     `before_replace` is told what is there first (restore_latest takes its safety dump
+//     there, see actions/safety_dump.h) and may refuse; the database is then left untouched.
+//  4. pg_restore --exit-on-error --no-owner --role=OWNER -j N (custom and directory formats),
+//     password via PGPASSWORD; progress is reported through `progress` from pg_restore's
+//     verbose lines.
+//
+// Ownership: the database is created OWNER <owner> and every object is restored as that role,
+// so the application keeps its rights — in PostgreSQL 15 `public` belongs to
+// pg_database_owner, and a database created by the restoring superuser would leave the app
+// without CREATE there. The owner is the existing database's (read before it is dropped), else
+// the one recorded in the backup's metadata, else the restoring user (when the role does not
+// exist here or the restoring user may not SET ROLE to it). Why --no-owner + --role rather
+// than the dump's own ALTER … OWNER statements: those need superuser and every role of the
+// source server, while SET ROLE works for any restoring user that is a member of the owner
+// role (or is the owner) — so a role with CREATEDB, or an existing empty database, is enough.
+// The price: objects that belonged to other roles than the database owner belong to the owner
+// afterwards (grants are restored as they were).
 //  5. Optionally compares the restored tables' row counts with the metadata.
 
 #include <chrono>
@@ -23,6 +39,17 @@
 
 namespace watchdog::actions {
 
+// What the destination holds before a `replace` restore touches it.
+struct Destination {
+  enum class State { Missing, Empty, Unreachable, HoldsData };
+  State state = State::Missing;
+  std::string database;
+  std::string why;          // Unreachable: why a session to it failed
+  std::string owner;        // the existing database's owner ("" when Missing)
+  PgConnection connection;  // to the database itself (dbname set)
+  std::chrono::steady_clock::time_point deadline;  // the restore's own deadline
+};
+
 struct RestoreRequest {
   std::string backup = "latest";  // a backup name or "latest"
   PgConnection into;              // must name a database (dbname)
@@ -32,6 +59,9 @@ struct RestoreRequest {
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
   // (items done, items total, last item) — called on the calling thread.
   std::function<void(int, int, const std::string&)> progress;
+  // With `replace` only: called once the backup passed verification, before anything is
+  // dropped or created. Returns "" to go on, or the reason to refuse (nothing is changed).
+  std::function<std::string(const Destination&)> before_replace;
 };
 
 struct RestoreOutcome {
@@ -40,6 +70,8 @@ struct RestoreOutcome {
   std::string error;     // one safe line
   std::string backup;    // the backup restored (or tried)
   std::string detail;    // "12 tables, row counts match" when compared
+  std::string owner;     // the role the objects were restored as ("" = the restoring user)
+  std::string note;      // a remark worth logging ("role app does not exist: restored as postgres")
   std::chrono::nanoseconds elapsed{0};
 };
 

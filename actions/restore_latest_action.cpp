@@ -2,6 +2,7 @@
 
 #include "actions/backup_now_action.h"
 #include "actions/restore.h"
+#include "actions/safety_dump.h"
 #include "probes/process_runner.h"
 
 namespace watchdog::actions {
@@ -22,38 +23,61 @@ std::unique_ptr<Action> RestoreLatestAction::create(
   if (into->dbname().empty()) options.fail("into", "the destination must name a database (dbname)");
   const bool replace = options.boolean_or("replace", false);
   const int jobs = static_cast<int>(options.integer_or("jobs", target.jobs, 1, 64));
+  const bool safety_dump = options.boolean_or("safety_dump", true);
   return std::make_unique<RestoreLatestAction>(std::move(name), target, std::move(*into), replace,
-                                               jobs);
+                                               jobs, safety_dump);
 }
 
 RestoreLatestAction::RestoreLatestAction(std::string name, config::BackupTargetSpec target,
-                                         PgConnection into, bool replace, int jobs)
+                                         PgConnection into, bool replace, int jobs,
+                                         bool safety_dump)
     : Action(std::move(name)),
       target_(std::move(target)),
       into_(std::move(into)),
       replace_(replace),
-      jobs_(jobs) {}
+      jobs_(jobs),
+      safety_dump_(safety_dump) {}
 
 std::string RestoreLatestAction::describe() const {
   return "pg_restore -j " + std::to_string(jobs_) + " of the newest verified backup of " +
-         target_.name + " into database " + into_.dbname() + (replace_ ? " (replacing it)" : "");
+         target_.name + " into database " + into_.dbname() +
+         (replace_ ? (safety_dump_ ? " (replacing it after a safety dump)"
+                                   : " (replacing it, no safety dump)")
+                   : "");
 }
 
-ActionOutcome RestoreLatestAction::run(const Incident&,
+ActionOutcome RestoreLatestAction::run(const Incident& incident,
                                        std::chrono::milliseconds timeout) noexcept {
   ActionOutcome outcome;
   try {
+    std::string safety;  // what the safety dump did, first in the detail
     RestoreRequest request;
     request.into = into_;
     request.jobs = jobs_;
     request.replace = replace_;
     request.timeout = timeout;
+    if (replace_ && safety_dump_) {
+      request.before_replace = [&](const Destination& destination) -> std::string {
+        const auto dump = take_safety_dump(target_, destination, {incident.id, incident.reason});
+        safety = dump.detail;
+        if (dump.taken || dump.skipped) return "";
+        return "refusing to replace database " + destination.database + " without a safety copy (" +
+               dump.detail + ")";
+      };
+    }
     const auto restored = restore_backup(target_, request);
     outcome.ok = restored.ok;
     outcome.duration = restored.elapsed;
-    outcome.detail = restored.ok ? "restored " + restored.backup + " into " + into_.dbname() +
-                                       " in " + probes::human_duration(restored.elapsed)
-                                 : "restore failed: " + restored.error;
+    if (restored.ok) {
+      outcome.detail = (safety.empty() ? "" : safety + "; ") + "restored " + restored.backup +
+                       " into " + into_.dbname() +
+                       (restored.owner.empty() ? "" : " as " + restored.owner) + " in " +
+                       probes::human_duration(restored.elapsed) +
+                       (restored.note.empty() ? "" : " (" + restored.note + ")");
+    } else {
+      outcome.detail = "restore failed: " + restored.error +
+                       (safety.empty() || restored.refused ? "" : " (" + safety + ")");
+    }
   } catch (...) {
     outcome.ok = false;
     outcome.detail = "restore_latest failed unexpectedly";

@@ -6,8 +6,16 @@
 // Keys: target (required), into (secret DSN or into_file; default: the target's own
 // connection), replace (default false: a destination that still holds tables is left alone and
 // the action fails; true: it is dropped WITH (FORCE) and recreated), jobs (pg_restore -j;
-// default: the target's). The action's `timeout` bounds verification and pg_restore.
-// Detail: "restored main_20261122T031500Z into app in 4.2 s" or the reason it did not.
+// default: the target's), safety_dump (default true). The action's `timeout` bounds
+// verification, the safety dump and pg_restore together.
+//
+// Before `replace` drops a database that exists and answers, a safety dump of it is written
+// into the target's directory (actions/safety_dump.h). When no copy can be made at all (not
+// even a salvaging one), the restore is refused and the database left untouched — unless
+// `safety_dump: false`, which turns the safety dump off altogether. A missing or unreachable
+// database has nothing to save: the dump is skipped and the detail says so.
+// Detail: "safety dump main_safety_20261205T101500Z.dump (1.2 MiB, 0.4 s); restored
+// main_20261122T031500Z into app in 4.2 s" or the reason it did not.
 
 #include <memory>
 #include <vector>
@@ -24,7 +32,7 @@ class RestoreLatestAction final : public Action {
   static std::unique_ptr<Action> create(std::string name, config::Options& options,
                                         const std::vector<config::BackupTargetSpec>& targets);
   RestoreLatestAction(std::string name, config::BackupTargetSpec target, PgConnection into,
-                      bool replace, int jobs);
+                      bool replace, int jobs, bool safety_dump = true);
   std::string_view kind() const override { return "restore_latest"; }
   std::string describe() const override;
   ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
@@ -39,6 +47,7 @@ class RestoreLatestAction final : public Action {
   PgConnection into_;
   bool replace_;
   int jobs_;
+  bool safety_dump_;
 };
 
 }  // namespace watchdog::actions

@@ -117,6 +117,7 @@ BackupTargetSpec read_backup_target(Options& options) {
   if (spec.rpo <= Duration::zero()) options.fail("rpo", "must be greater than 0");
   spec.min_size = options.size("min_size").value_or(spec.min_size);
   spec.retention = read_retention(options);
+  spec.safety_keep = static_cast<int>(options.integer_or("safety_keep", spec.safety_keep, 1, 1000));
   spec.schedule = read_schedule(options, "schedule");
   spec.drill = read_schedule(options, "drill");
   spec.pg_dump = options.string_or("pg_dump", spec.pg_dump);

@@ -12,6 +12,7 @@
 //       schedule: {interval: 6h}         # or {daily_at: "03:15"} (UTC); none = no schedule
 //       drill: {daily_at: "04:00"}       # restore drills inside `watchdog run`; optional
 //       jobs: 2                          # pg_restore -j (and pg_dump -j for `directory`)
+//       safety_keep: 3                   # safety dumps kept (taken before a destructive restore)
 //
 // The password is never written to argv, logs or metadata: actions pass it to pg_dump and
 // pg_restore through PGPASSWORD. Probes and actions refer to a target by `target: NAME`; the
@@ -67,6 +68,9 @@ struct BackupTargetSpec {
   Duration rpo = std::chrono::hours(25);
   std::uint64_t min_size = 1;
   RetentionPolicy retention;
+  // Safety dumps (actions/safety_dump.h) kept per target, newest first; retention never touches
+  // them, and a new safety dump prunes the older ones beyond this count.
+  int safety_keep = 3;
   BackupSchedule schedule;
   BackupSchedule drill;
   std::string pg_dump = "pg_dump";

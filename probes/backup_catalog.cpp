@@ -37,7 +37,7 @@ SystemTime time_from(const json& j) {
 }
 
 json to_json(const BackupMetadata& m) {
-  json j = {{"kind", "watchdog-backup"},
+  json j = {{"kind", m.safety ? "watchdog-safety-dump" : "watchdog-backup"},
             {"version", 1},
             {"name", m.name},
             {"target", m.target},
@@ -52,6 +52,12 @@ json to_json(const BackupMetadata& m) {
             {"row_counts", m.row_counts},
             {"row_counts_exact", m.row_counts_exact},
             {"watchdog_version", m.watchdog_version}};
+  if (!m.owner.empty()) j["owner"] = m.owner;
+  if (m.safety) {
+    j["safety"] = {{"incident", m.safety->incident},
+                   {"reason", m.safety->reason},
+                   {"salvaged", m.safety->salvaged}};
+  }
   if (!m.files.empty()) j["files"] = m.files;
   if (m.verification) {
     j["verification"] = {{"at", time_json(m.verification->at)},
@@ -62,8 +68,17 @@ json to_json(const BackupMetadata& m) {
 }
 
 BackupMetadata metadata_from(const json& j) {
-  if (j.value("kind", "") != "watchdog-backup") throw std::invalid_argument("not backup metadata");
+  const std::string kind = j.value("kind", "");
+  if (kind != "watchdog-backup" && kind != "watchdog-safety-dump") {
+    throw std::invalid_argument("not backup metadata");
+  }
   BackupMetadata m;
+  if (kind == "watchdog-safety-dump") {
+    const json safety = j.value("safety", json::object());
+    m.safety = SafetyInfo{safety.value("incident", ""), safety.value("reason", ""),
+                          safety.value("salvaged", false)};
+  }
+  m.owner = j.value("owner", "");
   m.name = j.at("name").get<std::string>();
   m.target = j.at("target").get<std::string>();
   m.file = j.at("file").get<std::string>();
@@ -126,6 +141,10 @@ std::string backup_name(const std::string& target, SystemTime started) {
   return target + "_" + format_backup_time(started);
 }
 
+std::string safety_dump_name(const std::string& target, SystemTime started) {
+  return target + "_safety_" + format_backup_time(started);
+}
+
 std::string backup_file(const std::string& name, const std::string& format) {
   return name + (format == "directory" ? ".dumpdir" : ".dump");
 }
@@ -160,6 +179,7 @@ std::vector<BackupMetadata> list_backups(const fs::path& directory, const std::s
     if (!parse_backup_time(file.substr(prefix.size(), file.size() - prefix.size() - 5))) continue;
     std::string why;
     auto metadata = read_metadata(it->path(), why);
+    if (metadata && metadata->safety) continue;  // never a backup, whatever its name says
     if (metadata && metadata->target == target) {
       backups.push_back(std::move(*metadata));
     } else if (unreadable != nullptr) {
@@ -170,6 +190,25 @@ std::vector<BackupMetadata> list_backups(const fs::path& directory, const std::s
   std::sort(backups.begin(), backups.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   return backups;
+}
+
+std::vector<BackupMetadata> list_safety_dumps(const fs::path& directory,
+                                              const std::string& target) {
+  std::vector<BackupMetadata> dumps;
+  std::error_code ec;
+  const std::string prefix = target + "_safety_";
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    if (!file.starts_with(prefix) || !file.ends_with(".json")) continue;
+    std::string ignored;
+    auto metadata = read_metadata(it->path(), ignored);
+    if (metadata && metadata->safety && metadata->target == target) {
+      dumps.push_back(std::move(*metadata));
+    }
+  }
+  std::sort(dumps.begin(), dumps.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return dumps;
 }
 
 std::vector<std::string> orphan_files(const fs::path& directory, const std::string& target) {

@@ -7,9 +7,15 @@
 //   DIR/main_20261122T031500Z.json      its metadata (BackupMetadata below)
 //   DIR/main.status.json                last backup attempt, last drill, verify failure count
 //   DIR/.main_….dump.partial            a backup in progress (hidden; removed on failure)
+//   DIR/main_safety_20261205T101500Z.dump/.json   a safety dump: what a database held right
+//                                       before a destructive restore replaced it (see
+//                                       actions/safety_dump.h)
 //
 // Names sort by time: TARGET_YYYYmmddTHHMMSSZ (UTC, the backup's start). Target names never
 // contain '_', so several targets may share a directory. Nothing here holds a password or DSN.
+// Safety dumps are named TARGET_safety_TIME and their metadata says "kind":
+// "watchdog-safety-dump": list_backups() never returns them, so they are never "latest" for a
+// restore or drill and never count for the RPO, the backup probe, min_redundancy or retention.
 // Thread-safety: free functions; status updates are serialised across processes by flock().
 
 #include <chrono>
@@ -32,6 +38,13 @@ struct Verification {
   std::string error;  // "checksum mismatch", "file is 10 bytes, metadata says 20 (truncated)"
 };
 
+// Why a safety dump exists (set only for safety dumps).
+struct SafetyInfo {
+  std::string incident;   // the incident whose restore took it ("" when unknown)
+  std::string reason;     // that incident's one-line cause
+  bool salvaged = false;  // dumped with zero_damaged_pages=on: rows on damaged pages are lost
+};
+
 struct BackupMetadata {
   std::string name;    // "main_20261122T031500Z" (also the metadata file's stem)
   std::string target;  // "main"
@@ -39,6 +52,7 @@ struct BackupMetadata {
   std::string format;  // "custom" | "directory"
   std::string database;
   std::string server_version;
+  std::string owner;  // the database's owner role at backup time ("" in older metadata)
   SystemTime started{}, finished{};
   std::uint64_t size_bytes = 0;
   std::string sha256;  // hex; `directory` format: of the manifest (sorted "sha256  file" lines)
@@ -47,6 +61,7 @@ struct BackupMetadata {
   bool row_counts_exact = true;                    // false: pg_class.reltuples estimates
   std::string watchdog_version;
   std::optional<Verification> verification;  // the last re-read of the file, if any
+  std::optional<SafetyInfo> safety;          // set: a safety dump, never a backup
 
   // Passed its last verification (a backup is verified once after it was written).
   bool verified() const { return verification && verification->ok; }
@@ -82,8 +97,9 @@ std::optional<SystemTime> parse_backup_time(const std::string& text);
 // "2026-11-22T03:15:00Z" for humans and JSON.
 std::string format_iso_time(SystemTime time);
 
-// TARGET_TIME and the data file's name for `format`.
+// TARGET_TIME (TARGET_safety_TIME) and the data file's name for `format`.
 std::string backup_name(const std::string& target, SystemTime started);
+std::string safety_dump_name(const std::string& target, SystemTime started);
 std::string backup_file(const std::string& name, const std::string& format);
 
 // Every backup of `target` with readable metadata, oldest first (by name = start time).
@@ -92,6 +108,10 @@ std::string backup_file(const std::string& name, const std::string& format);
 std::vector<BackupMetadata> list_backups(const std::filesystem::path& directory,
                                          const std::string& target, std::string& error,
                                          std::vector<std::string>* unreadable = nullptr);
+// Every safety dump of `target` with readable metadata, oldest first. Kept apart from
+// list_backups() on purpose: nothing that picks, counts or prunes backups may see them.
+std::vector<BackupMetadata> list_safety_dumps(const std::filesystem::path& directory,
+                                              const std::string& target);
 // Data files of `target` without a metadata file (a crash between rename and metadata, or
 // metadata deleted by hand).
 std::vector<std::string> orphan_files(const std::filesystem::path& directory,

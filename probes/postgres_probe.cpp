@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include "config/units.h"
 #include "probes/pq_session.h"
@@ -21,6 +22,42 @@ std::string between(const std::string& message, const std::string& before, char 
 
 long long whole_ms(std::chrono::nanoseconds elapsed) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+}
+
+// The server's lock_timeout: a fraction of the check's timeout, so that a query stuck behind
+// someone else's lock is answered by the server (55P03) before the client-side deadline.
+std::chrono::milliseconds lock_timeout_of(std::chrono::milliseconds timeout) {
+  return std::max(std::chrono::milliseconds(1), timeout * 8 / 10);
+}
+
+bool contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
+// SQLSTATEs (and XX000 messages) that say the data itself is damaged.
+bool is_corruption(const std::string& sqlstate, const std::string& message) {
+  if (sqlstate == "XX001" || sqlstate == "XX002" || sqlstate == "58P01") return true;
+  return sqlstate == "XX000" &&
+         (contains(message, "invalid page") || contains(message, "could not read block"));
+}
+
+// Who holds a strong lock on a relation of this database, asked after a lock wait ended:
+// "relation items is locked by another session (AccessExclusiveLock, pid 4242)" or "".
+std::string lock_holder(pqxx::nontransaction& tx) {
+  try {
+    auto rows = tx.exec(
+        "SELECT c.relname, l.mode, l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+        " WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND l.mode IN ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock',"
+        " 'ShareLock', 'ShareUpdateExclusiveLock')"
+        " ORDER BY l.mode = 'AccessExclusiveLock' DESC, c.relname LIMIT 1");
+    if (rows.empty()) return "";
+    return "relation " + rows[0][0].as<std::string>() + " is locked by another session (" +
+           rows[0][1].as<std::string>() + ", pid " + rows[0][2].as<std::string>() + ")";
+  } catch (const std::exception&) {
+    return "";
+  }
 }
 
 }  // namespace
@@ -101,7 +138,10 @@ ProbeResult PostgresProbe::check(std::chrono::milliseconds timeout) noexcept {
     bool reused = false;
     result = run_once(timeout, deadline, reused);
     // A kept connection may have died since the last check: replace it once, in this check.
-    if (result.status == ProbeStatus::Unhealthy && reused && !deadline.expired()) {
+    // Not after a lock wait or a corruption error: the server answered, and a retry would only
+    // wait out the rest of the timeout.
+    if (result.status == ProbeStatus::Unhealthy && reused && !deadline.expired() &&
+        result.failure != FailureKind::Locked && result.failure != FailureKind::Corrupt) {
       result = run_once(timeout, deadline, reused);
     }
     if (!settings_.keep_connection || result.status == ProbeStatus::Unhealthy) connection_.reset();
@@ -116,13 +156,15 @@ ProbeResult PostgresProbe::check(std::chrono::milliseconds timeout) noexcept {
 ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline,
                                     bool& reused) {
   reused = connection_ != nullptr;
+  std::unique_ptr<pqxx::nontransaction> tx;
+  auto query_start = Clock::now();
   try {
     if (!connection_) {
       connection_ =
           std::make_unique<pq::Session>(settings_.conninfo, settings_.uri, "watchdog", timeout);
     }
-    auto tx = connection_->begin(deadline, timeout);
-    const auto query_start = Clock::now();
+    tx = connection_->begin(deadline, timeout, lock_timeout_of(timeout));
+    query_start = Clock::now();
     tx->exec(settings_.query);
     const auto query_time = Clock::now() - query_start;
     auto row = tx->exec(
@@ -142,13 +184,37 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
     if (settings_.check_oldest_transaction) stats.oldest_transaction = row[4].as<double>();
     return evaluate(query_time, stats);
   } catch (const pqxx::sql_error& error) {
-    connection_.reset();
-    if (error.sqlstate() == "57014") {
-      return unhealthy(FailureKind::Timeout, "query cancelled by statement_timeout (" +
-                                                 config::format_duration(timeout) + ")");
+    const std::string sqlstate = error.sqlstate();
+    ProbeResult result;
+    if (sqlstate == "57014") {
+      result = unhealthy(FailureKind::Timeout, "query cancelled by statement_timeout (" +
+                                                   config::format_duration(timeout) + ")");
+    } else if ((sqlstate == "55P03" || sqlstate == "40P01") && !deadline.expired()) {
+      const auto waited = std::chrono::duration<double>(Clock::now() - query_start).count();
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f s", waited);
+      std::string why = tx ? lock_holder(*tx) : "";
+      if (why.empty()) {
+        why = sqlstate == "40P01" ? "deadlock with another session"
+                                  : "a lock held by another session";
+      }
+      result = unhealthy(FailureKind::Locked, std::string(sqlstate == "40P01" ? "deadlock after "
+                                                                              : "waited on a lock "
+                                                                                "for ") +
+                                                  seconds + ": " + why);
+    } else if (is_corruption(sqlstate, error.what()) && !deadline.expired()) {
+      const std::string line =
+          pq::error_line(error.what(), {settings_.password, settings_.conninfo});
+      result =
+          unhealthy(FailureKind::Corrupt, "data corruption (SQLSTATE " + sqlstate + "): " + line);
+    } else {
+      result = classify(error.what(), deadline.expired(), timeout);
     }
-    return classify(error.what(), deadline.expired(), timeout);
+    tx.reset();
+    connection_.reset();
+    return result;
   } catch (const std::exception& error) {
+    tx.reset();
     connection_.reset();
     return classify(error.what(), deadline.expired(), timeout);
   }

@@ -12,7 +12,10 @@
 // round-trip reading max_connections, client backends in pg_stat_activity, pg_is_in_recovery(),
 // the replay lag and (when enabled) the age of the oldest open transaction of another backend.
 // Every connection gets application_name=watchdog, connect_timeout (whole seconds, rounded up
-// from the check's timeout) and statement_timeout (the check's timeout, set once per connection).
+// from the check's timeout), statement_timeout (the check's timeout) and lock_timeout (80 % of
+// it), both set once per connection. lock_timeout is why a query stuck behind someone else's
+// lock (a migration, LOCK TABLE, VACUUM FULL) is told apart from a server that does not answer:
+// the server cancels the wait with 55P03 before the client-side deadline fires.
 //
 // Deadline: libpq has no client-side deadline for queries, and statement_timeout cannot help
 // when the server is frozen (SIGSTOP, a paused VM). So the probe connects asynchronously and a
@@ -24,13 +27,20 @@
 //
 // Results: credentials rejected → Unhealthy Auth "authentication failed for user 'x'"; unknown
 // database → Unhealthy NotFound; nothing listening → Unhealthy Refused; out of time → Unhealthy
-// Timeout; wrong role → Unhealthy BadResponse; other errors → Unhealthy Error with the first line
-// of the server's message (passwords and connection strings removed). Query slower than
-// latency_warn, or connections in use / max_connections ≥ connections_warn → Degraded Threshold.
-// Measurements: postgres_query_seconds, postgres_connections, postgres_max_connections,
-// postgres_connections_used_ratio, postgres_in_recovery (0/1), postgres_replication_lag_seconds
-// (replicas), postgres_oldest_transaction_seconds (when enabled; 0 when none is open). Without
-// pg_read_all_stats a non-superuser sees no xact_start of other users' sessions.
+// Timeout; wrong role → Unhealthy BadResponse; the query hit damaged data (SQLSTATE XX001
+// data_corrupted, XX002 index_corrupted, 58P01 a relation's file missing, XX000 "invalid page" /
+// "could not read block") → Unhealthy Corrupt "data corruption (SQLSTATE XX001): invalid page in
+// block 0 of relation base/…"; the query waited on another session's lock until lock_timeout
+// (55P03) or was chosen as a deadlock victim (40P01) → Unhealthy Locked "waited on a lock for
+// 0.8 s: relation items is locked by another session (AccessExclusiveLock, pid 4242)". Corrupt
+// is what a destructive restore is for; Locked and Timeout never are. Other errors → Unhealthy
+// Error with the first line of the server's message (passwords and connection strings removed).
+// Query slower than latency_warn, or connections in use / max_connections ≥ connections_warn →
+// Degraded Threshold. Measurements: postgres_query_seconds, postgres_connections,
+// postgres_max_connections, postgres_connections_used_ratio, postgres_in_recovery (0/1),
+// postgres_replication_lag_seconds (replicas), postgres_oldest_transaction_seconds (when enabled; 0
+// when none is open). Without pg_read_all_stats a non-superuser sees no xact_start of other users'
+// sessions.
 
 #include <chrono>
 #include <memory>

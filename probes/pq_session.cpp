@@ -77,12 +77,21 @@ Session::Session(const std::string& conninfo, bool uri, const std::string& appli
 Session::~Session() = default;
 
 std::unique_ptr<pqxx::nontransaction> Session::begin(
-    Deadline& deadline, std::optional<std::chrono::milliseconds> statement_timeout) {
+    Deadline& deadline, std::optional<std::chrono::milliseconds> statement_timeout,
+    std::optional<std::chrono::milliseconds> lock_timeout) {
   deadline.watch(connection_.sock());
   auto tx = std::make_unique<pqxx::nontransaction>(connection_);
+  std::string set;
   if (statement_timeout && *statement_timeout != statement_timeout_) {
-    tx->exec("SET statement_timeout = " + std::to_string(statement_timeout->count()));
-    statement_timeout_ = *statement_timeout;
+    set += "SET statement_timeout = " + std::to_string(statement_timeout->count()) + ";";
+  }
+  if (lock_timeout && *lock_timeout != lock_timeout_) {
+    set += "SET lock_timeout = " + std::to_string(lock_timeout->count()) + ";";
+  }
+  if (!set.empty()) {
+    tx->exec(set);
+    if (statement_timeout) statement_timeout_ = *statement_timeout;
+    if (lock_timeout) lock_timeout_ = *lock_timeout;
     deadline.watch(connection_.sock());  // the handshake may have replaced the socket
   }
   return tx;

@@ -61,15 +61,17 @@ class Session {
   ~Session();
 
   // A transaction-less query context, with the socket watched by `deadline`. With a
-  // `statement_timeout` that differs from the last one set on this connection, sets it first
-  // (which completes the handshake of a new connection).
+  // `statement_timeout` (or `lock_timeout`) that differs from the last one set on this
+  // connection, sets it first (which completes the handshake of a new connection).
   std::unique_ptr<pqxx::nontransaction> begin(
-      Deadline& deadline, std::optional<std::chrono::milliseconds> statement_timeout);
+      Deadline& deadline, std::optional<std::chrono::milliseconds> statement_timeout,
+      std::optional<std::chrono::milliseconds> lock_timeout = std::nullopt);
   int backend_pid() const;
 
  private:
   pqxx::asyncconnection connection_;  // owned by its concrete type: no virtual destructor in pqxx 6
   std::chrono::milliseconds statement_timeout_{0};  // 0: not set yet
+  std::chrono::milliseconds lock_timeout_{0};       // 0: not set yet
 };
 
 // The first line of a libpq/pqxx error message without libpq's "connection to server at …

@@ -90,11 +90,37 @@ int list(const Plan& plan, const Args& args) {
                         {"size_bytes", b.size_bytes},
                         {"sha256", b.sha256},
                         {"checksum", state},
-                        {"within_rpo", in_rpo}});
+                        {"within_rpo", in_rpo},
+                        {"kind", "backup"}});
       } else {
         std::printf("%-10s %-28s %-10s %-10s %-4s %s\n", target.name.c_str(), b.name.c_str(),
                     age_text(b.finished).c_str(), config::format_size(b.size_bytes).c_str(),
                     in_rpo ? "yes" : "no", state.c_str());
+      }
+    }
+    // Safety dumps (taken before a destructive restore): listed, marked, never "within RPO".
+    for (const auto& b : bk::list_safety_dumps(target.directory, target.name)) {
+      const std::string mark = "SAFETY DUMP" +
+                               std::string(b.safety->salvaged ? " (salvaged)" : "") +
+                               (b.safety->incident.empty() ? "" : " of " + b.safety->incident) +
+                               "; " + checksum_state(target, b);
+      if (args.json) {
+        rows.push_back({{"target", target.name},
+                        {"name", b.name},
+                        {"file", b.file},
+                        {"finished_at", bk::format_iso_time(b.finished)},
+                        {"size_bytes", b.size_bytes},
+                        {"sha256", b.sha256},
+                        {"checksum", checksum_state(target, b)},
+                        {"within_rpo", false},
+                        {"kind", "safety"},
+                        {"incident", b.safety->incident},
+                        {"reason", b.safety->reason},
+                        {"salvaged", b.safety->salvaged}});
+      } else {
+        std::printf("%-10s %-28s %-10s %-10s %-4s %s\n", target.name.c_str(), b.name.c_str(),
+                    age_text(b.finished).c_str(), config::format_size(b.size_bytes).c_str(), "-",
+                    mark.c_str());
       }
     }
     if (!error.empty()) std::cerr << target.name << ": " << error << "\n";

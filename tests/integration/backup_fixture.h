@@ -2,6 +2,7 @@
 // Shared by the backup integration tests: a real PostgreSQL 15 with a small "shop" database
 // (three tables, one in its own schema with a quoted name) and a backup target pointing at it.
 
+#include <fstream>
 #include <string>
 
 #include "config/backup_target.h"
@@ -62,6 +63,25 @@ inline config::BackupTargetSpec shop_target(const PostgresServer& server,
 inline bool database_exists(const PostgresServer& server, const std::string& db) {
   return sql(server, "postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + db + "'") ==
          "1\n";
+}
+
+// Heap page corruption: flushes `table` of `db` to disk, stops the server, overwrites the first
+// 8 KiB page of the table's file with 0xFF bytes (an all-zero page would pass as a new, empty
+// page) and starts the server again. Reading the table then fails with XX001 "invalid page".
+inline void corrupt_first_page(PostgresServer& server, const std::string& db,
+                               const std::string& table) {
+  sql(server, db, "CHECKPOINT");
+  std::string file = sql(server, db, "SELECT pg_relation_filepath('" + table + "')");
+  file = file.substr(0, file.find('\n'));
+  server.stop();
+  {
+    std::fstream data(server.data_dir() / file, std::ios::in | std::ios::out | std::ios::binary);
+    if (!data) throw std::runtime_error("cannot open " + file);
+    const std::string garbage(8192, '\xff');
+    data.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+    if (!data) throw std::runtime_error("cannot overwrite " + file);
+  }
+  server.start();
 }
 
 }  // namespace watchdog::testing

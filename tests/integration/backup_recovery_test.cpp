@@ -1,6 +1,8 @@
 // Backups that heal themselves, end to end through `watchdog run` (issue #4): a backup older
 // than the RPO makes the component CRITICAL, `backup_now` takes a fresh verified one and it is
-// HEALTHY again; a dropped database is brought back by `restore_latest` with its rows.
+// HEALTHY again; a dropped database is brought back by `restore_latest` with its rows; with
+// `replace: true` a safety dump is skipped for a dropped database and taken (salvaging the
+// damaged page) for a corrupt one before it is replaced (issue #12).
 #include <gtest/gtest.h>
 
 #include "actions/pg_dump_runner.h"
@@ -157,6 +159,139 @@ components:
   EXPECT_EQ(shop_counts(server, "shop"), "50|200|3\n");
   EXPECT_NE(watchdog.log().find("restored main_"), std::string::npos) << watchdog.log();
   EXPECT_EQ(watchdog.log().find(server.password()), std::string::npos);
+}
+
+// A component whose postgres probe counts `items` and whose only rung is restore_latest with
+// replace: true.
+std::string replacing_restore_config(const std::filesystem::path& backups,
+                                     const WebhookReceiver& receiver) {
+  return fill(std::string(kBackups) + R"(
+components:
+  - name: db
+    probes:
+      - name: shop-postgres
+        kind: postgres
+        dsn: ${TEST_SHOP_DSN}
+        query: SELECT count(*) FROM items)" +
+                  kTiming +
+                  R"(
+    recovery:
+      backoff: 1s
+      actions:
+        - name: restore
+          kind: restore_latest
+          target: main
+          replace: true
+          timeout: 60s
+)",
+              {{"DIR", backups.string()}, {"URL", receiver.url()}});
+}
+
+void create_items(const PostgresServer& server, int rows) {
+  sql(server, "shop",
+      "CREATE TABLE items (id int, v text); INSERT INTO items SELECT g, 'item ' || g "
+      "FROM generate_series(1, " +
+          std::to_string(rows) + ") g");
+}
+
+bool has_safety_file(const std::filesystem::path& directory) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().filename().string().find("safety") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(BackupRecovery, DroppedDatabaseIsReplacedWithoutASafetyDump) {
+  TempDir dir;
+  PostgresServer server;
+  create_shop(server);
+  create_items(server, 300);
+  WebhookReceiver receiver;
+  const auto target = shop_target(server, dir / "backups", server.password());
+  ASSERT_TRUE(actions::run_backup(target, 60s).ok);
+  WatchdogProcess watchdog(dir,
+                           watchdog_options(replacing_restore_config(target.directory, receiver),
+                                            {{"TEST_SHOP_DSN", shop_dsn(server)}}));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return watchdog.metric("watchdog_probe_runs_total",
+                               {{"probe", "shop-postgres"}, {"status", "healthy"}}) >= 1;
+      },
+      10s))
+      << watchdog.log();
+  ASSERT_EQ(sql(server, "shop", "SELECT count(*) FROM items"), "300\n");
+
+  sql(server, "postgres", "DROP DATABASE shop WITH (FORCE)");
+  ASSERT_TRUE(receiver.wait_for(3, 30s)) << watchdog.log();
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; }, 10s))
+      << watchdog.log();
+  EXPECT_EQ(transitions(receiver), (std::vector<std::string>{"CRITICAL", "RECOVERING", "HEALTHY"}));
+  EXPECT_EQ(sql(server, "shop", "SELECT count(*) FROM items"), "300\n");
+  EXPECT_EQ(shop_counts(server, "shop"), "50|200|3\n");
+  const std::string log = watchdog.log();
+  EXPECT_NE(log.find("safety dump skipped: database shop does not exist"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("restored main_"), std::string::npos) << log;
+  EXPECT_FALSE(has_safety_file(target.directory));
+  EXPECT_TRUE(bk::list_safety_dumps(target.directory, "main").empty());
+  EXPECT_EQ(log.find(server.password()), std::string::npos);
+}
+
+TEST(BackupRecovery, CorruptTableGetsASafetyDumpThenTheBackup) {
+  TempDir dir;
+  PostgresServer server;
+  create_shop(server);
+  create_items(server, 400);
+  WebhookReceiver receiver;
+  const auto target = shop_target(server, dir / "backups", server.password());
+  ASSERT_TRUE(actions::run_backup(target, 60s).ok);
+  sql(server, "shop", "INSERT INTO items SELECT g, 'late ' || g FROM generate_series(401, 450) g");
+  ASSERT_EQ(sql(server, "shop", "SELECT count(*) FROM items"), "450\n");  // before
+  corrupt_first_page(server, "shop", "items");
+
+  WatchdogProcess watchdog(dir,
+                           watchdog_options(replacing_restore_config(target.directory, receiver),
+                                            {{"TEST_SHOP_DSN", shop_dsn(server)}}));
+  ASSERT_TRUE(receiver.wait_for(3, 30s)) << watchdog.log();
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; }, 10s))
+      << watchdog.log();
+  EXPECT_EQ(transitions(receiver), (std::vector<std::string>{"CRITICAL", "RECOVERING", "HEALTHY"}));
+  const auto critical = receiver.requests("POST").at(0).json;
+  EXPECT_EQ(critical["probes"][0].value("failure", ""), "corrupt") << critical.dump();
+
+  // After: the backup's rows, readable again.
+  EXPECT_EQ(sql(server, "shop", "SELECT count(*) FROM items"), "400\n");
+  EXPECT_EQ(shop_counts(server, "shop"), "50|200|3\n");
+
+  // The safety dump: what the damaged database still held, marked as such, never a backup.
+  const auto dumps = bk::list_safety_dumps(target.directory, "main");
+  ASSERT_EQ(dumps.size(), 1u);
+  const auto& dump = dumps.front();
+  ASSERT_TRUE(dump.safety);
+  EXPECT_TRUE(dump.safety->salvaged) << "a plain pg_dump fails on the damaged page";
+  EXPECT_EQ(dump.safety->incident.rfind("db-", 0), 0u) << dump.safety->incident;
+  EXPECT_TRUE(dump.verified());
+  EXPECT_GT(dump.size_bytes, 0u);
+  EXPECT_TRUE(std::filesystem::exists(target.directory / dump.file));
+  std::string error;
+  EXPECT_EQ(bk::list_backups(target.directory, "main", error).size(), 1u);
+  const std::string log = watchdog.log();
+  EXPECT_NE(log.find("safety dump " + dump.file), std::string::npos) << log;
+  EXPECT_NE(log.find("rows on damaged pages are lost"), std::string::npos) << log;
+  EXPECT_EQ(log.find(server.password()), std::string::npos);
+
+  // The salvaged copy holds what the undamaged pages held, including rows newer than the backup.
+  sql(server, "postgres", "CREATE DATABASE salvage");
+  auto restored =
+      run_command({kPgBin + "pg_restore", "-h", "127.0.0.1", "-p", std::to_string(server.port()),
+                   "-U", "postgres", "-d", "salvage", (target.directory / dump.file).string()},
+                  {{"PGPASSWORD", server.password()}});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(sql(server, "salvage", "SELECT count(*) FROM items WHERE id > 400"), "50\n");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "config/loader.h"
 #include "probes/factory.h"
+#include "tests/integration/backup_fixture.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/webhook_receiver.h"
 
@@ -128,6 +129,49 @@ TEST(PostgresProbe, FrozenServerCostsAtMostTheTimeoutAndBlocksNoOtherProbe) {
   }
   server.thaw();
   EXPECT_EQ(kept->check(2s).status, ProbeStatus::Healthy);
+}
+
+TEST(PostgresProbe, QueryBehindAnotherSessionsLockIsLockedThenHealthyAgain) {
+  PostgresServer server;
+  server.psql("CREATE TABLE items (id int); INSERT INTO items SELECT generate_series(1, 10)");
+  auto probe = make(keys(server, "        query: SELECT count(*) FROM items\n"));
+  ASSERT_EQ(probe->check(1s).status, ProbeStatus::Healthy);  // the kept connection is reused next
+
+  pqxx::connection migration(server.dsn());
+  auto lock = std::make_unique<pqxx::work>(migration);
+  lock->exec("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+  const auto start = std::chrono::steady_clock::now();
+  auto result = probe->check(1s);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(result.failure, FailureKind::Locked) << describe(result);
+  EXPECT_NE(result.detail.find("waited on a lock for 0.8 s"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("relation items is locked by another session"), std::string::npos)
+      << result.detail;
+  EXPECT_LT(elapsed, 1s) << "the server answered before the client-side deadline";
+  EXPECT_EQ(probe->check(1s).failure, FailureKind::Locked) << "a fresh connection sees it too";
+
+  lock->abort();
+  lock.reset();
+  result = probe->check(1s);
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << describe(result);
+}
+
+TEST(PostgresProbe, DamagedHeapPageIsCorrupt) {
+  PostgresServer server;
+  server.psql(
+      "CREATE TABLE items (id int, v text);"
+      "INSERT INTO items SELECT g, 'row ' || g FROM generate_series(1, 500) g");
+  corrupt_first_page(server, "postgres", "items");
+  auto probe = make(keys(server, "        query: SELECT count(*) FROM items\n"));
+  auto result = probe->check(2s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
+  EXPECT_EQ(result.failure, FailureKind::Corrupt) << describe(result);
+  EXPECT_NE(result.detail.find("SQLSTATE XX001"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("invalid page in block 0"), std::string::npos) << result.detail;
+  EXPECT_EQ(result.detail.find(server.password()), std::string::npos);
+  // The default query does not touch the table: the server itself is fine.
+  EXPECT_EQ(make(keys(server))->check(2s).status, ProbeStatus::Healthy);
 }
 
 TEST(PostgresProbe, ConnectionsNearMaxAreDegraded) {

@@ -46,6 +46,7 @@ TEST(BackupTarget, ReadsEveryKey) {
     pg_dump: /usr/lib/postgresql/15/bin/pg_dump
     jobs: 4
     timeout: 2h
+    safety_keep: 5
 )");
   ASSERT_EQ(config.backups.size(), 1u);
   const auto& t = config.backups[0];
@@ -69,6 +70,7 @@ TEST(BackupTarget, ReadsEveryKey) {
   EXPECT_EQ(t.pg_restore, "pg_restore");
   EXPECT_EQ(t.jobs, 4);
   EXPECT_EQ(t.timeout, 2h);
+  EXPECT_EQ(t.safety_keep, 5);
   EXPECT_EQ(find_backup_target(config.backups, "main"), &config.backups[0]);
   EXPECT_EQ(find_backup_target(config.backups, "other"), nullptr);
 }
@@ -82,6 +84,7 @@ TEST(BackupTarget, DefaultsAreSafe) {
   EXPECT_TRUE(t.retention.keeps_everything());
   EXPECT_FALSE(t.schedule.enabled());
   EXPECT_EQ(t.rpo, 25h);
+  EXPECT_EQ(t.safety_keep, 3);
 }
 
 TEST(BackupTarget, ErrorsNameTheKey) {

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace watchdog::probes::backup {
@@ -94,6 +95,42 @@ TEST_F(CatalogTest, MetadataRoundTripAndListing) {
 
   list_backups(dir / "nope", "main", error);
   EXPECT_NE(error.find("cannot list"), std::string::npos);
+}
+
+TEST_F(CatalogTest, SafetyDumpsAreNeverListedAsBackups) {
+  make("20261122T031500Z", "backup");
+  BackupMetadata safety = make("20261122T031501Z", "what was there");
+  // A safety dump, even one written under a backup's name, is never a backup.
+  safety.safety = SafetyInfo{"db-20261122T031400.000Z", "db-postgres: data corruption", true};
+  safety.owner = "app";
+  std::string error;
+  ASSERT_TRUE(write_metadata(dir.path(), safety, error)) << error;
+  BackupMetadata named = safety;
+  named.name = safety_dump_name("main", named.started);
+  named.file = backup_file(named.name, "custom");
+  EXPECT_EQ(named.name, "main_safety_20261122T031501Z");
+  dir.write(named.file, "what was there");
+  ASSERT_TRUE(write_metadata(dir.path(), named, error)) << error;
+
+  const auto backups = list_backups(dir.path(), "main", error);
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(backups[0].name, "main_20261122T031500Z");
+  EXPECT_FALSE(backups[0].safety);
+
+  const auto dumps = list_safety_dumps(dir.path(), "main");
+  ASSERT_EQ(dumps.size(), 1u);  // found by their own names only
+  const auto& dump = dumps[0];
+  EXPECT_EQ(dump.name, "main_safety_20261122T031501Z");
+  ASSERT_TRUE(dump.safety);
+  EXPECT_EQ(dump.safety->incident, "db-20261122T031400.000Z");
+  EXPECT_EQ(dump.safety->reason, "db-postgres: data corruption");
+  EXPECT_TRUE(dump.safety->salvaged);
+  EXPECT_EQ(dump.owner, "app");
+  EXPECT_TRUE(verify_backup(dir.path(), dump).ok);
+  EXPECT_TRUE(orphan_files(dir.path(), "main").empty());
+  EXPECT_NE(
+      testing::read_text(dir / "main_safety_20261122T031501Z.json").find("watchdog-safety-dump"),
+      std::string::npos);
 }
 
 TEST_F(CatalogTest, VerifyCatchesCorruptionTruncationAndMissingFiles) {
