@@ -89,8 +89,8 @@ ActionOutcome RunbookAction::run(const Incident& incident,
       const auto& step = steps_[i];
       ActionOutcome done = run_step(step, incident, end, log);
       if (done.ok) continue;
-      outcome.detail = "step " + std::to_string(i + 1) + "/" + std::to_string(steps_.size()) +
-                       " " + step.action->name() + " failed: " + done.detail;
+      outcome.detail = "step " + std::to_string(i + 1) + "/" + std::to_string(steps_.size()) + " " +
+                       step.action->name() + " failed: " + done.detail;
       // Put things back, even past the runbook's own deadline: each step keeps its own timeout.
       for (const auto& undo : on_failure_) {
         ActionOutcome undone = run_step(undo, incident, Steady::now() + undo.timeout, log);

@@ -158,8 +158,9 @@ SafetyDumpOutcome take_safety_dump(const config::BackupTargetSpec& target,
       outcome.detail = "safety dump skipped: database " + db + " does not exist";
       return outcome;
     case State::Unreachable:
-      outcome.skipped = true;
-      outcome.detail = "safety dump skipped: database " + db + " does not answer (" +
+      // It exists but cannot be read now (too many connections, datallowconn off): it may well
+      // hold good data, and without a copy it must not be dropped — the caller refuses.
+      outcome.detail = "no safety dump possible: database " + db + " exists but does not answer (" +
                        probes::first_line(destination.why, 120) + ")";
       return outcome;
     case State::Empty:

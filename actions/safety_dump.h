@@ -16,9 +16,11 @@
 // A damaged database makes a plain pg_dump fail on the bad page: the dump is retried once with
 // PGOPTIONS='-c zero_damaged_pages=on' (needs superuser), which reads damaged pages as empty —
 // the rows on them are lost, so the metadata says `salvaged: true` and the detail says so.
-// A missing or unreachable database (or one without tables) has nothing to save: skipped, with
-// the reason in the detail. The caller decides what a failed safety dump means (restore_latest
-// refuses to drop the database). The password reaches pg_dump only through PGPASSWORD.
+// A missing database (or one without tables) has nothing to save: skipped, with the reason in
+// the detail. One that exists but does not answer cannot be copied: not taken, not skipped —
+// it may hold good data, so restore_latest refuses to drop it. The caller decides what a failed
+// safety dump means (restore_latest refuses to drop the database). The password reaches pg_dump
+// only through PGPASSWORD.
 
 #include <chrono>
 #include <optional>
@@ -32,7 +34,7 @@ namespace watchdog::actions {
 
 struct SafetyDumpOutcome {
   bool taken = false;    // a safety dump was written (metadata set)
-  bool skipped = false;  // nothing to save (missing, unreachable or empty database)
+  bool skipped = false;  // nothing to save (missing or empty database)
   // "safety dump main_safety_20261205T101500Z.dump (1.2 MiB, 0.4 s)", "safety dump skipped:
   // database app does not exist", or why none could be made.
   std::string detail;

@@ -78,9 +78,9 @@ struct ActionSpec {
 };
 
 struct RecoverySpec {
-  int max_attempts = 3;                               // per incident; then FAILED
-  Duration backoff = std::chrono::seconds(10);        // doubles after each failed attempt …
-  Duration max_backoff = std::chrono::minutes(5);     // … up to this cap
+  int max_attempts = 3;                            // per incident; then FAILED
+  Duration backoff = std::chrono::seconds(10);     // doubles after each failed attempt …
+  Duration max_backoff = std::chrono::minutes(5);  // … up to this cap
   // Flap guard: an incident that needs recovery while `max_incidents` earlier ones already did
   // within `window` ends FAILED (a component that keeps breaking right after recovering).
   int max_incidents = 3;

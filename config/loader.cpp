@@ -147,7 +147,8 @@ ActionSpec read_action(const ImplPtr& impl, std::size_t index, bool in_runbook) 
     action.kind = "runbook";
   } else {
     action.kind = read_kind(options);
-    if (options.has("on_failure")) options.fail("on_failure", "only a rung with steps has on_failure");
+    if (options.has("on_failure"))
+      options.fail("on_failure", "only a rung with steps has on_failure");
   }
   if (auto name = options.string("name")) {
     check_name(options, *name);

@@ -76,10 +76,9 @@ std::string_view to_string(FailureKind kind) {
 
 const std::vector<FailureKind>& all_failure_kinds() {
   static const std::vector<FailureKind> kinds = {
-      FailureKind::Timeout,   FailureKind::Refused, FailureKind::Auth,
-      FailureKind::NotFound,  FailureKind::BadResponse, FailureKind::Threshold,
-      FailureKind::Error,     FailureKind::Corrupt, FailureKind::Locked,
-      FailureKind::Stopped};
+      FailureKind::Timeout,     FailureKind::Refused,   FailureKind::Auth,  FailureKind::NotFound,
+      FailureKind::BadResponse, FailureKind::Threshold, FailureKind::Error, FailureKind::Corrupt,
+      FailureKind::Locked,      FailureKind::Stopped};
   return kinds;
 }
 

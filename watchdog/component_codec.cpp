@@ -72,7 +72,8 @@ void restore(const json& s, Component& c) {
     const auto& attempt_ms = s.at("attempt_ms");
     c.attempts = static_cast<int>(attempt_ms.size());
     c.next_rung = attempt_ms.size();
-    if (!attempt_ms.empty()) c.episode_starts.push_back(from_epoch_ms(attempt_ms[0].get<std::int64_t>()));
+    if (!attempt_ms.empty())
+      c.episode_starts.push_back(from_epoch_ms(attempt_ms[0].get<std::int64_t>()));
   }
   for (const auto& saved : s.at("probes")) {
     for (auto& t : c.probes) {

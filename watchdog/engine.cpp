@@ -225,12 +225,9 @@ void Engine::apply_plan(Plan plan) {
     m.critical = spec.critical;
     std::vector<Rung> ladder;
     for (const auto& rung : component.ladder) ladder.push_back({rung.action->name(), rung.when});
-    m.policy = {std::move(ladder),
-                spec.recovery.max_attempts,
-                spec.recovery.max_incidents,
-                spec.recovery.backoff,
-                spec.recovery.max_backoff,
-                spec.recovery.window,
+    m.policy = {std::move(ladder),           spec.recovery.max_attempts,
+                spec.recovery.max_incidents, spec.recovery.backoff,
+                spec.recovery.max_backoff,   spec.recovery.window,
                 spec.recovery.verify_timeout};
     m.since = Clock::now();
     for (const auto& probe : component.probes) {
@@ -340,9 +337,8 @@ void Engine::refresh_status() {
   std::vector<State> states;
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
-    view.components.push_back({m.name, m.state, m.since, m.incident_id,
-                               m.attempts, runtime->hold.reason,
-                               runtime->hold.muted, runtime->views});
+    view.components.push_back({m.name, m.state, m.since, m.incident_id, m.attempts,
+                               runtime->hold.reason, runtime->hold.muted, runtime->views});
     states.push_back(m.state);
   }
   view.overall = worst(states);

@@ -77,8 +77,7 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
     spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
                  kv("why", "manual_stop"));
     recorder_.note(t.incident_id, event.at, "alert",
-                   "not sent (stopped on purpose, alert_on_manual_stop: false): " +
-                       event.event_id);
+                   "not sent (stopped on purpose, alert_on_manual_stop: false): " + event.event_id);
     return;
   }
   if (const char* why = suppressed_because(leader_, runtime.hold)) {

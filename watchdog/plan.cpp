@@ -23,8 +23,8 @@ RungPlan make_rung(const config::ActionSpec& spec,
   config::Options options = spec.options;
   for (const auto& name : spec.when) {
     if (!probes::failure_kind_from_string(name)) {
-      options.fail("when", "unknown failure kind '" + name + "' (known: " +
-                               known_failure_kinds() + ")");
+      options.fail("when",
+                   "unknown failure kind '" + name + "' (known: " + known_failure_kinds() + ")");
     }
   }
   rung.destructive = spec.marked_destructive || rung.action->destructive();

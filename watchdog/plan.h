@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <filesystem>
-#include <string>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "actions/action.h"

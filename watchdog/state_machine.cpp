@@ -155,8 +155,9 @@ void attempt_or_give_up(Component& c, TimePoint now, StepResult& out) {
     if (static_cast<int>(c.episode_starts.size()) >= c.policy.max_incidents) {
       give_up(c,
               "flapping: " + std::to_string(c.episode_starts.size()) +
-                  " incident(s) needed recovery within " + config::format_duration(c.policy.window) +
-                  " (max_incidents " + std::to_string(c.policy.max_incidents) + "): " + reason,
+                  " incident(s) needed recovery within " +
+                  config::format_duration(c.policy.window) + " (max_incidents " +
+                  std::to_string(c.policy.max_incidents) + "): " + reason,
               now, out);
       return;
     }

@@ -95,10 +95,10 @@ struct Component {
   TimePoint since{};        // when `state` was entered
   std::string incident_id;  // set while not HEALTHY
   Phase phase = Phase::Idle;
-  TimePoint phase_deadline{};            // verify timeout or end of back-off
-  TimePoint verify_since{};              // when the current verification began
-  int attempts = 0;                      // attempts of the current recovery episode
-  std::size_t next_rung = 0;             // where the episode's ladder climb goes on
+  TimePoint phase_deadline{};             // verify timeout or end of back-off
+  TimePoint verify_since{};               // when the current verification began
+  int attempts = 0;                       // attempts of the current recovery episode
+  std::size_t next_rung = 0;              // where the episode's ladder climb goes on
   std::vector<TimePoint> episode_starts;  // first attempts of episodes inside `window`
   // Why no action may start now ("" = free): a failing dependency, a pause or maintenance
   // window, another replica holding the leader lock. Set through HoldChanged.
@@ -119,8 +119,9 @@ struct ActionFinished {
   bool ok = false;
   std::string detail;
 };
-struct Tick {};           // time passed: back-off and verify deadlines
-struct OperatorReset {};  // `watchdog reset`: FAILED → probing again, attempts and flap guard cleared
+struct Tick {};  // time passed: back-off and verify deadlines
+struct OperatorReset {
+};  // `watchdog reset`: FAILED → probing again, attempts and flap guard cleared
 // The engine's view of what holds actions back changed. While held, a CRITICAL component stays
 // CRITICAL without acting; when the hold lifts, its verdicts are cleared so that fresh results
 // decide before anything is done ("re-probed before it is acted on").

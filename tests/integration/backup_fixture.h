@@ -60,6 +60,42 @@ inline config::BackupTargetSpec shop_target(const PostgresServer& server,
   return target;
 }
 
+// "host=127.0.0.1 port=P user=postgres dbname=shop password=…": the tests' ${TEST_SHOP_DSN}.
+inline std::string shop_dsn(const PostgresServer& server) {
+  return "host=127.0.0.1 port=" + std::to_string(server.port()) +
+         " user=postgres dbname=shop password=" + server.password();
+}
+
+// The `backups:` entry `main` for the shop (its DSN from ${TEST_SHOP_DSN}), files in `directory`.
+inline std::string shop_backups_yaml(const std::filesystem::path& directory) {
+  return R"(
+backups:
+  - name: main
+    dsn: ${TEST_SHOP_DSN}
+    directory: )" +
+         directory.string() +
+         R"(
+    pg_dump: /usr/lib/postgresql/15/bin/pg_dump
+    pg_restore: /usr/lib/postgresql/15/bin/pg_restore
+)";
+}
+
+// A `postgres` probe on the shop that reads `users` (so a lock or a damaged page shows), with
+// quick timing: every second, decided by two results.
+inline std::string shop_probe_yaml(const std::string& name) {
+  return R"(      - name: )" + name + R"(
+        kind: postgres
+        dsn: ${TEST_SHOP_DSN}
+        query: SELECT count(*) FROM users
+        interval: 1s
+        timeout: 1s
+        jitter: 0s
+        recheck_interval: 200ms
+        failure_threshold: 2
+        success_threshold: 1
+)";
+}
+
 inline bool database_exists(const PostgresServer& server, const std::string& db) {
   return sql(server, "postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + db + "'") ==
          "1\n";

@@ -47,11 +47,6 @@ std::vector<std::string> transitions(const WebhookReceiver& receiver) {
   return to;
 }
 
-std::string shop_dsn(const PostgresServer& server) {
-  return "host=127.0.0.1 port=" + std::to_string(server.port()) +
-         " user=postgres dbname=shop password=" + server.password();
-}
-
 TEST(BackupRecovery, RpoBreachIsHealedByBackupNow) {
   TempDir dir;
   PostgresServer server;

@@ -28,33 +28,29 @@ TEST(RunbookRecovery, Seed004StopRestoreMigrateStartEndsHealthy) {
   const auto steps_log = dir / "steps.log";
   // The migration: notes whether the backend is stopped while it runs, then changes the schema.
   write_script(dir, "migrate.sh",
-               "#!/bin/sh\nset -e\nrunning=$(/usr/bin/docker -H unix://" + engine.socket().string() +
-                   " inspect -f '{{.State.Running}}' backend)\necho \"migrate backend_running=$running\" >> " +
-                   steps_log.string() + "\n" + kPgBin +
-                   "psql -h 127.0.0.1 -p " + std::to_string(server.port()) +
+               "#!/bin/sh\nset -e\nrunning=$(/usr/bin/docker -H unix://" +
+                   engine.socket().string() +
+                   " inspect -f '{{.State.Running}}' backend)\necho \"migrate "
+                   "backend_running=$running\" >> " +
+                   steps_log.string() + "\n" + kPgBin + "psql -h 127.0.0.1 -p " +
+                   std::to_string(server.port()) +
                    " -U postgres -d shop -Xq -v ON_ERROR_STOP=1 -c "
                    "'CREATE TABLE alembic_version (version_num text PRIMARY KEY); "
                    "INSERT INTO alembic_version VALUES ($$head$$)'\n");
-  const std::string yaml = fill(R"(
-backups:
-  - name: main
-    dsn: ${TEST_SHOP_DSN}
-    directory: @BACKUPS@
-    pg_dump: /usr/lib/postgresql/15/bin/pg_dump
-    pg_restore: /usr/lib/postgresql/15/bin/pg_restore
+  // Both docker_start steps: the runbook's own stop must not count as an operator's.
+  const std::string start_backend = fill(R"(
+              kind: docker_start
+              socket: @SOCKET@
+              container: backend
+              respect_manual_stop: false
+              timeout: 20s)",
+                                         {{"SOCKET", engine.socket().string()}});
+  const std::string yaml = shop_backups_yaml(dir / "backups") + R"(
 components:
   - name: db
     probes:
-      - name: db-postgres
-        kind: postgres
-        dsn: ${TEST_SHOP_DSN}
-        query: SELECT count(*) FROM users
-        interval: 1s
-        timeout: 1s
-        jitter: 0s
-        recheck_interval: 200ms
-        failure_threshold: 2
-        success_threshold: 1
+)" + shop_probe_yaml("db-postgres") +
+                           fill(R"(
     recovery:
       backoff: 1s
       actions:
@@ -76,19 +72,9 @@ components:
               argv: ["@DIR@/migrate.sh"]
               env: {PGPASSWORD: "${TEST_PG_PASSWORD}"}
               timeout: 20s
-            - name: start-backend
-              kind: docker_start
-              socket: @SOCKET@
-              container: backend
-              respect_manual_stop: false
-              timeout: 20s
+            - name: start-backend@START@
           on_failure:
-            - name: start-backend-again
-              kind: docker_start
-              socket: @SOCKET@
-              container: backend
-              respect_manual_stop: false
-              timeout: 20s
+            - name: start-backend-again@START@
   - name: backend
     depends_on: [db]
     probes:
@@ -103,19 +89,14 @@ components:
         failure_threshold: 2
         success_threshold: 1
 )",
-                                {{"BACKUPS", (dir / "backups").string()},
-                                 {"SOCKET", engine.socket().string()},
+                                {{"SOCKET", engine.socket().string()},
+                                 {"START", start_backend},
                                  {"DIR", dir.path().string()}});
-  const std::string shop_dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) +
-                               " user=postgres dbname=shop password=" + server.password();
-  WatchdogProcess watchdog(
-      dir, watchdog_options(yaml, {{"TEST_SHOP_DSN", shop_dsn},
-                                   {"TEST_PG_PASSWORD", server.password()}}));
-  auto state = [&](const char* component) {
-    return component_state(watchdog.status(), component);
-  };
-  ASSERT_TRUE(wait_until([&] { return state("db") == "HEALTHY" && state("backend") == "HEALTHY"; },
-                         15s))
+  WatchdogProcess watchdog(dir, watchdog_options(yaml, {{"TEST_SHOP_DSN", shop_dsn(server)},
+                                                        {"TEST_PG_PASSWORD", server.password()}}));
+  auto state = [&](const char* component) { return component_state(watchdog.status(), component); };
+  ASSERT_TRUE(
+      wait_until([&] { return state("db") == "HEALTHY" && state("backend") == "HEALTHY"; }, 15s))
       << watchdog.log();
 
   sql(server, "postgres", "DROP DATABASE shop WITH (FORCE)");

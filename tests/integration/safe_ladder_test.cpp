@@ -41,26 +41,12 @@ TEST(SafeLadder, ALockAfterACrashClimbsFromRungOneAndNeverRestores) {
   sql(server, "shop", "INSERT INTO users (name) SELECT 'late ' || g FROM generate_series(1, 25) g");
   ASSERT_EQ(shop_counts(server, "shop"), "75|200|3\n");
 
-  const std::string yaml = fill(R"(
-backups:
-  - name: main
-    dsn: ${TEST_SHOP_DSN}
-    directory: @BACKUPS@
-    pg_dump: /usr/lib/postgresql/15/bin/pg_dump
-    pg_restore: /usr/lib/postgresql/15/bin/pg_restore
+  const std::string yaml = shop_backups_yaml(dir / "backups") + R"(
 components:
   - name: db
     probes:
-      - name: db-postgres
-        kind: postgres
-        dsn: ${TEST_SHOP_DSN}
-        query: SELECT count(*) FROM users
-        interval: 1s
-        timeout: 1s
-        jitter: 0s
-        recheck_interval: 200ms
-        failure_threshold: 2
-        success_threshold: 1
+)" + shop_probe_yaml("db-postgres") +
+                           fill(R"(
     recovery:
       max_attempts: 3
       backoff: 1s
@@ -76,13 +62,10 @@ components:
           replace: true
           timeout: 60s
 )",
-                                {{"BACKUPS", (dir / "backups").string()},
-                                 {"DATA", server.data_dir().string()},
+                                {{"DATA", server.data_dir().string()},
                                  {"OPTIONS", server.server_options()},
                                  {"LOG", server.log_path().string()}});
-  const std::string shop_dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) +
-                               " user=postgres dbname=shop password=" + server.password();
-  WatchdogProcess watchdog(dir, watchdog_options(yaml, {{"TEST_SHOP_DSN", shop_dsn}}));
+  WatchdogProcess watchdog(dir, watchdog_options(yaml, {{"TEST_SHOP_DSN", shop_dsn(server)}}));
   auto state = [&] { return component_state(watchdog.status(), "db"); };
   ASSERT_TRUE(wait_until([&] { return state() == "HEALTHY"; }, 10s)) << watchdog.log();
 
@@ -117,8 +100,8 @@ components:
   const auto incidents = nlohmann::json::parse(listed.out);
   ASSERT_GE(incidents.size(), 2u) << listed.out;
   const auto latest = incidents[0].value("id", "");
-  auto report = run_command({kWatchdog, "incidents", "report", latest, "--state-dir",
-                             watchdog.state_dir().string()});
+  auto report = run_command(
+      {kWatchdog, "incidents", "report", latest, "--state-dir", watchdog.state_dir().string()});
   EXPECT_NE(report.out.find("[rung_skipped] skipped restore-db: failure was "), std::string::npos)
       << report.out;
 }
@@ -129,10 +112,13 @@ TEST(SafeLadder, ThreeIncidentsEachStartAtRungOneAndTheFourthIsFlapping) {
   const auto flag = dir / "up";
   const auto actions_log = dir / "actions.log";
   write_script(dir, "nudge.sh", "#!/bin/sh\necho nudge >> " + actions_log.string() + "\nexit 1\n");
-  write_script(dir, "fix.sh",
-               "#!/bin/sh\necho fix >> " + actions_log.string() + "\ntouch " + flag.string() + "\n");
+  write_script(
+      dir, "fix.sh",
+      "#!/bin/sh\necho fix >> " + actions_log.string() + "\ntouch " + flag.string() + "\n");
   dir.write("up", "");
-  const std::string yaml = fast_defaults() + fill(R"(
+  const std::string yaml =
+      fast_defaults() +
+      fill(R"(
 components:
   - name: app
     probes:
@@ -156,9 +142,7 @@ alerts:
     kind: webhook
     url: @URL@
 )",
-                                                  {{"FLAG", flag.string()},
-                                                   {"DIR", dir.path().string()},
-                                                   {"URL", receiver.url()}});
+           {{"FLAG", flag.string()}, {"DIR", dir.path().string()}, {"URL", receiver.url()}});
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
   auto state = [&] { return component_state(watchdog.status(), "app"); };
   ASSERT_TRUE(wait_until([&] { return state() == "HEALTHY"; }, 10s)) << watchdog.log();
@@ -185,8 +169,9 @@ alerts:
       10s));
   for (const auto& alert : receiver.requests("POST")) {
     if (alert.json.value("to", "") != "FAILED") continue;
-    EXPECT_NE(alert.json.value("reason", "").find("flapping: 3 incident(s) needed recovery within "
-                                                  "1h (max_incidents 3)"),
+    EXPECT_NE(alert.json.value("reason", "")
+                  .find("flapping: 3 incident(s) needed recovery within "
+                        "1h (max_incidents 3)"),
               std::string::npos)
         << alert.body;
   }

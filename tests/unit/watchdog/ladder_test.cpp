@@ -83,10 +83,11 @@ TEST(Ladder, NewIncidentAfterRecoveredOneStartsAtRungOne) {
 TEST(Ladder, DestructiveRungIsSkippedForATimeoutAndTheLastFittingRungRepeats) {
   auto c = make_component({kStart, kRestore});
   Log log;
-  incident(c, log, 0, "timeout", 0);  // never heals
+  incident(c, log, 0, "timeout", 0);                  // never heals
   EXPECT_EQ(log.rungs, (std::vector<int>{0, 0, 0}));  // never the restore
   ASSERT_EQ(log.skipped.size(), 2u);
-  EXPECT_EQ(log.skipped[0], "skipped restore-db: failure was timeout, rung needs not_found|corrupt");
+  EXPECT_EQ(log.skipped[0],
+            "skipped restore-db: failure was timeout, rung needs not_found|corrupt");
   EXPECT_EQ(c.state, State::Failed);
   EXPECT_EQ(log.transitions.back().reason,
             "recovery gave up: 3 attempt(s) failed: action failed: exit 1");
