@@ -81,6 +81,7 @@ int count_items(const config::BackupTargetSpec& target, const std::string& path)
 // restoring user may SET ROLE to it; "" (the restoring user) otherwise, with a note why.
 std::string restore_role(PgSession& admin, const std::string& wanted, std::string& note) {
   if (wanted.empty()) return "";
+
   auto rows = admin.query(
       "SELECT pg_has_role(current_user, oid, 'MEMBER'), rolname = current_user"
       " FROM pg_roles WHERE rolname = " +
@@ -95,6 +96,11 @@ std::string restore_role(PgSession& admin, const std::string& wanted, std::strin
     return "";
   }
   return wanted;
+}
+
+bool is_superuser(PgSession& admin) {
+  auto rows = admin.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+  return rows && !rows->empty() && rows->at(0).at(0) == "t";
 }
 
 // Creates (or, with replace, recreates) the destination and picks the role to restore as;
@@ -138,14 +144,20 @@ std::string prepare_destination(const RestoreRequest& request, const bk::BackupM
       return refusal;
     }
   }
-  outcome.owner = restore_role(admin, owner, outcome.note);
+  // A superuser replays the dump's own ALTER … OWNER statements (every object keeps its owner,
+  // as on the source) and may run what needs superuser (CREATE EXTENSION of an untrusted
+  // extension); anyone else restores as the owner role (see restore.h).
+  outcome.keep_dump_owners = is_superuser(admin);
+  outcome.owner = outcome.keep_dump_owners ? "" : restore_role(admin, owner, outcome.note);
+  const std::string database_owner = outcome.keep_dump_owners ? owner : outcome.owner;
   if (destination.state == State::Empty) return "";
   if (destination.state != State::Missing &&
       !admin.exec("DROP DATABASE " + quote_identifier(db) + " WITH (FORCE)")) {
     return "cannot drop database " + db + ": " + admin.error();
   }
-  const std::string create = "CREATE DATABASE " + quote_identifier(db) +
-                             (outcome.owner.empty() ? "" : " OWNER " + quote_identifier(owner));
+  const std::string create =
+      "CREATE DATABASE " + quote_identifier(db) +
+      (database_owner.empty() ? "" : " OWNER " + quote_identifier(database_owner));
   if (!admin.exec(create)) return "cannot create database " + db + ": " + admin.error();
   return "";
 }
@@ -196,12 +208,9 @@ void restore(const config::BackupTargetSpec& target, const RestoreRequest& reque
   const std::string path = (target.directory / chosen->file).string();
   ProgressParser parser{request, 0, 0, false, {}};
   probes::ProcessSpec spec;
-  spec.argv = {target.pg_restore,
-               "--no-password",
-               "--exit-on-error",
-               "--no-owner",
-               "--jobs=" + std::to_string(request.jobs),
-               "--dbname=" + request.into.conninfo()};
+  spec.argv = {target.pg_restore, "--no-password", "--exit-on-error",
+               "--jobs=" + std::to_string(request.jobs), "--dbname=" + request.into.conninfo()};
+  if (!outcome.keep_dump_owners) spec.argv.push_back("--no-owner");
   if (!outcome.owner.empty()) spec.argv.push_back("--role=" + outcome.owner);
   if (request.progress) {
     parser.total = count_items(target, path);

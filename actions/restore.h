@@ -10,21 +10,22 @@
 //     unless `replace` (then DROP DATABASE … WITH (FORCE) and CREATE again). With `replace`,
 //     `before_replace` is told what is there first (restore_latest takes its safety dump
 //     there, see actions/safety_dump.h) and may refuse; the database is then left untouched.
-//  4. pg_restore --exit-on-error --no-owner --role=OWNER -j N (custom and directory formats),
+//  4. pg_restore --exit-on-error -j N (custom and directory formats), as a superuser keeping
+//     the dump's owners, otherwise with --no-owner --role=OWNER;
 //     password via PGPASSWORD; progress is reported through `progress` from pg_restore's
 //     verbose lines.
 //
-// Ownership: the database is created OWNER <owner> and every object is restored as that role,
-// so the application keeps its rights — in PostgreSQL 15 `public` belongs to
-// pg_database_owner, and a database created by the restoring superuser would leave the app
-// without CREATE there. The owner is the existing database's (read before it is dropped), else
-// the one recorded in the backup's metadata, else the restoring user (when the role does not
-// exist here or the restoring user may not SET ROLE to it). Why --no-owner + --role rather
-// than the dump's own ALTER … OWNER statements: those need superuser and every role of the
-// source server, while SET ROLE works for any restoring user that is a member of the owner
-// role (or is the owner) — so a role with CREATEDB, or an existing empty database, is enough.
-// The price: objects that belonged to other roles than the database owner belong to the owner
-// afterwards (grants are restored as they were).
+// Ownership: the database is created OWNER <owner>, so the application keeps its rights — in
+// PostgreSQL 15 `public` belongs to pg_database_owner, and a database created by the restoring
+// superuser would leave the app without CREATE there. The owner is the existing database's (read
+// before it is dropped), else the one recorded in the backup's metadata, else the restoring user
+// (when the role does not exist here or the restoring user may not SET ROLE to it). A superuser
+// replays the dump's own ALTER … OWNER statements, so every object keeps its owner and
+// superuser-only statements (CREATE EXTENSION postgis) still work. Anyone else restores with
+// --no-owner --role=<owner>: the dump's ALTER … OWNER statements would need superuser and every
+// role of the source, while SET ROLE works for any member of the owner role (or the owner) — so a
+// role with CREATEDB, or an existing empty database, is enough. The price there: objects of other
+// roles belong to the owner afterwards (grants are restored as they were).
 //  5. Optionally compares the restored tables' row counts with the metadata.
 
 #include <chrono>
@@ -66,12 +67,13 @@ struct RestoreRequest {
 
 struct RestoreOutcome {
   bool ok = false;
-  bool refused = false;  // verification failed or the destination is not empty
-  std::string error;     // one safe line
-  std::string backup;    // the backup restored (or tried)
-  std::string detail;    // "12 tables, row counts match" when compared
-  std::string owner;     // the role the objects were restored as ("" = the restoring user)
-  std::string note;      // a remark worth logging ("role app does not exist: restored as postgres")
+  bool refused = false;           // verification failed or the destination is not empty
+  std::string error;              // one safe line
+  std::string backup;             // the backup restored (or tried)
+  std::string detail;             // "12 tables, row counts match" when compared
+  std::string owner;              // the role the objects were restored as ("" = the restoring user)
+  bool keep_dump_owners = false;  // restored by a superuser: every object keeps its dump owner
+  std::string note;  // a remark worth logging ("role app does not exist: restored as postgres")
   std::chrono::nanoseconds elapsed{0};
 };
 

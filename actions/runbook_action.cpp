@@ -57,14 +57,23 @@ std::string RunbookAction::describe() const {
   return text;
 }
 
+// on_failure steps count too: a runbook that restores "on failure" is as destructive as one
+// that restores as a step.
 bool RunbookAction::destructive() const {
-  return std::any_of(steps_.begin(), steps_.end(), [](const auto& s) { return s.destructive; });
+  auto any = [](const std::vector<RunbookStep>& steps) {
+    return std::any_of(steps.begin(), steps.end(), [](const auto& s) { return s.destructive; });
+  };
+  return any(steps_) || any(on_failure_);
 }
 
 std::vector<probes::FailureKind> RunbookAction::default_when() const {
   // What every destructive step repairs (the intersection); a harmless runbook fits any failure.
   std::optional<std::vector<probes::FailureKind>> common;
-  for (const auto& step : steps_) {
+  std::vector<const RunbookStep*> all;
+  for (const auto& step : steps_) all.push_back(&step);
+  for (const auto& step : on_failure_) all.push_back(&step);
+  for (const auto* each : all) {
+    const auto& step = *each;
     if (!step.destructive) continue;
     auto kinds = step.action->default_when();
     if (!common) {

@@ -36,7 +36,13 @@ bool contains(const std::string& text, const char* part) {
 
 // SQLSTATEs (and XX000 messages) that say the data itself is damaged.
 bool is_corruption(const std::string& sqlstate, const std::string& message) {
-  if (sqlstate == "XX001" || sqlstate == "XX002" || sqlstate == "58P01") return true;
+  if (sqlstate == "XX001" || sqlstate == "XX002") return true;
+  // A missing file is damage only when it is a relation's data file (base/…, global/…,
+  // pg_tblspc/…), not a missing extension library ($libdir/vector).
+  if (sqlstate == "58P01") {
+    return contains(message, "\"base/") || contains(message, "\"global/") ||
+           contains(message, "\"pg_tblspc/");
+  }
   return sqlstate == "XX000" &&
          (contains(message, "invalid page") || contains(message, "could not read block"));
 }

@@ -49,6 +49,7 @@ json snapshot(const Component& c) {
           {"attempts", c.attempts},
           {"next_rung", c.next_rung},
           {"episode_ms", episodes},
+          {"destructive_ran", c.destructive_ran},
           {"probes", probes}};
 }
 
@@ -67,13 +68,16 @@ void restore(const json& s, Component& c) {
     c.next_rung = s.at("next_rung").get<std::size_t>();
     for (const auto& ms : s.at("episode_ms"))
       c.episode_starts.push_back(from_epoch_ms(ms.get<std::int64_t>()));
-  } else if (s.contains("attempt_ms")) {
-    // Written before the ladder belonged to the incident: attempts within the window.
+    c.destructive_ran = s.value("destructive_ran", std::vector<std::size_t>{});
+  } else if (s.contains("attempt_ms") && c.state != State::Healthy && c.state != State::Degraded) {
+    // Written before the ladder belonged to the incident (attempts within the hour): only an
+    // incident still open carries its attempts over; a healed one starts afresh.
     const auto& attempt_ms = s.at("attempt_ms");
     c.attempts = static_cast<int>(attempt_ms.size());
     c.next_rung = attempt_ms.size();
-    if (!attempt_ms.empty())
+    if (!attempt_ms.empty()) {
       c.episode_starts.push_back(from_epoch_ms(attempt_ms[0].get<std::int64_t>()));
+    }
   }
   for (const auto& saved : s.at("probes")) {
     for (auto& t : c.probes) {

@@ -51,6 +51,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   m.attempts = p.attempts;
   m.next_rung = p.next_rung;
   m.episode_starts = p.episode_starts;
+  m.destructive_ran = p.destructive_ran;
   for (std::size_t n = 0; n < m.probes.size(); ++n) {
     for (std::size_t o = 0; o < p.probes.size(); ++o) {
       if (p.probes[o].name != m.probes[n].name) continue;
@@ -224,7 +225,9 @@ void Engine::apply_plan(Plan plan) {
     m.name = spec.name;
     m.critical = spec.critical;
     std::vector<Rung> ladder;
-    for (const auto& rung : component.ladder) ladder.push_back({rung.action->name(), rung.when});
+    for (const auto& rung : component.ladder) {
+      ladder.push_back({rung.action->name(), rung.when, rung.destructive});
+    }
     m.policy = {std::move(ladder),           spec.recovery.max_attempts,
                 spec.recovery.max_incidents, spec.recovery.backoff,
                 spec.recovery.max_backoff,   spec.recovery.window,

@@ -121,9 +121,17 @@ void Engine::start_queued_actions() {
     runtime->queued.reset();
     const auto& m = runtime->machine;
     if (m.state != State::Recovering || m.phase != Phase::Acting) continue;
-    if (!m.hold.empty()) {
+    // A reload may have changed the ladder meanwhile: never start another rung in its place
+    // (a restore where a restart was chosen); the attempt fails and the ladder chooses anew.
+    const auto& ladder = runtime->plan.ladder;
+    const bool same_rung = run.rung >= 0 && static_cast<std::size_t>(run.rung) < ladder.size() &&
+                           ladder[static_cast<std::size_t>(run.rung)].action->name() == run.action;
+    const std::string why = !m.hold.empty() ? m.hold
+                            : !same_rung    ? "the ladder changed while it was queued"
+                                            : "";
+    if (!why.empty()) {
       queue_->push(
-          Event{ActionEvent{name, "queued", "", {false, "not started: " + m.hold, "", {}}, false}});
+          Event{ActionEvent{name, "queued", "", {false, "not started: " + why, "", {}}, false}});
       continue;
     }
     start_action(*runtime, run);

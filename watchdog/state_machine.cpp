@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "config/units.h"
+#include "watchdog/ladder.h"
 #include "watchdog/scheduling.h"
 
 namespace watchdog::core {
@@ -46,7 +47,9 @@ void record(ProbeTrack& track, Level level) {
 std::optional<State> decided_health(const Component& c) {
   bool warn = false, pending = false;
   for (const auto& track : c.probes) {
-    if (track.verdict == Verdict::Fail) return c.critical ? State::Critical : State::Degraded;
+    if (track.verdict == Verdict::Fail) {
+      return c.critical && !planned_stop(c) ? State::Critical : State::Degraded;
+    }
     warn |= track.verdict == Verdict::Warn;
     pending |= track.verdict == Verdict::Pending;
   }
@@ -57,6 +60,11 @@ std::optional<State> decided_health(const Component& c) {
 // "api-http: connection refused" for the worst probe, or `fallback` when all pass.
 std::string worst_reason(const Component& c, const std::string& fallback) {
   const ProbeTrack* worst_track = nullptr;
+  for (const auto& track : c.probes) {
+    if (track.verdict == Verdict::Warn && track.last_failure == "stopped") {
+      return track.name + ": " + track.last_detail;  // the stop explains the rest
+    }
+  }
   for (const auto& track : c.probes) {
     if (track.verdict == Verdict::Fail) {
       worst_track = &track;
@@ -73,6 +81,7 @@ std::string worst_reason(const Component& c, const std::string& fallback) {
 void end_episode(Component& c) {
   c.attempts = 0;
   c.next_rung = 0;
+  c.destructive_ran.clear();
 }
 
 void enter(Component& c, State to, const std::string& reason, TimePoint now, StepResult& out) {
@@ -81,8 +90,9 @@ void enter(Component& c, State to, const std::string& reason, TimePoint now, Ste
     c.incident_id = make_incident_id(c.name, now);
   }
   out.transitions.push_back({c.state, to, reason, c.incident_id, c.attempts});
-  const bool passing = to == State::Healthy || to == State::Degraded;
-  if (passing && (c.state == State::Recovering || c.state == State::Failed)) end_episode(c);
+  // Passing again (also from a CRITICAL that a hold sent back from RECOVERING): the episode is
+  // over, the next failure climbs from rung 1 and counts for the flap guard.
+  if (to == State::Healthy || to == State::Degraded) end_episode(c);
   c.state = to;
   c.since = now;
   if (to != State::Recovering) c.phase = Phase::Idle;
@@ -96,45 +106,14 @@ void give_up(Component& c, const std::string& why, TimePoint now, StepResult& ou
   enter(c, State::Failed, "recovery gave up: " + why, now, out);
 }
 
-std::string joined(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
-  return text;
-}
-
-bool fits(const Rung& rung, const std::vector<std::string>& causes) {
-  if (rung.when.empty()) return true;
-  if (causes.empty()) return false;  // nothing says what broke: no destructive guesswork
-  return std::all_of(causes.begin(), causes.end(), [&](const std::string& cause) {
-    return std::find(rung.when.begin(), rung.when.end(), cause) != rung.when.end();
-  });
-}
-
-// The rung this attempt runs: the first that fits from where the episode's climb stands, else
-// (the ladder is climbed) the highest that fits. Rungs passed over are reported with why.
-std::optional<std::size_t> choose_rung(const Component& c, StepResult& out) {
-  const auto& ladder = c.policy.ladder;
-  const auto causes = failure_causes(c);
-  const std::string failure = causes.empty() ? "unknown" : joined(causes, "+");
-  for (std::size_t r = std::min(c.next_rung, ladder.size()); r < ladder.size(); ++r) {
-    if (fits(ladder[r], causes)) return r;
-    out.skipped.push_back({static_cast<int>(r), "skipped " + ladder[r].name + ": failure was " +
-                                                    failure + ", rung needs " +
-                                                    joined(ladder[r].when, "|")});
-  }
-  for (std::size_t r = std::min(c.next_rung, ladder.size()); r-- > 0;) {
-    if (fits(ladder[r], causes)) return r;
-  }
-  return std::nullopt;
-}
-
 void start_attempt(Component& c, std::size_t rung, const std::string& reason, TimePoint now,
                    StepResult& out) {
   if (c.attempts == 0) c.episode_starts.push_back(now);
   const int attempt = ++c.attempts;
   c.next_rung = rung + 1;
+  if (c.policy.ladder[rung].destructive) c.destructive_ran.push_back(rung);
   c.phase = Phase::Acting;
-  out.run_action = RunAction{static_cast<int>(rung), attempt, reason};
+  out.run_action = RunAction{static_cast<int>(rung), c.policy.ladder[rung].name, attempt, reason};
   enter(c, State::Recovering,
         "attempt " + std::to_string(attempt) + "/" + std::to_string(c.policy.max_attempts) + " (" +
             c.policy.ladder[rung].name + "): " + reason,
@@ -162,7 +141,7 @@ void attempt_or_give_up(Component& c, TimePoint now, StepResult& out) {
       return;
     }
   }
-  const auto rung = choose_rung(c, out);
+  const auto rung = choose_rung(c, out.skipped);
   if (!rung) {
     give_up(c, "no recovery rung fits the failure: " + reason, now, out);
     return;
@@ -345,16 +324,10 @@ StepResult step(Component& c, const Resumed& input, TimePoint now) {
   return out;
 }
 
-std::vector<std::string> failure_causes(const Component& c) {
-  std::vector<std::string> causes;
-  for (const auto& track : c.probes) {
-    if (track.verdict != Verdict::Fail || track.last_failure.empty()) continue;
-    if (std::find(causes.begin(), causes.end(), track.last_failure) == causes.end()) {
-      causes.push_back(track.last_failure);
-    }
-  }
-  std::sort(causes.begin(), causes.end());
-  return causes;
+bool planned_stop(const Component& c) {
+  return std::any_of(c.probes.begin(), c.probes.end(), [](const ProbeTrack& t) {
+    return t.verdict == Verdict::Warn && t.last_failure == "stopped";
+  });
 }
 
 bool wants_fast_recheck(const Component& c, std::size_t probe) {

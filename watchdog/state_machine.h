@@ -68,6 +68,9 @@ struct Rung {
   // when every failing probe's kind is listed: a restore never runs because one probe of
   // several saw a missing database while another only timed out.
   std::vector<std::string> when;
+  // Can destroy data (a restore with replace): runs at most once per recovery episode — if it
+  // did not cure the failure, repeating it only replaces the safety copy it took.
+  bool destructive = false;
 };
 
 struct RecoveryPolicy {
@@ -95,11 +98,12 @@ struct Component {
   TimePoint since{};        // when `state` was entered
   std::string incident_id;  // set while not HEALTHY
   Phase phase = Phase::Idle;
-  TimePoint phase_deadline{};             // verify timeout or end of back-off
-  TimePoint verify_since{};               // when the current verification began
-  int attempts = 0;                       // attempts of the current recovery episode
-  std::size_t next_rung = 0;              // where the episode's ladder climb goes on
-  std::vector<TimePoint> episode_starts;  // first attempts of episodes inside `window`
+  TimePoint phase_deadline{};                // verify timeout or end of back-off
+  TimePoint verify_since{};                  // when the current verification began
+  int attempts = 0;                          // attempts of the current recovery episode
+  std::size_t next_rung = 0;                 // where the episode's ladder climb goes on
+  std::vector<TimePoint> episode_starts;     // first attempts of episodes inside `window`
+  std::vector<std::size_t> destructive_ran;  // destructive rungs run in this episode
   // Why no action may start now ("" = free): a failing dependency, a pause or maintenance
   // window, another replica holding the leader lock. Set through HoldChanged.
   std::string hold;
@@ -146,8 +150,9 @@ struct Transition {
   int attempt = 0;  // attempts of the recovery episode when the transition happened
 };
 struct RunAction {
-  int rung = 0;     // index into the ladder
-  int attempt = 1;  // 1-based attempt number of the episode
+  int rung = 0;        // index into the ladder
+  std::string action;  // the rung's name, to check it still is that rung when it starts
+  int attempt = 1;     // 1-based attempt number of the episode
   std::string reason;
 };
 // A rung the ladder passed over because its `when` does not fit the failure.
@@ -181,6 +186,10 @@ std::optional<TimePoint> next_deadline(const Component& component);
 
 // The failure kinds of the probes that fail now, sorted and unique ("refused", "timeout").
 std::vector<std::string> failure_causes(const Component& component);
+// A probe reports a stop on purpose (failure kind "stopped": docker stop, scaled to 0). It
+// explains the other probes' failures (the HTTP check of a stopped container fails too): the
+// component is DEGRADED, not CRITICAL — nothing acts, nothing pages FAILED.
+bool planned_stop(const Component& component);
 
 // Incident ids are derived from the component and the time it left HEALTHY:
 // "api-20261122T033500.123Z" (milliseconds: two incidents in one second stay apart).

@@ -96,5 +96,13 @@ TEST(RunbookAction, AStepMarkedDestructiveMakesTheRunbookDestructive) {
   EXPECT_TRUE(action->default_when().empty()) << "the rung must then say when:";
 }
 
+TEST(RunbookAction, ADestructiveOnFailureStepMakesTheRunbookDestructive) {
+  testing::TempDir dir;
+  auto action = runbook("          steps:\n" + step("restart", dir, 0) + "          on_failure:\n" +
+                        "            - name: wipe\n              kind: command\n"
+                        "              argv: [/bin/true]\n              destructive: true\n");
+  EXPECT_TRUE(action->destructive());
+}
+
 }  // namespace
 }  // namespace watchdog::actions

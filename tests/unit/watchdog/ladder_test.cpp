@@ -34,7 +34,7 @@ Component make_component(std::vector<Rung> ladder, int probes = 1) {
 }
 
 const Rung kStart{"pg-start", {}};
-const Rung kRestore{"restore-db", {"not_found", "corrupt"}};
+const Rung kRestore{"restore-db", {"not_found", "corrupt"}, true};
 
 ProbeReported failing(const char* kind, std::size_t probe = 0) {
   return {probe, Level::Fail, std::string("failed: ") + kind, std::nullopt, kind};
@@ -191,6 +191,58 @@ TEST(Ladder, RelapseAfterARecoveryIntoDegradedStartsAtRungOneAndCountsForTheGuar
   EXPECT_EQ(c.state, State::Degraded);
   log.add(step(c, failing("refused", 0), at(40)));  // the third episode within the window
   EXPECT_EQ(c.state, State::Failed);
+}
+
+TEST(Ladder, ADestructiveRungRunsOnceAnIncident) {
+  auto c = make_component({kStart, kRestore});
+  Log log;
+  incident(c, log, 0, "not_found", 0);  // nothing heals
+  // pg-start, the restore (it did not cure), then pg-start again — never a second restore,
+  // which would only replace the safety copy the first one took.
+  EXPECT_EQ(log.rungs, (std::vector<int>{0, 1, 0}));
+  ASSERT_EQ(log.skipped.size(), 1u);
+  EXPECT_EQ(log.skipped[0], "skipped restore-db: destructive, already ran in this incident");
+  EXPECT_EQ(c.state, State::Failed);
+  // The next incident may restore again.
+  log = {};
+  log.add(step(c, passing(), at(500)));
+  incident(c, log, 600, "not_found", 2);
+  EXPECT_EQ(log.rungs, (std::vector<int>{0, 1}));
+}
+
+TEST(Ladder, APlannedStopExplainsTheOtherProbesFailures) {
+  auto c = make_component({kStart}, 2);  // db0: the container, db1: its HTTP check
+  Log log;
+  log.add(
+      step(c, ProbeReported{0, Level::Warn, "stopped on purpose", std::nullopt, "stopped"}, at(0)));
+  log.add(step(c, failing("refused", 1), at(1)));
+  EXPECT_EQ(c.state, State::Degraded);
+  EXPECT_TRUE(planned_stop(c));
+  EXPECT_TRUE(log.rungs.empty()) << "no action for a planned stop";
+  EXPECT_EQ(log.transitions.back().reason, "db0: stopped on purpose");
+  // Started again: the container passes, the HTTP check still fails → an outage after all.
+  log.add(step(c, passing(0), at(2)));
+  log.add(step(c, failing("refused", 1), at(3)));
+  EXPECT_EQ(c.state, State::Recovering);
+  EXPECT_EQ(log.rungs, (std::vector<int>{0}));
+}
+
+TEST(Ladder, PassingAfterAHeldAttemptEndsTheEpisode) {
+  auto c = make_component({kStart, {"pg-restart", {}}}, 2);
+  Log log;
+  log.add(step(c, ProbeReported{1, Level::Warn, "slow"}, at(0)));  // db1 warns throughout
+  log.add(step(c, failing("refused", 0), at(0)));
+  log.add(step(c, ActionFinished{false, "exit 1"}, at(1)));
+  log.add(step(c, HoldChanged{"paused by operator"}, at(2)));
+  log.add(step(c, Tick{}, at(20)));  // the next attempt is held: back to CRITICAL
+  EXPECT_EQ(c.state, State::Critical);
+  EXPECT_EQ(c.attempts, 1);
+  log.add(step(c, passing(0), at(21)));
+  EXPECT_EQ(c.state, State::Degraded);  // CRITICAL → DEGRADED: the episode is over
+  EXPECT_EQ(c.attempts, 0);
+  log.add(step(c, HoldChanged{""}, at(30)));
+  log.add(step(c, failing("refused", 0), at(31)));
+  EXPECT_EQ(log.rungs, (std::vector<int>{0, 0})) << "the relapse starts at rung 1";
 }
 
 }  // namespace
