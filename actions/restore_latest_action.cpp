@@ -58,11 +58,23 @@ ActionOutcome RestoreLatestAction::run(const Incident& incident,
     request.timeout = timeout;
     if (replace_ && safety_dump_) {
       request.before_replace = [&](const Destination& destination) -> std::string {
+        const auto started = std::chrono::steady_clock::now();
         const auto dump = take_safety_dump(target_, destination, {incident.id, incident.reason});
         safety = dump.detail;
-        if (dump.taken || dump.skipped) return "";
-        return "refusing to replace database " + destination.database + " without a safety copy (" +
-               dump.detail + ")";
+        if (!dump.taken && !dump.skipped) {
+          return "refusing to replace database " + destination.database +
+                 " without a safety copy (" + dump.detail + ")";
+        }
+        // A restore takes at least as long as the dump of the same data: with less time left
+        // than the dump took, the drop would be followed by a pg_restore killed half-way.
+        const auto now = std::chrono::steady_clock::now();
+        if (dump.taken && destination.deadline - now < now - started) {
+          return "refusing to replace database " + destination.database +
+                 ": the safety dump used most of the timeout (" +
+                 probes::human_duration(destination.deadline - now) +
+                 " left), so the restore would not finish; raise the action's timeout";
+        }
+        return "";
       };
     }
     const auto restored = restore_backup(target_, request);

@@ -12,6 +12,7 @@
 #include "actions/safety_dump.h"
 #include "probes/backup_catalog.h"
 #include "tests/integration/backup_fixture.h"
+#include "tests/integration/harness.h"
 
 namespace watchdog::testing {
 namespace {
@@ -194,6 +195,29 @@ TEST(SafetyDump, RestoreIsRefusedWhenNoCopyCanBeMade) {
   outcome = unsafe.run({"db-1", "db", 2, "db-postgres: data corruption"}, 60s);
   EXPECT_TRUE(outcome.ok) << outcome.detail;
   EXPECT_EQ(app_sql(server, "appdb", "SELECT count(*) FROM items"), "120\n");
+}
+
+// A safety dump that uses most of the action's timeout: dropping the database now would be
+// followed by a pg_restore killed half-way, so the restore is refused and nothing is dropped.
+// pg_dump is wrapped to take 2 s; the action has 3 s.
+TEST(SafetyDump, RestoreIsRefusedWhenTheDumpLeftTooLittleTime) {
+  TempDir dir;
+  PostgresServer server;
+  create_app_database(server);
+  auto target = app_target(server, dir / "backups", "postgres", server.password());
+  ASSERT_TRUE(actions::run_backup(target, 60s).ok);
+  app_sql(server, "appdb", "INSERT INTO items VALUES (121, 'written after the backup')");
+  target.pg_dump =
+      write_script(dir, "slow_pg_dump", "#!/bin/sh\nsleep 2\nexec " + kPgBin + "pg_dump \"$@\"\n")
+          .string();
+
+  actions::RestoreLatestAction restore("restore", target, connection(target), true, 1);
+  const auto outcome = restore.run({"db-1", "db", 1, "db-postgres: data corruption"}, 3s);
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_NE(outcome.detail.find("the safety dump used most of the timeout"), std::string::npos)
+      << outcome.detail;
+  EXPECT_EQ(app_sql(server, "appdb", "SELECT count(*) FROM items"), "121\n") << "not dropped";
+  EXPECT_EQ(bk::list_safety_dumps(target.directory, "main").size(), 1u) << "the copy is kept";
 }
 
 }  // namespace
