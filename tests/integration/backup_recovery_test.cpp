@@ -47,6 +47,35 @@ std::vector<std::string> transitions(const WebhookReceiver& receiver) {
   return to;
 }
 
+const char* kCountItems = "\n        query: SELECT count(*) FROM items";
+const char* kReplace = "\n          replace: true";
+
+// A component `db` whose postgres probe (plus `probe_keys`) is healed by its only rung,
+// restore_latest of `main` (plus `action_keys`).
+std::string restore_config(const std::filesystem::path& backups, const WebhookReceiver& receiver,
+                           const std::string& probe_keys, const std::string& action_keys) {
+  return fill(std::string(kBackups) + R"(
+components:
+  - name: db
+    probes:
+      - name: shop-postgres
+        kind: postgres
+        dsn: ${TEST_SHOP_DSN}@PROBE_KEYS@)" +
+                  kTiming + R"(
+    recovery:
+      backoff: 1s
+      actions:
+        - name: restore
+          kind: restore_latest
+          target: main
+          timeout: 60s@ACTION_KEYS@
+)",
+              {{"DIR", backups.string()},
+               {"URL", receiver.url()},
+               {"PROBE_KEYS", probe_keys},
+               {"ACTION_KEYS", action_keys}});
+}
+
 TEST(BackupRecovery, RpoBreachIsHealedByBackupNow) {
   TempDir dir;
   PostgresServer server;
@@ -118,23 +147,7 @@ TEST(BackupRecovery, DroppedDatabaseIsRestoredByRestoreLatest) {
   const auto target = shop_target(server, dir / "backups", server.password());
   ASSERT_TRUE(actions::run_backup(target, 60s).ok);
 
-  const std::string yaml = fill(std::string(kBackups) + R"(
-components:
-  - name: db
-    probes:
-      - name: shop-postgres
-        kind: postgres
-        dsn: ${TEST_SHOP_DSN})" + kTiming +
-                                    R"(
-    recovery:
-      backoff: 1s
-      actions:
-        - name: restore
-          kind: restore_latest
-          target: main
-          timeout: 60s
-)",
-                                {{"DIR", target.directory.string()}, {"URL", receiver.url()}});
+  const std::string yaml = restore_config(target.directory, receiver, "", "");
   WatchdogProcess watchdog(dir, watchdog_options(yaml, {{"TEST_SHOP_DSN", shop_dsn(server)}}));
   ASSERT_TRUE(wait_until(
       [&] {
@@ -154,32 +167,6 @@ components:
   EXPECT_EQ(shop_counts(server, "shop"), "50|200|3\n");
   EXPECT_NE(watchdog.log().find("restored main_"), std::string::npos) << watchdog.log();
   EXPECT_EQ(watchdog.log().find(server.password()), std::string::npos);
-}
-
-// A component whose postgres probe counts `items` and whose only rung is restore_latest with
-// replace: true.
-std::string replacing_restore_config(const std::filesystem::path& backups,
-                                     const WebhookReceiver& receiver) {
-  return fill(std::string(kBackups) + R"(
-components:
-  - name: db
-    probes:
-      - name: shop-postgres
-        kind: postgres
-        dsn: ${TEST_SHOP_DSN}
-        query: SELECT count(*) FROM items)" +
-                  kTiming +
-                  R"(
-    recovery:
-      backoff: 1s
-      actions:
-        - name: restore
-          kind: restore_latest
-          target: main
-          replace: true
-          timeout: 60s
-)",
-              {{"DIR", backups.string()}, {"URL", receiver.url()}});
 }
 
 void create_items(const PostgresServer& server, int rows) {
@@ -206,9 +193,9 @@ TEST(BackupRecovery, DroppedDatabaseIsReplacedWithoutASafetyDump) {
   WebhookReceiver receiver;
   const auto target = shop_target(server, dir / "backups", server.password());
   ASSERT_TRUE(actions::run_backup(target, 60s).ok);
-  WatchdogProcess watchdog(dir,
-                           watchdog_options(replacing_restore_config(target.directory, receiver),
-                                            {{"TEST_SHOP_DSN", shop_dsn(server)}}));
+  WatchdogProcess watchdog(
+      dir, watchdog_options(restore_config(target.directory, receiver, kCountItems, kReplace),
+                            {{"TEST_SHOP_DSN", shop_dsn(server)}}));
   ASSERT_TRUE(wait_until(
       [&] {
         return watchdog.metric("watchdog_probe_runs_total",
@@ -247,9 +234,9 @@ TEST(BackupRecovery, CorruptTableGetsASafetyDumpThenTheBackup) {
   ASSERT_EQ(sql(server, "shop", "SELECT count(*) FROM items"), "450\n");  // before
   corrupt_first_page(server, "shop", "items");
 
-  WatchdogProcess watchdog(dir,
-                           watchdog_options(replacing_restore_config(target.directory, receiver),
-                                            {{"TEST_SHOP_DSN", shop_dsn(server)}}));
+  WatchdogProcess watchdog(
+      dir, watchdog_options(restore_config(target.directory, receiver, kCountItems, kReplace),
+                            {{"TEST_SHOP_DSN", shop_dsn(server)}}));
   ASSERT_TRUE(receiver.wait_for(3, 30s)) << watchdog.log();
   ASSERT_TRUE(
       wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; }, 10s))

@@ -88,6 +88,16 @@ std::string probe_detail(const nlohmann::json& status, const std::string& compon
   return entry["probes"][0].value("detail", "");
 }
 
+// Whether the watchdog sees the container running with Docker's health check passing (15 s).
+bool watched_healthy(const WatchdogProcess& watchdog) {
+  return wait_until(
+      [&] {
+        return component_state(watchdog.status(), "app") == "HEALTHY" &&
+               probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
+      },
+      15s);
+}
+
 TEST(DockerRecovery, UnhealthyContainerIsRestartedAndHealthyAgain) {
   TempDir dir;
   DockerdServer engine;
@@ -195,13 +205,7 @@ TEST(DockerRecovery, ContainerStoppedOnPurposeIsDegradedNotAnOutage) {
 )",
                                             {{"SOCKET", engine.socket().string()}}));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return component_state(watchdog.status(), "app") == "HEALTHY" &&
-               probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
-      },
-      15s))
-      << watchdog.log();
+  ASSERT_TRUE(watched_healthy(watchdog)) << watchdog.log();
 
   engine.docker_ok({"stop", "-t", "1", "web"});  // the operator's own CLI, the test's socket
   const std::string stopped_run = started_at(engine, "web");
@@ -246,13 +250,7 @@ TEST(DockerRecovery, QuietPlannedStopSendsNoAlertAtAll) {
   std::string yaml = recovery_yaml(engine, "web", receiver.url());
   yaml.insert(yaml.find("    probes:"), "    alert_on_manual_stop: false\n");
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return component_state(watchdog.status(), "app") == "HEALTHY" &&
-               probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
-      },
-      15s))
-      << watchdog.log();
+  ASSERT_TRUE(watched_healthy(watchdog)) << watchdog.log();
   engine.docker_ok({"stop", "-t", "1", "web"});
   ASSERT_TRUE(
       wait_until([&] { return component_state(watchdog.status(), "app") == "DEGRADED"; }, 20s))
@@ -307,13 +305,7 @@ TEST(DockerRecovery, StoppedEngineIsAClearProbeFailureAndOthersCarryOn) {
   std::string yaml = recovery_yaml(engine, "web", receiver.url());
   yaml = yaml.substr(0, yaml.find("    recovery:")) + yaml.substr(yaml.find("  - name: other"));
   WatchdogProcess watchdog(dir, watchdog_options(yaml));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return component_state(watchdog.status(), "app") == "HEALTHY" &&
-               probe_detail(watchdog.status(), "app").find(", healthy,") != std::string::npos;
-      },
-      15s))
-      << watchdog.log();
+  ASSERT_TRUE(watched_healthy(watchdog)) << watchdog.log();
   const double other_runs =
       watchdog.metric("watchdog_probe_runs_total", {{"probe", "other-command"}});
 
