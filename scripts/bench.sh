@@ -21,8 +21,8 @@ work=$(mktemp -d /tmp/watchdog-bench-XXXXXX)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  pkill -f "nc -ll -p $hung_port" 2>/dev/null || true
-  pkill -f "sleep 3601" 2>/dev/null || true
+  # The hung listener runs in a process group of its own: its per-connection `sleep`s go too.
+  [ -n "${hung_pid:-}" ] && kill -- "-$hung_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,7 +33,8 @@ mkdir -p "$work/www" "$work/backups" "$work/state"
 echo ok >"$work/www/health"
 echo backup >"$work/backups/db.dump"
 busybox httpd -f -p "127.0.0.1:$web_port" -h "$work/www" & pids+=($!)
-busybox nc -ll -p "$hung_port" -e /bin/sleep 3601 & pids+=($!)
+setsid busybox nc -ll -p "$hung_port" -e /bin/sleep 3601 &
+hung_pid=$!
 printf '#!/bin/sh\ndate +%%s.%%N >>"$1"\n' >"$work/tick.sh"
 chmod +x "$work/tick.sh"
 sleep 0.5

@@ -112,10 +112,13 @@ echo "== watchdog check-config"
 DEMO_WEBHOOK_URL="http://127.0.0.1:$hook_port/cgi-bin/alert" "$watchdog" check-config "$work/watchdog.yaml"
 echo
 echo "== watchdog run for ${seconds}s — metrics: http://127.0.0.1:$metrics_port/metrics, status: http://127.0.0.1:$metrics_port/status"
+# Process substitution, not a pipe: $! is then the watchdog itself, stopped by its PID below.
 DEMO_WEBHOOK_URL="http://127.0.0.1:$hook_port/cgi-bin/alert" \
-  "$watchdog" run --config "$work/watchdog.yaml" 2>&1 |
-  grep --line-buffered -E "watchdog_started|state_change|action_start|action_done|alert_sent|alert_failed|watchdog_stopped" &
-pids+=($!)
+  "$watchdog" run --config "$work/watchdog.yaml" > >(
+  grep --line-buffered -E "watchdog_started|state_change|action_start|action_done|alert_sent|alert_failed|watchdog_stopped"
+) 2>&1 &
+watchdog_pid=$!
+pids+=("$watchdog_pid")
 
 sleep 8
 echo "== demo: killing the web service (pid $(cat "$work/web.pid"))"
@@ -145,6 +148,6 @@ fi
 echo
 echo "== watchdog alerts (the durable outbox: every alert, its key and how it went)"
 "$watchdog" alerts --state-dir "$work/state" --limit 8
-pkill -TERM -f "$watchdog run --config $work/watchdog.yaml" || true
+kill -TERM "$watchdog_pid" 2>/dev/null || true
 sleep 1
 echo "== demo finished"
