@@ -17,7 +17,7 @@
 
 #include "actions/action.h"
 #include "config/options.h"
-#include "probes/process_runner.h"
+#include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
 

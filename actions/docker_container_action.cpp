@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "probes/process_runner.h"
+#include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
 namespace {

@@ -2,7 +2,7 @@
 // What `docker_restart`, `docker_start` and `docker_stop` share: finding the target containers,
 // and the rule for which of them may be touched at all.
 //
-// Keys (every kind): container | labels, socket | host + tls_* (probes/docker_api.h);
+// Keys (every kind): container | labels, socket | host + tls_* (probes/clients/docker_api.h);
 // respect_manual_stop (true) for restart and start (stopping needs no such guard).
 //
 // Per matched container (restart and start; docker_stop overrides skip_reason()):
@@ -23,7 +23,7 @@
 
 #include "actions/guarded_action.h"
 #include "config/options.h"
-#include "probes/docker_api.h"
+#include "probes/clients/docker_api.h"
 
 namespace watchdog::actions {
 

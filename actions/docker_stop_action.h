@@ -2,7 +2,7 @@
 // `docker_stop`: POST /containers/{id}/stop?t=<stop_timeout> for the target container(s) — a
 // runbook step ("stop backend → restore → migrate → start backend"), not a repair on its own.
 //
-// Keys: container | labels, socket | host + tls_* (probes/docker_api.h), stop_timeout (10s: how
+// Keys: container | labels, socket | host + tls_* (probes/clients/docker_api.h), stop_timeout (10s: how
 // long Docker waits after SIGTERM before SIGKILL; whole seconds, rounded up). The HTTP request
 // may take the whole stop_timeout, so its own timeout is stop_timeout + 30 s, cut to what is
 // left of the action's timeout — give the action a `timeout` longer than stop_timeout.

@@ -5,8 +5,8 @@
 #include "actions/docker_restart_action.h"
 #include "actions/docker_start_action.h"
 #include "actions/docker_stop_action.h"
-#include "actions/k8s_delete_pod_action.h"
-#include "actions/k8s_rollout_restart_action.h"
+#include "actions/kubernetes_delete_pod_action.h"
+#include "actions/kubernetes_rollout_restart_action.h"
 #include "actions/restore_latest_action.h"
 #include "actions/runbook_action.h"
 
@@ -31,9 +31,9 @@ std::unique_ptr<Action> make_action(const config::ActionSpec& spec,
   } else if (spec.kind == "docker_stop") {
     action = DockerStopAction::create(spec.name, options);
   } else if (spec.kind == "k8s_rollout_restart") {
-    action = K8sRolloutRestartAction::create(spec.name, options);
+    action = KubernetesRolloutRestartAction::create(spec.name, options);
   } else if (spec.kind == "k8s_delete_pod") {
-    action = K8sDeletePodAction::create(spec.name, options);
+    action = KubernetesDeletePodAction::create(spec.name, options);
   } else {
     std::string known;
     for (auto kind : action_kinds()) known += (known.empty() ? "" : ", ") + std::string(kind);

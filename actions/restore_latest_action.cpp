@@ -1,9 +1,9 @@
 #include "actions/restore_latest_action.h"
 
 #include "actions/backup_now_action.h"
-#include "actions/restore.h"
-#include "actions/safety_dump.h"
-#include "probes/process_runner.h"
+#include "actions/backup/restore.h"
+#include "actions/backup/safety_dump.h"
+#include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
 

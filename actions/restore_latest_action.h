@@ -1,6 +1,6 @@
 #pragma once
 // `restore_latest`: the database is gone or damaged → restore the newest backup of a `backups:`
-// target that passes a fresh checksum verification (actions/restore.h), then let the
+// target that passes a fresh checksum verification (actions/backup/restore.h), then let the
 // component's probes verify the result (the engine does that after every action).
 //
 // Keys: target (required), into (secret DSN or into_file; default: the target's own
@@ -10,7 +10,7 @@
 // verification, the safety dump and pg_restore together.
 //
 // Before `replace` drops a database that exists and answers, a safety dump of it is written
-// into the target's directory (actions/safety_dump.h). When no copy can be made at all (not
+// into the target's directory (actions/backup/safety_dump.h). When no copy can be made at all (not
 // even a salvaging one), the restore is refused and the database left untouched — unless
 // `safety_dump: false`, which turns the safety dump off altogether. A missing or unreachable
 // database has nothing to save: the dump is skipped and the detail says so.
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "actions/action.h"
-#include "actions/pg_connection.h"
+#include "probes/clients/pg_connection.h"
 #include "config/backup_target.h"
 #include "config/options.h"
 

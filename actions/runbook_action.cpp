@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "actions/factory.h"
-#include "probes/process_runner.h"
+#include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
 namespace {

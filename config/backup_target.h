@@ -30,7 +30,7 @@
 
 namespace watchdog::config {
 
-// restic `forget` semantics (see actions/retention.h); all zero = keep everything.
+// restic `forget` semantics (see actions/backup/retention.h); all zero = keep everything.
 struct RetentionPolicy {
   int keep_last = 0;
   int keep_daily = 0;
@@ -68,7 +68,7 @@ struct BackupTargetSpec {
   Duration rpo = std::chrono::hours(25);
   std::uint64_t min_size = 1;
   RetentionPolicy retention;
-  // Safety dumps (actions/safety_dump.h) kept per target, newest first; retention never touches
+  // Safety dumps (actions/backup/safety_dump.h) kept per target, newest first; retention never touches
   // them, and a new safety dump prunes the older ones beyond this count.
   int safety_keep = 3;
   BackupSchedule schedule;
@@ -80,7 +80,7 @@ struct BackupTargetSpec {
   // Not a key: `<watchdog.state_dir>/backup-status`, set by the loader. A backup attempt whose
   // status file beside the backups cannot be written (volume full or read-only) is recorded
   // here instead, and the `backup` probe and the scheduler read both places
-  // (probes/backup_attempts.h). Carried by the target so that every writer (scheduler,
+  // (probes/backup/backup_attempts.h). Carried by the target so that every writer (scheduler,
   // backup_now, CLI) and the probe agree without probes/ or actions/ knowing the config's
   // watchdog section. Empty = no fallback.
   std::filesystem::path status_fallback_directory;

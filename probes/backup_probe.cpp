@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "config/units.h"
-#include "probes/backup_attempts.h"
-#include "probes/backup_catalog.h"
+#include "probes/backup/backup_attempts.h"
+#include "probes/backup/backup_catalog.h"
 
 namespace watchdog::probes {
 namespace {

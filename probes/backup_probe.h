@@ -1,6 +1,6 @@
 #pragma once
 // `backup`: are the backups of a `backups:` target provably good and recent? Reads the catalog
-// (probes/backup_catalog.h) — metadata and status files, never the dumps themselves, so a check
+// (probes/backup/backup_catalog.h) — metadata and status files, never the dumps themselves, so a check
 // costs a directory listing however large the backups are.
 //
 // Keys: target (required: a name from `backups:`), rpo (default: the target's), min_size
@@ -10,7 +10,7 @@
 //
 // The last attempt is the newer of the one in DIR/TARGET.status.json and the one recorded under
 // `<watchdog.state_dir>/backup-status/` when the volume was too full or read-only to write the
-// status file (probes/backup_attempts.h). The state directory reaches the probe through the
+// status file (probes/backup/backup_attempts.h). The state directory reaches the probe through the
 // target spec (BackupTargetSpec::status_fallback_directory, set by the config loader), so the
 // probe, the scheduler and every backup writer agree without a new factory argument.
 //

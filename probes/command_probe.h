@@ -26,7 +26,7 @@
 
 #include "config/options.h"
 #include "probes/probe.h"
-#include "probes/process_runner.h"
+#include "probes/clients/process_runner.h"
 
 namespace watchdog::probes {
 

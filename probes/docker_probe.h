@@ -3,7 +3,7 @@
 // when it has a health check, healthy — through the Docker Engine API.
 //
 // Keys: container | labels (exactly one), socket (/var/run/docker.sock) or host (tcp://…)
-// with tls_ca, tls_cert, tls_key, tls_verify — see probes/docker_api.h; respect_manual_stop
+// with tls_ca, tls_cert, tls_key, tls_verify — see probes/clients/docker_api.h; respect_manual_stop
 // (true).
 //
 // Per container:
@@ -41,7 +41,7 @@
 #include <string>
 
 #include "config/options.h"
-#include "probes/docker_api.h"
+#include "probes/clients/docker_api.h"
 #include "probes/guarded_probe.h"
 
 namespace watchdog::probes {

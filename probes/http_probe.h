@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "config/options.h"
-#include "probes/http_client.h"
+#include "probes/clients/http_client.h"
 #include "probes/probe.h"
 
 namespace watchdog::probes {

@@ -81,7 +81,7 @@ ProbeResult judge_deployment(const DeploymentInfo& deployment, bool respect_manu
 
 std::unique_ptr<Probe> KubernetesProbe::create(std::string name, config::Options& options) {
   Settings settings;
-  settings.api = read_kube_settings(options);
+  settings.api = read_kubernetes_settings(options);
   settings.selector = options.string_or("selector", "");
   settings.deployment = options.string_or("deployment", "");
   if (settings.selector.empty() == settings.deployment.empty()) {
@@ -105,11 +105,11 @@ KubernetesProbe::KubernetesProbe(std::string name, Settings settings)
 ProbeResult KubernetesProbe::check_once(std::chrono::milliseconds timeout) {
   if (!settings_.deployment.empty()) {
     auto found = api_.get_deployment(settings_.deployment, timeout);
-    if (auto* error = std::get_if<KubeError>(&found)) return unhealthy(error->kind, error->detail);
+    if (auto* error = std::get_if<KubernetesError>(&found)) return unhealthy(error->kind, error->detail);
     return judge_deployment(std::get<DeploymentInfo>(found), settings_.respect_manual_stop);
   }
   auto pods = api_.list_pods(settings_.selector, timeout);
-  if (auto* error = std::get_if<KubeError>(&pods)) return unhealthy(error->kind, error->detail);
+  if (auto* error = std::get_if<KubernetesError>(&pods)) return unhealthy(error->kind, error->detail);
   return judge_pods(std::get<std::vector<PodInfo>>(pods), settings_.min_ready,
                     settings_.selector + " in namespace " + api_.namespace_name());
 }

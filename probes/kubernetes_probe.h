@@ -2,7 +2,7 @@
 // `kubernetes`: are enough pods behind a label selector Ready, or is a deployment available —
 // through the Kubernetes API.
 //
-// Keys: the credential keys of probes/kube_api.h (in-cluster by default), and either
+// Keys: the credential keys of probes/clients/kubernetes_api.h (in-cluster by default), and either
 //   selector (a label selector, "app=api,tier!=cache") with min_ready (1), or
 //   deployment (a name) with respect_manual_stop (true).
 // Pods (pods being deleted and Succeeded pods do not count):
@@ -31,7 +31,7 @@
 
 #include "config/options.h"
 #include "probes/guarded_probe.h"
-#include "probes/kube_api.h"
+#include "probes/clients/kubernetes_api.h"
 
 namespace watchdog::probes {
 
@@ -43,7 +43,7 @@ ProbeResult judge_deployment(const DeploymentInfo& deployment, bool respect_manu
 class KubernetesProbe final : public GuardedProbe {
  public:
   struct Settings {
-    KubeApi::Settings api;
+    KubernetesApi::Settings api;
     std::string selector;  // pods mode when set
     int min_ready = 1;
     std::string deployment;           // deployment mode when set
@@ -58,7 +58,7 @@ class KubernetesProbe final : public GuardedProbe {
  private:
   ProbeResult check_once(std::chrono::milliseconds timeout) override;
   Settings settings_;
-  KubeApi api_;
+  KubernetesApi api_;
 };
 
 }  // namespace watchdog::probes

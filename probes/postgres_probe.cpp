@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "config/units.h"
-#include "probes/pq_session.h"
+#include "probes/clients/pq_session.h"
 
 namespace watchdog::probes {
 namespace {

@@ -43,7 +43,7 @@
 
 #include "config/options.h"
 #include "probes/probe.h"
-#include "probes/redis_connection.h"
+#include "probes/clients/redis_connection.h"
 
 namespace watchdog::probes {
 

@@ -7,10 +7,10 @@
 #include <mutex>
 #include <thread>
 
-#include "actions/drill.h"
-#include "actions/pg_dump_runner.h"
-#include "probes/backup_attempts.h"
-#include "probes/backup_catalog.h"
+#include "actions/backup/drill.h"
+#include "actions/backup/pg_dump_runner.h"
+#include "probes/backup/backup_attempts.h"
+#include "probes/backup/backup_catalog.h"
 #include "watchdog/logging.h"
 
 namespace watchdog::core {

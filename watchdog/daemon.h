@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "watchdog/engine.h"
+#include "watchdog/engine/engine.h"
 
 namespace watchdog::core {
 

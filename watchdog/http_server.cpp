@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "watchdog/alerts/event.h"
-#include "watchdog/incident_report.h"
+#include "watchdog/cli/incident_report.h"
 #include "watchdog/store/incident_journal.h"
 #include "watchdog/store/state_store.h"
 

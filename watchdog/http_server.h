@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "watchdog/engine.h"
+#include "watchdog/engine/engine.h"
 #include "watchdog/metrics.h"
 
 namespace httplib {

@@ -6,13 +6,13 @@
 #include <iostream>
 
 #include "config/options.h"
-#include "probes/http_client.h"
-#include "watchdog/backup_commands.h"
+#include "probes/clients/http_client.h"
+#include "watchdog/cli/backup_commands.h"
 #include "watchdog/daemon.h"
 #include "watchdog/logging.h"
-#include "watchdog/once.h"
-#include "watchdog/operator_commands.h"
-#include "watchdog/summary.h"
+#include "watchdog/cli/once.h"
+#include "watchdog/cli/operator_commands.h"
+#include "watchdog/cli/summary.h"
 #include "watchdog/version.h"
 
 namespace {

@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "probes/probe.h"
-#include "watchdog/state_machine.h"
+#include "watchdog/engine/state_machine.h"
 
 namespace watchdog::core {
 

@@ -4,7 +4,7 @@
 #include "config/loader.h"
 #include "probes/factory.h"
 #include "watchdog/alerts/factory.h"
-#include "watchdog/leader_lock.h"
+#include "watchdog/leader/leader_lock.h"
 
 namespace watchdog::core {
 namespace {

@@ -6,12 +6,12 @@
 
 #include <fstream>
 
-#include "actions/drill.h"
-#include "actions/pg_connection.h"
-#include "actions/pg_dump_runner.h"
-#include "actions/restore.h"
+#include "actions/backup/drill.h"
+#include "probes/clients/pg_connection.h"
+#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/restore.h"
 #include "config/loader.h"
-#include "probes/backup_catalog.h"
+#include "probes/backup/backup_catalog.h"
 #include "probes/factory.h"
 #include "tests/integration/backup_fixture.h"
 

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "probes/backup_catalog.h"
+#include "probes/backup/backup_catalog.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"
 #include "tests/support/webhook_receiver.h"

@@ -3,7 +3,7 @@
 // password) reaches the operator as an alert through the `backup` probe.
 #include <gtest/gtest.h>
 
-#include "probes/backup_catalog.h"
+#include "probes/backup/backup_catalog.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"
 #include "tests/support/webhook_receiver.h"

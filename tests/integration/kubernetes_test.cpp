@@ -1,6 +1,6 @@
 // The kubernetes probe and the k8s_* actions (issue #7) against a STAND-IN for the Kubernetes
 // API server: no kube-apiserver, kind or k3s can be installed on these machines, so
-// tests/support/kube_standin.h serves HTTPS (a CA this test makes with openssl) with bodies
+// tests/support/kubernetes_standin.h serves HTTPS (a CA this test makes with openssl) with bodies
 // shaped like the real API's. What was checked against the Kubernetes documentation (API
 // reference and API conventions, `kubectl rollout restart`, service-account tokens):
 //   - paths: GET /api/v1/namespaces/NS/pods?labelSelector=…, DELETE …/pods/NAME,
@@ -27,10 +27,10 @@
 
 #include "actions/factory.h"
 #include "config/loader.h"
-#include "probes/api_transport.h"
+#include "probes/clients/api_transport.h"
 #include "probes/factory.h"
 #include "tests/integration/harness.h"
-#include "tests/support/kube_standin.h"
+#include "tests/support/kubernetes_standin.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace watchdog::testing {
@@ -43,7 +43,7 @@ using probes::ProbeStatus;
 const std::string kToken = "sa-token-0123456789abcdef";
 
 // The credential keys for the stand-in, indented for a probe or action mapping.
-std::string credentials(const KubeStandin& api, const std::string& indent,
+std::string credentials(const KubernetesStandin& api, const std::string& indent,
                         const std::string& token = kToken) {
   return indent + "server: " + api.server() + "\n" + indent + "ca_file: " + api.ca_file().string() +
          "\n" + indent + "token: " + token + "\n" + indent + "namespace: shop\n";
@@ -70,7 +70,7 @@ const std::string kActionIndent = "          ";
 const actions::Incident kIncident{"i-1", "c", 1, "test"};
 
 TEST(KubernetesStandin, PodsProbeCountsReadyPodsAndNamesCrashLoops) {
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   api.put_pod("shop", make_pod("api-1", {{"app", "api"}}, true, 0));
   api.put_pod("shop", make_pod("api-2", {{"app", "api"}}, false, 7, "CrashLoopBackOff"));
   api.put_pod("shop", make_pod("web-1", {{"app", "web"}}, false));
@@ -98,7 +98,7 @@ TEST(KubernetesStandin, PodsProbeCountsReadyPodsAndNamesCrashLoops) {
 }
 
 TEST(KubernetesStandin, DeploymentProbeComparesAvailableWithDesired) {
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   api.put_deployment("shop", make_deployment("api", 3, 3));
   api.put_deployment("shop", make_deployment("half", 4, 2));
   api.put_deployment("shop", make_deployment("down", 2, 0));
@@ -118,7 +118,7 @@ TEST(KubernetesStandin, DeploymentProbeComparesAvailableWithDesired) {
 }
 
 TEST(KubernetesStandin, WrongTokenAndUntrustedCertificateFailClearlyWithoutLeakingTheToken) {
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   api.put_deployment("shop", make_deployment("api", 1, 1));
   const std::string wrong = "wrong-token-secret-42";
   auto result =
@@ -140,7 +140,7 @@ TEST(KubernetesStandin, WrongTokenAndUntrustedCertificateFailClearlyWithoutLeaki
 }
 
 TEST(KubernetesStandin, InClusterCredentialsAndTokenRotation) {
-  KubeStandin api("first-token");
+  KubernetesStandin api("first-token");
   api.put_deployment("team-a", make_deployment("api", 2, 2));
   TempDir account;  // laid out like /var/run/secrets/kubernetes.io/serviceaccount
   account.write("token", "first-token\n");
@@ -169,7 +169,7 @@ TEST(KubernetesStandin, InClusterCredentialsAndTokenRotation) {
 }
 
 TEST(KubernetesStandin, RolloutRestartPatchesTheAnnotationAndRefusesPausedDeployments) {
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   api.put_deployment("shop", make_deployment("api", 3, 1));
   api.put_deployment("shop", make_deployment("frozen", 3, 1, /*paused=*/true));
   const auto before = std::chrono::system_clock::now() - 1s;
@@ -206,7 +206,7 @@ TEST(KubernetesStandin, RolloutRestartPatchesTheAnnotationAndRefusesPausedDeploy
 }
 
 TEST(KubernetesStandin, DeletePodRemovesOnlyTheUnreadyPods) {
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   api.put_pod("shop", make_pod("api-1", {{"app", "api"}}, true));
   api.put_pod("shop", make_pod("api-2", {{"app", "api"}}, false, 5, "CrashLoopBackOff"));
   api.put_pod("shop", make_pod("api-3", {{"app", "api"}}, false));
@@ -233,7 +233,7 @@ TEST(KubernetesStandin, DeletePodRemovesOnlyTheUnreadyPods) {
 
 TEST(KubernetesStandin, WatchdogRestartsAnUnavailableDeploymentEndToEnd) {
   TempDir dir;
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   WebhookReceiver receiver;
   api.put_deployment("shop", make_deployment("api", 2, 2));
   api.heal_on_patch(true);
@@ -294,7 +294,7 @@ components:
 // restart, one alert — and HEALTHY again once it is scaled up.
 TEST(KubernetesStandin, DeploymentScaledToZeroIsAPlannedStopNotAnOutage) {
   TempDir dir;
-  KubeStandin api(kToken);
+  KubernetesStandin api(kToken);
   WebhookReceiver receiver;
   api.put_deployment("shop", make_deployment("api", 2, 2));
   const std::string keys = credentials(api, kProbeIndent) + kProbeIndent + "deployment: api\n";

@@ -10,9 +10,9 @@
 #include "tests/support/postgres_server.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
-#include "watchdog/leader_elector.h"
-#include "watchdog/postgres_leader_lock.h"
-#include "watchdog/redis_leader_lock.h"
+#include "watchdog/leader/leader_elector.h"
+#include "watchdog/leader/postgres_leader_lock.h"
+#include "watchdog/leader/redis_leader_lock.h"
 
 namespace watchdog::testing {
 namespace {

@@ -4,13 +4,13 @@
 // replacing restore_latest takes a safety dump first — or refuses when it cannot make one.
 #include <gtest/gtest.h>
 
-#include "actions/drill.h"
-#include "actions/pg_dump_runner.h"
-#include "actions/restore.h"
+#include "actions/backup/drill.h"
+#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/restore.h"
 #include "actions/restore_latest_action.h"
-#include "actions/retention.h"
-#include "actions/safety_dump.h"
-#include "probes/backup_catalog.h"
+#include "actions/backup/retention.h"
+#include "actions/backup/safety_dump.h"
+#include "probes/backup/backup_catalog.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "watchdog/state_machine.h"
+#include "watchdog/engine/state_machine.h"
 
 namespace watchdog::alerts {
 

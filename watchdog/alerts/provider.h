@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/options.h"
-#include "probes/http_client.h"
+#include "probes/clients/http_client.h"
 #include "watchdog/alerts/event.h"
 
 namespace watchdog::alerts {

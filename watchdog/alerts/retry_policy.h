@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "probes/http_client.h"
+#include "probes/clients/http_client.h"
 #include "watchdog/alerts/provider.h"
 
 namespace watchdog::alerts {

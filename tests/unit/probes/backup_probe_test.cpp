@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
-#include "probes/backup_catalog.h"
+#include "probes/backup/backup_catalog.h"
 #include "probes/factory.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/probes/probe_test_helpers.h"

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "config/options.h"
-#include "probes/docker_api.h"
+#include "probes/clients/docker_api.h"
 #include "tests/unit/probes/probe_test_helpers.h"
 
 namespace watchdog::probes {

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "probes/kube_api.h"
+#include "probes/clients/kubernetes_api.h"
 #include "tests/unit/probes/probe_test_helpers.h"
 
 namespace watchdog::probes {
@@ -38,7 +38,7 @@ PodInfo pod(std::string name, bool ready, int restarts = 0, std::string reason =
   return info;
 }
 
-TEST(KubeApi, ParsesPodList) {
+TEST(KubernetesApi, ParsesPodList) {
   auto pods = parse_pod_list(kPodList);
   ASSERT_EQ(pods.size(), 4u);
   EXPECT_TRUE(pods[0].ready);
@@ -52,7 +52,7 @@ TEST(KubeApi, ParsesPodList) {
   EXPECT_THROW(parse_pod_list("{}"), std::exception);
 }
 
-TEST(KubeApi, ParsesDeploymentAndBuildsTheRestartPatch) {
+TEST(KubernetesApi, ParsesDeploymentAndBuildsTheRestartPatch) {
   auto info = parse_deployment(
       R"({"metadata": {"name": "api"}, "spec": {"replicas": 3, "paused": true},
           "status": {"replicas": 3, "availableReplicas": 2}})");

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/backup_catalog.h"
+#include "probes/backup/backup_catalog.h"
 
 namespace watchdog::core {
 namespace {

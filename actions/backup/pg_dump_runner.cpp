@@ -1,0 +1,331 @@
+#include "actions/backup/pg_dump_runner.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <future>
+
+#include "probes/clients/pg_connection.h"
+#include "actions/backup/retention.h"
+#include "config/units.h"
+#include "probes/backup/backup_attempts.h"
+#include "probes/clients/process_runner.h"
+
+namespace watchdog::actions {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bk = probes::backup;
+using Clock = std::chrono::steady_clock;
+
+void remove_partials(const fs::path& directory, const std::string& target) {
+  std::error_code ec;
+  const std::string prefix = "." + target + "_";
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    if (file.starts_with(prefix) && file.ends_with(".partial")) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
+
+// Beside the backups, or under the state directory when the volume refuses the write
+// (probes/backup/backup_attempts.h).
+bool record_attempt(const config::BackupTargetSpec& target, bool ok, const std::string& backup,
+                    const std::string& error) {
+  std::string ignored;
+  const bk::Attempt attempt{std::chrono::system_clock::now(), ok, backup, error};
+  return bk::record_attempt(target.directory, target.status_fallback_directory, target.name,
+                            attempt, ignored) != bk::RecordedIn::Nowhere;
+}
+
+// " (/backups 100 % used)", measured while the failed output still occupies the volume; "" when
+// statvfs fails.
+std::string volume_note(const fs::path& directory) {
+  const std::string use = bk::describe_volume_use(directory);
+  return use.empty() ? "" : " (" + use + ")";
+}
+
+// The error of our own write of `file`: "no space left on device (/backups 100 % used) writing
+// main_….dump" when the volume refused it, "cannot write FILE: …" otherwise.
+std::string write_error(const fs::path& directory, const std::string& file, int error) {
+  if (!bk::volume_refuses_writes(error)) {
+    return "cannot write " + file + ": " + bk::errno_message(error);
+  }
+  return bk::errno_message(error) + volume_note(directory) + " writing " + file;
+}
+
+// pg_dump's or the catalog's own error line, with the volume's use when it ran out of space.
+std::string with_volume_use(const std::string& error, const fs::path& directory) {
+  for (int full : {ENOSPC, EDQUOT}) {
+    if (error.find(std::strerror(full)) != std::string::npos) return error + volume_note(directory);
+  }
+  return error;
+}
+
+// Everything from "lock taken" to "metadata written"; fills outcome.error on failure.
+void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout,
+            BackupOutcome& outcome) {
+  const auto deadline = Clock::now() + timeout;
+  const fs::path& dir = target.directory;
+  std::string error;
+  auto connection = connection_of(target, error);
+  if (!connection) {
+    outcome.error = error;
+    return;
+  }
+  PgSession session(*connection, std::chrono::seconds(10));
+  if (!session.ok()) {
+    outcome.error = "cannot connect to " + target.name + ": " + session.error();
+    return;
+  }
+  auto info = session.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL statement_timeout = 0;");
+  info = info ? session.query(
+                    "SELECT pg_export_snapshot(), current_setting('server_version'), "
+                    "current_database(), (SELECT pg_get_userbyid(datdba) FROM pg_database "
+                    "WHERE datname = current_database())")
+              : info;
+  if (!info) {
+    outcome.error = "cannot read " + target.name + ": " + session.error();
+    return;
+  }
+  const std::string snapshot = info->at(0).at(0);
+  // Rows are counted in the exported snapshot while pg_dump dumps it: the same data, and no
+  // extra wall time. (An early return below waits for the count: ~future joins.)
+  auto counting = std::async(std::launch::async, [&session, exact = target.exact_row_counts] {
+    return session.row_counts(exact);
+  });
+
+  bk::BackupMetadata meta;
+  meta.target = target.name;
+  meta.format = target.format;
+  meta.server_version = info->at(0).at(1);
+  meta.database = info->at(0).at(2);
+  meta.owner = info->at(0).at(3);  // restored as this role (actions/backup/restore.h)
+  meta.row_counts_exact = target.exact_row_counts;
+  meta.watchdog_version = WATCHDOG_VERSION;
+  meta.started = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  while (true) {  // names are unique per second; a second backup in the same second waits its turn
+    meta.name = bk::backup_name(target.name, meta.started);
+    meta.file = bk::backup_file(meta.name, target.format);
+    std::error_code ec;
+    if (!fs::exists(dir / meta.file, ec) && !fs::exists(dir / (meta.name + ".json"), ec)) break;
+    meta.started += std::chrono::seconds(1);
+  }
+  const fs::path partial = dir / ("." + meta.file + ".partial");
+
+  probes::ProcessSpec spec;
+  spec.argv = {target.pg_dump, "--no-password", "--snapshot=" + snapshot,
+               "--dbname=" + connection->conninfo()};
+  spec.argv.push_back(target.format == "directory" ? "--format=directory" : "--format=custom");
+  if (target.compress >= 0) spec.argv.push_back("--compress=" + std::to_string(target.compress));
+  spec.env = connection->child_env();
+  spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  spec.tail_bytes = 2048;
+
+  probes::ProcessResult run;
+  if (target.format == "directory") {
+    spec.argv.push_back("--jobs=" + std::to_string(target.jobs));
+    spec.argv.push_back("--file=" + partial.string());
+    run = probes::run_process(spec);
+  } else {
+    auto streamed = stream_dump(spec, partial);
+    if (streamed.write_errno != 0) {
+      outcome.error = write_error(dir, meta.file, streamed.write_errno);
+    } else {
+      outcome.error = streamed.error;
+    }
+    if (!streamed.created) return;
+    run = std::move(streamed.run);
+    meta.size_bytes = streamed.size_bytes;
+    meta.sha256 = streamed.sha256;
+  }
+  auto counts = counting.get();
+  if (counts) {
+    meta.row_counts = std::move(*counts);
+  } else if (outcome.error.empty()) {
+    outcome.error = "cannot count the rows of " + target.name + ": " + session.error();
+  }
+  session.exec("COMMIT");
+  const bool dumped =
+      run.started && !run.timed_out && !run.aborted && run.signal == 0 && run.exit_code == 0;
+  if (outcome.error.empty() && !dumped) {
+    outcome.error = with_volume_use(pg_error("pg_dump", run, timeout), dir);
+  }
+  if (outcome.error.empty() && target.format == "directory") {
+    auto digest = bk::digest_directory(partial, error);
+    if (!digest) outcome.error = error;
+    if (digest) {
+      meta.files = digest->files;
+      meta.sha256 = digest->sha256;
+      meta.size_bytes = digest->size_bytes;
+    }
+  }
+  std::error_code ec;
+  if (outcome.error.empty()) {
+    fs::rename(partial, dir / meta.file, ec);
+    if (ec) outcome.error = "cannot rename " + partial.filename().string() + ": " + ec.message();
+  }
+  if (!outcome.error.empty()) {
+    fs::remove_all(partial, ec);
+    return;
+  }
+  if (!bk::fsync_directory(dir, error)) {
+    outcome.error = error;
+    return;
+  }
+  meta.finished = std::chrono::system_clock::now();
+  if (target.verify_after_backup) {
+    meta.verification = bk::verify_backup(dir, meta);
+    if (!meta.verification->ok) {
+      outcome.error = "verification after writing failed: " + meta.verification->error;
+      bk::update_status(
+          dir, target.name, [](bk::TargetStatus& s) { ++s.verify_failures; }, error);
+    }
+  }
+  if (!bk::write_metadata(dir, meta, error)) {
+    if (outcome.error.empty()) outcome.error = with_volume_use(error, dir);
+    // Without metadata the dump counts for nothing (no checksum to restore against); on a full
+    // volume it would only keep the next attempt from fitting.
+    fs::remove_all(dir / meta.file, ec);
+    return;
+  }
+  outcome.metadata = std::move(meta);
+}
+
+}  // namespace
+
+std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
+                     std::chrono::milliseconds timeout) {
+  if (!run.started) return "cannot start " + tool + ": " + run.start_error;
+  if (run.timed_out) return tool + " killed after " + probes::human_duration(timeout) + " timeout";
+  if (run.signal != 0) return tool + " killed by " + probes::signal_name(run.signal);
+  // pg_dump names the server's own message on a later line ("detail: Error message from
+  // server: ERROR:  invalid page in block 0 …"): the reason, rather than "PQgetResult() failed".
+  std::string line;
+  if (auto at = run.output_tail.find("Error message from server: "); at != std::string::npos) {
+    line = probes::first_line(run.output_tail.substr(at + 27), 160);
+  } else {
+    line = probes::first_line(run.output_tail, 160);
+  }
+  for (const char* noise : {"error: ", "FATAL:  ", "FATAL: ", "ERROR:  ", "ERROR: "}) {
+    if (auto at = line.find(noise); at != std::string::npos)
+      line = line.substr(at + std::strlen(noise));
+  }
+  return tool + " exit " + std::to_string(run.exit_code) + (line.empty() ? "" : ": " + line);
+}
+
+StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
+  StreamedDump out;
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    out.write_errno = errno;
+    out.error = "cannot create " + partial.string() + ": " + std::strerror(errno);
+    return out;
+  }
+  out.created = true;
+  bk::Sha256 hash;
+  std::uint64_t bytes = 0;
+  int write_errno = 0;
+  // Every chunk is hashed and written as it arrives; a write error stops pg_dump.
+  spec.on_stdout = [&](const char* data, std::size_t size) {
+    hash.update(data, size);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::write(fd, data + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        write_errno = n < 0 ? errno : EIO;
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    bytes += size;
+    return true;
+  };
+  out.run = probes::run_process(spec);
+  const bool synced = write_errno == 0 && ::fsync(fd) == 0;
+  if (write_errno == 0 && !synced) write_errno = errno;
+  ::close(fd);
+  if (write_errno != 0) {
+    out.write_errno = write_errno;
+    out.error = "cannot write " + partial.filename().string() + ": " + std::strerror(write_errno);
+  }
+  out.size_bytes = bytes;
+  out.sha256 = hash.hex();
+  return out;
+}
+
+BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
+  const fs::path path = target.directory / ("." + target.name + ".backup.lock");
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    error_ = "cannot open " + path.string() + ": " + bk::errno_message(errno) +
+             volume_note(target.directory);
+    return;
+  }
+  if (::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+    busy_ = errno == EWOULDBLOCK;
+    error_ = busy_ ? "another backup of " + target.name + " is running"
+                   : "cannot lock " + path.string() + ": " + std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+BackupLock::~BackupLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+BackupOutcome run_backup(const config::BackupTargetSpec& target,
+                         std::chrono::milliseconds timeout) {
+  BackupOutcome outcome;
+  const auto start = Clock::now();
+  try {
+    std::error_code ec;
+    fs::create_directories(target.directory, ec);
+    BackupLock lock(target, false);
+    if (!lock.held()) {
+      outcome.error = lock.error();
+      // An unwritable volume is a failed attempt; another backup still running is not.
+      if (!lock.busy()) record_attempt(target, false, "", outcome.error);
+    } else {
+      remove_partials(target.directory, target.name);
+      backup(target, timeout, outcome);
+      outcome.ok = outcome.error.empty();
+      record_attempt(target, outcome.ok, outcome.metadata ? outcome.metadata->name : "",
+                     outcome.error);
+      if (outcome.ok) {
+        auto retention = apply_retention(target, false);
+        outcome.removed = std::move(retention.removed);
+        outcome.retention_error = std::move(retention.error);
+      }
+    }
+  } catch (const std::exception& e) {
+    outcome.ok = false;
+    outcome.error = std::string("backup failed unexpectedly: ") + e.what();
+  }
+  outcome.elapsed = Clock::now() - start;
+  return outcome;
+}
+
+std::string describe_outcome(const BackupOutcome& outcome) {
+  if (!outcome.ok) return "backup failed: " + outcome.error;
+  const auto& meta = *outcome.metadata;
+  std::string text = "backup " + meta.name + ": " + config::format_size(meta.size_bytes) + " in " +
+                     probes::human_duration(outcome.elapsed) +
+                     (meta.verified() ? ", verified" : "");
+  if (!outcome.removed.empty()) {
+    text += "; retention removed " + std::to_string(outcome.removed.size());
+  }
+  if (!outcome.retention_error.empty()) text += "; retention failed: " + outcome.retention_error;
+  return text;
+}
+
+}  // namespace watchdog::actions

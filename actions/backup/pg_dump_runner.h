@@ -1,0 +1,86 @@
+#pragma once
+// The backup engine: one pg_dump of a `backups:` target into its directory, proven and recorded.
+//
+//  1. flock DIR/.TARGET.backup.lock (one backup per target at a time, across processes);
+//     leftover .TARGET_*.partial files of a crashed run are removed.
+//  2. A libpq session opens a REPEATABLE READ transaction and exports its snapshot; per-table
+//     row counts (exact count(*) or reltuples estimates) are taken in that snapshot, and
+//     pg_dump --snapshot dumps exactly the same data.
+//  3. custom format: pg_dump -Fc writes to stdout; the runner hashes each chunk (SHA-256, EVP)
+//     and writes it to DIR/.NAME.dump.partial — one pass, no second read. directory format:
+//     pg_dump -Fd -j N writes the directory, which is then hashed file by file (a manifest).
+//  4. Only when pg_dump exited 0: fsync, rename to NAME.dump, fsync the directory. Otherwise the
+//     partial output is deleted — a failed run never leaves something that looks like a backup.
+//  5. verify_after_backup: the file is re-read once and compared (the proof that what is on
+//     disk is what pg_dump produced); then NAME.json is written atomically.
+//  6. The attempt (ok, or the error line) goes to DIR/TARGET.status.json, where the `backup`
+//     probe reads it — or, when the volume is full or unwritable, to the state directory
+//     (probes/backup/backup_attempts.h); after a success, retention runs. A volume that refused a
+//     write is named in the error with its use: "no space left on device (/backups 100 % used)
+//     writing main_….dump". Partial output, temp files and a dump whose metadata could not be
+//     written are removed, so a failed run never leaves the volume fuller.
+// The password reaches pg_dump only through PGPASSWORD; argv holds a password-free conninfo.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/backup_target.h"
+#include "probes/backup/backup_catalog.h"
+#include "probes/clients/process_runner.h"
+
+namespace watchdog::actions {
+
+struct BackupOutcome {
+  bool ok = false;
+  std::string error;  // one safe line when !ok
+  std::optional<probes::backup::BackupMetadata> metadata;
+  std::vector<std::string> removed;  // backups retention deleted afterwards
+  std::string retention_error;       // retention failed (the backup itself is fine)
+  std::chrono::nanoseconds elapsed{0};
+};
+
+// flock() on DIR/.TARGET.backup.lock, held by a backup (and its retention) and by `prune`.
+class BackupLock {
+ public:
+  BackupLock(const config::BackupTargetSpec& target, bool wait);
+  ~BackupLock();
+  BackupLock(const BackupLock&) = delete;
+  BackupLock& operator=(const BackupLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+  const std::string& error() const { return error_; }
+  bool busy() const { return busy_; }  // another run holds it (not an error of the volume)
+
+ private:
+  int fd_ = -1;
+  bool busy_ = false;
+  std::string error_;
+};
+
+// Never throws; returns within `timeout` plus the time to remove what it started.
+BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout);
+
+// "backup main_20261122T031500Z: 1.2 MiB in 3.1 s, verified; retention removed 2" or the error.
+std::string describe_outcome(const BackupOutcome& outcome);
+
+// Step 3 for the custom format, shared with safety dumps (actions/backup/safety_dump.h): runs `spec`
+// (pg_dump -Fc to stdout) and streams its output into `partial` (created; must not exist),
+// hashing every chunk on the way, then fsyncs it. The caller checks `run`, then renames (or
+// deletes) the partial file. `error`: the first local I/O error ("" when none).
+struct StreamedDump {
+  bool created = false;  // false: `partial` could not be created (and pg_dump did not run)
+  probes::ProcessResult run;
+  std::uint64_t size_bytes = 0;
+  std::string sha256;  // hex
+  std::string error;
+  int write_errno = 0;  // errno of the failed create/write/fsync (ENOSPC: the volume is full)
+};
+StreamedDump stream_dump(probes::ProcessSpec spec, const std::filesystem::path& partial);
+
+// Why pg_dump/pg_restore (`tool`) failed, one safe line: "pg_dump exit 1: invalid page in block
+// 0 of relation base/16385/16391" (the server's message when pg_dump quotes one).
+std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
+                     std::chrono::milliseconds timeout);
+
+}  // namespace watchdog::actions

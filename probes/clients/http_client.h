@@ -1,0 +1,51 @@
+#pragma once
+// A small blocking HTTP client over libcurl, shared by the http probe, the alert senders and
+// the Docker/Kubernetes API transport (probes/clients/api_transport.h), so the curl setup (timeouts,
+// protocols, TLS, error classes) lives in one place. Every request has a hard total timeout.
+// Errors come back in the response, never as exceptions. `error` uses curl's generic messages,
+// which never contain the URL.
+//
+// Thread-safety: perform() may be called from many threads at once (one easy handle each).
+// Call init_http_client() once in main() before any thread starts.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace watchdog::probes {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+  std::chrono::milliseconds timeout{10000};
+  std::chrono::milliseconds connect_timeout{0};  // 0 = same as timeout
+  bool follow_redirects = false;
+  bool verify_tls = true;
+  std::size_t max_body_bytes = 64 * 1024;  // the rest is read and discarded
+  // Optional; paths, not contents. unix_socket: every request goes through this socket.
+  std::string unix_socket;
+  std::string ca_file;    // PEM bundle that signs the server's certificate ("" = system)
+  std::string cert_file;  // client certificate (mutual TLS)
+  std::string key_file;   // its private key
+};
+
+enum class HttpError { None, Timeout, Refused, Resolve, Tls, Other };
+
+struct HttpResponse {
+  HttpError error = HttpError::None;
+  std::string error_text;  // generic, safe to log ("Couldn't connect to server")
+  long status = 0;         // 0 when no response was received
+  std::string body;        // at most max_body_bytes
+  std::map<std::string, std::string> headers;  // lower-case names, last value wins
+  std::chrono::nanoseconds elapsed{0};
+  bool ok() const { return error == HttpError::None; }
+};
+
+void init_http_client();
+HttpResponse perform(const HttpRequest& request);
+
+}  // namespace watchdog::probes

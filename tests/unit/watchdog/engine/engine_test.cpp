@@ -1,0 +1,261 @@
+// The recovery coordinator (Engine) with fake probes and actions: dependency ordering, the
+// concurrency limit, FAILED and reset through the state store, and resuming after a restart.
+// Probes run every 50 ms with thresholds of 1 so that each scenario settles in well under a
+// second; assertions wait for conditions (never for exact durations).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "tests/support/temp_dir.h"
+#include "watchdog/alerts/dispatcher.h"
+#include "watchdog/engine/engine.h"
+#include "watchdog/store/incident_journal.h"
+
+namespace watchdog::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A probe whose answer the test (or a fake action) sets.
+class SwitchProbe : public probes::Probe {
+ public:
+  explicit SwitchProbe(std::string name) : Probe(std::move(name)) {}
+  std::string_view kind() const override { return "fake"; }
+  probes::ProbeResult check(std::chrono::milliseconds) noexcept override {
+    return healthy_ ? probes::healthy("fine")
+                    : probes::unhealthy(probes::FailureKind::Refused, "down");
+  }
+  std::atomic<bool> healthy_{true};
+};
+
+// An action that counts its runs, tracks how many run at once, and may heal a probe.
+class FakeAction : public actions::Action {
+ public:
+  FakeAction(std::string name, std::chrono::milliseconds takes, std::function<void()> effect)
+      : Action(std::move(name)), takes_(takes), effect_(std::move(effect)) {}
+  std::string_view kind() const override { return "fake"; }
+  std::string describe() const override { return "fake " + name(); }
+  actions::ActionOutcome run(const actions::Incident&,
+                             std::chrono::milliseconds) noexcept override {
+    const int now_running = ++running_;
+    int seen = max_running_.load();
+    while (now_running > seen && !max_running_.compare_exchange_weak(seen, now_running)) {
+    }
+    ++runs_;
+    if (shared_running_ != nullptr && ++*shared_running_ > 1) ++*overlap_seen_;
+    std::this_thread::sleep_for(takes_);
+    if (effect_) effect_();
+    if (shared_running_ != nullptr) --*shared_running_;
+    --running_;
+    return {ok_, ok_ ? "done" : "exit 1", "", takes_};
+  }
+  std::atomic<int> runs_{0};
+  std::atomic<int> running_{0};
+  std::atomic<int> max_running_{0};
+  std::atomic<bool> ok_{true};
+  std::atomic<int>* shared_running_ = nullptr;  // counts across several actions
+  std::atomic<int>* overlap_seen_ = nullptr;
+
+ private:
+  std::chrono::milliseconds takes_;
+  std::function<void()> effect_;
+};
+
+struct Fixture {
+  Metrics metrics;
+  alerts::Dispatcher dispatcher{metrics};
+  Plan plan;
+
+  ComponentPlan& add(const std::string& name, std::shared_ptr<SwitchProbe> probe,
+                     std::shared_ptr<FakeAction> action, std::vector<std::string> depends_on = {}) {
+    ComponentPlan c;
+    c.spec.name = name;
+    c.spec.depends_on = std::move(depends_on);
+    c.spec.recovery.max_attempts = 3;
+    c.spec.recovery.backoff = 100ms;
+    c.spec.recovery.max_backoff = 200ms;
+    c.spec.recovery.verify_timeout = 2s;
+    ProbePlan p;
+    p.spec.name = probe->name();
+    p.spec.kind = "fake";
+    p.spec.timing.interval = 50ms;
+    p.spec.timing.recheck_interval = 50ms;
+    p.spec.timing.timeout = 40ms;
+    p.spec.timing.jitter = 0ms;
+    p.spec.timing.failure_threshold = 1;
+    p.spec.timing.success_threshold = 1;
+    p.probe = probe;
+    c.probes.push_back(p);
+    config::ActionSpec action_spec;
+    action_spec.name = action->name();
+    action_spec.kind = "fake";
+    action_spec.timeout = 5s;
+    c.spec.recovery.actions.push_back(action_spec);
+    c.ladder.push_back({action, action_spec.timeout, false, {}});
+    plan.components.push_back(std::move(c));
+    return plan.components.back();
+  }
+};
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+State state_of(const Engine& engine, const std::string& name) {
+  for (const auto& c : engine.status().components) {
+    if (c.name == name) return c.state;
+  }
+  return State::Failed;
+}
+
+TEST(Coordinator, DependencyIsRecoveredFirstAndTheDependentOnlyReprobed) {
+  Fixture f;
+  auto db_probe = std::make_shared<SwitchProbe>("db-tcp");
+  auto api_probe = std::make_shared<SwitchProbe>("api-http");
+  // Restarting the database heals both: the api was only failing because of it.
+  auto restart_db = std::make_shared<FakeAction>("restart-db", 200ms, [&] {
+    db_probe->healthy_ = true;
+    api_probe->healthy_ = true;
+  });
+  auto restart_api = std::make_shared<FakeAction>("restart-api", 10ms, nullptr);
+  f.add("db", db_probe, restart_db);
+  f.add("api", api_probe, restart_api, {"db"});
+
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7});
+  engine.start(f.plan);
+  std::this_thread::sleep_for(200ms);  // a few healthy rounds first
+  db_probe->healthy_ = false;
+  api_probe->healthy_ = false;
+  ASSERT_TRUE(wait_until([&] { return restart_db->runs_ == 1; }));
+  ASSERT_TRUE(wait_until([&] {
+    return state_of(engine, "db") == State::Healthy && state_of(engine, "api") == State::Healthy;
+  }));
+  engine.stop();
+  EXPECT_EQ(restart_db->runs_, 1);
+  EXPECT_EQ(restart_api->runs_, 0) << "the dependent must wait for its dependency";
+}
+
+TEST(Coordinator, ConcurrencyLimitRunsOneRecoveryAtATime) {
+  Fixture f;
+  f.plan.config.watchdog.max_concurrent_recoveries = 1;
+  std::vector<std::shared_ptr<SwitchProbe>> probes;
+  std::vector<std::shared_ptr<FakeAction>> actions;
+  std::atomic<int> running_anywhere{0};
+  std::atomic<int> overlap_seen{0};
+  for (int i = 0; i < 3; ++i) {
+    auto probe = std::make_shared<SwitchProbe>("p" + std::to_string(i));
+    probe->healthy_ = false;
+    auto action = std::make_shared<FakeAction>("fix" + std::to_string(i), 150ms,
+                                               [probe] { probe->healthy_ = true; });
+    action->shared_running_ = &running_anywhere;
+    action->overlap_seen_ = &overlap_seen;
+    f.add("c" + std::to_string(i), probe, action);
+    probes.push_back(probe);
+    actions.push_back(action);
+  }
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7});
+  engine.start(f.plan);
+  ASSERT_TRUE(wait_until([&] {
+    for (int i = 0; i < 3; ++i) {
+      if (actions[static_cast<std::size_t>(i)]->runs_ == 0) return false;
+      if (state_of(engine, "c" + std::to_string(i)) != State::Healthy) return false;
+    }
+    return true;
+  }));
+  engine.stop();
+  for (const auto& action : actions) EXPECT_EQ(action->runs_, 1);
+  EXPECT_EQ(overlap_seen.load(), 0) << "two recoveries ran at the same time";
+  EXPECT_NE(f.metrics.render().find("watchdog_recoveries_queued 0"), std::string::npos);
+}
+
+TEST(Coordinator, FailedComponentIsResetThroughTheStore) {
+  testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  Fixture f;
+  auto probe = std::make_shared<SwitchProbe>("p");
+  auto action = std::make_shared<FakeAction>("fix", 10ms, nullptr);
+  action->ok_ = false;
+  auto& c = f.add("api", probe, action);
+  c.spec.recovery.max_attempts = 2;
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7, .store = store.get()});
+  engine.start(f.plan);
+  probe->healthy_ = false;
+  ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Failed; }));
+  EXPECT_EQ(action->runs_, 2);
+  std::this_thread::sleep_for(300ms);  // FAILED stays FAILED: no further attempts
+  EXPECT_EQ(action->runs_, 2);
+
+  auto cli = store::StateStore::open_existing(dir.path());
+  action->ok_ = true;
+  const auto id = cli->add_request("reset", "api", std::chrono::system_clock::now());
+  ASSERT_TRUE(wait_until([&] { return cli->request(id)->done.has_value(); }));
+  EXPECT_EQ(cli->request(id)->result, "reset: api is probing again");
+  ASSERT_TRUE(wait_until([&] { return action->runs_ == 3; }));
+  engine.stop();
+}
+
+TEST(Coordinator, PauseMutesActionsUntilResumed) {
+  testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  Fixture f;
+  auto probe = std::make_shared<SwitchProbe>("p");
+  auto action = std::make_shared<FakeAction>("fix", 10ms, [probe] { probe->healthy_ = true; });
+  f.add("api", probe, action);
+  auto cli = store::StateStore::open_existing(dir.path());
+  const auto now = std::chrono::system_clock::now();
+  cli->set_mute({"api", now + 1h, "deploy", now});
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7, .store = store.get()});
+  engine.start(f.plan);
+  probe->healthy_ = false;
+  ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Critical; }));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(action->runs_, 0);
+  EXPECT_NE(f.metrics.render().find("watchdog_component_muted{component=\"api\"} 1"),
+            std::string::npos);
+  cli->clear_mute("api");
+  ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Healthy; }));
+  engine.stop();
+  EXPECT_EQ(action->runs_, 1);
+}
+
+TEST(Coordinator, RestartDuringAnActionVerifiesInsteadOfActingAgain) {
+  testing::TempDir dir;
+  auto probe = std::make_shared<SwitchProbe>("p");
+  // The action heals the target after 400 ms, whether or not its watchdog is still there.
+  auto action = std::make_shared<FakeAction>("fix", 400ms, [probe] { probe->healthy_ = true; });
+  {
+    auto store = store::StateStore::open(dir.path());
+    Fixture f;
+    f.add("api", probe, action);
+    Engine engine(f.metrics, f.dispatcher, {.seed = 7, .store = store.get()});
+    engine.start(f.plan);
+    probe->healthy_ = false;
+    ASSERT_TRUE(wait_until([&] { return action->runs_ == 1; }));
+    engine.stop();  // the watchdog goes away while the action runs
+  }
+  auto store = store::StateStore::open(dir.path());
+  Fixture f;
+  f.add("api", probe, action);
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7, .store = store.get()});
+  engine.start(f.plan);
+  EXPECT_EQ(state_of(engine, "api"), State::Recovering);  // restored, not forgotten
+  ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Healthy; }));
+  engine.stop();
+  EXPECT_EQ(action->runs_, 1);
+
+  store::IncidentJournal journal(store->db());
+  auto incidents = journal.list(10, false);
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_TRUE(incidents[0].closed.has_value());
+  EXPECT_TRUE(incidents[0].time_to_recover().has_value());
+}
+
+}  // namespace
+}  // namespace watchdog::core

@@ -1,0 +1,127 @@
+// make_leader_lock() from real YAML: each kind's keys, defaults shown by describe(), and every
+// bad key a ConfigError at load time that never shows a password or DSN. No I/O happens here.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "config/loader.h"
+#include "tests/support/temp_dir.h"
+#include "watchdog/leader/leader_lock.h"
+#include "watchdog/leader/postgres_leader_lock.h"
+
+namespace watchdog::core {
+namespace {
+
+constexpr const char* kSecret = "leader-secret-7c41";
+
+// `keys`: the watchdog.leader mapping, one key per line, unindented.
+config::LeaderSpec leader_spec(const std::string& keys) {
+  std::string yaml = "watchdog:\n  leader:\n";
+  std::size_t begin = 0;
+  while (begin < keys.size()) {
+    auto end = keys.find('\n', begin);
+    if (end == std::string::npos) end = keys.size();
+    if (end > begin) yaml += "    " + keys.substr(begin, end - begin) + "\n";
+    begin = end + 1;
+  }
+  yaml +=
+      "components:\n  - name: c\n    probes:\n      - name: p\n        kind: disk\n"
+      "        path: /\n";
+  return config::load_config_text(yaml, "t.yaml").watchdog.leader;
+}
+
+std::unique_ptr<LeaderLock> lock_from(const std::string& keys) {
+  return make_leader_lock(leader_spec(keys), "host-a:1");
+}
+
+std::string error_of(const std::string& keys) {
+  try {
+    lock_from(keys);
+  } catch (const config::ConfigError& error) {
+    return error.what();
+  }
+  return "<no error>";
+}
+
+TEST(LeaderLockConfig, NoKindMeansNoLock) {
+  EXPECT_EQ(make_leader_lock(config::LeaderSpec{}, "host-a:1"), nullptr);
+  EXPECT_EQ(lock_from("lease: 20s"), nullptr);
+}
+
+TEST(LeaderLockConfig, RedisDefaults) {
+  auto lock = lock_from("kind: redis\naddress: 127.0.0.1:6380");
+  ASSERT_NE(lock, nullptr);
+  EXPECT_EQ(lock->describe(), "redis 127.0.0.1:6380 key watchdog:leader");
+  EXPECT_EQ(lock_from("kind: redis\naddress: cache")->describe(),
+            "redis cache:6379 key watchdog:leader");
+  EXPECT_EQ(lock_from("kind: redis\naddress: '[::1]:7000'")->describe(),
+            "redis [::1]:7000 key watchdog:leader");
+}
+
+TEST(LeaderLockConfig, RedisAllKeysWithoutShowingThePassword) {
+  auto lock = lock_from(std::string("kind: redis\naddress: 10.0.0.5:6379\nusername: ops\n") +
+                        "password: " + kSecret + "\ndatabase: 3\nkey: stack-a:leader");
+  EXPECT_EQ(lock->describe(), "redis 10.0.0.5:6379 key stack-a:leader db 3 user ops");
+}
+
+TEST(LeaderLockConfig, RedisErrors) {
+  EXPECT_NE(error_of("kind: redis").find("address"), std::string::npos);
+  auto bad_port = error_of("kind: redis\naddress: 127.0.0.1:port");
+  EXPECT_NE(bad_port.find("watchdog.leader.address"), std::string::npos) << bad_port;
+  EXPECT_NE(bad_port.find("expected host:port"), std::string::npos) << bad_port;
+  EXPECT_NE(error_of("kind: redis\naddress: h:70000").find("expected host:port"),
+            std::string::npos);
+  auto typo = error_of("kind: redis\naddress: h:1\nkeys: x");
+  EXPECT_NE(typo.find("unknown key"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("did you mean 'key'"), std::string::npos) << typo;
+  EXPECT_NE(error_of("kind: redis\naddress: h:1\nusername: ops").find("needs a password"),
+            std::string::npos);
+  EXPECT_NE(error_of("kind: redis\naddress: h:1\nkey: ''").find("must not be empty"),
+            std::string::npos);
+  auto both = error_of(std::string("kind: redis\naddress: h:1\npassword: ") + kSecret +
+                       "\npassword_file: /nonexistent");
+  EXPECT_NE(both, "<no error>");
+  EXPECT_EQ(both.find(kSecret), std::string::npos) << both;
+}
+
+TEST(LeaderLockConfig, RedisPasswordFile) {
+  testing::TempDir dir;
+  auto file = dir.write("pw", std::string(kSecret) + "\n");
+  auto lock = lock_from("kind: redis\naddress: h:1\npassword_file: " + file.string());
+  EXPECT_EQ(lock->describe().find(kSecret), std::string::npos);
+  auto missing = error_of("kind: redis\naddress: h:1\npassword_file: " + (dir / "nope").string());
+  EXPECT_NE(missing, "<no error>");
+}
+
+TEST(LeaderLockConfig, PostgresDescribeNeverShowsTheDsn) {
+  auto lock = lock_from(std::string("kind: postgres\ndsn: host=10.0.0.7 port=5433 dbname=app ") +
+                        "user=ops password=" + kSecret);
+  ASSERT_NE(lock, nullptr);
+  EXPECT_EQ(lock->describe(), "postgres 10.0.0.7:5433/app advisory lock 8602284733556354919");
+  auto uri = lock_from(std::string("kind: postgres\ndsn: postgresql://ops:") + kSecret +
+                       "@db.internal:5432/app?sslmode=disable\nlock_id: -42");
+  EXPECT_EQ(uri->describe(), "postgres db.internal:5432/app advisory lock -42");
+  EXPECT_EQ(PostgresLeaderLock::kDefaultLockId, 8602284733556354919LL);
+}
+
+TEST(LeaderLockConfig, PostgresErrors) {
+  EXPECT_NE(error_of("kind: postgres").find("dsn"), std::string::npos);
+  auto bad_id = error_of("kind: postgres\ndsn: host=h\nlock_id: many");
+  EXPECT_NE(bad_id.find("watchdog.leader.lock_id"), std::string::npos) << bad_id;
+  auto typo = error_of(std::string("kind: postgres\ndsn: password=") + kSecret + "\nlockid: 1");
+  EXPECT_NE(typo.find("unknown key"), std::string::npos) << typo;
+  EXPECT_EQ(typo.find(kSecret), std::string::npos) << typo;
+}
+
+TEST(LeaderLockConfig, LeaseTooShortForALock) {
+  auto error = error_of("kind: redis\naddress: h:1\nlease: 500ms\nrenew_interval: 100ms");
+  EXPECT_NE(error.find("watchdog.leader.lease"), std::string::npos) << error;
+  EXPECT_NE(error.find("at least 1s"), std::string::npos) << error;
+}
+
+TEST(LeaderLockConfig, DefaultIdentityNamesHostAndProcess) {
+  const auto identity = default_identity();
+  EXPECT_NE(identity.find(':' + std::to_string(getpid())), std::string::npos) << identity;
+}
+
+}  // namespace
+}  // namespace watchdog::core

@@ -1,0 +1,128 @@
+#include "watchdog/cli/summary.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "config/units.h"
+
+namespace watchdog::core {
+namespace {
+
+// "all components, warning and up, reminders every 4h, at most one send per 1s"
+std::string delivery_summary(const alerts::Provider& sink) {
+  const auto& route = sink.route();
+  std::string text;
+  if (route.components.empty()) {
+    text = "all components";
+  } else {
+    for (const auto& c : route.components) text += (text.empty() ? "components " : ", ") + c;
+  }
+  text += route.min_severity == alerts::Severity::Critical ? ", critical only" : ", warning and up";
+  if (auto resend = sink.resend_interval()) {
+    text += ", firing alerts re-sent every " + config::format_duration(*resend);
+  } else if (route.repeat_interval.count() > 0) {
+    text += ", reminders every " + config::format_duration(route.repeat_interval);
+  } else {
+    text += ", no reminders";
+  }
+  if (sink.policy().min_spacing.count() > 0) {
+    text += ", at most one send per " + config::format_duration(sink.policy().min_spacing);
+  }
+  return text;
+}
+
+using config::format_duration;
+
+// Left-aligned columns sized to their widest cell.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out,
+                 const std::string& indent = "") {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+std::string milliseconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), seconds < 0.01 ? "%.2f ms" : "%.0f ms", seconds * 1000);
+  return buffer;
+}
+
+}  // namespace
+
+void print_config_summary(const Plan& plan, std::ostream& out) {
+  const auto& config = plan.config;
+  std::size_t probe_count = 0, action_count = 0;
+  for (const auto& c : plan.components) {
+    probe_count += c.probes.size();
+    action_count += c.ladder.size();
+  }
+  out << "config " << config.source << ": valid\n"
+      << "listen " << config.watchdog.listen.text() << ", state_dir "
+      << config.watchdog.state_dir.string() << "\n"
+      << plan.components.size() << " component(s), " << probe_count << " probe(s), " << action_count
+      << " action(s), " << plan.alerts.size() << " alert sink(s)\n\n";
+
+  std::vector<std::vector<std::string>> rows = {{"COMPONENT", "CRITICAL", "PROBE", "KIND",
+                                                 "INTERVAL", "JITTER", "TIMEOUT", "RECHECK",
+                                                 "FAIL/OK"}};
+  for (const auto& c : plan.components) {
+    for (const auto& p : c.probes) {
+      const auto& t = p.spec.timing;
+      rows.push_back(
+          {c.spec.name, c.spec.critical ? "yes" : "no", p.spec.name, p.spec.kind,
+           format_duration(t.interval), format_duration(t.jitter), format_duration(t.timeout),
+           format_duration(t.recheck_interval),
+           std::to_string(t.failure_threshold) + "/" + std::to_string(t.success_threshold)});
+    }
+  }
+  print_table(rows, out);
+
+  for (const auto& c : plan.components) {
+    if (c.ladder.empty()) continue;
+    const auto& r = c.spec.recovery;
+    out << "\nrecovery of " << c.spec.name << ": " << r.max_attempts
+        << " attempt(s) per incident, at most " << r.max_incidents << " incident(s) per "
+        << format_duration(r.window) << ", back-off " << format_duration(r.backoff)
+        << " doubling to " << format_duration(r.max_backoff) << ", verify within "
+        << format_duration(r.verify_timeout) << "\n";
+    for (std::size_t i = 0; i < c.ladder.size(); ++i) {
+      const auto& rung = c.ladder[i];
+      std::string when;
+      for (const auto& kind : rung.when) when += (when.empty() ? "" : "|") + kind;
+      out << "  " << i + 1 << ". " << rung.action->name() << " (" << rung.action->kind()
+          << ", timeout " << format_duration(rung.timeout)
+          << (rung.destructive ? ", destructive" : "") << (when.empty() ? "" : ", when " + when)
+          << "): " << rung.action->describe() << "\n";
+    }
+  }
+  if (!plan.alerts.empty()) {
+    out << "\nalerts:\n";
+    for (const auto& a : plan.alerts) {
+      out << "  " << a->name() << " (" << a->kind() << "): " << a->describe() << "; "
+          << delivery_summary(*a) << "\n";
+    }
+  }
+}
+
+void print_once_table(const std::vector<OnceRow>& rows, std::ostream& out) {
+  std::vector<std::vector<std::string>> table = {
+      {"COMPONENT", "PROBE", "KIND", "STATUS", "TIME", "DETAIL"}};
+  for (const auto& row : rows) {
+    table.push_back({row.component, row.probe, row.kind,
+                     std::string(probes::to_string(row.result.status)),
+                     milliseconds_text(row.seconds), row.result.detail});
+  }
+  print_table(table, out);
+}
+
+}  // namespace watchdog::core

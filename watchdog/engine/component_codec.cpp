@@ -1,0 +1,96 @@
+#include "watchdog/engine/component_codec.h"
+
+namespace watchdog::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kPhases[] = {"idle", "acting", "verifying", "backing_off", "settling"};
+constexpr const char* kVerdicts[] = {"pending", "ok", "warn", "fail"};
+
+template <typename Enum, std::size_t N>
+Enum enum_from(const std::string& text, const char* const (&names)[N]) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (text == names[i]) return static_cast<Enum>(i);
+  }
+  throw json::other_error::create(501, "unknown value '" + text + "'", nullptr);
+}
+
+}  // namespace
+
+std::int64_t epoch_ms(TimePoint at) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+TimePoint from_epoch_ms(std::int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
+
+json snapshot(const Component& c) {
+  json probes = json::array();
+  for (const auto& t : c.probes) {
+    probes.push_back({{"name", t.name},
+                      {"verdict", kVerdicts[static_cast<int>(t.verdict)]},
+                      {"ok_streak", t.ok_streak},
+                      {"not_fail_streak", t.not_fail_streak},
+                      {"bad_streak", t.bad_streak},
+                      {"fail_streak", t.fail_streak},
+                      {"last_detail", t.last_detail},
+                      {"last_failure", t.last_failure}});
+  }
+  json episodes = json::array();
+  for (auto at : c.episode_starts) episodes.push_back(epoch_ms(at));
+  return {{"state", std::string(to_string(c.state))},
+          {"since_ms", epoch_ms(c.since)},
+          {"incident_id", c.incident_id},
+          {"phase", kPhases[static_cast<int>(c.phase)]},
+          {"phase_deadline_ms", epoch_ms(c.phase_deadline)},
+          {"verify_since_ms", epoch_ms(c.verify_since)},
+          {"attempts", c.attempts},
+          {"next_rung", c.next_rung},
+          {"episode_ms", episodes},
+          {"destructive_ran", c.destructive_ran},
+          {"probes", probes}};
+}
+
+void restore(const json& s, Component& c) {
+  const auto state = state_from_string(s.at("state").get<std::string>());
+  if (!state) throw json::other_error::create(501, "unknown state", nullptr);
+  c.state = *state;
+  c.since = from_epoch_ms(s.at("since_ms").get<std::int64_t>());
+  c.incident_id = s.at("incident_id").get<std::string>();
+  c.phase = enum_from<Phase>(s.at("phase").get<std::string>(), kPhases);
+  c.phase_deadline = from_epoch_ms(s.at("phase_deadline_ms").get<std::int64_t>());
+  c.verify_since = from_epoch_ms(s.at("verify_since_ms").get<std::int64_t>());
+  c.episode_starts.clear();
+  if (s.contains("attempts")) {
+    c.attempts = s.at("attempts").get<int>();
+    c.next_rung = s.at("next_rung").get<std::size_t>();
+    for (const auto& ms : s.at("episode_ms"))
+      c.episode_starts.push_back(from_epoch_ms(ms.get<std::int64_t>()));
+    c.destructive_ran = s.value("destructive_ran", std::vector<std::size_t>{});
+  } else if (s.contains("attempt_ms") && c.state != State::Healthy && c.state != State::Degraded) {
+    // Written before the ladder belonged to the incident (attempts within the hour): only an
+    // incident still open carries its attempts over; a healed one starts afresh.
+    const auto& attempt_ms = s.at("attempt_ms");
+    c.attempts = static_cast<int>(attempt_ms.size());
+    c.next_rung = attempt_ms.size();
+    if (!attempt_ms.empty()) {
+      c.episode_starts.push_back(from_epoch_ms(attempt_ms[0].get<std::int64_t>()));
+    }
+  }
+  for (const auto& saved : s.at("probes")) {
+    for (auto& t : c.probes) {
+      if (t.name != saved.at("name").get<std::string>()) continue;
+      t.verdict = enum_from<Verdict>(saved.at("verdict").get<std::string>(), kVerdicts);
+      t.ok_streak = saved.at("ok_streak").get<int>();
+      t.not_fail_streak = saved.at("not_fail_streak").get<int>();
+      t.bad_streak = saved.at("bad_streak").get<int>();
+      t.fail_streak = saved.at("fail_streak").get<int>();
+      t.last_detail = saved.at("last_detail").get<std::string>();
+      t.last_failure = saved.value("last_failure", std::string());
+    }
+  }
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,19 @@
+#pragma once
+// JSON snapshots of a component's state machine, for the state store. restore() matches probes
+// by name and keeps the plan's thresholds, so a snapshot taken under an older configuration
+// still restores what it can (a probe that no longer exists is dropped, a new one starts fresh).
+
+#include <nlohmann/json.hpp>
+
+#include "watchdog/engine/state_machine.h"
+
+namespace watchdog::core {
+
+nlohmann::json snapshot(const Component& component);
+// Throws nlohmann::json::exception on a malformed snapshot (the caller logs and starts fresh).
+void restore(const nlohmann::json& snapshot, Component& component);
+
+std::int64_t epoch_ms(TimePoint at);
+TimePoint from_epoch_ms(std::int64_t ms);
+
+}  // namespace watchdog::core

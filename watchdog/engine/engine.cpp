@@ -1,0 +1,354 @@
+#include "watchdog/engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <random>
+#include <tuple>
+#include <utility>
+#include <variant>
+
+#include "watchdog/engine/component_codec.h"
+#include "watchdog/engine/engine_internal.h"
+#include "watchdog/logging.h"
+#include "watchdog/engine/probe_worker.h"
+
+namespace watchdog::core {
+
+using logging::kv;
+
+namespace {
+
+Level level_of(probes::ProbeStatus status) {
+  switch (status) {
+    case probes::ProbeStatus::Healthy:
+      return Level::Ok;
+    case probes::ProbeStatus::Degraded:
+      return Level::Warn;
+    default:
+      return Level::Fail;
+  }
+}
+
+}  // namespace
+
+// A reload keeps what the previous runtime of the same component knew: its state, incident
+// and recovery progress, and each same-named probe's streaks, verdict and last result (with
+// the new plan's thresholds).
+void Engine::carry_over(const Runtime& previous, Runtime& next) {
+  const auto& p = previous.machine;
+  auto& m = next.machine;
+  m.state = p.state;
+  m.since = p.since;
+  m.incident_id = p.incident_id;
+  m.phase = p.phase;
+  m.phase_deadline = p.phase_deadline;
+  m.verify_since = p.verify_since;
+  m.attempts = p.attempts;
+  m.next_rung = p.next_rung;
+  m.episode_starts = p.episode_starts;
+  m.destructive_ran = p.destructive_ran;
+  for (std::size_t n = 0; n < m.probes.size(); ++n) {
+    for (std::size_t o = 0; o < p.probes.size(); ++o) {
+      if (p.probes[o].name != m.probes[n].name) continue;
+      const auto thresholds =
+          std::pair(m.probes[n].failure_threshold, m.probes[n].success_threshold);
+      m.probes[n] = p.probes[o];
+      std::tie(m.probes[n].failure_threshold, m.probes[n].success_threshold) = thresholds;
+      next.views[n] = previous.views[o];
+      next.probe_started[n] = previous.probe_started[o];
+    }
+  }
+  next.last_action = previous.last_action;
+  next.event_sequence = previous.event_sequence;
+  next.incident_started = previous.incident_started;
+  next.held_alert = previous.held_alert;
+  next.hold = previous.hold;
+  m.hold = p.hold;
+  next.first_failure = previous.first_failure;
+  next.action_settle = previous.action_settle;
+  next.queued = previous.queued;
+  next.saved = previous.saved;
+}
+
+Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options)
+    : metrics_(metrics),
+      dispatcher_(dispatcher),
+      options_(options),
+      queue_(std::make_shared<Queue>()),
+      recovery_metrics_(metrics),
+      recorder_(options_.store, recovery_metrics_) {
+  if (options_.seed == 0) options_.seed = std::random_device{}();
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start(Plan plan) {
+  apply_plan(std::move(plan));
+  restore_from_store();
+  poll_operator_requests();  // pauses set while the watchdog was down apply from the start
+  update_holds(Clock::now());
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Engine::reload(Plan plan) {
+  ReloadEvent event{std::move(plan), {}};
+  auto done = event.done.get_future();
+  queue_->push(Event{std::move(event)});
+  done.wait();
+}
+
+void Engine::stop() {
+  if (!thread_.joinable()) return;
+  queue_->push(Event{StopEvent{}});
+  thread_.join();
+  for (auto& runtime : runtimes_) {
+    for (auto& worker : runtime->workers) worker->stop();
+  }
+}
+
+StatusView Engine::status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+void Engine::loop() {
+  while (true) {
+    // Wake for the next recovery deadline, or at least once a second (heartbeat).
+    auto wake_at = Clock::now() + std::chrono::seconds(1);
+    for (const auto& runtime : runtimes_) {
+      if (auto deadline = next_deadline(runtime->machine)) wake_at = std::min(wake_at, *deadline);
+    }
+    std::optional<Event> event;
+    {
+      std::unique_lock lock(queue_->mutex);
+      queue_->wake.wait_until(lock, wake_at, [&] { return !queue_->events.empty(); });
+      if (!queue_->events.empty()) {
+        event = std::move(queue_->events.front());
+        queue_->events.pop_front();
+      }
+    }
+    // Pauses and resets from the CLI first, so that the event below is judged with them.
+    poll_operator_requests();
+    if (event) {
+      if (std::holds_alternative<StopEvent>(event->body)) {
+        persist();
+        return;
+      }
+      handle(*event);
+    }
+    const auto now = Clock::now();
+    update_holds(now);
+    for (auto& runtime : runtimes_) apply(*runtime, step(runtime->machine, Tick{}, now));
+    send_reminders(now);
+    persist();
+    refresh_status();
+  }
+}
+
+void Engine::handle(Event& event) {
+  if (auto* probe = std::get_if<ProbeEvent>(&event.body)) {
+    on_probe_result(*probe);
+  } else if (auto* done = std::get_if<ActionEvent>(&event.body)) {
+    on_action_done(*done);
+  } else if (auto* reload = std::get_if<ReloadEvent>(&event.body)) {
+    apply_plan(std::move(reload->plan));
+    reload->done.set_value();
+  }
+}
+
+void Engine::on_probe_result(const ProbeEvent& probe) {
+  if (probe.generation != generation_) return;  // from before a reload
+  auto& runtime = *runtimes_[probe.component];
+  auto& view = runtime.views[probe.probe];
+  const auto& result = probe.result;
+  const std::string status(probes::to_string(result.status));
+  const auto& component = runtime.plan.spec.name;
+  metrics_.observe_probe(component, view.name, view.kind, result, probe.seconds);
+  const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
+                      kv("status", status) + " " + kv("detail", result.detail);
+  if (status != view.status) {
+    spdlog::info("probe_result {}", fields);  // logged when the status changes
+  } else {
+    spdlog::debug("probe_result {}", fields);
+  }
+  const bool status_changed = status != view.status;
+  view.status = status;
+  view.failure = std::string(probes::to_string(result.failure));
+  view.detail = result.detail;
+  view.last_run = Clock::now();
+  view.seconds = probe.seconds;
+  const auto level = level_of(result.status);
+  auto& m = runtime.machine;
+  runtime.probe_started[probe.probe] = probe.started;
+  if (level == Level::Fail && !runtime.first_failure) runtime.first_failure = probe.started;
+  update_holds(Clock::now());  // before deciding: a dependency may have to be checked first
+  const auto stepped =
+      step(m, ProbeReported{probe.probe, level, result.detail, probe.started, view.failure},
+           Clock::now());
+  apply(runtime, stepped);
+  // Results that matter: a change of status, or the one that moved the component.
+  if (status_changed || !stepped.transitions.empty()) {
+    recorder_.note(m.incident_id, probe.started, "probe",
+                   view.name + " " + status + ": " + result.detail,
+                   {{"probe", view.name},
+                    {"kind", view.kind},
+                    {"status", status},
+                    {"failure", view.failure},
+                    {"detail", result.detail},
+                    {"seconds", probe.seconds}});
+  }
+  // A failure that healed before any incident is not the start of the next one.
+  const bool all_clear = std::all_of(m.probes.begin(), m.probes.end(),
+                                     [](const ProbeTrack& t) { return t.bad_streak == 0; });
+  if (m.state == State::Healthy && all_clear) runtime.first_failure.reset();
+}
+
+void Engine::apply_plan(Plan plan) {
+  max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  external_url_ = plan.config.watchdog.external_url;
+  maintenance_ = plan.config.maintenance;
+  std::vector<std::unique_ptr<Runtime>> old;
+  old.swap(runtimes_);
+  for (auto& runtime : old) {
+    for (auto& worker : runtime->workers) worker->stop();
+  }
+  ++generation_;
+  for (auto& component : plan.components) {
+    auto runtime = std::make_unique<Runtime>();
+    auto& m = runtime->machine;
+    const auto& spec = component.spec;
+    m.name = spec.name;
+    m.critical = spec.critical;
+    std::vector<Rung> ladder;
+    for (const auto& rung : component.ladder) {
+      ladder.push_back({rung.action->name(), rung.when, rung.destructive});
+    }
+    m.policy = {std::move(ladder),           spec.recovery.max_attempts,
+                spec.recovery.max_incidents, spec.recovery.backoff,
+                spec.recovery.max_backoff,   spec.recovery.window,
+                spec.recovery.verify_timeout};
+    m.since = Clock::now();
+    for (const auto& probe : component.probes) {
+      ProbeTrack track;
+      track.name = probe.spec.name;
+      track.failure_threshold = probe.spec.timing.failure_threshold;
+      track.success_threshold = probe.spec.timing.success_threshold;
+      m.probes.push_back(track);
+      ProbeView view;
+      view.name = probe.spec.name;
+      view.kind = probe.spec.kind;
+      runtime->views.push_back(view);
+      runtime->probe_started.push_back(TimePoint{});
+    }
+    for (const auto& previous : old) {
+      if (previous->plan.spec.name == spec.name) carry_over(*previous, *runtime);
+    }
+    runtime->plan = std::move(component);
+    metrics_.set_component_state(m.name, m.state, m.since);
+    runtimes_.push_back(std::move(runtime));
+  }
+  // Forget the metrics of what the new plan no longer has.
+  for (auto& previous : old) {
+    bool kept = false;
+    for (auto& runtime : runtimes_) {
+      if (runtime->plan.spec.name != previous->plan.spec.name) continue;
+      kept = true;
+      for (const auto& view : previous->views) {
+        bool probe_kept = false;
+        for (const auto& v : runtime->views)
+          probe_kept |= v.name == view.name && v.kind == view.kind;
+        if (!probe_kept) metrics_.forget_probe(previous->plan.spec.name, view.name, view.kind);
+      }
+    }
+    if (!kept) {
+      metrics_.forget_component(previous->plan.spec.name);
+      recovery_metrics_.forget_component(previous->plan.spec.name);
+    }
+  }
+  for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
+  refresh_status();
+}
+
+void Engine::start_workers(Runtime& runtime, std::size_t index) {
+  for (std::size_t p = 0; p < runtime.plan.probes.size(); ++p) {
+    const auto& probe = runtime.plan.probes[p];
+    auto report = [queue = queue_, generation = generation_, index, p](
+                      const probes::ProbeResult& result, TimePoint started, double seconds) {
+      queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
+    };
+    auto worker = std::make_unique<ProbeWorker>(probe.probe, probe.spec.timing, report,
+                                                options_.seed + index * 1000 + p);
+    worker->set_fast(wants_fast_recheck(runtime.machine, p));
+    worker->start();
+    runtime.workers.push_back(std::move(worker));
+  }
+}
+
+void Engine::apply(Runtime& runtime, const StepResult& result) {
+  // Skipped rungs go into the timeline before the attempt (or the give-up) they led to.
+  bool skips_noted = result.skipped.empty();
+  for (const auto& transition : result.transitions) {
+    if (!skips_noted && (transition.to == State::Recovering || transition.to == State::Failed)) {
+      note_skipped_rungs(runtime, result.skipped);
+      skips_noted = true;
+    }
+    on_transition(runtime, transition);
+  }
+  if (!skips_noted) note_skipped_rungs(runtime, result.skipped);
+  if (result.run_action) launch_action(runtime, *result.run_action);
+  if (result.reprobe) {
+    for (auto& worker : runtime.workers) worker->run_now();
+  }
+  for (std::size_t p = 0; p < runtime.workers.size(); ++p) {
+    runtime.workers[p]->set_fast(wants_fast_recheck(runtime.machine, p));
+  }
+}
+
+void Engine::on_transition(Runtime& runtime, const Transition& t) {
+  const auto& name = runtime.plan.spec.name;
+  spdlog::log(t.to == State::Healthy ? spdlog::level::info : spdlog::level::warn,
+              "state_change {} {} {} {} {}", kv("component", name), kv("from", to_string(t.from)),
+              kv("to", to_string(t.to)), kv("incident", t.incident_id), kv("reason", t.reason));
+  metrics_.set_component_state(name, t.to, runtime.machine.since);
+  recorder_.transition(name, t, runtime.machine.since, runtime.hold,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(runtime.plan.spec.rto),
+                       runtime.first_failure);
+  if (t.to == State::Healthy) runtime.first_failure.reset();
+
+  std::vector<State> states;
+  for (const auto& r : runtimes_) states.push_back(r->machine.state);
+  const State overall = worst(states);
+  metrics_.set_overall_state(overall);
+
+  alert_transition(runtime, t, overall);
+}
+
+Engine::Runtime* Engine::find(const std::string& component) {
+  for (auto& runtime : runtimes_) {
+    if (runtime->plan.spec.name == component) return runtime.get();
+  }
+  return nullptr;
+}
+
+void Engine::refresh_status() {
+  StatusView view;
+  std::vector<State> states;
+  for (const auto& runtime : runtimes_) {
+    const auto& m = runtime->machine;
+    view.components.push_back({m.name, m.state, m.since, m.incident_id, m.attempts,
+                               runtime->hold.reason, runtime->hold.muted, runtime->views});
+    states.push_back(m.state);
+  }
+  view.overall = worst(states);
+  view.heartbeat = std::chrono::steady_clock::now();
+  metrics_.set_overall_state(view.overall);
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(view);
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,141 @@
+#pragma once
+// The engine: owns one state machine per component and one ProbeWorker per probe, and runs the
+// recovery coordinator. Everything that changes component state happens on the engine's own
+// loop thread, fed by an event queue:
+//   probe result (worker thread)  ─┐
+//   action finished (action thread) ├─▶ loop: state_machine::step → log, metrics, alerts,
+//   reload, deadline ticks         ─┘          start actions (on their own threads), re-checks
+// Probe threads never run actions and never wait for alert delivery.
+//
+// Thread-safety: public methods may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "watchdog/alerts/dispatcher.h"
+#include "watchdog/engine/holds.h"
+#include "watchdog/engine/incident_recorder.h"
+#include "watchdog/metrics.h"
+#include "watchdog/plan.h"
+#include "watchdog/engine/recovery_metrics.h"
+#include "watchdog/engine/state_machine.h"
+#include "watchdog/store/state_store.h"
+
+namespace watchdog::core {
+
+struct EngineOptions {
+  bool dry_run = false;    // log the actions it would take, take none
+  std::uint64_t seed = 0;  // jitter randomness; 0 = from std::random_device
+  // Durable state, incident journal, pauses and operator requests. Null = nothing persists
+  // (unit tests). Used only from the engine's loop thread once started.
+  store::StateStore* store = nullptr;
+  // Whether this replica may act and alert (leader lock); empty = always.
+  std::function<bool()> is_leader;
+};
+
+struct ProbeView {
+  std::string name;
+  std::string kind;
+  std::string status = "pending";  // probes::to_string(ProbeStatus), or "pending" before a run
+  std::string failure = "none";
+  std::string detail;
+  std::optional<TimePoint> last_run;
+  double seconds = 0;
+};
+
+struct ComponentView {
+  std::string name;
+  State state = State::Healthy;
+  TimePoint since{};
+  std::string incident_id;
+  int attempts = 0;  // recovery attempts of the current incident
+  std::string hold;  // why actions are held back, "" = free
+  bool muted = false;
+  std::vector<ProbeView> probes;
+};
+
+struct StatusView {
+  State overall = State::Healthy;
+  std::vector<ComponentView> components;
+  std::chrono::steady_clock::time_point heartbeat{};  // the loop's last turn
+};
+
+class Engine {
+ public:
+  Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void start(Plan plan);
+  // Swaps in a new plan on the loop thread; component states, counters and recovery progress
+  // carry over by component and probe name. Returns once applied.
+  void reload(Plan plan);
+  void stop();
+  StatusView status() const;
+
+ private:
+  struct Queue;
+  struct Runtime;
+  struct Event;
+  struct ProbeEvent;
+  struct ActionEvent;
+
+  void loop();
+  void handle(Event& event);
+  void on_probe_result(const ProbeEvent& probe);
+  void on_action_done(const ActionEvent& done);
+  void apply_plan(Plan plan);
+  static void carry_over(const Runtime& previous, Runtime& next);
+  void restore_from_store();
+  void persist();
+  void poll_operator_requests();
+  void update_holds(TimePoint now);
+  std::string mute_of(const std::string& component, TimePoint now) const;
+  void start_action(Runtime& runtime, const RunAction& run);
+  void start_queued_actions();
+  Runtime* find(const std::string& component);
+  void start_workers(Runtime& runtime, std::size_t index);
+  void apply(Runtime& runtime, const StepResult& result);
+  void on_transition(Runtime& runtime, const Transition& transition);
+  void note_skipped_rungs(Runtime& runtime, const std::vector<SkippedRung>& skipped);
+  // engine_alerts.cpp: the alert of a transition, and reminders of open incidents.
+  void alert_transition(Runtime& runtime, const Transition& transition, State overall);
+  void send_reminders(TimePoint now);
+  void submit_alert(const alerts::AlertEvent& event, const std::string& how);
+  void launch_action(Runtime& runtime, const RunAction& run);
+  void refresh_status();
+
+  Metrics& metrics_;
+  alerts::Dispatcher& dispatcher_;
+  EngineOptions options_;
+  std::shared_ptr<Queue> queue_;                    // shared with worker and action threads
+  std::vector<std::unique_ptr<Runtime>> runtimes_;  // loop thread only (after start)
+  std::uint64_t generation_ = 0;                    // bumps on reload; stale results dropped
+  std::thread thread_;
+
+  mutable std::mutex status_mutex_;
+  StatusView status_;
+
+  // Loop thread only (after start).
+  RecoveryMetrics recovery_metrics_;
+  IncidentRecorder recorder_;
+  std::vector<store::Mute> mutes_;
+  int running_actions_ = 0;
+  std::deque<std::string> queued_actions_;  // component names, first come first served
+  bool leader_ = true;
+  int max_concurrent_ = 2;                                  // from the plan
+  std::string external_url_;                                // from the plan
+  TimePoint last_reminders_{};
+  std::vector<config::MaintenanceWindowSpec> maintenance_;  // from the plan
+};
+
+}  // namespace watchdog::core

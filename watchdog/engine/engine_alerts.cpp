@@ -1,0 +1,119 @@
+// The engine's side of alerting: one event per transition (handed to the dispatcher, which
+// writes it to the outbox and returns at once), and reminders for incidents that stay open.
+// Neither is sent while the component is muted (pause, maintenance) or this replica is not
+// the leader; the incident journal notes which, and the latest suppressed transition goes out
+// once the suppression ends (an incident that outlives a pause is still announced).
+#include <spdlog/spdlog.h>
+
+#include "watchdog/engine/engine_internal.h"
+#include "watchdog/logging.h"
+
+namespace watchdog::core {
+
+using logging::kv;
+
+namespace {
+
+constexpr auto kReminderCheck = std::chrono::seconds(1);
+
+const char* suppressed_because(bool leader, const Hold& hold) {
+  if (!leader) return "not_leader";
+  if (hold.muted) return "muted";
+  return nullptr;
+}
+
+// A DEGRADED transition of a planned stop (a probe saw a stop on purpose: docker stop, scaled
+// to 0; it explains the other probes' failures, see planned_stop()), for a component that asked
+// not to be told (`alert_on_manual_stop: false`).
+bool quiet_planned_stop(const config::ComponentSpec& spec, const Component& machine,
+                        const Transition& t) {
+  return !spec.alert_on_manual_stop && t.to == State::Degraded && planned_stop(machine);
+}
+
+std::string event_id_of(const std::string& incident_id, int sequence, State to) {
+  return incident_id + "/" + std::to_string(sequence) + "-" + std::string(to_string(to));
+}
+
+}  // namespace
+
+void Engine::alert_transition(Runtime& runtime, const Transition& t, State overall) {
+  const auto& name = runtime.plan.spec.name;
+  if (t.from == State::Healthy) {  // a new incident
+    runtime.event_sequence = 0;
+    runtime.incident_started = runtime.machine.since;
+  }
+  alerts::AlertEvent event;
+  event.event_id = event_id_of(t.incident_id, ++runtime.event_sequence, t.to);
+  event.component = name;
+  event.from = t.from;
+  event.to = t.to;
+  event.reason = t.reason;
+  event.incident_id = t.incident_id;
+  event.attempt = t.attempt;
+  event.at = runtime.machine.since;
+  event.overall = overall;
+  event.root_cause = runtime.hold.root_cause;
+  event.root_incident = runtime.hold.root_incident;
+  event.incident_started = runtime.incident_started;
+  if (!external_url_.empty() && !t.incident_id.empty()) {
+    event.link = external_url_ + "/incidents/" + t.incident_id;
+  }
+  for (const auto& view : runtime.views) {
+    event.probes.push_back({view.name, view.kind, view.status, view.failure, view.detail});
+  }
+  event.action = runtime.last_action;
+  if (t.to == State::Healthy) {
+    runtime.last_action.reset();
+    runtime.incident_started.reset();
+  }
+
+  if (quiet_planned_stop(runtime.plan.spec, runtime.machine, t)) {
+    spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
+                 kv("why", "manual_stop"));
+    recorder_.note(t.incident_id, event.at, "alert",
+                   "not sent (stopped on purpose, alert_on_manual_stop: false): " + event.event_id);
+    return;
+  }
+  if (const char* why = suppressed_because(leader_, runtime.hold)) {
+    spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
+                 kv("why", why));
+    recorder_.note(t.incident_id, event.at, "alert",
+                   std::string("suppressed (") + why + "): " + event.event_id);
+    runtime.held_alert = std::move(event);
+    return;
+  }
+  if (runtime.held_alert) {  // first what the suppression held back, in order
+    submit_alert(*runtime.held_alert, "queued after the suppression ended");
+    runtime.held_alert.reset();
+  }
+  submit_alert(event, "queued");
+}
+
+void Engine::submit_alert(const alerts::AlertEvent& event, const std::string& how) {
+  const auto sinks = dispatcher_.submit(event);
+  std::string list;
+  for (const auto& sink : sinks) list += (list.empty() ? "" : ", ") + sink;
+  recorder_.note(event.incident_id, event.at, "alert",
+                 sinks.empty() ? "no route wants " + event.event_id
+                               : how + ": " + event.event_id + " for " + list,
+                 {{"event_id", event.event_id}, {"sinks", sinks}});
+}
+
+void Engine::send_reminders(TimePoint now) {
+  if (now - last_reminders_ < kReminderCheck) return;
+  last_reminders_ = now;
+  for (const auto& runtime : runtimes_) {
+    const auto& m = runtime->machine;
+    if (suppressed_because(leader_, runtime->hold) != nullptr) continue;
+    if (runtime->held_alert) {  // the pause ended, or this replica became the leader
+      submit_alert(*runtime->held_alert, "queued after the suppression ended");
+      runtime->held_alert.reset();
+    }
+    if (m.state == State::Healthy || m.incident_id.empty() || runtime->event_sequence == 0) {
+      continue;
+    }
+    dispatcher_.remind(event_id_of(m.incident_id, runtime->event_sequence, m.state), m.state);
+  }
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,183 @@
+// The engine's durable and operator-facing side: restoring from and saving to the state store,
+// operator requests (`watchdog reset`), pauses and maintenance windows, and the holds that keep
+// actions back (dependencies, mutes, leadership). Runs on the engine's loop thread only.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "watchdog/engine/component_codec.h"
+#include "watchdog/engine/engine_internal.h"
+#include "watchdog/logging.h"
+
+namespace watchdog::core {
+
+using logging::kv;
+
+// After a restart: each component continues from its saved state. One that was RECOVERING is
+// verified by probes first (Resumed) — never acted on again because the watchdog restarted.
+void Engine::restore_from_store() {
+  if (options_.store == nullptr) return;
+  std::map<std::string, std::string> saved;
+  try {
+    saved = options_.store->load_components();
+  } catch (const std::exception& error) {
+    spdlog::error("state_restore_failed {} action=starting_fresh", kv("error", error.what()));
+  }
+  recorder_.load_open();
+  const auto now = Clock::now();
+  for (auto& runtime : runtimes_) {
+    auto it = saved.find(runtime->plan.spec.name);
+    if (it == saved.end()) continue;
+    auto& m = runtime->machine;
+    try {
+      const auto doc = nlohmann::json::parse(it->second);
+      Component restored = m;  // all or nothing: a bad snapshot leaves the fresh state
+      restore(doc.at("machine"), restored);
+      const auto& extra = doc.at("engine");
+      m = std::move(restored);
+      runtime->event_sequence = extra.value("event_sequence", 0);
+      if (extra.contains("incident_started_ms")) {
+        runtime->incident_started =
+            from_epoch_ms(extra["incident_started_ms"].get<std::int64_t>());
+      }
+      if (extra.contains("first_failure_ms")) {
+        runtime->first_failure = from_epoch_ms(extra["first_failure_ms"].get<std::int64_t>());
+      }
+      const auto settle = extra.contains("action_settle_ms")
+                              ? from_epoch_ms(extra["action_settle_ms"].get<std::int64_t>())
+                              : now;
+      const bool was_acting = m.state == State::Recovering && m.phase == Phase::Acting;
+      apply(*runtime, step(m, Resumed{settle}, now));
+      spdlog::warn("component_restored {} {} {} {} {}", kv("component", m.name),
+                   kv("state", to_string(m.state)), kv("incident", m.incident_id),
+                   kv("attempts", std::to_string(m.attempts)),
+                   kv("action_in_flight", was_acting ? "verify_first" : "none"));
+      if (was_acting) {
+        recorder_.note(m.incident_id, now, "operator",
+                       "watchdog restarted while an action ran: verifying before acting again");
+      }
+      metrics_.set_component_state(m.name, m.state, m.since);
+    } catch (const std::exception& error) {
+      spdlog::error("state_restore_failed {} {} action=starting_fresh",
+                    kv("component", runtime->plan.spec.name), kv("error", error.what()));
+    }
+  }
+  refresh_status();
+}
+
+void Engine::persist() {
+  if (options_.store == nullptr) return;
+  for (auto& runtime : runtimes_) {
+    nlohmann::json extra = {{"event_sequence", runtime->event_sequence}};
+    if (runtime->first_failure) extra["first_failure_ms"] = epoch_ms(*runtime->first_failure);
+    if (runtime->incident_started) {
+      extra["incident_started_ms"] = epoch_ms(*runtime->incident_started);
+    }
+    if (runtime->action_settle) extra["action_settle_ms"] = epoch_ms(*runtime->action_settle);
+    auto text = nlohmann::json{{"machine", snapshot(runtime->machine)}, {"engine", extra}}.dump();
+    if (text == runtime->saved) continue;
+    try {
+      options_.store->save_component(runtime->plan.spec.name, text, Clock::now());
+      runtime->saved = std::move(text);
+    } catch (const std::exception& error) {
+      spdlog::error("state_save_failed {} {}", kv("component", runtime->plan.spec.name),
+                    kv("error", error.what()));
+    }
+  }
+}
+
+// Pauses and `watchdog reset` arrive through the state store from CLI processes.
+void Engine::poll_operator_requests() {
+  if (options_.store == nullptr) return;
+  try {
+    if (!options_.store->changed_elsewhere()) return;
+    mutes_ = options_.store->mutes();
+    for (const auto& request : options_.store->pending_requests()) {
+      Runtime* runtime = find(request.component);
+      std::string result;
+      if (runtime == nullptr) {
+        result = "no component named '" + request.component + "'";
+      } else if (request.kind != "reset") {
+        result = "unknown request '" + request.kind + "'";
+      } else if (runtime->machine.state != State::Failed) {
+        result = request.component + " is " + std::string(to_string(runtime->machine.state)) +
+                 ", not FAILED: nothing to reset";
+      } else {
+        recorder_.note(runtime->machine.incident_id, Clock::now(), "operator", "reset by operator");
+        apply(*runtime, step(runtime->machine, OperatorReset{}, Clock::now()));
+        for (auto& worker : runtime->workers) worker->run_now();
+        result = "reset: " + request.component + " is probing again";
+      }
+      spdlog::warn("operator_request {} {} {}", kv("kind", request.kind),
+                   kv("component", request.component), kv("result", result));
+      options_.store->complete_request(request.id, result, Clock::now());
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("operator_requests_failed {}", kv("error", error.what()));
+  }
+}
+
+std::string Engine::mute_of(const std::string& component, TimePoint now) const {
+  for (const auto& mute : mutes_) {
+    if (mute.component == component && mute.until > now) {
+      return "paused until " + alerts::rfc3339(mute.until) +
+             (mute.reason.empty() ? "" : ": " + mute.reason);
+    }
+  }
+  for (const auto& window : maintenance_) {
+    if (!window.covers(component)) continue;
+    if (auto until = window.active_until(now)) {
+      return "maintenance window " + window.name + " until " + alerts::rfc3339(*until);
+    }
+  }
+  return {};
+}
+
+void Engine::update_holds(TimePoint now) {
+  leader_ = !options_.is_leader || options_.is_leader();
+  recovery_metrics_.set_leader(leader_);
+  std::vector<HoldInput> inputs;
+  for (const auto& runtime : runtimes_) {
+    const auto& m = runtime->machine;
+    HoldInput in;
+    in.name = m.name;
+    in.state = m.state;
+    in.suspect = std::any_of(m.probes.begin(), m.probes.end(),
+                             [](const ProbeTrack& t) { return t.fail_streak > 0; });
+    in.incident_id = m.incident_id;
+    in.depends_on = runtime->plan.spec.depends_on;
+    in.mute = mute_of(m.name, now);
+    in.failing_since = runtime->first_failure;
+    in.checked_since =
+        runtime->probe_started.empty()
+            ? TimePoint{}
+            : *std::min_element(runtime->probe_started.begin(), runtime->probe_started.end());
+    inputs.push_back(std::move(in));
+  }
+  const auto holds = compute_holds(inputs, leader_);
+  for (std::size_t i = 0; i < runtimes_.size(); ++i) {
+    auto& runtime = *runtimes_[i];
+    if (!runtime.first_failure || runtime.checks_requested_for == runtime.first_failure) continue;
+    runtime.checks_requested_for = runtime.first_failure;
+    for (std::size_t d : unchecked_dependencies(inputs, i)) {
+      for (auto& worker : runtimes_[d]->workers) worker->run_now();
+    }
+  }
+  for (std::size_t i = 0; i < runtimes_.size(); ++i) {
+    auto& runtime = *runtimes_[i];
+    const auto& hold = holds[i];
+    const bool changed = hold.reason != runtime.hold.reason;
+    runtime.hold = hold;
+    recovery_metrics_.set_muted(runtime.machine.name, hold.muted);
+    recovery_metrics_.set_held(runtime.machine.name, !hold.reason.empty());
+    if (!changed) continue;
+    spdlog::info("hold_changed {} {}", kv("component", runtime.machine.name),
+                 kv("hold", hold.reason.empty() ? "released" : hold.reason));
+    recorder_.note(runtime.machine.incident_id, now, "hold",
+                   hold.reason.empty() ? "released: re-probing before acting" : hold.reason);
+    apply(runtime, step(runtime.machine, HoldChanged{hold.reason}, now));
+  }
+}
+
+}  // namespace watchdog::core

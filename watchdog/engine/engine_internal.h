@@ -1,0 +1,77 @@
+#pragma once
+// Private to the engine's sources (engine.cpp, engine_state.cpp): its event types and the
+// per-component runtime. Not part of the public interface; include only from those files.
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "watchdog/engine/engine.h"
+#include "watchdog/engine/probe_worker.h"
+
+namespace watchdog::core {
+
+struct Engine::ProbeEvent {
+  std::uint64_t generation;
+  std::size_t component;
+  std::size_t probe;
+  probes::ProbeResult result;
+  TimePoint started;
+  double seconds;
+};
+struct Engine::ActionEvent {
+  std::string component;
+  std::string action;
+  std::string kind;
+  actions::ActionOutcome outcome;
+  bool started = true;  // false: never ran (dry run, or held when its slot came)
+};
+struct ReloadEvent {
+  Plan plan;
+  std::promise<void> done;
+};
+struct StopEvent {};
+
+struct Engine::Event {
+  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent> body;
+};
+
+struct Engine::Queue {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Event> events;
+  void push(Event event) {
+    {
+      std::lock_guard lock(mutex);
+      events.push_back(std::move(event));
+    }
+    wake.notify_one();
+  }
+};
+
+struct Engine::Runtime {
+  ComponentPlan plan;
+  Component machine;
+  std::vector<std::unique_ptr<ProbeWorker>> workers;
+  std::vector<ProbeView> views;
+  std::optional<alerts::ActionSnapshot> last_action;
+  int event_sequence = 0;                         // per incident, for stable event ids
+  std::optional<TimePoint> incident_started;      // left HEALTHY (for the outage duration)
+  // The latest transition's alert while suppressed (paused, maintenance, not the leader): it
+  // goes out once that ends, so an incident that outlives a pause is still announced.
+  std::optional<alerts::AlertEvent> held_alert;
+  Hold hold;                                      // what holds actions back now
+  std::optional<TimePoint> first_failure;         // first failing result of this episode
+  std::optional<TimePoint> action_settle;         // start + timeout of the action in flight
+  std::optional<RunAction> queued;                // waiting for a free recovery slot
+  std::vector<TimePoint> probe_started;           // start of each probe's latest check
+  std::optional<TimePoint> checks_requested_for;  // first_failure we asked dependencies about
+  std::string saved;                              // the snapshot last written to the store
+};
+
+}  // namespace watchdog::core

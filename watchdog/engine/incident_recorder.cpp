@@ -1,0 +1,96 @@
+#include "watchdog/engine/incident_recorder.h"
+
+#include <spdlog/spdlog.h>
+
+#include "watchdog/logging.h"
+
+namespace watchdog::core {
+
+using logging::kv;
+
+IncidentRecorder::IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics)
+    : store_(store), metrics_(metrics) {
+  if (store_ != nullptr) journal_.emplace(store_->db());
+}
+
+template <typename Fn>
+void IncidentRecorder::safely(const char* what, Fn&& fn) {
+  if (!journal_) return;
+  try {
+    fn(*journal_);
+  } catch (const std::exception& error) {
+    spdlog::error("incident_journal_error {} {}", kv("operation", what), kv("error", error.what()));
+  }
+}
+
+void IncidentRecorder::load_open() {
+  safely("load", [&](store::IncidentJournal& journal) {
+    for (auto& record : journal.list(10000, true)) {
+      metrics_.set_incident_open(record.component, true);
+      open_[record.component] = std::move(record);
+    }
+  });
+}
+
+void IncidentRecorder::transition(const std::string& component, const Transition& t, TimePoint at,
+                                  const Hold& hold, std::chrono::milliseconds rto,
+                                  std::optional<TimePoint> first_failure) {
+  auto it = open_.find(component);
+  if (t.from == State::Healthy || it == open_.end() || it->second.id != t.incident_id) {
+    store::IncidentRecord record;
+    record.id = t.incident_id;
+    record.component = component;
+    record.opened = at;
+    record.first_failure = first_failure;
+    record.worst_state = std::string(to_string(t.to));
+    record.reason = t.reason;
+    record.rto = rto;
+    it = open_.insert_or_assign(component, std::move(record)).first;
+    metrics_.set_incident_open(component, true);
+  }
+  auto& record = it->second;
+  if (severity(t.to) > severity(*state_from_string(record.worst_state))) {
+    record.worst_state = std::string(to_string(t.to));
+  }
+  if (t.to == State::Critical && !record.critical) {
+    record.critical = at;
+    if (!record.first_failure) record.first_failure = first_failure;
+    if (auto detect = record.time_to_detect()) metrics_.observe_time_to_detect(component, *detect);
+  }
+  if (record.root_cause.empty() && !hold.root_cause.empty()) {
+    record.root_cause = hold.root_cause;
+    record.root_incident = hold.root_incident;
+  }
+  record.attempts = std::max(record.attempts, t.attempt);
+  if (t.to == State::Healthy) {
+    record.closed = at;
+    if (auto recover = record.time_to_recover()) {
+      metrics_.observe_time_to_recover(component, *recover);
+    }
+    metrics_.set_incident_open(component, false);
+  }
+  safely("transition", [&](store::IncidentJournal& journal) {
+    journal.upsert(record);
+    journal.append(
+        record.id, at, "state_change",
+        std::string(to_string(t.from)) + " -> " + std::string(to_string(t.to)) + ": " + t.reason,
+        nlohmann::json{{"from", std::string(to_string(t.from))},
+                       {"to", std::string(to_string(t.to))},
+                       {"reason", t.reason},
+                       {"attempt", t.attempt},
+                       {"hold", hold.reason},
+                       {"root_cause", hold.root_cause}}
+            .dump());
+  });
+  if (t.to == State::Healthy) open_.erase(component);
+}
+
+void IncidentRecorder::note(const std::string& incident_id, TimePoint at, const std::string& kind,
+                            const std::string& summary, const nlohmann::json& data) {
+  if (incident_id.empty()) return;
+  safely(kind.c_str(), [&](store::IncidentJournal& journal) {
+    journal.append(incident_id, at, kind, summary, data.dump());
+  });
+}
+
+}  // namespace watchdog::core

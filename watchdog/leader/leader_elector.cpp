@@ -1,0 +1,134 @@
+#include "watchdog/leader/leader_elector.h"
+
+#include <stdexcept>
+
+#include "config/units.h"
+
+namespace watchdog::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A follower's early retry never comes sooner than this (a holder whose lease ends "now").
+constexpr milliseconds kMinRetry{20};
+
+std::int64_t ticks(Clock::time_point at) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+}
+
+Clock::time_point from_ticks(std::int64_t value) {
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(value)));
+}
+
+}  // namespace
+
+std::string ElectorTiming::problem() const {
+  if (lease.count() <= 0) return "lease must be longer than 0s";
+  if (renew_interval.count() <= 0) return "renew_interval must be longer than 0s";
+  if (renew_interval * 2 > lease) {
+    return "renew_interval " + config::format_duration(renew_interval) +
+           " must be at most half the lease " + config::format_duration(lease);
+  }
+  return "";
+}
+
+LeaderElector::LeaderElector(std::unique_ptr<LeaderLock> lock, ElectorTiming timing,
+                             OnChange on_change)
+    : lock_(std::move(lock)), timing_(timing), on_change_(std::move(on_change)) {
+  if (lock_) {
+    if (auto problem = timing_.problem(); !problem.empty()) throw std::invalid_argument(problem);
+  }
+}
+
+LeaderElector::~LeaderElector() { stop(); }
+
+void LeaderElector::start() {
+  if (!lock_ || started_) return;
+  started_ = true;
+  attempt();
+  thread_ = std::thread([this] { run(); });
+}
+
+void LeaderElector::stop() noexcept {
+  {
+    std::lock_guard guard(mutex_);
+    if (!started_ || stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  lock_->release(timing_.attempt_timeout());  // the lock checks ownership itself
+  valid_until_ = 0;
+  notice(false, "stopped, lock released");
+}
+
+bool LeaderElector::is_leader() const noexcept {
+  return lock_ == nullptr || locally_valid(Clock::now());
+}
+
+std::string LeaderElector::describe() const { return lock_ ? lock_->describe() : "none"; }
+
+bool LeaderElector::locally_valid(Clock::time_point now) const noexcept {
+  return ticks(now) < valid_until_.load();
+}
+
+void LeaderElector::run() {
+  std::unique_lock guard(mutex_);
+  while (!stopping_) {
+    auto wake_at = next_attempt_;
+    if (reported_) wake_at = std::min(wake_at, from_ticks(valid_until_.load()));
+    wake_.wait_until(guard, wake_at, [this] { return stopping_; });
+    if (stopping_) break;
+    const auto now = Clock::now();
+    guard.unlock();
+    if (reported_ && !locally_valid(now)) {
+      valid_until_ = 0;
+      notice(false, "lease expired locally: no successful renewal for " +
+                        config::format_duration(timing_.lease - timing_.margin()) + " (" +
+                        last_detail_ + ")");
+    }
+    if (now >= next_attempt_) attempt();
+    guard.lock();
+  }
+}
+
+void LeaderElector::attempt() {
+  const auto start = Clock::now();
+  const LockResult result = lock_->acquire_or_renew(timing_.attempt_timeout());
+  last_detail_ = result.detail;
+  next_attempt_ = start + timing_.renew_interval;
+  switch (result.status) {
+    case LockStatus::Held:
+      valid_until_ = ticks(start + timing_.lease - timing_.margin());
+      notice(true, result.detail);
+      break;
+    case LockStatus::NotHeld:
+      valid_until_ = 0;
+      notice(false, result.detail);
+      if (result.retry_in.count() > 0) {
+        next_attempt_ =
+            std::min(next_attempt_, Clock::now() + std::max(result.retry_in, kMinRetry));
+      }
+      break;
+    case LockStatus::Unknown:  // keep what we had until it runs out locally (run() reports that)
+      if (!locally_valid(Clock::now())) {
+        valid_until_ = 0;
+        notice(false, result.detail);
+      }
+      break;
+  }
+}
+
+void LeaderElector::notice(bool leader, const std::string& reason) {
+  if (leader == reported_) return;
+  reported_ = leader;
+  if (!on_change_) return;
+  try {
+    on_change_(leader, reason);
+  } catch (...) {  // a logging callback must not take the elector down
+  }
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,39 @@
+#include "watchdog/leader/leader_lock.h"
+
+#include <unistd.h>
+
+#include "watchdog/leader/leader_elector.h"
+#include "watchdog/leader/postgres_leader_lock.h"
+#include "watchdog/leader/redis_leader_lock.h"
+
+namespace watchdog::core {
+
+std::unique_ptr<LeaderLock> make_leader_lock(const config::LeaderSpec& spec,
+                                             const std::string& identity) {
+  config::Options options = spec.options;  // shares the read marks; finish() sees our reads
+  std::unique_ptr<LeaderLock> lock;
+  if (spec.kind == "redis") {
+    lock = RedisLeaderLock::create(options, spec.lease, identity);
+  } else if (spec.kind == "postgres") {
+    lock = PostgresLeaderLock::create(options, identity);
+  } else if (!spec.kind.empty()) {
+    options.fail("kind",
+                 "unknown leader lock kind '" + spec.kind + "' (expected redis or postgres)");
+  }
+  if (lock) {
+    if (spec.lease < std::chrono::seconds(1)) options.fail("lease", "must be at least 1s");
+    const std::string problem = ElectorTiming{spec.lease, spec.renew_interval}.problem();
+    if (!problem.empty()) options.fail("renew_interval", problem);
+  }
+  options.finish();
+  return lock;
+}
+
+std::string default_identity() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+    return "watchdog:" + std::to_string(getpid());
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+}  // namespace watchdog::core

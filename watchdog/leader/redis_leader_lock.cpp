@@ -1,0 +1,238 @@
+#include "watchdog/leader/redis_leader_lock.h"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <random>
+
+#include "config/units.h"
+
+namespace watchdog::core {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr const char* kRenew =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+    "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+constexpr const char* kRelease =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+constexpr const char* kHolder = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
+std::string random_token() {  // 128 bits, hex
+  std::random_device device;
+  std::string token;
+  for (int i = 0; i < 4; ++i) {
+    char part[9];
+    std::snprintf(part, sizeof(part), "%08x", static_cast<unsigned>(device()));
+    token += part;
+  }
+  return token;
+}
+
+// "host", "host:port", "[v6]:port" or a bare IPv6 address; false when malformed.
+bool parse_address(const std::string& address, std::string& host, int& port) {
+  std::string port_text;
+  if (!address.empty() && address.front() == '[') {
+    const auto close = address.find(']');
+    if (close == std::string::npos) return false;
+    host = address.substr(1, close - 1);
+    if (close + 1 < address.size()) {
+      if (address[close + 1] != ':') return false;
+      port_text = address.substr(close + 2);
+      if (port_text.empty()) return false;
+    }
+  } else if (std::count(address.begin(), address.end(), ':') == 1) {
+    host = address.substr(0, address.find(':'));
+    port_text = address.substr(address.find(':') + 1);
+    if (port_text.empty()) return false;
+  } else {
+    host = address;  // no port, or a bare IPv6 address
+  }
+  if (host.empty()) return false;
+  if (port_text.empty()) return true;
+  if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  port = std::stoi(port_text);
+  return port >= 1 && port <= 65535;
+}
+
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+std::unique_ptr<LeaderLock> RedisLeaderLock::create(config::Options& options, milliseconds lease,
+                                                    const std::string& identity) {
+  Settings settings;
+  const std::string address = options.required_string("address");
+  if (!parse_address(address, settings.host, settings.port)) {
+    options.fail("address", "expected host:port like 127.0.0.1:6379, got '" + address + "'");
+  }
+  settings.username = options.string("username");
+  if (settings.username && settings.username->empty())
+    options.fail("username", "must not be empty");
+  if (auto secret = options.secret("password")) {
+    if (secret->value.empty()) options.fail("password", "must not be empty");
+    settings.password = std::move(secret->value);
+  }
+  if (settings.username && !settings.password) {
+    options.fail("username", "needs a password (password or password_file)");
+  }
+  settings.database = options.integer_or("database", 0, 0, INT_MAX);
+  settings.key = options.string_or("key", settings.key);
+  if (settings.key.empty()) options.fail("key", "must not be empty");
+  settings.lease = lease;
+  settings.identity = identity;
+  return std::make_unique<RedisLeaderLock>(std::move(settings));
+}
+
+RedisLeaderLock::RedisLeaderLock(Settings settings)
+    : settings_(std::move(settings)),
+      target_(settings_.host.find(':') != std::string::npos
+                  ? "[" + settings_.host + "]:" + std::to_string(settings_.port)
+                  : settings_.host + ":" + std::to_string(settings_.port)),
+      value_(settings_.identity + " " + random_token()),
+      connection_(probes::redis::Endpoint{settings_.host, settings_.port, settings_.username,
+                                          settings_.password, settings_.database}) {}
+
+RedisLeaderLock::~RedisLeaderLock() = default;
+
+std::string RedisLeaderLock::describe() const {
+  std::string text = "redis " + target_ + " key " + settings_.key;
+  if (settings_.database != 0) text += " db " + std::to_string(settings_.database);
+  if (settings_.username) text += " user " + *settings_.username;
+  return text;
+}
+
+LockResult RedisLeaderLock::acquire_or_renew(milliseconds timeout) noexcept {
+  try {
+    const auto deadline = Clock::now() + timeout;
+    for (int round = 0;; ++round) {
+      const bool reused = connection_.connected();
+      if (!reused) {
+        if (auto error = connect(deadline, timeout)) {
+          return {LockStatus::Unknown, "redis " + target_ + ": " + *error, {}};
+        }
+      }
+      bool broken = false;
+      LockResult result = attempt(deadline, timeout, broken);
+      if (broken && reused && round == 0 && Clock::now() < deadline) continue;  // stale: once more
+      if (result.status == LockStatus::Unknown)
+        result.detail = "redis " + target_ + ": " + result.detail;
+      return result;
+    }
+  } catch (...) {
+    connection_.close();
+    return {LockStatus::Unknown, "redis " + target_ + ": unexpected error", {}};
+  }
+}
+
+LockResult RedisLeaderLock::attempt(Clock::time_point deadline, milliseconds timeout,
+                                    bool& broken) {
+  const std::string lease = std::to_string(settings_.lease.count());
+  auto failed = [&](const probes::redis::Outcome& outcome) {
+    broken = outcome.broken();
+    return LockResult{LockStatus::Unknown, failure(outcome, timeout), {}};
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    if (held_) {
+      auto renew =
+          connection_.command({"EVAL", kRenew, "1", settings_.key, value_, lease}, deadline);
+      if (!renew.ok()) return failed(renew);
+      if (renew.reply->type == REDIS_REPLY_INTEGER && renew.reply->integer == 1) {
+        return {LockStatus::Held, "renewed", {}};
+      }
+      held_ = false;  // expired or taken over: try to take it again
+    }
+    auto set = connection_.command({"SET", settings_.key, value_, "NX", "PX", lease}, deadline);
+    if (!set.ok()) return failed(set);
+    if (set.reply->type == REDIS_REPLY_STATUS) {
+      held_ = true;
+      return {LockStatus::Held, "acquired", {}};
+    }
+    auto holder = connection_.command({"EVAL", kHolder, "1", settings_.key}, deadline);
+    if (!holder.ok()) return failed(holder);
+    const redisReply* reply = holder.reply.get();
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+      return {LockStatus::Unknown, "unexpected reply reading the holder", {}};
+    }
+    const redisReply* value = reply->element[0];
+    const std::string current =
+        value->type == REDIS_REPLY_STRING ? std::string(value->str, value->len) : "";
+    if (current == value_) {  // ours after all (a reply lost earlier): renew it
+      held_ = true;
+      continue;
+    }
+    const long long ttl =
+        reply->element[1]->type == REDIS_REPLY_INTEGER ? reply->element[1]->integer : 0;
+    const auto space = current.rfind(' ');
+    LockResult result{LockStatus::NotHeld,
+                      space == std::string::npos || space == 0
+                          ? std::string("held by another client")
+                          : "held by " + current.substr(0, space),
+                      milliseconds(ttl > 0 ? ttl : (ttl == -2 ? 1 : 0))};
+    return result;
+  }
+  return {LockStatus::NotHeld, "lost the lock while taking it", milliseconds(1)};
+}
+
+void RedisLeaderLock::release(milliseconds timeout) noexcept {
+  try {
+    if (!held_) return;
+    held_ = false;
+    const auto deadline = Clock::now() + timeout;
+    for (int round = 0; round < 2; ++round) {
+      const bool reused = connection_.connected();
+      if (!reused && connect(deadline, timeout)) break;  // unreachable: the lease runs out
+      auto del = connection_.command({"EVAL", kRelease, "1", settings_.key, value_}, deadline);
+      if (!(del.broken() && reused)) break;
+    }
+    connection_.close();
+  } catch (...) {
+    connection_.close();
+  }
+}
+
+// Connects, authenticates and selects the database; any failure drops the connection.
+std::optional<std::string> RedisLeaderLock::connect(Clock::time_point deadline,
+                                                    milliseconds timeout) {
+  auto outcome = connection_.connect(deadline);
+  if (outcome.ok()) return std::nullopt;
+  return failure(outcome, timeout);
+}
+
+// What went wrong, safe to log.
+std::string RedisLeaderLock::failure(const probes::redis::Outcome& outcome,
+                                     milliseconds timeout) const {
+  using probes::redis::Failure;
+  const std::string& name = outcome.command;
+  const std::string& text = outcome.error;
+  switch (outcome.failure) {
+    case Failure::None:
+    case Failure::ErrorReply:
+      break;
+    case Failure::Timeout:
+      return (name.empty() ? std::string("no connection") : "no " + name + " reply") + " within " +
+             config::format_duration(timeout);
+    case Failure::Refused:
+      return "connection refused";
+    case Failure::OutOfMemory:
+      return "out of memory";
+    case Failure::ConnectError:
+      return text;
+    case Failure::Closed:
+      return "server closed the connection during " + name;
+    case Failure::IoError:
+      return text + " during " + name;
+  }
+  if (starts_with(text, "NOAUTH")) return "authentication required but no password configured";
+  if (starts_with(text, "WRONGPASS") || text.find("invalid password") != std::string::npos) {
+    return "authentication failed: wrong username or password";
+  }
+  return name + " failed: " + connection_.redact(text);
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,74 @@
+#pragma once
+// `redis` leader lock: one key holding "<identity> <random 128-bit token>" with a TTL of the
+// lease.
+//   acquire: SET key value NX PX lease
+//   renew:   EVAL "if GET key == value then PEXPIRE key lease" (only the owner extends it)
+//   release: EVAL "if GET key == value then DEL key"          (only the owner deletes it)
+// When SET finds the key taken, one more EVAL reads the holder's identity and PTTL, so the
+// result names the holder and the elector retries right when that lease ends. A reply lost to a
+// timeout cannot make us forget a lock we took: a key holding our own value is renewed.
+//
+// Keys: address (host:port, port 6379 by default), username (ACL user; needs a password),
+// password (secret: `password` or `password_file`), database (0; SELECT when not 0),
+// key ("watchdog:leader").
+//
+// Every call connects when needed (hiredis, connect and socket timeouts = the time left of the
+// call's timeout) and keeps the connection; an I/O error drops it, and a broken kept connection
+// (restarted server, killed client) is replaced once within the same call. Failures to reach or
+// ask the server are LockStatus::Unknown; the password is never part of a detail or describe().
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/options.h"
+#include "probes/clients/redis_connection.h"
+#include "watchdog/leader/leader_lock.h"
+
+namespace watchdog::core {
+
+class RedisLeaderLock final : public LeaderLock {
+ public:
+  struct Settings {
+    std::string host;
+    int port = 6379;
+    std::optional<std::string> username;
+    std::optional<std::string> password;
+    long long database = 0;
+    std::string key = "watchdog:leader";
+    std::chrono::milliseconds lease{15000};
+    std::string identity;  // stored in the value, so `GET key` tells who holds it
+  };
+
+  // Reads the keys above from `options` (no I/O); throws config::ConfigError.
+  static std::unique_ptr<LeaderLock> create(config::Options& options,
+                                            std::chrono::milliseconds lease,
+                                            const std::string& identity);
+
+  explicit RedisLeaderLock(Settings settings);
+  ~RedisLeaderLock() override;
+
+  LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept override;
+  void release(std::chrono::milliseconds timeout) noexcept override;
+  std::string describe() const override;
+  // The value the key holds while we own it ("<identity> <token>").
+  const std::string& value() const { return value_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  LockResult attempt(Clock::time_point deadline, std::chrono::milliseconds timeout, bool& broken);
+  std::optional<std::string> connect(Clock::time_point deadline, std::chrono::milliseconds timeout);
+  std::string failure(const probes::redis::Outcome& outcome,
+                      std::chrono::milliseconds timeout) const;
+
+  Settings settings_;
+  std::string target_;  // "host:port"
+  std::string value_;
+  bool held_ = false;  // our last successful SET or renewal said so
+  probes::redis::Connection connection_;
+};
+
+}  // namespace watchdog::core
