@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "watchdog/version.h"
@@ -111,28 +112,53 @@ void Metrics::set_overall_state(State state) {
   }
 }
 
-void Metrics::observe_probe(const std::string& component, const std::string& probe,
-                            std::string_view kind, const probes::ProbeResult& result,
-                            double seconds) {
-  const prometheus::Labels labels = {
-      {"component", component}, {"probe", probe}, {"kind", std::string(kind)}};
-  probe_success_.Add(labels).Set(result.status == probes::ProbeStatus::Healthy ? 1 : 0);
-  probe_duration_.Add(labels, duration_buckets()).Observe(seconds);
-  auto with_status = labels;
-  with_status["status"] = std::string(probes::to_string(result.status));
-  probe_runs_.Add(with_status).Increment();
-  probe_last_run_.Add(labels).Set(unix_seconds(Clock::now()));
+ProbeSeries Metrics::probe_series(const std::string& component, const std::string& probe,
+                                  std::string_view kind) {
+  ProbeSeries series;
+  series.metrics_ = this;
+  series.labels_ = {{"component", component}, {"probe", probe}, {"kind", std::string(kind)}};
+  series.success_ = &probe_success_.Add(series.labels_);
+  series.duration_ = &probe_duration_.Add(series.labels_, duration_buckets());
+  series.last_run_ = &probe_last_run_.Add(series.labels_);
+  std::lock_guard lock(mutex_);
+  probe_kinds_[component][probe] = std::string(kind);
+  return series;
+}
+
+void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
+  success_->Set(result.status == probes::ProbeStatus::Healthy ? 1 : 0);
+  duration_->Observe(seconds);
+  auto& runs = runs_[static_cast<std::size_t>(result.status)];
+  if (runs == nullptr) {
+    auto with_status = labels_;
+    with_status["status"] = std::string(probes::to_string(result.status));
+    runs = &metrics_->probe_runs_.Add(with_status);
+  }
+  runs->Increment();
+  last_run_->Set(unix_seconds(Clock::now()));
+  auto labels = [this] {  // measurements carry no kind label
+    return prometheus::Labels{{"component", labels_.at("component")}, {"probe", labels_.at("probe")}};
+  };
   for (const auto& m : result.measurements) {
     if (!valid_metric_suffix(m.name)) continue;
     if (m.name.ends_with("_total")) {
-      auto& total = total_family(m.name).Add({{"component", component}, {"probe", probe}});
-      if (m.value > total.Value()) total.Increment(m.value - total.Value());
+      auto it = std::find_if(totals_.begin(), totals_.end(),
+                             [&](const auto& t) { return t.first == m.name; });
+      if (it == totals_.end()) {
+        totals_.emplace_back(m.name, &metrics_->total_family(m.name).Add(labels()));
+        it = totals_.end() - 1;
+      }
+      if (m.value > it->second->Value()) it->second->Increment(m.value - it->second->Value());
       continue;
     }
-    measurement_family(m.name).Add({{"component", component}, {"probe", probe}}).Set(m.value);
+    auto it = std::find_if(gauges_.begin(), gauges_.end(),
+                           [&](const auto& g) { return g.first == m.name; });
+    if (it == gauges_.end()) {
+      gauges_.emplace_back(m.name, &metrics_->measurement_family(m.name).Add(labels()));
+      it = gauges_.end() - 1;
+    }
+    it->second->Set(m.value);
   }
-  std::lock_guard lock(mutex_);
-  probe_kinds_[component][probe] = std::string(kind);
 }
 
 void Metrics::count_action(const std::string& component, const std::string& action, bool ok) {

@@ -13,16 +13,40 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "probes/probe.h"
 #include "watchdog/engine/state_machine.h"
 
 namespace watchdog::core {
+
+class Metrics;
+
+// One probe's series, looked up once per plan instead of once per check: observing a result
+// then touches atomics only — no family lock, no label map. Invalid once Metrics forgets the
+// probe (the engine fetches new handles with every plan). Used from one thread at a time.
+class ProbeSeries {
+ public:
+  void observe(const probes::ProbeResult& result, double seconds);
+
+ private:
+  friend class Metrics;
+  Metrics* metrics_ = nullptr;
+  prometheus::Labels labels_;  // component, probe, kind
+  prometheus::Gauge* success_ = nullptr;
+  prometheus::Histogram* duration_ = nullptr;
+  prometheus::Gauge* last_run_ = nullptr;
+  std::array<prometheus::Counter*, 4> runs_{};  // by ProbeStatus, created on first use
+  std::vector<std::pair<std::string, prometheus::Gauge*>> gauges_;    // measurements
+  std::vector<std::pair<std::string, prometheus::Counter*>> totals_;  // *_total measurements
+};
 
 class Metrics {
  public:
@@ -35,8 +59,8 @@ class Metrics {
 
   void set_component_state(const std::string& component, State state, TimePoint since);
   void set_overall_state(State state);
-  void observe_probe(const std::string& component, const std::string& probe, std::string_view kind,
-                     const probes::ProbeResult& result, double seconds);
+  ProbeSeries probe_series(const std::string& component, const std::string& probe,
+                           std::string_view kind);
   void count_action(const std::string& component, const std::string& action, bool ok);
   // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (a
   // permanent answer: not retried), "expired" (still failing after give_up_after)
@@ -50,6 +74,7 @@ class Metrics {
   void forget_probe(const std::string& component, const std::string& probe, std::string_view kind);
 
  private:
+  friend class ProbeSeries;
   prometheus::Family<prometheus::Gauge>& measurement_family(const std::string& name);
   prometheus::Family<prometheus::Counter>& total_family(const std::string& name);
 

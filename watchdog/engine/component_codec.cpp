@@ -1,5 +1,7 @@
 #include "watchdog/engine/component_codec.h"
 
+#include <algorithm>
+
 namespace watchdog::core {
 namespace {
 
@@ -29,13 +31,17 @@ TimePoint from_epoch_ms(std::int64_t ms) {
 json snapshot(const Component& c) {
   json probes = json::array();
   for (const auto& t : c.probes) {
+    // Streaks are only ever compared with the thresholds, and a passing probe's detail is never
+    // shown: saving them capped and blank keeps a steady probe's snapshot unchanged, so the
+    // engine writes it once instead of after every check.
+    const int cap = std::max({t.failure_threshold, t.success_threshold, 1});
     probes.push_back({{"name", t.name},
                       {"verdict", kVerdicts[static_cast<int>(t.verdict)]},
-                      {"ok_streak", t.ok_streak},
-                      {"not_fail_streak", t.not_fail_streak},
-                      {"bad_streak", t.bad_streak},
-                      {"fail_streak", t.fail_streak},
-                      {"last_detail", t.last_detail},
+                      {"ok_streak", std::min(t.ok_streak, cap)},
+                      {"not_fail_streak", std::min(t.not_fail_streak, cap)},
+                      {"bad_streak", std::min(t.bad_streak, cap)},
+                      {"fail_streak", std::min(t.fail_streak, cap)},
+                      {"last_detail", t.verdict == Verdict::Ok ? "" : t.last_detail},
                       {"last_failure", t.last_failure}});
   }
   json episodes = json::array();

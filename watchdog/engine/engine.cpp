@@ -23,6 +23,8 @@ using logging::kv;
 
 namespace {
 
+constexpr auto kOperatorPoll = std::chrono::milliseconds(200);
+
 Level level_of(probes::ProbeStatus status) {
   switch (status) {
     case probes::ProbeStatus::Healthy:
@@ -118,36 +120,62 @@ StatusView Engine::status() const {
 
 void Engine::loop() {
   while (true) {
-    // Wake for the next recovery deadline, or at least once a second (heartbeat).
-    auto wake_at = Clock::now() + std::chrono::seconds(1);
-    for (const auto& runtime : runtimes_) {
-      if (auto deadline = next_deadline(runtime->machine)) wake_at = std::min(wake_at, *deadline);
-    }
-    std::optional<Event> event;
+    std::deque<Event> batch;
     {
       std::unique_lock lock(queue_->mutex);
-      queue_->wake.wait_until(lock, wake_at, [&] { return !queue_->events.empty(); });
-      if (!queue_->events.empty()) {
-        event = std::move(queue_->events.front());
-        queue_->events.pop_front();
-      }
+      queue_->wake.wait_until(lock, next_wake(), [&] { return !queue_->events.empty(); });
+      batch.swap(queue_->events);
     }
-    // Pauses and resets from the CLI first, so that the event below is judged with them.
-    poll_operator_requests();
-    if (event) {
-      if (std::holds_alternative<StopEvent>(event->body)) {
+    // Pauses and resets from the CLI first, so that the events below are judged with them.
+    // A few times a second is prompt enough for a person and keeps SQLite off the hot path.
+    const auto steady = std::chrono::steady_clock::now();
+    if (steady - requests_polled_ >= kOperatorPoll) {
+      requests_polled_ = steady;
+      poll_operator_requests();
+    }
+    for (auto& event : batch) {
+      if (std::holds_alternative<StopEvent>(event.body)) {
         persist();
         return;
       }
-      handle(*event);
+      handle(event);
     }
     const auto now = Clock::now();
-    update_holds(now);
-    for (auto& runtime : runtimes_) apply(*runtime, step(runtime->machine, Tick{}, now));
+    // Leadership is an atomic read: a new leader acts within this turn, not a second later.
+    const bool leader = !options_.is_leader || options_.is_leader();
+    if (leader != leader_) holds_stale_ = true;
+    if (holds_stale_ || now - holds_at_ >= std::chrono::seconds(1)) update_holds(now);
+    step_due_deadlines(now);
     send_reminders(now);
     persist();
-    refresh_status();
+    refresh_status(false);
+    for (std::size_t i : dirty_) runtimes_[i]->dirty = false;
+    dirty_.clear();
   }
+}
+
+// The next recovery deadline, or a second from now at the latest (heartbeat, holds).
+std::chrono::system_clock::time_point Engine::next_wake() const {
+  auto wake_at = Clock::now() + std::chrono::seconds(1);
+  for (std::size_t i : recovering_) {
+    if (auto deadline = next_deadline(runtimes_[i]->machine)) wake_at = std::min(wake_at, *deadline);
+  }
+  return wake_at;
+}
+
+void Engine::step_due_deadlines(TimePoint now) {
+  // apply() edits recovering_: walk a copy.
+  for (std::size_t i : std::vector<std::size_t>(recovering_.begin(), recovering_.end())) {
+    auto& runtime = *runtimes_[i];
+    const auto deadline = next_deadline(runtime.machine);
+    if (deadline && *deadline <= now) apply(runtime, step(runtime.machine, Tick{}, now));
+  }
+}
+
+void Engine::touch(Runtime& runtime) {
+  if (runtime.dirty) return;
+  runtime.dirty = true;
+  dirty_.push_back(runtime.index);
 }
 
 void Engine::handle(Event& event) {
@@ -168,7 +196,8 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   const auto& result = probe.result;
   const std::string status(probes::to_string(result.status));
   const auto& component = runtime.plan.spec.name;
-  metrics_.observe_probe(component, view.name, view.kind, result, probe.seconds);
+  runtime.series[probe.probe].observe(result, probe.seconds);
+  touch(runtime);
   const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
                       kv("status", status) + " " + kv("detail", result.detail);
   if (status != view.status) {
@@ -185,8 +214,16 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   const auto level = level_of(result.status);
   auto& m = runtime.machine;
   runtime.probe_started[probe.probe] = probe.started;
-  if (level == Level::Fail && !runtime.first_failure) runtime.first_failure = probe.started;
-  update_holds(Clock::now());  // before deciding: a dependency may have to be checked first
+  // A fresh check of something others depend on may lift their "checking … first" hold.
+  if (runtime.has_dependents) holds_stale_ = true;
+  if (level == Level::Fail && !runtime.first_failure) {
+    runtime.first_failure = probe.started;
+    holds_stale_ = true;
+  }
+  // Before deciding: a dependency may have to be checked first.
+  refresh_holds_if_stale(Clock::now());
+  const bool was_suspect = std::any_of(m.probes.begin(), m.probes.end(),
+                                       [](const ProbeTrack& t) { return t.fail_streak > 0; });
   const auto stepped =
       step(m, ProbeReported{probe.probe, level, result.detail, probe.started, view.failure},
            Clock::now());
@@ -205,7 +242,14 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   // A failure that healed before any incident is not the start of the next one.
   const bool all_clear = std::all_of(m.probes.begin(), m.probes.end(),
                                      [](const ProbeTrack& t) { return t.bad_streak == 0; });
-  if (m.state == State::Healthy && all_clear) runtime.first_failure.reset();
+  if (m.state == State::Healthy && all_clear && runtime.first_failure) {
+    runtime.first_failure.reset();
+    holds_stale_ = true;
+  }
+  // A probe that starts or stops failing holds or frees what depends on this component.
+  const bool suspect = std::any_of(m.probes.begin(), m.probes.end(),
+                                   [](const ProbeTrack& t) { return t.fail_streak > 0; });
+  if (suspect != was_suspect) holds_stale_ = true;
 }
 
 void Engine::apply_plan(Plan plan) {
@@ -218,8 +262,12 @@ void Engine::apply_plan(Plan plan) {
     for (auto& worker : runtime->workers) worker->stop();
   }
   ++generation_;
+  dirty_.clear();
+  recovering_.clear();
+  holds_stale_ = true;
   for (auto& component : plan.components) {
     auto runtime = std::make_unique<Runtime>();
+    runtime->index = runtimes_.size();
     auto& m = runtime->machine;
     const auto& spec = component.spec;
     m.name = spec.name;
@@ -250,7 +298,13 @@ void Engine::apply_plan(Plan plan) {
     }
     runtime->plan = std::move(component);
     metrics_.set_component_state(m.name, m.state, m.since);
+    if (m.state == State::Recovering) recovering_.insert(runtime->index);
     runtimes_.push_back(std::move(runtime));
+  }
+  for (auto& runtime : runtimes_) {
+    for (const auto& dependency : runtime->plan.spec.depends_on) {
+      if (Runtime* depended_on = find(dependency)) depended_on->has_dependents = true;
+    }
   }
   // Forget the metrics of what the new plan no longer has.
   for (auto& previous : old) {
@@ -271,12 +325,15 @@ void Engine::apply_plan(Plan plan) {
     }
   }
   for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
-  refresh_status();
+  refresh_status(true);
 }
 
 void Engine::start_workers(Runtime& runtime, std::size_t index) {
   for (std::size_t p = 0; p < runtime.plan.probes.size(); ++p) {
     const auto& probe = runtime.plan.probes[p];
+    // After the reload forgot removed series: these handles stay valid for this plan.
+    runtime.series.push_back(
+        metrics_.probe_series(runtime.plan.spec.name, probe.spec.name, probe.spec.kind));
     auto report = [queue = queue_, generation = generation_, index, p](
                       const probes::ProbeResult& result, TimePoint started, double seconds) {
       queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
@@ -290,6 +347,7 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
 }
 
 void Engine::apply(Runtime& runtime, const StepResult& result) {
+  touch(runtime);
   // Skipped rungs go into the timeline before the attempt (or the give-up) they led to.
   bool skips_noted = result.skipped.empty();
   for (const auto& transition : result.transitions) {
@@ -307,6 +365,11 @@ void Engine::apply(Runtime& runtime, const StepResult& result) {
   for (std::size_t p = 0; p < runtime.workers.size(); ++p) {
     runtime.workers[p]->set_fast(wants_fast_recheck(runtime.machine, p));
   }
+  if (runtime.machine.state == State::Recovering) {
+    recovering_.insert(runtime.index);
+  } else {
+    recovering_.erase(runtime.index);
+  }
 }
 
 void Engine::on_transition(Runtime& runtime, const Transition& t) {
@@ -319,13 +382,13 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
                        std::chrono::duration_cast<std::chrono::milliseconds>(runtime.plan.spec.rto),
                        runtime.first_failure);
   if (t.to == State::Healthy) runtime.first_failure.reset();
+  holds_stale_ = true;  // dependents are held or freed by this state
 
   std::vector<State> states;
   for (const auto& r : runtimes_) states.push_back(r->machine.state);
-  const State overall = worst(states);
-  metrics_.set_overall_state(overall);
+  set_overall(worst(states));
 
-  alert_transition(runtime, t, overall);
+  alert_transition(runtime, t, overall_);
 }
 
 Engine::Runtime* Engine::find(const std::string& component) {
@@ -335,20 +398,39 @@ Engine::Runtime* Engine::find(const std::string& component) {
   return nullptr;
 }
 
-void Engine::refresh_status() {
-  StatusView view;
-  std::vector<State> states;
-  for (const auto& runtime : runtimes_) {
-    const auto& m = runtime->machine;
-    view.components.push_back({m.name, m.state, m.since, m.incident_id, m.attempts,
-                               runtime->hold.reason, runtime->hold.muted, runtime->views});
-    states.push_back(m.state);
+// The status view: rebuilt when the plan changes, else only the components this turn touched.
+void Engine::refresh_status(bool everything) {
+  auto view_of = [](const Runtime& runtime) {
+    const auto& m = runtime.machine;
+    return ComponentView{m.name,       m.state,           m.since,
+                         m.incident_id, m.attempts,       runtime.hold.reason,
+                         runtime.hold.muted, runtime.views};
+  };
+  if (everything) {
+    std::vector<State> states;
+    for (const auto& runtime : runtimes_) states.push_back(runtime->machine.state);
+    set_overall(worst(states));
   }
-  view.overall = worst(states);
-  view.heartbeat = std::chrono::steady_clock::now();
-  metrics_.set_overall_state(view.overall);
+  std::vector<std::pair<std::size_t, ComponentView>> changed;
+  if (!everything) {
+    for (std::size_t i : dirty_) changed.emplace_back(i, view_of(*runtimes_[i]));
+  }
+  std::vector<ComponentView> all;
+  if (everything) {
+    for (const auto& runtime : runtimes_) all.push_back(view_of(*runtime));
+  }
   std::lock_guard lock(status_mutex_);
-  status_ = std::move(view);
+  if (everything) status_.components = std::move(all);
+  for (auto& [i, view] : changed) status_.components[i] = std::move(view);
+  status_.overall = overall_;
+  status_.heartbeat = std::chrono::steady_clock::now();
+}
+
+void Engine::set_overall(State overall) {
+  if (overall == overall_ && overall_known_) return;
+  overall_ = overall;
+  overall_known_ = true;
+  metrics_.set_overall_state(overall);
 }
 
 }  // namespace watchdog::core

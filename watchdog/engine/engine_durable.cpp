@@ -63,27 +63,37 @@ void Engine::restore_from_store() {
                     kv("component", runtime->plan.spec.name), kv("error", error.what()));
     }
   }
-  refresh_status();
+  refresh_status(true);
 }
 
+// Saves the components this turn touched whose snapshot changed, in one transaction.
 void Engine::persist() {
-  if (options_.store == nullptr) return;
-  for (auto& runtime : runtimes_) {
-    nlohmann::json extra = {{"event_sequence", runtime->event_sequence}};
-    if (runtime->first_failure) extra["first_failure_ms"] = epoch_ms(*runtime->first_failure);
-    if (runtime->incident_started) {
-      extra["incident_started_ms"] = epoch_ms(*runtime->incident_started);
+  if (options_.store == nullptr || dirty_.empty()) return;
+  std::vector<std::pair<Runtime*, std::string>> changed;
+  for (std::size_t i : dirty_) {
+    auto& runtime = *runtimes_[i];
+    nlohmann::json extra = {{"event_sequence", runtime.event_sequence}};
+    if (runtime.first_failure) extra["first_failure_ms"] = epoch_ms(*runtime.first_failure);
+    if (runtime.incident_started) {
+      extra["incident_started_ms"] = epoch_ms(*runtime.incident_started);
     }
-    if (runtime->action_settle) extra["action_settle_ms"] = epoch_ms(*runtime->action_settle);
-    auto text = nlohmann::json{{"machine", snapshot(runtime->machine)}, {"engine", extra}}.dump();
-    if (text == runtime->saved) continue;
-    try {
-      options_.store->save_component(runtime->plan.spec.name, text, Clock::now());
-      runtime->saved = std::move(text);
-    } catch (const std::exception& error) {
-      spdlog::error("state_save_failed {} {}", kv("component", runtime->plan.spec.name),
-                    kv("error", error.what()));
+    if (runtime.action_settle) extra["action_settle_ms"] = epoch_ms(*runtime.action_settle);
+    auto text = nlohmann::json{{"machine", snapshot(runtime.machine)}, {"engine", extra}}.dump();
+    if (text != runtime.saved) changed.emplace_back(&runtime, std::move(text));
+  }
+  if (changed.empty()) return;
+  try {
+    store::Transaction transaction(options_.store->db());
+    const auto now = Clock::now();
+    for (const auto& [runtime, text] : changed) {
+      options_.store->save_component(runtime->plan.spec.name, text, now);
     }
+    transaction.commit();
+    for (auto& [runtime, text] : changed) runtime->saved = std::move(text);
+  } catch (const std::exception& error) {
+    // Nothing is marked saved: the next turn that touches them tries again.
+    spdlog::error("state_save_failed {} {}", kv("components", std::to_string(changed.size())),
+                  kv("error", error.what()));
   }
 }
 
@@ -134,7 +144,13 @@ std::string Engine::mute_of(const std::string& component, TimePoint now) const {
   return {};
 }
 
+void Engine::refresh_holds_if_stale(TimePoint now) {
+  if (holds_stale_) update_holds(now);
+}
+
 void Engine::update_holds(TimePoint now) {
+  holds_stale_ = false;
+  holds_at_ = now;
   leader_ = !options_.is_leader || options_.is_leader();
   recovery_metrics_.set_leader(leader_);
   std::vector<HoldInput> inputs;
@@ -168,9 +184,13 @@ void Engine::update_holds(TimePoint now) {
     auto& runtime = *runtimes_[i];
     const auto& hold = holds[i];
     const bool changed = hold.reason != runtime.hold.reason;
+    if (changed || hold.muted != runtime.hold.muted || !runtime.hold_exported) {
+      recovery_metrics_.set_muted(runtime.machine.name, hold.muted);
+      recovery_metrics_.set_held(runtime.machine.name, !hold.reason.empty());
+      runtime.hold_exported = true;
+      touch(runtime);  // the status view shows holds and mutes
+    }
     runtime.hold = hold;
-    recovery_metrics_.set_muted(runtime.machine.name, hold.muted);
-    recovery_metrics_.set_held(runtime.machine.name, !hold.reason.empty());
     if (!changed) continue;
     spdlog::info("hold_changed {} {}", kv("component", runtime.machine.name),
                  kv("hold", hold.reason.empty() ? "released" : hold.reason));

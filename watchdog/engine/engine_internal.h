@@ -1,5 +1,5 @@
 #pragma once
-// Private to the engine's sources (engine.cpp, engine_state.cpp): its event types and the
+// Private to the engine's sources (engine*.cpp): its event types and the
 // per-component runtime. Not part of the public interface; include only from those files.
 
 #include <condition_variable>
@@ -55,6 +55,7 @@ struct Engine::Queue {
 };
 
 struct Engine::Runtime {
+  std::size_t index = 0;  // in runtimes_ and status_.components
   ComponentPlan plan;
   Component machine;
   std::vector<std::unique_ptr<ProbeWorker>> workers;
@@ -72,6 +73,10 @@ struct Engine::Runtime {
   std::vector<TimePoint> probe_started;           // start of each probe's latest check
   std::optional<TimePoint> checks_requested_for;  // first_failure we asked dependencies about
   std::string saved;                              // the snapshot last written to the store
+  std::vector<ProbeSeries> series;                // metric handles, one per probe
+  bool dirty = false;                             // in Engine::dirty_ this turn
+  bool hold_exported = false;                     // watchdog_component_muted/held set once
+  bool has_dependents = false;  // its results can lift a dependent's "checking … first" hold
 };
 
 }  // namespace watchdog::core

@@ -259,3 +259,37 @@ TEST(Coordinator, RestartDuringAnActionVerifiesInsteadOfActingAgain) {
 
 }  // namespace
 }  // namespace watchdog::core
+
+namespace watchdog::core {
+namespace {
+
+std::int64_t saved_at(store::StateStore& store, const std::string& component) {
+  auto row = store.db().prepare("SELECT updated_ms FROM components WHERE name = ?1");
+  row.bind(1, component);
+  return row.step() ? row.integer(0) : -1;
+}
+
+// Work proportional to change: a steady probe's results leave its saved snapshot alone (the
+// streaks are saved capped), while a failure is saved at once.
+TEST(EngineCost, ASteadyComponentIsSavedOnceAndAFailureAtOnce) {
+  testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  Fixture f;
+  auto probe = std::make_shared<SwitchProbe>("p");
+  auto& c = f.add("api", probe, std::make_shared<FakeAction>("fix", 10ms, nullptr));
+  c.probes[0].spec.timing.success_threshold = 2;
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7, .store = store.get()});
+  engine.start(f.plan);
+  auto cli = store::StateStore::open_existing(dir.path());
+  ASSERT_TRUE(wait_until([&] { return saved_at(*cli, "api") > 0; }));
+  std::this_thread::sleep_for(300ms);  // a few results so the streaks pass their cap
+  const auto first = saved_at(*cli, "api");
+  std::this_thread::sleep_for(500ms);  // ~10 more healthy results
+  EXPECT_EQ(saved_at(*cli, "api"), first) << "an unchanged component was written again";
+  probe->healthy_ = false;
+  ASSERT_TRUE(wait_until([&] { return saved_at(*cli, "api") != first; }));
+  engine.stop();
+}
+
+}  // namespace
+}  // namespace watchdog::core
