@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "probes/probe.h"
-#include "watchdog/engine/state_machine.h"
+#include "watchdog/state.h"
 
 namespace watchdog::core {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "watchdog/engine/state_machine.h"
+#include "watchdog/state.h"
 
 namespace watchdog::alerts {
 
