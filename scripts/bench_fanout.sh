@@ -24,7 +24,7 @@
 #      only the exporter's own CPU, memory and threads are counted, not the driver's.
 #   2. isolation: a 1 s command probe beside H hung targets (a `busybox nc -ll` listener that
 #      accepts and never answers, one path per probe; 5 s timeout) for H in BENCH_HUNG_COUNTS
-#      (default "1 20 200"): how often the 1 s probe ran in BENCH_SECONDS (watchdog and Monit).
+#      (default "1 20 200"; empty: none): how often the 1 s probe ran in BENCH_SECONDS (watchdog, Monit).
 #   3. /metrics render time (curl time_total, median of BENCH_RENDER_REQUESTS (7) requests) at
 #      the end of every watchdog fan-out run: N components (the figure for issue #15 is N=1000).
 #
@@ -51,9 +51,10 @@ else
   runs=${BENCH_RUNS:-3}
   seconds=${BENCH_SECONDS:-30}
   interval=${BENCH_INTERVAL:-10}
-  hung_counts=${BENCH_HUNG_COUNTS:-1 20 200}
+  hung_counts=${BENCH_HUNG_COUNTS-1 20 200} # empty: no isolation runs
 fi
 bb_concurrency=${BENCH_BB_CONCURRENCY:-64}
+wd_jitter=${BENCH_WD_JITTER:-} # e.g. 0s; empty = the watchdog's default (10 % of the interval)
 render_requests=${BENCH_RENDER_REQUESTS:-7}
 timeout=$((interval < 5 ? interval : 5)) # probe timeout (s); watchdog wants timeout ≤ interval
 hung_timeout=5
@@ -285,8 +286,8 @@ window_for() { # T0 FIRST_CYCLE_END
     printf "%.3f %.3f %d\n", ws, ws + k * i, k }'
 }
 fanout_run() { # TOOL N RUN
-  local tool=$1 n=$2 r=$3 prefix port pid t0 off deadline first=nan first_end cnt=0 mx
-  local ws we k c1 c2 rss threads m1=(0 0) m2=(0 0) runs expected scan bb_driver="" log_runs
+  local tool=$1 n=$2 r=$3 prefix port pid t0 off deadline first=nan first_end first_lb cnt=0 mx
+  local ws we k c1 c2 rss threads m1=(0 0) m2=(0 0) runs expected scan bb_driver="" log_runs first_nginx
   case $tool in watchdog) prefix=wd ;; monit) prefix=mo ;; blackbox) prefix=bb ;; esac
   port=$(free_port)
   off=$(log_size)
@@ -296,7 +297,7 @@ fanout_run() { # TOOL N RUN
       mkdir -p "$work/wd-state-$n-$r"
       {
         echo "watchdog: {listen: \"127.0.0.1:$port\", state_dir: $work/wd-state-$n-$r}"
-        echo "defaults: {interval: ${interval}s, timeout: ${timeout}s}"
+        echo "defaults: {interval: ${interval}s, timeout: ${timeout}s${wd_jitter:+, jitter: $wd_jitter}}"
         echo "components:"
         awk -v n="$n" -v port="$nginx_port" 'BEGIN { for (i = 1; i <= n; i++)
           printf "  - name: c%d\n    critical: false\n    probes:\n      - {name: p%d, kind: http, url: \"http://127.0.0.1:%d/wd/%d\"}\n", i, i, port, i }'
@@ -350,7 +351,8 @@ fanout_run() { # TOOL N RUN
   fi
 
   # First full cycle: every probe has run once.
-  deadline=$(awk -v t="$t0" -v i="$interval" 'BEGIN { printf "%.3f", t + (3 * i > 120 ? 3 * i : 120) }')
+  # (deadline: BENCH_SECONDS or two intervals; the window then starts after it)
+  deadline=$(awk -v t="$t0" -v i="$interval" -v s="$seconds" 'BEGIN { printf "%.3f", t + (2 * i > s ? 2 * i : s) }')
   while before "$(now)" "$deadline"; do
     alive "$pid" || break
     if [ "$tool" = watchdog ]; then
@@ -375,7 +377,9 @@ fanout_run() { # TOOL N RUN
     return
   fi
   if [ "$first" = nan ]; then
-    echo "note: $tool N=$n run $r: first full cycle not complete after $(awk -v d="$deadline" -v t="$t0" 'BEGIN { print d - t }') s ($cnt of $n probes ran)"
+    first_lb=$(awk -v d="$deadline" -v t="$t0" 'BEGIN { printf "%.0f", d - t }')
+    echo "  note: $tool N=$n run $r: first full cycle not complete after $first_lb s ($cnt of $n probes ran)"
+    rec "$n" "$tool" first_lb_s "$first_lb"
     first_end=$(now)
   else
     first_end=$(awk -v f="$first" -v t="$t0" 'BEGIN { printf "%.3f", t + f }')
@@ -404,6 +408,7 @@ fanout_run() { # TOOL N RUN
 
   scan=$(log_scan "$prefix" "$off" "$t0" "$n" "$ws" "$we")
   log_runs=$(echo "$scan" | awk '{print $3}')
+  first_nginx=$(echo "$scan" | awk '{print $2}')
   if [ "$tool" = watchdog ]; then runs=$((m2[0] - m1[0])); else runs=$log_runs; fi
   expected=$((n * k))
   local cpu_s p99 ok_rounds=""
@@ -416,11 +421,14 @@ fanout_run() { # TOOL N RUN
   rec "$n" "$tool" on_schedule_pct "$(awk -v r="$runs" -v e="$expected" 'BEGIN { printf "%.1f", 100 * r / e }')"
   rec "$n" "$tool" interval_p99_s "$p99"
   rec "$n" "$tool" runs "$runs"
+  rec "$n" "$tool" window_s "$((k * interval))"
+  rec "$n" "$tool" first_nginx_s "$first_nginx"
+  rec "$n" "$tool" on_schedule_nginx_pct "$(awk -v r="$log_runs" -v e="$expected" 'BEGIN { printf "%.1f", 100 * r / e }')"
   if [ "$tool" = blackbox ]; then
     ok_rounds=$(awk '{ ok += $3; n++ } END { printf "%d rounds, %d probe_success 1", n, ok }' "$work/bb-rounds-$n-$r")
   fi
   echo "  run $r, $tool: window $((k * interval)) s: $runs probe runs (expected $expected; nginx saw $log_runs)," \
-    "CPU $cpu_s s, RSS $((rss / 1024)) MiB, $threads threads, first full cycle ${first} s, interval p99 ${p99} s${ok_rounds:+, driver: $ok_rounds}"
+    "CPU $cpu_s s, RSS $((rss / 1024)) MiB, $threads threads, first full cycle ${first} s (nginx: all requested after $first_nginx s), interval p99 ${p99} s${ok_rounds:+, driver: $ok_rounds}"
 
   # Sanity (the smoke run's assertions; figures themselves are not judged).
   ((runs > 0)) || fail "$tool N=$n run $r: no probe runs in the window"
@@ -546,12 +554,25 @@ done
 med() { awk -v n="$1" -v t="$2" -v k="$3" '$1 == n && $2 == t && $3 == k && $4 != "nan" { print $4 }' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "–"; else printf "%.2f\n", a / b }'; }
 fmt() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == "nan") print "–"; else printf "%.*f\n", d, v }'; }
-row() { # LABEL KEY DECIMALS N
-  local w m b
+row() { # LABEL KEY DECIMALS N [noratio]
+  local w m b cells=() t v
   w=$(med "$4" watchdog "$2")
   m=$(med "$4" monit "$2")
   b=$(med "$4" blackbox "$2")
-  echo "| $1 | $(fmt "$w" "$3") | $(fmt "$m" "$3") | $(fmt "$b" "$3") | $(ratio "$w" "$m") | $(ratio "$w" "$b") |"
+  for t in watchdog monit blackbox; do
+    v=$(med "$4" "$t" "$2")
+    # A first cycle that never completed shows as "> deadline".
+    if [ "$v" = nan ] && [ "$2" = first_s ] && [ "$(med "$4" "$t" first_lb_s)" != nan ]; then
+      cells+=("> $(med "$4" "$t" first_lb_s)")
+    else
+      cells+=("$(fmt "$v" "$3")")
+    fi
+  done
+  if [ -n "${5:-}" ]; then
+    echo "| $1 | ${cells[0]} | ${cells[1]} | ${cells[2]} | | |"
+  else
+    echo "| $1 | ${cells[0]} | ${cells[1]} | ${cells[2]} | $(ratio "$w" "$m") | $(ratio "$w" "$b") |"
+  fi
 }
 echo
 echo "# Results (medians of $runs runs; $(($(date +%s) - bench_start)) s; load average at the end $(loadavg))"
@@ -564,10 +585,13 @@ for n in $counts; do
   row "CPU per probe run (ms)" cpu_ms_per_run 3 "$n"
   row "RSS (MiB)" rss_mib 1 "$n"
   row "threads" threads 0 "$n"
-  row "first full cycle (s)" first_s 2 "$n"
-  row "on schedule (%)" on_schedule_pct 1 "$n"
+  row "first full cycle (s)¹" first_s 2 "$n"
+  row "first full cycle, requests at nginx (s)" first_nginx_s 2 "$n"
+  row "on schedule (%)²" on_schedule_pct 1 "$n"
+  row "on schedule, requests at nginx (%)" on_schedule_nginx_pct 1 "$n"
   row "probe interval p99 (s, nginx log)" interval_p99_s 2 "$n"
-  row "probe runs in the window" runs 0 "$n"
+  row "probe runs in the window²" runs 0 "$n" noratio
+  row "window (s)" window_s 0 "$n" noratio
   echo "| /metrics render, $n components (ms) | $(fmt "$(med "$n" watchdog render_ms)" 1) | | | | |"
 done
 echo
@@ -584,7 +608,13 @@ echo
 render_n=1000
 [[ " $counts " == *" 1000 "* ]] || render_n=${counts%% *}
 echo "/metrics render time with $render_n components: $(fmt "$(med "$render_n" watchdog render_ms)" 1) ms (median of $render_requests requests per run, medians of runs)"
+echo
+echo "¹ watchdog: until every probe's result reached the engine (watchdog_probe_last_run_timestamp_seconds);"
+echo "  Monit, blackbox_exporter: until nginx saw every URL requested."
+echo "² watchdog: results the engine recorded (watchdog_probe_runs_total), which lag the checks while the"
+echo "  engine has a backlog (then above 100 %); Monit, blackbox_exporter: requests nginx saw."
 echo "CPU from /proc/PID/stat has a resolution of 1/$hz s: small windows (Monit at N=100) are coarse."
+echo "watchdog jitter: ${wd_jitter:-default (±10 % of the interval; start-up spread over [0, jitter))}."
 
 if ((failures > 0)); then
   echo
