@@ -310,7 +310,7 @@ fanout_run() { # TOOL N RUN
       {
         echo "set daemon $interval"
         echo "set logfile $work/monit-$n-$r.log"
-        echo "set pidfile $work/monit.pid"
+        echo "set pidfile $work/monit-$n-$r.pid"
         echo "set idfile $work/monit.id"
         echo "set statefile $work/monit-$n-$r.state"
         awk -v n="$n" -v port="$nginx_port" -v to="$timeout" 'BEGIN { for (i = 1; i <= n; i++)
@@ -495,7 +495,7 @@ isolation_run() { # TOOL HUNG RUN
     {
       echo "set daemon 1"
       echo "set logfile $work/iso-monit-$h-$r.log"
-      echo "set pidfile $work/monit.pid"
+      echo "set pidfile $work/iso-monit-$h-$r.pid"
       echo "set idfile $work/monit.id"
       echo "set statefile $work/iso-monit-$h-$r.state"
       echo "check program tick with path \"$work/tick.sh $file\""
@@ -542,7 +542,7 @@ for n in $counts; do
   done
 done
 echo
-echo "## Isolation (load average $(loadavg))"
+[ -z "$hung_counts" ] || echo "## Isolation (load average $(loadavg))"
 for ((r = 1; r <= runs; r++)); do
   for h in $hung_counts; do
     if ((r % 2)); then order=(watchdog monit); else order=(monit watchdog); fi
@@ -595,16 +595,18 @@ for n in $counts; do
   echo "| /metrics render, $n components (ms) | $(fmt "$(med "$n" watchdog render_ms)" 1) | | | | |"
 done
 echo
-echo "### Isolation: a 1 s probe beside hung targets (accept, never answer; ${hung_timeout} s timeout), ${seconds} s (ideal ${seconds} runs)"
-echo
-echo "| hung targets | watchdog $wd_version | Monit $monit_version | watchdog/Monit |"
-echo "|---|---|---|---|"
-for h in $hung_counts; do
-  w=$(med "iso$h" watchdog ticks)
-  m=$(med "iso$h" monit ticks)
-  echo "| $h | $(fmt "$w" 0) | $(fmt "$m" 0) | $(ratio "$w" "$m") |"
-done
-echo
+if [ -n "$hung_counts" ]; then
+  echo "### Isolation: a 1 s probe beside hung targets (accept, never answer; ${hung_timeout} s timeout), ${seconds} s (ideal ${seconds} runs)"
+  echo
+  echo "| hung targets | watchdog $wd_version | Monit $monit_version | watchdog/Monit |"
+  echo "|---|---|---|---|"
+  for h in $hung_counts; do
+    w=$(med "iso$h" watchdog ticks)
+    m=$(med "iso$h" monit ticks)
+    echo "| $h | $(fmt "$w" 0) | $(fmt "$m" 0) | $(ratio "$w" "$m") |"
+  done
+  echo
+fi
 render_n=1000
 [[ " $counts " == *" 1000 "* ]] || render_n=${counts%% *}
 echo "/metrics render time with $render_n components: $(fmt "$(med "$render_n" watchdog render_ms)" 1) ms (median of $render_requests requests per run, medians of runs)"
