@@ -614,7 +614,7 @@ echo
 echo "¹ watchdog: until every probe's result reached the engine (watchdog_probe_last_run_timestamp_seconds);"
 echo "  Monit, blackbox_exporter: until nginx saw every URL requested."
 echo "² watchdog: results the engine recorded (watchdog_probe_runs_total), which lag the checks while the"
-echo "  engine has a backlog (then above 100 %); Monit, blackbox_exporter: requests nginx saw."
+echo "  engine has a backlog (below or above 100 % then); Monit, blackbox_exporter: requests nginx saw."
 echo "CPU from /proc/PID/stat has a resolution of 1/$hz s: small windows (Monit at N=100) are coarse."
 echo "watchdog jitter: ${wd_jitter:-default (±10 % of the interval; start-up spread over [0, jitter))}."
 
