@@ -1,10 +1,9 @@
 #include "watchdog/metrics.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <algorithm>
 #include <chrono>
 
+#include "watchdog/metrics_text.h"
 #include "watchdog/version.h"
 
 namespace watchdog::core {
@@ -95,7 +94,7 @@ Metrics::Metrics()
 }
 
 std::string Metrics::render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  return to_prometheus_text(registry_->Collect());
 }
 
 void Metrics::set_component_state(const std::string& component, State state, TimePoint since) {
