@@ -96,8 +96,7 @@ ProbeResult HttpProbe::check(std::chrono::milliseconds timeout) noexcept {
   }
 }
 
-bool HttpProbe::start_check(AsyncIo& io, std::chrono::milliseconds timeout,
-                            Done done) noexcept {
+bool HttpProbe::start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept {
   const auto start = std::chrono::steady_clock::now();
   try {
     io.http(request_for(timeout), [this, timeout, start, done](HttpResponse response) {

@@ -55,7 +55,7 @@ struct ProbeResult {
   std::vector<Measurement> measurements;
 };
 
-struct HttpRequest;   // probes/clients/http_client.h
+struct HttpRequest;  // probes/clients/http_client.h
 struct HttpResponse;
 
 // Non-blocking I/O offered by the event loop. Called only on the loop thread; every callback

@@ -173,8 +173,8 @@ bool TcpProbe::start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done 
     connect->timeout = timeout;
     connect->done = std::move(done);
     if (status != 0) {
-      connect->done(timed(unhealthy(FailureKind::Error, "cannot resolve " + settings_.host +
-                                                            ": " + ::gai_strerror(status)),
+      connect->done(timed(unhealthy(FailureKind::Error, "cannot resolve " + settings_.host + ": " +
+                                                            ::gai_strerror(status)),
                           start));
     } else {
       connect->try_next();

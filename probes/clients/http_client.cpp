@@ -168,8 +168,7 @@ HttpTransfer::HttpTransfer(const HttpRequest& request) : state_(std::make_unique
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET" || !request.body.empty()) {
     // POSTFIELDS makes curl send the body (possibly empty); CUSTOMREQUEST renames the verb.
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(state_->body.size()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(state_->body.size()));
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, state_->body.c_str());
     if (request.method != "POST") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());

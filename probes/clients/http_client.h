@@ -1,9 +1,9 @@
 #pragma once
 // A small blocking HTTP client over libcurl, shared by the http probe, the alert senders and
-// the Docker/Kubernetes API transport (probes/clients/api_transport.h), so the curl setup (timeouts,
-// protocols, TLS, error classes) lives in one place. Every request has a hard total timeout.
-// Errors come back in the response, never as exceptions. `error` uses curl's generic messages,
-// which never contain the URL.
+// the Docker/Kubernetes API transport (probes/clients/api_transport.h), so the curl setup
+// (timeouts, protocols, TLS, error classes) lives in one place. Every request has a hard total
+// timeout. Errors come back in the response, never as exceptions. `error` uses curl's generic
+// messages, which never contain the URL.
 //
 // Thread-safety: perform() may be called from many threads at once (one easy handle each).
 // Call init_http_client() once in main() before any thread starts.

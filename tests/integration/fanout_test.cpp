@@ -62,8 +62,9 @@ TEST(Fanout, AThousandProbesRunOnAFixedSetOfThreads) {
   EXPECT_GT(threads, 0);
   std::cout << "threads: " << threads << "\n";
   EXPECT_LE(threads, 40);
-  EXPECT_EQ(watchdog.metric("watchdog_probe_runs_total", {{"probe", "tcp-999"}, {"status", "healthy"}}),
-            0);  // refused, as expected: the probes really ran against the closed port
+  EXPECT_EQ(
+      watchdog.metric("watchdog_probe_runs_total", {{"probe", "tcp-999"}, {"status", "healthy"}}),
+      0);  // refused, as expected: the probes really ran against the closed port
 }
 
 }  // namespace

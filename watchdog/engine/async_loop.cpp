@@ -139,8 +139,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     transfers.emplace(easy, Transfer{std::move(transfer), std::move(done)});
   }
 
-  void wait(int fd, short events, SteadyTime deadline,
-            std::function<void(bool)> ready) override {
+  void wait(int fd, short events, SteadyTime deadline, std::function<void(bool)> ready) override {
     const std::uint32_t number = next_wait++;
     if (next_wait < kFirstWait) next_wait = kFirstWait;
     epoll_event event{};
@@ -187,8 +186,8 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     std::array<epoll_event, 256> events{};
     int running = 0;
     while (!stopping) {
-      const int ready = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
-                                     wait_ms());
+      const int ready =
+          ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms());
       for (int i = 0; i < ready; ++i) {
         const auto kind = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
         const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
@@ -226,7 +225,8 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
       if (found != waits.end() && found->second.number == top.number) break;
       deadlines.pop();
     }
-    if (!deadlines.empty()) next = next ? std::min(*next, deadlines.top().when) : deadlines.top().when;
+    if (!deadlines.empty())
+      next = next ? std::min(*next, deadlines.top().when) : deadlines.top().when;
     if (!next) return 1000;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - SteadyClock::now());
     return static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
@@ -272,10 +272,8 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
       try {
         auto& probe = *task.probe;
         // The callback owns the probe: it stays alive while its check is in flight.
-        probes::Probe::Done done = [keep = std::move(task.probe),
-                                    done = std::move(task.done)](probes::ProbeResult result) {
-          done(std::move(result));
-        };
+        probes::Probe::Done done = [keep = std::move(task.probe), done = std::move(task.done)](
+                                       probes::ProbeResult result) { done(std::move(result)); };
         if (!probe.start_check(*this, task.timeout, std::move(done))) task.declined();
       } catch (...) {
       }

@@ -6,16 +6,14 @@
 
 namespace watchdog::core {
 
-ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed,
-                           SteadyTime now) {
+ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now) {
   const ProbeId id = next_id_++;
   Probe& probe = probes_[id];
   probe.timing = timing;
-  probe.random.seed(seed);
+  probe.random = seed;
   probe.last_start = now;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
   const auto spread = std::chrono::duration_cast<std::chrono::milliseconds>(
-      unit(probe.random) * std::max(timing.jitter, std::chrono::milliseconds(0)));
+      unit_random(probe) * std::max(timing.jitter, std::chrono::milliseconds(0)));
   plan(id, probe, now + spread);
   return id;
 }
@@ -120,10 +118,17 @@ bool ProbeSchedule::checking(ProbeId id) const {
   return found != probes_.end() && found->second.phase != Phase::Waiting;
 }
 
+double ProbeSchedule::unit_random(Probe& probe) {
+  std::uint64_t z = (probe.random += 0x9e3779b97f4a7c15ULL);  // splitmix64
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
 std::chrono::milliseconds ProbeSchedule::delay(Probe& probe) {
   if (probe.fast) return probe.timing.recheck_interval;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  return jittered_interval(probe.timing.interval, probe.timing.jitter, unit(probe.random));
+  return jittered_interval(probe.timing.interval, probe.timing.jitter, unit_random(probe));
 }
 
 void ProbeSchedule::plan(ProbeId id, Probe& probe, SteadyTime due) {

@@ -26,7 +26,7 @@ struct ProbeScheduler::Core {
     std::shared_ptr<probes::Probe> probe;
     std::chrono::milliseconds timeout{0};
     std::shared_ptr<const Report> report;  // shared: a report in progress outlives remove()
-    bool blocking = false;  // declined by the event loop: straight to the pool
+    bool blocking = false;                 // declined by the event loop: straight to the pool
     SteadyClock::time_point started;
     WallClock::time_point started_wall;
   };
@@ -52,8 +52,8 @@ struct ProbeScheduler::Core {
   };
 
   std::mutex mutex;
-  std::condition_variable wake;   // the scheduler thread: messages, re-plans, stop
-  std::condition_variable idle;   // remove(): the report of a probe finished
+  std::condition_variable wake;  // the scheduler thread: messages, re-plans, stop
+  std::condition_variable idle;  // remove(): the report of a probe finished
   ProbeSchedule schedule;
   std::unordered_map<ProbeId, Probe> probes;
   std::vector<Message> inbox;
@@ -100,8 +100,7 @@ struct ProbeScheduler::Core {
       Probe& probe = probes.at(due.id);
       if (due.action == ProbeSchedule::Action::Skipped) {
         deliveries.push_back(
-            {due.id,
-             timeout_result("previous check still running past its timeout; not started"),
+            {due.id, timeout_result("previous check still running past its timeout; not started"),
              WallClock::now(), 0.0});
         continue;
       }
@@ -134,9 +133,8 @@ void ProbeScheduler::set_max_blocking_checks(std::size_t max_blocking_checks) {
   pool_.set_max_threads(max_blocking_checks);
 }
 
-ProbeId ProbeScheduler::add(std::shared_ptr<probes::Probe> probe,
-                            const config::ProbeTiming& timing, Report report,
-                            std::uint64_t seed) {
+ProbeId ProbeScheduler::add(std::shared_ptr<probes::Probe> probe, const config::ProbeTiming& timing,
+                            Report report, std::uint64_t seed) {
   std::lock_guard lock(core_->mutex);
   const ProbeId id = core_->schedule.add(timing, seed, SteadyClock::now());
   Core::Probe& entry = core_->probes[id];
@@ -188,7 +186,8 @@ void ProbeScheduler::run() {
     const auto overdue = core.advance(starts, deliveries);
     lock.unlock();
     for (ProbeId id : overdue) pool_.abandon(id);  // a no-op for checks on the loop
-    for (auto& start : starts) dispatch(start.id, std::move(start.probe), start.timeout, start.blocking);
+    for (auto& start : starts)
+      dispatch(start.id, std::move(start.probe), start.timeout, start.blocking);
     starts.clear();
     lock.lock();
     for (auto& delivery : deliveries) {

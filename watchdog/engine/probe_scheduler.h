@@ -58,8 +58,8 @@ class ProbeScheduler {
   struct Core;  // shared with callbacks that may outlive the scheduler (hung pool checks)
 
   void run();
-  void dispatch(ProbeId id, std::shared_ptr<probes::Probe> probe,
-                std::chrono::milliseconds timeout, bool blocking);
+  void dispatch(ProbeId id, std::shared_ptr<probes::Probe> probe, std::chrono::milliseconds timeout,
+                bool blocking);
   void run_on_pool(ProbeId id, std::shared_ptr<probes::Probe> probe,
                    std::chrono::milliseconds timeout);
 

@@ -122,9 +122,9 @@ TEST_F(AsyncHttpProbe, AHungTargetDelaysNoOtherCheck) {
   testing::HungListener hung;
   auto hung_result = std::make_shared<std::promise<ProbeResult>>();
   auto hung_done = hung_result->get_future();
-  loop.submit(probe("http://127.0.0.1:" + std::to_string(hung.port()) + "/"), 20s,
-              [hung_result](ProbeResult result) { hung_result->set_value(std::move(result)); },
-              [] {});
+  loop.submit(
+      probe("http://127.0.0.1:" + std::to_string(hung.port()) + "/"), 20s,
+      [hung_result](ProbeResult result) { hung_result->set_value(std::move(result)); }, [] {});
   auto live = probe(base + "/ok");
   for (int n = 0; n < 20; ++n) {
     auto result = on_loop(loop, live, 20s);
@@ -142,8 +142,8 @@ TEST(AsyncTcpProbe, SameResultsAsTheBlockingCheck) {
   AsyncLoop loop;
   testing::HungListener hung;  // accepts into its backlog: counts as connected
   const int closed = testing::free_port();
-  for (const auto& [port, status] : {std::pair(hung.port(), ProbeStatus::Healthy),
-                                     std::pair(closed, ProbeStatus::Unhealthy)}) {
+  for (const auto& [port, status] :
+       {std::pair(hung.port(), ProbeStatus::Healthy), std::pair(closed, ProbeStatus::Unhealthy)}) {
     auto probe = tcp("127.0.0.1", port);
     const auto sync = probe->check(2s);
     const auto async = on_loop(loop, probe, 2s);

@@ -1,7 +1,6 @@
 // The scheduler with real threads: thousands of probes on a bounded number of threads, the
 // blocking pool's guard, and the Report contract. Count-based; time bounds are generous.
 #include "watchdog/engine/probe_scheduler.h"
-#include "watchdog/engine/probe_worker.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "tests/unit/probes/probe_test_helpers.h"
+#include "watchdog/engine/probe_worker.h"
 
 namespace watchdog::core {
 namespace {
@@ -108,8 +108,8 @@ TEST(ProbeScheduler, TwoThousandTcpProbesAt100msRunOnAFewThreads) {
     for (std::size_t n = 0; n < kProbes; ++n) {
       std::shared_ptr<probes::Probe> probe =
           probe_from_yaml("tcp", "host: 127.0.0.1\nport: " + std::to_string(closed));
-      workers.push_back(std::make_unique<ProbeWorker>(scheduler, probe, every(100ms),
-                                                      tally.report(n), n + 1));
+      workers.push_back(
+          std::make_unique<ProbeWorker>(scheduler, probe, every(100ms), tally.report(n), n + 1));
       workers.back()->start();
     }
     EXPECT_TRUE(wait_until([&] { return tally.fewest() >= 5; }, 60s))
@@ -159,7 +159,8 @@ TEST(ProbeScheduler, AHungBlockingCheckIsAbandonedAndItsThreadReplaced) {
   // The hung probe keeps reporting (so thresholds count), is never started twice, and the
   // live probe keeps running on the replacement thread.
   const int live_runs = live->checks;
-  ASSERT_TRUE(wait_until([&] { return tally.runs_of(0) >= 4 && live->checks >= live_runs + 5; }, 20s));
+  ASSERT_TRUE(
+      wait_until([&] { return tally.runs_of(0) >= 4 && live->checks >= live_runs + 5; }, 20s));
   EXPECT_EQ(hung->checks.load(), 1);
   {
     std::lock_guard lock(tally.mutex);
@@ -175,10 +176,10 @@ TEST(ProbeScheduler, ANamedTcpHostRunsOnThePool) {
   testing::HungListener listener;
   Tally tally(1);
   ProbeScheduler scheduler(2);
-  ProbeWorker worker(scheduler,
-                     probe_from_yaml("tcp", "host: localhost\nport: " +
-                                                std::to_string(listener.port())),
-                     every(100ms, 1000ms), tally.report(0), 1);
+  ProbeWorker worker(
+      scheduler,
+      probe_from_yaml("tcp", "host: localhost\nport: " + std::to_string(listener.port())),
+      every(100ms, 1000ms), tally.report(0), 1);
   worker.start();
   ASSERT_TRUE(wait_until([&] { return tally.fewest() >= 3; }, 20s));
   EXPECT_GE(scheduler.pool_threads(), 1u);
