@@ -40,6 +40,9 @@ struct WatchdogSettings {
   // Base URL operators reach this watchdog at; alerts link to <external_url>/incidents/<id>.
   std::string external_url;  // "" = no links
   int alert_senders = 4;     // threads delivering alerts, shared by all sinks
+  // Threads running blocking checks (postgres, redis, command, disk, docker, …) at once; HTTP
+  // and TCP checks run on one event loop instead. Abandoned (hung) checks do not count.
+  int max_blocking_checks = 32;
 };
 
 // Timing and thresholds of one probe; `defaults:` fills what a probe leaves out.

@@ -328,7 +328,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
 
   auto watchdog = child_impl(*top, "watchdog");
   expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader",
-                         "external_url", "alert_senders"});
+                         "external_url", "alert_senders", "max_blocking_checks"});
   Options watchdog_options(watchdog);
   config.watchdog.listen = read_listen(watchdog_options);
   config.watchdog.state_dir =
@@ -347,6 +347,8 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
   }
   config.watchdog.alert_senders = static_cast<int>(
       watchdog_options.integer_or("alert_senders", config.watchdog.alert_senders, 1, 64));
+  config.watchdog.max_blocking_checks = static_cast<int>(watchdog_options.integer_or(
+      "max_blocking_checks", config.watchdog.max_blocking_checks, 1, 1024));
   if (watchdog_options.has("leader"))
     config.watchdog.leader = read_leader(child_impl(*watchdog, "leader"));
 

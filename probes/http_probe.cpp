@@ -62,13 +62,16 @@ std::unique_ptr<Probe> HttpProbe::create(std::string name, config::Options& opti
 HttpProbe::HttpProbe(std::string name, Settings settings)
     : Probe(std::move(name)), settings_(std::move(settings)) {}
 
-ProbeResult HttpProbe::check(std::chrono::milliseconds timeout) noexcept {
-  auto start = std::chrono::steady_clock::now();
+HttpRequest HttpProbe::request_for(std::chrono::milliseconds timeout) const {
+  HttpRequest request = settings_.request;
+  request.timeout = timeout;
+  return request;
+}
+
+ProbeResult HttpProbe::conclude(const HttpResponse& response, std::chrono::milliseconds timeout,
+                                std::chrono::steady_clock::time_point start) const noexcept {
   ProbeResult result;
   try {
-    HttpRequest request = settings_.request;
-    request.timeout = timeout;
-    HttpResponse response = perform(request);
     result = evaluate(response, timeout);
     result.measurements.push_back(
         {"http_duration_seconds", std::chrono::duration<double>(response.elapsed).count()});
@@ -80,6 +83,31 @@ ProbeResult HttpProbe::check(std::chrono::milliseconds timeout) noexcept {
   }
   result.latency = std::chrono::steady_clock::now() - start;
   return result;
+}
+
+ProbeResult HttpProbe::check(std::chrono::milliseconds timeout) noexcept {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    return conclude(perform(request_for(timeout)), timeout, start);
+  } catch (...) {
+    ProbeResult result = unhealthy(FailureKind::Error, "http check failed unexpectedly");
+    result.latency = std::chrono::steady_clock::now() - start;
+    return result;
+  }
+}
+
+bool HttpProbe::start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    io.http(request_for(timeout), [this, timeout, start, done](HttpResponse response) {
+      done(conclude(response, timeout, start));
+    });
+  } catch (...) {
+    ProbeResult result = unhealthy(FailureKind::Error, "http check failed unexpectedly");
+    result.latency = std::chrono::steady_clock::now() - start;
+    done(std::move(result));
+  }
+  return true;
 }
 
 ProbeResult HttpProbe::evaluate(const HttpResponse& response,

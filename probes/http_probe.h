@@ -12,6 +12,9 @@
 // failures (DNS, TLS) → Unhealthy Error; unexpected status or missing body text → Unhealthy
 // BadResponse; slower than latency_warn → Degraded Threshold; else Healthy "HTTP 200 in 3 ms".
 // Measurements: http_duration_seconds (always), http_status_code (when a response arrived).
+//
+// Runs on the event loop (start_check) or blocking (check): both build the request with
+// request_for() and judge the response with conclude(), so their results are the same.
 
 #include <chrono>
 #include <memory>
@@ -41,8 +44,13 @@ class HttpProbe final : public Probe {
   HttpProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "http"; }
   ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
+  bool start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept override;
 
  private:
+  HttpRequest request_for(std::chrono::milliseconds timeout) const;
+  // evaluate() plus the measurements and the check's latency (from `start`).
+  ProbeResult conclude(const HttpResponse& response, std::chrono::milliseconds timeout,
+                       std::chrono::steady_clock::time_point start) const noexcept;
   ProbeResult evaluate(const HttpResponse& response, std::chrono::milliseconds timeout) const;
   Settings settings_;
 };

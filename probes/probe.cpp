@@ -32,6 +32,8 @@ ProbeResult make(ProbeStatus status, FailureKind why, std::string detail) {
 
 }  // namespace
 
+bool Probe::start_check(AsyncIo&, std::chrono::milliseconds, Done) noexcept { return false; }
+
 std::string_view to_string(ProbeStatus status) {
   switch (status) {
     case ProbeStatus::Healthy:

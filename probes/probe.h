@@ -8,8 +8,14 @@
 //    still guards against a probe that breaks this promise and abandons it.
 //  - detail is one line, safe to log: never a password, token, DSN or full URL.
 //  - check() may be called from different threads, but never concurrently for one object.
+//
+// The async seam: kinds whose check is only waiting on sockets (http, tcp) also implement
+// start_check(), which starts the same check on the engine's event loop and returns at once;
+// the loop waits for thousands of them on one thread. The loop lives in watchdog/engine
+// (probes/ never includes watchdog/), so probes see it through the AsyncIo interface below.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,8 +55,28 @@ struct ProbeResult {
   std::vector<Measurement> measurements;
 };
 
+struct HttpRequest;  // probes/clients/http_client.h
+struct HttpResponse;
+
+// Non-blocking I/O offered by the event loop. Called only on the loop thread; every callback
+// runs there too, exactly once, and must not block.
+class AsyncIo {
+ public:
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  virtual ~AsyncIo() = default;
+  // Performs `request` exactly as perform() would (same setup, timeout and errors), sharing
+  // the loop's connections and DNS cache.
+  virtual void http(const HttpRequest& request, std::function<void(HttpResponse)> done) = 0;
+  // ready(true) once `fd` is ready for `events` (POLLIN / POLLOUT) or has an error;
+  // ready(false) at `deadline`. The fd stays open (and owned by the caller) until then.
+  virtual void wait(int fd, short events, SteadyTime deadline,
+                    std::function<void(bool ready)> ready) = 0;
+};
+
 class Probe {
  public:
+  using Done = std::function<void(ProbeResult)>;
+
   explicit Probe(std::string name) : name_(std::move(name)) {}
   virtual ~Probe() = default;
   Probe(const Probe&) = delete;
@@ -59,6 +85,11 @@ class Probe {
   const std::string& name() const { return name_; }
   virtual std::string_view kind() const = 0;
   virtual ProbeResult check(std::chrono::milliseconds timeout) noexcept = 0;
+  // Starts the check that check(timeout) would do on `io` and returns at once; `done` gets the
+  // same result, on the loop thread. false (the default): this check needs a thread of its own
+  // (blocking client library, name resolution …); `done` is never called, use check().
+  // The caller keeps the probe alive until `done` ran. Never concurrently with check().
+  virtual bool start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept;
 
  private:
   std::string name_;

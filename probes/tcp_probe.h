@@ -10,7 +10,9 @@
 // Measurement: tcp_connect_seconds (time until connect or failure, always present).
 //
 // Numeric hosts skip DNS. getaddrinfo() for names cannot be given a deadline: a stalled
-// resolver may hold the check beyond `timeout` (the worker's guard covers that case).
+// resolver may hold the check beyond `timeout` (the scheduler's guard covers that case).
+// So only numeric hosts run on the event loop (start_check); a name needs a pool thread.
+// Both paths share resolve() and judge(), so their results are the same.
 
 #include <chrono>
 #include <memory>
@@ -34,10 +36,16 @@ class TcpProbe final : public Probe {
   TcpProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "tcp"; }
   ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
+  bool start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept override;
 
  private:
-  ProbeResult connect_once(std::chrono::steady_clock::time_point deadline,
+  struct AsyncConnect;
+  ProbeResult connect_once(std::chrono::steady_clock::time_point start,
                            std::chrono::milliseconds timeout) const;
+  std::string target() const;  // "host:port", for details
+  // The result of the last connection attempt (`error`: 0 or the errno that ended it).
+  ProbeResult judge(int error, std::chrono::steady_clock::time_point start,
+                    std::chrono::milliseconds timeout) const;
   Settings settings_;
 };
 

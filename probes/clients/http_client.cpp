@@ -110,23 +110,24 @@ void init_http_client() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-HttpResponse perform(const HttpRequest& request) {
-  init_http_client();  // cheap after the first call; protects callers that forgot
+struct HttpTransfer::State {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   HttpResponse response;
-  auto start = std::chrono::steady_clock::now();
-  auto finish = [&](HttpError error, CURLcode code) {
-    response.error = error;
-    if (error != HttpError::None) response.error_text = curl_easy_strerror(code);
-    response.elapsed = std::chrono::steady_clock::now() - start;
-    return std::move(response);
-  };
-
-  std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
-  if (!curl) return finish(HttpError::Other, CURLE_FAILED_INIT);
-  CURL* h = curl.get();
-  Sink sink{&response, request.max_body_bytes};
-
+  Sink sink{&response, 0};
+  std::string body;  // CURLOPT_POSTFIELDS is not copied by curl
+  std::unique_ptr<CURL, EasyDeleter> curl;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
+};
+
+HttpTransfer::HttpTransfer(const HttpRequest& request) : state_(std::make_unique<State>()) {
+  init_http_client();  // cheap after the first call; protects callers that forgot
+  state_->curl.reset(curl_easy_init());
+  if (!state_->curl) return;
+  CURL* h = state_->curl.get();
+  state_->sink.max_body_bytes = request.max_body_bytes;
+  state_->body = request.body;
+
+  auto& headers = state_->headers;
   auto add_header = [&](const std::string& line) {
     curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
     if (grown != nullptr) {
@@ -159,25 +160,44 @@ HttpResponse perform(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_USERAGENT, "watchdog");
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &state_->sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &state_->sink);
 
   if (request.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET" || !request.body.empty()) {
     // POSTFIELDS makes curl send the body (possibly empty); CUSTOMREQUEST renames the verb.
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(state_->body.size()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, state_->body.c_str());
     if (request.method != "POST") {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
   }
+}
 
-  CURLcode code = curl_easy_perform(h);
+HttpTransfer::~HttpTransfer() = default;
+
+void* HttpTransfer::easy() const { return state_->curl.get(); }
+
+HttpResponse HttpTransfer::finish(int code) {
+  auto curl_code = static_cast<CURLcode>(code);
+  HttpResponse& response = state_->response;
   long status = 0;
-  if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK) response.status = status;
-  return finish(classify(code), code);
+  if (state_->curl &&
+      curl_easy_getinfo(state_->curl.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK) {
+    response.status = status;
+  }
+  response.error = classify(curl_code);
+  if (response.error != HttpError::None) response.error_text = curl_easy_strerror(curl_code);
+  response.elapsed = std::chrono::steady_clock::now() - state_->start;
+  return std::move(response);
+}
+
+HttpResponse perform(const HttpRequest& request) {
+  HttpTransfer transfer(request);
+  if (transfer.easy() == nullptr) return transfer.finish(CURLE_FAILED_INIT);
+  return transfer.finish(curl_easy_perform(static_cast<CURL*>(transfer.easy())));
 }
 
 }  // namespace watchdog::probes

@@ -1,16 +1,20 @@
 #pragma once
 // A small blocking HTTP client over libcurl, shared by the http probe, the alert senders and
-// the Docker/Kubernetes API transport (probes/clients/api_transport.h), so the curl setup (timeouts,
-// protocols, TLS, error classes) lives in one place. Every request has a hard total timeout.
-// Errors come back in the response, never as exceptions. `error` uses curl's generic messages,
-// which never contain the URL.
+// the Docker/Kubernetes API transport (probes/clients/api_transport.h), so the curl setup
+// (timeouts, protocols, TLS, error classes) lives in one place. Every request has a hard total
+// timeout. Errors come back in the response, never as exceptions. `error` uses curl's generic
+// messages, which never contain the URL.
 //
 // Thread-safety: perform() may be called from many threads at once (one easy handle each).
 // Call init_http_client() once in main() before any thread starts.
+//
+// HttpTransfer is the request set up on a curl easy handle, shared by perform() (blocking) and
+// the engine's event loop (a curl multi handle), so both give the same response for a request.
 
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,5 +51,23 @@ struct HttpResponse {
 
 void init_http_client();
 HttpResponse perform(const HttpRequest& request);
+
+// One request in flight: an easy handle set up from `request` (timeouts, protocols, TLS,
+// headers, body) and the response it fills. Not copyable or movable: curl keeps pointers into it.
+class HttpTransfer {
+ public:
+  explicit HttpTransfer(const HttpRequest& request);  // the elapsed time counts from here
+  ~HttpTransfer();
+  HttpTransfer(const HttpTransfer&) = delete;
+  HttpTransfer& operator=(const HttpTransfer&) = delete;
+
+  void* easy() const;  // the CURL* to perform (null when curl could not make one)
+  // The response once curl ended the transfer with `code` (a CURLcode). Call once.
+  HttpResponse finish(int code);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace watchdog::probes

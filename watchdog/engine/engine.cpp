@@ -111,6 +111,7 @@ void Engine::stop() {
   for (auto& runtime : runtimes_) {
     for (auto& worker : runtime->workers) worker->stop();
   }
+  scheduler_.reset();  // its threads end; a hung check's thread is left to finish on its own
 }
 
 StatusView Engine::status() const {
@@ -324,6 +325,9 @@ void Engine::apply_plan(Plan plan) {
       recovery_metrics_.forget_component(previous->plan.spec.name);
     }
   }
+  const auto max_blocking = static_cast<std::size_t>(plan.config.watchdog.max_blocking_checks);
+  if (!scheduler_) scheduler_ = std::make_unique<ProbeScheduler>(max_blocking);
+  scheduler_->set_max_blocking_checks(max_blocking);
   for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
   refresh_status(true);
 }
@@ -338,8 +342,8 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
                       const probes::ProbeResult& result, TimePoint started, double seconds) {
       queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
     };
-    auto worker = std::make_unique<ProbeWorker>(probe.probe, probe.spec.timing, report,
-                                                options_.seed + index * 1000 + p);
+    auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.spec.timing,
+                                                report, options_.seed + index * 1000 + p);
     worker->set_fast(wants_fast_recheck(runtime.machine, p));
     worker->start();
     runtime.workers.push_back(std::move(worker));

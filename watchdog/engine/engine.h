@@ -1,5 +1,6 @@
 #pragma once
-// The engine: owns one state machine per component and one ProbeWorker per probe, and runs the
+// The engine: owns one state machine per component and one ProbeWorker per probe (a handle on
+// the shared ProbeScheduler: a fixed set of threads, not one per probe), and runs the
 // recovery coordinator. Everything that changes component state happens on the engine's own
 // loop thread, fed by an event queue:
 //   probe result (worker thread)  ─┐
@@ -38,6 +39,8 @@
 #include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
+
+class ProbeScheduler;
 
 struct EngineOptions {
   bool dry_run = false;    // log the actions it would take, take none
@@ -131,6 +134,7 @@ class Engine {
   alerts::Dispatcher& dispatcher_;
   EngineOptions options_;
   std::shared_ptr<Queue> queue_;                    // shared with worker and action threads
+  std::unique_ptr<ProbeScheduler> scheduler_;       // runs every probe; outlives the workers
   std::vector<std::unique_ptr<Runtime>> runtimes_;  // loop thread only (after start)
   std::uint64_t generation_ = 0;                    // bumps on reload; stale results dropped
   std::thread thread_;

@@ -1,6 +1,8 @@
 #include "watchdog/engine/probe_worker.h"
 
-#include "watchdog/engine/backoff.h"
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace watchdog::core {
 
@@ -60,82 +62,34 @@ probes::ProbeResult GuardedCheck::run(std::chrono::milliseconds timeout) {
   return abandoned;
 }
 
-ProbeWorker::ProbeWorker(std::shared_ptr<probes::Probe> probe, config::ProbeTiming timing,
-                         Report report, std::uint64_t seed)
-    : check_(std::move(probe)), timing_(timing), report_(std::move(report)), random_(seed) {}
+ProbeWorker::ProbeWorker(ProbeScheduler& scheduler, std::shared_ptr<probes::Probe> probe,
+                         config::ProbeTiming timing, Report report, std::uint64_t seed)
+    : scheduler_(scheduler),
+      probe_(std::move(probe)),
+      timing_(timing),
+      report_(std::move(report)),
+      seed_(seed) {}
 
 ProbeWorker::~ProbeWorker() { stop(); }
 
 void ProbeWorker::start() {
-  thread_ = std::thread([this] { loop(); });
+  if (id_ != 0) return;
+  const ProbeId id = scheduler_.add(probe_, timing_, report_, seed_);
+  if (fast_) scheduler_.set_fast(id, true);
+  id_ = id;
 }
 
 void ProbeWorker::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  check_.cancel();
-  if (thread_.joinable()) thread_.join();
+  if (const ProbeId id = id_.exchange(0); id != 0) scheduler_.remove(id);
 }
 
 void ProbeWorker::set_fast(bool fast) {
-  {
-    std::lock_guard lock(mutex_);
-    if (fast_ == fast) return;
-    fast_ = fast;
-  }
-  wake_.notify_all();
+  if (fast_.exchange(fast) == fast) return;
+  if (const ProbeId id = id_; id != 0) scheduler_.set_fast(id, fast);
 }
 
 void ProbeWorker::run_now() {
-  {
-    std::lock_guard lock(mutex_);
-    run_now_ = true;
-  }
-  wake_.notify_all();
-}
-
-std::chrono::milliseconds ProbeWorker::next_delay() {
-  if (fast_) return timing_.recheck_interval;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  return jittered_interval(timing_.interval, timing_.jitter, unit(random_));
-}
-
-void ProbeWorker::loop() {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::unique_lock lock(mutex_);
-  // Spread start-up over [0, jitter) so probes do not all fire at once.
-  auto last_start = SteadyClock::now();
-  auto next = last_start + std::chrono::milliseconds(
-                               static_cast<long long>(unit(random_) * timing_.jitter.count()));
-  auto planned_fast = fast_;
-  while (true) {
-    wake_.wait_until(lock, next, [&] { return stopping_ || run_now_ || fast_ != planned_fast; });
-    if (stopping_) return;
-    if (fast_ != planned_fast && !run_now_) {  // cadence changed: re-plan from the last start
-      planned_fast = fast_;
-      next = std::min(next, last_start + next_delay());
-      continue;
-    }
-    if (!run_now_ && SteadyClock::now() < next) continue;
-    run_now_ = false;
-    last_start = SteadyClock::now();
-    const auto started = std::chrono::system_clock::now();
-
-    lock.unlock();
-    const auto result = check_.run(timing_.timeout);
-    const double seconds = std::chrono::duration<double>(SteadyClock::now() - last_start).count();
-    lock.lock();
-    if (stopping_) return;
-    lock.unlock();
-    report_(result, started, seconds);
-    lock.lock();
-
-    planned_fast = fast_;
-    next = std::max(last_start + next_delay(), SteadyClock::now());
-  }
+  if (const ProbeId id = id_; id != 0) scheduler_.run_now(id);
 }
 
 }  // namespace watchdog::core

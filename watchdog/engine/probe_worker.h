@@ -1,24 +1,22 @@
 #pragma once
-// One worker thread per probe: runs the probe on its own schedule — interval ± jitter, or
-// recheck_interval while the engine asks for fast re-checks — and reports every result.
+// ProbeWorker: the engine's handle on one probe's schedule in the shared ProbeScheduler (see
+// probe_scheduler.h for the threads and the timeout guard). It keeps the interface of the
+// former thread-per-probe worker — start / stop / set_fast / run_now and a Report per result
+// with its wall-clock start and duration — but owns no thread.
 //
-// Isolation: each check runs on a short-lived thread of its own while the worker waits at most
-// timeout + grace. A probe that breaks its promise and hangs is abandoned (reported as an
-// Unknown/Timeout result) and its stuck thread is left to finish on its own; the worker does
-// not start a second check of that probe until the first returns. No probe can delay another.
+// GuardedCheck: one check on a thread of its own with the same guard, for one-shot runs
+// (`watchdog once`) that have no scheduler.
 //
-// Thread-safety: set_fast(), run_now() and stop() may be called from any thread.
+// Thread-safety: every method may be called from any thread.
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <functional>
 #include <memory>
-#include <mutex>
-#include <random>
-#include <thread>
+#include <optional>
 
 #include "config/config.h"
 #include "probes/probe.h"
+#include "watchdog/engine/probe_scheduler.h"
 
 namespace watchdog::core {
 
@@ -31,7 +29,7 @@ class GuardedCheck {
   probes::ProbeResult run(std::chrono::milliseconds timeout);
   void cancel();  // makes a waiting run() return now
 
-  static constexpr std::chrono::milliseconds kGrace{500};
+  static constexpr std::chrono::milliseconds kGrace = ProbeSchedule::kGrace;
 
  private:
   struct Shared;  // outlives this object while an abandoned check runs
@@ -41,35 +39,28 @@ class GuardedCheck {
 
 class ProbeWorker {
  public:
-  // `started`: when the check began (wall clock); `seconds`: how long it took.
-  using Report = std::function<void(const probes::ProbeResult& result,
-                                    std::chrono::system_clock::time_point started, double seconds)>;
+  using Report = ProbeScheduler::Report;
 
-  ProbeWorker(std::shared_ptr<probes::Probe> probe, config::ProbeTiming timing, Report report,
-              std::uint64_t seed);
+  // `scheduler` must outlive this worker.
+  ProbeWorker(ProbeScheduler& scheduler, std::shared_ptr<probes::Probe> probe,
+              config::ProbeTiming timing, Report report, std::uint64_t seed);
   ~ProbeWorker();
   ProbeWorker(const ProbeWorker&) = delete;
   ProbeWorker& operator=(const ProbeWorker&) = delete;
 
   void start();
-  void stop();               // returns promptly; an in-flight check is abandoned
+  void stop();               // returns promptly, no report after it; a check in flight is dropped
   void set_fast(bool fast);  // re-check at recheck_interval instead of interval
   void run_now();            // check as soon as possible (e.g. to verify an action)
 
  private:
-  void loop();
-  std::chrono::milliseconds next_delay();
-
-  GuardedCheck check_;
+  ProbeScheduler& scheduler_;
+  std::shared_ptr<probes::Probe> probe_;
   config::ProbeTiming timing_;
   Report report_;
-  std::mt19937_64 random_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool fast_ = false;
-  bool run_now_ = false;
-  std::thread thread_;
+  std::uint64_t seed_;
+  std::atomic<bool> fast_{false};  // the engine sets it for every probe on every turn: cheap
+  std::atomic<ProbeId> id_{0};     // 0 = not scheduled
 };
 
 }  // namespace watchdog::core

@@ -1,0 +1,156 @@
+#include "watchdog/engine/probe_schedule.h"
+
+#include <algorithm>
+
+#include "watchdog/engine/backoff.h"
+
+namespace watchdog::core {
+
+ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now) {
+  const ProbeId id = next_id_++;
+  Probe& probe = probes_[id];
+  probe.timing = timing;
+  probe.random = seed;
+  probe.last_start = now;
+  const auto spread = std::chrono::duration_cast<std::chrono::milliseconds>(
+      unit_random(probe) * std::max(timing.jitter, std::chrono::milliseconds(0)));
+  plan(id, probe, now + spread);
+  return id;
+}
+
+void ProbeSchedule::remove(ProbeId id) { probes_.erase(id); }
+
+void ProbeSchedule::set_fast(ProbeId id, bool fast) {
+  auto found = probes_.find(id);
+  if (found == probes_.end() || found->second.fast == fast) return;
+  Probe& probe = found->second;
+  probe.fast = fast;
+  // A waiting probe is re-planned from its last start, never later than planned already; one
+  // in flight is planned with the new cadence when it returns.
+  if (probe.phase == Phase::Waiting) {
+    plan(id, probe, std::min(probe.next_due, probe.last_start + delay(probe)));
+  }
+}
+
+void ProbeSchedule::run_now(ProbeId id, SteadyTime now) {
+  auto found = probes_.find(id);
+  if (found == probes_.end()) return;
+  Probe& probe = found->second;
+  if (probe.phase == Phase::Waiting) {
+    plan(id, probe, std::min(probe.next_due, now));
+  } else {
+    probe.run_now = true;  // Abandoned included: the Skipped report comes at once
+    if (probe.phase == Phase::Abandoned) plan(id, probe, std::min(probe.next_due, now));
+  }
+}
+
+ProbeSchedule::Work ProbeSchedule::take(SteadyTime now) {
+  Work work;
+  while (!timers_.empty() && timers_.top().when <= now) {
+    const Timer timer = timers_.top();
+    timers_.pop();
+    if (!current(timer)) continue;
+    Probe& probe = probes_.at(timer.id);
+    if (timer.guard) {
+      work.overdue.push_back(timer.id);
+      plan_after_check(timer.id, probe, now);
+      probe.phase = Phase::Abandoned;
+    } else {
+      due(timer.id, probe, now, work.due);
+    }
+  }
+  return work;
+}
+
+void ProbeSchedule::due(ProbeId id, Probe& probe, SteadyTime now, std::vector<Due>& out) {
+  probe.run_now = false;
+  probe.last_start = now;
+  if (probe.phase == Phase::Abandoned) {
+    out.push_back({id, Action::Skipped});
+    plan(id, probe, now + delay(probe));
+    return;
+  }
+  out.push_back({id, Action::Dispatch});
+  probe.phase = Phase::Dispatched;
+  ++probe.version;  // no timer while queued: the guard starts with started()
+}
+
+void ProbeSchedule::started(ProbeId id, SteadyTime now) {
+  auto found = probes_.find(id);
+  if (found == probes_.end()) return;
+  Probe& probe = found->second;
+  if (probe.phase != Phase::Dispatched && probe.phase != Phase::Running) return;
+  probe.phase = Phase::Running;
+  probe.last_start = now;
+  ++probe.version;
+  timers_.push({now + probe.timing.timeout + kGrace, id, probe.version, true});
+}
+
+void ProbeSchedule::queued(ProbeId id) {
+  auto found = probes_.find(id);
+  if (found == probes_.end() || found->second.phase != Phase::Running) return;
+  found->second.phase = Phase::Dispatched;
+  ++found->second.version;  // cancels the guard
+}
+
+bool ProbeSchedule::finished(ProbeId id, SteadyTime now) {
+  auto found = probes_.find(id);
+  if (found == probes_.end()) return false;
+  Probe& probe = found->second;
+  if (probe.phase == Phase::Abandoned) {
+    probe.phase = Phase::Waiting;  // keeps the due time it has
+    if (probe.run_now) plan(id, probe, std::min(probe.next_due, now));
+    return false;
+  }
+  if (probe.phase == Phase::Waiting) return false;  // not in flight
+  plan_after_check(id, probe, now);
+  return true;
+}
+
+std::optional<ProbeSchedule::SteadyTime> ProbeSchedule::next_wakeup() {
+  drop_stale();
+  if (timers_.empty()) return std::nullopt;
+  return timers_.top().when;
+}
+
+bool ProbeSchedule::checking(ProbeId id) const {
+  auto found = probes_.find(id);
+  return found != probes_.end() && found->second.phase != Phase::Waiting;
+}
+
+double ProbeSchedule::unit_random(Probe& probe) {
+  std::uint64_t z = (probe.random += 0x9e3779b97f4a7c15ULL);  // splitmix64
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
+std::chrono::milliseconds ProbeSchedule::delay(Probe& probe) {
+  if (probe.fast) return probe.timing.recheck_interval;
+  return jittered_interval(probe.timing.interval, probe.timing.jitter, unit_random(probe));
+}
+
+void ProbeSchedule::plan(ProbeId id, Probe& probe, SteadyTime due) {
+  probe.next_due = due;
+  ++probe.version;
+  timers_.push({due, id, probe.version, false});
+}
+
+void ProbeSchedule::plan_after_check(ProbeId id, Probe& probe, SteadyTime now) {
+  probe.phase = Phase::Waiting;
+  const bool again = probe.run_now;
+  probe.run_now = false;
+  plan(id, probe, again ? now : std::max(probe.last_start + delay(probe), now));
+}
+
+bool ProbeSchedule::current(const Timer& timer) const {
+  auto found = probes_.find(timer.id);
+  return found != probes_.end() && found->second.version == timer.version;
+}
+
+void ProbeSchedule::drop_stale() {
+  while (!timers_.empty() && !current(timers_.top())) timers_.pop();
+}
+
+}  // namespace watchdog::core

@@ -1,0 +1,103 @@
+#pragma once
+// When each probe's next check is due — pure: no threads, no clock reads (`now` is passed in),
+// randomness from a per-probe seed, so every rule is tested exactly with an injected clock.
+//
+// Rules (the same as the former thread-per-probe worker):
+//  - the first check of a probe is due within [added, added + jitter) so probes do not all fire
+//    at once; after a check, the next is due interval ± jitter after that check's START
+//    (recheck_interval while fast), never earlier than when the check returned;
+//  - set_fast() re-plans a waiting probe from its last start (earlier only); run_now() makes it
+//    due now, or right after the check in flight returns;
+//  - one check per probe in flight: a probe is not due again until its check has returned;
+//  - a check running past start + timeout + kGrace is overdue: take() hands it out once as overdue
+//    (the caller reports it abandoned, Unknown/Timeout) and the probe is planned as if it had
+//    returned. While that abandoned check still runs, each due time yields a Skipped check
+//    (reported "previous check still running…") instead of a second check, so thresholds keep
+//    counting. Its late return is swallowed (finished() → false).
+//
+// Cost: a binary heap of due times with lazy deletion (a re-plan pushes a new entry and bumps
+// the probe's version); O(log n) per check, independent of how many probes there are.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+
+namespace watchdog::core {
+
+using ProbeId = std::uint64_t;  // handed out by add(), never reused
+
+class ProbeSchedule {
+ public:
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  static constexpr std::chrono::milliseconds kGrace{500};  // past the probe's own timeout
+
+  enum class Action { Dispatch, Skipped };
+  struct Due {
+    ProbeId id;
+    Action action;
+  };
+
+  ProbeId add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now);
+  void remove(ProbeId id);  // forgets it; a check in flight returns unseen
+  void set_fast(ProbeId id, bool fast);
+  void run_now(ProbeId id, SteadyTime now);
+
+  struct Work {
+    std::vector<ProbeId> overdue;  // past their guard: report abandoned (each id once)
+    std::vector<Due> due;          // earliest first
+  };
+  // Everything that came due by `now`. Dispatched probes are in flight (queued until
+  // started()); Skipped ones and overdue ones are planned again from `now`.
+  Work take(SteadyTime now);
+  // The check began (on the event loop, or when a pool thread picked it up): the timeout
+  // guard and the next due time count from here.
+  void started(ProbeId id, SteadyTime now);
+  // The check went back to a queue (the event loop handed it to the pool): no guard until
+  // started() again.
+  void queued(ProbeId id);
+  // The check returned at `now`. false: report nothing (it was abandoned, or removed).
+  bool finished(ProbeId id, SteadyTime now);
+  // The earliest due time or guard; nullopt when there is nothing to wait for.
+  std::optional<SteadyTime> next_wakeup();
+  bool checking(ProbeId id) const;  // a check of it has not returned yet (abandoned included)
+  std::size_t size() const { return probes_.size(); }
+
+ private:
+  enum class Phase { Waiting, Dispatched, Running, Abandoned };
+  struct Probe {
+    config::ProbeTiming timing;
+    std::uint64_t random = 0;  // splitmix64 state: 8 bytes, not mt19937's 2.5 KB × 10,000 probes
+    Phase phase = Phase::Waiting;
+    bool fast = false;
+    bool run_now = false;  // asked for while in flight
+    SteadyTime last_start;
+    SteadyTime next_due;  // Waiting and Abandoned
+    std::uint64_t version = 0;
+  };
+  struct Timer {
+    SteadyTime when;
+    ProbeId id;
+    std::uint64_t version;  // stale when the probe's version moved on
+    bool guard;             // a timeout guard (Running), else a due time
+    bool operator>(const Timer& other) const { return when > other.when; }
+  };
+
+  static double unit_random(Probe& probe);  // uniform in [0, 1)
+  std::chrono::milliseconds delay(Probe& probe);
+  void plan(ProbeId id, Probe& probe, SteadyTime due);
+  void plan_after_check(ProbeId id, Probe& probe, SteadyTime now);
+  bool current(const Timer& timer) const;
+  void drop_stale();
+  void due(ProbeId id, Probe& probe, SteadyTime now, std::vector<Due>& out);
+
+  std::unordered_map<ProbeId, Probe> probes_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  ProbeId next_id_ = 1;
+};
+
+}  // namespace watchdog::core
