@@ -1,0 +1,156 @@
+// The engine's plan side: turning a Plan into one runtime per component (state machine, probe
+// workers, metric handles), carrying state over a reload, and finding a component by name.
+// Loop thread only (and start(), before the loop runs).
+#include <tuple>
+#include <utility>
+
+#include "watchdog/engine/engine.h"
+#include "watchdog/engine/engine_internal.h"
+#include "watchdog/engine/probe_scheduler.h"
+
+namespace watchdog::core {
+
+// A reload keeps what the previous runtime of the same component knew: its state, incident
+// and recovery progress, and each same-named probe's streaks, verdict and last result (with
+// the new plan's thresholds).
+void Engine::carry_over(const Runtime& previous, Runtime& next) {
+  const auto& p = previous.machine;
+  auto& m = next.machine;
+  m.state = p.state;
+  m.since = p.since;
+  m.incident_id = p.incident_id;
+  m.phase = p.phase;
+  m.phase_deadline = p.phase_deadline;
+  m.verify_since = p.verify_since;
+  m.attempts = p.attempts;
+  m.next_rung = p.next_rung;
+  m.episode_starts = p.episode_starts;
+  m.destructive_ran = p.destructive_ran;
+  for (std::size_t n = 0; n < m.probes.size(); ++n) {
+    for (std::size_t o = 0; o < p.probes.size(); ++o) {
+      if (p.probes[o].name != m.probes[n].name) continue;
+      const auto thresholds =
+          std::pair(m.probes[n].failure_threshold, m.probes[n].success_threshold);
+      m.probes[n] = p.probes[o];
+      std::tie(m.probes[n].failure_threshold, m.probes[n].success_threshold) = thresholds;
+      next.views[n] = previous.views[o];
+      next.probe_started[n] = previous.probe_started[o];
+    }
+  }
+  next.last_action = previous.last_action;
+  next.event_sequence = previous.event_sequence;
+  next.incident_started = previous.incident_started;
+  next.held_alert = previous.held_alert;
+  next.hold = previous.hold;
+  m.hold = p.hold;
+  next.first_failure = previous.first_failure;
+  next.action_settle = previous.action_settle;
+  next.queued = previous.queued;
+  next.saved = previous.saved;
+}
+
+void Engine::apply_plan(Plan plan) {
+  max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  external_url_ = plan.config.watchdog.external_url;
+  maintenance_ = plan.config.maintenance;
+  std::vector<std::unique_ptr<Runtime>> old;
+  old.swap(runtimes_);
+  for (auto& runtime : old) {
+    for (auto& worker : runtime->workers) worker->stop();
+  }
+  ++generation_;
+  dirty_.clear();
+  recovering_.clear();
+  holds_stale_ = true;
+  for (auto& component : plan.components) {
+    auto runtime = std::make_unique<Runtime>();
+    runtime->index = runtimes_.size();
+    auto& m = runtime->machine;
+    const auto& spec = component.spec;
+    m.name = spec.name;
+    m.critical = spec.critical;
+    std::vector<Rung> ladder;
+    for (const auto& rung : component.ladder) {
+      ladder.push_back({rung.action->name(), rung.when, rung.destructive});
+    }
+    m.policy = {std::move(ladder),           spec.recovery.max_attempts,
+                spec.recovery.max_incidents, spec.recovery.backoff,
+                spec.recovery.max_backoff,   spec.recovery.window,
+                spec.recovery.verify_timeout};
+    m.since = Clock::now();
+    for (const auto& probe : component.probes) {
+      ProbeTrack track;
+      track.name = probe.spec.name;
+      track.failure_threshold = probe.spec.timing.failure_threshold;
+      track.success_threshold = probe.spec.timing.success_threshold;
+      m.probes.push_back(track);
+      ProbeView view;
+      view.name = probe.spec.name;
+      view.kind = probe.spec.kind;
+      runtime->views.push_back(view);
+      runtime->probe_started.push_back(TimePoint{});
+    }
+    for (const auto& previous : old) {
+      if (previous->plan.spec.name == spec.name) carry_over(*previous, *runtime);
+    }
+    runtime->plan = std::move(component);
+    metrics_.set_component_state(m.name, m.state, m.since);
+    if (m.state == State::Recovering) recovering_.insert(runtime->index);
+    runtimes_.push_back(std::move(runtime));
+  }
+  for (auto& runtime : runtimes_) {
+    for (const auto& dependency : runtime->plan.spec.depends_on) {
+      if (Runtime* depended_on = find(dependency)) depended_on->has_dependents = true;
+    }
+  }
+  // Forget the metrics of what the new plan no longer has.
+  for (auto& previous : old) {
+    bool kept = false;
+    for (auto& runtime : runtimes_) {
+      if (runtime->plan.spec.name != previous->plan.spec.name) continue;
+      kept = true;
+      for (const auto& view : previous->views) {
+        bool probe_kept = false;
+        for (const auto& v : runtime->views)
+          probe_kept |= v.name == view.name && v.kind == view.kind;
+        if (!probe_kept) metrics_.forget_probe(previous->plan.spec.name, view.name, view.kind);
+      }
+    }
+    if (!kept) {
+      metrics_.forget_component(previous->plan.spec.name);
+      recovery_metrics_.forget_component(previous->plan.spec.name);
+    }
+  }
+  const auto max_blocking = static_cast<std::size_t>(plan.config.watchdog.max_blocking_checks);
+  if (!scheduler_) scheduler_ = std::make_unique<ProbeScheduler>(max_blocking);
+  scheduler_->set_max_blocking_checks(max_blocking);
+  for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
+  refresh_status(true);
+}
+
+void Engine::start_workers(Runtime& runtime, std::size_t index) {
+  for (std::size_t p = 0; p < runtime.plan.probes.size(); ++p) {
+    const auto& probe = runtime.plan.probes[p];
+    // After the reload forgot removed series: these handles stay valid for this plan.
+    runtime.series.push_back(
+        metrics_.probe_series(runtime.plan.spec.name, probe.spec.name, probe.spec.kind));
+    auto report = [queue = queue_, generation = generation_, index, p](
+                      const probes::ProbeResult& result, TimePoint started, double seconds) {
+      queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
+    };
+    auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.spec.timing,
+                                                report, options_.seed + index * 1000 + p);
+    worker->set_fast(wants_fast_recheck(runtime.machine, p));
+    worker->start();
+    runtime.workers.push_back(std::move(worker));
+  }
+}
+
+Engine::Runtime* Engine::find(const std::string& component) {
+  for (auto& runtime : runtimes_) {
+    if (runtime->plan.spec.name == component) return runtime.get();
+  }
+  return nullptr;
+}
+
+}  // namespace watchdog::core
