@@ -1,5 +1,7 @@
 #include "actions/command_action.h"
 
+#include "config/time_text.h"
+
 namespace watchdog::actions {
 namespace {
 
@@ -16,8 +18,8 @@ std::string quoted(const std::string& arg) {
 
 std::string detail_of(const probes::ProcessResult& run, std::chrono::milliseconds timeout) {
   if (!run.started) return "cannot start: " + run.start_error;
-  if (run.timed_out) return "killed after " + probes::human_duration(timeout) + " timeout";
-  const std::string after = probes::human_duration(run.elapsed);
+  if (run.timed_out) return "killed after " + config::human_duration(timeout) + " timeout";
+  const std::string after = config::human_duration(run.elapsed);
   if (run.signal != 0) return "killed by " + probes::signal_name(run.signal) + " after " + after;
   return "exit " + std::to_string(run.exit_code) + " in " + after;
 }

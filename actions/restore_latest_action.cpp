@@ -1,8 +1,9 @@
 #include "actions/restore_latest_action.h"
 
-#include "actions/backup_now_action.h"
 #include "actions/backup/restore.h"
 #include "actions/backup/safety_dump.h"
+#include "actions/backup_now_action.h"
+#include "config/time_text.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -71,7 +72,7 @@ ActionOutcome RestoreLatestAction::run(const Incident& incident,
         if (dump.taken && destination.deadline - now < now - started) {
           return "refusing to replace database " + destination.database +
                  ": the safety dump used most of the timeout (" +
-                 probes::human_duration(destination.deadline - now) +
+                 config::human_duration(destination.deadline - now) +
                  " left), so the restore would not finish; raise the action's timeout";
         }
         return "";
@@ -84,7 +85,7 @@ ActionOutcome RestoreLatestAction::run(const Incident& incident,
       outcome.detail = (safety.empty() ? "" : safety + "; ") + "restored " + restored.backup +
                        " into " + into_.dbname() +
                        (restored.owner.empty() ? "" : " as " + restored.owner) + " in " +
-                       probes::human_duration(restored.elapsed) +
+                       config::human_duration(restored.elapsed) +
                        (restored.note.empty() ? "" : " (" + restored.note + ")");
     } else {
       outcome.detail = "restore failed: " + restored.error +

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actions/factory.h"
+#include "config/time_text.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -113,7 +114,7 @@ ActionOutcome RunbookAction::run(const Incident& incident,
     outcome.ok = true;
     outcome.duration = Steady::now() - start;
     outcome.detail = std::to_string(steps_.size()) + " steps in " +
-                     probes::human_duration(outcome.duration) + ": " + names(steps_, ", ");
+                     config::human_duration(outcome.duration) + ": " + names(steps_, ", ");
     outcome.output_tail = std::move(log);
   } catch (...) {
     outcome.ok = false;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 
+#include "config/time_text.h"
 #include "config/units.h"
 
 namespace watchdog::probes {
@@ -267,8 +268,7 @@ ProbeResult RedisProbe::evaluate(const Info& info, std::chrono::nanoseconds ping
     }
   }
   if (auto last_save = info.number("rdb_last_save_time")) {
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now = config::unix_seconds(std::chrono::system_clock::now());
     const double age = std::max(0.0, now - *last_save);
     measurements.push_back({"redis_last_save_age_seconds", age});
     const double changes = info.number("rdb_changes_since_last_save").value_or(0);

@@ -29,6 +29,8 @@
 #include <string_view>
 #include <thread>
 
+#include "config/text.h"
+
 namespace bp = boost::process;
 
 namespace watchdog::probes {
@@ -204,7 +206,7 @@ std::string resolve_program(const ProcessSpec& spec, std::string& error) {
   if (std::filesystem::is_directory(path, ec)) {
     error = "cannot execute '" + name + "': is a directory";
   } else if (access(path.c_str(), X_OK) != 0) {
-    error = "cannot execute '" + name + "': " + std::strerror(errno);
+    error = "cannot execute '" + name + "': " + config::errno_text();
   }
   return name;
 }
@@ -402,19 +404,6 @@ std::string first_line(const std::string& output, std::size_t max_chars) {
 std::string signal_name(int signal) {
   if (const char* abbreviation = sigabbrev_np(signal)) return "SIG" + std::string(abbreviation);
   return "signal " + std::to_string(signal);
-}
-
-std::string human_duration(std::chrono::nanoseconds duration) {
-  using namespace std::chrono;
-  const auto ms = duration_cast<milliseconds>(duration).count();
-  if (ms < 1000) return std::to_string(ms) + " ms";
-  if (ms < 10000) {
-    const auto tenths = (ms + 50) / 100;
-    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
-  }
-  if (ms < 120000) return std::to_string((ms + 500) / 1000) + " s";
-  const auto s = (ms + 500) / 1000;
-  return std::to_string(s / 60) + " min" + (s % 60 ? " " + std::to_string(s % 60) + " s" : "");
 }
 
 }  // namespace watchdog::probes
