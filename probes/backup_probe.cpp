@@ -61,19 +61,9 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
 }
 
 BackupProbe::BackupProbe(std::string name, Settings settings)
-    : Probe(std::move(name)), settings_(std::move(settings)) {}
+    : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
-ProbeResult BackupProbe::check(std::chrono::milliseconds) noexcept {
-  const auto start = std::chrono::steady_clock::now();
-  ProbeResult result;
-  try {
-    result = evaluate();
-  } catch (...) {
-    result = unhealthy(FailureKind::Error, "backup check failed unexpectedly");
-  }
-  result.latency = std::chrono::steady_clock::now() - start;
-  return result;
-}
+ProbeResult BackupProbe::check_once(std::chrono::milliseconds) { return evaluate(); }
 
 ProbeResult BackupProbe::evaluate() const {
   const auto& dir = settings_.directory;
