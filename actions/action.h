@@ -1,6 +1,6 @@
 #pragma once
 // The action seam: one recovery step (run a command, restart a container, …). The recovery
-// coordinator in watchdog/ decides when an action runs; the action only does it.
+// coordinator (the engine, watchdog/engine/) decides when an action runs; the action only does it.
 //
 // Contract: run() never throws, returns within `timeout` (killing what it started when the
 // deadline passes), and is safe to repeat (a retry after a crash may run it twice).

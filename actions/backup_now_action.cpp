@@ -24,24 +24,15 @@ std::unique_ptr<Action> BackupNowAction::create(
 }
 
 BackupNowAction::BackupNowAction(std::string name, config::BackupTargetSpec target)
-    : Action(std::move(name)), target_(std::move(target)) {}
+    : GuardedAction(std::move(name)), target_(std::move(target)) {}
 
 std::string BackupNowAction::describe() const {
   return "pg_dump of target " + target_.name + " into " + target_.directory.string();
 }
 
-ActionOutcome BackupNowAction::run(const Incident&, std::chrono::milliseconds timeout) noexcept {
-  ActionOutcome outcome;
-  try {
-    const auto backup = run_backup(target_, timeout);
-    outcome.ok = backup.ok;
-    outcome.detail = describe_outcome(backup);
-    outcome.duration = backup.elapsed;
-  } catch (...) {
-    outcome.ok = false;
-    outcome.detail = "backup_now failed unexpectedly";
-  }
-  return outcome;
+ActionOutcome BackupNowAction::run_once(const Incident&, std::chrono::milliseconds timeout) {
+  const auto backup = run_backup(target_, timeout);
+  return backup.ok ? succeeded(describe_outcome(backup)) : failed(describe_outcome(backup));
 }
 
 }  // namespace watchdog::actions

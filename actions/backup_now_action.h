@@ -11,22 +11,22 @@
 #include <memory>
 #include <vector>
 
-#include "actions/action.h"
+#include "actions/guarded_action.h"
 #include "config/backup_target.h"
 #include "config/options.h"
 
 namespace watchdog::actions {
 
-class BackupNowAction final : public Action {
+class BackupNowAction final : public GuardedAction {
  public:
   static std::unique_ptr<Action> create(std::string name, config::Options& options,
                                         const std::vector<config::BackupTargetSpec>& targets);
   BackupNowAction(std::string name, config::BackupTargetSpec target);
   std::string_view kind() const override { return "backup_now"; }
   std::string describe() const override;
-  ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
 
  private:
+  ActionOutcome run_once(const Incident& incident, std::chrono::milliseconds timeout) override;
   config::BackupTargetSpec target_;
 };
 

@@ -1,5 +1,7 @@
 #include "actions/command_action.h"
 
+#include "config/time_text.h"
+
 namespace watchdog::actions {
 namespace {
 
@@ -16,8 +18,8 @@ std::string quoted(const std::string& arg) {
 
 std::string detail_of(const probes::ProcessResult& run, std::chrono::milliseconds timeout) {
   if (!run.started) return "cannot start: " + run.start_error;
-  if (run.timed_out) return "killed after " + probes::human_duration(timeout) + " timeout";
-  const std::string after = probes::human_duration(run.elapsed);
+  if (run.timed_out) return "killed after " + config::human_duration(timeout) + " timeout";
+  const std::string after = config::human_duration(run.elapsed);
   if (run.signal != 0) return "killed by " + probes::signal_name(run.signal) + " after " + after;
   return "exit " + std::to_string(run.exit_code) + " in " + after;
 }
@@ -42,7 +44,7 @@ std::unique_ptr<Action> CommandAction::create(std::string name, config::Options&
 
 CommandAction::CommandAction(std::string name, probes::ProcessSpec spec,
                              std::vector<std::string> display)
-    : Action(std::move(name)), spec_(std::move(spec)), display_(std::move(display)) {}
+    : GuardedAction(std::move(name)), spec_(std::move(spec)), display_(std::move(display)) {}
 
 std::string CommandAction::describe() const {
   std::string out;
@@ -50,25 +52,18 @@ std::string CommandAction::describe() const {
   return out;
 }
 
-ActionOutcome CommandAction::run(const Incident& incident,
-                                 std::chrono::milliseconds timeout) noexcept {
+ActionOutcome CommandAction::run_once(const Incident& incident, std::chrono::milliseconds timeout) {
+  probes::ProcessSpec spec = spec_;
+  spec.timeout = timeout;
+  spec.env["WATCHDOG_COMPONENT"] = incident.component;
+  spec.env["WATCHDOG_INCIDENT_ID"] = incident.id;
+  spec.env["WATCHDOG_ATTEMPT"] = std::to_string(incident.attempt);
+  spec.env["WATCHDOG_REASON"] = incident.reason;
+  probes::ProcessResult run = probes::run_process(spec);
   ActionOutcome outcome;
-  try {
-    probes::ProcessSpec spec = spec_;
-    spec.timeout = timeout;
-    spec.env["WATCHDOG_COMPONENT"] = incident.component;
-    spec.env["WATCHDOG_INCIDENT_ID"] = incident.id;
-    spec.env["WATCHDOG_ATTEMPT"] = std::to_string(incident.attempt);
-    spec.env["WATCHDOG_REASON"] = incident.reason;
-    probes::ProcessResult run = probes::run_process(spec);
-    outcome.ok = run.started && !run.timed_out && run.signal == 0 && run.exit_code == 0;
-    outcome.detail = detail_of(run, timeout);
-    outcome.output_tail = std::move(run.output_tail);
-    outcome.duration = run.elapsed;
-  } catch (...) {  // bad_alloc while copying or formatting
-    outcome.ok = false;
-    outcome.detail = "command action failed unexpectedly";
-  }
+  outcome.ok = run.started && !run.timed_out && run.signal == 0 && run.exit_code == 0;
+  outcome.detail = detail_of(run, timeout);
+  outcome.output_tail = std::move(run.output_tail);
   return outcome;
 }
 

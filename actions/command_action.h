@@ -15,13 +15,13 @@
 #include <string>
 #include <vector>
 
-#include "actions/action.h"
+#include "actions/guarded_action.h"
 #include "config/options.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
 
-class CommandAction final : public Action {
+class CommandAction final : public GuardedAction {
  public:
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.
   static std::unique_ptr<Action> create(std::string name, config::Options& options);
@@ -31,9 +31,9 @@ class CommandAction final : public Action {
   std::string_view kind() const override { return "command"; }
   // The argv as written, shell-quoted where needed: `/usr/local/bin/restart --token '${TOKEN}'`.
   std::string describe() const override;
-  ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
 
  private:
+  ActionOutcome run_once(const Incident& incident, std::chrono::milliseconds timeout) override;
   probes::ProcessSpec spec_;
   std::vector<std::string> display_;
 };

@@ -1,6 +1,7 @@
 #pragma once
-// Builds an action from its spec: an explicit switch on `kind` (adding a kind = one file pair +
-// one line here). Validates the kind's keys, does no I/O. Throws config::ConfigError.
+// Builds an action from its spec through one table of {kind, create} in factory.cpp (adding a
+// kind = one file pair + one line there). Validates the kind's keys, does no I/O. Throws
+// config::ConfigError.
 
 #include <memory>
 #include <string_view>

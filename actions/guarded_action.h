@@ -1,7 +1,7 @@
 #pragma once
-// What the Docker and Kubernetes actions share around their real work: run() times it and turns
-// an escaping exception into a failed outcome ("<kind> failed unexpectedly"), so every such
-// action keeps the noexcept contract of actions/action.h with one implementation.
+// The base of every action kind: run() times the real work (ActionOutcome::duration, the whole
+// call) and turns an escaping exception into a failed outcome ("<kind> failed unexpectedly"), so
+// every action keeps the noexcept contract of actions/action.h with one implementation.
 // Subclasses implement run_once(); `time_left` spreads one deadline over several API requests.
 
 #include <chrono>

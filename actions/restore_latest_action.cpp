@@ -1,8 +1,9 @@
 #include "actions/restore_latest_action.h"
 
-#include "actions/backup_now_action.h"
 #include "actions/backup/restore.h"
 #include "actions/backup/safety_dump.h"
+#include "actions/backup_now_action.h"
+#include "config/time_text.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -31,7 +32,7 @@ std::unique_ptr<Action> RestoreLatestAction::create(
 RestoreLatestAction::RestoreLatestAction(std::string name, config::BackupTargetSpec target,
                                          PgConnection into, bool replace, int jobs,
                                          bool safety_dump)
-    : Action(std::move(name)),
+    : GuardedAction(std::move(name)),
       target_(std::move(target)),
       into_(std::move(into)),
       replace_(replace),
@@ -46,53 +47,47 @@ std::string RestoreLatestAction::describe() const {
                    : "");
 }
 
-ActionOutcome RestoreLatestAction::run(const Incident& incident,
-                                       std::chrono::milliseconds timeout) noexcept {
+ActionOutcome RestoreLatestAction::run_once(const Incident& incident,
+                                            std::chrono::milliseconds timeout) {
   ActionOutcome outcome;
-  try {
-    std::string safety;  // what the safety dump did, first in the detail
-    RestoreRequest request;
-    request.into = into_;
-    request.jobs = jobs_;
-    request.replace = replace_;
-    request.timeout = timeout;
-    if (replace_ && safety_dump_) {
-      request.before_replace = [&](const Destination& destination) -> std::string {
-        const auto started = std::chrono::steady_clock::now();
-        const auto dump = take_safety_dump(target_, destination, {incident.id, incident.reason});
-        safety = dump.detail;
-        if (!dump.taken && !dump.skipped) {
-          return "refusing to replace database " + destination.database +
-                 " without a safety copy (" + dump.detail + ")";
-        }
-        // A restore takes at least as long as the dump of the same data: with less time left
-        // than the dump took, the drop would be followed by a pg_restore killed half-way.
-        const auto now = std::chrono::steady_clock::now();
-        if (dump.taken && destination.deadline - now < now - started) {
-          return "refusing to replace database " + destination.database +
-                 ": the safety dump used most of the timeout (" +
-                 probes::human_duration(destination.deadline - now) +
-                 " left), so the restore would not finish; raise the action's timeout";
-        }
-        return "";
-      };
-    }
-    const auto restored = restore_backup(target_, request);
-    outcome.ok = restored.ok;
-    outcome.duration = restored.elapsed;
-    if (restored.ok) {
-      outcome.detail = (safety.empty() ? "" : safety + "; ") + "restored " + restored.backup +
-                       " into " + into_.dbname() +
-                       (restored.owner.empty() ? "" : " as " + restored.owner) + " in " +
-                       probes::human_duration(restored.elapsed) +
-                       (restored.note.empty() ? "" : " (" + restored.note + ")");
-    } else {
-      outcome.detail = "restore failed: " + restored.error +
-                       (safety.empty() || restored.refused ? "" : " (" + safety + ")");
-    }
-  } catch (...) {
-    outcome.ok = false;
-    outcome.detail = "restore_latest failed unexpectedly";
+  std::string safety;  // what the safety dump did, first in the detail
+  RestoreRequest request;
+  request.into = into_;
+  request.jobs = jobs_;
+  request.replace = replace_;
+  request.timeout = timeout;
+  if (replace_ && safety_dump_) {
+    request.before_replace = [&](const Destination& destination) -> std::string {
+      const auto started = std::chrono::steady_clock::now();
+      const auto dump = take_safety_dump(target_, destination, {incident.id, incident.reason});
+      safety = dump.detail;
+      if (!dump.taken && !dump.skipped) {
+        return "refusing to replace database " + destination.database + " without a safety copy (" +
+               dump.detail + ")";
+      }
+      // A restore takes at least as long as the dump of the same data: with less time left
+      // than the dump took, the drop would be followed by a pg_restore killed half-way.
+      const auto now = std::chrono::steady_clock::now();
+      if (dump.taken && destination.deadline - now < now - started) {
+        return "refusing to replace database " + destination.database +
+               ": the safety dump used most of the timeout (" +
+               config::human_duration(destination.deadline - now) +
+               " left), so the restore would not finish; raise the action's timeout";
+      }
+      return "";
+    };
+  }
+  const auto restored = restore_backup(target_, request);
+  outcome.ok = restored.ok;
+  if (restored.ok) {
+    outcome.detail = (safety.empty() ? "" : safety + "; ") + "restored " + restored.backup +
+                     " into " + into_.dbname() +
+                     (restored.owner.empty() ? "" : " as " + restored.owner) + " in " +
+                     config::human_duration(restored.elapsed) +
+                     (restored.note.empty() ? "" : " (" + restored.note + ")");
+  } else {
+    outcome.detail = "restore failed: " + restored.error +
+                     (safety.empty() || restored.refused ? "" : " (" + safety + ")");
   }
   return outcome;
 }

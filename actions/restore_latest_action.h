@@ -20,14 +20,14 @@
 #include <memory>
 #include <vector>
 
-#include "actions/action.h"
-#include "probes/clients/pg_connection.h"
+#include "actions/guarded_action.h"
 #include "config/backup_target.h"
 #include "config/options.h"
+#include "probes/clients/pg_connection.h"
 
 namespace watchdog::actions {
 
-class RestoreLatestAction final : public Action {
+class RestoreLatestAction final : public GuardedAction {
  public:
   static std::unique_ptr<Action> create(std::string name, config::Options& options,
                                         const std::vector<config::BackupTargetSpec>& targets);
@@ -35,7 +35,6 @@ class RestoreLatestAction final : public Action {
                       bool replace, int jobs, bool safety_dump = true);
   std::string_view kind() const override { return "restore_latest"; }
   std::string describe() const override;
-  ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
   // With `replace` it drops what is there: only for a missing or damaged database.
   bool destructive() const override { return replace_; }
   std::vector<probes::FailureKind> default_when() const override {
@@ -43,6 +42,7 @@ class RestoreLatestAction final : public Action {
   }
 
  private:
+  ActionOutcome run_once(const Incident& incident, std::chrono::milliseconds timeout) override;
   config::BackupTargetSpec target_;
   PgConnection into_;
   bool replace_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actions/factory.h"
+#include "config/time_text.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -49,7 +50,9 @@ std::unique_ptr<Action> RunbookAction::create(
 
 RunbookAction::RunbookAction(std::string name, std::vector<RunbookStep> steps,
                              std::vector<RunbookStep> on_failure)
-    : Action(std::move(name)), steps_(std::move(steps)), on_failure_(std::move(on_failure)) {}
+    : GuardedAction(std::move(name)),
+      steps_(std::move(steps)),
+      on_failure_(std::move(on_failure)) {}
 
 std::string RunbookAction::describe() const {
   std::string text = names(steps_, " → ");
@@ -87,38 +90,30 @@ std::vector<probes::FailureKind> RunbookAction::default_when() const {
   return common.value_or(std::vector<probes::FailureKind>{});
 }
 
-ActionOutcome RunbookAction::run(const Incident& incident,
-                                 std::chrono::milliseconds timeout) noexcept {
+ActionOutcome RunbookAction::run_once(const Incident& incident, std::chrono::milliseconds timeout) {
   ActionOutcome outcome;
-  try {
-    const auto start = Steady::now();
-    const auto end = start + timeout;
-    std::string log;
-    for (std::size_t i = 0; i < steps_.size(); ++i) {
-      const auto& step = steps_[i];
-      ActionOutcome done = run_step(step, incident, end, log);
-      if (done.ok) continue;
-      outcome.detail = "step " + std::to_string(i + 1) + "/" + std::to_string(steps_.size()) + " " +
-                       step.action->name() + " failed: " + done.detail;
-      // Put things back, even past the runbook's own deadline: each step keeps its own timeout.
-      for (const auto& undo : on_failure_) {
-        ActionOutcome undone = run_step(undo, incident, Steady::now() + undo.timeout, log);
-        outcome.detail += "; on_failure " + undo.action->name() + (undone.ok ? " ok" : " failed");
-      }
-      outcome.ok = false;
-      outcome.output_tail = std::move(log);
-      outcome.duration = Steady::now() - start;
-      return outcome;
+  const auto start = Steady::now();
+  const auto end = start + timeout;
+  std::string log;
+  for (std::size_t i = 0; i < steps_.size(); ++i) {
+    const auto& step = steps_[i];
+    ActionOutcome done = run_step(step, incident, end, log);
+    if (done.ok) continue;
+    outcome.detail = "step " + std::to_string(i + 1) + "/" + std::to_string(steps_.size()) + " " +
+                     step.action->name() + " failed: " + done.detail;
+    // Put things back, even past the runbook's own deadline: each step keeps its own timeout.
+    for (const auto& undo : on_failure_) {
+      ActionOutcome undone = run_step(undo, incident, Steady::now() + undo.timeout, log);
+      outcome.detail += "; on_failure " + undo.action->name() + (undone.ok ? " ok" : " failed");
     }
-    outcome.ok = true;
-    outcome.duration = Steady::now() - start;
-    outcome.detail = std::to_string(steps_.size()) + " steps in " +
-                     probes::human_duration(outcome.duration) + ": " + names(steps_, ", ");
-    outcome.output_tail = std::move(log);
-  } catch (...) {
     outcome.ok = false;
-    outcome.detail = "runbook failed unexpectedly";
+    outcome.output_tail = std::move(log);
+    return outcome;
   }
+  outcome.ok = true;
+  outcome.detail = std::to_string(steps_.size()) + " steps in " +
+                   config::human_duration(Steady::now() - start) + ": " + names(steps_, ", ");
+  outcome.output_tail = std::move(log);
   return outcome;
 }
 

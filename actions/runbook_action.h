@@ -16,7 +16,7 @@
 #include <memory>
 #include <vector>
 
-#include "actions/action.h"
+#include "actions/guarded_action.h"
 #include "config/config.h"
 
 namespace watchdog::actions {
@@ -27,7 +27,7 @@ struct RunbookStep {
   bool destructive = false;
 };
 
-class RunbookAction final : public Action {
+class RunbookAction final : public GuardedAction {
  public:
   // Builds every step through make_action (actions/factory.h). Throws config::ConfigError.
   static std::unique_ptr<Action> create(const config::ActionSpec& spec,
@@ -38,14 +38,14 @@ class RunbookAction final : public Action {
   std::string_view kind() const override { return "runbook"; }
   // "stop-backend → restore-db → migrate → start-backend (on failure: start-backend)"
   std::string describe() const override;
-  // `timeout` caps the whole run; each step also keeps to its own.
-  ActionOutcome run(const Incident& incident, std::chrono::milliseconds timeout) noexcept override;
   bool destructive() const override;
   std::vector<probes::FailureKind> default_when() const override;
 
   const std::vector<RunbookStep>& steps() const { return steps_; }
 
  private:
+  // `timeout` caps the whole run; each step also keeps to its own.
+  ActionOutcome run_once(const Incident& incident, std::chrono::milliseconds timeout) override;
   std::vector<RunbookStep> steps_;
   std::vector<RunbookStep> on_failure_;
 };

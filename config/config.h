@@ -51,7 +51,7 @@ struct ProbeTiming {
   Duration timeout = std::chrono::seconds(10);
   Duration recheck_interval = std::chrono::seconds(5);
   // ± spread applied to every interval so probes do not fire in lock-step.
-  // Default: 10 % of the interval (see docs/configuration.md).
+  // Default: 10 % of the interval (README.md, `defaults:`).
   Duration jitter = Duration(-1);  // -1 = "10 % of interval", resolved by the loader
   int failure_threshold = 3;
   int success_threshold = 2;

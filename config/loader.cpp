@@ -1,78 +1,18 @@
 #include "config/loader.h"
 
 #include <algorithm>
-#include <cctype>
-#include <initializer_list>
 #include <map>
 
+#include "config/loader_common.h"
 #include "config/options_impl.h"
 
 namespace watchdog::config {
 namespace {
 
-using ImplPtr = std::shared_ptr<Options::Impl>;
+using namespace loading;
 using namespace std::chrono_literals;
 
 constexpr long long kMaxThreshold = 100;
-constexpr long long kMaxAttempts = 1000;
-
-// Rejects unknown keys before anything else is read, so a typo is reported as such rather than
-// as the "missing required key" it causes.
-void expect_keys(const ImplPtr& impl, std::initializer_list<const char*> keys) {
-  for (const char* key : keys) impl->use(key);
-  Options(impl).finish();
-}
-
-// Names become metric labels: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters.
-bool valid_name(const std::string& name) {
-  if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) {
-    return false;
-  }
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
-
-void check_name(Options& options, const std::string& name) {
-  if (!valid_name(name)) {
-    options.fail("name", "invalid name '" + name +
-                             "' (letters, digits, '_', '.', '-', starting with a letter or digit, "
-                             "at most 64 characters)");
-  }
-}
-
-// Remembers where each name was first defined, to report duplicates with both locations.
-class NameRegistry {
- public:
-  explicit NameRegistry(std::string what) : what_(std::move(what)) {}
-  void add(const ImplPtr& impl, const std::string& name) {
-    auto location = impl->value_location("name");
-    auto [first, inserted] = first_.emplace(name, location);
-    if (!inserted) {
-      Options(impl).fail("name", "duplicate " + what_ + " name '" + name + "' (first defined at " +
-                                     first->second + ")");
-    }
-  }
-
- private:
-  std::string what_;
-  std::map<std::string, std::string> first_;
-};
-
-std::string read_kind(Options& options) {
-  std::string kind = options.required_string("kind");
-  if (kind.empty()) options.fail("kind", "must not be empty");
-  return kind;
-}
-
-Duration positive_duration(Options& options, const char* key, Duration fallback) {
-  Duration value = options.duration_or(key, fallback);
-  if (value <= Duration::zero()) options.fail(key, "must be greater than 0");
-  return value;
-}
 
 Listen read_listen(Options& options) {
   Listen listen;
@@ -130,85 +70,6 @@ void check_timing(ProbeTiming& timing, Options& probe, Options& defaults) {
           "jitter " + format_duration(timing.jitter) + " must be less than half the interval " +
               format_duration(timing.interval));
   }
-}
-
-// One rung of the ladder, or one step of a runbook (`in_runbook`: steps take no `when:` or
-// nested `steps:`; the rung decides when its runbook runs).
-ActionSpec read_action(const ImplPtr& impl, std::size_t index, bool in_runbook) {
-  Options options(impl);
-  ActionSpec action;
-  const bool runbook = options.has("steps");
-  if (runbook && in_runbook) options.fail("steps", "a runbook step cannot have steps of its own");
-  if (runbook) {
-    if (options.has("kind")) options.fail("kind", "a rung with steps is a runbook: drop `kind`");
-    if (options.has("timeout")) {
-      options.fail("timeout", "a runbook takes the sum of its steps' timeouts: set them per step");
-    }
-    action.kind = "runbook";
-  } else {
-    action.kind = read_kind(options);
-    if (options.has("on_failure"))
-      options.fail("on_failure", "only a rung with steps has on_failure");
-  }
-  if (auto name = options.string("name")) {
-    check_name(options, *name);
-    action.name = *name;
-  } else {
-    action.name = action.kind + "-" + std::to_string(index + 1);
-  }
-  if (in_runbook && options.has("when")) {
-    options.fail("when", "`when` belongs to the rung that holds the steps, not to one step");
-  }
-  action.when = options.string_list("when");
-  if (options.has("when") && action.when.empty()) options.fail("when", "must list a failure kind");
-  action.marked_destructive = options.boolean_or("destructive", false);
-  if (runbook) {
-    NameRegistry names("step");
-    auto read_steps = [&](const char* key, std::vector<ActionSpec>& into) {
-      for (const auto& step : child_list(*impl, key, key == std::string("steps"))) {
-        into.push_back(read_action(step, into.size(), true));
-        names.add(step, into.back().name);
-        action.timeout += into.back().timeout;
-      }
-    };
-    action.timeout = Duration::zero();
-    read_steps("steps", action.steps);
-    if (action.steps.empty()) options.fail("steps", "needs at least one step");
-    read_steps("on_failure", action.on_failure);
-  } else {
-    action.timeout = positive_duration(options, "timeout", action.timeout);
-  }
-  action.options = options;  // the kind's keys; its factory calls finish()
-  return action;
-}
-
-RecoverySpec read_recovery(const ImplPtr& impl) {
-  expect_keys(impl, {"max_attempts", "max_incidents", "backoff", "max_backoff", "window",
-                     "verify_timeout", "actions"});
-  Options options(impl);
-  RecoverySpec recovery;
-  recovery.max_attempts =
-      static_cast<int>(options.integer_or("max_attempts", recovery.max_attempts, 1, kMaxAttempts));
-  recovery.max_incidents = static_cast<int>(
-      options.integer_or("max_incidents", recovery.max_incidents, 1, kMaxAttempts));
-  recovery.backoff = positive_duration(options, "backoff", recovery.backoff);
-  recovery.max_backoff = options.duration_or("max_backoff", recovery.max_backoff);
-  if (recovery.max_backoff < recovery.backoff) {
-    options.fail(options.has("max_backoff") ? "max_backoff" : "backoff",
-                 "max_backoff " + format_duration(recovery.max_backoff) +
-                     " must not be shorter than backoff " + format_duration(recovery.backoff));
-  }
-  recovery.window = positive_duration(options, "window", recovery.window);
-  recovery.verify_timeout = positive_duration(options, "verify_timeout", recovery.verify_timeout);
-  auto actions = child_list(*impl, "actions", true);
-  if (actions.empty()) options.fail("actions", "needs at least one action");
-  NameRegistry names("action");
-  for (std::size_t i = 0; i < actions.size(); ++i) {
-    recovery.actions.push_back(read_action(actions[i], i, false));
-    names.add(actions[i], recovery.actions.back().name);
-  }
-  options.finish();
-  return recovery;
 }
 
 ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <map>
 
+#include "config/text.h"
+
 namespace watchdog::config {
 namespace {
 
@@ -45,7 +47,7 @@ void check_node(const YAML::Node& node, const std::string& source, const std::st
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    error = std::strerror(errno);
+    error = errno_text();
     return std::nullopt;
   }
   std::string content;
@@ -53,7 +55,7 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   while (true) {
     ssize_t n = ::read(fd, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error = std::strerror(errno);
+    if (n < 0) error = errno_text();
     if (n <= 0) break;
     content.append(buffer, static_cast<std::size_t>(n));
   }

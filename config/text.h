@@ -2,6 +2,8 @@
 // Small text helpers shared by the config parser and the I/O clients.
 
 #include <cctype>
+#include <cerrno>
+#include <string>
 #include <string_view>
 
 namespace watchdog::config {
@@ -17,4 +19,7 @@ inline std::string_view trim(std::string_view text) {
   return text;
 }
 
+// The system's message for an errno value ("No such file or directory"), thread-safe (not
+// strerror's static buffer). The default is the current errno: read it before any other call.
+std::string errno_text(int error = errno);
 }  // namespace watchdog::config

@@ -44,18 +44,10 @@ std::unique_ptr<Probe> BackupAgeProbe::create(std::string name, config::Options&
 }
 
 BackupAgeProbe::BackupAgeProbe(std::string name, Settings settings)
-    : Probe(std::move(name)), settings_(std::move(settings)) {}
+    : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
-ProbeResult BackupAgeProbe::check(std::chrono::milliseconds timeout) noexcept {
-  auto start = std::chrono::steady_clock::now();
-  ProbeResult result;
-  try {
-    result = scan(start + timeout);
-  } catch (...) {
-    result = unhealthy(FailureKind::Error, "backup check failed unexpectedly");
-  }
-  result.latency = std::chrono::steady_clock::now() - start;
-  return result;
+ProbeResult BackupAgeProbe::check_once(std::chrono::milliseconds timeout) {
+  return scan(std::chrono::steady_clock::now() + timeout);
 }
 
 ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline) const {

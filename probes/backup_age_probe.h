@@ -23,11 +23,11 @@
 #include <string>
 
 #include "config/options.h"
-#include "probes/probe.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
-class BackupAgeProbe final : public Probe {
+class BackupAgeProbe final : public GuardedProbe {
  public:
   struct Settings {
     std::filesystem::path directory;
@@ -41,9 +41,9 @@ class BackupAgeProbe final : public Probe {
 
   BackupAgeProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "backup_age"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
   ProbeResult scan(std::chrono::steady_clock::time_point deadline) const;
   Settings settings_;
 };

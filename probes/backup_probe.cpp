@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
@@ -12,10 +13,6 @@ namespace watchdog::probes {
 namespace {
 
 using backup::SystemTime;
-
-double unix_seconds(SystemTime t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
 
 std::chrono::seconds age_of(SystemTime t) {
   return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(
@@ -64,19 +61,9 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
 }
 
 BackupProbe::BackupProbe(std::string name, Settings settings)
-    : Probe(std::move(name)), settings_(std::move(settings)) {}
+    : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
-ProbeResult BackupProbe::check(std::chrono::milliseconds) noexcept {
-  const auto start = std::chrono::steady_clock::now();
-  ProbeResult result;
-  try {
-    result = evaluate();
-  } catch (...) {
-    result = unhealthy(FailureKind::Error, "backup check failed unexpectedly");
-  }
-  result.latency = std::chrono::steady_clock::now() - start;
-  return result;
-}
+ProbeResult BackupProbe::check_once(std::chrono::milliseconds) { return evaluate(); }
 
 ProbeResult BackupProbe::evaluate() const {
   const auto& dir = settings_.directory;
@@ -93,8 +80,8 @@ ProbeResult BackupProbe::evaluate() const {
     measurements.push_back({"backup_volume_free_bytes", static_cast<double>(volume->free_bytes)});
   }
   if (status.last_drill_success) {
-    measurements.push_back(
-        {"restore_drill_last_success_timestamp_seconds", unix_seconds(*status.last_drill_success)});
+    measurements.push_back({"restore_drill_last_success_timestamp_seconds",
+                            config::unix_seconds(*status.last_drill_success)});
   }
   auto finish = [&](ProbeResult result) {
     result.measurements = measurements;
@@ -113,7 +100,7 @@ ProbeResult BackupProbe::evaluate() const {
   measurements.push_back({"backup_good_backups", static_cast<double>(good)});
   if (newest_good != nullptr) {
     measurements.push_back(
-        {"backup_last_success_timestamp_seconds", unix_seconds(newest_good->finished)});
+        {"backup_last_success_timestamp_seconds", config::unix_seconds(newest_good->finished)});
     measurements.push_back({"backup_age_seconds",
                             std::chrono::duration<double>(age_of(newest_good->finished)).count()});
     measurements.push_back({"backup_size_bytes", static_cast<double>(newest_good->size_bytes)});
@@ -134,7 +121,7 @@ ProbeResult BackupProbe::evaluate() const {
   if (const auto& attempt = last_attempt;
       attempt && !attempt->ok && (!newest_good || attempt->at >= newest_good->started)) {
     return finish(unhealthy(FailureKind::Error, "backup of " + settings_.target + " failed at " +
-                                                    backup::format_iso_time(attempt->at) + ": " +
+                                                    config::format_rfc3339(attempt->at) + ": " +
                                                     attempt->error));
   }
   if (newest_good == nullptr) {
@@ -158,8 +145,8 @@ ProbeResult BackupProbe::evaluate() const {
       drill && !drill->ok &&
       (!status.last_drill_success || drill->at >= *status.last_drill_success)) {
     return finish(unhealthy(FailureKind::BadResponse, "last restore drill failed at " +
-                                                          backup::format_iso_time(drill->at) +
-                                                          ": " + drill->detail));
+                                                          config::format_rfc3339(drill->at) + ": " +
+                                                          drill->detail));
   }
   if (settings_.drill_max_age) {
     if (!status.last_drill_success) {

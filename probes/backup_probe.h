@@ -1,7 +1,7 @@
 #pragma once
 // `backup`: are the backups of a `backups:` target provably good and recent? Reads the catalog
-// (probes/backup/backup_catalog.h) — metadata and status files, never the dumps themselves, so a check
-// costs a directory listing however large the backups are.
+// (probes/backup/backup_catalog.h) — metadata and status files, never the dumps themselves, so a
+// check costs a directory listing however large the backups are.
 //
 // Keys: target (required: a name from `backups:`), rpo (default: the target's), min_size
 // (default: the target's), min_redundancy (good backups wanted, default 1), drill_max_age (the
@@ -44,11 +44,11 @@
 
 #include "config/backup_target.h"
 #include "config/options.h"
-#include "probes/probe.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
-class BackupProbe final : public Probe {
+class BackupProbe final : public GuardedProbe {
  public:
   struct Settings {
     std::string target;
@@ -68,9 +68,9 @@ class BackupProbe final : public Probe {
 
   BackupProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "backup"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
   ProbeResult evaluate() const;
   Settings settings_;
 };

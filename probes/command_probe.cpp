@@ -73,22 +73,12 @@ std::unique_ptr<Probe> CommandProbe::create(std::string name, config::Options& o
 }
 
 CommandProbe::CommandProbe(std::string name, ProcessSpec spec, ExitCodes exit_codes)
-    : Probe(std::move(name)), spec_(std::move(spec)), exit_codes_(std::move(exit_codes)) {}
+    : GuardedProbe(std::move(name)), spec_(std::move(spec)), exit_codes_(std::move(exit_codes)) {}
 
-ProbeResult CommandProbe::check(std::chrono::milliseconds timeout) noexcept {
-  ProbeResult result;
-  std::chrono::nanoseconds elapsed{0};
-  try {
-    ProcessSpec spec = spec_;
-    spec.timeout = timeout;
-    ProcessResult run = run_process(spec);
-    elapsed = run.elapsed;
-    result = classify(run, timeout, exit_codes_);
-  } catch (...) {  // bad_alloc while copying or formatting
-    result = unhealthy(FailureKind::Error, "command check failed unexpectedly");
-  }
-  result.latency = elapsed;
-  return result;
+ProbeResult CommandProbe::check_once(std::chrono::milliseconds timeout) {
+  ProcessSpec spec = spec_;
+  spec.timeout = timeout;
+  return classify(run_process(spec), timeout, exit_codes_);
 }
 
 }  // namespace watchdog::probes

@@ -25,8 +25,8 @@
 #include <string>
 
 #include "config/options.h"
-#include "probes/probe.h"
 #include "probes/clients/process_runner.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
@@ -36,7 +36,7 @@ struct ExitCodes {
   std::set<int> degraded = {1};
 };
 
-class CommandProbe final : public Probe {
+class CommandProbe final : public GuardedProbe {
  public:
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.
   static std::unique_ptr<Probe> create(std::string name, config::Options& options);
@@ -44,9 +44,9 @@ class CommandProbe final : public Probe {
   // `spec.timeout` is replaced by check()'s timeout.
   CommandProbe(std::string name, ProcessSpec spec, ExitCodes exit_codes = {});
   std::string_view kind() const override { return "command"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
   ProcessSpec spec_;
   ExitCodes exit_codes_;
 };

@@ -16,11 +16,11 @@
 #include <string>
 
 #include "config/options.h"
-#include "probes/probe.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
-class DiskProbe final : public Probe {
+class DiskProbe final : public GuardedProbe {
  public:
   struct Settings {
     std::filesystem::path path = "/";
@@ -35,9 +35,9 @@ class DiskProbe final : public Probe {
 
   DiskProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "disk"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
   Settings settings_;
 };
 

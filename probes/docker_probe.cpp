@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/time_text.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::probes {
@@ -11,7 +12,7 @@ using Clock = std::chrono::system_clock;
 
 std::string ago(std::optional<Clock::time_point> when, Clock::time_point now) {
   if (!when) return "";
-  return " " + human_duration(std::max(Clock::duration::zero(), now - *when)) + " ago";
+  return " " + config::human_duration(std::max(Clock::duration::zero(), now - *when)) + " ago";
 }
 
 int rank(ProbeStatus status) {
@@ -39,8 +40,9 @@ ProbeResult judge_state(const ContainerInfo& c, std::optional<int> previous_rest
                          " times since the last check (" + restarts + ", now " + c.status + ")");
   }
   if (c.status == "running") {
-    const std::string up = "running for " + (c.started_at ? human_duration(now - *c.started_at)
-                                                          : std::string("an unknown time"));
+    const std::string up =
+        "running for " + (c.started_at ? config::human_duration(now - *c.started_at)
+                                       : std::string("an unknown time"));
     if (c.health == "unhealthy") {
       return unhealthy(FailureKind::BadResponse,
                        "health check failing (" + std::to_string(c.health_failing_streak) +

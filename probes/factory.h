@@ -1,7 +1,7 @@
 #pragma once
-// Builds a probe from its spec: an explicit switch on `kind` (adding a kind = one file pair +
-// one line here). Construction validates the kind's keys and does no I/O, so `check-config`
-// can build every probe to validate a file. Throws config::ConfigError.
+// Builds a probe from its spec through one table of {kind, create} in factory.cpp (adding a
+// kind = one file pair + one line there). Construction validates the kind's keys and does no I/O,
+// so `check-config` can build every probe to validate a file. Throws config::ConfigError.
 
 #include <memory>
 #include <string_view>

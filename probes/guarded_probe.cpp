@@ -10,6 +10,7 @@ ProbeResult GuardedProbe::check(std::chrono::milliseconds timeout) noexcept {
   try {
     result = check_once(timeout);
   } catch (...) {
+    discard_state();
     result = unhealthy(FailureKind::Error, std::string(kind()) + " check failed unexpectedly");
   }
   result.latency = std::chrono::steady_clock::now() - start;

@@ -132,32 +132,26 @@ std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& 
 }
 
 PostgresProbe::PostgresProbe(std::string name, Settings settings)
-    : Probe(std::move(name)), settings_(std::move(settings)) {}
+    : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
 PostgresProbe::~PostgresProbe() = default;
 
-ProbeResult PostgresProbe::check(std::chrono::milliseconds timeout) noexcept {
-  const auto start = Clock::now();
-  ProbeResult result;
-  try {
-    pq::Deadline deadline(start + timeout);
-    bool reused = false;
+ProbeResult PostgresProbe::check_once(std::chrono::milliseconds timeout) {
+  pq::Deadline deadline(Clock::now() + timeout);
+  bool reused = false;
+  ProbeResult result = run_once(timeout, deadline, reused);
+  // A kept connection may have died since the last check: replace it once, in this check.
+  // Not after a lock wait or a corruption error: the server answered, and a retry would only
+  // wait out the rest of the timeout.
+  if (result.status == ProbeStatus::Unhealthy && reused && !deadline.expired() &&
+      result.failure != FailureKind::Locked && result.failure != FailureKind::Corrupt) {
     result = run_once(timeout, deadline, reused);
-    // A kept connection may have died since the last check: replace it once, in this check.
-    // Not after a lock wait or a corruption error: the server answered, and a retry would only
-    // wait out the rest of the timeout.
-    if (result.status == ProbeStatus::Unhealthy && reused && !deadline.expired() &&
-        result.failure != FailureKind::Locked && result.failure != FailureKind::Corrupt) {
-      result = run_once(timeout, deadline, reused);
-    }
-    if (!settings_.keep_connection || result.status == ProbeStatus::Unhealthy) connection_.reset();
-  } catch (...) {
-    connection_.reset();
-    result = unhealthy(FailureKind::Error, "postgres check failed unexpectedly");
   }
-  result.latency = Clock::now() - start;
+  if (!settings_.keep_connection || result.status == ProbeStatus::Unhealthy) connection_.reset();
   return result;
 }
+
+void PostgresProbe::discard_state() noexcept { connection_.reset(); }
 
 ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline,
                                     bool& reused) {

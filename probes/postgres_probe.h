@@ -48,7 +48,7 @@
 #include <string>
 
 #include "config/options.h"
-#include "probes/probe.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 namespace pq {
@@ -56,7 +56,7 @@ class Deadline;
 class Session;
 }  // namespace pq
 
-class PostgresProbe final : public Probe {
+class PostgresProbe final : public GuardedProbe {
  public:
   enum class Role { Any, Primary, Replica };
   struct Settings {
@@ -78,10 +78,11 @@ class PostgresProbe final : public Probe {
   PostgresProbe(std::string name, Settings settings);
   ~PostgresProbe() override;
   std::string_view kind() const override { return "postgres"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
   struct Stats;
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
+  void discard_state() noexcept override;  // drops the connection
   ProbeResult run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline, bool& reused);
   ProbeResult evaluate(std::chrono::nanoseconds query_time, const Stats& stats) const;
   ProbeResult classify(const std::string& message, bool timed_out,

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 
+#include "config/time_text.h"
 #include "config/units.h"
 
 namespace watchdog::probes {
@@ -110,7 +111,7 @@ std::unique_ptr<Probe> RedisProbe::create(std::string name, config::Options& opt
 }
 
 RedisProbe::RedisProbe(std::string name, Settings settings)
-    : Probe(std::move(name)),
+    : GuardedProbe(std::move(name)),
       settings_(std::move(settings)),
       target_(settings_.host + ":" + std::to_string(settings_.port)),
       connection_(redis::Endpoint{settings_.host, settings_.port, settings_.user,
@@ -118,20 +119,13 @@ RedisProbe::RedisProbe(std::string name, Settings settings)
 
 RedisProbe::~RedisProbe() = default;
 
-ProbeResult RedisProbe::check(milliseconds timeout) noexcept {
-  auto start = Clock::now();
-  ProbeResult result;
-  try {
-    result = check_once(start + timeout, timeout);
-  } catch (...) {
-    connection_.close();
-    result = unhealthy(FailureKind::Error, "redis check failed unexpectedly");
-  }
-  result.latency = Clock::now() - start;
-  return result;
+ProbeResult RedisProbe::check_once(milliseconds timeout) {
+  return check_by(Clock::now() + timeout, timeout);
 }
 
-ProbeResult RedisProbe::check_once(Clock::time_point deadline, milliseconds timeout) {
+void RedisProbe::discard_state() noexcept { connection_.close(); }
+
+ProbeResult RedisProbe::check_by(Clock::time_point deadline, milliseconds timeout) {
   const bool reused = connection_.connected();
   if (!reused) {
     if (auto failure = open(deadline, timeout)) return *failure;
@@ -267,8 +261,7 @@ ProbeResult RedisProbe::evaluate(const Info& info, std::chrono::nanoseconds ping
     }
   }
   if (auto last_save = info.number("rdb_last_save_time")) {
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now = config::unix_seconds(std::chrono::system_clock::now());
     const double age = std::max(0.0, now - *last_save);
     measurements.push_back({"redis_last_save_age_seconds", age});
     const double changes = info.number("rdb_changes_since_last_save").value_or(0);

@@ -42,12 +42,12 @@
 #include <vector>
 
 #include "config/options.h"
-#include "probes/probe.h"
 #include "probes/clients/redis_connection.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
-class RedisProbe final : public Probe {
+class RedisProbe final : public GuardedProbe {
  public:
   enum class Role { Master, Replica };
 
@@ -72,14 +72,15 @@ class RedisProbe final : public Probe {
   RedisProbe(std::string name, Settings settings);
   ~RedisProbe() override;
   std::string_view kind() const override { return "redis"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
 
  private:
   struct Command;
   struct Info;
 
-  ProbeResult check_once(std::chrono::steady_clock::time_point deadline,
-                         std::chrono::milliseconds timeout);
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
+  void discard_state() noexcept override;  // closes the connection
+  ProbeResult check_by(std::chrono::steady_clock::time_point deadline,
+                       std::chrono::milliseconds timeout);
   std::optional<ProbeResult> open(std::chrono::steady_clock::time_point deadline,
                                   std::chrono::milliseconds timeout);
   Command run(const std::vector<std::string>& args, std::chrono::steady_clock::time_point deadline,

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "config/options.h"
+#include "config/text.h"
 #include "watchdog/alerts/dispatcher.h"
 #include "watchdog/backup_scheduler.h"
 #include "watchdog/http_server.h"
@@ -36,7 +37,7 @@ void on_signal(int number) {
 
 void install_signal_handlers() {
   if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-    throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+    throw std::runtime_error(std::string("pipe2: ") + config::errno_text());
   }
   struct sigaction action {};
   action.sa_handler = on_signal;

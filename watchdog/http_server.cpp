@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "config/time_text.h"
 #include "watchdog/alerts/event.h"
 #include "watchdog/cli/incident_report.h"
 #include "watchdog/store/incident_journal.h"
@@ -23,12 +24,12 @@ std::string status_json(const StatusView& status) {
                         {"status", p.status},
                         {"failure", p.failure},
                         {"detail", p.detail},
-                        {"last_run", p.last_run ? alerts::rfc3339(*p.last_run) : ""},
+                        {"last_run", p.last_run ? config::format_rfc3339_ms(*p.last_run) : ""},
                         {"seconds", p.seconds}});
     }
     components.push_back({{"name", c.name},
                           {"state", std::string(to_string(c.state))},
-                          {"since", alerts::rfc3339(c.since)},
+                          {"since", config::format_rfc3339_ms(c.since)},
                           {"incident_id", c.incident_id},
                           {"attempts", c.attempts},
                           {"hold", c.hold},

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "watchdog/alerts/event.h"
+#include "config/time_text.h"
 
 namespace watchdog::logging {
 namespace {
@@ -17,7 +17,7 @@ class JsonFormatter : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     nlohmann::ordered_json line = {
-        {"ts", alerts::rfc3339(
+        {"ts", config::format_rfc3339_ms(
                    std::chrono::time_point_cast<std::chrono::system_clock::duration>(msg.time))},
         {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                               spdlog::level::to_string_view(msg.level).size())},

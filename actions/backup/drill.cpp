@@ -1,8 +1,9 @@
 #include "actions/backup/drill.h"
 
-#include "probes/clients/pg_connection.h"
 #include "actions/backup/restore.h"
+#include "config/time_text.h"
 #include "probes/backup/backup_catalog.h"
+#include "probes/clients/pg_connection.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -34,7 +35,7 @@ DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::mill
       outcome.ok = restored.ok;
       outcome.detail =
           (restored.backup.empty() ? "" : restored.backup + ": ") +
-          (restored.ok ? restored.detail + " in " + probes::human_duration(restored.elapsed)
+          (restored.ok ? restored.detail + " in " + config::human_duration(restored.elapsed)
                        : restored.error);
       PgSession admin(connection->with_dbname("postgres"), std::chrono::seconds(10));
       if (!admin.exec("DROP DATABASE IF EXISTS " + quote_identifier(request.into.dbname()) +

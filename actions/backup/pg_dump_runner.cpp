@@ -9,10 +9,12 @@
 #include <filesystem>
 #include <future>
 
-#include "probes/clients/pg_connection.h"
 #include "actions/backup/retention.h"
+#include "config/text.h"
+#include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup/backup_attempts.h"
+#include "probes/clients/pg_connection.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -63,7 +65,8 @@ std::string write_error(const fs::path& directory, const std::string& file, int 
 // pg_dump's or the catalog's own error line, with the volume's use when it ran out of space.
 std::string with_volume_use(const std::string& error, const fs::path& directory) {
   for (int full : {ENOSPC, EDQUOT}) {
-    if (error.find(std::strerror(full)) != std::string::npos) return error + volume_note(directory);
+    if (error.find(config::errno_text(full)) != std::string::npos)
+      return error + volume_note(directory);
   }
   return error;
 }
@@ -204,7 +207,7 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
 std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
                      std::chrono::milliseconds timeout) {
   if (!run.started) return "cannot start " + tool + ": " + run.start_error;
-  if (run.timed_out) return tool + " killed after " + probes::human_duration(timeout) + " timeout";
+  if (run.timed_out) return tool + " killed after " + config::human_duration(timeout) + " timeout";
   if (run.signal != 0) return tool + " killed by " + probes::signal_name(run.signal);
   // pg_dump names the server's own message on a later line ("detail: Error message from
   // server: ERROR:  invalid page in block 0 …"): the reason, rather than "PQgetResult() failed".
@@ -226,7 +229,7 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
   const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) {
     out.write_errno = errno;
-    out.error = "cannot create " + partial.string() + ": " + std::strerror(errno);
+    out.error = "cannot create " + partial.string() + ": " + config::errno_text();
     return out;
   }
   out.created = true;
@@ -255,7 +258,8 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
   ::close(fd);
   if (write_errno != 0) {
     out.write_errno = write_errno;
-    out.error = "cannot write " + partial.filename().string() + ": " + std::strerror(write_errno);
+    out.error =
+        "cannot write " + partial.filename().string() + ": " + config::errno_text(write_errno);
   }
   out.size_bytes = bytes;
   out.sha256 = hash.hex();
@@ -273,7 +277,7 @@ BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
   if (::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
     busy_ = errno == EWOULDBLOCK;
     error_ = busy_ ? "another backup of " + target.name + " is running"
-                   : "cannot lock " + path.string() + ": " + std::strerror(errno);
+                   : "cannot lock " + path.string() + ": " + config::errno_text();
     ::close(fd_);
     fd_ = -1;
   }
@@ -319,7 +323,7 @@ std::string describe_outcome(const BackupOutcome& outcome) {
   if (!outcome.ok) return "backup failed: " + outcome.error;
   const auto& meta = *outcome.metadata;
   std::string text = "backup " + meta.name + ": " + config::format_size(meta.size_bytes) + " in " +
-                     probes::human_duration(outcome.elapsed) +
+                     config::human_duration(outcome.elapsed) +
                      (meta.verified() ? ", verified" : "");
   if (!outcome.removed.empty()) {
     text += "; retention removed " + std::to_string(outcome.removed.size());

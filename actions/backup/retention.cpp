@@ -6,6 +6,8 @@
 #include <functional>
 #include <numeric>
 
+#include "config/time_text.h"
+
 namespace watchdog::actions {
 namespace {
 
@@ -41,11 +43,11 @@ std::vector<RetentionDecision> plan_retention(const std::vector<RetentionItem>& 
   std::vector<Rule> rules = {
       {"last", policy.keep_last, [](SystemTime, std::size_t n) { return std::to_string(n); }},
       {"daily", policy.keep_daily,
-       [](SystemTime t, std::size_t) { return probes::backup::format_utc(t, "%Y-%m-%d"); }},
+       [](SystemTime t, std::size_t) { return config::format_utc(t, "%Y-%m-%d"); }},
       {"weekly", policy.keep_weekly,
-       [](SystemTime t, std::size_t) { return probes::backup::format_utc(t, "%G-W%V"); }},
+       [](SystemTime t, std::size_t) { return config::format_utc(t, "%G-W%V"); }},
       {"monthly", policy.keep_monthly,
-       [](SystemTime t, std::size_t) { return probes::backup::format_utc(t, "%Y-%m"); }},
+       [](SystemTime t, std::size_t) { return config::format_utc(t, "%Y-%m"); }},
   };
   for (auto& rule : rules) {
     if (rule.count <= 0) continue;

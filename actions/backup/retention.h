@@ -1,5 +1,5 @@
 #pragma once
-// Retention of a target's backups with restic `forget` semantics (REFERENCE.md):
+// Retention of a target's backups with restic `forget` semantics:
 //   keep_last N     the N newest backups
 //   keep_daily N    the newest backup of each of the last N days that hold one (UTC days)
 //   keep_weekly N   … of each of the last N ISO weeks; keep_monthly N … of the last N months

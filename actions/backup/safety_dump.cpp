@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "actions/backup/pg_dump_runner.h"
+#include "config/time_text.h"
 #include "config/units.h"
 #include "probes/clients/process_runner.h"
 
@@ -137,7 +138,7 @@ void dump(const config::BackupTargetSpec& target, const Destination& destination
   }
   outcome.taken = true;
   outcome.detail = "safety dump " + meta.file + " (" + config::format_size(meta.size_bytes) + ", " +
-                   probes::human_duration(Clock::now() - start) + ")";
+                   config::human_duration(Clock::now() - start) + ")";
   if (meta.safety->salvaged) {
     outcome.detail += ", salvaged with zero_damaged_pages: rows on damaged pages are lost";
   }

@@ -5,7 +5,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
+
+#include "config/text.h"
 
 namespace watchdog::probes::backup {
 
@@ -59,7 +60,7 @@ std::string describe_volume_use(const fs::path& directory) {
 }
 
 std::string errno_message(int error) {
-  std::string text = std::strerror(error);
+  std::string text = config::errno_text(error);
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
 }

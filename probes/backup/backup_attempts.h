@@ -6,7 +6,8 @@
 // write fails exactly when the failure matters most; the attempt then goes to the fallback
 // directory — `<watchdog.state_dir>/backup-status/TARGET.status.json`, same format — which the
 // config loader puts into BackupTargetSpec::status_fallback_directory. Files rather than the
-// SQLite state store, because probes/ and actions/ never include watchdog/ (DESIGN.md).
+// SQLite state store, because probes/ and actions/ never include watchdog/ (dependencies point
+// one way).
 //
 // Readers (the `backup` probe, the scheduler) take the newer of the two attempts; on a tie the
 // one beside the backups wins. A stale fallback needs no clean-up: any later attempt recorded

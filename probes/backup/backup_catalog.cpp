@@ -9,9 +9,10 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "config/text.h"
 
 namespace watchdog::probes::backup {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string errno_text() { return std::strerror(errno); }
+using config::errno_text;
 
 std::optional<SystemTime> parse_time(const std::string& text, const char* pattern) {
   std::tm utc{};
@@ -28,10 +29,10 @@ std::optional<SystemTime> parse_time(const std::string& text, const char* patter
   return std::chrono::system_clock::from_time_t(timegm(&utc));
 }
 
-json time_json(SystemTime t) { return format_iso_time(t); }
+json time_json(SystemTime t) { return config::format_rfc3339(t); }
 
 SystemTime time_from(const json& j) {
-  auto parsed = parse_time(j.get<std::string>(), "%Y-%m-%dT%H:%M:%SZ");
+  auto parsed = config::parse_rfc3339(j.get<std::string>());
   if (!parsed) throw std::invalid_argument("bad time");
   return *parsed;
 }
@@ -119,23 +120,12 @@ fs::path status_path(const fs::path& directory, const std::string& target) {
 
 }  // namespace
 
-std::string format_utc(SystemTime time, const char* pattern) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::ostringstream out;
-  out << std::put_time(&utc, pattern);
-  return out.str();
-}
-
-std::string format_backup_time(SystemTime time) { return format_utc(time, "%Y%m%dT%H%M%SZ"); }
+std::string format_backup_time(SystemTime time) { return config::format_utc_stamp(time); }
 
 std::optional<SystemTime> parse_backup_time(const std::string& text) {
   if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return std::nullopt;
   return parse_time(text, "%Y%m%dT%H%M%SZ");
 }
-
-std::string format_iso_time(SystemTime time) { return format_utc(time, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string backup_name(const std::string& target, SystemTime started) {
   return target + "_" + format_backup_time(started);

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "config/time_text.h"
+
 namespace watchdog::probes::backup {
 
 using SystemTime = std::chrono::system_clock::time_point;
@@ -89,13 +91,12 @@ struct TargetStatus {
   std::uint64_t verify_failures = 0;  // ever, by any verifier (exported as a counter)
 };
 
-// "20261122T031500Z" (UTC, seconds) and back; nullopt for anything else.
-// `time` in UTC through a strftime pattern ("%Y-%m-%d", "%G-W%V", …).
-std::string format_utc(SystemTime time, const char* pattern);
+// "20261122T031500Z" (UTC, seconds: config::format_utc_stamp) and back; nullopt for anything
+// else.
 std::string format_backup_time(SystemTime time);
 std::optional<SystemTime> parse_backup_time(const std::string& text);
-// "2026-11-22T03:15:00Z" for humans and JSON.
-std::string format_iso_time(SystemTime time);
+// "2026-11-22T03:15:00Z" for humans and JSON: config::format_rfc3339, by its older name.
+inline std::string format_iso_time(SystemTime time) { return config::format_rfc3339(time); }
 
 // TARGET_TIME (TARGET_safety_TIME) and the data file's name for `format`.
 std::string backup_name(const std::string& target, SystemTime started);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "config/text.h"
 #include "probes/backup/backup_catalog.h"
 
 namespace watchdog::probes::backup {
@@ -15,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string errno_text() { return std::strerror(errno); }
+using config::errno_text;
 
 }  // namespace
 

@@ -1,10 +1,10 @@
 #pragma once
 // One JSON-API request, for the Docker Engine and Kubernetes API clients: a unix socket or TCP,
 // TLS with a private CA and an optional client certificate, an optional bearer token, and a
-// hard total timeout. It adds the JSON headers and goes through perform() (probes/clients/http_client.h),
-// so the libcurl setup and error classes are the http probe's. Errors come back in the
-// response, never as exceptions. Nothing here logs; error texts are curl's generic messages and
-// never contain a URL or token.
+// hard total timeout. It adds the JSON headers and goes through perform()
+// (probes/clients/http_client.h), so the libcurl setup and error classes are the http probe's.
+// Errors come back in the response, never as exceptions. Nothing here logs; error texts are curl's
+// generic messages and never contain a URL or token.
 //
 // Thread-safety: call() may run on many threads at once (one easy handle per call).
 
@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "config/time_text.h"
 #include "probes/clients/http_client.h"
 
 namespace watchdog::probes {
@@ -49,10 +50,9 @@ ApiResponse call(const ApiEndpoint& endpoint, const ApiRequest& request);
 // segments.
 std::string url_encode(const std::string& text);
 
-// "2026-11-22T06:14:55.870738214Z" (RFC 3339, any fraction, Z or ±hh:mm) → time point;
-// nothing for Docker's zero time "0001-01-01T00:00:00Z" or text that is not a timestamp.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text);
-// The inverse, in UTC with seconds precision: "2026-11-22T06:14:55Z".
-std::string format_rfc3339(std::chrono::system_clock::time_point time);
+// The API clients read and write RFC 3339 times (Docker's "2026-11-22T06:14:55.870738214Z",
+// Kubernetes' "2026-11-22T06:14:55Z") through the shared helpers of config/time_text.h.
+using config::format_rfc3339;
+using config::parse_rfc3339;
 
 }  // namespace watchdog::probes

@@ -19,7 +19,8 @@ std::optional<std::chrono::system_clock::time_point> time_field(const json& obje
   return parse_rfc3339(it->get<std::string>());
 }
 
-std::string unix_seconds(std::chrono::system_clock::time_point time) {
+// Docker's `since`/`until` query form: "1795318495.870738214" (Unix seconds, nanoseconds).
+std::string docker_event_time(std::chrono::system_clock::time_point time) {
   auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
   char text[40];
@@ -247,8 +248,8 @@ StopJudgement DockerApi::stop_cause(const ContainerInfo& container, milliseconds
   if (!container.started_at) return {StopCause::Unknown, "it was never started"};
   const json filters = {
       {"type", {"container"}}, {"container", {container.id}}, {"event", {"die", "stop", "kill"}}};
-  const std::string path = "/events?since=" + unix_seconds(*container.started_at) +
-                           "&until=" + unix_seconds(std::chrono::system_clock::now()) +
+  const std::string path = "/events?since=" + docker_event_time(*container.started_at) +
+                           "&until=" + docker_event_time(std::chrono::system_clock::now()) +
                            "&filters=" + url_encode(filters.dump());
   auto body = request("GET", path, timeout);
   if (auto* error = std::get_if<DockerError>(&body)) {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,9 +17,7 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/group.hpp>
 #include <boost/process/io.hpp>
-#include <boost/process/search_path.hpp>
 #pragma GCC diagnostic pop
-#include <boost/algorithm/string/split.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -29,79 +26,20 @@
 #include <string_view>
 #include <thread>
 
+#include "probes/clients/process_child.h"
+
 namespace bp = boost::process;
 
 namespace watchdog::probes {
 namespace {
 
+using process_child::ChildSetup;
+using process_child::environment_with;
+using process_child::resolve_program;
+
 using Clock = std::chrono::steady_clock;
 constexpr auto kPollSlice = std::chrono::milliseconds(15);
 constexpr auto kReapGrace = std::chrono::seconds(2);
-
-// Marks every descriptor >= 3 close-on-exec. Runs in the forked child: async-signal-safe only.
-// (Not bp::limit_handles: in Boost 1.74 it also closes Boost's exec-error pipe, so a failed
-// exec looks like a started child exiting 1, and it calls opendir(), i.e. malloc, after fork.)
-void mark_cloexec_from_3() {
-#if defined(SYS_close_range)
-  constexpr unsigned kCloseRangeCloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux >= 5.11
-  if (syscall(SYS_close_range, 3U, ~0U, kCloseRangeCloexec) == 0) return;
-#endif
-  long max_fd = sysconf(_SC_OPEN_MAX);
-  if (max_fd < 0 || max_fd > 65536) max_fd = 65536;
-  for (int fd = 3; fd < max_fd; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-// Boost.Process handler: a clean child (default signal dispositions, empty mask, no leaked
-// descriptors), chdir that aborts on failure (bp::start_dir reports the error but still execs),
-// and the pid of a child that failed to start, so the parent can reap it (Boost does not).
-// The inherited environment ("KEY=value" entries) with `overrides` replacing or adding keys.
-std::vector<std::string> environment_with(const std::map<std::string, std::string>& overrides) {
-  std::vector<std::string> entries;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const auto key = entry.substr(0, entry.find('='));
-    if (overrides.find(std::string(key)) == overrides.end()) entries.emplace_back(entry);
-  }
-  for (const auto& [key, value] : overrides) entries.push_back(key + "=" + value);
-  return entries;
-}
-
-struct ChildSetup : bp::extend::handler {
-  const char* working_dir = nullptr;  // nullptr = inherit
-  pid_t* failed_pid = nullptr;
-  char** envp = nullptr;  // the child's whole environment
-
-  // In the parent, before fork: hand exec our environment. (bp::environment's operator[] and
-  // find() read past the end of shorter entries in Boost 1.74 — ASan reports it — so the
-  // environment is built here instead.)
-  template <class Executor>
-  void on_setup(Executor& exec) const {
-    exec.env = envp;
-  }
-
-  template <class Executor>
-  void on_exec_setup(Executor& exec) const {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    mark_cloexec_from_3();
-    if (working_dir != nullptr && chdir(working_dir) != 0) {
-      exec.set_error(std::error_code(errno, std::system_category()), "chdir failed");
-      _exit(127);
-    }
-  }
-
-  template <class Executor>
-  void on_error(Executor& exec, const std::error_code&) const {
-    if (exec.pid > 0) *failed_pid = exec.pid;
-  }
-};
 
 // Keeps the last `limit` bytes of a stream, trimming lazily to stay linear.
 class Tail {
@@ -172,42 +110,6 @@ struct StreamReader {
                          });
   }
 };
-
-// Resolves argv[0] in the parent so a missing or non-executable program gets a clear message.
-std::string resolve_program(const ProcessSpec& spec, std::string& error) {
-  const std::string& name = spec.argv[0];
-  if (name.empty()) {
-    error = "empty program name";
-    return {};
-  }
-  std::filesystem::path path = name;
-  if (name.find('/') == std::string::npos) {
-    auto env_path = spec.env.find("PATH");  // the child's PATH, as execvp would use it
-    const char* inherited = std::getenv("PATH");
-    std::string path_list = env_path != spec.env.end() ? env_path->second
-                            : inherited != nullptr     ? inherited
-                                                       : "/usr/local/bin:/usr/bin:/bin";
-    std::vector<std::string> parts;
-    boost::algorithm::split(parts, path_list, [](char c) { return c == ':'; });
-    std::vector<boost::filesystem::path> dirs(parts.begin(), parts.end());
-    auto found = bp::search_path(name, dirs);
-    if (found.empty()) {
-      error = "'" + name + "' not found in PATH";
-      return {};
-    }
-    return found.string();
-  }
-  // A relative path is relative to the working directory (the child chdirs before exec).
-  if (path.is_relative() && !spec.working_dir.empty())
-    path = std::filesystem::path(spec.working_dir) / path;
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    error = "cannot execute '" + name + "': is a directory";
-  } else if (access(path.c_str(), X_OK) != 0) {
-    error = "cannot execute '" + name + "': " + std::strerror(errno);
-  }
-  return name;
-}
 
 // Non-blocking reap; true once the child is gone (status set, or lost to someone else's wait).
 bool reaped(pid_t pid, int& status, bool& lost) {
@@ -402,19 +304,6 @@ std::string first_line(const std::string& output, std::size_t max_chars) {
 std::string signal_name(int signal) {
   if (const char* abbreviation = sigabbrev_np(signal)) return "SIG" + std::string(abbreviation);
   return "signal " + std::to_string(signal);
-}
-
-std::string human_duration(std::chrono::nanoseconds duration) {
-  using namespace std::chrono;
-  const auto ms = duration_cast<milliseconds>(duration).count();
-  if (ms < 1000) return std::to_string(ms) + " ms";
-  if (ms < 10000) {
-    const auto tenths = (ms + 50) / 100;
-    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
-  }
-  if (ms < 120000) return std::to_string((ms + 500) / 1000) + " s";
-  const auto s = (ms + 500) / 1000;
-  return std::to_string(s / 60) + " min" + (s % 60 ? " " + std::to_string(s % 60) + " s" : "");
 }
 
 }  // namespace watchdog::probes

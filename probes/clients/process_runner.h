@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "config/time_text.h"
+
 namespace watchdog::probes {
 
 struct ProcessSpec {
@@ -55,7 +57,7 @@ std::string first_line(const std::string& output, std::size_t max_chars = 200);
 
 // "SIGKILL", "SIGSEGV", … ("signal 42" for the rest).
 std::string signal_name(int signal);
-// A duration for one-line details: "120 ms", "1.2 s", "60 s", "5 min 3 s".
-std::string human_duration(std::chrono::nanoseconds duration);
+// Details say durations through config/time_text.h: "120 ms", "1.2 s", "60 s", "5 min 3 s".
+using config::human_duration;
 
 }  // namespace watchdog::probes

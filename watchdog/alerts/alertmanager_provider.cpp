@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "config/time_text.h"
 #include "watchdog/alerts/json_post.h"
 #include "watchdog/alerts/message.h"
 
@@ -166,9 +167,10 @@ probes::HttpRequest AlertmanagerProvider::format(const AlertEvent& event) const 
                              {"severity", std::string(to_string(severity))},
                              {"incident", valid_utf8(event.incident_id)}};
     for (const auto& [key, value] : labels_) labels[key] = valid_utf8(value);
-    nlohmann::json out = {
-        {"labels", labels}, {"annotations", annotations}, {"startsAt", rfc3339(started)}};
-    if (ended) out["endsAt"] = rfc3339(event.at);
+    nlohmann::json out = {{"labels", labels},
+                          {"annotations", annotations},
+                          {"startsAt", config::format_rfc3339_ms(started)}};
+    if (ended) out["endsAt"] = config::format_rfc3339_ms(event.at);
     if (!event.link.empty()) out["generatorURL"] = valid_utf8(event.link);
     return out;
   };

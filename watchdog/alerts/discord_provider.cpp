@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "config/time_text.h"
 #include "watchdog/alerts/json_post.h"
 #include "watchdog/alerts/message.h"
 
@@ -75,7 +76,7 @@ nlohmann::json embed(const Message& message, const AlertEvent& event) {
         {{"name", f.name}, {"value", f.value}, {"inline", text_length(f.value) <= kInlineMax}});
   }
   out["footer"] = {{"text", footer}};
-  out["timestamp"] = rfc3339(event.at);
+  out["timestamp"] = config::format_rfc3339_ms(event.at);
   return out;
 }
 

@@ -1,11 +1,20 @@
 #include "watchdog/alerts/event.h"
 
-#include <ctime>
 #include <stdexcept>
 
+#include "config/time_text.h"
 #include "watchdog/version.h"
 
 namespace watchdog::alerts {
+namespace {
+
+// An event's times as written by to_json ("2026-11-22T03:35:00.123Z").
+core::TimePoint time_from(const std::string& text) {
+  if (auto at = config::parse_rfc3339(text)) return *at;
+  throw std::invalid_argument("not an RFC 3339 time: '" + text + "'");
+}
+
+}  // namespace
 
 Severity severity_of(core::State state) {
   switch (state) {
@@ -30,56 +39,15 @@ std::string_view to_string(Severity severity) {
   return "info";
 }
 
-std::string rfc3339(core::TimePoint at) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
-  const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[40];
-  const std::size_t n = std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
-  return std::string(stamp, n) + "." + std::to_string(1000 + ms.count() % 1000).substr(1) + "Z";
-}
-
-core::TimePoint parse_rfc3339(const std::string& text) {
-  std::tm utc{};
-  int millis = 0;
-  char zone = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &utc.tm_year, &utc.tm_mon,
-                  &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &millis, &zone) != 8 ||
-      zone != 'Z') {
-    throw std::invalid_argument("not an RFC 3339 UTC time with milliseconds: '" + text + "'");
-  }
-  utc.tm_year -= 1900;
-  utc.tm_mon -= 1;
-  const std::time_t seconds = timegm(&utc);
-  return core::TimePoint(std::chrono::seconds(seconds) + std::chrono::milliseconds(millis));
-}
-
 std::string idempotency_key(const AlertEvent& event) {
   if (event.type != "reminder") return event.event_id;
   // Named after its due time (= `at`), so a changed repeat interval never reuses a key.
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(event.at);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[24];
-  const std::size_t n = std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
-  return event.event_id + "/reminder-" + std::string(stamp, n);
+  return event.event_id + "/reminder-" + config::format_utc_stamp(event.at);
 }
 
 std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event) {
   if (event.to != core::State::Healthy || !event.incident_started) return std::nullopt;
   return std::chrono::duration_cast<std::chrono::seconds>(event.at - *event.incident_started);
-}
-
-std::string human_duration(std::chrono::seconds duration) {
-  const long long total = std::max<long long>(0, duration.count());
-  const long long days = total / 86400, hours = total % 86400 / 3600;
-  const long long minutes = total % 3600 / 60, seconds = total % 60;
-  auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-  if (days > 0) return std::to_string(days) + "d " + std::to_string(hours) + "h";
-  if (hours > 0) return std::to_string(hours) + "h " + two(minutes) + "m";
-  if (minutes > 0) return std::to_string(minutes) + "m " + two(seconds) + "s";
-  return std::to_string(seconds) + "s";
 }
 
 std::string headline(const AlertEvent& event) {
@@ -115,14 +83,15 @@ nlohmann::json to_json(const AlertEvent& event) {
       {"reason", event.reason},
       {"incident_id", event.incident_id},
       {"attempt", event.attempt},
-      {"at", rfc3339(event.at)},
+      {"at", config::format_rfc3339_ms(event.at)},
       {"overall", std::string(core::to_string(event.overall))},
       {"probes", probes},
       {"watchdog", {{"version", kVersion}}},
   };
   if (event.type == "reminder") doc["reminder"] = event.reminder;
-  doc["incident_started"] =
-      event.incident_started ? nlohmann::json(rfc3339(*event.incident_started)) : nullptr;
+  doc["incident_started"] = event.incident_started
+                                ? nlohmann::json(config::format_rfc3339_ms(*event.incident_started))
+                                : nullptr;
   if (auto outage = outage_duration(event)) {
     doc["outage_seconds"] = outage->count();
   }
@@ -165,7 +134,7 @@ AlertEvent from_json(const nlohmann::json& doc) {
   event.reason = doc.value("reason", "");
   event.incident_id = doc.value("incident_id", "");
   event.attempt = doc.value("attempt", 0);
-  event.at = parse_rfc3339(doc.at("at").get<std::string>());
+  event.at = time_from(doc.at("at").get<std::string>());
   event.overall = state_field(doc, "overall");
   for (const auto& p : doc.value("probes", nlohmann::json::array())) {
     event.probes.push_back({p.value("name", ""), p.value("kind", ""), p.value("status", ""),
@@ -180,7 +149,7 @@ AlertEvent from_json(const nlohmann::json& doc) {
                                   action.value("ok", false), action.value("detail", "")};
   }
   if (const auto& started = doc.value("incident_started", nlohmann::json()); started.is_string()) {
-    event.incident_started = parse_rfc3339(started.get<std::string>());
+    event.incident_started = time_from(started.get<std::string>());
   }
   if (const auto& link = doc.value("link", nlohmann::json()); link.is_string()) {
     event.link = link.get<std::string>();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/time_text.h"
 #include "watchdog/state.h"
 
 namespace watchdog::alerts {
@@ -67,8 +68,10 @@ struct AlertEvent {
 std::string idempotency_key(const AlertEvent& event);
 // How long the outage lasted, on a resolving (to HEALTHY) event with a known start.
 std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event);
-// "45s", "3m 12s", "2h 05m", "3d 4h"
-std::string human_duration(std::chrono::seconds duration);
+// "45s", "3m 12s", "2h 05m", "3d 4h": config::coarse_duration under the name messages use.
+inline std::string human_duration(std::chrono::seconds duration) {
+  return config::coarse_duration(duration);
+}
 
 // The generic JSON document (webhook body; other providers derive their text from it). Also
 // the form an event is kept in the outbox: from_json(to_json(e)) == e.
@@ -78,10 +81,9 @@ AlertEvent from_json(const nlohmann::json& doc);
 // Compact JSON text; invalid UTF-8 in any string is replaced by U+FFFD rather than throwing
 // (probe details may quote arbitrary bytes). Every provider serialises through this.
 std::string dump_json(const nlohmann::json& doc);
-// "2026-11-22T03:35:00.123Z" → time point; throws std::invalid_argument.
-core::TimePoint parse_rfc3339(const std::string& text);
-// "2026-11-22T03:35:00.123Z"
-std::string rfc3339(core::TimePoint at);
+// "2026-11-22T03:35:00.123Z": config::format_rfc3339_ms, the form of every alert, log line and
+// API time (engine/ still calls it by this name).
+inline std::string rfc3339(core::TimePoint at) { return config::format_rfc3339_ms(at); }
 // One line for chat: "api is CRITICAL (was HEALTHY): api-http: connection refused".
 std::string headline(const AlertEvent& event);
 

@@ -1,5 +1,7 @@
 #include "watchdog/alerts/message.h"
 
+#include "config/time_text.h"
+
 namespace watchdog::alerts {
 namespace {
 
@@ -58,7 +60,7 @@ std::string state_name(core::State state) { return std::string(core::to_string(s
 std::string title_of(const AlertEvent& event) {
   if (event.to == core::State::Healthy) {
     if (auto outage = outage_duration(event)) {
-      return event.component + " recovered after " + human_duration(*outage);
+      return event.component + " recovered after " + config::coarse_duration(*outage);
     }
     return event.component + " is HEALTHY again";
   }
@@ -67,7 +69,7 @@ std::string title_of(const AlertEvent& event) {
     if (event.incident_started && event.at > *event.incident_started) {
       const auto open =
           std::chrono::duration_cast<std::chrono::seconds>(event.at - *event.incident_started);
-      title += " (for " + human_duration(open) + ")";
+      title += " (for " + config::coarse_duration(open) + ")";
     }
     return title;
   }
@@ -145,7 +147,8 @@ Message compose(const AlertEvent& event) {
   }
   if (event.attempt > 0) facts.emplace_back("Attempt", std::to_string(event.attempt));
   if (!event.incident_id.empty()) facts.emplace_back("Incident", event.incident_id);
-  if (auto outage = outage_duration(event)) facts.emplace_back("Outage", human_duration(*outage));
+  if (auto outage = outage_duration(event))
+    facts.emplace_back("Outage", config::coarse_duration(*outage));
 
   for (const auto& probe : event.probes) message.probe_lines.push_back(probe_line(probe));
   return message;

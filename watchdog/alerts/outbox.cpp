@@ -1,5 +1,6 @@
 #include "watchdog/alerts/outbox.h"
 
+#include "config/time_text.h"
 #include "watchdog/store/state_store.h"
 
 namespace watchdog::alerts {
@@ -42,12 +43,12 @@ OutboxEntry read_row(const store::Statement& row) {
   e.state = row.text(5);
   e.type = row.text(6);
   e.payload = row.text(7);
-  e.created = store::from_ms(row.integer(8));
-  e.next_attempt = store::from_ms(row.integer(9));
+  e.created = config::from_epoch_ms(row.integer(8));
+  e.next_attempt = config::from_epoch_ms(row.integer(9));
   e.attempts = static_cast<int>(row.integer(10));
   e.status = row.text(11);
   e.last_error = row.text(12);
-  if (auto done = row.optional_integer(13)) e.finished = store::from_ms(*done);
+  if (auto done = row.optional_integer(13)) e.finished = config::from_epoch_ms(*done);
   return e;
 }
 
@@ -80,8 +81,8 @@ std::vector<OutboxEntry> Outbox::enqueue(const OutboxEntry& entry,
         .bind(5, entry.state)
         .bind(6, entry.type)
         .bind(7, entry.payload)
-        .bind(8, store::to_ms(entry.created))
-        .bind(9, store::to_ms(entry.created));
+        .bind(8, config::epoch_ms(entry.created))
+        .bind(9, config::epoch_ms(entry.created));
     insert.run();
     if (sqlite3_changes(db_->handle()) == 0) continue;  // this sink already has the key
     OutboxEntry row = entry;
@@ -134,7 +135,7 @@ void Outbox::mark_delivered(std::int64_t id, OutboxTime at, const std::string& d
   auto update = db_->prepare(
       "UPDATE alert_outbox SET status = 'delivered', attempts = attempts + 1, last_error = ?, "
       "finished_ms = ? WHERE id = ?");
-  update.bind(1, detail).bind(2, store::to_ms(at)).bind(3, id).run();
+  update.bind(1, detail).bind(2, config::epoch_ms(at)).bind(3, id).run();
 }
 
 void Outbox::mark_failed(std::int64_t id, OutboxTime at, const std::string& status,
@@ -143,7 +144,7 @@ void Outbox::mark_failed(std::int64_t id, OutboxTime at, const std::string& stat
   auto update = db_->prepare(
       "UPDATE alert_outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
       "finished_ms = ? WHERE id = ?");
-  update.bind(1, status).bind(2, error).bind(3, store::to_ms(at)).bind(4, id).run();
+  update.bind(1, status).bind(2, error).bind(3, config::epoch_ms(at)).bind(4, id).run();
 }
 
 void Outbox::reschedule(std::int64_t id, OutboxTime next_attempt, int attempts,
@@ -151,7 +152,7 @@ void Outbox::reschedule(std::int64_t id, OutboxTime next_attempt, int attempts,
   std::lock_guard lock(mutex_);
   auto update = db_->prepare(
       "UPDATE alert_outbox SET next_attempt_ms = ?, attempts = ?, last_error = ? WHERE id = ?");
-  update.bind(1, store::to_ms(next_attempt))
+  update.bind(1, config::epoch_ms(next_attempt))
       .bind(2, static_cast<std::int64_t>(attempts))
       .bind(3, error)
       .bind(4, id)
@@ -166,7 +167,8 @@ std::vector<OutboxEntry> Outbox::recent(std::size_t limit, const std::string& st
 
 std::map<std::string, std::map<std::string, int>> Outbox::counts() {
   std::lock_guard lock(mutex_);
-  auto query = db_->prepare("SELECT sink, status, COUNT(*) FROM alert_outbox GROUP BY sink, status");
+  auto query =
+      db_->prepare("SELECT sink, status, COUNT(*) FROM alert_outbox GROUP BY sink, status");
   std::map<std::string, std::map<std::string, int>> result;
   while (query.step()) result[query.text(0)][query.text(1)] = static_cast<int>(query.integer(2));
   return result;
@@ -179,7 +181,7 @@ int Outbox::prune(OutboxTime before) {
       "DELETE FROM alert_outbox WHERE status != 'pending' AND finished_ms < ? AND "
       "(type = 'reminder' OR incident_id IN "
       "(SELECT incident_id FROM alert_outbox WHERE state = 'HEALTHY'))");
-  remove.bind(1, store::to_ms(before)).run();
+  remove.bind(1, config::epoch_ms(before)).run();
   return sqlite3_changes(db_->handle());
 }
 

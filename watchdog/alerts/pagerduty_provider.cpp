@@ -1,5 +1,6 @@
 #include "watchdog/alerts/pagerduty_provider.h"
 
+#include "config/time_text.h"
 #include "watchdog/alerts/json_post.h"
 #include "watchdog/alerts/message.h"
 
@@ -120,7 +121,7 @@ probes::HttpRequest PagerDutyProvider::format(const AlertEvent& event) const {
       {"group",
        truncate_text(event.root_cause.empty() ? event.component : event.root_cause, kDetailMax)},
       {"class", state},
-      {"timestamp", rfc3339(event.at)},
+      {"timestamp", config::format_rfc3339_ms(event.at)},
       {"custom_details", custom_details(event, message)},
   };
   return json_post(*this, url_, body, event);

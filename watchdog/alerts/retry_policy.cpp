@@ -16,15 +16,15 @@ std::string body_excerpt(const std::string& body) {
 
 }  // namespace
 
-std::string_view to_string(Verdict verdict) {
+std::string_view to_string(DeliveryVerdict verdict) {
   switch (verdict) {
-    case Verdict::Delivered:
+    case DeliveryVerdict::Delivered:
       return "success";
-    case Verdict::Retry:
+    case DeliveryVerdict::Retry:
       return "retry";
-    case Verdict::Failed:
+    case DeliveryVerdict::Failed:
       return "failure";
-    case Verdict::Expired:
+    case DeliveryVerdict::Expired:
       return "expired";
   }
   return "failure";
@@ -32,9 +32,9 @@ std::string_view to_string(Verdict verdict) {
 
 milliseconds backoff(const DeliveryPolicy& policy, int retry, double jitter) {
   const int doublings = std::clamp(retry - 1, 0, 30);
-  const double full = std::min(static_cast<double>(policy.max_backoff.count()),
-                               static_cast<double>(policy.retry_backoff.count()) *
-                                   std::ldexp(1.0, doublings));
+  const double full =
+      std::min(static_cast<double>(policy.max_backoff.count()),
+               static_cast<double>(policy.retry_backoff.count()) * std::ldexp(1.0, doublings));
   const double spread = full / 2 + full / 2 * std::clamp(jitter, 0.0, 1.0);
   return milliseconds(std::max<long long>(1, std::llround(spread)));
 }
@@ -45,16 +45,16 @@ Judgement judge(const Provider& provider, const probes::HttpResponse& response, 
   j.detail = response.ok() ? "HTTP " + std::to_string(response.status) : response.error_text;
   if (provider.accepted(response)) return j;
   if (!provider.retryable(response)) {
-    j.verdict = Verdict::Failed;
+    j.verdict = DeliveryVerdict::Failed;
     j.detail += body_excerpt(response.body);  // Slack's "invalid_payload", an API's reason
     return j;
   }
   if (age >= provider.policy().give_up_after) {
-    j.verdict = Verdict::Expired;
+    j.verdict = DeliveryVerdict::Expired;
     j.detail += " (gave up after " + std::to_string(attempts) + " attempts)";
     return j;
   }
-  j.verdict = Verdict::Retry;
+  j.verdict = DeliveryVerdict::Retry;
   if (auto asked = response.ok() ? provider.retry_after(response) : std::nullopt) {
     j.wait = std::min(*asked, kMaxRetryAfter);
     j.detail += " (Retry-After " + std::to_string(j.wait.count()) + " ms)";

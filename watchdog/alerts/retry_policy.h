@@ -11,11 +11,14 @@
 
 namespace watchdog::alerts {
 
-enum class Verdict { Delivered, Retry, Failed, Expired };
-std::string_view to_string(Verdict verdict);  // "success" | "retry" | "failure" | "expired"
+// What became of one delivery attempt (not core::Verdict, a probe track's pass/fail reading).
+enum class DeliveryVerdict { Delivered, Retry, Failed, Expired };
+// The former name, still used by retry_policy_test.cpp; new code says DeliveryVerdict.
+using Verdict = DeliveryVerdict;
+std::string_view to_string(DeliveryVerdict verdict);  // "success" | "retry" | "failure" | "expired"
 
 struct Judgement {
-  Verdict verdict = Verdict::Delivered;
+  DeliveryVerdict verdict = DeliveryVerdict::Delivered;
   milliseconds wait{0};  // before the next attempt (Retry only)
   std::string detail;    // "HTTP 429 (Retry-After 2000 ms)", "Couldn't connect to server"
 };

@@ -19,23 +19,24 @@ Judgement deliver(const Provider& provider, const OutboxEntry& row, std::chrono:
     const auto response = probes::perform(provider.format(event));
     return judge(provider, response, row.attempts + 1, age, jitter);
   } catch (const std::exception& error) {
-    return {Verdict::Failed, milliseconds(0), std::string("unusable event: ") + error.what()};
+    return {DeliveryVerdict::Failed, milliseconds(0),
+            std::string("unusable event: ") + error.what()};
   }
 }
 
 void record(Outbox& outbox, const OutboxEntry& row, const Judgement& judgement, OutboxTime now) {
   try {
     switch (judgement.verdict) {
-      case Verdict::Delivered:
+      case DeliveryVerdict::Delivered:
         outbox.mark_delivered(row.id, now, judgement.detail);
         break;
-      case Verdict::Retry:
+      case DeliveryVerdict::Retry:
         outbox.reschedule(row.id, now + judgement.wait, row.attempts + 1, judgement.detail);
         break;
-      case Verdict::Failed:
+      case DeliveryVerdict::Failed:
         outbox.mark_failed(row.id, now, "failed", judgement.detail);
         break;
-      case Verdict::Expired:
+      case DeliveryVerdict::Expired:
         outbox.mark_failed(row.id, now, "expired", judgement.detail);
         break;
     }
@@ -52,17 +53,17 @@ void log_outcome(const Provider& provider, const OutboxEntry& row, const Judgeme
                       kv("attempt", std::to_string(row.attempts + 1)) + " " +
                       kv("result", judgement.detail);
   switch (judgement.verdict) {
-    case Verdict::Delivered:
+    case DeliveryVerdict::Delivered:
       spdlog::info("alert_sent {}", fields);
       break;
-    case Verdict::Retry:
+    case DeliveryVerdict::Retry:
       spdlog::warn("alert_retry {} {}", fields,
                    kv("wait_ms", std::to_string(judgement.wait.count())));
       break;
-    case Verdict::Failed:
+    case DeliveryVerdict::Failed:
       spdlog::error("alert_failed {} permanent=true", fields);
       break;
-    case Verdict::Expired:
+    case DeliveryVerdict::Expired:
       spdlog::error("alert_expired {}", fields);
       break;
   }
@@ -111,7 +112,7 @@ void Dispatcher::sender_loop(std::shared_ptr<Shared> shared) {
     log_outcome(*provider, row, judgement);
     s.metrics->count_alert(provider->name(), to_string(judgement.verdict));
     sink->busy = false;
-    if (judgement.verdict == Verdict::Retry) {
+    if (judgement.verdict == DeliveryVerdict::Retry) {
       sink->queue.front().attempts = row.attempts + 1;
       sink->not_before = Steady::now() + judgement.wait;
     } else {
@@ -120,7 +121,8 @@ void Dispatcher::sender_loop(std::shared_ptr<Shared> shared) {
     }
     s.publish_pending(*sink);
     s.wake.notify_all();
-    if (judgement.verdict == Verdict::Failed || judgement.verdict == Verdict::Expired) {
+    if (judgement.verdict == DeliveryVerdict::Failed ||
+        judgement.verdict == DeliveryVerdict::Expired) {
       lock.unlock();
       s.publish_failed();
       lock.lock();

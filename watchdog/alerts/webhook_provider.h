@@ -1,5 +1,5 @@
 #pragma once
-// `webhook`: our JSON event (alerts/event.h) POSTed to any URL.
+// `webhook`: our JSON event (watchdog/alerts/event.h) POSTed to any URL.
 // Keys: url | url_file (secret), secret | secret_file (HMAC-SHA256 key, optional), and the
 //       delivery/route keys every kind shares (provider.h).
 // Headers: Content-Type: application/json, Idempotency-Key: <idempotency_key(event)>,

@@ -11,6 +11,7 @@
 #include "actions/backup/pg_dump_runner.h"
 #include "actions/backup/restore.h"
 #include "actions/backup/retention.h"
+#include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup/backup_catalog.h"
 #include "probes/clients/process_runner.h"
@@ -85,7 +86,7 @@ int list(const Plan& plan, const Args& args) {
         rows.push_back({{"target", target.name},
                         {"name", b.name},
                         {"file", b.file},
-                        {"finished_at", bk::format_iso_time(b.finished)},
+                        {"finished_at", config::format_rfc3339(b.finished)},
                         {"age_seconds", std::chrono::duration<double>(age).count()},
                         {"size_bytes", b.size_bytes},
                         {"sha256", b.sha256},
@@ -108,7 +109,7 @@ int list(const Plan& plan, const Args& args) {
         rows.push_back({{"target", target.name},
                         {"name", b.name},
                         {"file", b.file},
-                        {"finished_at", bk::format_iso_time(b.finished)},
+                        {"finished_at", config::format_rfc3339(b.finished)},
                         {"size_bytes", b.size_bytes},
                         {"sha256", b.sha256},
                         {"checksum", checksum_state(target, b)},
@@ -172,7 +173,7 @@ int verify(const Plan& plan, const Args& args) {
         const double seconds = std::max(1e-6, std::chrono::duration<double>(elapsed).count());
         std::printf("OK     %s  sha256 %s…  %s in %s (%.0f MiB/s)\n", b->name.c_str(),
                     b->sha256.substr(0, 16).c_str(), config::format_size(b->size_bytes).c_str(),
-                    probes::human_duration(elapsed).c_str(),
+                    config::human_duration(elapsed).c_str(),
                     static_cast<double>(b->size_bytes) / seconds / (1 << 20));
       } else {
         std::cout << "FAILED " << result.error << "\n";  // names the file
@@ -255,7 +256,7 @@ int restore(const Plan& plan, const Args& args) {
     return 1;
   }
   std::cout << "restored " << outcome.backup << " into " << into->dbname() << " in "
-            << probes::human_duration(outcome.elapsed) << "\n";
+            << config::human_duration(outcome.elapsed) << "\n";
   return 0;
 }
 

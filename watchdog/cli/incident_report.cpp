@@ -2,6 +2,7 @@
 
 #include <iomanip>
 
+#include "config/time_text.h"
 #include "probes/clients/process_runner.h"
 #include "watchdog/alerts/event.h"
 
@@ -11,11 +12,11 @@ namespace {
 using std::chrono::milliseconds;
 
 std::string when(const std::optional<store::TimePoint>& at) {
-  return at ? alerts::rfc3339(*at) : "-";
+  return at ? config::format_rfc3339_ms(*at) : "-";
 }
 
 std::string span(const std::optional<milliseconds>& elapsed) {
-  return elapsed ? probes::human_duration(*elapsed) : "-";
+  return elapsed ? config::human_duration(*elapsed) : "-";
 }
 
 std::string status_of(const store::IncidentRecord& r) { return r.closed ? "closed" : "open"; }
@@ -27,7 +28,7 @@ nlohmann::json optional_seconds(const std::optional<milliseconds>& elapsed) {
 
 nlohmann::json optional_time(const std::optional<store::TimePoint>& at) {
   if (!at) return nullptr;
-  return alerts::rfc3339(*at);
+  return config::format_rfc3339_ms(*at);
 }
 
 // "met", "missed by 2 min", or "" when there is no target or no recovery yet.
@@ -35,7 +36,7 @@ std::string rto_verdict(const store::IncidentRecord& r) {
   const auto recover = r.time_to_recover();
   if (r.rto.count() == 0 || !recover) return "";
   if (*recover <= r.rto) return "met";
-  return "missed by " + probes::human_duration(*recover - r.rto);
+  return "missed by " + config::human_duration(*recover - r.rto);
 }
 
 }  // namespace
@@ -45,7 +46,7 @@ nlohmann::json incident_json(const store::IncidentRecord& r) {
       {"id", r.id},
       {"component", r.component},
       {"status", status_of(r)},
-      {"opened", alerts::rfc3339(r.opened)},
+      {"opened", config::format_rfc3339_ms(r.opened)},
       {"first_failure", optional_time(r.first_failure)},
       {"critical", optional_time(r.critical)},
       {"closed", optional_time(r.closed)},
@@ -68,7 +69,7 @@ nlohmann::json timeline_json(const std::vector<store::IncidentEvent>& timeline) 
   auto out = nlohmann::json::array();
   for (const auto& e : timeline) {
     auto data = nlohmann::json::parse(e.data, nullptr, false);
-    out.push_back({{"at", alerts::rfc3339(e.at)},
+    out.push_back({{"at", config::format_rfc3339_ms(e.at)},
                    {"kind", e.kind},
                    {"summary", e.summary},
                    {"data", data.is_discarded() ? nlohmann::json::object() : data}});
@@ -87,7 +88,7 @@ void print_incident_table(const std::vector<store::IncidentRecord>& incidents, s
       << "REASON\n";
   for (const auto& r : incidents) {
     std::string recover = span(r.time_to_recover());
-    if (!r.closed) recover = "open " + probes::human_duration(now - r.opened);
+    if (!r.closed) recover = "open " + config::human_duration(now - r.opened);
     out << std::left << std::setw(36) << r.id << std::setw(8) << status_of(r) << std::setw(12)
         << r.worst_state << std::setw(12) << span(r.time_to_detect()) << std::setw(14) << recover
         << r.reason << "\n";
@@ -98,7 +99,7 @@ void print_incident(const store::IncidentRecord& r,
                     const std::vector<store::IncidentEvent>& timeline, std::ostream& out) {
   out << "incident   " << r.id << " (" << status_of(r) << ")\n"
       << "component  " << r.component << "\n"
-      << "opened     " << alerts::rfc3339(r.opened) << "  " << r.reason << "\n"
+      << "opened     " << config::format_rfc3339_ms(r.opened) << "  " << r.reason << "\n"
       << "critical   " << when(r.critical) << "\n"
       << "closed     " << when(r.closed) << "\n"
       << "worst      " << r.worst_state << "\n";
@@ -107,7 +108,7 @@ void print_incident(const store::IncidentRecord& r,
   }
   out << "timeline\n";
   for (const auto& e : timeline) {
-    out << "  " << alerts::rfc3339(e.at) << "  " << std::left << std::setw(13) << e.kind
+    out << "  " << config::format_rfc3339_ms(e.at) << "  " << std::left << std::setw(13) << e.kind
         << e.summary << "\n";
   }
 }
@@ -119,7 +120,7 @@ void print_incident_report(const store::IncidentRecord& r,
       << "Status: " << status_of(r) << (r.closed ? " (HEALTHY again)" : " (still not HEALTHY)")
       << "\n"
       << "Worst state: " << r.worst_state << "\n"
-      << "Opened: " << alerts::rfc3339(r.opened) << " — " << r.reason << "\n";
+      << "Opened: " << config::format_rfc3339_ms(r.opened) << " — " << r.reason << "\n";
   if (!r.root_cause.empty()) {
     out << "Root cause: " << r.root_cause << " failed first (incident " << r.root_incident << "); "
         << r.component << " waited for it to recover\n";
@@ -131,7 +132,7 @@ void print_incident_report(const store::IncidentRecord& r,
       << "Time to recover (CRITICAL → HEALTHY): " << span(r.time_to_recover()) << "\n";
   if (r.rto.count() > 0) {
     const auto verdict = rto_verdict(r);
-    out << "RTO target: " << probes::human_duration(r.rto) << " — "
+    out << "RTO target: " << config::human_duration(r.rto) << " — "
         << (verdict.empty() ? "not recovered yet" : verdict) << "\n";
   } else {
     out << "RTO target: none set (component `rto:`)\n";
@@ -141,13 +142,13 @@ void print_incident_report(const store::IncidentRecord& r,
   for (const auto& e : timeline) {
     // Skipped rungs too: why a restore did (not) run is the first question after an incident.
     if (e.kind != "action_start" && e.kind != "action_done" && e.kind != "rung_skipped") continue;
-    out << "- " << alerts::rfc3339(e.at) << " " << e.summary << "\n";
+    out << "- " << config::format_rfc3339_ms(e.at) << " " << e.summary << "\n";
     any = true;
   }
   if (!any) out << "- none\n";
   out << "\n## Timeline\n\n";
   for (const auto& e : timeline) {
-    out << "- " << alerts::rfc3339(e.at) << " [" << e.kind << "] " << e.summary << "\n";
+    out << "- " << config::format_rfc3339_ms(e.at) << " [" << e.kind << "] " << e.summary << "\n";
   }
 }
 

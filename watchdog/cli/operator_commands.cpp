@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "config/options.h"
+#include "config/time_text.h"
 #include "config/units.h"
 #include "watchdog/alerts/event.h"
 #include "watchdog/alerts/outbox.h"
@@ -146,14 +147,21 @@ int OperatorCommands::alerts() {
   if (json_) {
     auto doc = nlohmann::json::array();
     for (const auto& r : rows) {
-      doc.push_back({{"id", r.id}, {"sink", r.sink}, {"key", r.key}, {"component", r.component},
-                     {"incident_id", r.incident_id}, {"state", r.state}, {"type", r.type},
-                     {"status", r.status}, {"attempts", r.attempts},
-                     {"created", alerts::rfc3339(r.created)},
-                     {"next_attempt", alerts::rfc3339(r.next_attempt)},
-                     {"finished", r.finished ? nlohmann::json(alerts::rfc3339(*r.finished))
-                                             : nlohmann::json(nullptr)},
-                     {"last_error", r.last_error}});
+      doc.push_back(
+          {{"id", r.id},
+           {"sink", r.sink},
+           {"key", r.key},
+           {"component", r.component},
+           {"incident_id", r.incident_id},
+           {"state", r.state},
+           {"type", r.type},
+           {"status", r.status},
+           {"attempts", r.attempts},
+           {"created", config::format_rfc3339_ms(r.created)},
+           {"next_attempt", config::format_rfc3339_ms(r.next_attempt)},
+           {"finished", r.finished ? nlohmann::json(config::format_rfc3339_ms(*r.finished))
+                                   : nlohmann::json(nullptr)},
+           {"last_error", r.last_error}});
     }
     std::cout << alerts::dump_json(doc) << "\n";
     return 0;
@@ -164,7 +172,7 @@ int OperatorCommands::alerts() {
     std::cout << "\n";
   }
   for (const auto& r : rows) {
-    std::cout << alerts::rfc3339(r.created) << "  " << r.sink << "  " << r.status << "  "
+    std::cout << config::format_rfc3339_ms(r.created) << "  " << r.sink << "  " << r.status << "  "
               << r.attempts << " tries  " << r.key;
     if (!r.last_error.empty()) std::cout << "  (" << r.last_error << ")";
     std::cout << "\n";
@@ -179,7 +187,7 @@ int OperatorCommands::pause() {
   auto store = store::StateStore::open(state_dir_);
   const auto now = Clock::now();
   store->set_mute({component_, now + *length, reason_, now});
-  std::cout << "paused " << component_ << " until " << alerts::rfc3339(now + *length)
+  std::cout << "paused " << component_ << " until " << config::format_rfc3339_ms(now + *length)
             << ": probing and metrics go on, actions and alerts are muted\n";
   return 0;
 }

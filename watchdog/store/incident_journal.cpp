@@ -1,5 +1,7 @@
 #include "watchdog/store/incident_journal.h"
 
+#include "config/time_text.h"
+
 namespace watchdog::store {
 namespace {
 
@@ -7,12 +9,12 @@ using std::chrono::milliseconds;
 
 std::optional<std::int64_t> ms_of(const std::optional<TimePoint>& at) {
   if (!at) return std::nullopt;
-  return to_ms(*at);
+  return config::epoch_ms(*at);
 }
 
 std::optional<TimePoint> time_of(const std::optional<std::int64_t>& ms) {
   if (!ms) return std::nullopt;
-  return from_ms(*ms);
+  return config::from_epoch_ms(*ms);
 }
 
 constexpr const char* kColumns =
@@ -23,7 +25,7 @@ IncidentRecord read_incident(Statement& rows) {
   IncidentRecord r;
   r.id = rows.text(0);
   r.component = rows.text(1);
-  r.opened = from_ms(rows.integer(2));
+  r.opened = config::from_epoch_ms(rows.integer(2));
   r.first_failure = time_of(rows.optional_integer(3));
   r.critical = time_of(rows.optional_integer(4));
   r.closed = time_of(rows.optional_integer(5));
@@ -58,7 +60,7 @@ void IncidentJournal::upsert(const IncidentRecord& r) {
          "attempts = ?11, rto_ms = ?12")
       .bind(1, r.id)
       .bind(2, r.component)
-      .bind(3, to_ms(r.opened))
+      .bind(3, config::epoch_ms(r.opened))
       .bind(4, ms_of(r.first_failure))
       .bind(5, ms_of(r.critical))
       .bind(6, ms_of(r.closed))
@@ -77,7 +79,7 @@ void IncidentJournal::append(const std::string& incident_id, TimePoint at, const
          "INSERT INTO incident_events(incident_id, at_ms, kind, summary, data) "
          "VALUES(?1, ?2, ?3, ?4, ?5)")
       .bind(1, incident_id)
-      .bind(2, to_ms(at))
+      .bind(2, config::epoch_ms(at))
       .bind(3, kind)
       .bind(4, summary)
       .bind(5, data)
@@ -109,8 +111,8 @@ std::vector<IncidentEvent> IncidentJournal::timeline(const std::string& id) {
   rows.bind(1, id);
   std::vector<IncidentEvent> out;
   while (rows.step()) {
-    out.push_back(
-        {rows.integer(0), from_ms(rows.integer(1)), rows.text(2), rows.text(3), rows.text(4)});
+    out.push_back({rows.integer(0), config::from_epoch_ms(rows.integer(1)), rows.text(2),
+                   rows.text(3), rows.text(4)});
   }
   return out;
 }

@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <ctime>
-
+#include "config/time_text.h"
 #include "watchdog/logging.h"
 
 namespace watchdog::store {
@@ -35,15 +34,6 @@ CREATE TABLE IF NOT EXISTS requests(
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
-std::string utc_stamp(TimePoint at) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y%m%dT%H%M%SZ", &utc);
-  return text;
-}
-
 // Opens the file and proves it is a database this version can use.
 std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
   auto db = std::make_unique<Database>(path);
@@ -55,7 +45,8 @@ std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
 }
 
 void move_aside(const std::filesystem::path& path, const std::string& why) {
-  const auto target = path.string() + ".corrupt-" + utc_stamp(std::chrono::system_clock::now());
+  const auto target =
+      path.string() + ".corrupt-" + config::format_utc_stamp(std::chrono::system_clock::now());
   std::error_code ec;
   std::filesystem::rename(path, target, ec);
   for (const char* suffix : {"-wal", "-shm"}) {
@@ -66,14 +57,6 @@ void move_aside(const std::filesystem::path& path, const std::string& why) {
 }
 
 }  // namespace
-
-std::int64_t to_ms(TimePoint at) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-}
-
-TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
-}
 
 std::filesystem::path StateStore::file_in(const std::filesystem::path& state_dir) {
   return state_dir / "watchdog.db";
@@ -126,7 +109,7 @@ void StateStore::save_component(const std::string& name, const std::string& snap
          "ON CONFLICT(name) DO UPDATE SET snapshot = ?2, updated_ms = ?3")
       .bind(1, name)
       .bind(2, snapshot)
-      .bind(3, to_ms(at))
+      .bind(3, config::epoch_ms(at))
       .run();
 }
 
@@ -142,9 +125,9 @@ void StateStore::set_mute(const Mute& mute) {
          "INSERT INTO mutes(component, until_ms, reason, created_ms) VALUES(?1, ?2, ?3, ?4) "
          "ON CONFLICT(component) DO UPDATE SET until_ms = ?2, reason = ?3, created_ms = ?4")
       .bind(1, mute.component)
-      .bind(2, to_ms(mute.until))
+      .bind(2, config::epoch_ms(mute.until))
       .bind(3, mute.reason)
-      .bind(4, to_ms(mute.created))
+      .bind(4, config::epoch_ms(mute.created))
       .run();
 }
 
@@ -157,7 +140,8 @@ std::vector<Mute> StateStore::mutes() {
   std::vector<Mute> out;
   auto rows = db_->prepare("SELECT component, until_ms, reason, created_ms FROM mutes");
   while (rows.step()) {
-    out.push_back({rows.text(0), from_ms(rows.integer(1)), rows.text(2), from_ms(rows.integer(3))});
+    out.push_back({rows.text(0), config::from_epoch_ms(rows.integer(1)), rows.text(2),
+                   config::from_epoch_ms(rows.integer(3))});
   }
   return out;
 }
@@ -167,7 +151,7 @@ std::int64_t StateStore::add_request(const std::string& kind, const std::string&
   db_->prepare("INSERT INTO requests(kind, component, created_ms) VALUES(?1, ?2, ?3)")
       .bind(1, kind)
       .bind(2, component)
-      .bind(3, to_ms(at))
+      .bind(3, config::epoch_ms(at))
       .run();
   return db_->last_insert_id();
 }
@@ -178,8 +162,8 @@ Request read_request(Statement& rows) {
   r.id = rows.integer(0);
   r.kind = rows.text(1);
   r.component = rows.text(2);
-  r.created = from_ms(rows.integer(3));
-  if (auto done = rows.optional_integer(4)) r.done = from_ms(*done);
+  r.created = config::from_epoch_ms(rows.integer(3));
+  if (auto done = rows.optional_integer(4)) r.done = config::from_epoch_ms(*done);
   r.result = rows.text(5);
   return r;
 }
@@ -205,7 +189,7 @@ std::optional<Request> StateStore::request(std::int64_t id) {
 void StateStore::complete_request(std::int64_t id, const std::string& result, TimePoint at) {
   db_->prepare("UPDATE requests SET done_ms = ?2, result = ?3 WHERE id = ?1")
       .bind(1, id)
-      .bind(2, to_ms(at))
+      .bind(2, config::epoch_ms(at))
       .bind(3, result)
       .run();
 }

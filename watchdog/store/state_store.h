@@ -27,9 +27,6 @@ namespace watchdog::store {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-std::int64_t to_ms(TimePoint at);
-TimePoint from_ms(std::int64_t ms);
-
 struct Mute {
   std::string component;
   TimePoint until;
