@@ -60,7 +60,7 @@ std::unique_ptr<Probe> HttpProbe::create(std::string name, config::Options& opti
 }
 
 HttpProbe::HttpProbe(std::string name, Settings settings)
-    : Probe(std::move(name)), settings_(std::move(settings)) {}
+    : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
 HttpRequest HttpProbe::request_for(std::chrono::milliseconds timeout) const {
   HttpRequest request = settings_.request;
@@ -85,15 +85,9 @@ ProbeResult HttpProbe::conclude(const HttpResponse& response, std::chrono::milli
   return result;
 }
 
-ProbeResult HttpProbe::check(std::chrono::milliseconds timeout) noexcept {
+ProbeResult HttpProbe::check_once(std::chrono::milliseconds timeout) {
   const auto start = std::chrono::steady_clock::now();
-  try {
-    return conclude(perform(request_for(timeout)), timeout, start);
-  } catch (...) {
-    ProbeResult result = unhealthy(FailureKind::Error, "http check failed unexpectedly");
-    result.latency = std::chrono::steady_clock::now() - start;
-    return result;
-  }
+  return conclude(perform(request_for(timeout)), timeout, start);
 }
 
 bool HttpProbe::start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept {

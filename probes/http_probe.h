@@ -24,11 +24,11 @@
 
 #include "config/options.h"
 #include "probes/clients/http_client.h"
-#include "probes/probe.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
-class HttpProbe final : public Probe {
+class HttpProbe final : public GuardedProbe {
  public:
   struct Settings {
     HttpRequest request;  // url, method, headers, redirects, TLS; timeout per check
@@ -43,8 +43,10 @@ class HttpProbe final : public Probe {
 
   HttpProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "http"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
   bool start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept override;
+
+ protected:
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
 
  private:
   HttpRequest request_for(std::chrono::milliseconds timeout) const;

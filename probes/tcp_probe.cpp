@@ -143,21 +143,15 @@ std::unique_ptr<Probe> TcpProbe::create(std::string name, config::Options& optio
 }
 
 TcpProbe::TcpProbe(std::string name, Settings settings)
-    : Probe(std::move(name)), settings_(std::move(settings)) {}
+    : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
 std::string TcpProbe::target() const {
   return settings_.host + ":" + std::to_string(settings_.port);
 }
 
-ProbeResult TcpProbe::check(std::chrono::milliseconds timeout) noexcept {
-  auto start = SteadyClock::now();
-  ProbeResult result;
-  try {
-    result = connect_once(start, timeout);
-  } catch (...) {
-    result = unhealthy(FailureKind::Error, "tcp check failed unexpectedly");
-  }
-  return timed(std::move(result), start);
+ProbeResult TcpProbe::check_once(std::chrono::milliseconds timeout) {
+  const auto start = SteadyClock::now();
+  return timed(connect_once(start, timeout), start);
 }
 
 bool TcpProbe::start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept {

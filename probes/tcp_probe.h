@@ -19,11 +19,11 @@
 #include <string>
 
 #include "config/options.h"
-#include "probes/probe.h"
+#include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
 
-class TcpProbe final : public Probe {
+class TcpProbe final : public GuardedProbe {
  public:
   struct Settings {
     std::string host;
@@ -35,8 +35,10 @@ class TcpProbe final : public Probe {
 
   TcpProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "tcp"; }
-  ProbeResult check(std::chrono::milliseconds timeout) noexcept override;
   bool start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept override;
+
+ protected:
+  ProbeResult check_once(std::chrono::milliseconds timeout) override;
 
  private:
   struct AsyncConnect;

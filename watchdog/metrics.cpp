@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "config/time_text.h"
 #include "watchdog/metrics_text.h"
 #include "watchdog/version.h"
 
@@ -17,10 +18,6 @@ const prometheus::Histogram::BucketBoundaries& duration_buckets() {
   static const prometheus::Histogram::BucketBoundaries buckets = {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
   return buckets;
-}
-
-double unix_seconds(TimePoint t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
 bool valid_metric_suffix(const std::string& name) {
@@ -102,7 +99,7 @@ void Metrics::set_component_state(const std::string& component, State state, Tim
     component_state_.Add({{"component", component}, {"state", std::string(label_of(s))}})
         .Set(s == state ? 1 : 0);
   }
-  component_since_.Add({{"component", component}}).Set(unix_seconds(since));
+  component_since_.Add({{"component", component}}).Set(config::unix_seconds(since));
 }
 
 void Metrics::set_overall_state(State state) {
@@ -134,7 +131,7 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
     runs = &metrics_->probe_runs_.Add(with_status);
   }
   runs->Increment();
-  last_run_->Set(unix_seconds(Clock::now()));
+  last_run_->Set(config::unix_seconds(Clock::now()));
   auto labels = [this] {  // measurements carry no kind label
     return prometheus::Labels{{"component", labels_.at("component")}, {"probe", labels_.at("probe")}};
   };

@@ -20,14 +20,6 @@ Enum enum_from(const std::string& text, const char* const (&names)[N]) {
 
 }  // namespace
 
-std::int64_t epoch_ms(TimePoint at) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-}
-
-TimePoint from_epoch_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
-}
-
 json snapshot(const Component& c) {
   json probes = json::array();
   for (const auto& t : c.probes) {

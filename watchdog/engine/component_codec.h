@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/time_text.h"
+
 #include "watchdog/engine/state_machine.h"
 
 namespace watchdog::core {
@@ -13,7 +15,7 @@ nlohmann::json snapshot(const Component& component);
 // Throws nlohmann::json::exception on a malformed snapshot (the caller logs and starts fresh).
 void restore(const nlohmann::json& snapshot, Component& component);
 
-std::int64_t epoch_ms(TimePoint at);
-TimePoint from_epoch_ms(std::int64_t ms);
+using config::epoch_ms;
+using config::from_epoch_ms;
 
 }  // namespace watchdog::core

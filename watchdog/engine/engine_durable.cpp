@@ -131,14 +131,14 @@ void Engine::poll_operator_requests() {
 std::string Engine::mute_of(const std::string& component, TimePoint now) const {
   for (const auto& mute : mutes_) {
     if (mute.component == component && mute.until > now) {
-      return "paused until " + alerts::rfc3339(mute.until) +
+      return "paused until " + config::format_rfc3339_ms(mute.until) +
              (mute.reason.empty() ? "" : ": " + mute.reason);
     }
   }
   for (const auto& window : maintenance_) {
     if (!window.covers(component)) continue;
     if (auto until = window.active_until(now)) {
-      return "maintenance window " + window.name + " until " + alerts::rfc3339(*until);
+      return "maintenance window " + window.name + " until " + config::format_rfc3339_ms(*until);
     }
   }
   return {};

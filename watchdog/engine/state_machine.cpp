@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <ctime>
 
+#include "config/time_text.h"
 #include "config/units.h"
 #include "watchdog/engine/ladder.h"
 #include "watchdog/engine/backoff.h"
@@ -318,16 +318,11 @@ std::optional<TimePoint> next_deadline(const Component& c) {
 }
 
 std::string make_incident_id(const std::string& component, TimePoint at) {
-  const std::time_t seconds = Clock::to_time_t(at);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &utc);
   // Milliseconds too: two incidents of one component within a second (a flapping service)
   // must not share an id, or their alerts would share idempotency keys.
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
   const auto millis = std::to_string(1000 + (ms.count() % 1000 + 1000) % 1000).substr(1);
-  return component + "-" + stamp + "." + millis + "Z";
+  return component + "-" + config::format_utc(at, "%Y%m%dT%H%M%S") + "." + millis + "Z";
 }
 
 }  // namespace watchdog::core
