@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "config/leader_settings.h"
 #include "config/loader_common.h"
 #include "config/options_impl.h"
 
@@ -153,10 +154,11 @@ LeaderSpec read_leader(const ImplPtr& impl) {
   }
   leader.lease = positive_duration(options, "lease", leader.lease);
   leader.renew_interval = positive_duration(options, "renew_interval", leader.renew_interval);
-  if (leader.renew_interval * 2 > leader.lease) {
-    options.fail(options.has("renew_interval") ? "renew_interval" : "lease",
-                 "renew_interval " + format_duration(leader.renew_interval) +
-                     " must be at most half the lease " + format_duration(leader.lease));
+  if (!leader.kind.empty() && leader.lease < kMinimumLease) {
+    options.fail("lease", "must be at least " + format_duration(kMinimumLease));
+  }
+  if (auto problem = leader_timing_problem(leader.lease, leader.renew_interval); !problem.empty()) {
+    options.fail(options.has("renew_interval") ? "renew_interval" : "lease", problem);
   }
   if (leader.kind.empty()) options.finish();  // no lock: nothing else may be set
   leader.options = options;  // the lock kind's keys; make_leader_lock() calls finish()

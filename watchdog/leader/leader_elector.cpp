@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "config/leader_settings.h"
 #include "config/units.h"
 
 namespace watchdog::core {
@@ -25,13 +26,7 @@ Clock::time_point from_ticks(std::int64_t value) {
 }  // namespace
 
 std::string ElectorTiming::problem() const {
-  if (lease.count() <= 0) return "lease must be longer than 0s";
-  if (renew_interval.count() <= 0) return "renew_interval must be longer than 0s";
-  if (renew_interval * 2 > lease) {
-    return "renew_interval " + config::format_duration(renew_interval) +
-           " must be at most half the lease " + config::format_duration(lease);
-  }
-  return "";
+  return config::leader_timing_problem(lease, renew_interval);
 }
 
 LeaderElector::LeaderElector(std::unique_ptr<LeaderLock> lock, ElectorTiming timing,

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include "watchdog/leader/leader_elector.h"
 #include "watchdog/leader/postgres_leader_lock.h"
 #include "watchdog/leader/redis_leader_lock.h"
 
@@ -19,11 +18,6 @@ std::unique_ptr<LeaderLock> make_leader_lock(const config::LeaderSpec& spec,
   } else if (!spec.kind.empty()) {
     options.fail("kind",
                  "unknown leader lock kind '" + spec.kind + "' (expected redis or postgres)");
-  }
-  if (lock) {
-    if (spec.lease < std::chrono::seconds(1)) options.fail("lease", "must be at least 1s");
-    const std::string problem = ElectorTiming{spec.lease, spec.renew_interval}.problem();
-    if (!problem.empty()) options.fail("renew_interval", problem);
   }
   options.finish();
   return lock;
