@@ -3,10 +3,10 @@
 // the shared ProbeScheduler: a fixed set of threads, not one per probe), and runs the
 // recovery coordinator. Everything that changes component state happens on the engine's own
 // loop thread, fed by an event queue:
-//   probe result (worker thread)  ─┐
+//   probe result (scheduler)      ─┐
 //   action finished (action thread) ├─▶ loop: state_machine::step → log, metrics, alerts,
 //   reload, deadline ticks         ─┘          start actions (on their own threads), re-checks
-// Probe threads never run actions and never wait for alert delivery.
+// Probe checks never run actions and never wait for alert delivery.
 //
 // Cost: each turn of the loop drains every queued event at once and works only on the
 // components those events touched ("dirty"): only they are stepped, saved (one transaction per
