@@ -21,24 +21,11 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/clients/failure_kind.h"
+
 namespace watchdog::probes {
 
 enum class ProbeStatus { Healthy, Degraded, Unhealthy, Unknown };
-
-// Why a check did not pass; lets alerts and metrics say more than "failed".
-enum class FailureKind {
-  None,
-  Timeout,      // the target did not answer in time
-  Refused,      // connection refused / nothing listening
-  Auth,         // credentials rejected
-  NotFound,     // file, database, container … does not exist
-  BadResponse,  // answered, but not what was expected (status, body, exit code)
-  Threshold,    // a measurement crossed its warning or critical threshold
-  Error,        // anything else (bad local state, library error)
-  Corrupt,      // the target answered that its data is damaged (PostgreSQL SQLSTATE XX001, …)
-  Locked,       // the check waited on a lock someone else holds (a migration, VACUUM FULL)
-  Stopped,      // stopped on purpose by an operator (docker stop, scaled to 0): not an outage
-};
 
 // A named number in base units; exported as the gauge watchdog_<name>{component,probe}.
 // Names are lower_snake_case and end in their unit: backup_age_seconds, disk_used_ratio.

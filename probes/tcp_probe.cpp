@@ -68,7 +68,15 @@ int socket_error(int fd) {
   int error = 0;
   socklen_t length = sizeof(error);
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
-  return error;
+  if (error != 0) return error;
+  // SO_ERROR is also 0 while the connect is still in progress (a caller that could not wait
+  // for it): only a peer address proves the connection.
+  sockaddr_storage peer{};
+  socklen_t peer_length = sizeof(peer);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) != 0) {
+    return errno == ENOTCONN ? EINPROGRESS : errno;
+  }
+  return 0;
 }
 
 // 0 on success, else the errno that ended the attempt (ETIMEDOUT when the deadline passed).

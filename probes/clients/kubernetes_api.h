@@ -25,7 +25,7 @@
 
 #include "config/options.h"
 #include "probes/clients/api_transport.h"
-#include "probes/probe.h"
+#include "probes/clients/failure_kind.h"
 
 namespace watchdog::probes {
 

@@ -101,6 +101,14 @@ void CheckPool::abandon(std::uint64_t key) {
   state_->work.notify_one();
 }
 
+void CheckPool::forget(std::uint64_t key) {
+  {
+    std::lock_guard lock(state_->mutex);
+    std::erase_if(state_->queue, [key](const State::Job& job) { return job.key == key; });
+  }
+  abandon(key);
+}
+
 std::size_t CheckPool::threads() const {
   std::lock_guard lock(state_->mutex);
   return state_->counted + state_->abandoned;

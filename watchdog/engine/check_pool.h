@@ -32,6 +32,9 @@ class CheckPool {
   void submit(std::uint64_t key, std::function<void()> job);
   // The running job `key` overstayed: its thread leaves the count (no-op when not running).
   void abandon(std::uint64_t key);
+  // The probe `key` is gone (a reload removed it): its queued job is dropped and a running one
+  // abandoned, so a hung check of a removed probe does not hold a counted thread.
+  void forget(std::uint64_t key);
 
   std::size_t threads() const;    // alive, abandoned ones included
   std::size_t abandoned() const;  // threads still inside an abandoned job

@@ -93,6 +93,11 @@ void Engine::loop() {
       requests_polled_ = steady;
       poll_operator_requests();
     }
+    // Holds as of now before any event is judged: leadership is an atomic read, so a replica
+    // that lost the lease stops acting and alerting within this turn.
+    const bool leader = !options_.is_leader || options_.is_leader();
+    if (leader != leader_) holds_stale_ = true;
+    if (holds_stale_ || steady >= next_holds_) update_holds(Clock::now());
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
         persist();
@@ -101,10 +106,7 @@ void Engine::loop() {
       handle(event);
     }
     const auto now = Clock::now();
-    // Leadership is an atomic read: a new leader acts within this turn, not a second later.
-    const bool leader = !options_.is_leader || options_.is_leader();
-    if (leader != leader_) holds_stale_ = true;
-    if (holds_stale_ || now - holds_at_ >= std::chrono::seconds(1)) update_holds(now);
+    if (holds_stale_ || std::chrono::steady_clock::now() >= next_holds_) update_holds(now);
     step_due_deadlines(now);
     send_reminders(now);
     persist();

@@ -11,9 +11,10 @@
 // Cost: each turn of the loop drains every queued event at once and works only on the
 // components those events touched ("dirty"): only they are stepped, saved (one transaction per
 // turn) and copied into the status view. Deadlines are looked up among RECOVERING components
-// only; holds are recomputed when one of their inputs changed, and once a second for the
-// clock-driven ones (pauses, maintenance windows, leadership). So a turn costs O(changed), not
-// O(components), and 10,000 healthy probes cost what their checks cost.
+// only; holds are recomputed when one of their inputs changed (a transition, a first failure,
+// a pause, leadership), when a pause or maintenance window ends, and once a second for windows
+// that open. So a turn costs O(changed), not O(components), and 10,000 healthy probes cost
+// what their checks cost.
 //
 // Thread-safety: public methods may be called from any thread.
 
@@ -146,7 +147,7 @@ class Engine {
   std::vector<std::size_t> dirty_;      // indices into runtimes_, each once
   std::set<std::size_t> recovering_;    // components whose Tick deadlines can fire
   bool holds_stale_ = true;             // an input of compute_holds changed
-  TimePoint holds_at_{};                // last full hold computation
+  std::chrono::steady_clock::time_point next_holds_{};  // recompute holds by then at the latest
   std::chrono::steady_clock::time_point requests_polled_{};
   State overall_ = State::Healthy;
   bool overall_known_ = false;  // overall_ has been exported once

@@ -73,6 +73,7 @@ void Engine::launch_action(Runtime& runtime, const RunAction& run) {
 }
 
 void Engine::start_action(Runtime& runtime, const RunAction& run) {
+  touch(runtime);  // its action_settle must be saved, also when started from another's turn
   const auto& spec = runtime.plan.spec;
   const auto& rung = runtime.plan.ladder.at(static_cast<std::size_t>(run.rung));
   const auto action = rung.action;

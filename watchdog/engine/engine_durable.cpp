@@ -63,6 +63,11 @@ void Engine::restore_from_store() {
                     kv("component", runtime->plan.spec.name), kv("error", error.what()));
     }
   }
+  // Whatever the restore did (or failed to do half-way), deadlines follow the states as they are.
+  recovering_.clear();
+  for (const auto& runtime : runtimes_) {
+    if (runtime->machine.state == State::Recovering) recovering_.insert(runtime->index);
+  }
   refresh_status(true);
 }
 
@@ -103,6 +108,7 @@ void Engine::poll_operator_requests() {
   try {
     if (!options_.store->changed_elsewhere()) return;
     mutes_ = options_.store->mutes();
+    holds_stale_ = true;  // a pause or resume applies before the next result is judged
     for (const auto& request : options_.store->pending_requests()) {
       Runtime* runtime = find(request.component);
       std::string result;
@@ -150,7 +156,19 @@ void Engine::refresh_holds_if_stale(TimePoint now) {
 
 void Engine::update_holds(TimePoint now) {
   holds_stale_ = false;
-  holds_at_ = now;
+  // Recomputed at the latest when a pause or an open maintenance window ends, and once a
+  // second for windows that open (their next start is not cheap to know).
+  const auto steady_now = std::chrono::steady_clock::now();
+  auto at_end = [&](TimePoint end) {
+    if (end <= now) return;
+    const auto left = std::chrono::duration_cast<std::chrono::steady_clock::duration>(end - now);
+    next_holds_ = std::min(next_holds_, steady_now + left);
+  };
+  next_holds_ = steady_now + std::chrono::seconds(1);
+  for (const auto& mute : mutes_) at_end(mute.until);
+  for (const auto& window : maintenance_) {
+    if (auto until = window.active_until(now)) at_end(*until);
+  }
   leader_ = !options_.is_leader || options_.is_leader();
   recovery_metrics_.set_leader(leader_);
   std::vector<HoldInput> inputs;

@@ -150,6 +150,7 @@ void ProbeScheduler::remove(ProbeId id) {
   std::unique_lock lock(core_->mutex);
   core_->schedule.remove(id);
   core_->probes.erase(id);
+  pool_.forget(id);
   if (std::this_thread::get_id() == core_->scheduler_thread) return;  // from its own report
   core_->idle.wait(lock, [&] { return core_->reporting != id; });
 }

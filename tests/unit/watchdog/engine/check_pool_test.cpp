@@ -91,5 +91,27 @@ TEST(CheckPool, DestructionDoesNotWaitForAHungJob) {
   gate->open();
 }
 
+// A probe removed by a reload: its queued check never runs and its hung check stops holding
+// a counted thread, so the probes that remain keep the pool's capacity.
+TEST(CheckPool, ForgottenKeysLoseTheirQueuedJobAndTheirCountedThread) {
+  CheckPool pool(1);
+  auto gate = std::make_shared<Gate>();
+  std::atomic<bool> hung_started{false}, queued_ran{false}, other_ran{false};
+  pool.submit(1, [gate, &hung_started] {
+    hung_started = true;
+    gate->wait();
+  });
+  ASSERT_TRUE(wait_until([&] { return hung_started.load(); }, 5s));
+  pool.submit(2, [&queued_ran] { queued_ran = true; });
+  pool.forget(2);
+  pool.submit(3, [&other_ran] { other_ran = true; });
+  pool.forget(1);  // the hung job's probe is gone
+  ASSERT_TRUE(wait_until([&] { return other_ran.load(); }, 5s))
+      << "a forgotten hung job still held the only counted thread";
+  EXPECT_FALSE(queued_ran.load()) << "a forgotten queued job ran";
+  gate->open();
+  ASSERT_TRUE(wait_until([&] { return pool.abandoned() == 0; }, 5s));
+}
+
 }  // namespace
 }  // namespace watchdog::core

@@ -1,0 +1,22 @@
+#pragma once
+// Why a check did not pass. Defined below the probes because the shared clients (Docker,
+// Kubernetes) classify their errors with it, and probes, actions and alerts all report it.
+
+namespace watchdog::probes {
+
+// Why a check did not pass; lets alerts and metrics say more than "failed".
+enum class FailureKind {
+  None,
+  Timeout,      // the target did not answer in time
+  Refused,      // connection refused / nothing listening
+  Auth,         // credentials rejected
+  NotFound,     // file, database, container … does not exist
+  BadResponse,  // answered, but not what was expected (status, body, exit code)
+  Threshold,    // a measurement crossed its warning or critical threshold
+  Error,        // anything else (bad local state, library error)
+  Corrupt,      // the target answered that its data is damaged (PostgreSQL SQLSTATE XX001, …)
+  Locked,       // the check waited on a lock someone else holds (a migration, VACUUM FULL)
+  Stopped,      // stopped on purpose by an operator (docker stop, scaled to 0): not an outage
+};
+
+}  // namespace watchdog::probes
