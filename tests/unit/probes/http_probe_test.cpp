@@ -20,20 +20,7 @@ using testing::probe_from_yaml;
 class HttpProbeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    http.server.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("status: ready", "text/plain");
-    });
-    http.server.Get("/down",
-                    [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    http.server.Get("/created",
-                    [](const httplib::Request&, httplib::Response& res) { res.status = 201; });
-    http.server.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
-      std::this_thread::sleep_for(300ms);
-      res.set_content("late", "text/plain");
-    });
-    http.server.Get("/echo", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(req.get_header_value("Authorization"), "text/plain");
-    });
+    testing::add_http_probe_routes(http.server);
     base = http.start();
   }
   std::unique_ptr<Probe> probe(const std::string& path, const std::string& more = "") {

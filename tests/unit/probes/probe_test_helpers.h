@@ -66,4 +66,21 @@ class HttpServer {
   int port_ = 0;
 };
 
+// The routes the http probe tests (blocking and event-loop paths) share: /ok ("status: ready"),
+// /down (503), /created (201), /slow (300 ms), /echo (the Authorization header back).
+inline void add_http_probe_routes(httplib::Server& server) {
+  server.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("status: ready", "text/plain");
+  });
+  server.Get("/down", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+  server.Get("/created", [](const httplib::Request&, httplib::Response& res) { res.status = 201; });
+  server.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    res.set_content("late", "text/plain");
+  });
+  server.Get("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.get_header_value("Authorization"), "text/plain");
+  });
+}
+
 }  // namespace watchdog::testing
