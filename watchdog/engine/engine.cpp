@@ -21,8 +21,6 @@ using logging::kv;
 
 namespace {
 
-constexpr auto kOperatorPoll = std::chrono::milliseconds(200);
-
 Level level_of(probes::ProbeStatus status) {
   switch (status) {
     case probes::ProbeStatus::Healthy:
@@ -86,13 +84,11 @@ void Engine::loop() {
       queue_->wake.wait_until(lock, next_wake(), [&] { return !queue_->events.empty(); });
       batch.swap(queue_->events);
     }
-    // Pauses and resets from the CLI first, so that the events below are judged with them.
-    // A few times a second is prompt enough for a person and keeps SQLite off the hot path.
+    // Pauses and resets from the CLI first, so that the events below are judged with them: a
+    // result that arrives after `watchdog pause` printed "paused" never starts an action. One
+    // cheap query per turn (PRAGMA data_version), not per event.
+    poll_operator_requests();
     const auto steady = std::chrono::steady_clock::now();
-    if (steady - requests_polled_ >= kOperatorPoll) {
-      requests_polled_ = steady;
-      poll_operator_requests();
-    }
     // Holds as of now before any event is judged: leadership is an atomic read, so a replica
     // that lost the lease stops acting and alerting within this turn.
     const bool leader = !options_.is_leader || options_.is_leader();

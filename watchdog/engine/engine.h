@@ -148,7 +148,6 @@ class Engine {
   std::set<std::size_t> recovering_;    // components whose Tick deadlines can fire
   bool holds_stale_ = true;             // an input of compute_holds changed
   std::chrono::steady_clock::time_point next_holds_{};  // recompute holds by then at the latest
-  std::chrono::steady_clock::time_point requests_polled_{};
   State overall_ = State::Healthy;
   bool overall_known_ = false;  // overall_ has been exported once
 
