@@ -41,6 +41,14 @@ std::string status_json(const StatusView& status) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+EngineHealth engine_health(const StatusView& status, std::chrono::steady_clock::time_point since,
+                           std::chrono::steady_clock::time_point now) {
+  if (status.heartbeat == std::chrono::steady_clock::time_point{}) {
+    return now - since < kStalledAfter ? EngineHealth::Starting : EngineHealth::Stalled;
+  }
+  return now - status.heartbeat < kStalledAfter ? EngineHealth::Running : EngineHealth::Stalled;
+}
+
 namespace {
 
 // One incident (or the list when `id` is empty) from the state store, opened per request
@@ -90,10 +98,22 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    const auto age = std::chrono::steady_clock::now() - engine_.status().heartbeat;
-    const bool alive = age < std::chrono::seconds(10);
-    res.status = alive ? 200 : 503;
-    res.set_content(alive ? "ok\n" : "engine loop stalled\n", "text/plain");
+    const auto loop = engine_health(engine_.status(), serving_since_);
+    res.status = loop == EngineHealth::Stalled ? 503 : 200;
+    res.set_content(loop == EngineHealth::Stalled ? "engine loop stalled\n" : "ok\n",
+                    "text/plain");
+  });
+  // Only the watchdog's own readiness: never the watched components' health, or a sidecar would
+  // take its whole pod out of service whenever the database it watches is down.
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    const auto loop = engine_health(engine_.status(), serving_since_);
+    const bool ready = loop == EngineHealth::Running && !stopping_;
+    res.status = ready ? 200 : 503;
+    res.set_content(ready ? "ready\n"
+                    : stopping_ ? "stopping\n"
+                    : loop == EngineHealth::Starting ? "starting\n"
+                                                       : "engine loop stalled\n",
+                    "text/plain");
   });
   server_->Get("/status", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(status_json(engine_.status()), "application/json");
@@ -116,10 +136,12 @@ void HttpServer::start(const std::string& host, int port) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
                              " (address in use or not available)");
   }
+  serving_since_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
 void HttpServer::stop() {
+  stopping_ = true;
   if (!thread_.joinable()) return;
   server_->stop();
   thread_.join();

@@ -1,7 +1,10 @@
 #pragma once
 // The watchdog's own HTTP endpoint (cpp-httplib, one listener thread pool):
 //   GET /metrics  Prometheus text format
-//   GET /healthz  200 "ok" while the engine loop turns (heartbeat < 10 s old), else 503
+//   GET /healthz  liveness: 200 "ok" unless the engine loop stalled (heartbeat ≥ 10 s old)
+//   GET /readyz   readiness: 200 once the configuration is loaded and the engine loop turns
+//                 (the probe workers run); 503 while starting, stalled or stopping. The
+//                 watched components' health never counts here.
 //   GET /status   JSON: overall state, each component's state, incident and probe results
 //   GET /incidents          JSON: the latest incidents (from the state store)
 //   GET /incidents/<id>     the incident with its timeline: the page alerts link to. Text
@@ -9,6 +12,8 @@
 //                           Accept: application/json
 // No secrets are reachable from here: details are the probes' safe lines.
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -42,7 +47,17 @@ class HttpServer {
   std::filesystem::path state_dir_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::chrono::steady_clock::time_point serving_since_{};
+  std::atomic<bool> stopping_{false};
 };
+
+// The engine loop as /healthz and /readyz see it: no turn yet since `since` (the plan is still
+// being built), turning, or no turn for kStalledAfter (a start that never finishes is stalled).
+enum class EngineHealth { Starting, Running, Stalled };
+inline constexpr std::chrono::seconds kStalledAfter{10};
+EngineHealth engine_health(const StatusView& status, std::chrono::steady_clock::time_point since,
+                           std::chrono::steady_clock::time_point now =
+                               std::chrono::steady_clock::now());
 
 // The /status document (also used by tests and `once`).
 std::string status_json(const StatusView& status);

@@ -8,6 +8,7 @@
 #include "config/options.h"
 #include "probes/clients/http_client.h"
 #include "watchdog/cli/backup_commands.h"
+#include "watchdog/cli/healthcheck.h"
 #include "watchdog/daemon.h"
 #include "watchdog/logging.h"
 #include "watchdog/cli/once.h"
@@ -69,6 +70,15 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "validate a configuration and summarise it");
   check->add_option("file", check_path, "YAML file")->required();
 
+  std::string health_config;
+  std::string health_url;
+  bool health_ready = false;
+  auto* health = app.add_subcommand(
+      "healthcheck", "ask a running watchdog's /healthz (the container HEALTHCHECK): exit 0 if 200");
+  health->add_option("-c,--config", health_config, "take the address from this config's listen");
+  health->add_option("--url", health_url, "ask this URL instead");
+  health->add_flag("--ready", health_ready, "ask /readyz instead of /healthz");
+
   auto run_backup_command = watchdog::core::register_backup_commands(app);
   watchdog::core::OperatorCommands operator_commands(app);
 
@@ -87,6 +97,10 @@ int main(int argc, char** argv) {
     code = *backup_code;
   } else if (operator_commands.selected()) {
     code = operator_commands.run();
+  } else if (*health) {
+    code = watchdog::core::run_healthcheck(
+        health_config.empty() ? std::nullopt : std::optional<std::string>(health_config),
+        health_url, health_ready, std::cout);
   } else if (*check) {
     code = check_config(check_path);
   } else if (*once_command) {

@@ -1,6 +1,7 @@
-// The command line: check-config, once, --version — exit codes, messages, and secrets kept out
-// of everything printed.
+// The command line: check-config, once, healthcheck, --version — exit codes, messages, and
+// secrets kept out of everything printed.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <regex>
 #include <sstream>
@@ -146,6 +147,52 @@ components:
       {kWatchdog, "once", "-c",
        dir.write("minor.yaml", healthy + fill(failing, {{"CRITICAL", "false"}})).string()});
   EXPECT_EQ(minor.exit_code, 1) << minor.out << minor.err;
+}
+
+// The container HEALTHCHECK: the address comes from the config's listen; a stopped watchdog
+// (or one not there at all) is unhealthy. A watched component's failure is not the watchdog's.
+TEST(Cli, HealthcheckAsksTheRunningWatchdogAtItsConfiguredAddress) {
+  TempDir dir;
+  WatchdogProcess watchdog(dir, watchdog_options(R"(
+components:
+  - name: down
+    probes:
+      - name: down-tcp
+        kind: tcp
+        host: 127.0.0.1
+        port: 1
+        interval: 1s
+        timeout: 1s
+        jitter: 0s
+        failure_threshold: 1
+)"));
+  const std::string config = watchdog.config_path().string();
+  ASSERT_TRUE(wait_until([&] { return component_state(watchdog.status(), "down") == "CRITICAL"; },
+                         std::chrono::seconds(10)));
+  EXPECT_EQ(watchdog.get("/readyz").status, 200);
+  auto live = run_command({kWatchdog, "healthcheck", "-c", config});
+  EXPECT_EQ(live.exit_code, 0) << live.out << live.err;
+  EXPECT_NE(live.out.find("/healthz: 200 ok"), std::string::npos) << live.out;
+  auto ready = run_command({kWatchdog, "healthcheck", "--ready", "-c", config});
+  EXPECT_EQ(ready.exit_code, 0) << ready.out << ready.err;
+  EXPECT_NE(ready.out.find("/readyz: 200 ready"), std::string::npos) << ready.out;
+
+  watchdog.process().signal(SIGTERM);
+  ASSERT_TRUE(watchdog.process().wait(std::chrono::seconds(5)).has_value());
+  auto gone = run_command({kWatchdog, "healthcheck", "-c", config});
+  EXPECT_EQ(gone.exit_code, 1) << gone.out;
+  auto elsewhere = run_command(
+      {kWatchdog, "healthcheck", "--url", "http://127.0.0.1:" + std::to_string(watchdog.port()) +
+                                              "/healthz"});
+  EXPECT_EQ(elsewhere.exit_code, 1) << elsewhere.out;
+}
+
+TEST(Cli, HealthcheckWithABrokenConfigSaysWhere) {
+  TempDir dir;
+  auto path = dir.write("bad.yaml", "watchdog:\n  listen: [1, 2]\n");
+  auto result = run_command({kWatchdog, "healthcheck", "-c", path.string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.out.find(path.string() + ":2"), std::string::npos) << result.out;
 }
 
 TEST(Cli, VersionPrintsTheVersion) {

@@ -25,7 +25,7 @@ WatchdogProcess::WatchdogProcess(const TempDir& dir, WatchdogOptions options)
     process_ = std::make_unique<ChildProcess>(
         ProcessOptions{argv, options.env, "/dev/null", log_path_, {}});
     const bool up =
-        wait_until([&] { return !process_->running() || get("/healthz").status == 200; },
+        wait_until([&] { return !process_->running() || get("/readyz").status == 200; },
                    std::chrono::seconds(10));
     if (up && process_->running()) return;
     const bool port_taken = log().find("listen_failed") != std::string::npos;

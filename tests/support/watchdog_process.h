@@ -3,7 +3,7 @@
 // (DIR/watchdog-<instance>.yaml etc. when an instance name is given) —
 // a `watchdog:` section (listen on a free loopback port, state_dir DIR/state) followed by the
 // test's YAML — starts the binary with its output in DIR/watchdog.log, and returns once
-// GET /healthz answers 200 (it throws std::runtime_error, with the log, when that does not
+// GET /readyz answers 200 (it throws std::runtime_error, with the log, when that does not
 // happen within 10 s). The process is SIGKILLed on destruction unless it already exited.
 
 #include <filesystem>
