@@ -24,10 +24,10 @@ struct Listen {
 // Optional leader lock: with several replicas, only the holder runs actions and sends alerts;
 // every replica probes and exports metrics. kind "" = no lock (this replica always acts).
 struct LeaderSpec {
-  std::string kind;  // "", "redis" or "postgres"
+  std::string kind;  // "", "redis", "postgres" or "kubernetes"
   Duration lease = std::chrono::seconds(15);
   Duration renew_interval = std::chrono::seconds(5);
-  Options options;  // the kind's own keys (address, password, dsn, key, …)
+  Options options;  // the kind's own keys (address, password, dsn, key, name, server, …)
 };
 
 inline constexpr const char* kDefaultStateDir = "/var/lib/watchdog";

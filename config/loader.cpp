@@ -148,9 +148,10 @@ LeaderSpec read_leader(const ImplPtr& impl) {
   Options options(impl);
   LeaderSpec leader;
   leader.kind = options.string_or("kind", "");
-  if (!leader.kind.empty() && leader.kind != "redis" && leader.kind != "postgres") {
-    options.fail("kind",
-                 "unknown leader lock kind '" + leader.kind + "' (expected redis or postgres)");
+  if (!leader.kind.empty() && leader.kind != "redis" && leader.kind != "postgres" &&
+      leader.kind != "kubernetes") {
+    options.fail("kind", "unknown leader lock kind '" + leader.kind +
+                             "' (expected redis, postgres or kubernetes)");
   }
   leader.lease = positive_duration(options, "lease", leader.lease);
   leader.renew_interval = positive_duration(options, "renew_interval", leader.renew_interval);

@@ -47,6 +47,13 @@ std::string format_rfc3339_ms(SystemTime time) {
          "Z";
 }
 
+std::string format_rfc3339_us(SystemTime time) {
+  const auto us = floor<microseconds>(time.time_since_epoch()).count();
+  const auto fraction = ((us % 1000000) + 1000000) % 1000000;
+  return format_utc(time, "%Y-%m-%dT%H:%M:%S") + "." +
+         std::to_string(1000000 + fraction).substr(1) + "Z";
+}
+
 std::string format_utc_stamp(SystemTime time) { return format_utc(time, "%Y%m%dT%H%M%SZ"); }
 
 std::optional<SystemTime> parse_rfc3339(std::string_view text) {

@@ -23,6 +23,9 @@ std::string format_utc(SystemTime time, const char* pattern);
 std::string format_rfc3339(SystemTime time);
 // "2026-11-22T06:14:55.870Z" (RFC 3339, UTC, always three fraction digits).
 std::string format_rfc3339_ms(SystemTime time);
+// "2026-11-22T06:14:55.870738Z" (RFC 3339, UTC, always six fraction digits): Kubernetes'
+// MicroTime, which the API server parses with exactly six.
+std::string format_rfc3339_us(SystemTime time);
 // "20261122T061455Z" (ISO 8601 basic format, UTC, whole seconds): for file names and keys.
 std::string format_utc_stamp(SystemTime time);
 

@@ -130,21 +130,30 @@ std::optional<KubernetesError> KubernetesApi::current_token(std::string& token) 
   return std::nullopt;
 }
 
+std::string KubernetesApi::base_url() const {
+  if (!settings_.server.empty()) return settings_.server;
+  std::string host = env_or_empty("KUBERNETES_SERVICE_HOST");
+  std::string port = env_or_empty("KUBERNETES_SERVICE_PORT");
+  if (host.empty() || port.empty()) return "";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "https://" + host + ":" + port;
+}
+
+std::string KubernetesApi::server_text() const {
+  const std::string url = base_url();
+  if (url.empty()) return "in-cluster (KUBERNETES_SERVICE_HOST unset)";
+  return url.substr(url.find("://") + 3);
+}
+
 KubernetesResult<std::string> KubernetesApi::request(const std::string& method, const std::string& path,
                                          const std::string& body, const std::string& content_type,
                                          milliseconds timeout) {
   ApiEndpoint endpoint;
-  endpoint.base_url = settings_.server;
+  endpoint.base_url = base_url();
   if (endpoint.base_url.empty()) {
-    std::string host = env_or_empty("KUBERNETES_SERVICE_HOST");
-    std::string port = env_or_empty("KUBERNETES_SERVICE_PORT");
-    if (host.empty() || port.empty()) {
-      return KubernetesError{
-          FailureKind::Error,
-          "no `server` configured and not in a cluster (KUBERNETES_SERVICE_HOST unset)"};
-    }
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    endpoint.base_url = "https://" + host + ":" + port;
+    return KubernetesError{
+        FailureKind::Error,
+        "no `server` configured and not in a cluster (KUBERNETES_SERVICE_HOST unset)"};
   }
   endpoint.ca_file = settings_.ca_file;
   endpoint.verify_tls = settings_.verify_tls;
@@ -180,9 +189,10 @@ KubernetesResult<std::string> KubernetesApi::request(const std::string& method, 
   const std::string answered = "Kubernetes API answered " + std::to_string(response.status) +
                                (message.empty() ? "" : ": " + message);
   if (response.status == 401 || response.status == 403)
-    return KubernetesError{FailureKind::Auth, answered};
-  if (response.status == 404) return KubernetesError{FailureKind::NotFound, answered};
-  return KubernetesError{FailureKind::BadResponse, answered};
+    return KubernetesError{FailureKind::Auth, answered, response.status};
+  if (response.status == 404)
+    return KubernetesError{FailureKind::NotFound, answered, response.status};
+  return KubernetesError{FailureKind::BadResponse, answered, response.status};
 }
 
 KubernetesResult<std::vector<PodInfo>> KubernetesApi::list_pods(const std::string& selector,
@@ -231,6 +241,23 @@ std::optional<KubernetesError> KubernetesApi::delete_pod(const std::string& name
     return *error;
   }
   return std::nullopt;
+}
+
+KubernetesResult<std::string> KubernetesApi::get_json(const std::string& path,
+                                                      milliseconds timeout) {
+  return request("GET", path, "", "", timeout);
+}
+
+KubernetesResult<std::string> KubernetesApi::post_json(const std::string& path,
+                                                       const std::string& body,
+                                                       milliseconds timeout) {
+  return request("POST", path, body, "application/json", timeout);
+}
+
+KubernetesResult<std::string> KubernetesApi::put_json(const std::string& path,
+                                                      const std::string& body,
+                                                      milliseconds timeout) {
+  return request("PUT", path, body, "application/json", timeout);
 }
 
 KubernetesApi::Settings read_kubernetes_settings(config::Options& options) {

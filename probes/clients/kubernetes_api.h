@@ -1,6 +1,6 @@
 #pragma once
-// A small Kubernetes API client (pods, deployments) over libcurl, for the kubernetes probe and
-// the k8s_* actions.
+// A small Kubernetes API client (pods, deployments, and raw JSON for the Lease leader lock) over
+// libcurl, for the kubernetes probe, the k8s_* actions and watchdog/leader/kubernetes_leader_lock.
 //
 // Credentials — in-cluster by default: server https://$KUBERNETES_SERVICE_HOST:
 // $KUBERNETES_SERVICE_PORT, bearer token from /var/run/secrets/kubernetes.io/serviceaccount/
@@ -55,6 +55,7 @@ std::string restart_patch(std::chrono::system_clock::time_point now);
 struct KubernetesError {
   FailureKind kind = FailureKind::Error;
   std::string detail;
+  long status = 0;  // the HTTP status when the API answered (401, 404, 409, …), else 0
 };
 template <typename T>
 using KubernetesResult = std::variant<T, KubernetesError>;
@@ -80,14 +81,27 @@ class KubernetesApi {
   std::optional<KubernetesError> patch_deployment(const std::string& name, const std::string& patch,
                                             std::chrono::milliseconds timeout);
   std::optional<KubernetesError> delete_pod(const std::string& name, std::chrono::milliseconds timeout);
+  // Any JSON resource by its path ("/apis/coordination.k8s.io/v1/namespaces/NS/leases/NAME",
+  // segments already URL-encoded): the body on 2xx, else an error whose `status` lets the
+  // caller tell 404 and 409 Conflict from the rest.
+  KubernetesResult<std::string> get_json(const std::string& path,
+                                         std::chrono::milliseconds timeout);
+  KubernetesResult<std::string> post_json(const std::string& path, const std::string& body,
+                                          std::chrono::milliseconds timeout);
+  KubernetesResult<std::string> put_json(const std::string& path, const std::string& body,
+                                         std::chrono::milliseconds timeout);
   // The namespace requests go to (resolves namespace_file on first use).
   std::string namespace_name();
+  // "10.0.0.1:6443" (scheme dropped), from `server` or the in-cluster environment, or
+  // "in-cluster (KUBERNETES_SERVICE_HOST unset)"; never a token. For describe() texts.
+  std::string server_text() const;
 
  private:
   KubernetesResult<std::string> request(const std::string& method, const std::string& path,
                                   const std::string& body, const std::string& content_type,
                                   std::chrono::milliseconds timeout);
   std::optional<KubernetesError> current_token(std::string& token);
+  std::string base_url() const;  // "" when neither `server` nor the environment says
 
   Settings settings_;
   std::mutex mutex_;  // guards the caches below

@@ -210,6 +210,7 @@ void KubernetesStandin::routes() {
     }
     reply(res, 200, it->second);
   });
+  leases_.install(*server_);
 }
 
 void KubernetesStandin::set_token(std::string token) {

@@ -10,6 +10,8 @@
 //   GET    /apis/apps/v1/namespaces/NS/deployments/NAME  → Deployment; 404 Status
 //   PATCH  same, Content-Type application/strategic-merge-patch+json (or merge-patch+json)
 //          → merged, metadata.generation + 1, 200 with the Deployment; other types → 415
+//   GET/POST/PUT /apis/coordination.k8s.io/v1/namespaces/NS/leases[/NAME] → Leases with
+//          resourceVersion and 409 conflicts (tests/support/kubernetes_standin_leases.h)
 // Every request needs "Authorization: Bearer <token>", else 401 with an Unauthorized Status.
 // Every request is recorded (method, path, query, content type, body, status).
 //
@@ -24,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/kubernetes_standin_leases.h"
 #include "tests/support/temp_dir.h"
 
 namespace httplib {
@@ -61,6 +64,7 @@ class KubernetesStandin {
   void scale(const std::string& ns, const std::string& name, int replicas);
   nlohmann::json deployment(const std::string& ns, const std::string& name) const;
   std::vector<std::string> pod_names(const std::string& ns) const;
+  StandinLeases& leases() { return leases_; }
 
   struct Request {
     std::string method, path, query, content_type, body;
@@ -81,6 +85,7 @@ class KubernetesStandin {
   std::map<std::string, std::vector<nlohmann::json>> pods_;  // namespace → pods
   std::map<std::string, nlohmann::json> deployments_;        // "ns/name" → object
   std::vector<Request> requests_;
+  StandinLeases leases_;  // locks itself
 };
 
 }  // namespace watchdog::testing

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "watchdog/leader/kubernetes_leader_lock.h"
 #include "watchdog/leader/postgres_leader_lock.h"
 #include "watchdog/leader/redis_leader_lock.h"
 
@@ -15,9 +16,11 @@ std::unique_ptr<LeaderLock> make_leader_lock(const config::LeaderSpec& spec,
     lock = RedisLeaderLock::create(options, spec.lease, identity);
   } else if (spec.kind == "postgres") {
     lock = PostgresLeaderLock::create(options, identity);
+  } else if (spec.kind == "kubernetes") {
+    lock = KubernetesLeaderLock::create(options, spec.lease, identity);
   } else if (!spec.kind.empty()) {
-    options.fail("kind",
-                 "unknown leader lock kind '" + spec.kind + "' (expected redis or postgres)");
+    options.fail("kind", "unknown leader lock kind '" + spec.kind +
+                             "' (expected redis, postgres or kubernetes)");
   }
   options.finish();
   return lock;

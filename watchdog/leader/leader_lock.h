@@ -2,7 +2,8 @@
 // A leader lock: with several watchdog replicas, the one holding it runs actions and sends
 // alerts; the others only probe and export metrics. LeaderElector (leader_elector.h) drives a
 // lock on its own thread; this file is the seam between the two, so the elector is unit-tested
-// with a fake and each kind (redis, postgres) is tested against a real server.
+// with a fake and each kind is tested against a server: real redis-server and PostgreSQL, and a
+// stand-in for the Kubernetes API (no kube-apiserver can run on the test machines).
 //
 // There is no fencing: a replica that stalls may still act for a moment after its lease ran out
 // elsewhere, so actions must stay safe to repeat.
@@ -45,11 +46,11 @@ class LeaderLock {
   virtual std::string describe() const = 0;
 };
 
-// Builds the lock for spec.kind ("redis" or "postgres") from spec.options; no I/O. Reads a copy
+// Builds the lock for spec.kind ("redis", "postgres" or "kubernetes") from spec.options; no I/O. Reads a copy
 // of the options and calls finish() on it, so unknown or bad keys and a renew_interval too long
 // for the lease are config::ConfigError (never showing a secret). spec.kind "" → nullptr (no
-// lock: this replica always acts). `identity` names this replica in the lock's value (redis) or
-// application_name (postgres) so an operator can see who holds it.
+// lock: this replica always acts). `identity` names this replica in the lock's value (redis),
+// application_name (postgres) or holderIdentity (kubernetes) so an operator can see who holds it.
 std::unique_ptr<LeaderLock> make_leader_lock(const config::LeaderSpec& spec,
                                              const std::string& identity);
 

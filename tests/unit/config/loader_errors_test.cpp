@@ -219,7 +219,7 @@ const ErrorCase kCases[] = {
     {"concurrency zero", "watchdog:\n  max_concurrent_recoveries: 0\n" + kComponents,
      "2:30: watchdog.max_concurrent_recoveries: must be between 1 and 100, got 0"},
     {"unknown leader kind", "watchdog:\n  leader:\n    kind: etcd\n" + kComponents,
-     "3:11: watchdog.leader.kind: unknown leader lock kind 'etcd' (expected redis or postgres)"},
+     "3:11: watchdog.leader.kind: unknown leader lock kind 'etcd' (expected redis, postgres or kubernetes)"},
     {"leader renew too slow",
      "watchdog:\n  leader:\n    kind: redis\n    lease: 10s\n    renew_interval: 6s\n" +
          kComponents,

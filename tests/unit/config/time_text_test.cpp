@@ -28,9 +28,20 @@ TEST(FormatRfc3339, MillisecondsAlwaysThreeDigits) {
   EXPECT_EQ(format_rfc3339_ms(SystemTime{}), "1970-01-01T00:00:00.000Z");
 }
 
+TEST(FormatRfc3339, MicrosecondsAlwaysSixDigits) {  // Kubernetes MicroTime
+  EXPECT_EQ(format_rfc3339_us(at(2026y / 11 / 22, 3h + 35min + 870738us)),
+            "2026-11-22T03:35:00.870738Z");
+  EXPECT_EQ(format_rfc3339_us(at(2026y / 11 / 22, 3h + 35min + 7us)),
+            "2026-11-22T03:35:00.000007Z");
+  EXPECT_EQ(format_rfc3339_us(at(2026y / 11 / 22, 3h + 35min + 999999999ns)),
+            "2026-11-22T03:35:00.999999Z");  // truncated, never rounded into the next second
+  EXPECT_EQ(format_rfc3339_us(SystemTime{}), "1970-01-01T00:00:00.000000Z");
+}
+
 TEST(FormatRfc3339, BeforeTheEpochRoundsDown) {
   EXPECT_EQ(format_rfc3339(SystemTime{} - 1ms), "1969-12-31T23:59:59Z");
   EXPECT_EQ(format_rfc3339_ms(SystemTime{} - 1ms), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_us(SystemTime{} - 1us), "1969-12-31T23:59:59.999999Z");
 }
 
 TEST(FormatUtc, StampsAndPatterns) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "config/loader.h"
 #include "tests/support/temp_dir.h"
 #include "watchdog/leader/leader_lock.h"
@@ -110,6 +112,52 @@ TEST(LeaderLockConfig, PostgresErrors) {
   auto typo = error_of(std::string("kind: postgres\ndsn: password=") + kSecret + "\nlockid: 1");
   EXPECT_NE(typo.find("unknown key"), std::string::npos) << typo;
   EXPECT_EQ(typo.find(kSecret), std::string::npos) << typo;
+}
+
+TEST(LeaderLockConfig, KubernetesDescribeNamesLeaseAndServerButNoToken) {
+  auto lock = lock_from(std::string("kind: kubernetes\nserver: https://10.0.0.1:6443/\n") +
+                        "token: " + kSecret + "\nnamespace: shop\nname: stack-a.leader");
+  ASSERT_NE(lock, nullptr);
+  EXPECT_EQ(lock->describe(), "kubernetes lease shop/stack-a.leader at 10.0.0.1:6443");
+  testing::TempDir dir;
+  auto ns_file = dir.write("namespace", "payments\n");
+  auto token_file = dir.write("token", std::string(kSecret) + "\n");
+  auto from_files = lock_from("kind: kubernetes\nserver: https://k8s.internal\nnamespace_file: " +
+                              ns_file.string() + "\ntoken_file: " + token_file.string() +
+                              "\nca_file: /etc/ca.crt\nverify_tls: false\nlease: 20s");
+  EXPECT_EQ(from_files->describe(), "kubernetes lease payments/watchdog at k8s.internal");
+}
+
+TEST(LeaderLockConfig, KubernetesInClusterByDefault) {
+  // The service-account namespace file does not exist here: "default", as kubectl does.
+  auto lock = lock_from("kind: kubernetes\nnamespace_file: /nonexistent/namespace");
+  EXPECT_EQ(lock->describe().rfind("kubernetes lease default/watchdog at ", 0), 0u);
+  if (std::getenv("KUBERNETES_SERVICE_HOST") == nullptr) {
+    EXPECT_EQ(lock->describe(),
+              "kubernetes lease default/watchdog at in-cluster (KUBERNETES_SERVICE_HOST unset)");
+  }
+}
+
+TEST(LeaderLockConfig, KubernetesErrors) {
+  auto typo = error_of(std::string("kind: kubernetes\ntoken: ") + kSecret + "\nnamespce: shop");
+  EXPECT_NE(typo.find("watchdog.leader.namespce: unknown key"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("did you mean 'namespace'"), std::string::npos) << typo;
+  EXPECT_EQ(typo.find(kSecret), std::string::npos) << typo;
+  auto name = error_of("kind: kubernetes\nname: Watchdog_Leader");
+  EXPECT_NE(name.find("t.yaml:"), std::string::npos) << name;
+  EXPECT_NE(name.find("watchdog.leader.name: must be a DNS subdomain"), std::string::npos) << name;
+  auto ns = error_of("kind: kubernetes\nnamespace: a.b");
+  EXPECT_NE(ns.find("watchdog.leader.namespace: must be a DNS label"), std::string::npos) << ns;
+  auto server = error_of("kind: kubernetes\nserver: 10.0.0.1:6443");
+  EXPECT_NE(server.find("watchdog.leader.server: must be a URL"), std::string::npos) << server;
+  auto both =
+      error_of(std::string("kind: kubernetes\ntoken: ") + kSecret + "\ntoken_file: /run/token");
+  EXPECT_NE(both.find("either 'token' or 'token_file'"), std::string::npos) << both;
+  EXPECT_EQ(both.find(kSecret), std::string::npos) << both;
+  EXPECT_NE(error_of("kind: kubernetes\nverify_tls: maybe").find("watchdog.leader.verify_tls"),
+            std::string::npos);
+  EXPECT_NE(error_of("kind: kubernetes\naddress: h:1").find("unknown key"), std::string::npos)
+      << "another kind's key";
 }
 
 TEST(LeaderLockConfig, LeaseTooShortForALock) {
