@@ -20,6 +20,8 @@ packages=(
   postgresql redis-server prometheus-alertmanager
   # a real Docker engine (dockerd started per test) and openssl for the Kubernetes stand-in's CA
   docker.io openssl
+  # a Debian base image for the sidecar image test (no registry is reachable)
+  debootstrap
   # peers and the web server of the fan-out benchmark (scripts/bench_fanout.sh; its smoke run is a
   # CTest test)
   monit prometheus-blackbox-exporter nginx

@@ -45,9 +45,21 @@ long unix_get(const std::filesystem::path& socket, const std::string& path, std:
 
 }  // namespace
 
-DockerdServer::DockerdServer(bool tls_tcp)
+DockerdServer::DockerdServer(bool tls_tcp, bool prefer_overlay)
     : socket_(dir_ / "docker.sock"), log_path_(dir_ / "dockerd.log") {
-  start_daemon(tls_tcp);
+  bool started = false;
+  if (prefer_overlay && read_text("/proc/filesystems").find("overlay") != std::string::npos) {
+    try {
+      start_daemon(tls_tcp, "overlay2");
+      storage_driver_ = "overlay2";
+      started = true;
+    } catch (const std::runtime_error&) {
+      stop();  // overlay2 refused here (e.g. the temp dir's filesystem): vfs always works
+      kill_leftovers();
+      std::filesystem::remove_all(dir_ / "data");
+    }
+  }
+  if (!started) start_daemon(tls_tcp, "vfs");
   import_image();
 }
 
@@ -65,7 +77,7 @@ DockerdServer::~DockerdServer() {
   kill_leftovers();
 }
 
-void DockerdServer::start_daemon(bool tls_tcp) {
+void DockerdServer::start_daemon(bool tls_tcp, const std::string& storage_driver) {
   ProcessOptions options;
   options.argv = {kDockerd,
                   "--data-root=" + (dir_ / "data").string(),
@@ -75,7 +87,7 @@ void DockerdServer::start_daemon(bool tls_tcp) {
                   "--iptables=false",
                   "--ip6tables=false",
                   "--bridge=none",
-                  "--storage-driver=vfs",
+                  "--storage-driver=" + storage_driver,
                   "--shutdown-timeout=2"};
   if (tls_tcp) {
     TestPki pki(tls_dir());
@@ -123,7 +135,10 @@ CommandResult DockerdServer::docker(const std::vector<std::string>& args,
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(
       argv,
-      {{"DOCKER_HOST", "unix://" + socket_.string()}, {"DOCKER_CONFIG", (dir_ / "cli").string()}},
+      // The classic builder: it is what dockerd 20.10 builds with and needs no buildx plugin.
+      {{"DOCKER_HOST", "unix://" + socket_.string()},
+       {"DOCKER_CONFIG", (dir_ / "cli").string()},
+       {"DOCKER_BUILDKIT", "0"}},
       limit);
 }
 

@@ -10,6 +10,8 @@
 // and removes it.
 // With `tls_tcp`, the engine also listens on tcp://127.0.0.1:PORT with --tlsverify (mutual TLS):
 // tls_dir() holds ca.crt, client.crt and client.key made for the test.
+// With `prefer_overlay`, storage is overlay2 where the kernel and the temp dir's filesystem allow
+// it (vfs copies a whole image per build step: minutes for an image build), else vfs.
 //
 // Thread-safety: one test thread drives it.
 
@@ -27,7 +29,7 @@ namespace watchdog::testing {
 
 class DockerdServer {
  public:
-  explicit DockerdServer(bool tls_tcp = false);
+  explicit DockerdServer(bool tls_tcp = false, bool prefer_overlay = false);
   ~DockerdServer();
   DockerdServer(const DockerdServer&) = delete;
   DockerdServer& operator=(const DockerdServer&) = delete;
@@ -49,16 +51,18 @@ class DockerdServer {
   std::string api_get(const std::string& path) const;
 
   bool running() const;
+  const std::string& storage_driver() const { return storage_driver_; }
   // Stops the engine (SIGTERM; its containers stop with it). The socket stays gone.
   void stop();
 
  private:
-  void start_daemon(bool tls_tcp);
+  void start_daemon(bool tls_tcp, const std::string& storage_driver);
   void import_image();
   void kill_leftovers();
   TempDir dir_;
   std::filesystem::path socket_, log_path_;
   int tcp_port_ = 0;
+  std::string storage_driver_ = "vfs";
   std::unique_ptr<ChildProcess> daemon_;
 };
 
