@@ -25,7 +25,12 @@ packages=(
   # peers and the web server of the fan-out benchmark (scripts/bench_fanout.sh; its smoke run is a
   # CTest test)
   monit prometheus-blackbox-exporter nginx
+  # the deploy tests (tests/deploy): `docker-compose config` of deploy/compose
+  docker-compose
 )
+# kubectl for the deploy tests (deploy/k8s, offline): Debian's kubernetes-client, unless some
+# kubectl is installed already — dpkg refuses to overwrite another package's /usr/bin/kubectl.
+command -v kubectl >/dev/null 2>&1 || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do
