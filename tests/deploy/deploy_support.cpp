@@ -1,5 +1,6 @@
 #include "tests/deploy/deploy_support.h"
 
+#include <curl/curl.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -193,17 +194,9 @@ std::set<std::string> grafana_variables(const std::string& expr) {
 }
 
 std::string url_encode(const std::string& value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
+  char* escaped = curl_easy_escape(nullptr, value.c_str(), static_cast<int>(value.size()));
+  std::string out = escaped != nullptr ? escaped : "";
+  curl_free(escaped);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -197,6 +198,7 @@ class SidecarImage : public ::testing::Test {
   }
 
   static std::string metrics() { return http_get(port_, "/metrics").body; }
+  // The watchdog_component_state sample of `name` (lower case: "healthy", "critical", …).
   static double state(const std::string& component, const std::string& name) {
     return metric_sum(metrics(), "watchdog_component_state",
                       {{"component", component}, {"state", name}})
@@ -220,7 +222,7 @@ TEST_F(SidecarImage, AnswersHealthReadinessAndShowsPostgresHealthy) {
   ASSERT_TRUE(wait_until([] { return http_get(port_, "/readyz").status == 200; }, 60s))
       << engine_->docker({"logs", kWatchdog}).err;
   EXPECT_EQ(http_get(port_, "/healthz").status, 200);
-  ASSERT_TRUE(wait_until([] { return state("postgres", "HEALTHY") == 1; }, 60s)) << metrics();
+  ASSERT_TRUE(wait_until([] { return state("postgres", "healthy") == 1; }, 60s)) << metrics();
   // Docker's own HEALTHCHECK (the image's `watchdog healthcheck`, reading the config's listen).
   ASSERT_TRUE(wait_until(
       [] { return engine_->inspect(kWatchdog)["State"]["Health"].value("Status", "") == "healthy"; },
@@ -251,33 +253,41 @@ TEST_F(SidecarImage, RunsAsTheNonRootUserOnAReadOnlyRootUnderTini) {
 }
 
 TEST_F(SidecarImage, BackupInsideTheContainerWritesAVerifiedDumpToTheVolume) {
-  auto backup = in_watchdog({"watchdog", "backup", "main", "-c", "/etc/watchdog/watchdog.yaml"},
+  auto backup = in_watchdog({"watchdog", "backup", "--target", "main", "-c", "/etc/watchdog/watchdog.yaml"},
                             120s);
   ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
   auto listed = in_watchdog({"watchdog", "backups", "list", "-c", "/etc/watchdog/watchdog.yaml"});
   ASSERT_EQ(listed.exit_code, 0) << listed.out << listed.err;
   EXPECT_NE(listed.out.find("verified"), std::string::npos) << listed.out;
-  // On the volume itself, as the host sees it: the dump and its metadata.
-  const std::string volume =
+  // On the volume itself, as the host sees it: one dump, whose metadata names its size and
+  // SHA-256 — checked here with the host's own sha256sum.
+  const std::filesystem::path volume =
       engine_->docker_ok({"volume", "inspect", "-f", "{{.Mountpoint}}", "wd-backups"});
-  int dumps = 0;
-  int metadata = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(volume + "/main")) {
-    const auto name = entry.path().filename().string();
-    if (name.ends_with(".dump") && entry.file_size() > 0) ++dumps;
-    if (name.ends_with(".json")) ++metadata;
+  std::vector<std::filesystem::path> dumps;
+  for (const auto& entry : std::filesystem::directory_iterator(volume / "main")) {
+    if (entry.path().extension() == ".dump") dumps.push_back(entry.path());
   }
-  EXPECT_EQ(dumps, 1);
-  EXPECT_EQ(metadata, 1);
+  ASSERT_EQ(dumps.size(), 1u);
+  auto metadata_path = dumps[0];
+  metadata_path.replace_extension(".json");
+  const auto metadata = nlohmann::json::parse(read_text(metadata_path), nullptr, false);
+  ASSERT_TRUE(metadata.is_object()) << metadata_path;
+  EXPECT_EQ(metadata.value("size_bytes", 0u), std::filesystem::file_size(dumps[0]));
+  auto hashed = run_command({"/usr/bin/sha256sum", dumps[0].string()});
+  EXPECT_EQ(hashed.out.substr(0, 64), metadata.value("sha256", "")) << hashed.out;
+  // The dump is owned by the container's user: nothing ran as root.
+  struct stat dump_stat {};
+  stat(dumps[0].c_str(), &dump_stat);
+  EXPECT_EQ(dump_stat.st_uid, 10001u);
 }
 
 TEST_F(SidecarImage, CrashedPostgresIsStartedAgainThroughTheDockerSocket) {
-  ASSERT_TRUE(wait_until([] { return state("postgres", "HEALTHY") == 1; }, 30s)) << metrics();
+  ASSERT_TRUE(wait_until([] { return state("postgres", "healthy") == 1; }, 30s)) << metrics();
   // The postmaster dies (its first line of postmaster.pid); the container exits by itself.
   engine_->docker_ok({"exec", kPostgres, "sh", "-c",
                       "kill -9 $(head -1 /var/lib/postgresql/data/postmaster.pid)"});
-  ASSERT_TRUE(wait_until([] { return state("postgres", "HEALTHY") != 1; }, 30s)) << metrics();
-  ASSERT_TRUE(wait_until([] { return state("postgres", "HEALTHY") == 1; }, 90s))
+  ASSERT_TRUE(wait_until([] { return state("postgres", "healthy") != 1; }, 30s)) << metrics();
+  ASSERT_TRUE(wait_until([] { return state("postgres", "healthy") == 1; }, 90s))
       << metrics() << engine_->docker({"logs", kWatchdog}).err;
   EXPECT_GE(metric_sum(metrics(), "watchdog_recovery_actions_total",
                        {{"action", "start-postgres"}, {"result", "success"}})

@@ -10,8 +10,8 @@
 // validation beyond what the stand-in checks, watch and server-side apply.
 #include <gtest/gtest.h>
 
-#include <future>
 
+#include "tests/integration/leader_lock_fixture.h"
 #include "tests/support/hung_listener.h"
 #include "tests/support/kubernetes_standin.h"
 #include "tests/support/temp_dir.h"
@@ -79,15 +79,6 @@ json foreign_lease(const std::string& holder, int seconds, const std::string& re
             {"acquireTime", renew_time},
             {"renewTime", renew_time},
             {"leaseTransitions", 5}}}};
-}
-
-LockResult bounded_call(core::LeaderLock& lock, std::chrono::milliseconds timeout) {
-  auto call = std::async(std::launch::async, [&] { return lock.acquire_or_renew(timeout); });
-  if (call.wait_for(timeout + 20s) != std::future_status::ready) {
-    ADD_FAILURE() << "acquire_or_renew did not return";
-    std::abort();  // the thread still uses `lock`
-  }
-  return call.get();
 }
 
 TEST(KubernetesLeaderLock, ExactlyOneOfTwoHoldsAndRenewalsChangeTheVersion) {

@@ -4,9 +4,9 @@
 // detail or describe(). Servers that fail to start fail the test (never skipped).
 #include <gtest/gtest.h>
 
-#include <future>
 #include <mutex>
 
+#include "tests/integration/leader_lock_fixture.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
@@ -67,16 +67,6 @@ struct Changes {
     return seen.empty() ? "" : seen.back().second;
   }
 };
-
-// acquire_or_renew on another thread; fails the test instead of hanging when it never returns.
-LockResult bounded_call(core::LeaderLock& lock, std::chrono::milliseconds timeout) {
-  auto call = std::async(std::launch::async, [&] { return lock.acquire_or_renew(timeout); });
-  if (call.wait_for(timeout + 20s) != std::future_status::ready) {
-    ADD_FAILURE() << "acquire_or_renew did not return";
-    std::abort();  // the thread still uses `lock`
-  }
-  return call.get();
-}
 
 // ---- Redis ----
 
