@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <sstream>
 #include <stdexcept>
 
 #include "tests/support/temp_dir.h"
@@ -11,6 +12,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The host's own Debian mirror (deb822 sources), so the base and the apt-get inside image builds
+// use whatever this machine is allowed to reach; deb.debian.org otherwise.
+std::string host_mirror() {
+  std::istringstream sources(read_text("/etc/apt/sources.list.d/debian.sources"));
+  for (std::string line; std::getline(sources, line);) {
+    if (!line.starts_with("URIs:")) continue;
+    std::istringstream uris(line.substr(5));
+    std::string first;
+    if (uris >> first && !first.ends_with("-security")) return first;
+  }
+  return "http://deb.debian.org/debian";
+}
+
 std::filesystem::path cached_tarball(const std::filesystem::path& cache_dir) {
   const auto tarball = cache_dir / "debian-bookworm-minbase.tar";
   if (std::filesystem::exists(tarball)) return tarball;
@@ -18,7 +32,7 @@ std::filesystem::path cached_tarball(const std::filesystem::path& cache_dir) {
   TempDir work;
   const auto rootfs = work / "rootfs";
   auto made = run_command({"/usr/sbin/debootstrap", "--variant=minbase", "bookworm",
-                           rootfs.string(), "http://deb.debian.org/debian"},
+                           rootfs.string(), host_mirror()},
                           {}, 10min);
   if (made.exit_code != 0) {
     throw std::runtime_error("debootstrap failed (" + std::to_string(made.exit_code) +
