@@ -1,5 +1,7 @@
 #include "config/loader.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <map>
 
@@ -8,6 +10,36 @@
 #include "config/options_impl.h"
 
 namespace watchdog::config {
+
+std::optional<Listen> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // [::1]:9187
+  }
+  if (host.empty() || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const int number = std::stoi(port);
+  if (number < 1 || number > 65535) return std::nullopt;
+  return Listen{host, static_cast<std::uint16_t>(number)};
+}
+
+std::optional<Listen> peek_listen(const std::filesystem::path& path, std::string& problem) {
+  try {
+    const auto text = YAML::LoadFile(path.string())["watchdog"]["listen"];
+    if (!text) return Listen{};
+    if (auto listen = parse_listen(text.as<std::string>())) return listen;
+    problem = path.string() + ": watchdog.listen '" + text.as<std::string>() + "' is not host:port";
+  } catch (const YAML::Exception& error) {
+    problem = path.string() + ": " + error.what();
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 using namespace loading;
@@ -16,24 +48,20 @@ using namespace std::chrono_literals;
 constexpr long long kMaxThreshold = 100;
 
 Listen read_listen(Options& options) {
-  Listen listen;
   auto text = options.string("listen");
-  if (!text) return listen;
-  auto colon = text->rfind(':');
-  std::string host = colon == std::string::npos ? "" : text->substr(0, colon);
-  std::string port = colon == std::string::npos ? "" : text->substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);  // [::1]:9187
+  if (!text) return Listen{};
+  auto listen = parse_listen(*text);
+  if (!listen) {
+    const auto colon = text->rfind(':');
+    const std::string port = colon == std::string::npos ? "" : text->substr(colon + 1);
+    const bool only_the_number_is_wrong = colon != std::string::npos && colon > 0 &&
+                                          !port.empty() && port.size() <= 5 &&
+                                          port.find_first_not_of("0123456789") == std::string::npos;
+    options.fail("listen", only_the_number_is_wrong
+                               ? "port must be between 1 and 65535"
+                               : "expected host:port like 127.0.0.1:9187, got '" + *text + "'");
   }
-  if (host.empty() || port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos) {
-    options.fail("listen", "expected host:port like 127.0.0.1:9187, got '" + *text + "'");
-  }
-  int number = std::stoi(port);
-  if (number < 1 || number > 65535) options.fail("listen", "port must be between 1 and 65535");
-  listen.host = host;
-  listen.port = static_cast<std::uint16_t>(number);
-  return listen;
+  return *listen;
 }
 
 // Keys shared by `defaults:` and every probe; `base` fills what `options` leaves out.

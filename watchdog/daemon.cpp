@@ -167,11 +167,12 @@ int run_daemon(const RunOptions& options) {
     spdlog::info("watchdog_stopping {}", logging::kv("signal", strsignal(number)));
     break;
   }
-  http.stop();
+  http.begin_stop();  // /readyz says "stopping" while the rest shuts down
   engine.stop();
   backups.stop();
   elector.stop();  // releases the lock so another replica takes over at once
   dispatcher.stop(std::chrono::milliseconds(1000));
+  http.stop();
   spdlog::info("watchdog_stopped");
   return 0;
 }

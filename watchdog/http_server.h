@@ -39,6 +39,8 @@ class HttpServer {
 
   // Binds and starts serving; throws std::runtime_error naming the address when it cannot bind.
   void start(const std::string& host, int port);
+  // From now on /readyz answers 503 "stopping" (the daemon is shutting down; still serving).
+  void begin_stop() { stopping_ = true; }
   void stop();
 
  private:

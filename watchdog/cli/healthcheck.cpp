@@ -7,27 +7,30 @@ namespace watchdog::core {
 
 std::string local_url(const config::Listen& listen, const std::string& path) {
   std::string host = listen.host;
-  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
+  // A wildcard listener is asked on IPv4 loopback: `::` is dual-stack, and containers often
+  // have no IPv6 loopback at all.
+  if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   return "http://" + host + ":" + std::to_string(listen.port) + path;
 }
 
+namespace {
+
+config::Listen listen_of(const std::string& config_path, std::ostream& out) {
+  std::string problem;
+  if (auto listen = config::peek_listen(config_path, problem)) return *listen;
+  out << problem << "; asking the default address\n";
+  return {};
+}
+
+}  // namespace
+
 int run_healthcheck(const std::optional<std::string>& config_path, const std::string& url,
                     bool readiness, std::ostream& out) {
-  const std::string path = readiness ? "/readyz" : "/healthz";
   std::string target = url;
   if (target.empty()) {
-    config::Listen listen;  // the default address when there is no config file
-    if (config_path) {
-      try {
-        listen = config::load_config_file(*config_path).watchdog.listen;
-      } catch (const config::ConfigError& error) {
-        out << "invalid configuration: " << error.what() << "\n";
-        return 2;
-      }
-    }
-    target = local_url(listen, path);
+    const auto listen = config_path ? listen_of(*config_path, out) : config::Listen{};
+    target = local_url(listen, readiness ? "/readyz" : "/healthz");
   }
   probes::HttpRequest request;
   request.url = target;

@@ -32,7 +32,7 @@ TEST(EngineHealth, RunningWhileTheHeartbeatIsFresh) {
 TEST(HealthcheckUrl, AWildcardListenIsAskedOnLoopback) {
   EXPECT_EQ(local_url({"0.0.0.0", 9187}, "/healthz"), "http://127.0.0.1:9187/healthz");
   EXPECT_EQ(local_url({"127.0.0.2", 80}, "/readyz"), "http://127.0.0.2:80/readyz");
-  EXPECT_EQ(local_url({"::", 9187}, "/healthz"), "http://[::1]:9187/healthz");
+  EXPECT_EQ(local_url({"::", 9187}, "/healthz"), "http://127.0.0.1:9187/healthz");
   EXPECT_EQ(local_url({"fd00::5", 9187}, "/healthz"), "http://[fd00::5]:9187/healthz");
 }
 
