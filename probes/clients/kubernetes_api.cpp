@@ -142,7 +142,11 @@ std::string KubernetesApi::base_url() const {
 std::string KubernetesApi::server_text() const {
   const std::string url = base_url();
   if (url.empty()) return "in-cluster (KUBERNETES_SERVICE_HOST unset)";
-  return url.substr(url.find("://") + 3);
+  std::string server = url.substr(url.find("://") + 3);
+  // Never a user:password@ someone put in `server`: this text is logged.
+  const auto at = server.find('@');
+  if (at != std::string::npos && at < server.find('/')) server.erase(0, at + 1);
+  return server;
 }
 
 KubernetesResult<std::string> KubernetesApi::request(const std::string& method, const std::string& path,

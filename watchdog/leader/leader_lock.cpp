@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <random>
+
 #include "watchdog/leader/kubernetes_leader_lock.h"
 #include "watchdog/leader/postgres_leader_lock.h"
 #include "watchdog/leader/redis_leader_lock.h"
@@ -28,9 +31,14 @@ std::unique_ptr<LeaderLock> make_leader_lock(const config::LeaderSpec& spec,
 
 std::string default_identity() {
   char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
-    return "watchdog:" + std::to_string(getpid());
-  return std::string(host) + ":" + std::to_string(getpid());
+  const std::string name =
+      gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0' ? host : "watchdog";
+  // In a container the pid is the same small number at every start, and host-network replicas
+  // share the host name: a random part keeps two live replicas from sharing one identity.
+  std::random_device random;
+  char suffix[9];
+  std::snprintf(suffix, sizeof(suffix), "%08x", static_cast<unsigned>(random()));
+  return name + ":" + std::to_string(getpid()) + ":" + suffix;
 }
 
 }  // namespace watchdog::core

@@ -54,7 +54,7 @@ class LeaderLock {
 std::unique_ptr<LeaderLock> make_leader_lock(const config::LeaderSpec& spec,
                                              const std::string& identity);
 
-// "hostname:pid", a reasonable default identity.
+// "hostname:pid:8 random hex digits": unique per process, readable by an operator.
 std::string default_identity();
 
 }  // namespace watchdog::core

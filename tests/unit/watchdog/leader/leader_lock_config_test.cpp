@@ -126,6 +126,9 @@ TEST(LeaderLockConfig, KubernetesDescribeNamesLeaseAndServerButNoToken) {
                               ns_file.string() + "\ntoken_file: " + token_file.string() +
                               "\nca_file: /etc/ca.crt\nverify_tls: false\nlease: 20s");
   EXPECT_EQ(from_files->describe(), "kubernetes lease payments/watchdog at k8s.internal");
+  auto with_userinfo = lock_from(std::string("kind: kubernetes\nserver: https://admin:") +
+                                 kSecret + "@k8s.internal:6443\nnamespace: shop");
+  EXPECT_EQ(with_userinfo->describe(), "kubernetes lease shop/watchdog at k8s.internal:6443");
 }
 
 TEST(LeaderLockConfig, KubernetesInClusterByDefault) {
@@ -166,9 +169,10 @@ TEST(LeaderLockConfig, LeaseTooShortForALock) {
   EXPECT_NE(error.find("at least 1s"), std::string::npos) << error;
 }
 
-TEST(LeaderLockConfig, DefaultIdentityNamesHostAndProcess) {
+TEST(LeaderLockConfig, DefaultIdentityNamesHostAndProcessAndIsUniquePerCall) {
   const auto identity = default_identity();
-  EXPECT_NE(identity.find(':' + std::to_string(getpid())), std::string::npos) << identity;
+  EXPECT_NE(identity.find(':' + std::to_string(getpid()) + ':'), std::string::npos) << identity;
+  EXPECT_NE(identity, default_identity());  // two replicas with one host name and pid differ
 }
 
 }  // namespace
