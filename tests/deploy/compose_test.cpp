@@ -160,7 +160,11 @@ TEST_F(Compose, WatchdogConfigPassesTheLoaderWithWhatComposeGivesIt) {
   const std::string yaml((std::istreambuf_iterator<char>(in)), {});
   const auto path =
       rewrite_config(run, "watchdog.yaml", yaml, "/run/secrets/", mounted.string() + "/");
-  const auto result = run_command({kWatchdog, "check-config", path.string()}, env);
+  // `env -i`: exactly the container's environment, not the test runner's as well.
+  std::vector<std::string> argv = {"/usr/bin/env", "-i"};
+  for (const auto& [name, value] : env) argv.push_back(name + "=" + value);
+  argv.insert(argv.end(), {kWatchdog, "check-config", path.string()});
+  const auto result = run_command(argv);
   EXPECT_EQ(result.exit_code, 0) << describe(result);
   EXPECT_NE(result.out.find("valid"), std::string::npos) << result.out;
   for (const auto& secret : watchdog_["secrets"]) {  // never printed, only where it came from
