@@ -187,7 +187,7 @@ class SidecarImage : public ::testing::Test {
                             std::filesystem::copy_options::recursive);
     }
     std::filesystem::copy_file(WATCHDOG_BINARY, context / "prebuilt-watchdog");
-    args.insert(args.end(), {"--build-arg", "PREBUILT=prebuilt-watchdog", context.string()});
+    args.insert(args.end(), {"--build-arg", "PREBUILT=1", context.string()});
     return args;
   }
 
