@@ -41,12 +41,13 @@ std::string status_json(const StatusView& status) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-EngineHealth engine_health(const StatusView& status, std::chrono::steady_clock::time_point since,
+EngineHealth engine_health(std::chrono::steady_clock::time_point heartbeat,
+                           std::chrono::steady_clock::time_point since,
                            std::chrono::steady_clock::time_point now) {
-  if (status.heartbeat == std::chrono::steady_clock::time_point{}) {
+  if (heartbeat == std::chrono::steady_clock::time_point{}) {
     return now - since < kStalledAfter ? EngineHealth::Starting : EngineHealth::Stalled;
   }
-  return now - status.heartbeat < kStalledAfter ? EngineHealth::Running : EngineHealth::Stalled;
+  return now - heartbeat < kStalledAfter ? EngineHealth::Running : EngineHealth::Stalled;
 }
 
 namespace {
@@ -98,7 +99,7 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    const auto loop = engine_health(engine_.status(), serving_since_);
+    const auto loop = engine_health(engine_.heartbeat(), serving_since_);
     res.status = loop == EngineHealth::Stalled ? 503 : 200;
     res.set_content(loop == EngineHealth::Stalled ? "engine loop stalled\n" : "ok\n",
                     "text/plain");
@@ -106,7 +107,7 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
   // Only the watchdog's own readiness: never the watched components' health, or a sidecar would
   // take its whole pod out of service whenever the database it watches is down.
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    const auto loop = engine_health(engine_.status(), serving_since_);
+    const auto loop = engine_health(engine_.heartbeat(), serving_since_);
     const bool ready = loop == EngineHealth::Running && !stopping_;
     res.status = ready ? 200 : 503;
     res.set_content(ready ? "ready\n"

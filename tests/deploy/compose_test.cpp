@@ -82,11 +82,7 @@ bool contains(const YAML::Node& sequence, const std::string& value) {
 class Compose : public ::testing::Test {
  protected:
   void SetUp() override {
-    tool_ = find_tool("docker-compose");
-    if (tool_.empty()) {
-      if (running_in_ci()) FAIL() << "docker-compose is not installed; CI=true never skips";
-      GTEST_SKIP() << "docker-compose is not installed (scripts/setup.sh installs it)";
-    }
+    DEPLOY_ASSIGN_TOOL(tool_, "docker-compose");
     const auto result = inputs_.compose(tool_, {"config"});
     ASSERT_EQ(result.exit_code, 0) << describe(result);
     resolved_ = YAML::Load(result.out);

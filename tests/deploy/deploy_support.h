@@ -23,15 +23,20 @@ std::filesystem::path repo();
 // The absolute path of `name` found in $PATH, "" when it is not installed.
 std::string find_tool(const std::string& name);
 
-// A tool the test needs: under CI=true its absence fails the test, elsewhere it skips it.
-#define DEPLOY_REQUIRE_TOOL(var, name)                                                           \
-  const std::string var = ::watchdog::testing::deploy::find_tool(name);                          \
+// A tool the test needs, its path assigned to `var`: under CI=true its absence fails the test
+// (or the fixture's SetUp, which then skips the body), elsewhere it skips it.
+#define DEPLOY_ASSIGN_TOOL(var, name)                                                            \
+  var = ::watchdog::testing::deploy::find_tool(name);                                            \
   if (var.empty()) {                                                                             \
     if (::watchdog::testing::running_in_ci()) {                                                  \
       FAIL() << name << " is not installed (scripts/setup.sh installs it); CI=true never skips"; \
     }                                                                                            \
     GTEST_SKIP() << name << " is not installed (scripts/setup.sh installs it)";                  \
   }
+// The same, declaring `var`.
+#define DEPLOY_REQUIRE_TOOL(var, name) \
+  std::string var;                     \
+  DEPLOY_ASSIGN_TOOL(var, name)
 
 // "exit N; stdout; stderr" for assertion messages.
 std::string describe(const CommandResult& result);

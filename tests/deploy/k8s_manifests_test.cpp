@@ -71,11 +71,7 @@ std::string embedded_config() {
 class Kubectl : public ::testing::Test {
  protected:
   void SetUp() override {
-    kubectl_ = find_tool("kubectl");
-    if (kubectl_.empty()) {
-      if (running_in_ci()) FAIL() << "kubectl is not installed; CI=true never skips";
-      GTEST_SKIP() << "kubectl is not installed (scripts/setup.sh installs kubernetes-client)";
-    }
+    DEPLOY_ASSIGN_TOOL(kubectl_, "kubectl");
     kubeconfig_ = dir_.write("kubeconfig", "");
   }
   CommandResult kubectl(std::vector<std::string> args) const {

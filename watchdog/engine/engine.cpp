@@ -76,6 +76,11 @@ StatusView Engine::status() const {
   return status_;
 }
 
+std::chrono::steady_clock::time_point Engine::heartbeat() const {
+  std::lock_guard lock(status_mutex_);
+  return status_.heartbeat;
+}
+
 void Engine::loop() {
   while (true) {
     std::deque<Event> batch;

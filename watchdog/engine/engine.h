@@ -93,6 +93,9 @@ class Engine {
   void reload(Plan plan);
   void stop();
   StatusView status() const;
+  // The loop's last turn (time_point{} before the first): what /healthz and /readyz need,
+  // without copying every component's view.
+  std::chrono::steady_clock::time_point heartbeat() const;
 
  private:
   struct Queue;

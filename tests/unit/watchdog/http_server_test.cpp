@@ -13,20 +13,18 @@ using Steady = std::chrono::steady_clock;
 
 TEST(EngineHealth, StartingUntilTheFirstTurnThenStalledIfItNeverComes) {
   const Steady::time_point since = Steady::now();
-  StatusView status;  // no heartbeat yet
-  EXPECT_EQ(engine_health(status, since, since + 1s), EngineHealth::Starting);
-  EXPECT_EQ(engine_health(status, since, since + kStalledAfter), EngineHealth::Stalled);
+  const Steady::time_point none{};  // no heartbeat yet
+  EXPECT_EQ(engine_health(none, since, since + 1s), EngineHealth::Starting);
+  EXPECT_EQ(engine_health(none, since, since + kStalledAfter), EngineHealth::Stalled);
 }
 
 TEST(EngineHealth, RunningWhileTheHeartbeatIsFresh) {
   const Steady::time_point since = Steady::now();
-  StatusView status;
-  status.heartbeat = since + 2s;
-  EXPECT_EQ(engine_health(status, since, since + 5s), EngineHealth::Running);
-  EXPECT_EQ(engine_health(status, since, status.heartbeat + kStalledAfter - 1ms),
+  const Steady::time_point heartbeat = since + 2s;
+  EXPECT_EQ(engine_health(heartbeat, since, since + 5s), EngineHealth::Running);
+  EXPECT_EQ(engine_health(heartbeat, since, heartbeat + kStalledAfter - 1ms),
             EngineHealth::Running);
-  EXPECT_EQ(engine_health(status, since, status.heartbeat + kStalledAfter),
-            EngineHealth::Stalled);
+  EXPECT_EQ(engine_health(heartbeat, since, heartbeat + kStalledAfter), EngineHealth::Stalled);
 }
 
 TEST(HealthcheckUrl, AWildcardListenIsAskedOnLoopback) {
