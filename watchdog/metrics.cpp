@@ -37,7 +37,7 @@ Metrics::Metrics()
                            .Help("1 for the component's current state, 0 for the others")
                            .Register(*registry_)),
       component_since_(BuildGauge()
-                           .Name("watchdog_component_state_change_timestamp_seconds")
+                           .Name("watchdog_component_state_since_timestamp_seconds")
                            .Help("When the component entered its current state (Unix time)")
                            .Register(*registry_)),
       overall_state_(BuildGauge()
