@@ -37,7 +37,7 @@ Metrics::Metrics()
                            .Help("1 for the component's current state, 0 for the others")
                            .Register(*registry_)),
       component_since_(BuildGauge()
-                           .Name("watchdog_component_state_change_timestamp_seconds")
+                           .Name("watchdog_component_state_since_timestamp_seconds")
                            .Help("When the component entered its current state (Unix time)")
                            .Register(*registry_)),
       overall_state_(BuildGauge()
@@ -79,7 +79,17 @@ Metrics::Metrics()
       reloads_(BuildCounter()
                    .Name("watchdog_config_reloads_total")
                    .Help("Configuration reloads (SIGHUP), by result")
-                   .Register(*registry_)) {
+                   .Register(*registry_)),
+      last_reload_successful_(BuildGauge()
+                                  .Name("watchdog_config_last_reload_successful")
+                                  .Help("1 if the last configuration load succeeded, else 0")
+                                  .Register(*registry_)
+                                  .Add({})),
+      last_reload_success_(BuildGauge()
+                               .Name("watchdog_config_last_reload_success_timestamp_seconds")
+                               .Help("When the configuration was last loaded successfully")
+                               .Register(*registry_)
+                               .Add({})) {
   BuildGauge()
       .Name("watchdog_build_info")
       .Help("Always 1; the version label says which build runs")
@@ -88,10 +98,15 @@ Metrics::Metrics()
       .Set(1);
   for (State s : kAllStates) overall_state_.Add({{"state", std::string(label_of(s))}});
   for (const char* result : {"success", "failure"}) reloads_.Add({{"result", result}});
+  // Metrics exist once the configuration loaded: the start is the first successful load.
+  last_reload_successful_.Set(1);
+  last_reload_success_.Set(config::unix_seconds(Clock::now()));
 }
 
 std::string Metrics::render() const {
-  return to_prometheus_text(registry_->Collect());
+  auto families = registry_->Collect();
+  for (auto& family : process_.Collect()) families.push_back(std::move(family));
+  return to_prometheus_text(families);
 }
 
 void Metrics::set_component_state(const std::string& component, State state, TimePoint since) {
@@ -157,10 +172,11 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
   }
 }
 
-void Metrics::count_action(const std::string& component, const std::string& action, bool ok) {
+void Metrics::count_action(const std::string& component, const std::string& action, bool ok,
+                           double times) {
   actions_
       .Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
-      .Increment();
+      .Increment(times);
 }
 
 void Metrics::count_alert(const std::string& alert, std::string_view result) {
@@ -177,6 +193,8 @@ void Metrics::set_alerts_pending(const std::string& alert, double pending) {
 
 void Metrics::count_reload(bool ok) {
   reloads_.Add({{"result", ok ? "success" : "failure"}}).Increment();
+  last_reload_successful_.Set(ok ? 1 : 0);
+  if (ok) last_reload_success_.Set(config::unix_seconds(Clock::now()));
 }
 
 prometheus::Family<prometheus::Counter>& Metrics::total_family(const std::string& name) {

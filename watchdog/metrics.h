@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "probes/probe.h"
+#include "watchdog/process_metrics.h"
 #include "watchdog/state.h"
 
 namespace watchdog::core {
@@ -52,7 +53,7 @@ class Metrics {
  public:
   Metrics();
 
-  // Text exposition format 0.0.4 of everything registered.
+  // Text exposition format 0.0.4 of everything registered, then the process_* metrics.
   std::string render() const;
   // For metric groups kept in their own files (recovery_metrics.h).
   prometheus::Registry& registry() { return *registry_; }
@@ -61,13 +62,18 @@ class Metrics {
   void set_overall_state(State state);
   ProbeSeries probe_series(const std::string& component, const std::string& probe,
                            std::string_view kind);
-  void count_action(const std::string& component, const std::string& action, bool ok);
+  // `times` > 1 restores the count of a previous run at start.
+  void count_action(const std::string& component, const std::string& action, bool ok,
+                    double times = 1);
   // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (a
   // permanent answer: not retried), "expired" (still failing after give_up_after)
   void count_alert(const std::string& alert, std::string_view result);
   void set_alerts_pending(const std::string& alert, double pending);
   // Outbox rows of this sink that failed for good (failed or expired; kept a week).
   void set_alerts_failed(const std::string& alert, double failed);
+  // A SIGHUP reload: counts it and sets watchdog_config_last_reload_successful (1/0) and, on
+  // success, watchdog_config_last_reload_success_timestamp_seconds. The start counts as the
+  // first successful load (set by the constructor).
   void count_reload(bool ok);
   // Drops every series of a component (or one probe) that a reload removed.
   void forget_component(const std::string& component);
@@ -91,6 +97,9 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& alerts_pending_;
   prometheus::Family<prometheus::Gauge>& alerts_failed_;
   prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Gauge& last_reload_successful_;
+  prometheus::Gauge& last_reload_success_;
+  ProcessCollector process_;
 
   std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurements_;

@@ -17,6 +17,7 @@ std::string drill_database(const std::string& target) {
 }
 
 DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout) {
+  const auto started = std::chrono::steady_clock::now();
   DrillOutcome outcome;
   try {
     std::string error;
@@ -55,9 +56,14 @@ DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::mill
         target.directory, target.name,
         [&](probes::backup::TargetStatus& status) {
           const auto now = std::chrono::system_clock::now();
+          const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
           status.last_drill =
-              probes::backup::Drill{now, outcome.ok, outcome.backup, outcome.detail};
-          if (outcome.ok) status.last_drill_success = now;
+              probes::backup::Drill{now, outcome.ok, outcome.backup, outcome.detail, took.count()};
+          if (outcome.ok) {
+            status.last_drill_success = now;
+          } else {
+            status.last_drill_failure = now;
+          }
         },
         ignored);
   } catch (...) {

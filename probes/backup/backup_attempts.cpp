@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -14,7 +15,10 @@ namespace fs = std::filesystem;
 
 RecordedIn record_attempt(const fs::path& directory, const fs::path& fallback_directory,
                           const std::string& target, const Attempt& attempt, std::string& error) {
-  auto set = [&attempt](TargetStatus& status) { status.last_attempt = attempt; };
+  auto set = [&attempt](TargetStatus& status) {
+    status.last_attempt = attempt;
+    if (!attempt.ok) status.last_failure = attempt.at;
+  };
   std::string beside_error;
   if (update_status(directory, target, set, beside_error)) return RecordedIn::Beside;
   if (fallback_directory.empty()) {
@@ -37,6 +41,35 @@ std::optional<Attempt> newest_attempt(const TargetStatus& beside,
   const auto fallback = read_status(fallback_directory, target).last_attempt;
   if (fallback && (!newest || fallback->at > newest->at)) newest = fallback;
   return newest;
+}
+
+namespace {
+
+std::optional<SystemTime> later(std::optional<SystemTime> a, std::optional<SystemTime> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+std::optional<SystemTime> failed_attempt_in(const TargetStatus& status) {
+  const auto& last = status.last_attempt;
+  return later(status.last_failure, last && !last->ok ? std::optional(last->at) : std::nullopt);
+}
+
+}  // namespace
+
+std::optional<SystemTime> last_failed_attempt(const TargetStatus& beside,
+                                              const fs::path& fallback_directory,
+                                              const std::string& target) {
+  auto failed = failed_attempt_in(beside);
+  if (fallback_directory.empty()) return failed;
+  return later(failed, failed_attempt_in(read_status(fallback_directory, target)));
+}
+
+std::optional<SystemTime> last_failed_drill(const TargetStatus& status) {
+  const auto& last = status.last_drill;
+  return later(status.last_drill_failure,
+               last && !last->ok ? std::optional(last->at) : std::nullopt);
 }
 
 std::optional<VolumeUse> volume_use(const fs::path& directory) {

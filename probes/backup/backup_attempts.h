@@ -39,6 +39,14 @@ std::optional<Attempt> newest_attempt(const TargetStatus& beside,
                                       const std::filesystem::path& fallback_directory,
                                       const std::string& target);
 
+// The last failed attempt, beside the backups or in the fallback (status files written before
+// last_failure was kept: their last attempt when it failed).
+std::optional<SystemTime> last_failed_attempt(const TargetStatus& beside,
+                                              const std::filesystem::path& fallback_directory,
+                                              const std::string& target);
+// The last failed drill (older status files: the last drill when it failed).
+std::optional<SystemTime> last_failed_drill(const TargetStatus& status);
+
 // statvfs() of the filesystem holding `directory`, counted like df (reserved blocks are
 // neither free nor usable).
 struct VolumeUse {

@@ -1,8 +1,13 @@
 // /metrics passes `promtool check metrics` once every family has samples: probe runs of each
-// status, measurements, a transition, a failed action, a sent alert.
+// status, measurements, a transition, a failed action, a sent alert. And the DR figures survive
+// a restart: counters and the last recovery come back from the incident journal.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <memory>
+
 #include "tests/integration/harness.h"
+#include "tests/support/prometheus_text.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace watchdog::testing {
@@ -74,6 +79,79 @@ alerts:
   auto lint = run_command({kPromtool, "check", "metrics"}, {}, 20s, exposition);
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_EQ(lint.out + lint.err, "");
+}
+
+// A component that is broken until its action runs: one incident, one action, one recovery.
+TEST(Metrics, IncidentFiguresSurviveARestart) {
+  TempDir dir;
+  const auto ok_file = dir / "ok";
+  const std::string yaml = fast_defaults() + fill(R"(
+components:
+  - name: db
+    rto: 1h
+    probes:
+      - name: db-file
+        kind: command
+        argv: [/usr/bin/test, -f, "@OK@"]
+        exit_codes: {healthy: [0]}
+    recovery:
+      max_attempts: 1
+      actions:
+        - {name: fix-db, kind: command, argv: [/usr/bin/touch, "@OK@"]}
+  - name: idle
+    probes:
+      - {name: idle-true, kind: command, argv: [/bin/true]}
+)",
+                                                  {{"OK", ok_file.string()}});
+  const std::map<std::string, std::string> fixed = {
+      {"component", "db"}, {"action", "fix-db"}, {"result", "success"}};
+  double time_to_recover = 0;
+  {
+    WatchdogProcess first(dir, watchdog_options(yaml));
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return first.metric("watchdog_incident_last_time_to_recover_seconds",
+                              {{"component", "db"}}) > 0;
+        },
+        15s))
+        << first.log();
+    const auto metrics = first.metrics();
+    EXPECT_EQ(metric_sum(metrics, "watchdog_component_rto_seconds", {{"component", "db"}}), 3600);
+    EXPECT_EQ(metric_sum(metrics, "watchdog_incidents_total", {{"component", "db"}}), 1);
+    EXPECT_EQ(metric_sum(metrics, "watchdog_recovery_actions_total", fixed), 1);
+    EXPECT_EQ(metric_sum(metrics, "watchdog_incident_last_rto_met", {{"component", "db"}}), 1);
+    EXPECT_EQ(metric_sum(metrics, "watchdog_incident_open_since_timestamp_seconds",
+                         {{"component", "db"}}),
+              0);
+    time_to_recover = *metric_sum(metrics, "watchdog_incident_last_time_to_recover_seconds",
+                                  {{"component", "db"}});
+    first.process().signal(SIGTERM);
+    ASSERT_EQ(first.process().wait(10s), std::optional<int>(0)) << first.log();
+  }
+
+  WatchdogProcess second(dir, watchdog_options(yaml));
+  std::string metrics;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        metrics = second.metrics();
+        return metric_sum(metrics, "watchdog_component_rto_seconds", {{"component", "idle"}})
+            .has_value();
+      },
+      5s))
+      << second.log();
+  EXPECT_EQ(metric_sum(metrics, "watchdog_incidents_total", {{"component", "db"}}), 1) << metrics;
+  EXPECT_EQ(metric_sum(metrics, "watchdog_incidents_total", {{"component", "idle"}}), 0);
+  EXPECT_EQ(metric_sum(metrics, "watchdog_recovery_actions_total", fixed), 1);
+  // The journal keeps milliseconds: the restored figure may differ by one.
+  EXPECT_NEAR(
+      metric_sum(metrics, "watchdog_incident_last_time_to_recover_seconds", {{"component", "db"}})
+          .value_or(-1),
+      time_to_recover, 0.0015);
+  EXPECT_EQ(metric_sum(metrics, "watchdog_incident_last_rto_met", {{"component", "db"}}), 1);
+  EXPECT_FALSE(metric_sum(metrics, "watchdog_incident_last_time_to_recover_seconds",
+                          {{"component", "idle"}}))
+      << "no incident: no last recovery";
+  EXPECT_EQ(metric_sum(metrics, "watchdog_component_rto_seconds", {{"component", "idle"}}), 0);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
       options_(options),
       queue_(std::make_shared<Queue>()),
       recovery_metrics_(metrics),
-      recorder_(options_.store, recovery_metrics_) {
+      incident_metrics_(metrics),
+      recorder_(options_.store, recovery_metrics_, incident_metrics_) {
   if (options_.seed == 0) options_.seed = std::random_device{}();
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "watchdog/engine/component_codec.h"
 #include "watchdog/engine/engine_internal.h"
@@ -24,7 +25,9 @@ void Engine::restore_from_store() {
   } catch (const std::exception& error) {
     spdlog::error("state_restore_failed {} action=starting_fresh", kv("error", error.what()));
   }
-  recorder_.load_open();
+  std::set<std::string> configured;
+  for (const auto& runtime : runtimes_) configured.insert(runtime->plan.spec.name);
+  recorder_.load(configured);
   const auto now = Clock::now();
   for (auto& runtime : runtimes_) {
     auto it = saved.find(runtime->plan.spec.name);

@@ -8,8 +8,9 @@ namespace watchdog::core {
 
 using logging::kv;
 
-IncidentRecorder::IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics)
-    : store_(store), metrics_(metrics) {
+IncidentRecorder::IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics,
+                                   IncidentMetrics& incident_metrics)
+    : store_(store), metrics_(metrics), incident_metrics_(incident_metrics) {
   if (store_ != nullptr) journal_.emplace(store_->db());
 }
 
@@ -23,11 +24,33 @@ void IncidentRecorder::safely(const char* what, Fn&& fn) {
   }
 }
 
-void IncidentRecorder::load_open() {
+void IncidentRecorder::load(const std::set<std::string>& configured) {
   safely("load", [&](store::IncidentJournal& journal) {
     for (auto& record : journal.list(10000, true)) {
       metrics_.set_incident_open(record.component, true);
+      if (configured.contains(record.component)) {
+        incident_metrics_.set_open_since(record.component, record.opened);
+      }
       open_[record.component] = std::move(record);
+    }
+  });
+  safely("restore_metrics", [&](store::IncidentJournal& journal) {
+    for (const auto& [component, count] : journal.incident_counts()) {
+      if (configured.contains(component)) {
+        incident_metrics_.count_incidents(component, static_cast<double>(count));
+      }
+    }
+    for (const auto& actions : journal.action_counts()) {
+      if (configured.contains(actions.component)) {
+        incident_metrics_.restore_actions(actions.component, actions.action, actions.ok,
+                                          static_cast<double>(actions.count));
+      }
+    }
+    for (const auto& record : journal.last_recovered()) {
+      if (auto recover = record.time_to_recover();
+          recover && configured.contains(record.component)) {
+        incident_metrics_.set_last_recovery(record.component, *recover, record.rto);
+      }
     }
   });
 }
@@ -47,6 +70,8 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     record.rto = rto;
     it = open_.insert_or_assign(component, std::move(record)).first;
     metrics_.set_incident_open(component, true);
+    incident_metrics_.set_open_since(component, at);
+    incident_metrics_.count_incidents(component);
   }
   auto& record = it->second;
   if (severity(t.to) > severity(*state_from_string(record.worst_state))) {
@@ -66,8 +91,10 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     record.closed = at;
     if (auto recover = record.time_to_recover()) {
       metrics_.observe_time_to_recover(component, *recover);
+      incident_metrics_.set_last_recovery(component, *recover, record.rto);
     }
     metrics_.set_incident_open(component, false);
+    incident_metrics_.set_open_since(component, std::nullopt);
   }
   safely("transition", [&](store::IncidentJournal& journal) {
     journal.upsert(record);

@@ -9,9 +9,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "watchdog/engine/holds.h"
+#include "watchdog/engine/incident_metrics.h"
 #include "watchdog/engine/recovery_metrics.h"
 #include "watchdog/engine/state_machine.h"
 #include "watchdog/store/incident_journal.h"
@@ -21,10 +23,13 @@ namespace watchdog::core {
 class IncidentRecorder {
  public:
   // `store` may be null (no state dir: nothing is journaled, metrics still move).
-  IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics);
+  IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics,
+                   IncidentMetrics& incident_metrics);
 
-  // Picks up incidents left open by a previous run, so that they close properly.
-  void load_open();
+  // Picks up incidents left open by a previous run, so that they close properly, and restores
+  // the incident and action counters and each component's last recovery from the journal —
+  // for the `configured` components only (a removed one gets no series back).
+  void load(const std::set<std::string>& configured);
 
   // `first_failure`: the first failing probe result of this episode, for time to detect.
   void transition(const std::string& component, const Transition& t, TimePoint at, const Hold& hold,
@@ -40,6 +45,7 @@ class IncidentRecorder {
   store::StateStore* store_;
   std::optional<store::IncidentJournal> journal_;
   RecoveryMetrics& metrics_;
+  IncidentMetrics& incident_metrics_;
   std::map<std::string, store::IncidentRecord> open_;  // by component
 };
 

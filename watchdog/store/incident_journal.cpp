@@ -117,4 +117,41 @@ std::vector<IncidentEvent> IncidentJournal::timeline(const std::string& id) {
   return out;
 }
 
+std::map<std::string, std::int64_t> IncidentJournal::incident_counts() {
+  auto rows = db_.prepare("SELECT component, COUNT(*) FROM incidents GROUP BY component");
+  std::map<std::string, std::int64_t> out;
+  while (rows.step()) out[rows.text(0)] = rows.integer(1);
+  return out;
+}
+
+std::vector<ActionCount> IncidentJournal::action_counts() {
+  // Only actions that started count, like Metrics::count_action (a queued one that never ran
+  // is noted too).
+  auto rows = db_.prepare(
+      "SELECT i.component, json_extract(e.data, '$.action') AS action, "
+      "json_extract(e.data, '$.ok') AS ok, COUNT(*) FROM incident_events e "
+      "JOIN incidents i ON i.id = e.incident_id "
+      "WHERE e.kind = 'action_done' AND json_valid(e.data) "
+      "AND json_extract(e.data, '$.started') = 1 AND action IS NOT NULL "
+      "GROUP BY i.component, action, ok ORDER BY i.component, action, ok");
+  std::vector<ActionCount> out;
+  while (rows.step()) {
+    out.push_back({rows.text(0), rows.text(1), rows.integer(2) != 0, rows.integer(3)});
+  }
+  return out;
+}
+
+std::vector<IncidentRecord> IncidentJournal::last_recovered() {
+  auto rows = db_.prepare(std::string("SELECT ") + kColumns +
+                          " FROM incidents i WHERE critical_ms IS NOT NULL AND closed_ms = "
+                          "(SELECT MAX(closed_ms) FROM incidents j WHERE j.component = "
+                          "i.component AND j.critical_ms IS NOT NULL) ORDER BY component");
+  std::vector<IncidentRecord> out;
+  while (rows.step()) {
+    auto record = read_incident(rows);
+    if (out.empty() || out.back().component != record.component) out.push_back(std::move(record));
+  }
+  return out;
+}
+
 }  // namespace watchdog::store

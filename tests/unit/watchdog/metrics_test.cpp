@@ -1,0 +1,59 @@
+// Metrics: the config reload gauges and the restored action counter.
+#include "watchdog/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/prometheus_text.h"
+
+namespace watchdog::core {
+namespace {
+
+using testing::metric_sum;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+TEST(Metrics, StartCountsAsTheFirstSuccessfulConfigLoad) {
+  const double before = now_seconds();
+  Metrics metrics;
+  const auto text = metrics.render();
+  EXPECT_EQ(metric_sum(text, "watchdog_config_last_reload_successful"), 1);
+  const auto at = metric_sum(text, "watchdog_config_last_reload_success_timestamp_seconds");
+  ASSERT_TRUE(at);
+  EXPECT_GE(*at, before - 0.01);
+  EXPECT_LE(*at, now_seconds() + 0.01);
+  EXPECT_EQ(metric_sum(text, "watchdog_config_reloads_total"), 0);
+}
+
+TEST(Metrics, FailedReloadKeepsTheLastSuccessTime) {
+  Metrics metrics;
+  const auto first =
+      metric_sum(metrics.render(), "watchdog_config_last_reload_success_timestamp_seconds");
+  metrics.count_reload(false);
+  auto text = metrics.render();
+  EXPECT_EQ(metric_sum(text, "watchdog_config_last_reload_successful"), 0);
+  EXPECT_EQ(metric_sum(text, "watchdog_config_last_reload_success_timestamp_seconds"), first);
+  EXPECT_EQ(metric_sum(text, "watchdog_config_reloads_total", {{"result", "failure"}}), 1);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  metrics.count_reload(true);
+  text = metrics.render();
+  EXPECT_EQ(metric_sum(text, "watchdog_config_last_reload_successful"), 1);
+  EXPECT_GT(metric_sum(text, "watchdog_config_last_reload_success_timestamp_seconds"), first);
+}
+
+TEST(Metrics, ActionCountCanStartFromAPreviousRun) {
+  Metrics metrics;
+  metrics.count_action("db", "restart", true, 4);
+  metrics.count_action("db", "restart", true);
+  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_recovery_actions_total",
+                       {{"component", "db"}, {"action", "restart"}, {"result", "success"}}),
+            5);
+}
+
+}  // namespace
+}  // namespace watchdog::core
