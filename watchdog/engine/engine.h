@@ -115,7 +115,23 @@ class Engine {
   static void carry_over(const Runtime& previous, Runtime& next);
   void restore_from_store();
   void persist();
+  // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
+ public:
+  struct OperatorAnswer {
+    std::string outcome;  // store::kRequestDone, kRequestRefused or kRequestNotFound
+    std::string result;   // one line for the operator
+  };
+
+ private:
   void poll_operator_requests();
+  OperatorAnswer answer_request(const store::Request& request);
+  OperatorAnswer operator_reset(Runtime& runtime);
+  OperatorAnswer operator_pause(Runtime& runtime, const nlohmann::json& data, TimePoint now);
+  OperatorAnswer operator_resume(Runtime& runtime);
+  OperatorAnswer operator_recover(Runtime& runtime, TimePoint now);
+  OperatorAnswer operator_acknowledge(Runtime& runtime, const std::string& incident_id,
+                                      const std::string& by, TimePoint now);
+  void acknowledge_alerts(Runtime& runtime, const std::string& by, TimePoint now);
   void update_holds(TimePoint now);
   void refresh_holds_if_stale(TimePoint now);
   std::string mute_of(const std::string& component, TimePoint now) const;
