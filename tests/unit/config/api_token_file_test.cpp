@@ -47,10 +47,10 @@ TEST(ApiTokenFile, ErrorsNameFileLineAndKeyButNeverTheToken) {
                 ": No such file or directory");
   const auto empty = dir.write("empty", "\n\n");
   EXPECT_EQ(error_of(dir, "  api_token_file: " + empty.string() + "\n"),
-            yaml + ":2:3: watchdog.api_token_file: the token file is empty");
+            yaml + ":2:19: watchdog.api_token_file: the token file is empty");
   const auto short_token = dir.write("short", "tiny-secret-15c\n");
   const auto error = error_of(dir, "  api_token_file: " + short_token.string() + "\n");
-  EXPECT_NE(error.find(yaml + ":2:3: watchdog.api_token_file: the token is shorter than 16"),
+  EXPECT_NE(error.find(yaml + ":2:19: watchdog.api_token_file: the token is shorter than 16"),
             std::string::npos)
       << error;
   EXPECT_EQ(error.find("tiny-secret"), std::string::npos);
