@@ -63,6 +63,19 @@ TEST(OperatorApi, PostNeedsTheRightBearerToken) {
   const auto ok = post(wd.port(), "/api/v1/components/svc/resume");
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.json["outcome"], "done");
+  // curl -X POST without a body sends no Content-Length: answered at once, like any POST.
+  const auto header = dir.write("auth-header", std::string("Authorization: Bearer ") + kToken + "\n");
+  const std::string url = "http://127.0.0.1:" + std::to_string(wd.port()) + "/api/v1/components/";
+  for (const auto& [argv_tail, code] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"-H", "@" + header.string(), url + "svc/resume"}, "200"},
+           {{url + "svc/resume"}, "401"},
+           {{"-H", "@" + header.string(), url + "nosuch/reset"}, "404"}}) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w",
+                                     "%{http_code}", "-m", "4", "-X", "POST"};
+    argv.insert(argv.end(), argv_tail.begin(), argv_tail.end());
+    EXPECT_EQ(run_command(argv).out, code) << argv.back();
+  }
   // Refusals are logged without what was presented; the token is never logged.
   EXPECT_NE(wd.log().find("api_request_refused"), std::string::npos);
   EXPECT_EQ(wd.log().find(kToken), std::string::npos);

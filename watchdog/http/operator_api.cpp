@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "config/time_text.h"
@@ -103,19 +104,37 @@ OperatorApi::OperatorApi(const Engine& engine, std::filesystem::path state_dir,
     : engine_(engine), state_dir_(std::move(state_dir)), token_(token) {}
 
 void OperatorApi::add_routes(httplib::Server& server) {
-  // Anything under the prefix: a path that does not fit is answered here (400 or 404), never by
-  // a pattern that silently does not match.
-  server.Post(R"(/api/v1/components/(.*)/([^/]*))",
-              [this](const httplib::Request& req, httplib::Response& res) {
-                if (authorized(req, res)) component_action(req, res);
-              });
-  server.Post(R"(/api/v1/incidents/(.*)/ack)",
-              [this](const httplib::Request& req, httplib::Response& res) {
-                if (authorized(req, res)) acknowledge(req, res);
-              });
   server.Post(R"(/api/v1/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-    if (authorized(req, res)) json_error(res, 404, "no such operator action");
+    handle(req, res);
   });
+  // This cpp-httplib (0.11) reads a POST without Content-Length until the peer closes, then
+  // answers 400: `curl -X POST` without -d would wait 5 s for a 400. Such a request has no
+  // body, so it is answered here, before the server tries to read one.
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const bool bodiless = req.method == "POST" && !req.has_header("Content-Length") &&
+                          !req.has_header("Transfer-Encoding");
+    if (!bodiless || req.path.rfind("/api/v1/", 0) != 0) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    handle(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+}
+
+// Routed here rather than by one pattern per action, so that a path that does not fit is
+// answered 400 or 404 with a reason instead of silently matching nothing.
+void OperatorApi::handle(const httplib::Request& req, httplib::Response& res) const {
+  static const std::regex component_route(R"(/api/v1/components/(.*)/([^/]*))");
+  static const std::regex ack_route(R"(/api/v1/incidents/(.*)/ack)");
+  if (!authorized(req, res)) return;
+  std::smatch match;
+  if (std::regex_match(req.path, match, component_route)) {
+    component_action(req, res, match[1].str(), match[2].str());
+  } else if (std::regex_match(req.path, match, ack_route)) {
+    acknowledge(req, res, match[1].str());
+  } else {
+    json_error(res, 404, "no such operator action");
+  }
 }
 
 bool OperatorApi::authorized(const httplib::Request& req, httplib::Response& res) const {
@@ -139,9 +158,8 @@ bool OperatorApi::authorized(const httplib::Request& req, httplib::Response& res
   return false;
 }
 
-void OperatorApi::component_action(const httplib::Request& req, httplib::Response& res) const {
-  const std::string name = req.matches[1].str();
-  const std::string action = req.matches[2].str();
+void OperatorApi::component_action(const httplib::Request& req, httplib::Response& res,
+                                   const std::string& name, const std::string& action) const {
   if (!valid_path_id(name)) return json_error(res, 400, "invalid component name");
   if (std::find(std::begin(kComponentActions), std::end(kComponentActions), action) ==
       std::end(kComponentActions)) {
@@ -164,8 +182,8 @@ void OperatorApi::component_action(const httplib::Request& req, httplib::Respons
   submit({action, name, requested_by(req), data.dump()}, res);
 }
 
-void OperatorApi::acknowledge(const httplib::Request& req, httplib::Response& res) const {
-  const std::string id = req.matches[1].str();
+void OperatorApi::acknowledge(const httplib::Request& req, httplib::Response& res,
+                              const std::string& id) const {
   if (!valid_path_id(id)) return json_error(res, 400, "invalid incident id");
   if (!body_object(req, res)) return;
   if (state_dir_.empty()) return json_error(res, 503, "no durable state store");

@@ -50,9 +50,12 @@ class OperatorApi {
   void add_routes(httplib::Server& server);
 
  private:
+  void handle(const httplib::Request& req, httplib::Response& res) const;
   bool authorized(const httplib::Request& req, httplib::Response& res) const;
-  void component_action(const httplib::Request& req, httplib::Response& res) const;
-  void acknowledge(const httplib::Request& req, httplib::Response& res) const;
+  void component_action(const httplib::Request& req, httplib::Response& res,
+                        const std::string& name, const std::string& action) const;
+  void acknowledge(const httplib::Request& req, httplib::Response& res,
+                   const std::string& id) const;
   // Queues the request, waits for the engine's answer and writes the response.
   void submit(const store::NewRequest& request, httplib::Response& res) const;
 
