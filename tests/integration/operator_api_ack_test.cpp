@@ -138,7 +138,8 @@ TEST(OperatorApiAck, AcknowledgeReachesPagerDutyAndTheTimeline) {
   })) << outbox.out;
 
   bool noted = false;
-  for (const auto& e : get(wd.port(), "/api/v1/incidents/" + id).json["timeline"]) {
+  const auto incident_doc = get(wd.port(), "/api/v1/incidents/" + id);
+  for (const auto& e : incident_doc.json["timeline"]) {
     const std::string summary = e.value("summary", "");
     noted |= summary.find("ack by api 127.0.0.1:") != std::string::npos &&
              summary.find("acknowledged " + id) != std::string::npos;

@@ -142,7 +142,8 @@ TEST(OperatorApi, BadInputUnknownNamesTraversalAndHugeBodies) {
 // The incident's timeline entries of kind "operator" (what was asked, by whom).
 std::vector<std::string> operator_notes(int port, const std::string& incident) {
   std::vector<std::string> out;
-  for (const auto& e : get(port, "/api/v1/incidents/" + incident).json["timeline"]) {
+  const auto incident_doc = get(port, "/api/v1/incidents/" + incident);
+  for (const auto& e : incident_doc.json["timeline"]) {
     if (e.value("kind", "") == "operator") out.push_back(e.value("summary", ""));
   }
   return out;

@@ -37,7 +37,7 @@ CommandResult chromium(const TempDir& dir, const std::vector<std::string>& actio
                                    "--user-data-dir=" + profile.string()};
   argv.insert(argv.end(), action.begin(), action.end());
   argv.push_back(url);
-  return run_command(argv, 90s);
+  return run_command(argv, {}, 90s);
 }
 
 std::string dom(const TempDir& dir, const std::string& url) {
