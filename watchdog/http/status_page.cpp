@@ -18,7 +18,7 @@ main{max-width:60rem;margin:0 auto;padding:.75rem}
 header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;margin-bottom:.75rem}
 h1{font-size:1.3rem;margin:0}
 h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
-.s{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:700;color:#fff;font-size:.85rem;letter-spacing:.02em}
+.s{white-space:nowrap;display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:700;color:#fff;font-size:.85rem;letter-spacing:.02em}
 .big{font-size:1.1rem;padding:.25rem .7rem}
 .HEALTHY{background:#1a7f37}.DEGRADED{background:#9a6700}.CRITICAL{background:#cf222e}
 .RECOVERING{background:#0969da}.FAILED{background:#6e0b12}
@@ -31,7 +31,7 @@ ul{margin:.3rem 0 0;padding-left:1.1rem}li{margin:.15rem 0;overflow-wrap:anywher
 .wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}
 th,td{text-align:left;padding:.3rem .45rem;border-bottom:1px solid #e3e7ec;vertical-align:top}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:anywhere}.n,.ok,.bad{white-space:nowrap}
 a{color:#0969da}
 footer{color:#57606a;font-size:.8rem;margin:1rem 0}
 )css";
@@ -122,13 +122,14 @@ void open_incidents(const std::vector<store::IncidentRecord>& incidents, TimePoi
     out << "<p class=\"meta\">none</p>";
     return;
   }
-  out << "<div class=\"wrap\"><table><tr><th>incident</th><th>component</th><th>worst</th>"
-         "<th>open for</th><th>RTO</th><th></th></tr>";
+  out << "<div class=\"wrap\"><table><tr><th>incident</th><th>component</th>"
+         "<th>open for</th><th>RTO</th></tr>";
   for (const auto& r : incidents) {
     if (r.closed) continue;
-    out << "<tr><td>" << incident_link(r) << "</td><td>" << html_escape(r.component) << "</td><td>"
-        << badge(r.worst_state) << "</td><td>" << ago(r.opened, now) << "</td><td>"
-        << rto_text(r.rto) << "</td><td>" << rto_verdict_open(r, now) << "</td></tr>";
+    out << "<tr><td>" << incident_link(r) << "</td><td>" << html_escape(r.component) << "<br>"
+        << badge(r.worst_state) << "</td><td class=\"n\">" << ago(r.opened, now)
+        << "</td><td class=\"n\">" << rto_text(r.rto) << "<br>" << rto_verdict_open(r, now)
+        << "</td></tr>";
   }
   out << "</table></div>";
 }
@@ -140,16 +141,16 @@ void recent_incidents(const std::vector<store::IncidentRecord>& incidents, std::
   for (const auto& r : incidents) {
     if (!r.closed || shown == kRecentClosed) continue;
     ++shown;
-    rows << "<tr><td>" << incident_link(r) << "</td><td>" << html_escape(r.component)
-         << "</td><td>" << badge(r.worst_state) << "</td><td>" << when(r.opened) << "</td><td>"
-         << rto_verdict_closed(r) << "</td><td>" << rto_text(r.rto) << "</td></tr>";
+    rows << "<tr><td>" << incident_link(r) << "</td><td>" << html_escape(r.component) << "<br>"
+         << badge(r.worst_state) << "</td><td>" << when(r.opened) << "</td><td class=\"n\">"
+         << rto_verdict_closed(r) << "<br>RTO " << rto_text(r.rto) << "</td></tr>";
   }
   if (shown == 0) {
     out << "<p class=\"meta\">none</p>";
     return;
   }
-  out << "<div class=\"wrap\"><table><tr><th>incident</th><th>component</th><th>worst</th>"
-         "<th>opened</th><th>recovered in</th><th>RTO</th></tr>"
+  out << "<div class=\"wrap\"><table><tr><th>incident</th><th>component</th>"
+         "<th>opened</th><th>recovered in</th></tr>"
       << rows.str() << "</table></div>";
 }
 
