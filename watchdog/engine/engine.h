@@ -96,6 +96,9 @@ class Engine {
   // The loop's last turn (time_point{} before the first): what /healthz and /readyz need,
   // without copying every component's view.
   std::chrono::steady_clock::time_point heartbeat() const;
+  // An operator request was just added to the state store (operator API): the loop turns now
+  // instead of at its next event or deadline (at most a second later).
+  void requests_queued() const;
 
  private:
   struct Queue;

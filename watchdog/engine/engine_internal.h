@@ -36,9 +36,12 @@ struct ReloadEvent {
   std::promise<void> done;
 };
 struct StopEvent {};
+// An operator request was queued in the state store: turn now, so that it is answered at once
+// (the turn's poll_operator_requests does the work; the event itself carries nothing).
+struct RequestsQueuedEvent {};
 
 struct Engine::Event {
-  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent> body;
+  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent, RequestsQueuedEvent> body;
 };
 
 struct Engine::Queue {

@@ -26,6 +26,8 @@ std::string who(const store::Request& request) {
 
 }  // namespace
 
+void Engine::requests_queued() const { queue_->push(Event{RequestsQueuedEvent{}}); }
+
 // Pauses and requests arrive through the state store from other processes and from the HTTP
 // threads (each with its own connection): one cheap query per turn when nothing changed.
 void Engine::poll_operator_requests() {

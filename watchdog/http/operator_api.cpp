@@ -206,6 +206,7 @@ void OperatorApi::submit(const store::NewRequest& request, httplib::Response& re
   try {
     auto store = store::StateStore::open_existing(state_dir_);
     const auto id = store->add_request(request, Clock::now());
+    engine_.requests_queued();
     doc["request_id"] = id;
     spdlog::warn("api_request {} {} {} {}", kv("id", std::to_string(id)), kv("kind", request.kind),
                  kv("component", request.component), kv("requested_by", request.requested_by));
