@@ -3,6 +3,7 @@
 // ids, a 10 MB body, every component action through the engine's request path (pause, resume,
 // reset, recover) with who asked in the log and the incident timeline, and the CLI beside it.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <thread>
 
@@ -80,6 +81,28 @@ TEST(OperatorApi, PostNeedsTheRightBearerToken) {
   EXPECT_NE(wd.log().find("api_request_refused"), std::string::npos);
   EXPECT_EQ(wd.log().find(kToken), std::string::npos);
   EXPECT_EQ(wd.log().find("wrong-token"), std::string::npos);
+}
+
+// SIGHUP reads the token file again: the old token stops working, the new one works; a reload
+// with an unreadable token file is rejected and the token in force stays.
+TEST(OperatorApi, TheTokenFileIsReadAgainOnSighup) {
+  TempDir dir;
+  heal_svc(dir);
+  WatchdogProcess wd(dir, with_token(dir, svc_yaml(dir, "300ms")));
+  auto reloads = [&] { return wd.metric("watchdog_config_reloads_total"); };  // any result
+  const std::string fresh = "fresh-token-after-sighup-42";
+  dir.write("api-token", fresh + "\n");
+  wd.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return reloads() >= 1; }, 10s)) << wd.log();
+  EXPECT_EQ(post(wd.port(), "/api/v1/components/svc/resume").status, 403);
+  EXPECT_EQ(post(wd.port(), "/api/v1/components/svc/resume", "", fresh).status, 200);
+
+  std::filesystem::remove(dir / "api-token");
+  wd.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return reloads() >= 2; }, 10s)) << wd.log();
+  EXPECT_NE(wd.log().find("config_reload_rejected"), std::string::npos);
+  EXPECT_EQ(post(wd.port(), "/api/v1/components/svc/resume", "", fresh).status, 200);
+  EXPECT_EQ(wd.log().find(fresh), std::string::npos);
 }
 
 TEST(OperatorApi, WithoutATokenFileEveryPostIsRefused) {
