@@ -47,17 +47,21 @@ TEST(OperatorApiLoad, AThousandParallelRequestsWhileTheProbeKeepsItsInterval) {
         httplib::Result result{nullptr, httplib::Error::Unknown};
         int expected = 200;
         switch ((t + i) % 4) {
-          case 0: result = client.Get("/"); break;
-          case 1: result = client.Get("/api/v1/status"); break;
+          case 0:
+            result = client.Get("/");
+            break;
+          case 1:
+            result = client.Get("/api/v1/status");
+            break;
           case 2:
             result = client.Post("/api/v1/components/svc/resume",
                                  {{"Authorization", "Bearer not-the-token"}}, "", "text/plain");
             expected = 403;
             break;
           default:
-            result = client.Post("/api/v1/components/svc/resume",
-                                 {{"Authorization", std::string("Bearer ") + kToken}}, "",
-                                 "text/plain");
+            result =
+                client.Post("/api/v1/components/svc/resume",
+                            {{"Authorization", std::string("Bearer ") + kToken}}, "", "text/plain");
             break;
         }
         if (!result) continue;
@@ -92,8 +96,8 @@ TEST(OperatorApiAck, AcknowledgeReachesPagerDutyAndTheTimeline) {
   TempDir dir;
   heal_svc(dir);
   WebhookReceiver pagerduty;
-  pagerduty.reply_always(Reply{.status = 202, .body = R"({"status":"success"})",
-                               .content_type = "application/json"});
+  pagerduty.reply_always(
+      Reply{.status = 202, .body = R"({"status":"success"})", .content_type = "application/json"});
   const std::string routing_key = "pd-routing-key-ack-7731";
   const auto alerts = fill(R"(alerts:
   - name: pd
@@ -128,8 +132,8 @@ TEST(OperatorApiAck, AcknowledgeReachesPagerDutyAndTheTimeline) {
   EXPECT_EQ(post(wd.port(), "/api/v1/incidents/svc-20200101T000000Z/ack").status, 404);
 
   // The outbox holds the acknowledgement like any alert (durable across a restart).
-  const auto outbox = run_command(
-      {kWatchdog, "alerts", "--json", "--state-dir", wd.state_dir().string()});
+  const auto outbox =
+      run_command({kWatchdog, "alerts", "--json", "--state-dir", wd.state_dir().string()});
   const auto rows = nlohmann::json::parse(outbox.out, nullptr, false);
   ASSERT_TRUE(rows.is_array()) << outbox.out;
   EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [&](const nlohmann::json& row) {

@@ -23,8 +23,7 @@ struct Answer {
 
 inline Answer to_answer(const httplib::Result& result) {
   if (!result) return {};
-  Answer answer{result->status, result->body,
-                nlohmann::json::parse(result->body, nullptr, false),
+  Answer answer{result->status, result->body, nlohmann::json::parse(result->body, nullptr, false),
                 result->get_header_value("WWW-Authenticate")};
   if (answer.json.is_discarded()) answer.json = nullptr;
   return answer;
@@ -57,7 +56,8 @@ inline void break_svc(const TempDir& dir) { std::filesystem::remove(dir / "up");
 // the component, may be ""), then `more` (e.g. an `alerts:` section).
 inline std::string svc_yaml(const TempDir& dir, const std::string& interval,
                             const std::string& recovery = "", const std::string& more = "") {
-  return fast_defaults(interval) + fill(R"(components:
+  return fast_defaults(interval) +
+         fill(R"(components:
   - name: svc
     rto: 2m
     probes:
@@ -65,7 +65,7 @@ inline std::string svc_yaml(const TempDir& dir, const std::string& interval,
         kind: command
         argv: ["/bin/sh", "-c", "test -f @DIR@/up || { echo 'flag <missing> & gone'; exit 2; }"]
 )",
-                                        {{"DIR", dir.path().string()}}) +
+              {{"DIR", dir.path().string()}}) +
          recovery + more;
 }
 

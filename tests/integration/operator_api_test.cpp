@@ -44,8 +44,8 @@ TEST(OperatorApi, ReadRoutesAnswerUnderOldAndVersionedPaths) {
   EXPECT_TRUE(versioned.json["timeline"].is_array());
   EXPECT_EQ(get(wd.port(), "/incidents/" + id + "?format=json").json["id"], id);
   // The status page escapes what the probe printed.
-  ASSERT_TRUE(wait_until([&] { return get(wd.port(), "/").body.find(id) != std::string::npos; },
-                         5s));
+  ASSERT_TRUE(
+      wait_until([&] { return get(wd.port(), "/").body.find(id) != std::string::npos; }, 5s));
   const auto critical_page = get(wd.port(), "/").body;
   EXPECT_NE(critical_page.find("flag &lt;missing&gt; &amp; gone"), std::string::npos);
   EXPECT_EQ(critical_page.find("<missing>"), std::string::npos);
@@ -65,7 +65,8 @@ TEST(OperatorApi, PostNeedsTheRightBearerToken) {
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.json["outcome"], "done");
   // curl -X POST without a body sends no Content-Length: answered at once, like any POST.
-  const auto header = dir.write("auth-header", std::string("Authorization: Bearer ") + kToken + "\n");
+  const auto header =
+      dir.write("auth-header", std::string("Authorization: Bearer ") + kToken + "\n");
   const std::string url = "http://127.0.0.1:" + std::to_string(wd.port()) + "/api/v1/components/";
   for (const auto& [argv_tail, code] :
        std::vector<std::pair<std::vector<std::string>, std::string>>{
@@ -73,7 +74,7 @@ TEST(OperatorApi, PostNeedsTheRightBearerToken) {
            {{url + "svc/resume"}, "401"},
            {{"-H", "@" + header.string(), url + "nosuch/reset"}, "404"}}) {
     std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w",
-                                     "%{http_code}", "-m", "4", "-X", "POST"};
+                                     "%{http_code}",  "-m", "4",  "-X",        "POST"};
     argv.insert(argv.end(), argv_tail.begin(), argv_tail.end());
     EXPECT_EQ(run_command(argv).out, code) << argv.back();
   }
@@ -123,7 +124,9 @@ TEST(OperatorApi, BadInputUnknownNamesTraversalAndHugeBodies) {
   heal_svc(dir);
   WatchdogProcess wd(dir, with_token(dir, svc_yaml(dir, "300ms")));
   const int port = wd.port();
-  auto error_of = [](const Answer& a) { return a.json.is_object() ? a.json.value("error", "") : ""; };
+  auto error_of = [](const Answer& a) {
+    return a.json.is_object() ? a.json.value("error", "") : "";
+  };
   const auto not_json = post(port, "/api/v1/components/svc/pause", "{not json");
   EXPECT_EQ(not_json.status, 400);
   EXPECT_NE(error_of(not_json).find("JSON object"), std::string::npos);
@@ -133,8 +136,7 @@ TEST(OperatorApi, BadInputUnknownNamesTraversalAndHugeBodies) {
   EXPECT_NE(error_of(bad_for).find("for:"), std::string::npos);
   EXPECT_EQ(post(port, "/api/v1/components/svc/pause", R"({"for":"0s"})").status, 400);
   EXPECT_EQ(post(port, "/api/v1/components/svc/pause", R"({"for":"90d"})").status, 400);
-  EXPECT_EQ(post(port, "/api/v1/components/svc/pause", R"({"for":"1m","until":"x"})").status,
-            400);
+  EXPECT_EQ(post(port, "/api/v1/components/svc/pause", R"({"for":"1m","until":"x"})").status, 400);
   EXPECT_EQ(post(port, "/api/v1/components/svc/pause", R"({"reason":42})").status, 400);
   EXPECT_EQ(post(port, "/api/v1/components/svc/reset", R"({"force":true})").status, 400);
   EXPECT_EQ(post(port, "/api/v1/components/nosuch/reset").status, 404);
@@ -183,8 +185,8 @@ bool any_contains(const std::vector<std::string>& lines, const std::string& part
 TEST(OperatorApi, ComponentActionsGoThroughTheEngineAndAreRecorded) {
   TempDir dir;
   heal_svc(dir);
-  const auto fix = write_script(dir, "fix.sh", "#!/bin/sh\necho run >> " +
-                                                   (dir / "fix.log").string() + "\nexit 1\n");
+  const auto fix = write_script(
+      dir, "fix.sh", "#!/bin/sh\necho run >> " + (dir / "fix.log").string() + "\nexit 1\n");
   const auto recovery = fill(R"(    recovery:
       max_attempts: 2
       backoff: 5m
@@ -217,8 +219,8 @@ TEST(OperatorApi, ComponentActionsGoThroughTheEngineAndAreRecorded) {
   // Attempt 1 fails; the next would wait 5 minutes unless asked (refused while it still runs).
   Answer recovered;
   ASSERT_TRUE(wait_until(
-      [&] { return (recovered = post(port, "/api/v1/components/svc/recover")).status == 200; },
-      10s, 200ms))
+      [&] { return (recovered = post(port, "/api/v1/components/svc/recover")).status == 200; }, 10s,
+      200ms))
       << recovered.body;
   EXPECT_NE(recovered.json.value("result", "").find("attempt 2 started"), std::string::npos);
   ASSERT_TRUE(wait_until([&] { return lines_of(dir / "fix.log").size() == 2; }, 10s));

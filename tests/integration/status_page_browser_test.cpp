@@ -61,9 +61,8 @@ void screenshot(const TempDir& dir, const std::string& url, const std::string& n
   std::filesystem::create_directories(out_dir);
   const auto file = out_dir / name;
   std::filesystem::remove(file);
-  const auto run = chromium(dir, {"--screenshot=" + file.string(), "--window-size=412,900",
-                                  "--hide-scrollbars"},
-                            url);
+  const auto run = chromium(
+      dir, {"--screenshot=" + file.string(), "--window-size=412,900", "--hide-scrollbars"}, url);
   ASSERT_TRUE(std::filesystem::exists(file)) << run.out << run.err;
   EXPECT_GT(std::filesystem::file_size(file), 1000u);
 }
@@ -87,11 +86,12 @@ TEST(StatusPageBrowser, ShowsHealthyThenCriticalThenHealthyAgain) {
                                                   {{"PORT", std::to_string(web_port)}});
   WatchdogProcess wd(dir, watchdog_options(yaml));
   const std::string url = "http://127.0.0.1:" + std::to_string(wd.port()) + "/";
-  ASSERT_TRUE(wait_until([&] { return component_state(wd.status(), "web") == "HEALTHY" &&
-                                      !find_component(wd.status(), "web")["probes"][0]
-                                           .value("last_run", "")
-                                           .empty(); },
-                         10s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return component_state(wd.status(), "web") == "HEALTHY" &&
+               !find_component(wd.status(), "web")["probes"][0].value("last_run", "").empty();
+      },
+      10s));
 
   const auto healthy = dom(dir, url);
   ASSERT_NE(healthy.find("<title>watchdog: HEALTHY</title>"), std::string::npos) << healthy;

@@ -15,9 +15,7 @@ using logging::kv;
 
 namespace {
 
-Engine::OperatorAnswer refused(std::string why) {
-  return {store::kRequestRefused, std::move(why)};
-}
+Engine::OperatorAnswer refused(std::string why) { return {store::kRequestRefused, std::move(why)}; }
 Engine::OperatorAnswer done(std::string what) { return {store::kRequestDone, std::move(what)}; }
 
 std::string who(const store::Request& request) {
@@ -67,15 +65,17 @@ Engine::OperatorAnswer Engine::answer_request(const store::Request& request) {
   } else if (request.kind == "recover") {
     answer = operator_recover(*runtime, now);
   } else if (request.kind == "ack") {
-    answer = operator_acknowledge(*runtime, data.value("incident", std::string()), who(request),
-                                  now);
+    answer =
+        operator_acknowledge(*runtime, data.value("incident", std::string()), who(request), now);
   } else {
     return refused("unknown request '" + request.kind + "'");
   }
   recorder_.note(runtime->machine.incident_id, now, "operator",
                  request.kind + " by " + who(request) + ": " + answer.result,
-                 {{"request", request.id}, {"kind", request.kind},
-                  {"requested_by", who(request)}, {"outcome", answer.outcome}});
+                 {{"request", request.id},
+                  {"kind", request.kind},
+                  {"requested_by", who(request)},
+                  {"outcome", answer.outcome}});
   return answer;
 }
 

@@ -134,8 +134,7 @@ void HttpServer::add_read_routes() {
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     const auto loop = engine_health(engine_.heartbeat(), serving_since_);
     res.status = loop == EngineHealth::Stalled ? 503 : 200;
-    res.set_content(loop == EngineHealth::Stalled ? "engine loop stalled\n" : "ok\n",
-                    "text/plain");
+    res.set_content(loop == EngineHealth::Stalled ? "engine loop stalled\n" : "ok\n", "text/plain");
   });
   // Only the watchdog's own readiness: never the watched components' health, or a sidecar would
   // take its whole pod out of service whenever the database it watches is down.
@@ -143,10 +142,10 @@ void HttpServer::add_read_routes() {
     const auto loop = engine_health(engine_.heartbeat(), serving_since_);
     const bool ready = loop == EngineHealth::Running && !stopping_;
     res.status = ready ? 200 : 503;
-    res.set_content(ready ? "ready\n"
-                    : stopping_ ? "stopping\n"
+    res.set_content(ready                            ? "ready\n"
+                    : stopping_                      ? "stopping\n"
                     : loop == EngineHealth::Starting ? "starting\n"
-                                                       : "engine loop stalled\n",
+                                                     : "engine loop stalled\n",
                     "text/plain");
   });
   // The JSON documents under their first paths and, versioned, under /api/v1.
@@ -159,7 +158,7 @@ void HttpServer::add_read_routes() {
       serve_incident(state_dir_, "", true, res);
     });
     server_->Get(prefix + "/incidents/(.+)", [this, versioned](const httplib::Request& req,
-                                                                httplib::Response& res) {
+                                                               httplib::Response& res) {
       serve_incident(state_dir_, req.matches[1].str(), versioned || wants_json(req), res);
     });
   }

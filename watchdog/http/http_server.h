@@ -71,10 +71,9 @@ class HttpServer {
 // being built), turning, or no turn for kStalledAfter (a start that never finishes is stalled).
 enum class EngineHealth { Starting, Running, Stalled };
 inline constexpr std::chrono::seconds kStalledAfter{10};
-EngineHealth engine_health(std::chrono::steady_clock::time_point heartbeat,
-                           std::chrono::steady_clock::time_point since,
-                           std::chrono::steady_clock::time_point now =
-                               std::chrono::steady_clock::now());
+EngineHealth engine_health(
+    std::chrono::steady_clock::time_point heartbeat, std::chrono::steady_clock::time_point since,
+    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
 // The /status document (also used by tests and `once`).
 std::string status_json(const StatusView& status);

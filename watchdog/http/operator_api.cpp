@@ -71,8 +71,7 @@ std::optional<nlohmann::json> pause_arguments(const nlohmann::json& body, httpli
     }
     reason = body["reason"].get<std::string>();
   }
-  return nlohmann::json{{"until_ms", config::epoch_ms(Clock::now() + length)},
-                        {"reason", reason}};
+  return nlohmann::json{{"until_ms", config::epoch_ms(Clock::now() + length)}, {"reason", reason}};
 }
 
 int status_of(const std::string& outcome) {
@@ -94,9 +93,9 @@ bool valid_path_id(std::string_view id) {
 
 void json_error(httplib::Response& res, int status, const std::string& why) {
   res.status = status;
-  res.set_content(nlohmann::json{{"error", why}}.dump(-1, ' ', false,
-                                                        nlohmann::json::error_handler_t::replace),
-                  "application/json");
+  res.set_content(
+      nlohmann::json{{"error", why}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      "application/json");
 }
 
 OperatorApi::OperatorApi(const Engine& engine, std::filesystem::path state_dir,
@@ -104,9 +103,8 @@ OperatorApi::OperatorApi(const Engine& engine, std::filesystem::path state_dir,
     : engine_(engine), state_dir_(std::move(state_dir)), token_(token) {}
 
 void OperatorApi::add_routes(httplib::Server& server) {
-  server.Post(R"(/api/v1/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-    handle(req, res);
-  });
+  server.Post(R"(/api/v1/.*)",
+              [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
   // This cpp-httplib (0.11) reads a POST without Content-Length until the peer closes, then
   // answers 400: `curl -X POST` without -d would wait 5 s for a 400. Such a request has no
   // body, so it is answered here, before the server tries to read one.
@@ -153,8 +151,8 @@ bool OperatorApi::authorized(const httplib::Request& req, httplib::Response& res
       json_error(res, 403, "wrong token");
       break;
   }
-  spdlog::warn("api_request_refused {} {} {}", kv("path", req.path),
-               kv("from", requested_by(req)), kv("status", std::to_string(res.status)));
+  spdlog::warn("api_request_refused {} {} {}", kv("path", req.path), kv("from", requested_by(req)),
+               kv("status", std::to_string(res.status)));
   return false;
 }
 

@@ -58,8 +58,8 @@ std::string last_check(const ComponentView& c) {
 
 void component_card(const ComponentView& c, TimePoint now, std::ostream& out) {
   out << "<div class=\"card\" id=\"c-" << html_escape(c.name) << "\"><h3>" << html_escape(c.name)
-      << "</h3>" << badge(to_string(c.state)) << "<p class=\"meta\">since " << when(c.since)
-      << " (" << ago(c.since, now) << ") &middot; last check " << last_check(c);
+      << "</h3>" << badge(to_string(c.state)) << "<p class=\"meta\">since " << when(c.since) << " ("
+      << ago(c.since, now) << ") &middot; last check " << last_check(c);
   if (c.attempts > 0) out << " &middot; attempts " << c.attempts;
   out << "</p>";
   if (c.muted || !c.hold.empty()) {
@@ -92,7 +92,8 @@ std::string rto_text(std::chrono::milliseconds rto) {
 std::string rto_verdict_open(const store::IncidentRecord& r, TimePoint now) {
   if (r.rto.count() <= 0) return "";
   if (!r.critical) return "<span class=\"ok\">not critical</span>";
-  const auto left = r.rto - std::chrono::duration_cast<std::chrono::milliseconds>(now - *r.critical);
+  const auto left =
+      r.rto - std::chrono::duration_cast<std::chrono::milliseconds>(now - *r.critical);
   if (left.count() >= 0) {
     return "<span class=\"ok\">" +
            config::coarse_duration(std::chrono::duration_cast<std::chrono::seconds>(left)) +
@@ -116,8 +117,8 @@ std::string rto_verdict_closed(const store::IncidentRecord& r) {
 void open_incidents(const std::vector<store::IncidentRecord>& incidents, TimePoint now,
                     std::ostream& out) {
   out << "<h2>Open incidents</h2>";
-  const bool any = std::any_of(incidents.begin(), incidents.end(),
-                               [](const auto& r) { return !r.closed; });
+  const bool any =
+      std::any_of(incidents.begin(), incidents.end(), [](const auto& r) { return !r.closed; });
   if (!any) {
     out << "<p class=\"meta\">none</p>";
     return;
@@ -157,33 +158,33 @@ void recent_incidents(const std::vector<store::IncidentRecord>& incidents, std::
 }  // namespace
 
 std::string html_escape(std::string_view text) {
+  static constexpr std::pair<char, std::string_view> kEntities[] = {
+      {'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+    const auto* entity = std::find_if(std::begin(kEntities), std::end(kEntities),
+                                      [c](const auto& e) { return e.first == c; });
+    if (entity == std::end(kEntities)) {
+      out += c;
+    } else {
+      out += entity->second;
     }
   }
   return out;
 }
 
 std::string render_status_page(const StatusView& status,
-                               const std::vector<store::IncidentRecord>& incidents,
-                               TimePoint now) {
+                               const std::vector<store::IncidentRecord>& incidents, TimePoint now) {
   const std::string overall(to_string(status.overall));
   std::ostringstream out;
   out << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
          "<meta http-equiv=\"refresh\" content=\""
       << kStatusPageRefreshSeconds << "\"><title>watchdog: " << overall << "</title><style>"
-      << kStyle << "</style></head><body><main><header><h1>watchdog</h1>"
-      << badge(overall, " big") << "<span class=\"meta\">" << status.components.size()
-      << " component(s) &middot; " << when(now) << "</span></header><h2>Components</h2>";
+      << kStyle << "</style></head><body><main><header><h1>watchdog</h1>" << badge(overall, " big")
+      << "<span class=\"meta\">" << status.components.size() << " component(s) &middot; "
+      << when(now) << "</span></header><h2>Components</h2>";
   for (const auto& c : status.components) component_card(c, now, out);
   open_incidents(incidents, now, out);
   recent_incidents(incidents, out);

@@ -24,7 +24,6 @@ std::string html_escape(std::string_view text);
 // `incidents`: newest first, open and closed (IncidentJournal::list); empty when the state
 // store is not available.
 std::string render_status_page(const StatusView& status,
-                               const std::vector<store::IncidentRecord>& incidents,
-                               TimePoint now);
+                               const std::vector<store::IncidentRecord>& incidents, TimePoint now);
 
 }  // namespace watchdog::core

@@ -65,7 +65,7 @@ TEST(StatusPage, ShowsStatesIncidentsAndRtoVerdicts) {
   EXPECT_NE(page.find("name=\"viewport\""), std::string::npos);
   EXPECT_NE(page.find("<h3>api</h3>"), std::string::npos);
   EXPECT_NE(page.find("RTO breached by 3m"), std::string::npos);  // 300 s open, RTO 120 s
-  EXPECT_NE(page.find("1m 00s (met)"), std::string::npos);         // db: 60 s within 300 s
+  EXPECT_NE(page.find("1m 00s (met)"), std::string::npos);        // db: 60 s within 300 s
   EXPECT_NE(page.find("href=\"/incidents/api-1\""), std::string::npos);
   EXPECT_NE(page.find("muted: paused until later: &quot;deploy&quot;"), std::string::npos);
 }
