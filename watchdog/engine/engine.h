@@ -80,6 +80,12 @@ struct StatusView {
   std::chrono::steady_clock::time_point heartbeat{};  // the loop's last turn
 };
 
+// The engine's answer to an operator request (stored with it; the API maps it to a status).
+struct OperatorAnswer {
+  std::string outcome;  // store::kRequestDone, kRequestRefused or kRequestNotFound
+  std::string result;   // one line for the operator
+};
+
 class Engine {
  public:
   Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options = {});
@@ -119,13 +125,6 @@ class Engine {
   void restore_from_store();
   void persist();
   // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
- public:
-  struct OperatorAnswer {
-    std::string outcome;  // store::kRequestDone, kRequestRefused or kRequestNotFound
-    std::string result;   // one line for the operator
-  };
-
- private:
   void poll_operator_requests();
   OperatorAnswer answer_request(const store::Request& request);
   OperatorAnswer operator_reset(Runtime& runtime);

@@ -15,8 +15,8 @@ using logging::kv;
 
 namespace {
 
-Engine::OperatorAnswer refused(std::string why) { return {store::kRequestRefused, std::move(why)}; }
-Engine::OperatorAnswer done(std::string what) { return {store::kRequestDone, std::move(what)}; }
+OperatorAnswer refused(std::string why) { return {store::kRequestRefused, std::move(why)}; }
+OperatorAnswer done(std::string what) { return {store::kRequestDone, std::move(what)}; }
 
 std::string who(const store::Request& request) {
   return request.requested_by.empty() ? "cli" : request.requested_by;
@@ -47,7 +47,7 @@ void Engine::poll_operator_requests() {
   }
 }
 
-Engine::OperatorAnswer Engine::answer_request(const store::Request& request) {
+OperatorAnswer Engine::answer_request(const store::Request& request) {
   Runtime* runtime = find(request.component);
   if (runtime == nullptr) {
     return {store::kRequestNotFound, "no component named '" + request.component + "'"};
@@ -79,7 +79,7 @@ Engine::OperatorAnswer Engine::answer_request(const store::Request& request) {
   return answer;
 }
 
-Engine::OperatorAnswer Engine::operator_reset(Runtime& runtime) {
+OperatorAnswer Engine::operator_reset(Runtime& runtime) {
   const auto& name = runtime.plan.spec.name;
   if (runtime.machine.state != State::Failed) {
     return refused(name + " is " + std::string(to_string(runtime.machine.state)) +
@@ -92,7 +92,7 @@ Engine::OperatorAnswer Engine::operator_reset(Runtime& runtime) {
 
 // The mute itself is the store's `mutes` row (so a pause outlives a restart); the CLI writes
 // that row at once too, so that a pause works while no daemon runs.
-Engine::OperatorAnswer Engine::operator_pause(Runtime& runtime, const nlohmann::json& data,
+OperatorAnswer Engine::operator_pause(Runtime& runtime, const nlohmann::json& data,
                                               TimePoint now) {
   const auto& name = runtime.plan.spec.name;
   const auto until = from_epoch_ms(data.value("until_ms", std::int64_t{0}));
@@ -103,7 +103,7 @@ Engine::OperatorAnswer Engine::operator_pause(Runtime& runtime, const nlohmann::
               ": probing goes on, actions and alerts are muted");
 }
 
-Engine::OperatorAnswer Engine::operator_resume(Runtime& runtime) {
+OperatorAnswer Engine::operator_resume(Runtime& runtime) {
   const auto& name = runtime.plan.spec.name;
   options_.store->clear_mute(name);  // the CLI may have cleared it already
   holds_stale_ = true;
@@ -113,7 +113,7 @@ Engine::OperatorAnswer Engine::operator_resume(Runtime& runtime) {
 // Runs the next recovery rung now instead of after the back-off. It never overrides a hold (a
 // pause, a failing dependency, another replica leading) nor the attempt and flap limits, and
 // it does not start recovery of a component that passes its probes: that is the probes' call.
-Engine::OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
+OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
   const auto& m = runtime.machine;
   const std::string state(to_string(m.state));
   if (!runtime.hold.reason.empty()) return refused(m.name + " is held: " + runtime.hold.reason);
@@ -140,7 +140,7 @@ Engine::OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now)
 
 // Reminders of an acknowledged incident stop (the engine's side), and every sink that alerted
 // it is told (PagerDuty: an `acknowledge` event) through the outbox like any alert.
-Engine::OperatorAnswer Engine::operator_acknowledge(Runtime& runtime,
+OperatorAnswer Engine::operator_acknowledge(Runtime& runtime,
                                                     const std::string& incident_id,
                                                     const std::string& by, TimePoint now) {
   const auto& m = runtime.machine;
