@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ struct WatchdogSettings {
   // Threads running blocking checks (postgres, redis, command, disk, docker, …) at once; HTTP
   // and TCP checks run on one event loop instead. Abandoned (hung) checks do not count.
   int max_blocking_checks = 32;
+  // `api_token_file`: the bearer token of the operator API's POST routes (the file's content,
+  // trailing whitespace trimmed; at least 16 characters). Unset = those routes refuse all.
+  // Re-read on SIGHUP. Never logged or shown.
+  std::optional<Secret> api_token;
 };
 
 // Timing and thresholds of one probe; `defaults:` fills what a probe leaves out.

@@ -46,6 +46,7 @@ using namespace loading;
 using namespace std::chrono_literals;
 
 constexpr long long kMaxThreshold = 100;
+constexpr std::size_t kMinApiTokenLength = 16;
 
 Listen read_listen(Options& options) {
   auto text = options.string("listen");
@@ -62,6 +63,20 @@ Listen read_listen(Options& options) {
                                : "expected host:port like 127.0.0.1:9187, got '" + *text + "'");
   }
   return *listen;
+}
+
+// `api_token_file` only (expect_keys refuses an inline `api_token`: a token belongs in a file
+// with tight permissions, not in the config). Errors name the file, never its content.
+std::optional<Secret> read_api_token(Options& options) {
+  auto token = options.secret("api_token");
+  if (!token) return std::nullopt;
+  if (token->value.empty()) options.fail("api_token_file", "the token file is empty");
+  if (token->value.size() < kMinApiTokenLength) {
+    options.fail("api_token_file", "the token is shorter than " +
+                                       std::to_string(kMinApiTokenLength) +
+                                       " characters (use e.g. `openssl rand -hex 32`)");
+  }
+  return token;
 }
 
 // Keys shared by `defaults:` and every probe; `base` fills what `options` leaves out.
@@ -220,7 +235,8 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
 
   auto watchdog = child_impl(*top, "watchdog");
   expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader",
-                         "external_url", "alert_senders", "max_blocking_checks"});
+                         "external_url", "alert_senders", "max_blocking_checks",
+                         "api_token_file"});
   Options watchdog_options(watchdog);
   config.watchdog.listen = read_listen(watchdog_options);
   config.watchdog.state_dir =
@@ -241,6 +257,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
       watchdog_options.integer_or("alert_senders", config.watchdog.alert_senders, 1, 64));
   config.watchdog.max_blocking_checks = static_cast<int>(watchdog_options.integer_or(
       "max_blocking_checks", config.watchdog.max_blocking_checks, 1, 1024));
+  config.watchdog.api_token = read_api_token(watchdog_options);
   if (watchdog_options.has("leader"))
     config.watchdog.leader = read_leader(child_impl(*watchdog, "leader"));
 

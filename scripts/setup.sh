@@ -27,6 +27,9 @@ packages=(
   monit prometheus-blackbox-exporter nginx
   # the deploy tests (tests/deploy): `docker-compose config` of deploy/compose
   docker-compose
+  # the status page test (tests/integration/status_page_browser_test.cpp): headless Chromium,
+  # with a font so that its screenshot shows text
+  chromium fonts-liberation
 )
 # kubectl for the deploy tests (deploy/k8s, offline): Debian's kubernetes-client, unless some
 # kubectl is installed already — dpkg refuses to overwrite another package's /usr/bin/kubectl.

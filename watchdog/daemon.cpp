@@ -14,7 +14,7 @@
 #include "config/text.h"
 #include "watchdog/alerts/dispatcher.h"
 #include "watchdog/backup_scheduler.h"
-#include "watchdog/http_server.h"
+#include "watchdog/http/http_server.h"
 #include "watchdog/leader/leader_elector.h"
 #include "watchdog/leader/leader_lock.h"
 #include "watchdog/logging.h"
@@ -78,6 +78,14 @@ std::shared_ptr<alerts::Outbox> open_outbox(store::StateStore& store) {
   }
 }
 
+// The operator API's token (only where it came from is logged, never the token).
+void set_api_token(ApiToken& token, const Plan& plan) {
+  const auto& configured = plan.config.watchdog.api_token;
+  token.set(configured ? std::optional<std::string>(configured->value) : std::nullopt);
+  spdlog::info("operator_api {}",
+               logging::kv("token", configured ? configured->source : "none (POST refused)"));
+}
+
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
@@ -119,8 +127,11 @@ int run_daemon(const RunOptions& options) {
   engine_options.store = store.get();
   engine_options.is_leader = [&elector] { return elector.is_leader(); };
   Engine engine(metrics, dispatcher, engine_options);
+  ApiToken api_token;
+  set_api_token(api_token, plan);
   HttpServer http(metrics, engine,
-                  store->in_memory() ? std::filesystem::path() : plan.config.watchdog.state_dir);
+                  store->in_memory() ? std::filesystem::path() : plan.config.watchdog.state_dir,
+                  api_token);
   const auto listen = plan.config.watchdog.listen;
   try {
     http.start(listen.host, listen.port);
@@ -153,6 +164,7 @@ int run_daemon(const RunOptions& options) {
         }
         log_plan(fresh);
         dispatcher.set_providers(fresh.alerts);
+        set_api_token(api_token, fresh);
         backups.start(fresh.config.backups);
         engine.reload(std::move(fresh));
         metrics.count_reload(true);

@@ -149,6 +149,51 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
   }
   if (targets.empty()) return targets;
   std::sort(targets.begin(), targets.end());
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.remembered.size() > kCacheLimit) s.remembered.clear();
+    if (s.alerted.size() > kCacheLimit) s.alerted.clear();
+    if (event.type == "state_change") s.remembered[event.event_id] = event;
+    for (const auto& name : targets) {
+      if (event.to == core::State::Healthy) {
+        s.alerted.erase({name, event.incident_id});
+      } else {
+        s.alerted.insert({name, event.incident_id});
+      }
+    }
+  }
+  enqueue(event, targets);
+  return targets;
+}
+
+std::vector<std::string> Dispatcher::acknowledge(const AlertEvent& event) {
+  auto& s = *shared_;
+  std::vector<std::string> candidates;
+  std::vector<std::string> targets;
+  {
+    std::lock_guard lock(s.mutex);
+    for (const auto& [name, sink] : s.sinks) {
+      if (!sink->provider->takes_acknowledgements()) continue;
+      if (s.alerted.count({name, event.incident_id}) != 0) {
+        targets.push_back(name);
+      } else {
+        candidates.push_back(name);  // maybe alerted before a restart: ask the outbox
+      }
+    }
+  }
+  for (const auto& name : candidates) {
+    if (or_else("finding the incident", false,
+                [&] { return s.outbox->has_incident(name, event.incident_id); })) {
+      targets.push_back(name);
+    }
+  }
+  std::sort(targets.begin(), targets.end());
+  if (!targets.empty()) enqueue(event, targets);
+  return targets;
+}
+
+void Dispatcher::enqueue(const AlertEvent& event, const std::vector<std::string>& targets) {
+  auto& s = *shared_;
   const OutboxEntry entry = row_for(event, s.now());
   std::vector<OutboxEntry> added;
   try {
@@ -165,16 +210,6 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
     }
   }
   std::lock_guard lock(s.mutex);
-  if (s.remembered.size() > kCacheLimit) s.remembered.clear();
-  if (s.alerted.size() > kCacheLimit) s.alerted.clear();
-  if (event.type == "state_change") s.remembered[event.event_id] = event;
-  for (const auto& name : targets) {
-    if (event.to == core::State::Healthy) {
-      s.alerted.erase({name, event.incident_id});
-    } else {
-      s.alerted.insert({name, event.incident_id});
-    }
-  }
   for (auto& row : added) {
     auto it = s.sinks.find(row.sink);
     if (it == s.sinks.end()) continue;  // removed meanwhile: the row waits in the outbox
@@ -189,10 +224,9 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
     s.publish_pending(sink);
   }
   s.wake.notify_all();
-  return targets;
 }
 
-void Dispatcher::remind(const std::string& event_id, core::State state) {
+void Dispatcher::remind(const std::string& event_id, core::State state, bool acknowledged) {
   auto& s = *shared_;
   if (state == core::State::Healthy) return;
   const auto now = s.now();
@@ -246,7 +280,8 @@ void Dispatcher::remind(const std::string& event_id, core::State state) {
     std::lock_guard lock(s.mutex);
     for (auto& [name, sink] : s.sinks) {
       const auto resend = sink->provider->resend_interval();
-      const auto interval = resend ? *resend : loud ? sink->provider->route().repeat_interval
+      const auto interval = resend                    ? *resend
+                            : loud && !acknowledged ? sink->provider->route().repeat_interval
                                                     : std::chrono::seconds(0);
       if (interval.count() <= 0) continue;
       auto mark = sink->reminded.find(event_id);

@@ -52,8 +52,13 @@ class Dispatcher {
   // For an incident still open in `state` (its latest transition was `event_id`): queues a
   // reminder to each sink that got that transition and whose repeat interval has elapsed
   // again (Alertmanager sinks: their re-send interval, for any non-HEALTHY state). Cheap to
-  // call every second.
-  void remind(const std::string& event_id, core::State state);
+  // call every second. `acknowledged`: an operator took the incident, so no reminders; the
+  // Alertmanager re-sends go on (they keep its alert firing, they page nobody).
+  void remind(const std::string& event_id, core::State state, bool acknowledged = false);
+  // An operator acknowledged an open incident (`event.type` "acknowledge"): queued for every
+  // sink that takes acknowledgements (PagerDuty, webhook) and alerted that incident. Returns
+  // the sinks it was queued for.
+  std::vector<std::string> acknowledge(const AlertEvent& event);
   // Stops the senders. Pending rows stay in the outbox; a send in flight gets up to
   // `limit` to finish (its row is sent again after a restart if it did not).
   void stop(std::chrono::milliseconds limit);
@@ -64,6 +69,8 @@ class Dispatcher {
   struct Shared;
   struct Sink;
   static void sender_loop(std::shared_ptr<Shared> shared);
+  // Writes the event's rows for `targets` to the outbox and hands them to the senders.
+  void enqueue(const AlertEvent& event, const std::vector<std::string>& targets);
 
   std::shared_ptr<Outbox> outbox_;
   std::shared_ptr<Shared> shared_;

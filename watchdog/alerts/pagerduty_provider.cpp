@@ -97,13 +97,14 @@ std::string PagerDutyProvider::describe() const {
 
 probes::HttpRequest PagerDutyProvider::format(const AlertEvent& event) const {
   const bool resolve = event.to == core::State::Healthy;
+  const bool acknowledge = event.type == "acknowledge";  // an operator took the incident
   const std::string& incident = event.incident_id.empty() ? event.component : event.incident_id;
   nlohmann::json body = {
       {"routing_key", routing_key_.value},
-      {"event_action", resolve ? "resolve" : "trigger"},
+      {"event_action", acknowledge ? "acknowledge" : resolve ? "resolve" : "trigger"},
       {"dedup_key", truncate_text(incident, kDedupKeyMax)},
   };
-  if (resolve) return json_post(*this, url_, body, event);
+  if (resolve || acknowledge) return json_post(*this, url_, body, event);
 
   const Message message = compose(event);
   body["client"] = "watchdog";

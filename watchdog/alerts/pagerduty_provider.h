@@ -25,6 +25,7 @@ class PagerDutyProvider : public Provider {
   std::string describe() const override;
   probes::HttpRequest format(const AlertEvent& event) const override;
   bool accepted(const probes::HttpResponse& response) const override;
+  bool takes_acknowledgements() const override { return true; }
 
  private:
   config::Secret routing_key_;

@@ -72,6 +72,9 @@ class Provider {
   // Receivers that forget a firing alert unless it is re-sent (Alertmanager) return how often
   // to re-send; every non-HEALTHY state is then re-sent, not only CRITICAL/FAILED reminders.
   virtual std::optional<std::chrono::seconds> resend_interval() const { return std::nullopt; }
+  // Whether an operator's acknowledgement of an incident (event type "acknowledge") means
+  // something to this receiver (PagerDuty's `acknowledge` action, the generic webhook).
+  virtual bool takes_acknowledgements() const { return false; }
 
  private:
   std::string name_;

@@ -23,6 +23,7 @@ class WebhookProvider : public Provider {
   std::string_view kind() const override { return "webhook"; }
   std::string describe() const override;
   probes::HttpRequest format(const AlertEvent& event) const override;
+  bool takes_acknowledgements() const override { return true; }
 
  private:
   config::Secret url_;

@@ -187,6 +187,12 @@ int OperatorCommands::pause() {
   auto store = store::StateStore::open(state_dir_);
   const auto now = Clock::now();
   store->set_mute({component_, now + *length, reason_, now});
+  // The running daemon logs it and notes it in an open incident ("pause by cli").
+  store->add_request({"pause", component_, "cli",
+                      nlohmann::json{{"until_ms", config::epoch_ms(now + *length)},
+                                     {"reason", reason_}}
+                          .dump()},
+                     now);
   std::cout << "paused " << component_ << " until " << config::format_rfc3339_ms(now + *length)
             << ": probing and metrics go on, actions and alerts are muted\n";
   return 0;
@@ -198,6 +204,7 @@ int OperatorCommands::resume() {
     std::cout << component_ << " was not paused\n";
     return 0;
   }
+  store->add_request({"resume", component_, "cli"}, Clock::now());
   std::cout << "resumed " << component_ << ": it is re-probed before any action\n";
   return 0;
 }
@@ -206,7 +213,7 @@ int OperatorCommands::reset() {
   const auto wait = duration_option("reset --wait", wait_);
   if (!wait) return 2;
   auto store = store::StateStore::open_existing(state_dir_);
-  const auto id = store->add_request("reset", component_, Clock::now());
+  const auto id = store->add_request({"reset", component_, "cli"}, Clock::now());
   const auto deadline = Clock::now() + *wait;
   while (Clock::now() < deadline) {
     if (auto request = store->request(id); request && request->done) {

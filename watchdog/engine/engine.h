@@ -80,6 +80,12 @@ struct StatusView {
   std::chrono::steady_clock::time_point heartbeat{};  // the loop's last turn
 };
 
+// The engine's answer to an operator request (stored with it; the API maps it to a status).
+struct OperatorAnswer {
+  std::string outcome;  // store::kRequestDone, kRequestRefused or kRequestNotFound
+  std::string result;   // one line for the operator
+};
+
 class Engine {
  public:
   Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions options = {});
@@ -96,6 +102,9 @@ class Engine {
   // The loop's last turn (time_point{} before the first): what /healthz and /readyz need,
   // without copying every component's view.
   std::chrono::steady_clock::time_point heartbeat() const;
+  // An operator request was just added to the state store (operator API): the loop turns now
+  // instead of at its next event or deadline (at most a second later).
+  void requests_queued() const;
 
  private:
   struct Queue;
@@ -115,7 +124,16 @@ class Engine {
   static void carry_over(const Runtime& previous, Runtime& next);
   void restore_from_store();
   void persist();
+  // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
   void poll_operator_requests();
+  OperatorAnswer answer_request(const store::Request& request);
+  OperatorAnswer operator_reset(Runtime& runtime);
+  OperatorAnswer operator_pause(Runtime& runtime, const nlohmann::json& data, TimePoint now);
+  OperatorAnswer operator_resume(Runtime& runtime);
+  OperatorAnswer operator_recover(Runtime& runtime, TimePoint now);
+  OperatorAnswer operator_acknowledge(Runtime& runtime, const std::string& incident_id,
+                                      const std::string& by, TimePoint now);
+  void acknowledge_alerts(Runtime& runtime, const std::string& by, TimePoint now);
   void update_holds(TimePoint now);
   void refresh_holds_if_stale(TimePoint now);
   std::string mute_of(const std::string& component, TimePoint now) const;

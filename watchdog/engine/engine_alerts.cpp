@@ -34,6 +34,12 @@ std::string event_id_of(const std::string& incident_id, int sequence, State to) 
   return incident_id + "/" + std::to_string(sequence) + "-" + std::string(to_string(to));
 }
 
+std::string joined(const std::vector<std::string>& sinks) {
+  std::string list;
+  for (const auto& sink : sinks) list += (list.empty() ? "" : ", ") + sink;
+  return list;
+}
+
 }  // namespace
 
 void Engine::alert_transition(Runtime& runtime, const Transition& t, State overall) {
@@ -91,11 +97,32 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
 
 void Engine::submit_alert(const alerts::AlertEvent& event, const std::string& how) {
   const auto sinks = dispatcher_.submit(event);
-  std::string list;
-  for (const auto& sink : sinks) list += (list.empty() ? "" : ", ") + sink;
+  const auto list = joined(sinks);
   recorder_.note(event.incident_id, event.at, "alert",
                  sinks.empty() ? "no route wants " + event.event_id
                                : how + ": " + event.event_id + " for " + list,
+                 {{"event_id", event.event_id}, {"sinks", sinks}});
+}
+
+// An acknowledgement goes out even while muted: it silences, it never pages.
+void Engine::acknowledge_alerts(Runtime& runtime, const std::string& by, TimePoint now) {
+  const auto& m = runtime.machine;
+  alerts::AlertEvent event;
+  event.event_id = event_id_of(m.incident_id, runtime.event_sequence, m.state) + "/ack";
+  event.type = "acknowledge";
+  event.component = m.name;
+  event.from = m.state;
+  event.to = m.state;
+  event.reason = "acknowledged by " + by;
+  event.incident_id = m.incident_id;
+  event.attempt = m.attempts;
+  event.at = now;
+  event.incident_started = runtime.incident_started;
+  const auto sinks = dispatcher_.acknowledge(event);
+  const auto list = joined(sinks);
+  recorder_.note(m.incident_id, now, "alert",
+                 sinks.empty() ? "acknowledgement: no sink to tell"
+                               : "queued acknowledgement for " + list,
                  {{"event_id", event.event_id}, {"sinks", sinks}});
 }
 
@@ -112,7 +139,8 @@ void Engine::send_reminders(TimePoint now) {
     if (m.state == State::Healthy || m.incident_id.empty() || runtime->event_sequence == 0) {
       continue;
     }
-    dispatcher_.remind(event_id_of(m.incident_id, runtime->event_sequence, m.state), m.state);
+    dispatcher_.remind(event_id_of(m.incident_id, runtime->event_sequence, m.state), m.state,
+                       runtime->acknowledged == m.incident_id);
   }
 }
 

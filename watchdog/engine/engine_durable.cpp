@@ -1,5 +1,5 @@
 // The engine's durable and operator-facing side: restoring from and saving to the state store,
-// operator requests (`watchdog reset`), pauses and maintenance windows, and the holds that keep
+// pauses and maintenance windows, and the holds that keep
 // actions back (dependencies, mutes, leadership). Runs on the engine's loop thread only.
 #include <spdlog/spdlog.h>
 
@@ -40,6 +40,7 @@ void Engine::restore_from_store() {
       const auto& extra = doc.at("engine");
       m = std::move(restored);
       runtime->event_sequence = extra.value("event_sequence", 0);
+      runtime->acknowledged = extra.value("acknowledged", std::string());
       if (extra.contains("incident_started_ms")) {
         runtime->incident_started =
             from_epoch_ms(extra["incident_started_ms"].get<std::int64_t>());
@@ -86,6 +87,7 @@ void Engine::persist() {
       extra["incident_started_ms"] = epoch_ms(*runtime.incident_started);
     }
     if (runtime.action_settle) extra["action_settle_ms"] = epoch_ms(*runtime.action_settle);
+    if (!runtime.acknowledged.empty()) extra["acknowledged"] = runtime.acknowledged;
     auto text = nlohmann::json{{"machine", snapshot(runtime.machine)}, {"engine", extra}}.dump();
     if (text != runtime.saved) changed.emplace_back(&runtime, std::move(text));
   }
@@ -102,38 +104,6 @@ void Engine::persist() {
     // Nothing is marked saved: the next turn that touches them tries again.
     spdlog::error("state_save_failed {} {}", kv("components", std::to_string(changed.size())),
                   kv("error", error.what()));
-  }
-}
-
-// Pauses and `watchdog reset` arrive through the state store from CLI processes.
-void Engine::poll_operator_requests() {
-  if (options_.store == nullptr) return;
-  try {
-    if (!options_.store->changed_elsewhere()) return;
-    mutes_ = options_.store->mutes();
-    holds_stale_ = true;  // a pause or resume applies before the next result is judged
-    for (const auto& request : options_.store->pending_requests()) {
-      Runtime* runtime = find(request.component);
-      std::string result;
-      if (runtime == nullptr) {
-        result = "no component named '" + request.component + "'";
-      } else if (request.kind != "reset") {
-        result = "unknown request '" + request.kind + "'";
-      } else if (runtime->machine.state != State::Failed) {
-        result = request.component + " is " + std::string(to_string(runtime->machine.state)) +
-                 ", not FAILED: nothing to reset";
-      } else {
-        recorder_.note(runtime->machine.incident_id, Clock::now(), "operator", "reset by operator");
-        apply(*runtime, step(runtime->machine, OperatorReset{}, Clock::now()));
-        for (auto& worker : runtime->workers) worker->run_now();
-        result = "reset: " + request.component + " is probing again";
-      }
-      spdlog::warn("operator_request {} {} {}", kv("kind", request.kind),
-                   kv("component", request.component), kv("result", result));
-      options_.store->complete_request(request.id, result, Clock::now());
-    }
-  } catch (const std::exception& error) {
-    spdlog::error("operator_requests_failed {}", kv("error", error.what()));
   }
 }
 

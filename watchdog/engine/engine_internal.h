@@ -36,9 +36,12 @@ struct ReloadEvent {
   std::promise<void> done;
 };
 struct StopEvent {};
+// An operator request was queued in the state store: turn now, so that it is answered at once
+// (the turn's poll_operator_requests does the work; the event itself carries nothing).
+struct RequestsQueuedEvent {};
 
 struct Engine::Event {
-  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent> body;
+  std::variant<ProbeEvent, ActionEvent, ReloadEvent, StopEvent, RequestsQueuedEvent> body;
 };
 
 struct Engine::Queue {
@@ -73,6 +76,7 @@ struct Engine::Runtime {
   std::vector<TimePoint> probe_started;           // start of each probe's latest check
   std::optional<TimePoint> checks_requested_for;  // first_failure we asked dependencies about
   std::string saved;                              // the snapshot last written to the store
+  std::string acknowledged;  // the incident an operator acknowledged: no reminders for it
   std::vector<ProbeSeries> series;                // metric handles, one per probe
   bool dirty = false;                             // in Engine::dirty_ this turn
   bool hold_exported = false;                     // watchdog_component_muted/held set once

@@ -256,6 +256,14 @@ StepResult step(Component& c, const OperatorReset&, TimePoint now) {
   return out;
 }
 
+StepResult step(Component& c, const OperatorRecover&, TimePoint now) {
+  StepResult out;
+  const bool waiting = c.state == State::Critical ||
+                       (c.state == State::Recovering && c.phase == Phase::BackingOff);
+  if (waiting && c.hold.empty() && !c.policy.ladder.empty()) attempt_or_give_up(c, now, out);
+  return out;
+}
+
 StepResult step(Component& c, const HoldChanged& input, TimePoint) {
   StepResult out;
   const bool released = !c.hold.empty() && input.hold.empty();

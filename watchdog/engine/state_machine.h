@@ -115,6 +115,10 @@ struct ActionFinished {
 struct Tick {};  // time passed: back-off and verify deadlines
 struct OperatorReset {
 };  // `watchdog reset`: FAILED → probing again, attempts and flap guard cleared
+// An operator asked to recover now (`POST …/recover`): a CRITICAL component, or one backing
+// off between attempts, starts its next attempt at once. Holds, the ladder, the attempt budget
+// and the flap guard apply as always; any other state is left alone.
+struct OperatorRecover {};
 // The engine's view of what holds actions back changed. While held, a CRITICAL component stays
 // CRITICAL without acting; when the hold lifts, its verdicts are cleared so that fresh results
 // decide before anything is done ("re-probed before it is acted on").
@@ -160,6 +164,7 @@ StepResult step(Component& component, const ProbeReported& input, TimePoint now)
 StepResult step(Component& component, const ActionFinished& input, TimePoint now);
 StepResult step(Component& component, const Tick& input, TimePoint now);
 StepResult step(Component& component, const OperatorReset& input, TimePoint now);
+StepResult step(Component& component, const OperatorRecover& input, TimePoint now);
 StepResult step(Component& component, const HoldChanged& input, TimePoint now);
 StepResult step(Component& component, const Resumed& input, TimePoint now);
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "config/time_text.h"
 #include "watchdog/logging.h"
 
@@ -30,7 +32,9 @@ CREATE TABLE IF NOT EXISTS mutes(
   created_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS requests(
   id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, component TEXT NOT NULL,
-  created_ms INTEGER NOT NULL, done_ms INTEGER, result TEXT NOT NULL DEFAULT '');
+  created_ms INTEGER NOT NULL, done_ms INTEGER, result TEXT NOT NULL DEFAULT '',
+  requested_by TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '{}',
+  outcome TEXT NOT NULL DEFAULT '');
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
@@ -100,6 +104,23 @@ void StateStore::migrate() {
     throw SqliteError(db_->path().string() + ": schema version " + version.text(0) +
                       " is newer than this watchdog understands (1)");
   }
+  add_missing_request_columns();
+}
+
+// Databases written before the operator API lack the requests columns it added. Added columns
+// with defaults keep schema version 1: older binaries name their columns and ignore these.
+void StateStore::add_missing_request_columns() {
+  std::vector<std::string> present;
+  auto columns = db_->prepare("PRAGMA table_info(requests)");
+  while (columns.step()) present.push_back(columns.text(1));
+  const std::pair<const char*, const char*> added[] = {
+      {"requested_by", "TEXT NOT NULL DEFAULT ''"},
+      {"data", "TEXT NOT NULL DEFAULT '{}'"},
+      {"outcome", "TEXT NOT NULL DEFAULT ''"}};
+  for (const auto& [name, type] : added) {
+    if (std::find(present.begin(), present.end(), name) != present.end()) continue;
+    db_->exec(std::string("ALTER TABLE requests ADD COLUMN ") + name + " " + type);
+  }
 }
 
 void StateStore::save_component(const std::string& name, const std::string& snapshot,
@@ -146,17 +167,24 @@ std::vector<Mute> StateStore::mutes() {
   return out;
 }
 
-std::int64_t StateStore::add_request(const std::string& kind, const std::string& component,
-                                     TimePoint at) {
-  db_->prepare("INSERT INTO requests(kind, component, created_ms) VALUES(?1, ?2, ?3)")
-      .bind(1, kind)
-      .bind(2, component)
+std::int64_t StateStore::add_request(const NewRequest& request, TimePoint at) {
+  db_->prepare(
+         "INSERT INTO requests(kind, component, created_ms, requested_by, data) "
+         "VALUES(?1, ?2, ?3, ?4, ?5)")
+      .bind(1, request.kind)
+      .bind(2, request.component)
       .bind(3, config::epoch_ms(at))
+      .bind(4, request.requested_by)
+      .bind(5, request.data)
       .run();
   return db_->last_insert_id();
 }
 
 namespace {
+constexpr const char* kRequestColumns =
+    "SELECT id, kind, component, created_ms, done_ms, result, requested_by, data, outcome "
+    "FROM requests";
+
 Request read_request(Statement& rows) {
   Request r;
   r.id = rows.integer(0);
@@ -165,6 +193,9 @@ Request read_request(Statement& rows) {
   r.created = config::from_epoch_ms(rows.integer(3));
   if (auto done = rows.optional_integer(4)) r.done = config::from_epoch_ms(*done);
   r.result = rows.text(5);
+  r.requested_by = rows.text(6);
+  r.data = rows.text(7);
+  r.outcome = rows.text(8);
   return r;
 }
 }  // namespace
@@ -172,25 +203,26 @@ Request read_request(Statement& rows) {
 std::vector<Request> StateStore::pending_requests() {
   std::vector<Request> out;
   auto rows = db_->prepare(
-      "SELECT id, kind, component, created_ms, done_ms, result FROM requests "
-      "WHERE done_ms IS NULL ORDER BY id");
+      std::string(kRequestColumns) + " WHERE done_ms IS NULL ORDER BY id");
   while (rows.step()) out.push_back(read_request(rows));
   return out;
 }
 
 std::optional<Request> StateStore::request(std::int64_t id) {
   auto rows = db_->prepare(
-      "SELECT id, kind, component, created_ms, done_ms, result FROM requests WHERE id = ?1");
+      std::string(kRequestColumns) + " WHERE id = ?1");
   rows.bind(1, id);
   if (!rows.step()) return std::nullopt;
   return read_request(rows);
 }
 
-void StateStore::complete_request(std::int64_t id, const std::string& result, TimePoint at) {
-  db_->prepare("UPDATE requests SET done_ms = ?2, result = ?3 WHERE id = ?1")
+void StateStore::complete_request(std::int64_t id, const std::string& result,
+                                  const std::string& outcome, TimePoint at) {
+  db_->prepare("UPDATE requests SET done_ms = ?2, result = ?3, outcome = ?4 WHERE id = ?1")
       .bind(1, id)
       .bind(2, config::epoch_ms(at))
       .bind(3, result)
+      .bind(4, outcome)
       .run();
 }
 

@@ -3,7 +3,8 @@
 //   components  the state machine of each component (JSON snapshot), saved after every change
 //   incidents   + incident_events: the incident journal (see incident_journal.h)
 //   mutes       `watchdog pause` until a time (probing goes on, actions and alerts are muted)
-//   requests    operator commands (`watchdog reset`) the running daemon picks up and answers
+//   requests    operator commands (CLI `watchdog reset/pause/resume`, the HTTP operator API) the
+//               running daemon picks up, applies on its loop and answers
 // The CLI and the daemon open the same file; SQLite's locking and a busy timeout serialise them.
 //
 // A file that is not a usable database is moved aside (watchdog.db.corrupt-<UTC stamp>) with a
@@ -34,13 +35,29 @@ struct Mute {
   TimePoint created;
 };
 
+// How the daemon answered a request (the HTTP API maps it to a status code).
+inline constexpr const char* kRequestDone = "done";          // applied
+inline constexpr const char* kRequestRefused = "refused";    // not applicable now (result says why)
+inline constexpr const char* kRequestNotFound = "not_found";  // no such component or incident
+
 struct Request {
   std::int64_t id = 0;
-  std::string kind;  // "reset"
+  std::string kind;  // "reset", "pause", "resume", "recover", "ack"
   std::string component;
   TimePoint created;
   std::optional<TimePoint> done;
-  std::string result;  // what the daemon did, one line
+  std::string result;        // what the daemon did, one line
+  std::string requested_by;  // "cli", or "api <remote address>"; "" in rows of older versions
+  std::string data = "{}";   // the kind's arguments as a JSON object (pause: until_ms, reason)
+  std::string outcome;       // kRequestDone, kRequestRefused or kRequestNotFound once done
+};
+
+// What a caller asks for; `data` is the kind's arguments as a JSON object.
+struct NewRequest {
+  std::string kind;
+  std::string component;
+  std::string requested_by;
+  std::string data = "{}";
 };
 
 class StateStore {
@@ -62,10 +79,11 @@ class StateStore {
   bool clear_mute(const std::string& component);  // false when none was set
   std::vector<Mute> mutes();
 
-  std::int64_t add_request(const std::string& kind, const std::string& component, TimePoint at);
+  std::int64_t add_request(const NewRequest& request, TimePoint at);
   std::vector<Request> pending_requests();
   std::optional<Request> request(std::int64_t id);
-  void complete_request(std::int64_t id, const std::string& result, TimePoint at);
+  void complete_request(std::int64_t id, const std::string& result, const std::string& outcome,
+                        TimePoint at);
 
   // True when another connection committed since the last call (cheap: no table reads).
   bool changed_elsewhere();
@@ -73,6 +91,7 @@ class StateStore {
  private:
   StateStore(std::unique_ptr<Database> db, bool in_memory);
   void migrate();
+  void add_missing_request_columns();
 
   std::unique_ptr<Database> db_;
   bool in_memory_ = false;

@@ -298,6 +298,36 @@ TEST(Dispatcher, RemindsOpenCriticalIncidentsOncePerRepeatInterval) {
   EXPECT_EQ(quiet.requests("POST").size(), 1u);
 }
 
+// An operator's acknowledgement: queued for the sinks that alerted the incident (not for one
+// that never heard of it), and the reminders of that incident stop.
+TEST(Dispatcher, AnAcknowledgementGoesToTheAlertedSinksAndEndsReminders) {
+  WebhookReceiver ops, other;
+  TestClock clock;
+  core::Metrics metrics;
+  Dispatcher dispatcher(metrics, nullptr, {.clock = clock.function()});
+  Route hourly;
+  hourly.repeat_interval = 1h;
+  Route elsewhere;
+  elsewhere.components = {"db"};
+  dispatcher.set_providers({webhook("ops", ops.url(), fast_policy(), hourly),
+                            webhook("other", other.url(), fast_policy(), elsewhere)});
+  dispatcher.submit(event("inc-1/1-CRITICAL"));
+  auto ack = event("inc-1/1-CRITICAL/ack");
+  ack.type = "acknowledge";
+  EXPECT_EQ(dispatcher.acknowledge(ack), std::vector<std::string>{"ops"});
+  clock.advance(61min);
+  dispatcher.remind("inc-1/1-CRITICAL", core::State::Critical, true);  // acknowledged: nothing
+  ASSERT_TRUE(ops.wait_for(2, 10s));
+  std::this_thread::sleep_for(300ms);
+  const auto requests = ops.requests("POST");
+  EXPECT_EQ(keys_of(requests),
+            (std::vector<std::string>{"inc-1/1-CRITICAL", "inc-1/1-CRITICAL/ack"}));
+  EXPECT_EQ(requests[1].json["type"], "acknowledge");
+  EXPECT_TRUE(other.requests("POST").empty());
+  dispatcher.remind("inc-1/1-CRITICAL", core::State::Critical);  // not acknowledged: due
+  ASSERT_TRUE(ops.wait_for(3, 10s));
+}
+
 TEST(Dispatcher, AChangedRepeatIntervalNeitherStallsNorRepeatsReminders) {
   WebhookReceiver ops;
   TestClock clock;

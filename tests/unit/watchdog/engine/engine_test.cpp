@@ -194,7 +194,7 @@ TEST(Coordinator, FailedComponentIsResetThroughTheStore) {
 
   auto cli = store::StateStore::open_existing(dir.path());
   action->ok_ = true;
-  const auto id = cli->add_request("reset", "api", std::chrono::system_clock::now());
+  const auto id = cli->add_request({"reset", "api", "cli"}, std::chrono::system_clock::now());
   ASSERT_TRUE(wait_until([&] { return cli->request(id)->done.has_value(); }));
   EXPECT_EQ(cli->request(id)->result, "reset: api is probing again");
   ASSERT_TRUE(wait_until([&] { return action->runs_ == 3; }));

@@ -36,7 +36,9 @@ Component make_component(int probes = 1, int rungs = 1, bool critical = true) {
 // One row: an input at a time, then the state expected after it.
 struct Row {
   int t;
-  std::variant<ProbeReported, ActionFinished, Tick, OperatorReset, HoldChanged, Resumed> input;
+  std::variant<ProbeReported, ActionFinished, Tick, OperatorReset, OperatorRecover, HoldChanged,
+               Resumed>
+      input;
   State expect;
 };
 
@@ -282,6 +284,33 @@ TEST(StateMachine, OperatorResetReturnsFailedToProbing) {
                       {7, fail(), State::Recovering}});
   EXPECT_EQ(run.actions.size(), 2u);
   EXPECT_EQ(c.attempts, 1);
+}
+
+// `recover`: the attempt after a failed one starts now instead of after the 10 s back-off.
+TEST(StateMachine, OperatorRecoverSkipsTheBackOffOnly) {
+  auto c = make_component();
+  c.policy.max_attempts = 2;
+  auto run = play(c, {{0, OperatorRecover{}, State::Healthy},  // passing: nothing to recover
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Healthy},
+                      {3, fail(), State::Recovering},
+                      {4, OperatorRecover{}, State::Recovering},  // attempt 1 still running
+                      {5, ActionFinished{false, "exit 1"}, State::Recovering},
+                      {6, OperatorRecover{}, State::Recovering},  // attempt 2 at once
+                      {7, ActionFinished{false, "exit 1"}, State::Failed},
+                      {8, OperatorRecover{}, State::Failed}});  // budget spent: reset first
+  ASSERT_EQ(run.actions.size(), 2u);
+  EXPECT_EQ(run.actions[1].attempt, 2);
+}
+
+TEST(StateMachine, OperatorRecoverNeverActsThroughAHold) {
+  auto c = make_component();
+  play(c, {{0, HoldChanged{"paused until later"}, State::Healthy},
+           {1, fail(), State::Healthy},
+           {2, fail(), State::Healthy},
+           {3, fail(), State::Critical},
+           {4, OperatorRecover{}, State::Critical}});
+  EXPECT_EQ(c.attempts, 0);
 }
 
 TEST(StateMachine, ChecksBegunBeforeVerificationDoNotCount) {

@@ -69,20 +69,47 @@ TEST(StateStore, MutesAndRequestsAreSeenByAnotherConnection) {
   daemon->changed_elsewhere();  // baseline
   auto cli = StateStore::open_existing(dir.path());
   cli->set_mute({"api", at(1800), "deploy", at(0)});
-  const auto id = cli->add_request("reset", "api", at(1));
+  const auto id = cli->add_request({"reset", "api", "cli"}, at(1));
   EXPECT_TRUE(daemon->changed_elsewhere());
   EXPECT_FALSE(daemon->changed_elsewhere());
   ASSERT_EQ(daemon->mutes().size(), 1u);
   EXPECT_EQ(daemon->mutes()[0].until, at(1800));
   auto pending = daemon->pending_requests();
   ASSERT_EQ(pending.size(), 1u);
-  daemon->complete_request(pending[0].id, "reset: api is probing again", at(2));
+  EXPECT_EQ(pending[0].requested_by, "cli");
+  daemon->complete_request(pending[0].id, "reset: api is probing again", kRequestDone, at(2));
   EXPECT_TRUE(daemon->pending_requests().empty());
   auto answered = cli->request(id);
   ASSERT_TRUE(answered && answered->done);
   EXPECT_EQ(answered->result, "reset: api is probing again");
+  EXPECT_EQ(answered->outcome, kRequestDone);
   EXPECT_TRUE(cli->clear_mute("api"));
   EXPECT_FALSE(cli->clear_mute("api"));
+}
+
+// A database from before the operator API: its requests table lacks requested_by, data and
+// outcome. Opening it adds them; the pending reset it holds is still answered.
+TEST(StateStore, OldRequestsTableGainsTheOperatorColumns) {
+  testing::TempDir dir;
+  {
+    Database old(StateStore::file_in(dir.path()));
+    old.exec(
+        "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+        "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
+        "result TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO requests(kind, component, created_ms) VALUES('reset', 'api', 1000);");
+  }
+  auto store = StateStore::open(dir.path());
+  EXPECT_FALSE(store->in_memory());
+  auto pending = store->pending_requests();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].kind, "reset");
+  EXPECT_EQ(pending[0].requested_by, "");
+  EXPECT_EQ(pending[0].data, "{}");
+  const auto id = store->add_request({"pause", "api", "api 127.0.0.1:5000", R"({"reason":"x"})"},
+                                     at(3));
+  EXPECT_EQ(store->request(id)->data, R"({"reason":"x"})");
+  EXPECT_EQ(store->request(id)->requested_by, "api 127.0.0.1:5000");
 }
 
 TEST(IncidentJournal, RecordsTimelineAndMeasuredFigures) {

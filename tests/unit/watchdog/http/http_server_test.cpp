@@ -1,5 +1,5 @@
 // /healthz and /readyz judge the engine loop only: starting, turning, or stalled.
-#include "watchdog/http_server.h"
+#include "watchdog/http/http_server.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "watchdog/http_server.h"
+#include "watchdog/http/http_server.h"
 
 #include <httplib.h>
 
@@ -9,6 +9,7 @@
 #include "config/time_text.h"
 #include "watchdog/alerts/event.h"
 #include "watchdog/cli/incident_report.h"
+#include "watchdog/http/status_page.h"
 #include "watchdog/store/incident_journal.h"
 #include "watchdog/store/state_store.h"
 
@@ -56,6 +57,7 @@ namespace {
 // (the store is not shared between threads).
 void serve_incident(const std::filesystem::path& state_dir, const std::string& id, bool json,
                     httplib::Response& res) {
+  if (!id.empty() && !valid_path_id(id)) return json_error(res, 400, "invalid incident id");
   try {
     if (state_dir.empty()) throw std::runtime_error("no state store");
     auto store = store::StateStore::open_existing(state_dir);
@@ -88,21 +90,51 @@ void serve_incident(const std::filesystem::path& state_dir, const std::string& i
   }
 }
 
+// The latest incidents for the status page; none when the store is not there (the page still
+// shows the components).
+std::vector<store::IncidentRecord> page_incidents(const std::filesystem::path& state_dir) {
+  if (state_dir.empty()) return {};
+  try {
+    auto store = store::StateStore::open_existing(state_dir);
+    return store::IncidentJournal(store->db()).list(30, false);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+bool wants_json(const httplib::Request& req) {
+  return req.get_param_value("format") == "json" ||
+         req.get_header_value("Accept").find("application/json") != std::string::npos;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir)
+HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir,
+                       const ApiToken& token)
     : metrics_(metrics),
       engine_(engine),
       state_dir_(std::move(state_dir)),
+      operator_api_(engine, state_dir_, token),
       server_(std::make_unique<httplib::Server>()) {
+  server_->set_payload_max_length(kMaxBody);
+  add_read_routes();
+  operator_api_.add_routes(*server_);
+}
+
+void HttpServer::add_read_routes() {
+  server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(render_status_page(engine_.status(), page_incidents(state_dir_),
+                                       std::chrono::system_clock::now()),
+                    "text/html; charset=utf-8");
+  });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     const auto loop = engine_health(engine_.heartbeat(), serving_since_);
     res.status = loop == EngineHealth::Stalled ? 503 : 200;
-    res.set_content(loop == EngineHealth::Stalled ? "engine loop stalled\n" : "ok\n",
-                    "text/plain");
+    res.set_content(loop == EngineHealth::Stalled ? "engine loop stalled\n" : "ok\n", "text/plain");
   });
   // Only the watchdog's own readiness: never the watched components' health, or a sidecar would
   // take its whole pod out of service whenever the database it watches is down.
@@ -110,24 +142,26 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
     const auto loop = engine_health(engine_.heartbeat(), serving_since_);
     const bool ready = loop == EngineHealth::Running && !stopping_;
     res.status = ready ? 200 : 503;
-    res.set_content(ready ? "ready\n"
-                    : stopping_ ? "stopping\n"
+    res.set_content(ready                            ? "ready\n"
+                    : stopping_                      ? "stopping\n"
                     : loop == EngineHealth::Starting ? "starting\n"
-                                                       : "engine loop stalled\n",
+                                                     : "engine loop stalled\n",
                     "text/plain");
   });
-  server_->Get("/status", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(status_json(engine_.status()), "application/json");
-  });
-  server_->Get("/incidents", [this](const httplib::Request&, httplib::Response& res) {
-    serve_incident(state_dir_, "", true, res);
-  });
-  server_->Get(R"(/incidents/([^/]+))", [this](const httplib::Request& req,
-                                               httplib::Response& res) {
-    const bool json = req.get_param_value("format") == "json" ||
-                      req.get_header_value("Accept").find("application/json") != std::string::npos;
-    serve_incident(state_dir_, req.matches[1].str(), json, res);
-  });
+  // The JSON documents under their first paths and, versioned, under /api/v1.
+  for (const std::string prefix : {"", "/api/v1"}) {
+    const bool versioned = !prefix.empty();
+    server_->Get(prefix + "/status", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(status_json(engine_.status()), "application/json");
+    });
+    server_->Get(prefix + "/incidents", [this](const httplib::Request&, httplib::Response& res) {
+      serve_incident(state_dir_, "", true, res);
+    });
+    server_->Get(prefix + "/incidents/(.+)", [this, versioned](const httplib::Request& req,
+                                                               httplib::Response& res) {
+      serve_incident(state_dir_, req.matches[1].str(), versioned || wants_json(req), res);
+    });
+  }
 }
 
 HttpServer::~HttpServer() { stop(); }

@@ -1,5 +1,6 @@
 #pragma once
 // The watchdog's own HTTP endpoint (cpp-httplib, one listener thread pool):
+//   GET /         the status page (status_page.h): HTML for people, refreshes itself
 //   GET /metrics  Prometheus text format
 //   GET /healthz  liveness: 200 "ok" unless the engine loop stalled (heartbeat ≥ 10 s old)
 //   GET /readyz   readiness: 200 once the configuration is loaded and the engine loop turns
@@ -9,8 +10,12 @@
 //   GET /incidents          JSON: the latest incidents (from the state store)
 //   GET /incidents/<id>     the incident with its timeline: the page alerts link to. Text
 //                           report by default (browsers), JSON with ?format=json or
-//                           Accept: application/json
-// No secrets are reachable from here: details are the probes' safe lines.
+//                           Accept: application/json; 400 for an id that is not one
+//   GET /api/v1/status, /api/v1/incidents, /api/v1/incidents/<id>: the same JSON, versioned
+//                           (the incident as JSON always)
+//   POST /api/v1/…          operator actions behind a bearer token (operator_api.h)
+// Request bodies are capped at kMaxBody (413 beyond). No secrets are reachable from here:
+// details are the probes' safe lines, and the token is never echoed or logged.
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +26,8 @@
 #include <thread>
 
 #include "watchdog/engine/engine.h"
+#include "watchdog/http/api_token.h"
+#include "watchdog/http/operator_api.h"
 #include "watchdog/metrics.h"
 
 namespace httplib {
@@ -29,10 +36,14 @@ class Server;
 
 namespace watchdog::core {
 
+inline constexpr std::size_t kMaxBody = 64 * 1024;
+
 class HttpServer {
  public:
-  // `state_dir` "" = no incident pages (404).
-  HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir = {});
+  // `state_dir` "" = no incident pages (503) and no operator actions. `token` is the daemon's:
+  // it swaps the token on SIGHUP while this serves.
+  HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir,
+             const ApiToken& token);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -44,9 +55,12 @@ class HttpServer {
   void stop();
 
  private:
+  void add_read_routes();
+
   Metrics& metrics_;
   const Engine& engine_;
   std::filesystem::path state_dir_;
+  OperatorApi operator_api_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::chrono::steady_clock::time_point serving_since_{};
@@ -57,10 +71,9 @@ class HttpServer {
 // being built), turning, or no turn for kStalledAfter (a start that never finishes is stalled).
 enum class EngineHealth { Starting, Running, Stalled };
 inline constexpr std::chrono::seconds kStalledAfter{10};
-EngineHealth engine_health(std::chrono::steady_clock::time_point heartbeat,
-                           std::chrono::steady_clock::time_point since,
-                           std::chrono::steady_clock::time_point now =
-                               std::chrono::steady_clock::now());
+EngineHealth engine_health(
+    std::chrono::steady_clock::time_point heartbeat, std::chrono::steady_clock::time_point since,
+    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
 // The /status document (also used by tests and `once`).
 std::string status_json(const StatusView& status);

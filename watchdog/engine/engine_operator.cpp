@@ -1,0 +1,157 @@
+// Operator requests: what the CLI (`watchdog reset/pause/resume`) and the HTTP operator API
+// (watchdog/http/operator_api.h) ask for arrives as rows of the state store's `requests` table.
+// The engine applies them here, on its loop thread, in the order they were made, and answers
+// each with an outcome and one line. Every request is logged and noted in the component's open
+// incident (who asked: "cli" or "api <address>").
+#include <spdlog/spdlog.h>
+
+#include "watchdog/engine/component_codec.h"
+#include "watchdog/engine/engine_internal.h"
+#include "watchdog/logging.h"
+
+namespace watchdog::core {
+
+using logging::kv;
+
+namespace {
+
+OperatorAnswer refused(std::string why) { return {store::kRequestRefused, std::move(why)}; }
+OperatorAnswer done(std::string what) { return {store::kRequestDone, std::move(what)}; }
+
+std::string who(const store::Request& request) {
+  return request.requested_by.empty() ? "cli" : request.requested_by;
+}
+
+}  // namespace
+
+void Engine::requests_queued() const { queue_->push(Event{RequestsQueuedEvent{}}); }
+
+// Pauses and requests arrive through the state store from other processes and from the HTTP
+// threads (each with its own connection): one cheap query per turn when nothing changed.
+void Engine::poll_operator_requests() {
+  if (options_.store == nullptr) return;
+  try {
+    if (!options_.store->changed_elsewhere()) return;
+    mutes_ = options_.store->mutes();
+    holds_stale_ = true;  // a pause or resume applies before the next result is judged
+    for (const auto& request : options_.store->pending_requests()) {
+      const auto answer = answer_request(request);
+      spdlog::warn("operator_request {} {} {} {} {}", kv("id", std::to_string(request.id)),
+                   kv("kind", request.kind), kv("component", request.component),
+                   kv("requested_by", who(request)), kv("result", answer.result));
+      options_.store->complete_request(request.id, answer.result, answer.outcome, Clock::now());
+    }
+    mutes_ = options_.store->mutes();  // with the pauses applied just now
+  } catch (const std::exception& error) {
+    spdlog::error("operator_requests_failed {}", kv("error", error.what()));
+  }
+}
+
+OperatorAnswer Engine::answer_request(const store::Request& request) {
+  Runtime* runtime = find(request.component);
+  if (runtime == nullptr) {
+    return {store::kRequestNotFound, "no component named '" + request.component + "'"};
+  }
+  nlohmann::json data = nlohmann::json::parse(request.data, nullptr, false);
+  if (!data.is_object()) data = nlohmann::json::object();
+  const auto now = Clock::now();
+  OperatorAnswer answer;
+  if (request.kind == "reset") {
+    answer = operator_reset(*runtime);
+  } else if (request.kind == "pause") {
+    answer = operator_pause(*runtime, data, now);
+  } else if (request.kind == "resume") {
+    answer = operator_resume(*runtime);
+  } else if (request.kind == "recover") {
+    answer = operator_recover(*runtime, now);
+  } else if (request.kind == "ack") {
+    answer =
+        operator_acknowledge(*runtime, data.value("incident", std::string()), who(request), now);
+  } else {
+    return refused("unknown request '" + request.kind + "'");
+  }
+  recorder_.note(runtime->machine.incident_id, now, "operator",
+                 request.kind + " by " + who(request) + ": " + answer.result,
+                 {{"request", request.id},
+                  {"kind", request.kind},
+                  {"requested_by", who(request)},
+                  {"outcome", answer.outcome}});
+  return answer;
+}
+
+OperatorAnswer Engine::operator_reset(Runtime& runtime) {
+  const auto& name = runtime.plan.spec.name;
+  if (runtime.machine.state != State::Failed) {
+    return refused(name + " is " + std::string(to_string(runtime.machine.state)) +
+                   ", not FAILED: nothing to reset");
+  }
+  apply(runtime, step(runtime.machine, OperatorReset{}, Clock::now()));
+  for (auto& worker : runtime.workers) worker->run_now();
+  return done("reset: " + name + " is probing again");
+}
+
+// The mute itself is the store's `mutes` row (so a pause outlives a restart); the CLI writes
+// that row at once too, so that a pause works while no daemon runs.
+OperatorAnswer Engine::operator_pause(Runtime& runtime, const nlohmann::json& data,
+                                              TimePoint now) {
+  const auto& name = runtime.plan.spec.name;
+  const auto until = from_epoch_ms(data.value("until_ms", std::int64_t{0}));
+  if (until <= now) return refused("pause of " + name + " has already ended");
+  options_.store->set_mute({name, until, data.value("reason", std::string()), now});
+  holds_stale_ = true;
+  return done("paused " + name + " until " + config::format_rfc3339_ms(until) +
+              ": probing goes on, actions and alerts are muted");
+}
+
+OperatorAnswer Engine::operator_resume(Runtime& runtime) {
+  const auto& name = runtime.plan.spec.name;
+  options_.store->clear_mute(name);  // the CLI may have cleared it already
+  holds_stale_ = true;
+  return done("resumed " + name + ": it is re-probed before any action");
+}
+
+// Runs the next recovery rung now instead of after the back-off. It never overrides a hold (a
+// pause, a failing dependency, another replica leading) nor the attempt and flap limits, and
+// it does not start recovery of a component that passes its probes: that is the probes' call.
+OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
+  const auto& m = runtime.machine;
+  const std::string state(to_string(m.state));
+  if (!runtime.hold.reason.empty()) return refused(m.name + " is held: " + runtime.hold.reason);
+  if (m.policy.ladder.empty()) return refused(m.name + " has no recovery ladder");
+  if (m.state == State::Failed) {
+    return refused(m.name + " is FAILED: reset it first (recovery gave up)");
+  }
+  if (m.state != State::Recovering && m.state != State::Critical) {
+    return refused(m.name + " is " + state + ": nothing to recover");
+  }
+  if (m.state == State::Recovering && m.phase != Phase::BackingOff) {
+    return refused(m.name + " is already recovering (attempt " + std::to_string(m.attempts) +
+                   " running or being verified)");
+  }
+  const auto attempts_before = m.attempts;
+  apply(runtime, step(runtime.machine, OperatorRecover{}, now));
+  if (runtime.machine.attempts == attempts_before) {
+    return refused(m.name + " is " + std::string(to_string(runtime.machine.state)) +
+                   ": no attempt started");
+  }
+  return done("recover: " + m.name + " attempt " + std::to_string(runtime.machine.attempts) +
+              " started");
+}
+
+// Reminders of an acknowledged incident stop (the engine's side), and every sink that alerted
+// it is told (PagerDuty: an `acknowledge` event) through the outbox like any alert.
+OperatorAnswer Engine::operator_acknowledge(Runtime& runtime,
+                                                    const std::string& incident_id,
+                                                    const std::string& by, TimePoint now) {
+  const auto& m = runtime.machine;
+  if (incident_id.empty() || m.incident_id != incident_id) {
+    return refused("incident '" + incident_id + "' is not open");
+  }
+  if (runtime.acknowledged == incident_id) return done(incident_id + " was already acknowledged");
+  runtime.acknowledged = incident_id;
+  touch(runtime);
+  acknowledge_alerts(runtime, by, now);
+  return done("acknowledged " + incident_id + ": reminders stop");
+}
+
+}  // namespace watchdog::core
