@@ -1,5 +1,5 @@
 #pragma once
-// The expressions of dashboards/alerts.rules.yml and dashboards/watchdog-overview.json.
+// The expressions of dashboards/alerts.yml and dashboards/watchdog-overview.json.
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -11,7 +11,7 @@
 
 namespace watchdog::testing::deploy {
 
-inline std::filesystem::path rules_file() { return repo() / "dashboards" / "alerts.rules.yml"; }
+inline std::filesystem::path rules_file() { return repo() / "dashboards" / "alerts.yml"; }
 
 inline nlohmann::json load_dashboard() {
   return nlohmann::json::parse(read_text(repo() / "dashboards" / "watchdog-overview.json"));

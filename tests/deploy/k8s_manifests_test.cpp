@@ -3,7 +3,7 @@
 // kubectl's compiled-in API types (a misspelt or mistyped field is dropped or refused); and our
 // own structural checks: namespaces, security contexts, probes, ports, mounts, the Role's verbs
 // against what the ConfigMap's config calls, the config itself through `watchdog check-config`,
-// and the PrometheusRule against dashboards/alerts.rules.yml.
+// and the PrometheusRule against dashboards/alerts.yml.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
