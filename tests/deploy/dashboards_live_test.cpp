@@ -143,6 +143,13 @@ bool is_firing(const json& firing, const Expected& e) {
   return false;
 }
 
+Reply answer(int status, std::string body) {
+  Reply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
 // Runs a CLI command of the watchdog against `config`; returns its result.
 CommandResult cli(const fs::path& config, const std::map<std::string, std::string>& env,
                   std::vector<std::string> args) {
@@ -157,8 +164,8 @@ TEST(DashboardsLive, RulesFireAndEveryQueryReturnsSeriesWhileFaultsLast) {
   PostgresServer postgres;  // throws (fails the test) when it cannot start
   RedisServer redis;
   WebhookReceiver ops, slow;
-  ops.reply_always({404, "gone"});
-  slow.reply_always({503, "busy"});
+  ops.reply_always(answer(404, "gone"));
+  slow.reply_always(answer(503, "busy"));
   const std::map<std::string, std::string> env = {{"MAIN_DSN", postgres.dsn()}};
   const auto dead_port = std::to_string(free_port());
   const auto yaml = fill(kConfig, {{"DIR", dir.path().string()},
@@ -203,27 +210,34 @@ TEST(DashboardsLive, RulesFireAndEveryQueryReturnsSeriesWhileFaultsLast) {
   const int port = free_port();
   const auto watchdog_instance = "127.0.0.1:" + std::to_string(watchdog.port());
   const auto dead_instance = "127.0.0.1:" + std::to_string(free_port());
-  const auto config = dir.write("prometheus.yml", R"(global:
+  const auto config =
+      dir.write("prometheus.yml", fill(R"(global:
   scrape_interval: 1s
   evaluation_interval: 1s
 rule_files:
-  - )" + rules_with_short_for(dir, "1s").string() + R"(
+  - @RULES@
 scrape_configs:
   - job_name: watchdog
     static_configs:
-      - targets: [")" + watchdog_instance + R"(", ")" + dead_instance + R"("]
-)");
-  ChildProcess prometheus({{prometheus_bin, "--config.file=" + config.string(),
-                            "--storage.tsdb.path=" + (dir / "tsdb").string(),
-                            "--web.listen-address=127.0.0.1:" + std::to_string(port),
-                            "--log.level=warn"},
-                           {},
-                           "/dev/null",
-                           dir / "prometheus.log"});
+      - targets: ["@WATCHDOG@", "@DEAD@"]
+)",
+                                       {{"RULES", rules_with_short_for(dir, "1s").string()},
+                                        {"WATCHDOG", watchdog_instance},
+                                        {"DEAD", dead_instance}}));
+  ProcessOptions prometheus_options;
+  prometheus_options.argv = {prometheus_bin, "--config.file=" + config.string(),
+                             "--storage.tsdb.path=" + (dir / "tsdb").string(),
+                             "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                             "--log.level=warn"};
+  prometheus_options.stdout_path = dir / "prometheus.log";
+  ChildProcess prometheus(prometheus_options);
   ASSERT_TRUE(wait_until([&] { return http_get(port, "/-/ready").status == 200; }, seconds(30)))
       << read_text(dir / "prometheus.log");
   ASSERT_TRUE(wait_until(
-      [&] { return has_series(port, R"(watchdog_component_state{component="cache",state="healthy"} == 1)"); },
+      [&] {
+        return has_series(port,
+                          R"(watchdog_component_state{component="cache",state="healthy"} == 1)");
+      },
       seconds(20)))
       << read_text(dir / "prometheus.log");
 
@@ -262,8 +276,8 @@ scrape_configs:
       },
       seconds(90));
   for (const auto& e : expected) {
-    EXPECT_TRUE(is_firing(firing, e)) << e.alert << " " << e.severity << " for " << e.label
-                                      << "=" << e.value << " is not firing";
+    EXPECT_TRUE(is_firing(firing, e))
+        << e.alert << " " << e.severity << " for " << e.label << "=" << e.value << " is not firing";
   }
   ASSERT_TRUE(all_fire) << "firing: " << firing.dump(1) << "\n" << watchdog.log();
 
@@ -303,8 +317,10 @@ scrape_configs:
   const auto healed = [&] {
     const auto now = firing_alerts(port);
     return has_series(port, R"(watchdog_incident_last_rto_met{component="cache"} == 0)") &&
-           has_series(port, R"(watchdog_incident_last_time_to_recover_seconds{component="cache"} > 1)") &&
-           has_series(port, R"(watchdog_incident_open_since_timestamp_seconds{component="cache"} == 0)") &&
+           has_series(port,
+                      R"(watchdog_incident_last_time_to_recover_seconds{component="cache"} > 1)") &&
+           has_series(
+               port, R"(watchdog_incident_open_since_timestamp_seconds{component="cache"} == 0)") &&
            !is_firing(now, {"WatchdogRTOBreached", "warning", "component", "cache"}) &&
            !is_firing(now, {"WatchdogComponentCritical", "warning", "component", "cache"});
   };

@@ -194,8 +194,9 @@ TEST(Dashboards, DashboardQueriesAreValidPromQL) {
   std::string rules = "groups:\n  - name: dashboard\n    rules:\n";
   int n = 0;
   for (const auto& [title, expr] : dashboard_expressions()) {
-    rules += "      - record: dashboard:query_" + std::to_string(++n) + "\n        expr: " +
-             json(substitute_grafana_variables(expr, "watchdog")).dump() + "\n";
+    rules += "      - record: dashboard:query_" + std::to_string(++n) +
+             "\n        expr: " + json(substitute_grafana_variables(expr, "watchdog")).dump() +
+             "\n";
   }
   TempDir dir;
   const auto file = dir.write("dashboard.rules.yml", rules);
