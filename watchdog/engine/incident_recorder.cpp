@@ -27,11 +27,7 @@ void IncidentRecorder::safely(const char* what, Fn&& fn) {
 void IncidentRecorder::load(const std::set<std::string>& configured) {
   safely("load", [&](store::IncidentJournal& journal) {
     for (auto& record : journal.list(10000, true)) {
-      metrics_.set_incident_open(record.component, true);
-      if (configured.contains(record.component)) {
-        incident_metrics_.set_open_since(record.component, record.opened);
-      }
-      open_[record.component] = std::move(record);
+      if (configured.contains(record.component)) left_open_[record.id] = std::move(record);
     }
   });
   safely("restore_metrics", [&](store::IncidentJournal& journal) {
@@ -53,6 +49,21 @@ void IncidentRecorder::load(const std::set<std::string>& configured) {
       }
     }
   });
+}
+
+void IncidentRecorder::resume(const std::string& component, const std::string& incident_id,
+                              State state) {
+  auto it = left_open_.find(incident_id);
+  const bool open = state != State::Healthy && it != left_open_.end() &&
+                    it->second.component == component;
+  if (open) {
+    incident_metrics_.set_open_since(component, it->second.opened);
+    open_[component] = std::move(it->second);
+    left_open_.erase(it);
+  } else {
+    incident_metrics_.set_open_since(component, std::nullopt);
+  }
+  metrics_.set_incident_open(component, open);
 }
 
 void IncidentRecorder::transition(const std::string& component, const Transition& t, TimePoint at,
