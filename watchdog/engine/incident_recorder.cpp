@@ -57,7 +57,7 @@ void IncidentRecorder::resume(const std::string& component, const std::string& i
   const bool open = state != State::Healthy && it != left_open_.end() &&
                     it->second.component == component;
   if (open) {
-    incident_metrics_.set_open_since(component, it->second.opened);
+    incident_metrics_.set_open_since(component, it->second.critical);
     open_[component] = std::move(it->second);
     left_open_.erase(it);
   } else {
@@ -81,7 +81,7 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     record.rto = rto;
     it = open_.insert_or_assign(component, std::move(record)).first;
     metrics_.set_incident_open(component, true);
-    incident_metrics_.set_open_since(component, at);
+    incident_metrics_.set_open_since(component, std::nullopt);  // until it is CRITICAL
     incident_metrics_.count_incidents(component);
   }
   auto& record = it->second;
@@ -90,6 +90,7 @@ void IncidentRecorder::transition(const std::string& component, const Transition
   }
   if (t.to == State::Critical && !record.critical) {
     record.critical = at;
+    incident_metrics_.set_open_since(component, at);  // the RTO clock starts here
     if (!record.first_failure) record.first_failure = first_failure;
     if (auto detect = record.time_to_detect()) metrics_.observe_time_to_detect(component, *detect);
   }

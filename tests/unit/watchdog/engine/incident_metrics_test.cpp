@@ -97,6 +97,9 @@ TEST(IncidentRecorder, MovesTheDrFiguresAndARestartRestoresThem) {
     EXPECT_EQ(value(run.metrics, "watchdog_incident_last_rto_met", "db"), 1);
 
     run.move("db", State::Healthy, State::Degraded, "db-2", 200);  // never CRITICAL
+    EXPECT_EQ(value(run.metrics, "watchdog_incident_open_since_timestamp_seconds", "db"), 0)
+        << "the RTO clock starts at CRITICAL";
+    EXPECT_EQ(value(run.metrics, "watchdog_incidents_open", "db"), 1);
     run.move("db", State::Degraded, State::Healthy, "db-2", 210);
     EXPECT_EQ(value(run.metrics, "watchdog_incidents_total", "db"), 2);
     EXPECT_EQ(value(run.metrics, "watchdog_incident_last_time_to_recover_seconds", "db"), 90)
@@ -104,7 +107,10 @@ TEST(IncidentRecorder, MovesTheDrFiguresAndARestartRestoresThem) {
 
     run.move("api", State::Healthy, State::Critical, "api-1", 300);
     run.move("api", State::Critical, State::Healthy, "api-1", 500);  // 200 s: missed
-    run.move("api", State::Healthy, State::Critical, "api-2", 600);  // left open
+    run.move("api", State::Healthy, State::Degraded, "api-2", 590);
+    run.move("api", State::Degraded, State::Critical, "api-2", 600);  // left open
+    EXPECT_EQ(value(run.metrics, "watchdog_incident_open_since_timestamp_seconds", "api"),
+              unix_at(600));
     run.move("gone", State::Healthy, State::Critical, "gone-1", 0);  // removed from the config
   }
 
