@@ -163,13 +163,23 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
       continue;
     }
     auto it = std::find_if(gauges_.begin(), gauges_.end(),
-                           [&](const auto& g) { return g.first == m.name; });
+                           [&](const auto& g) { return g.name == m.name; });
     if (it == gauges_.end()) {
-      gauges_.emplace_back(m.name, &metrics_->measurement_family(m.name).Add(labels()));
+      auto& family = metrics_->measurement_family(m.name);
+      gauges_.push_back({m.name, &family, &family.Add(labels())});
       it = gauges_.end() - 1;
     }
-    it->second->Set(m.value);
+    it->gauge->Set(m.value);
   }
+  // A measurement this result left out no longer holds (every backup corrupt: no oldest
+  // restorable one): its series goes, as docs/metrics.md promises. *_total counters stay.
+  std::erase_if(gauges_, [&](const MeasurementGauge& gauge) {
+    const bool reported =
+        std::any_of(result.measurements.begin(), result.measurements.end(),
+                    [&](const probes::Measurement& m) { return m.name == gauge.name; });
+    if (!reported) gauge.family->Remove(gauge.gauge);
+    return !reported;
+  });
 }
 
 void Metrics::count_action(const std::string& component, const std::string& action, bool ok,

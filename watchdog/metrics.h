@@ -45,7 +45,14 @@ class ProbeSeries {
   prometheus::Histogram* duration_ = nullptr;
   prometheus::Gauge* last_run_ = nullptr;
   std::array<prometheus::Counter*, 4> runs_{};  // by ProbeStatus, created on first use
-  std::vector<std::pair<std::string, prometheus::Gauge*>> gauges_;    // measurements
+  struct MeasurementGauge {
+    std::string name;
+    prometheus::Family<prometheus::Gauge>* family = nullptr;
+    prometheus::Gauge* gauge = nullptr;
+  };
+  // The measurements the latest result reported: one it leaves out is removed (absent, not
+  // frozen at its last value).
+  std::vector<MeasurementGauge> gauges_;
   std::vector<std::pair<std::string, prometheus::Counter*>> totals_;  // *_total measurements
 };
 
