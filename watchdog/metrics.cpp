@@ -184,9 +184,11 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
 
 void Metrics::count_action(const std::string& component, const std::string& action, bool ok,
                            double times) {
-  actions_
-      .Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
+  const std::string result = ok ? "success" : "failure";
+  actions_.Add({{"component", component}, {"action", action}, {"result", result}})
       .Increment(times);
+  std::lock_guard lock(mutex_);
+  action_series_[component].emplace(action, result);
 }
 
 void Metrics::count_alert(const std::string& alert, std::string_view result) {
@@ -255,12 +257,19 @@ void Metrics::forget_probe(const std::string& component, const std::string& prob
 
 void Metrics::forget_component(const std::string& component) {
   std::map<std::string, std::string> probes;
+  std::set<std::pair<std::string, std::string>> actions;
   {
     std::lock_guard lock(mutex_);
     probes = probe_kinds_[component];
     probe_kinds_.erase(component);
+    actions = std::move(action_series_[component]);
+    action_series_.erase(component);
   }
   for (const auto& [probe, kind] : probes) forget_probe(component, probe, kind);
+  for (const auto& [action, result] : actions) {
+    actions_.Remove(
+        &actions_.Add({{"component", component}, {"action", action}, {"result", result}}));
+  }
   for (State s : kAllStates) {
     component_state_.Remove(
         &component_state_.Add({{"component", component}, {"state", std::string(label_of(s))}}));

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -113,6 +114,8 @@ class Metrics {
   std::map<std::string, prometheus::Family<prometheus::Counter>*> totals_;  // *_total measurements
   std::map<std::string, std::map<std::string, std::string>>
       probe_kinds_;  // component → probe → kind
+  // component → the {action, result} pairs of its watchdog_recovery_actions_total series
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> action_series_;
 };
 
 }  // namespace watchdog::core

@@ -88,5 +88,22 @@ TEST(Metrics, MeasurementALaterResultLeavesOutIsRemoved) {
   EXPECT_EQ(metric_sum(metrics.render(), "watchdog_backup_age_seconds", labels), 60);
 }
 
+// A component a reload removed leaves no watchdog_recovery_actions_total series behind.
+TEST(Metrics, ForgetComponentRemovesItsActionCounts) {
+  Metrics metrics;
+  metrics.count_action("db", "restart", true, 3);
+  metrics.count_action("db", "restore", false);
+  metrics.count_action("api", "restart", true);
+  metrics.forget_component("db");
+  const auto text = metrics.render();
+  EXPECT_FALSE(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "db"}}))
+      << text;
+  EXPECT_EQ(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "api"}}), 1);
+  metrics.count_action("db", "restart", true);  // re-added later: starts again
+  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_recovery_actions_total",
+                       {{"component", "db"}}),
+            1);
+}
+
 }  // namespace
 }  // namespace watchdog::core
