@@ -14,7 +14,7 @@
 // The counter and the last-incident gauges are restored from the incident journal at start
 // (IncidentRecorder::load), so a restart is not a reset to nothing.
 //
-// Thread-safety: every method may be called from any thread.
+// Thread-safety: the engine's loop thread only (and Engine::start before the loop runs).
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
