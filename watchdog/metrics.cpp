@@ -185,8 +185,7 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
 void Metrics::count_action(const std::string& component, const std::string& action, bool ok,
                            double times) {
   const std::string result = ok ? "success" : "failure";
-  actions_.Add({{"component", component}, {"action", action}, {"result", result}})
-      .Increment(times);
+  actions_.Add({{"component", component}, {"action", action}, {"result", result}}).Increment(times);
   std::lock_guard lock(mutex_);
   action_series_[component].emplace(action, result);
 }

@@ -24,7 +24,7 @@ IncidentMetrics::IncidentMetrics(Metrics& metrics)
                .Register(metrics.registry())),
       open_since_(BuildGauge()
                       .Name("watchdog_incident_open_since_timestamp_seconds")
-                      .Help("When the open incident became CRITICAL, the RTO clock (Unix time; 0 when none)")
+                      .Help("When the open incident became CRITICAL: the RTO clock (0 when none)")
                       .Register(metrics.registry())),
       incidents_(BuildCounter()
                      .Name("watchdog_incidents_total")

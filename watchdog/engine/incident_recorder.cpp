@@ -54,8 +54,8 @@ void IncidentRecorder::load(const std::set<std::string>& configured) {
 void IncidentRecorder::resume(const std::string& component, const std::string& incident_id,
                               State state) {
   auto it = left_open_.find(incident_id);
-  const bool open = state != State::Healthy && it != left_open_.end() &&
-                    it->second.component == component;
+  const bool open =
+      state != State::Healthy && it != left_open_.end() && it->second.component == component;
   if (open) {
     incident_metrics_.set_open_since(component, it->second.critical);
     open_[component] = std::move(it->second);

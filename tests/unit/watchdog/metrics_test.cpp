@@ -96,12 +96,10 @@ TEST(Metrics, ForgetComponentRemovesItsActionCounts) {
   metrics.count_action("api", "restart", true);
   metrics.forget_component("db");
   const auto text = metrics.render();
-  EXPECT_FALSE(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "db"}}))
-      << text;
+  EXPECT_FALSE(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "db"}})) << text;
   EXPECT_EQ(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "api"}}), 1);
   metrics.count_action("db", "restart", true);  // re-added later: starts again
-  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_recovery_actions_total",
-                       {{"component", "db"}}),
+  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_recovery_actions_total", {{"component", "db"}}),
             1);
 }
 

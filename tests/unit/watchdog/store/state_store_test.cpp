@@ -139,9 +139,9 @@ TEST(IncidentJournal, RestoredFiguresOverALargeJournal) {
       r.reason = "test";
       journal.upsert(r);
       journal.append(r.id, at(closed - 90), "state_change", "HEALTHY -> CRITICAL");
-      journal.append(r.id, at(closed - 80), "action_done", "restart",
-                     nlohmann::json{{"action", "restart"}, {"ok", n % 3 != 0}, {"started", true}}
-                         .dump());
+      journal.append(
+          r.id, at(closed - 80), "action_done", "restart",
+          nlohmann::json{{"action", "restart"}, {"ok", n % 3 != 0}, {"started", true}}.dump());
       journal.append(r.id, at(closed - 70), "probe", "ok", R"({"action":"not an action"})");
     }
   }
