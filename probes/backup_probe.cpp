@@ -26,6 +26,41 @@ std::string format_factor(double factor) {
   return out.str();
 }
 
+// Failure times are 0 when none was recorded (an alert compares them with the successes).
+void add_failure_and_drill_measurements(const backup::TargetStatus& status,
+                                        std::optional<SystemTime> last_failed_attempt,
+                                        std::vector<Measurement>& out) {
+  auto timestamp = [](std::optional<SystemTime> at) {
+    return at ? config::unix_seconds(*at) : 0.0;
+  };
+  out.push_back({"backup_last_failure_timestamp_seconds", timestamp(last_failed_attempt)});
+  out.push_back({"restore_drill_last_failure_timestamp_seconds",
+                 timestamp(backup::last_failed_drill(status))});
+  if (status.last_drill && status.last_drill->seconds) {
+    out.push_back({"restore_drill_duration_seconds", *status.last_drill->seconds});
+  }
+}
+
+// The newest backup's duration, what all of them take on the volume, and the start of the
+// recovery window (the oldest backup that is verified and still intact).
+void add_catalog_measurements(const std::vector<backup::BackupMetadata>& backups,
+                              const backup::BackupMetadata* oldest_good,
+                              std::vector<Measurement>& out) {
+  double storage = 0;
+  for (const auto& b : backups) storage += static_cast<double>(b.size_bytes);
+  out.push_back({"backup_storage_bytes", storage});
+  if (!backups.empty()) {
+    const auto& newest = backups.back();
+    out.push_back(
+        {"backup_duration_seconds",
+         std::max(0.0, std::chrono::duration<double>(newest.finished - newest.started).count())});
+  }
+  if (oldest_good != nullptr) {
+    out.push_back({"backup_oldest_restorable_timestamp_seconds",
+                   config::unix_seconds(oldest_good->finished)});
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& options,
@@ -70,8 +105,9 @@ ProbeResult BackupProbe::evaluate() const {
   std::string error;
   const auto backups = backup::list_backups(dir, settings_.target, error);
   const auto status = backup::read_status(dir, settings_.target);
-  const auto last_attempt =
-      backup::newest_attempt(status, settings_.status_fallback_directory, settings_.target);
+  const auto fallback =
+      backup::read_fallback_status(settings_.status_fallback_directory, settings_.target);
+  const auto last_attempt = backup::newest_attempt(status, fallback);
   const auto volume = backup::volume_use(dir);
   std::vector<Measurement> measurements = {
       {"backup_rpo_seconds", std::chrono::duration<double>(settings_.rpo).count()},
@@ -83,6 +119,8 @@ ProbeResult BackupProbe::evaluate() const {
     measurements.push_back({"restore_drill_last_success_timestamp_seconds",
                             config::unix_seconds(*status.last_drill_success)});
   }
+  add_failure_and_drill_measurements(status, backup::last_failed_attempt(status, fallback),
+                                     measurements);
   auto finish = [&](ProbeResult result) {
     result.measurements = measurements;
     return result;
@@ -90,13 +128,16 @@ ProbeResult BackupProbe::evaluate() const {
   if (!error.empty()) return finish(unhealthy(FailureKind::NotFound, error));
 
   const backup::BackupMetadata* newest_good = nullptr;
+  const backup::BackupMetadata* oldest_good = nullptr;
   int good = 0;
   for (const auto& b : backups) {
     if (b.verified() && !backup::quick_check(dir, b)) {
       ++good;
       newest_good = &b;
+      if (oldest_good == nullptr) oldest_good = &b;
     }
   }
+  add_catalog_measurements(backups, oldest_good, measurements);
   measurements.push_back({"backup_good_backups", static_cast<double>(good)});
   if (newest_good != nullptr) {
     measurements.push_back(

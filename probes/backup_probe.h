@@ -32,7 +32,12 @@
 // (newest good), backup_rpo_seconds, backup_good_backups,
 // restore_drill_last_success_timestamp_seconds (when a drill succeeded once),
 // backup_verify_failures_total (a counter: failed verifications recorded in the status file by any
-// verifier), backup_volume_free_bytes (statvfs of the directory, as df's "Avail").
+// verifier), backup_volume_free_bytes (statvfs of the directory, as df's "Avail"),
+// backup_storage_bytes (all retained backups, safety dumps not counted), backup_duration_seconds
+// (newest backup, start → finish), backup_oldest_restorable_timestamp_seconds (finish of the
+// oldest good backup: the recovery window reaches back to it),
+// backup_last_failure_timestamp_seconds and restore_drill_last_failure_timestamp_seconds (0 when
+// none recorded), restore_drill_duration_seconds (the last drill's, when the status file has it).
 
 #include <chrono>
 #include <cstdint>

@@ -150,7 +150,7 @@ ProbeResult DockerProbe::check_once(std::chrono::milliseconds timeout) {
     worst.detail += " (" + std::to_string(failing) + " of " + std::to_string(containers.size()) +
                     " containers not healthy)";
   }
-  worst.measurements = {{"docker_restart_count", highest_restarts},
+  worst.measurements = {{"docker_restarts", highest_restarts},
                         {"docker_uptime_seconds", std::max(0.0, lowest_uptime)},
                         {"docker_containers", static_cast<double>(containers.size())}};
   return worst;

@@ -31,8 +31,9 @@
 //   engine unreachable                           → Unhealthy Refused/Timeout "cannot reach the
 //       Docker engine at unix:///…"
 // Several matched containers: the worst one decides; its detail comes first.
-// Measurements: docker_restart_count (highest), docker_uptime_seconds (lowest; 0 when one is
-// not running), docker_containers (how many matched).
+// Measurements: docker_restarts (highest RestartCount; not `_count`, which promtool reserves for
+// histograms and summaries), docker_uptime_seconds (lowest; 0 when one is not running),
+// docker_containers (how many matched).
 
 #include <chrono>
 #include <map>

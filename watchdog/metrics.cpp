@@ -37,7 +37,7 @@ Metrics::Metrics()
                            .Help("1 for the component's current state, 0 for the others")
                            .Register(*registry_)),
       component_since_(BuildGauge()
-                           .Name("watchdog_component_state_change_timestamp_seconds")
+                           .Name("watchdog_component_state_since_timestamp_seconds")
                            .Help("When the component entered its current state (Unix time)")
                            .Register(*registry_)),
       overall_state_(BuildGauge()
@@ -79,7 +79,17 @@ Metrics::Metrics()
       reloads_(BuildCounter()
                    .Name("watchdog_config_reloads_total")
                    .Help("Configuration reloads (SIGHUP), by result")
-                   .Register(*registry_)) {
+                   .Register(*registry_)),
+      last_reload_successful_(BuildGauge()
+                                  .Name("watchdog_config_last_reload_successful")
+                                  .Help("1 if the last configuration load succeeded, else 0")
+                                  .Register(*registry_)
+                                  .Add({})),
+      last_reload_success_(BuildGauge()
+                               .Name("watchdog_config_last_reload_success_timestamp_seconds")
+                               .Help("When the configuration was last loaded successfully")
+                               .Register(*registry_)
+                               .Add({})) {
   BuildGauge()
       .Name("watchdog_build_info")
       .Help("Always 1; the version label says which build runs")
@@ -88,10 +98,15 @@ Metrics::Metrics()
       .Set(1);
   for (State s : kAllStates) overall_state_.Add({{"state", std::string(label_of(s))}});
   for (const char* result : {"success", "failure"}) reloads_.Add({{"result", result}});
+  // Metrics exist once the configuration loaded: the start is the first successful load.
+  last_reload_successful_.Set(1);
+  last_reload_success_.Set(config::unix_seconds(Clock::now()));
 }
 
 std::string Metrics::render() const {
-  return to_prometheus_text(registry_->Collect());
+  auto families = registry_->Collect();
+  for (auto& family : process_.Collect()) families.push_back(std::move(family));
+  return to_prometheus_text(families);
 }
 
 void Metrics::set_component_state(const std::string& component, State state, TimePoint since) {
@@ -148,19 +163,31 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
       continue;
     }
     auto it = std::find_if(gauges_.begin(), gauges_.end(),
-                           [&](const auto& g) { return g.first == m.name; });
+                           [&](const auto& g) { return g.name == m.name; });
     if (it == gauges_.end()) {
-      gauges_.emplace_back(m.name, &metrics_->measurement_family(m.name).Add(labels()));
+      auto& family = metrics_->measurement_family(m.name);
+      gauges_.push_back({m.name, &family, &family.Add(labels())});
       it = gauges_.end() - 1;
     }
-    it->second->Set(m.value);
+    it->gauge->Set(m.value);
   }
+  // A measurement this result left out no longer holds (every backup corrupt: no oldest
+  // restorable one): its series goes, as docs/metrics.md promises. *_total counters stay.
+  std::erase_if(gauges_, [&](const MeasurementGauge& gauge) {
+    const bool reported =
+        std::any_of(result.measurements.begin(), result.measurements.end(),
+                    [&](const probes::Measurement& m) { return m.name == gauge.name; });
+    if (!reported) gauge.family->Remove(gauge.gauge);
+    return !reported;
+  });
 }
 
-void Metrics::count_action(const std::string& component, const std::string& action, bool ok) {
-  actions_
-      .Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
-      .Increment();
+void Metrics::count_action(const std::string& component, const std::string& action, bool ok,
+                           double times) {
+  const std::string result = ok ? "success" : "failure";
+  actions_.Add({{"component", component}, {"action", action}, {"result", result}}).Increment(times);
+  std::lock_guard lock(mutex_);
+  action_series_[component].emplace(action, result);
 }
 
 void Metrics::count_alert(const std::string& alert, std::string_view result) {
@@ -177,6 +204,8 @@ void Metrics::set_alerts_pending(const std::string& alert, double pending) {
 
 void Metrics::count_reload(bool ok) {
   reloads_.Add({{"result", ok ? "success" : "failure"}}).Increment();
+  last_reload_successful_.Set(ok ? 1 : 0);
+  if (ok) last_reload_success_.Set(config::unix_seconds(Clock::now()));
 }
 
 prometheus::Family<prometheus::Counter>& Metrics::total_family(const std::string& name) {
@@ -227,12 +256,19 @@ void Metrics::forget_probe(const std::string& component, const std::string& prob
 
 void Metrics::forget_component(const std::string& component) {
   std::map<std::string, std::string> probes;
+  std::set<std::pair<std::string, std::string>> actions;
   {
     std::lock_guard lock(mutex_);
     probes = probe_kinds_[component];
     probe_kinds_.erase(component);
+    actions = std::move(action_series_[component]);
+    action_series_.erase(component);
   }
   for (const auto& [probe, kind] : probes) forget_probe(component, probe, kind);
+  for (const auto& [action, result] : actions) {
+    actions_.Remove(
+        &actions_.Add({{"component", component}, {"action", action}, {"result", result}}));
+  }
   for (State s : kAllStates) {
     component_state_.Remove(
         &component_state_.Add({{"component", component}, {"state", std::string(label_of(s))}}));

@@ -17,12 +17,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "probes/probe.h"
+#include "watchdog/process_metrics.h"
 #include "watchdog/state.h"
 
 namespace watchdog::core {
@@ -44,7 +46,14 @@ class ProbeSeries {
   prometheus::Histogram* duration_ = nullptr;
   prometheus::Gauge* last_run_ = nullptr;
   std::array<prometheus::Counter*, 4> runs_{};  // by ProbeStatus, created on first use
-  std::vector<std::pair<std::string, prometheus::Gauge*>> gauges_;    // measurements
+  struct MeasurementGauge {
+    std::string name;
+    prometheus::Family<prometheus::Gauge>* family = nullptr;
+    prometheus::Gauge* gauge = nullptr;
+  };
+  // The measurements the latest result reported: one it leaves out is removed (absent, not
+  // frozen at its last value).
+  std::vector<MeasurementGauge> gauges_;
   std::vector<std::pair<std::string, prometheus::Counter*>> totals_;  // *_total measurements
 };
 
@@ -52,7 +61,7 @@ class Metrics {
  public:
   Metrics();
 
-  // Text exposition format 0.0.4 of everything registered.
+  // Text exposition format 0.0.4 of everything registered, then the process_* metrics.
   std::string render() const;
   // For metric groups kept in their own files (recovery_metrics.h).
   prometheus::Registry& registry() { return *registry_; }
@@ -61,13 +70,18 @@ class Metrics {
   void set_overall_state(State state);
   ProbeSeries probe_series(const std::string& component, const std::string& probe,
                            std::string_view kind);
-  void count_action(const std::string& component, const std::string& action, bool ok);
+  // `times` > 1 restores the count of a previous run at start.
+  void count_action(const std::string& component, const std::string& action, bool ok,
+                    double times = 1);
   // result: "success" (delivered), "retry" (an attempt failed, will retry), "failure" (a
   // permanent answer: not retried), "expired" (still failing after give_up_after)
   void count_alert(const std::string& alert, std::string_view result);
   void set_alerts_pending(const std::string& alert, double pending);
   // Outbox rows of this sink that failed for good (failed or expired; kept a week).
   void set_alerts_failed(const std::string& alert, double failed);
+  // A SIGHUP reload: counts it and sets watchdog_config_last_reload_successful (1/0) and, on
+  // success, watchdog_config_last_reload_success_timestamp_seconds. The start counts as the
+  // first successful load (set by the constructor).
   void count_reload(bool ok);
   // Drops every series of a component (or one probe) that a reload removed.
   void forget_component(const std::string& component);
@@ -91,12 +105,17 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& alerts_pending_;
   prometheus::Family<prometheus::Gauge>& alerts_failed_;
   prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Gauge& last_reload_successful_;
+  prometheus::Gauge& last_reload_success_;
+  ProcessCollector process_;
 
   std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurements_;
   std::map<std::string, prometheus::Family<prometheus::Counter>*> totals_;  // *_total measurements
   std::map<std::string, std::map<std::string, std::string>>
       probe_kinds_;  // component → probe → kind
+  // component → the {action, result} pairs of its watchdog_recovery_actions_total series
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> action_series_;
 };
 
 }  // namespace watchdog::core

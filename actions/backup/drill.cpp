@@ -17,6 +17,7 @@ std::string drill_database(const std::string& target) {
 }
 
 DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout) {
+  const auto started = std::chrono::steady_clock::now();
   DrillOutcome outcome;
   try {
     std::string error;
@@ -49,6 +50,8 @@ DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::mill
     outcome.ok = false;
     outcome.detail = std::string("drill failed unexpectedly: ") + e.what();
   }
+  // Measured here: update_status may wait for the status file's lock first.
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   try {
     std::string ignored;
     probes::backup::update_status(
@@ -56,8 +59,12 @@ DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::mill
         [&](probes::backup::TargetStatus& status) {
           const auto now = std::chrono::system_clock::now();
           status.last_drill =
-              probes::backup::Drill{now, outcome.ok, outcome.backup, outcome.detail};
-          if (outcome.ok) status.last_drill_success = now;
+              probes::backup::Drill{now, outcome.ok, outcome.backup, outcome.detail, took.count()};
+          if (outcome.ok) {
+            status.last_drill_success = now;
+          } else {
+            status.last_drill_failure = now;
+          }
         },
         ignored);
   } catch (...) {

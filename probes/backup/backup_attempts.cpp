@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -14,7 +15,10 @@ namespace fs = std::filesystem;
 
 RecordedIn record_attempt(const fs::path& directory, const fs::path& fallback_directory,
                           const std::string& target, const Attempt& attempt, std::string& error) {
-  auto set = [&attempt](TargetStatus& status) { status.last_attempt = attempt; };
+  auto set = [&attempt](TargetStatus& status) {
+    status.last_attempt = attempt;
+    if (!attempt.ok) status.last_failure = attempt.at;
+  };
   std::string beside_error;
   if (update_status(directory, target, set, beside_error)) return RecordedIn::Beside;
   if (fallback_directory.empty()) {
@@ -29,14 +33,44 @@ RecordedIn record_attempt(const fs::path& directory, const fs::path& fallback_di
   return RecordedIn::Nowhere;
 }
 
-std::optional<Attempt> newest_attempt(const TargetStatus& beside,
-                                      const fs::path& fallback_directory,
-                                      const std::string& target) {
+TargetStatus read_fallback_status(const fs::path& fallback_directory, const std::string& target) {
+  if (fallback_directory.empty()) return {};
+  return read_status(fallback_directory, target);
+}
+
+std::optional<Attempt> newest_attempt(const TargetStatus& beside, const TargetStatus& fallback) {
   std::optional<Attempt> newest = beside.last_attempt;
-  if (fallback_directory.empty()) return newest;
-  const auto fallback = read_status(fallback_directory, target).last_attempt;
-  if (fallback && (!newest || fallback->at > newest->at)) newest = fallback;
+  const auto& other = fallback.last_attempt;
+  if (other && (!newest || other->at > newest->at)) newest = other;
   return newest;
+}
+
+namespace {
+
+std::optional<SystemTime> later(std::optional<SystemTime> a, std::optional<SystemTime> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+// The recorded last failure, or the last run (an Attempt or a Drill) when it failed: status
+// files written before the failure times were kept have only the latter.
+template <typename Run>
+std::optional<SystemTime> last_failure(std::optional<SystemTime> recorded,
+                                       const std::optional<Run>& last) {
+  return later(recorded, last && !last->ok ? std::optional(last->at) : std::nullopt);
+}
+
+}  // namespace
+
+std::optional<SystemTime> last_failed_attempt(const TargetStatus& beside,
+                                              const TargetStatus& fallback) {
+  return later(last_failure(beside.last_failure, beside.last_attempt),
+               last_failure(fallback.last_failure, fallback.last_attempt));
+}
+
+std::optional<SystemTime> last_failed_drill(const TargetStatus& status) {
+  return last_failure(status.last_drill_failure, status.last_drill);
 }
 
 std::optional<VolumeUse> volume_use(const fs::path& directory) {

@@ -322,11 +322,18 @@ TargetStatus read_status(const fs::path& directory, const std::string& target) {
     if (j.contains("last_drill")) {
       const auto& d = j["last_drill"];
       status.last_drill = Drill{time_from(d.at("at")), d.at("ok").get<bool>(),
-                                d.value("backup", ""), d.value("detail", "")};
+                                d.value("backup", ""), d.value("detail", ""), std::nullopt};
+      if (d.contains("seconds") && d["seconds"].is_number()) {
+        status.last_drill->seconds = d["seconds"].get<double>();
+      }
     }
     if (j.contains("last_drill_success_at")) {
       status.last_drill_success = time_from(j["last_drill_success_at"]);
     }
+    if (j.contains("last_drill_failure_at")) {
+      status.last_drill_failure = time_from(j["last_drill_failure_at"]);
+    }
+    if (j.contains("last_failure_at")) status.last_failure = time_from(j["last_failure_at"]);
     status.verify_failures = j.value("verify_failures", std::uint64_t{0});
   } catch (const std::exception&) {
     return TargetStatus{};  // a damaged status file reads as "nothing known"
@@ -355,8 +362,11 @@ bool update_status(const fs::path& directory, const std::string& target,
   if (const auto& d = status.last_drill) {
     j["last_drill"] = {
         {"at", time_json(d->at)}, {"ok", d->ok}, {"backup", d->backup}, {"detail", d->detail}};
+    if (d->seconds) j["last_drill"]["seconds"] = *d->seconds;
   }
   if (status.last_drill_success) j["last_drill_success_at"] = time_json(*status.last_drill_success);
+  if (status.last_drill_failure) j["last_drill_failure_at"] = time_json(*status.last_drill_failure);
+  if (status.last_failure) j["last_failure_at"] = time_json(*status.last_failure);
   const bool ok = write_file_atomically(status_path(directory, target), j.dump(2) + "\n", error);
   ::close(lock);  // releases the flock
   return ok;

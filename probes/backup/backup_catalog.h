@@ -82,12 +82,17 @@ struct Drill {
   bool ok = false;
   std::string backup;
   std::string detail;  // "12 tables, row counts match in 3.1 s" or the failure
+  std::optional<double> seconds;  // how long it ran (absent in files written before it was kept)
 };
 
+// DIR/TARGET.status.json. Fields added later are optional: an older file reads as before, and
+// the *_failure times fall back to last_attempt / last_drill when those failed.
 struct TargetStatus {
   std::optional<Attempt> last_attempt;
+  std::optional<SystemTime> last_failure;  // the last failed backup attempt, kept after successes
   std::optional<Drill> last_drill;
   std::optional<SystemTime> last_drill_success;
+  std::optional<SystemTime> last_drill_failure;  // kept after successful drills
   std::uint64_t verify_failures = 0;  // ever, by any verifier (exported as a counter)
 };
 

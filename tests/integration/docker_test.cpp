@@ -57,7 +57,7 @@ TEST(DockerEngine, ProbeSeesEachContainerState) {
       wait_until([&] { return (result = by_name->check(2s)).status == ProbeStatus::Healthy; }, 10s))
       << result.detail;
   EXPECT_NE(result.detail.find("healthy"), std::string::npos) << result.detail;
-  EXPECT_EQ(measurement(result, "docker_restart_count"), 0);
+  EXPECT_EQ(measurement(result, "docker_restarts"), 0);
   EXPECT_GE(measurement(result, "docker_uptime_seconds"), 0.5);
   auto by_label = docker_probe(engine, "labels: [app=web]");
   EXPECT_EQ(by_label->check(2s).status, ProbeStatus::Healthy);
@@ -97,7 +97,7 @@ TEST(DockerEngine, ProbeSeesEachContainerState) {
       15s, 300ms))
       << result.detail;
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
-  EXPECT_GE(measurement(result, "docker_restart_count"), 1);
+  EXPECT_GE(measurement(result, "docker_restarts"), 1);
 
   result = docker_probe(engine, "container: nosuch")->check(2s);
   EXPECT_EQ(result.failure, probes::FailureKind::NotFound);

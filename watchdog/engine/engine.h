@@ -156,6 +156,7 @@ class Engine {
 
   // Loop thread only (after start).
   RecoveryMetrics recovery_metrics_;
+  IncidentMetrics incident_metrics_;
   IncidentRecorder recorder_;
   std::vector<store::Mute> mutes_;
   int running_actions_ = 0;

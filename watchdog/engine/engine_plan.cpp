@@ -97,6 +97,8 @@ void Engine::apply_plan(Plan plan) {
     }
     runtime->plan = std::move(component);
     metrics_.set_component_state(m.name, m.state, m.since);
+    incident_metrics_.add_component(
+        m.name, std::chrono::duration_cast<std::chrono::milliseconds>(spec.rto));
     if (m.state == State::Recovering) recovering_.insert(runtime->index);
     runtimes_.push_back(std::move(runtime));
   }
@@ -121,6 +123,7 @@ void Engine::apply_plan(Plan plan) {
     if (!kept) {
       metrics_.forget_component(previous->plan.spec.name);
       recovery_metrics_.forget_component(previous->plan.spec.name);
+      incident_metrics_.forget_component(previous->plan.spec.name);
     }
   }
   const auto max_blocking = static_cast<std::size_t>(plan.config.watchdog.max_blocking_checks);

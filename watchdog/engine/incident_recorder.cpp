@@ -8,8 +8,9 @@ namespace watchdog::core {
 
 using logging::kv;
 
-IncidentRecorder::IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics)
-    : store_(store), metrics_(metrics) {
+IncidentRecorder::IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics,
+                                   IncidentMetrics& incident_metrics)
+    : store_(store), metrics_(metrics), incident_metrics_(incident_metrics) {
   if (store_ != nullptr) journal_.emplace(store_->db());
 }
 
@@ -23,13 +24,46 @@ void IncidentRecorder::safely(const char* what, Fn&& fn) {
   }
 }
 
-void IncidentRecorder::load_open() {
+void IncidentRecorder::load(const std::set<std::string>& configured) {
   safely("load", [&](store::IncidentJournal& journal) {
     for (auto& record : journal.list(10000, true)) {
-      metrics_.set_incident_open(record.component, true);
-      open_[record.component] = std::move(record);
+      if (configured.contains(record.component)) left_open_[record.id] = std::move(record);
     }
   });
+  safely("restore_metrics", [&](store::IncidentJournal& journal) {
+    for (const auto& [component, count] : journal.incident_counts()) {
+      if (configured.contains(component)) {
+        incident_metrics_.count_incidents(component, static_cast<double>(count));
+      }
+    }
+    for (const auto& actions : journal.action_counts()) {
+      if (configured.contains(actions.component)) {
+        incident_metrics_.restore_actions(actions.component, actions.action, actions.ok,
+                                          static_cast<double>(actions.count));
+      }
+    }
+    for (const auto& record : journal.last_recovered()) {
+      if (auto recover = record.time_to_recover();
+          recover && configured.contains(record.component)) {
+        incident_metrics_.set_last_recovery(record.component, *recover, record.rto);
+      }
+    }
+  });
+}
+
+void IncidentRecorder::resume(const std::string& component, const std::string& incident_id,
+                              State state) {
+  auto it = left_open_.find(incident_id);
+  const bool open =
+      state != State::Healthy && it != left_open_.end() && it->second.component == component;
+  if (open) {
+    incident_metrics_.set_open_since(component, it->second.critical);
+    open_[component] = std::move(it->second);
+    left_open_.erase(it);
+  } else {
+    incident_metrics_.set_open_since(component, std::nullopt);
+  }
+  metrics_.set_incident_open(component, open);
 }
 
 void IncidentRecorder::transition(const std::string& component, const Transition& t, TimePoint at,
@@ -47,6 +81,8 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     record.rto = rto;
     it = open_.insert_or_assign(component, std::move(record)).first;
     metrics_.set_incident_open(component, true);
+    incident_metrics_.set_open_since(component, std::nullopt);  // until it is CRITICAL
+    incident_metrics_.count_incidents(component);
   }
   auto& record = it->second;
   if (severity(t.to) > severity(*state_from_string(record.worst_state))) {
@@ -54,6 +90,7 @@ void IncidentRecorder::transition(const std::string& component, const Transition
   }
   if (t.to == State::Critical && !record.critical) {
     record.critical = at;
+    incident_metrics_.set_open_since(component, at);  // the RTO clock starts here
     if (!record.first_failure) record.first_failure = first_failure;
     if (auto detect = record.time_to_detect()) metrics_.observe_time_to_detect(component, *detect);
   }
@@ -66,8 +103,10 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     record.closed = at;
     if (auto recover = record.time_to_recover()) {
       metrics_.observe_time_to_recover(component, *recover);
+      incident_metrics_.set_last_recovery(component, *recover, record.rto);
     }
     metrics_.set_incident_open(component, false);
+    incident_metrics_.set_open_since(component, std::nullopt);
   }
   safely("transition", [&](store::IncidentJournal& journal) {
     journal.upsert(record);

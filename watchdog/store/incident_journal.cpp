@@ -117,4 +117,40 @@ std::vector<IncidentEvent> IncidentJournal::timeline(const std::string& id) {
   return out;
 }
 
+std::map<std::string, std::int64_t> IncidentJournal::incident_counts() {
+  auto rows = db_.prepare("SELECT component, COUNT(*) FROM incidents GROUP BY component");
+  std::map<std::string, std::int64_t> out;
+  while (rows.step()) out[rows.text(0)] = rows.integer(1);
+  return out;
+}
+
+std::vector<ActionCount> IncidentJournal::action_counts() {
+  // Only actions that started count, like Metrics::count_action (a queued one that never ran
+  // is noted too). The partial index incident_events_action_done holds just these events, so
+  // the JSON is read for actions only, not for every event of the journal.
+  auto rows = db_.prepare(
+      "SELECT i.component, json_extract(e.data, '$.action') AS action, "
+      "json_extract(e.data, '$.ok') AS ok, COUNT(*) FROM incident_events e "
+      "JOIN incidents i ON i.id = e.incident_id "
+      "WHERE e.kind = 'action_done' AND json_valid(e.data) "
+      "AND json_extract(e.data, '$.started') = 1 AND action IS NOT NULL "
+      "GROUP BY i.component, action, ok ORDER BY i.component, action, ok");
+  std::vector<ActionCount> out;
+  while (rows.step()) {
+    out.push_back({rows.text(0), rows.text(1), rows.integer(2) != 0, rows.integer(3)});
+  }
+  return out;
+}
+
+std::vector<IncidentRecord> IncidentJournal::last_recovered() {
+  // One pass over incidents_by_component: SQLite takes the bare columns of an aggregate query
+  // with MAX() from the row that has the maximum.
+  auto rows = db_.prepare(std::string("SELECT ") + kColumns +
+                          ", MAX(closed_ms) FROM incidents WHERE critical_ms IS NOT NULL AND "
+                          "closed_ms IS NOT NULL GROUP BY component ORDER BY component");
+  std::vector<IncidentRecord> out;
+  while (rows.step()) out.push_back(read_incident(rows));
+  return out;
+}
+
 }  // namespace watchdog::store

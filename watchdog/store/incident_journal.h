@@ -11,6 +11,8 @@
 // Thread-safety: none (used from the engine's loop thread or a CLI process).
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +47,15 @@ struct IncidentEvent {
   std::string data;     // JSON object with the details
 };
 
+// Recovery actions that ran (action_done events of started actions), for the counter restored
+// at start.
+struct ActionCount {
+  std::string component;
+  std::string action;
+  bool ok = false;
+  std::int64_t count = 0;
+};
+
 class IncidentJournal {
  public:
   explicit IncidentJournal(Database& db) : db_(db) {}
@@ -57,6 +68,14 @@ class IncidentJournal {
   std::optional<IncidentRecord> find(const std::string& id);
   std::vector<IncidentRecord> list(std::size_t limit, bool open_only);
   std::vector<IncidentEvent> timeline(const std::string& id);
+
+  // What the metrics restore at start, so a restart is not a reset to nothing:
+  // incidents ever opened, by component;
+  std::map<std::string, std::int64_t> incident_counts();
+  // actions run, by component, action and outcome;
+  std::vector<ActionCount> action_counts();
+  // the newest closed incident of each component that has a time to recover (reached CRITICAL).
+  std::vector<IncidentRecord> last_recovered();
 
  private:
   Database& db_;

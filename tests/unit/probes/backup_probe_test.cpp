@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
 #include "probes/factory.h"
 #include "tests/support/temp_dir.h"
@@ -142,7 +143,7 @@ TEST_F(BackupProbeTest, DrillsAndRedundancy) {
   bk::update_status(
       dir.path(), "main",
       [&](bk::TargetStatus& s) {
-        s.last_drill = bk::Drill{now, true, "x", "ok"};
+        s.last_drill = bk::Drill{now, true, "x", "ok", 4.5};
         s.last_drill_success = now - 2h;
       },
       error);
@@ -156,7 +157,7 @@ TEST_F(BackupProbeTest, DrillsAndRedundancy) {
   bk::update_status(
       dir.path(), "main",
       [&](bk::TargetStatus& s) {
-        s.last_drill = bk::Drill{now, false, "x", "public.t: 1 rows"};
+        s.last_drill = bk::Drill{now, false, "x", "public.t: 1 rows", std::nullopt};
       },
       error);
   auto failed = check();
@@ -167,6 +168,90 @@ TEST_F(BackupProbeTest, DrillsAndRedundancy) {
       dir.path(), "main", [&](bk::TargetStatus& s) { s.last_drill.reset(); }, error);
   auto thin = check("        min_redundancy: 2\n");
   EXPECT_EQ(thin.status, ProbeStatus::Degraded) << thin.detail;
+}
+
+double unix_time(bk::SystemTime at) {
+  return std::chrono::duration<double>(at.time_since_epoch()).count();
+}
+
+TEST_F(BackupProbeTest, ReportsStorageDurationAndRecoveryWindow) {
+  backup(5h, std::nullopt, "unverified");  // kept, counts for storage, not restorable
+  const auto oldest_good = backup(3h);
+  backup(10min);
+  auto result = check("        rpo: 1d\n");
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "backup_storage_bytes"), 10 + 8 + 8);
+  EXPECT_EQ(measurement(result, "backup_duration_seconds"), 2);  // newest: started 2 s earlier
+  EXPECT_EQ(measurement(result, "backup_oldest_restorable_timestamp_seconds"),
+            unix_time(oldest_good.finished));
+  // Nothing failed yet: 0, so that `time() - x` alerts need no absent() special case.
+  EXPECT_EQ(measurement(result, "backup_last_failure_timestamp_seconds"), 0);
+  EXPECT_EQ(measurement(result, "restore_drill_last_failure_timestamp_seconds"), 0);
+  EXPECT_EQ(measurement(result, "restore_drill_duration_seconds"), -1) << "no drill yet";
+
+  std::filesystem::resize_file(dir / oldest_good.file, 1);  // no longer restorable
+  EXPECT_GT(measurement(check("        rpo: 1d\n"), "backup_oldest_restorable_timestamp_seconds"),
+            unix_time(oldest_good.finished));
+}
+
+TEST_F(BackupProbeTest, NoBackupsStillReportsStorageAndFailureTimes) {
+  auto result = check();
+  EXPECT_EQ(measurement(result, "backup_storage_bytes"), 0);
+  EXPECT_EQ(measurement(result, "backup_last_failure_timestamp_seconds"), 0);
+  EXPECT_EQ(measurement(result, "backup_duration_seconds"), -1);
+  EXPECT_EQ(measurement(result, "backup_oldest_restorable_timestamp_seconds"), -1);
+}
+
+TEST_F(BackupProbeTest, LastFailureOutlivesALaterSuccess) {
+  const auto failed_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::string error;
+  ASSERT_EQ(
+      bk::record_attempt(dir.path(), {}, "main", {failed_at - 1min, false, "", "disk full"}, error),
+      bk::RecordedIn::Beside)
+      << error;
+  const auto good = backup(0s);
+  ASSERT_EQ(bk::record_attempt(dir.path(), {}, "main", {good.finished, true, good.name, ""}, error),
+            bk::RecordedIn::Beside);
+  auto result = check();
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "backup_last_failure_timestamp_seconds"),
+            unix_time(failed_at - 1min));
+}
+
+TEST_F(BackupProbeTest, StatusFileWithoutTheNewFieldsStillGivesFailureTimes) {
+  // As written before last_failure_at, last_drill_failure_at and the drill's seconds existed.
+  dir.write("main.status.json", R"({"kind": "watchdog-backup-status", "target": "main",
+    "verify_failures": 0,
+    "last_attempt": {"at": "2026-11-22T03:15:00Z", "ok": false, "backup": "", "error": "x"},
+    "last_drill": {"at": "2026-11-23T04:00:00Z", "ok": false, "backup": "b", "detail": "y"}})");
+  auto result = check();
+  EXPECT_EQ(measurement(result, "backup_last_failure_timestamp_seconds"),
+            unix_time(*bk::parse_backup_time("20261122T031500Z")));
+  EXPECT_EQ(measurement(result, "restore_drill_last_failure_timestamp_seconds"),
+            unix_time(*bk::parse_backup_time("20261123T040000Z")));
+  EXPECT_EQ(measurement(result, "restore_drill_duration_seconds"), -1);
+}
+
+TEST_F(BackupProbeTest, DrillDurationAndLastDrillFailure) {
+  backup(10min);
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::string error;
+  ASSERT_TRUE(bk::update_status(
+      dir.path(), "main",
+      [&](bk::TargetStatus& s) {
+        s.last_drill_failure = now - 1h;
+        s.last_drill = bk::Drill{now, true, "x", "ok", 12.5};
+        s.last_drill_success = now;
+      },
+      error));
+  const auto status = bk::read_status(dir.path(), "main");  // the new fields survive a round trip
+  ASSERT_TRUE(status.last_drill && status.last_drill->seconds);
+  EXPECT_EQ(*status.last_drill->seconds, 12.5);
+  auto result = check();
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "restore_drill_duration_seconds"), 12.5);
+  EXPECT_EQ(measurement(result, "restore_drill_last_failure_timestamp_seconds"),
+            unix_time(now - 1h));
 }
 
 TEST_F(BackupProbeTest, UnknownTargetIsAConfigError) {
