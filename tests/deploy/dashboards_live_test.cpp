@@ -286,8 +286,18 @@ scrape_configs:
   if (!all_fire) ADD_FAILURE() << "firing: " << firing.dump(1) << "\n" << watchdog.log();
 
   // 4. While the faults last: every rule healthy, every expression runs and returns series.
+  json groups;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto answer = prometheus_get(port, "/api/v1/rules");
+        if (!answer.is_object() || answer.value("status", "") != "success") return false;
+        groups = answer["data"]["groups"];
+        return !groups.empty();
+      },
+      seconds(20)))
+      << read_text(dir / "prometheus.log");
   std::size_t evaluated = 0;
-  for (const auto& group : prometheus_get(port, "/api/v1/rules")["data"]["groups"]) {
+  for (const auto& group : groups) {
     for (const auto& rule : group["rules"]) {
       ++evaluated;
       EXPECT_EQ(rule.value("health", ""), "ok")
