@@ -105,8 +105,9 @@ ProbeResult BackupProbe::evaluate() const {
   std::string error;
   const auto backups = backup::list_backups(dir, settings_.target, error);
   const auto status = backup::read_status(dir, settings_.target);
-  const auto last_attempt =
-      backup::newest_attempt(status, settings_.status_fallback_directory, settings_.target);
+  const auto fallback =
+      backup::read_fallback_status(settings_.status_fallback_directory, settings_.target);
+  const auto last_attempt = backup::newest_attempt(status, fallback);
   const auto volume = backup::volume_use(dir);
   std::vector<Measurement> measurements = {
       {"backup_rpo_seconds", std::chrono::duration<double>(settings_.rpo).count()},
@@ -118,10 +119,8 @@ ProbeResult BackupProbe::evaluate() const {
     measurements.push_back({"restore_drill_last_success_timestamp_seconds",
                             config::unix_seconds(*status.last_drill_success)});
   }
-  add_failure_and_drill_measurements(
-      status,
-      backup::last_failed_attempt(status, settings_.status_fallback_directory, settings_.target),
-      measurements);
+  add_failure_and_drill_measurements(status, backup::last_failed_attempt(status, fallback),
+                                     measurements);
   auto finish = [&](ProbeResult result) {
     result.measurements = measurements;
     return result;

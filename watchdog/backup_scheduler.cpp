@@ -26,8 +26,9 @@ std::optional<SystemTime> last_backup(const config::BackupTargetSpec& target) {
   if (!backups.empty()) last = backups.back().started;
   // A failed attempt also waits its interval, also one recorded under the state directory
   // because the backup volume was full.
-  const auto attempt = bk::newest_attempt(bk::read_status(target.directory, target.name),
-                                          target.status_fallback_directory, target.name);
+  const auto attempt =
+      bk::newest_attempt(bk::read_status(target.directory, target.name),
+                         bk::read_fallback_status(target.status_fallback_directory, target.name));
   if (attempt && (!last || attempt->at > *last)) last = attempt->at;
   return last;
 }

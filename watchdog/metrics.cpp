@@ -163,20 +163,31 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
       continue;
     }
     auto it = std::find_if(gauges_.begin(), gauges_.end(),
-                           [&](const auto& g) { return g.first == m.name; });
+                           [&](const auto& g) { return g.name == m.name; });
     if (it == gauges_.end()) {
-      gauges_.emplace_back(m.name, &metrics_->measurement_family(m.name).Add(labels()));
+      auto& family = metrics_->measurement_family(m.name);
+      gauges_.push_back({m.name, &family, &family.Add(labels())});
       it = gauges_.end() - 1;
     }
-    it->second->Set(m.value);
+    it->gauge->Set(m.value);
   }
+  // A measurement this result left out no longer holds (every backup corrupt: no oldest
+  // restorable one): its series goes, as docs/metrics.md promises. *_total counters stay.
+  std::erase_if(gauges_, [&](const MeasurementGauge& gauge) {
+    const bool reported =
+        std::any_of(result.measurements.begin(), result.measurements.end(),
+                    [&](const probes::Measurement& m) { return m.name == gauge.name; });
+    if (!reported) gauge.family->Remove(gauge.gauge);
+    return !reported;
+  });
 }
 
 void Metrics::count_action(const std::string& component, const std::string& action, bool ok,
                            double times) {
-  actions_
-      .Add({{"component", component}, {"action", action}, {"result", ok ? "success" : "failure"}})
-      .Increment(times);
+  const std::string result = ok ? "success" : "failure";
+  actions_.Add({{"component", component}, {"action", action}, {"result", result}}).Increment(times);
+  std::lock_guard lock(mutex_);
+  action_series_[component].emplace(action, result);
 }
 
 void Metrics::count_alert(const std::string& alert, std::string_view result) {
@@ -245,12 +256,19 @@ void Metrics::forget_probe(const std::string& component, const std::string& prob
 
 void Metrics::forget_component(const std::string& component) {
   std::map<std::string, std::string> probes;
+  std::set<std::pair<std::string, std::string>> actions;
   {
     std::lock_guard lock(mutex_);
     probes = probe_kinds_[component];
     probe_kinds_.erase(component);
+    actions = std::move(action_series_[component]);
+    action_series_.erase(component);
   }
   for (const auto& [probe, kind] : probes) forget_probe(component, probe, kind);
+  for (const auto& [action, result] : actions) {
+    actions_.Remove(
+        &actions_.Add({{"component", component}, {"action", action}, {"result", result}}));
+  }
   for (State s : kAllStates) {
     component_state_.Remove(
         &component_state_.Add({{"component", component}, {"state", std::string(label_of(s))}}));

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,7 +46,14 @@ class ProbeSeries {
   prometheus::Histogram* duration_ = nullptr;
   prometheus::Gauge* last_run_ = nullptr;
   std::array<prometheus::Counter*, 4> runs_{};  // by ProbeStatus, created on first use
-  std::vector<std::pair<std::string, prometheus::Gauge*>> gauges_;    // measurements
+  struct MeasurementGauge {
+    std::string name;
+    prometheus::Family<prometheus::Gauge>* family = nullptr;
+    prometheus::Gauge* gauge = nullptr;
+  };
+  // The measurements the latest result reported: one it leaves out is removed (absent, not
+  // frozen at its last value).
+  std::vector<MeasurementGauge> gauges_;
   std::vector<std::pair<std::string, prometheus::Counter*>> totals_;  // *_total measurements
 };
 
@@ -106,6 +114,8 @@ class Metrics {
   std::map<std::string, prometheus::Family<prometheus::Counter>*> totals_;  // *_total measurements
   std::map<std::string, std::map<std::string, std::string>>
       probe_kinds_;  // component → probe → kind
+  // component → the {action, result} pairs of its watchdog_recovery_actions_total series
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> action_series_;
 };
 
 }  // namespace watchdog::core

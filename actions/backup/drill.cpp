@@ -50,13 +50,14 @@ DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::mill
     outcome.ok = false;
     outcome.detail = std::string("drill failed unexpectedly: ") + e.what();
   }
+  // Measured here: update_status may wait for the status file's lock first.
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   try {
     std::string ignored;
     probes::backup::update_status(
         target.directory, target.name,
         [&](probes::backup::TargetStatus& status) {
           const auto now = std::chrono::system_clock::now();
-          const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
           status.last_drill =
               probes::backup::Drill{now, outcome.ok, outcome.backup, outcome.detail, took.count()};
           if (outcome.ok) {

@@ -33,13 +33,15 @@ RecordedIn record_attempt(const fs::path& directory, const fs::path& fallback_di
   return RecordedIn::Nowhere;
 }
 
-std::optional<Attempt> newest_attempt(const TargetStatus& beside,
-                                      const fs::path& fallback_directory,
-                                      const std::string& target) {
+TargetStatus read_fallback_status(const fs::path& fallback_directory, const std::string& target) {
+  if (fallback_directory.empty()) return {};
+  return read_status(fallback_directory, target);
+}
+
+std::optional<Attempt> newest_attempt(const TargetStatus& beside, const TargetStatus& fallback) {
   std::optional<Attempt> newest = beside.last_attempt;
-  if (fallback_directory.empty()) return newest;
-  const auto fallback = read_status(fallback_directory, target).last_attempt;
-  if (fallback && (!newest || fallback->at > newest->at)) newest = fallback;
+  const auto& other = fallback.last_attempt;
+  if (other && (!newest || other->at > newest->at)) newest = other;
   return newest;
 }
 
@@ -51,25 +53,24 @@ std::optional<SystemTime> later(std::optional<SystemTime> a, std::optional<Syste
   return std::max(*a, *b);
 }
 
-std::optional<SystemTime> failed_attempt_in(const TargetStatus& status) {
-  const auto& last = status.last_attempt;
-  return later(status.last_failure, last && !last->ok ? std::optional(last->at) : std::nullopt);
+// The recorded last failure, or the last run (an Attempt or a Drill) when it failed: status
+// files written before the failure times were kept have only the latter.
+template <typename Run>
+std::optional<SystemTime> last_failure(std::optional<SystemTime> recorded,
+                                       const std::optional<Run>& last) {
+  return later(recorded, last && !last->ok ? std::optional(last->at) : std::nullopt);
 }
 
 }  // namespace
 
 std::optional<SystemTime> last_failed_attempt(const TargetStatus& beside,
-                                              const fs::path& fallback_directory,
-                                              const std::string& target) {
-  auto failed = failed_attempt_in(beside);
-  if (fallback_directory.empty()) return failed;
-  return later(failed, failed_attempt_in(read_status(fallback_directory, target)));
+                                              const TargetStatus& fallback) {
+  return later(last_failure(beside.last_failure, beside.last_attempt),
+               last_failure(fallback.last_failure, fallback.last_attempt));
 }
 
 std::optional<SystemTime> last_failed_drill(const TargetStatus& status) {
-  const auto& last = status.last_drill;
-  return later(status.last_drill_failure,
-               last && !last->ok ? std::optional(last->at) : std::nullopt);
+  return last_failure(status.last_drill_failure, status.last_drill);
 }
 
 std::optional<VolumeUse> volume_use(const fs::path& directory) {

@@ -34,16 +34,18 @@ RecordedIn record_attempt(const std::filesystem::path& directory,
                           const std::filesystem::path& fallback_directory,
                           const std::string& target, const Attempt& attempt, std::string& error);
 
-// The newer of `beside.last_attempt` and the fallback's last attempt.
-std::optional<Attempt> newest_attempt(const TargetStatus& beside,
-                                      const std::filesystem::path& fallback_directory,
-                                      const std::string& target);
+// TARGET's status in `fallback_directory` (nothing known when it is empty or has none); read
+// once per check and passed to the two functions below.
+TargetStatus read_fallback_status(const std::filesystem::path& fallback_directory,
+                                  const std::string& target);
+
+// The newer of the two last attempts (a tie: the one beside the backups).
+std::optional<Attempt> newest_attempt(const TargetStatus& beside, const TargetStatus& fallback);
 
 // The last failed attempt, beside the backups or in the fallback (status files written before
 // last_failure was kept: their last attempt when it failed).
 std::optional<SystemTime> last_failed_attempt(const TargetStatus& beside,
-                                              const std::filesystem::path& fallback_directory,
-                                              const std::string& target);
+                                              const TargetStatus& fallback);
 // The last failed drill (older status files: the last drill when it failed).
 std::optional<SystemTime> last_failed_drill(const TargetStatus& status);
 

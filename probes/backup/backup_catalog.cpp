@@ -323,7 +323,9 @@ TargetStatus read_status(const fs::path& directory, const std::string& target) {
       const auto& d = j["last_drill"];
       status.last_drill = Drill{time_from(d.at("at")), d.at("ok").get<bool>(),
                                 d.value("backup", ""), d.value("detail", ""), std::nullopt};
-      if (d.contains("seconds")) status.last_drill->seconds = d["seconds"].get<double>();
+      if (d.contains("seconds") && d["seconds"].is_number()) {
+        status.last_drill->seconds = d["seconds"].get<double>();
+      }
     }
     if (j.contains("last_drill_success_at")) {
       status.last_drill_success = time_from(j["last_drill_success_at"]);

@@ -239,9 +239,9 @@ TEST_F(Compose, PrometheusAndGrafanaGetTheRulesAndDashboards) {
   const auto prometheus_yml = YAML::LoadFile(config_mount->source);
   const Mount* rules = nullptr;
   for (const auto& m : mounts) {
-    if (fs::path(m.source) == repo() / "dashboards" / "alerts.rules.yml") rules = &m;
+    if (fs::path(m.source) == repo() / "dashboards" / "alerts.yml") rules = &m;
   }
-  ASSERT_NE(rules, nullptr) << "dashboards/alerts.rules.yml is not mounted into Prometheus";
+  ASSERT_NE(rules, nullptr) << "dashboards/alerts.yml is not mounted into Prometheus";
   bool loaded = false;
   for (const auto& glob : prometheus_yml["rule_files"]) {
     loaded = loaded || fnmatch(text(glob).c_str(), rules->target.c_str(), 0) == 0;

@@ -1,11 +1,12 @@
-// dashboards/: the alert rules pass `promtool check rules` and their unit tests
-// (`promtool test rules dashboards/alerts.test.yml`); the Grafana dashboard is well formed and
-// its queries are valid PromQL. The live check (dashboards_live_test.cpp) runs them against a
-// real watchdog and a real Prometheus.
+// dashboards/*.json: Grafana cannot run here, so the dashboards' structure is checked instead —
+// three dashboards with fixed, unique uids; every panel and query on the `datasource` variable
+// and filtered by the `job` and `instance` variables (nothing hard-coded); the panels each one
+// promises; every query valid PromQL. The provisioning files and the kustomization point at
+// them. The live check (dashboards_live_test.cpp) runs every query on a real Prometheus.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/deploy/dashboards_support.h"
 #include "tests/deploy/deploy_support.h"
@@ -14,82 +15,181 @@ namespace watchdog::testing::deploy {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
-TEST(Dashboards, RulesPassPromtoolCheckAndTheirUnitTests) {
-  DEPLOY_REQUIRE_TOOL(promtool, "promtool");
-  const auto check = run_command({promtool, "check", "rules", rules_file().string()});
-  EXPECT_EQ(check.exit_code, 0) << describe(check);
-  EXPECT_NE(check.out.find("SUCCESS"), std::string::npos) << check.out;
-  const auto test =
-      run_command({promtool, "test", "rules", (repo() / "dashboards" / "alerts.test.yml").string()},
-                  {}, std::chrono::seconds(60));
-  EXPECT_EQ(test.exit_code, 0) << describe(test);
-  EXPECT_NE(test.out.find("SUCCESS"), std::string::npos) << test.out;
-}
+const std::map<std::string, std::string> kUids = {{"watchdog-overview.json", "watchdog-overview"},
+                                                  {"watchdog-dr.json", "watchdog-dr"},
+                                                  {"watchdog-self.json", "watchdog-self"}};
 
-TEST(Dashboards, EveryRuleIsAnAlertWithSeverityAndText) {
-  const auto rules = rules_expressions();
-  EXPECT_GE(rules.size(), 5u);
-  for (const auto& group : YAML::LoadFile(rules_file().string())["groups"]) {
-    for (const auto& rule : group["rules"]) {
-      const auto name = text(rule["alert"]);
-      EXPECT_TRUE(name.starts_with("Watchdog"))
-          << name << " (the dashboard's alert list filters on it)";
-      const auto severity = text(rule["labels"]["severity"]);
-      EXPECT_TRUE(severity == "warning" || severity == "critical") << name;
-      EXPECT_FALSE(text(rule["annotations"]["summary"]).empty()) << name;
-      EXPECT_FALSE(text(rule["annotations"]["description"]).empty()) << name;
-    }
-  }
-}
-
-TEST(Dashboards, OverviewIsAWellFormedGrafanaDashboard) {
-  const auto dashboard = load_dashboard();
-  EXPECT_EQ(dashboard.value("uid", ""), "watchdog-overview");
-  EXPECT_GE(dashboard.value("schemaVersion", 0), 36);
-  EXPECT_FALSE(dashboard.contains("__inputs")) << "file provisioning cannot fill __inputs";
-
-  std::set<std::string> variables;
-  bool datasource_variable = false;
+const json* variable(const json& dashboard, const std::string& name) {
   for (const auto& v : dashboard["templating"]["list"]) {
-    variables.insert(v.value("name", ""));
-    if (v.value("name", "") == "DS_PROMETHEUS") {
-      datasource_variable =
-          v.value("type", "") == "datasource" && v.value("query", "") == "prometheus";
-    }
+    if (v.value("name", "") == name) return &v;
   }
-  EXPECT_TRUE(datasource_variable) << "a DS_PROMETHEUS variable of type datasource (prometheus)";
+  return nullptr;
+}
 
-  std::set<int> ids;
-  std::set<std::string> titles;
-  bool alert_list_on_top = false;
-  for (const auto& panel : dashboard["panels"]) {
-    const auto title = panel.value("title", "");
-    titles.insert(title);
-    EXPECT_TRUE(ids.insert(panel.value("id", 0)).second) << "duplicate panel id in " << title;
-    const auto& grid = panel["gridPos"];
-    EXPECT_LE(grid.value("x", 0) + grid.value("w", 0), 24) << title;
-    if (panel.value("type", "") == "alertlist" && grid.value("y", 1) == 0) alert_list_on_top = true;
-    if (!panel.contains("targets")) continue;
-    EXPECT_EQ(panel["datasource"].value("uid", ""), "${DS_PROMETHEUS}") << title;
-    for (const auto& target : panel["targets"]) {
-      EXPECT_EQ(target["datasource"].value("uid", ""), "${DS_PROMETHEUS}") << title;
-      for (const auto& name : grafana_variables(target.value("expr", ""))) {
-        EXPECT_TRUE(variables.contains(name)) << title << " uses undefined $" << name;
+// The panel with this title (null when there is none).
+json panel_titled(const json& dashboard, const std::string& title) {
+  for (const auto& panel : panels_of(dashboard)) {
+    if (panel.value("title", "") == title) return panel;
+  }
+  return nullptr;
+}
+
+// Every `datasource` reference anywhere below `node` is the variable (the built-in Grafana
+// annotation source excepted): no data source uid or name is hard-coded.
+void expect_datasource_variable(const json& node, const std::string& where) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (key == "datasource" && value.is_object() && value.value("type", "") != "grafana") {
+        EXPECT_EQ(value.value("uid", ""), "${datasource}") << where << ": " << value.dump();
+      } else if (key == "datasource" && value.is_string()) {
+        EXPECT_EQ(value.get<std::string>(), "${datasource}") << where;
+      } else {
+        expect_datasource_variable(value, where);
+      }
+    }
+  } else if (node.is_array()) {
+    for (const auto& item : node) expect_datasource_variable(item, where);
+  }
+}
+
+TEST(Dashboards, ThreeDashboardsWithFixedUniqueUids) {
+  std::map<std::string, std::string> uids;
+  std::set<std::string> distinct;
+  for (const auto& [file, dashboard] : dashboards()) {
+    uids[file.filename().string()] = dashboard.value("uid", "");
+    EXPECT_TRUE(distinct.insert(dashboard.value("uid", "")).second) << file;
+  }
+  EXPECT_EQ(uids, kUids) << "uids are what links and bookmarks keep: never change them";
+}
+
+TEST(Dashboards, EveryDashboardIsWellFormed) {
+  for (const auto& [file, dashboard] : dashboards()) {
+    const auto name = file.filename().string();
+    EXPECT_GE(dashboard.value("schemaVersion", 0), 36) << name;
+    EXPECT_FALSE(dashboard.contains("__inputs")) << name << ": file provisioning cannot fill it";
+    EXPECT_EQ(dashboard.value("refresh", ""), "30s") << name;
+    const auto* ds = variable(dashboard, "datasource");
+    ASSERT_NE(ds, nullptr) << name;
+    EXPECT_EQ(ds->value("type", ""), "datasource") << name;
+    EXPECT_EQ(ds->value("query", ""), "prometheus") << name;
+    std::set<std::string> defined;
+    for (const auto& v : dashboard["templating"]["list"]) defined.insert(v.value("name", ""));
+    for (const auto* wanted : {"job", "instance"}) {
+      const auto* v = variable(dashboard, wanted);
+      ASSERT_NE(v, nullptr) << name << " has no $" << wanted;
+      EXPECT_EQ(v->value("type", ""), "query") << name;
+    }
+    std::set<int> ids;
+    std::set<std::string> titles;
+    for (const auto& panel : panels_of(dashboard)) {
+      const auto title = name + " / " + panel.value("title", "");
+      EXPECT_TRUE(ids.insert(panel.value("id", 0)).second) << "duplicate panel id: " << title;
+      EXPECT_TRUE(titles.insert(panel.value("title", "")).second) << "duplicate title: " << title;
+      EXPECT_LE(panel["gridPos"].value("x", 0) + panel["gridPos"].value("w", 0), 24) << title;
+      if (panel.value("type", "") != "row") {
+        EXPECT_FALSE(panel.value("description", "").empty()) << title << ": say how to read it";
+      }
+      for (const auto& target : panel.value("targets", json::array())) {
+        for (const auto& used : grafana_variables(target.value("expr", ""))) {
+          EXPECT_TRUE(defined.contains(used)) << title << " uses undefined $" << used;
+        }
       }
     }
   }
-  for (const auto& v : dashboard["templating"]["list"]) {
-    if (v.value("type", "") == "query") {
-      EXPECT_EQ(v["datasource"].value("uid", ""), "${DS_PROMETHEUS}") << v.value("name", "");
+}
+
+TEST(Dashboards, EveryPanelAndQueryUsesTheDatasourceVariable) {
+  for (const auto& [file, dashboard] : dashboards()) {
+    const auto name = file.filename().string();
+    for (const auto& panel : panels_of(dashboard)) {
+      if (!panel.contains("targets")) continue;
+      const auto title = name + " / " + panel.value("title", "");
+      EXPECT_EQ(panel["datasource"].value("uid", ""), "${datasource}") << title;
+      for (const auto& target : panel["targets"]) {
+        EXPECT_EQ(target["datasource"].value("uid", ""), "${datasource}") << title;
+      }
+    }
+    expect_datasource_variable(dashboard, name);
+  }
+}
+
+TEST(Dashboards, EveryQueryIsFilteredByJobAndInstance) {
+  // A job or instance matcher whose value is not a variable is a hard-coded one.
+  const std::regex literal(R"re(\b(job|instance)\s*(=|!=|=~|!~)\s*"[^$])re");
+  const auto expressions = dashboard_expressions();
+  ASSERT_GT(expressions.size(), 40u);
+  for (const auto& [where, expr] : expressions) {
+    const auto selectors = vector_selectors(expr);
+    EXPECT_FALSE(selectors.empty()) << where << ": " << expr;
+    for (const auto& selector : selectors) {
+      EXPECT_NE(selector.find(R"(job=~"$job")"), std::string::npos) << where << ": " << selector;
+      EXPECT_NE(selector.find(R"(instance=~"$instance")"), std::string::npos)
+          << where << ": " << selector;
+    }
+    EXPECT_FALSE(std::regex_search(expr, literal)) << where << ": " << expr;
+  }
+  for (const auto& [file, dashboard] : dashboards()) {
+    const auto dumped = dashboard.dump();
+    EXPECT_EQ(dumped.find(":9187"), std::string::npos) << file << ": a hard-coded instance";
+    for (const auto& panel : panels_of(dashboard)) {
+      if (panel.value("type", "") != "alertlist") continue;
+      const auto filter = panel["options"].value("alertInstanceLabelFilter", "");
+      EXPECT_NE(filter.find(R"(job=~"$job")"), std::string::npos) << file;
+      EXPECT_NE(filter.find(R"(instance=~"$instance")"), std::string::npos) << file;
+    }
+    const auto* instance = variable(dashboard, "instance");
+    EXPECT_NE(instance->value("definition", "").find(R"(job=~"$job")"), std::string::npos);
+  }
+}
+
+TEST(Dashboards, EachDashboardHasThePanelsItPromises) {
+  std::map<std::string, json> by_file;
+  for (const auto& [file, dashboard] : dashboards()) by_file[file.filename()] = dashboard;
+  const std::map<std::string, std::vector<std::pair<std::string, std::string>>> wanted = {
+      {"watchdog-overview.json",
+       {{"Firing watchdog alerts", "alertlist"},
+        {"Overall state", "state-timeline"},
+        {"Component state", "state-timeline"},
+        {"Open incidents", "table"},
+        {"Probe success", "timeseries"},
+        {"Probe latency (p95)", "timeseries"}}},
+      {"watchdog-dr.json",
+       {{"Newest backup age vs RPO", "bargauge"},
+        {"Backup targets", "table"},
+        {"Recovery window", "timeseries"},
+        {"Last restore drill", "table"},
+        {"Time to recover per incident vs RTO", "timeseries"},
+        {"Last incident per component", "table"},
+        {"Recovery actions", "timeseries"}}},
+      {"watchdog-self.json",
+       {{"Probe duration (all probes)", "heatmap"},
+        {"Probe runs per second", "timeseries"},
+        {"Alert deliveries", "timeseries"},
+        {"Outbox depth", "timeseries"},
+        {"Leader", "state-timeline"},
+        {"Configuration reloads", "timeseries"},
+        {"Resident memory", "timeseries"},
+        {"CPU", "timeseries"}}}};
+  for (const auto& [file, panels] : wanted) {
+    for (const auto& [title, type] : panels) {
+      const auto panel = panel_titled(by_file[file], title);
+      ASSERT_FALSE(panel.is_null()) << file << ": no panel " << title;
+      EXPECT_EQ(panel.value("type", ""), type) << file << ": " << title;
     }
   }
-  EXPECT_TRUE(alert_list_on_top);
-  for (const auto* wanted : {"Component state", "Backup age vs RPO", "Recovery actions"}) {
-    EXPECT_TRUE(titles.contains(wanted)) << wanted;
-  }
-  EXPECT_TRUE(std::any_of(titles.begin(), titles.end(),
-                          [](const std::string& t) { return t.starts_with("Time to recover"); }));
+  // The alert list is on top of the overview.
+  const auto alerts = panel_titled(by_file["watchdog-overview.json"], "Firing watchdog alerts");
+  EXPECT_EQ(alerts["gridPos"].value("y", -1), 0);
+  // Backup age vs RPO: green under the RPO, amber to 1.25 times it, red beyond.
+  const auto rpo = panel_titled(by_file["watchdog-dr.json"], "Newest backup age vs RPO");
+  const auto steps = rpo["fieldConfig"]["defaults"]["thresholds"]["steps"];
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].value("color", ""), "green");
+  EXPECT_EQ(steps[1]["value"], 1);
+  EXPECT_EQ(steps[2].value("color", ""), "red");
+  EXPECT_EQ(steps[2]["value"], 1.25);
 }
 
 TEST(Dashboards, DashboardQueriesAreValidPromQL) {
@@ -98,14 +198,31 @@ TEST(Dashboards, DashboardQueriesAreValidPromQL) {
   std::string rules = "groups:\n  - name: dashboard\n    rules:\n";
   int n = 0;
   for (const auto& [title, expr] : dashboard_expressions()) {
-    rules += "      - record: dashboard:query_" + std::to_string(++n) + "\n        expr: " +
-             nlohmann::json(substitute_grafana_variables(expr, "watchdog")).dump() + "\n";
+    rules += "      - record: dashboard:query_" + std::to_string(++n) +
+             "\n        expr: " + json(substitute_grafana_variables(expr, "watchdog")).dump() +
+             "\n";
   }
-  ASSERT_GT(n, 5);
   TempDir dir;
   const auto file = dir.write("dashboard.rules.yml", rules);
   const auto result = run_command({promtool, "check", "rules", file.string()});
   EXPECT_EQ(result.exit_code, 0) << describe(result) << "\n" << rules;
+}
+
+TEST(Dashboards, ProvisioningAndKustomizationShipEveryDashboard) {
+  const auto provisioning = dashboards_dir() / "provisioning";
+  const auto providers = YAML::LoadFile((provisioning / "dashboards" / "watchdog.yml").string());
+  EXPECT_EQ(text(providers["providers"][0]["type"]), "file");
+  EXPECT_FALSE(text(providers["providers"][0]["options"]["path"]).empty());
+  const auto sources = YAML::LoadFile((provisioning / "datasources" / "prometheus.yml").string());
+  EXPECT_EQ(text(sources["datasources"][0]["type"]), "prometheus");
+
+  const auto kustomization = YAML::LoadFile((dashboards_dir() / "kustomization.yaml").string());
+  const auto generator = kustomization["configMapGenerator"][0];
+  std::set<std::string> listed, files;
+  for (const auto& f : generator["files"]) listed.insert(text(f));
+  for (const auto& [file, dashboard] : dashboards()) files.insert(file.filename().string());
+  EXPECT_EQ(listed, files);
+  EXPECT_EQ(text(generator["options"]["labels"]["grafana_dashboard"]), "1");
 }
 
 }  // namespace

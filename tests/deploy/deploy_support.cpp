@@ -104,11 +104,15 @@ std::map<std::string, std::string> read_dotenv(const std::filesystem::path& path
   return values;
 }
 
-std::set<std::string> watchdog_metric_names(const std::string& expr) {
+bool exported_metric(const std::string& name) {
+  return name.starts_with("watchdog_") || name.starts_with("process_");
+}
+
+std::set<std::string> exported_metric_names(const std::string& expr) {
   std::set<std::string> names;
   for (const auto& selector : vector_selectors(expr)) {
     const auto name = selector.substr(0, selector.find('{'));
-    if (name.starts_with("watchdog_")) names.insert(name);
+    if (exported_metric(name)) names.insert(name);
   }
   return names;
 }
@@ -129,7 +133,7 @@ std::vector<std::string> vector_selectors(const std::string& expr) {
       const std::size_t start = i;
       while (i < expr.size() && identifier_char(expr[i])) ++i;
       const std::string name = expr.substr(start, i - start);
-      if (!name.starts_with("watchdog_") && name != "up") continue;
+      if (!exported_metric(name) && name != "up") continue;
       std::size_t j = i;
       while (j < expr.size() && std::isspace(static_cast<unsigned char>(expr[j]))) ++j;
       if (j < expr.size() && expr[j] == '{') {

@@ -62,9 +62,11 @@ std::filesystem::path rewrite_config(const TempDir& dir, const std::string& name
 std::map<std::string, std::string> read_dotenv(const std::filesystem::path& path);
 
 // PromQL helpers (no full parser: enough for the expressions in dashboards/).
-// The metric names starting with `watchdog_` that `expr` mentions.
-std::set<std::string> watchdog_metric_names(const std::string& expr);
-// The vector selectors (`name{matchers}` or `name`) for watchdog_* metrics and `up`.
+// Whether the watchdog's /metrics exports `name`: watchdog_* and the process_* metrics.
+bool exported_metric(const std::string& name);
+// The names of exported metrics (above) that `expr` mentions.
+std::set<std::string> exported_metric_names(const std::string& expr);
+// The vector selectors (`name{matchers}` or `name`) for exported metrics and `up`.
 std::vector<std::string> vector_selectors(const std::string& expr);
 // Grafana's variables replaced by values Prometheus accepts: $__rate_interval, $__interval → 1m,
 // $__range → 5m, $job → `job`, every other $var / ${var} → `.*`.

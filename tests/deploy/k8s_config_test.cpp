@@ -1,6 +1,6 @@
 // deploy/k8s: the ConfigMap's config passes `watchdog check-config`, the Role grants exactly the
 // verbs that config's probes, actions and leader lock call, and the PrometheusRule is
-// dashboards/alerts.rules.yml.
+// dashboards/alerts.yml.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -154,9 +154,9 @@ TEST(K8sConfig, RoleGrantsExactlyWhatTheConfigCalls) {
 
 TEST(K8sConfig, PrometheusRuleIsTheDashboardsRulesFile) {
   const auto rule = document(kK8s / "monitoring" / "prometheusrule.yaml", "PrometheusRule");
-  const auto rules = YAML::LoadFile((repo() / "dashboards" / "alerts.rules.yml").string());
+  const auto rules = YAML::LoadFile((repo() / "dashboards" / "alerts.yml").string());
   EXPECT_TRUE(same_yaml(rule["spec"], rules)) << "deploy/k8s/monitoring/prometheusrule.yaml's spec "
-                                                 "differs from dashboards/alerts.rules.yml;"
+                                                 "differs from dashboards/alerts.yml;"
                                                  " regenerate it with the command in its header";
 }
 

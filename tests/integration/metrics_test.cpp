@@ -3,8 +3,12 @@
 // a restart: counters and the last recovery come back from the incident journal.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "tests/integration/harness.h"
 #include "tests/support/prometheus_text.h"
@@ -81,6 +85,60 @@ alerts:
   EXPECT_EQ(lint.out + lint.err, "");
 }
 
+// Scrapes /metrics in a loop on its own thread from before a watchdog starts (its port read
+// from the config file the harness writes) until stop(), and keeps the lowest value each
+// watched series had on any scrape that had it.
+class StartupScraper {
+ public:
+  using Series = std::pair<std::string, std::map<std::string, std::string>>;
+  struct Seen {
+    std::map<std::string, double> lowest;  // by metric name
+    int scrapes = 0;                       // answered with 200
+  };
+
+  StartupScraper(std::filesystem::path config, std::vector<Series> watched)
+      : config_(std::move(config)), watched_(std::move(watched)), thread_([this] { run(); }) {}
+  ~StartupScraper() { stop(); }
+
+  Seen stop() {
+    stopping_ = true;
+    if (!thread_.joinable()) return seen_;
+    thread_.join();
+    scrape();  // one when ready, so that every watched series was seen at least once
+    return seen_;
+  }
+
+ private:
+  void run() {
+    while (!stopping_) {
+      scrape();
+      std::this_thread::sleep_for(2ms);
+    }
+  }
+
+  void scrape() {
+    const auto text = read_text(config_);
+    const auto at = text.find("listen: 127.0.0.1:");
+    if (at == std::string::npos) return;
+    const int port = std::atoi(text.c_str() + at + 18);
+    const auto response = http_get(port, "/metrics", 500ms);
+    if (response.status != 200) return;
+    ++seen_.scrapes;
+    for (const auto& [name, labels] : watched_) {
+      if (auto value = metric_sum(response.body, name, labels)) {
+        auto [it, fresh] = seen_.lowest.emplace(name, *value);
+        if (!fresh) it->second = std::min(it->second, *value);
+      }
+    }
+  }
+
+  std::filesystem::path config_;
+  std::vector<Series> watched_;
+  Seen seen_;
+  std::atomic<bool> stopping_ = false;
+  std::thread thread_;
+};
+
 // A component that is broken until its action runs: one incident, one action, one recovery.
 TEST(Metrics, IncidentFiguresSurviveARestart) {
   TempDir dir;
@@ -129,7 +187,18 @@ components:
     ASSERT_EQ(first.process().wait(10s), std::optional<int>(0)) << first.log();
   }
 
+  // From the moment the second process listens until it is ready, no scrape may see a
+  // counter below what the first one reached (a counter that drops is a reset to Prometheus).
+  std::filesystem::remove(dir / "watchdog.yaml");  // the scraper learns the new port from it
+  StartupScraper scraper(dir / "watchdog.yaml",
+                         {{"watchdog_incidents_total", {{"component", "db"}}},
+                          {"watchdog_recovery_actions_total", fixed}});
   WatchdogProcess second(dir, watchdog_options(yaml));
+  const auto seen = scraper.stop();
+  EXPECT_EQ(seen.lowest.size(), 2u) << second.metrics();
+  for (const auto& [name, lowest] : seen.lowest) {
+    EXPECT_GE(lowest, 1) << name << " dropped during start-up (" << seen.scrapes << " scrapes)";
+  }
   std::string metrics;
   ASSERT_TRUE(wait_until(
       [&] {

@@ -48,6 +48,11 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
 Engine::~Engine() { stop(); }
 
 void Engine::start(Plan plan) {
+  // Counters from the journal before apply_plan creates the series: /metrics already answers,
+  // and a scrape must never see watchdog_incidents_total below what a previous run counted.
+  std::set<std::string> configured;
+  for (const auto& component : plan.components) configured.insert(component.spec.name);
+  recorder_.load(configured);
   apply_plan(std::move(plan));
   restore_from_store();
   poll_operator_requests();  // pauses set while the watchdog was down apply from the start

@@ -31,12 +31,16 @@ void Engine::on_action_done(const ActionEvent& done) {
     if (runtime->plan.spec.name != done.component) continue;
     const auto& outcome = done.outcome;
     runtime->action_settle.reset();
-    if (done.started) metrics_.count_action(done.component, done.action, outcome.ok);
+    // Counted exactly as journaled (action_counts restores it at start): a restart is never
+    // a lower count.
+    if (done.started && !done.incident_id.empty()) {
+      metrics_.count_action(done.component, done.action, outcome.ok);
+    }
     spdlog::log(outcome.ok ? spdlog::level::info : spdlog::level::warn,
                 "action_done {} {} {} {} {}", kv("component", done.component),
                 kv("action", done.action), kv("ok", outcome.ok ? "true" : "false"),
                 kv("detail", outcome.detail), kv("output", tail(outcome.output_tail)));
-    recorder_.note(runtime->machine.incident_id, Clock::now(), "action_done",
+    recorder_.note(done.incident_id, Clock::now(), "action_done",
                    done.action + (outcome.ok ? " succeeded: " : " failed: ") + outcome.detail,
                    {{"action", done.action},
                     {"kind", done.kind},
@@ -96,7 +100,8 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
                                    action->name(),
                                    std::string(action->kind()),
                                    {false, "dry run: not executed", "", {}},
-                                   false}});
+                                   false,
+                                   incident.id}});
     return;
   }
   ++running_actions_;
@@ -105,7 +110,7 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
   std::thread([queue = queue_, action, incident, timeout] {
     auto outcome = action->run(incident, timeout);
     queue->push(Event{ActionEvent{incident.component, action->name(), std::string(action->kind()),
-                                  std::move(outcome), true}});
+                                  std::move(outcome), true, incident.id}});
   }).detach();
 }
 
@@ -131,8 +136,8 @@ void Engine::start_queued_actions() {
                             : !same_rung    ? "the ladder changed while it was queued"
                                             : "";
     if (!why.empty()) {
-      queue_->push(
-          Event{ActionEvent{name, "queued", "", {false, "not started: " + why, "", {}}, false}});
+      queue_->push(Event{ActionEvent{
+          name, "queued", "", {false, "not started: " + why, "", {}}, false, m.incident_id}});
       continue;
     }
     start_action(*runtime, run);

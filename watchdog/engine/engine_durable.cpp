@@ -25,20 +25,27 @@ void Engine::restore_from_store() {
   } catch (const std::exception& error) {
     spdlog::error("state_restore_failed {} action=starting_fresh", kv("error", error.what()));
   }
-  std::set<std::string> configured;
-  for (const auto& runtime : runtimes_) configured.insert(runtime->plan.spec.name);
-  recorder_.load(configured);
   const auto now = Clock::now();
   for (auto& runtime : runtimes_) {
-    auto it = saved.find(runtime->plan.spec.name);
-    if (it == saved.end()) continue;
     auto& m = runtime->machine;
+    // The journal's open incident continues only where the restored machine is in it.
+    bool resumed = false;
+    auto resume = [&] {
+      if (!resumed) recorder_.resume(m.name, m.incident_id, m.state);
+      resumed = true;
+    };
+    auto it = saved.find(runtime->plan.spec.name);
+    if (it == saved.end()) {
+      resume();
+      continue;
+    }
     try {
       const auto doc = nlohmann::json::parse(it->second);
       Component restored = m;  // all or nothing: a bad snapshot leaves the fresh state
       restore(doc.at("machine"), restored);
       const auto& extra = doc.at("engine");
       m = std::move(restored);
+      resume();  // before Resumed may move it (and close the incident)
       runtime->event_sequence = extra.value("event_sequence", 0);
       runtime->acknowledged = extra.value("acknowledged", std::string());
       if (extra.contains("incident_started_ms")) {
@@ -66,6 +73,7 @@ void Engine::restore_from_store() {
       spdlog::error("state_restore_failed {} {} action=starting_fresh",
                     kv("component", runtime->plan.spec.name), kv("error", error.what()));
     }
+    resume();
   }
   // Whatever the restore did (or failed to do half-way), deadlines follow the states as they are.
   recovering_.clear();

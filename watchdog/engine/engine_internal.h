@@ -30,6 +30,9 @@ struct Engine::ActionEvent {
   std::string kind;
   actions::ActionOutcome outcome;
   bool started = true;  // false: never ran (dry run, or held when its slot came)
+  // The incident it was started for: journaled under it even when the component has left
+  // that incident meanwhile (operator reset, healed), so the journal and the counter agree.
+  std::string incident_id;
 };
 struct ReloadEvent {
   Plan plan;

@@ -24,7 +24,7 @@ IncidentMetrics::IncidentMetrics(Metrics& metrics)
                .Register(metrics.registry())),
       open_since_(BuildGauge()
                       .Name("watchdog_incident_open_since_timestamp_seconds")
-                      .Help("When the component's open incident began (Unix time; 0 when none)")
+                      .Help("When the open incident became CRITICAL: the RTO clock (0 when none)")
                       .Register(metrics.registry())),
       incidents_(BuildCounter()
                      .Name("watchdog_incidents_total")
@@ -46,8 +46,8 @@ void IncidentMetrics::add_component(const std::string& component, std::chrono::m
 }
 
 void IncidentMetrics::set_open_since(const std::string& component,
-                                     std::optional<TimePoint> opened) {
-  open_since_.Add(of(component)).Set(opened ? config::unix_seconds(*opened) : 0);
+                                     std::optional<TimePoint> critical) {
+  open_since_.Add(of(component)).Set(critical ? config::unix_seconds(*critical) : 0);
 }
 
 void IncidentMetrics::count_incidents(const std::string& component, double incidents) {

@@ -3,8 +3,9 @@
 // registered in the shared registry. Every configured component has the first three from the
 // start; the last two appear with its first recovered incident:
 //   watchdog_component_rto_seconds{component}                  the configured rto (0 = none)
-//   watchdog_incident_open_since_timestamp_seconds{component}  when the open incident began
-//                                                              (left HEALTHY; 0 when none)
+//   watchdog_incident_open_since_timestamp_seconds{component}  since the open incident became
+//                                                              CRITICAL (the RTO clock; 0 when
+//                                                              none or only DEGRADED so far)
 //   watchdog_incidents_total{component}                        incidents opened (counter)
 //   watchdog_incident_last_time_to_recover_seconds{component}  CRITICAL → HEALTHY of the last
 //                                                              recovered incident
@@ -13,7 +14,7 @@
 // The counter and the last-incident gauges are restored from the incident journal at start
 // (IncidentRecorder::load), so a restart is not a reset to nothing.
 //
-// Thread-safety: every method may be called from any thread.
+// Thread-safety: the engine's loop thread only (and Engine::start before the loop runs).
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -33,7 +34,7 @@ class IncidentMetrics {
 
   // Creates the component's series (a reload keeps the values of one that stays).
   void add_component(const std::string& component, std::chrono::milliseconds rto);
-  void set_open_since(const std::string& component, std::optional<TimePoint> opened);
+  void set_open_since(const std::string& component, std::optional<TimePoint> critical);
   void count_incidents(const std::string& component, double incidents = 1);
   // `rto` is the target the incident was judged by (0 = none: no rto_met series).
   void set_last_recovery(const std::string& component, std::chrono::milliseconds time_to_recover,

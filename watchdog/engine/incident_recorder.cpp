@@ -27,11 +27,7 @@ void IncidentRecorder::safely(const char* what, Fn&& fn) {
 void IncidentRecorder::load(const std::set<std::string>& configured) {
   safely("load", [&](store::IncidentJournal& journal) {
     for (auto& record : journal.list(10000, true)) {
-      metrics_.set_incident_open(record.component, true);
-      if (configured.contains(record.component)) {
-        incident_metrics_.set_open_since(record.component, record.opened);
-      }
-      open_[record.component] = std::move(record);
+      if (configured.contains(record.component)) left_open_[record.id] = std::move(record);
     }
   });
   safely("restore_metrics", [&](store::IncidentJournal& journal) {
@@ -55,6 +51,21 @@ void IncidentRecorder::load(const std::set<std::string>& configured) {
   });
 }
 
+void IncidentRecorder::resume(const std::string& component, const std::string& incident_id,
+                              State state) {
+  auto it = left_open_.find(incident_id);
+  const bool open =
+      state != State::Healthy && it != left_open_.end() && it->second.component == component;
+  if (open) {
+    incident_metrics_.set_open_since(component, it->second.critical);
+    open_[component] = std::move(it->second);
+    left_open_.erase(it);
+  } else {
+    incident_metrics_.set_open_since(component, std::nullopt);
+  }
+  metrics_.set_incident_open(component, open);
+}
+
 void IncidentRecorder::transition(const std::string& component, const Transition& t, TimePoint at,
                                   const Hold& hold, std::chrono::milliseconds rto,
                                   std::optional<TimePoint> first_failure) {
@@ -70,7 +81,7 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     record.rto = rto;
     it = open_.insert_or_assign(component, std::move(record)).first;
     metrics_.set_incident_open(component, true);
-    incident_metrics_.set_open_since(component, at);
+    incident_metrics_.set_open_since(component, std::nullopt);  // until it is CRITICAL
     incident_metrics_.count_incidents(component);
   }
   auto& record = it->second;
@@ -79,6 +90,7 @@ void IncidentRecorder::transition(const std::string& component, const Transition
   }
   if (t.to == State::Critical && !record.critical) {
     record.critical = at;
+    incident_metrics_.set_open_since(component, at);  // the RTO clock starts here
     if (!record.first_failure) record.first_failure = first_failure;
     if (auto detect = record.time_to_detect()) metrics_.observe_time_to_detect(component, *detect);
   }

@@ -26,10 +26,16 @@ class IncidentRecorder {
   IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics,
                    IncidentMetrics& incident_metrics);
 
-  // Picks up incidents left open by a previous run, so that they close properly, and restores
-  // the incident and action counters and each component's last recovery from the journal —
-  // for the `configured` components only (a removed one gets no series back).
+  // Restores the incident and action counters and each component's last recovery from the
+  // journal — for the `configured` components only (a removed one gets no series back) — and
+  // reads the incidents a previous run left open. Called before the plan creates any series,
+  // so that no scrape ever sees a counter below what the journal holds.
   void load(const std::set<std::string>& configured);
+  // Once the component's state machine is restored: continues the open incident whose id is
+  // the machine's (the one that closes properly) and sets watchdog_incidents_open and
+  // _open_since from it; a component that is HEALTHY or whose incident the journal does not
+  // hold open shows none.
+  void resume(const std::string& component, const std::string& incident_id, State state);
 
   // `first_failure`: the first failing probe result of this episode, for time to detect.
   void transition(const std::string& component, const Transition& t, TimePoint at, const Hold& hold,
@@ -47,6 +53,7 @@ class IncidentRecorder {
   RecoveryMetrics& metrics_;
   IncidentMetrics& incident_metrics_;
   std::map<std::string, store::IncidentRecord> open_;  // by component
+  std::map<std::string, store::IncidentRecord> left_open_;  // by id: load() until resume()
 };
 
 }  // namespace watchdog::core

@@ -23,10 +23,13 @@ CREATE TABLE IF NOT EXISTS incidents(
   root_cause TEXT NOT NULL DEFAULT '', root_incident TEXT NOT NULL DEFAULT '',
   attempts INTEGER NOT NULL DEFAULT 0, rto_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS incidents_by_open ON incidents(closed_ms, opened_ms);
+CREATE INDEX IF NOT EXISTS incidents_by_component ON incidents(component, closed_ms);
 CREATE TABLE IF NOT EXISTS incident_events(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, incident_id TEXT NOT NULL, at_ms INTEGER NOT NULL,
   kind TEXT NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS incident_events_by_incident ON incident_events(incident_id, seq);
+CREATE INDEX IF NOT EXISTS incident_events_action_done ON incident_events(incident_id)
+  WHERE kind = 'action_done';
 CREATE TABLE IF NOT EXISTS mutes(
   component TEXT PRIMARY KEY, until_ms INTEGER NOT NULL, reason TEXT NOT NULL,
   created_ms INTEGER NOT NULL);

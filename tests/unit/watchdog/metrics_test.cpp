@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "tests/support/prometheus_text.h"
@@ -53,6 +55,52 @@ TEST(Metrics, ActionCountCanStartFromAPreviousRun) {
   EXPECT_EQ(metric_sum(metrics.render(), "watchdog_recovery_actions_total",
                        {{"component", "db"}, {"action", "restart"}, {"result", "success"}}),
             5);
+}
+
+// A measurement a later result leaves out disappears instead of freezing at its old value;
+// a *_total counter stays.
+TEST(Metrics, MeasurementALaterResultLeavesOutIsRemoved) {
+  Metrics metrics;
+  auto series = metrics.probe_series("backups", "nightly", "backup");
+  const std::map<std::string, std::string> labels = {{"component", "backups"},
+                                                     {"probe", "nightly"}};
+  probes::ProbeResult all_good;
+  all_good.status = probes::ProbeStatus::Healthy;
+  all_good.measurements = {{"backup_age_seconds", 60},
+                           {"backup_oldest_restorable_timestamp_seconds", 1700000000},
+                           {"backup_verify_failures_total", 2}};
+  series.observe(all_good, 0.01);
+  auto text = metrics.render();
+  EXPECT_EQ(metric_sum(text, "watchdog_backup_age_seconds", labels), 60);
+  EXPECT_EQ(metric_sum(text, "watchdog_backup_oldest_restorable_timestamp_seconds", labels),
+            1700000000);
+
+  probes::ProbeResult all_corrupt;
+  all_corrupt.status = probes::ProbeStatus::Unhealthy;
+  all_corrupt.measurements = {{"backup_verify_failures_total", 3}};
+  series.observe(all_corrupt, 0.01);
+  text = metrics.render();
+  EXPECT_FALSE(metric_sum(text, "watchdog_backup_age_seconds", labels)) << text;
+  EXPECT_FALSE(metric_sum(text, "watchdog_backup_oldest_restorable_timestamp_seconds", labels));
+  EXPECT_EQ(metric_sum(text, "watchdog_backup_verify_failures_total", labels), 3);
+
+  series.observe(all_good, 0.01);  // back once reported again
+  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_backup_age_seconds", labels), 60);
+}
+
+// A component a reload removed leaves no watchdog_recovery_actions_total series behind.
+TEST(Metrics, ForgetComponentRemovesItsActionCounts) {
+  Metrics metrics;
+  metrics.count_action("db", "restart", true, 3);
+  metrics.count_action("db", "restore", false);
+  metrics.count_action("api", "restart", true);
+  metrics.forget_component("db");
+  const auto text = metrics.render();
+  EXPECT_FALSE(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "db"}})) << text;
+  EXPECT_EQ(metric_sum(text, "watchdog_recovery_actions_total", {{"component", "api"}}), 1);
+  metrics.count_action("db", "restart", true);  // re-added later: starts again
+  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_recovery_actions_total", {{"component", "db"}}),
+            1);
 }
 
 }  // namespace

@@ -11,15 +11,16 @@
 namespace watchdog::core {
 namespace {
 
-// /proc/<pid>/stat of a process whose name holds a space and a ')'.
+// /proc/<pid>/stat of a process whose name holds a space and a ')', and whose waited-for
+// children used CPU too (cutime 7000, cstime 3000 ticks): not this process's CPU.
 const std::string kStat =
-    "4242 (wat ch)dog) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 150 0 0 20 0 9 0 12345 "
+    "4242 (wat ch)dog) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 150 7000 3000 20 0 9 0 12345 "
     "104857600 2560 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
 
 TEST(ProcStat, ParsesCpuStartAndMemoryPastAParenthesisInTheName) {
   const auto stat = parse_proc_stat(kStat, 100, 4096);
   ASSERT_TRUE(stat);
-  EXPECT_DOUBLE_EQ(stat->cpu_seconds, 4.0);  // (250 + 150) ticks at 100 Hz
+  EXPECT_DOUBLE_EQ(stat->cpu_seconds, 4.0);  // (250 + 150) ticks at 100 Hz, no children's
   EXPECT_DOUBLE_EQ(stat->start_after_boot, 123.45);
   EXPECT_EQ(stat->virtual_bytes, 104857600u);
   EXPECT_EQ(stat->resident_bytes, 2560u * 4096u);

@@ -41,12 +41,14 @@ TEST(BackupAttempts, UnwritableDirectoryFallsBackAndTheNewestWins) {
   fs::create_directories(backups);
   const bk::Attempt older_ok{failed.at - 10s, true, "main_x", ""};
   EXPECT_EQ(bk::record_attempt(backups, fallback, "main", older_ok, error), bk::RecordedIn::Beside);
-  auto newest = bk::newest_attempt(bk::read_status(backups, "main"), fallback, "main");
+  auto newest = bk::newest_attempt(bk::read_status(backups, "main"),
+                                   bk::read_fallback_status(fallback, "main"));
   ASSERT_TRUE(newest);
   EXPECT_FALSE(newest->ok);
   const bk::Attempt newer_ok{failed.at + 10s, true, "main_y", ""};
   bk::record_attempt(backups, fallback, "main", newer_ok, error);
-  newest = bk::newest_attempt(bk::read_status(backups, "main"), fallback, "main");
+  newest = bk::newest_attempt(bk::read_status(backups, "main"),
+                              bk::read_fallback_status(fallback, "main"));
   EXPECT_TRUE(newest->ok);
   EXPECT_EQ(newest->backup, "main_y");
 }

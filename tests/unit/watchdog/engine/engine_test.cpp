@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "tests/support/prometheus_text.h"
 #include "tests/support/temp_dir.h"
 #include "watchdog/alerts/dispatcher.h"
 #include "watchdog/engine/engine.h"
@@ -199,6 +200,22 @@ TEST(Coordinator, FailedComponentIsResetThroughTheStore) {
   EXPECT_EQ(cli->request(id)->result, "reset: api is probing again");
   ASSERT_TRUE(wait_until([&] { return action->runs_ == 3; }));
   engine.stop();
+
+  // The counter and the journal it is restored from after a restart agree, run by run.
+  store::IncidentJournal journal(store->db());
+  const auto text = f.metrics.render();
+  std::int64_t journaled = 0;
+  for (const auto& actions : journal.action_counts()) {
+    journaled += actions.count;
+    EXPECT_EQ(testing::metric_sum(text, "watchdog_recovery_actions_total",
+                                  {{"component", actions.component},
+                                   {"action", actions.action},
+                                   {"result", actions.ok ? "success" : "failure"}}),
+              actions.count)
+        << text;
+  }
+  EXPECT_GE(journaled, 2);  // the third may end after stop(): then neither counts it
+  EXPECT_EQ(testing::metric_sum(text, "watchdog_recovery_actions_total"), journaled) << text;
 }
 
 TEST(Coordinator, PauseMutesActionsUntilResumed) {

@@ -97,6 +97,9 @@ TEST(IncidentRecorder, MovesTheDrFiguresAndARestartRestoresThem) {
     EXPECT_EQ(value(run.metrics, "watchdog_incident_last_rto_met", "db"), 1);
 
     run.move("db", State::Healthy, State::Degraded, "db-2", 200);  // never CRITICAL
+    EXPECT_EQ(value(run.metrics, "watchdog_incident_open_since_timestamp_seconds", "db"), 0)
+        << "the RTO clock starts at CRITICAL";
+    EXPECT_EQ(value(run.metrics, "watchdog_incidents_open", "db"), 1);
     run.move("db", State::Degraded, State::Healthy, "db-2", 210);
     EXPECT_EQ(value(run.metrics, "watchdog_incidents_total", "db"), 2);
     EXPECT_EQ(value(run.metrics, "watchdog_incident_last_time_to_recover_seconds", "db"), 90)
@@ -104,13 +107,21 @@ TEST(IncidentRecorder, MovesTheDrFiguresAndARestartRestoresThem) {
 
     run.move("api", State::Healthy, State::Critical, "api-1", 300);
     run.move("api", State::Critical, State::Healthy, "api-1", 500);  // 200 s: missed
-    run.move("api", State::Healthy, State::Critical, "api-2", 600);  // left open
+    run.move("api", State::Healthy, State::Degraded, "api-2", 590);
+    run.move("api", State::Degraded, State::Critical, "api-2", 600);  // left open
+    EXPECT_EQ(value(run.metrics, "watchdog_incident_open_since_timestamp_seconds", "api"),
+              unix_at(600));
     run.move("gone", State::Healthy, State::Critical, "gone-1", 0);  // removed from the config
   }
 
   RecorderRun restarted(store.get());
   restarted.recorder.load({"db", "api"});
+  restarted.recorder.resume("api", "api-2", State::Critical);
+  restarted.recorder.resume("db", "", State::Healthy);
   auto& m = restarted.metrics;
+  EXPECT_EQ(value(m, "watchdog_incidents_open", "api"), 1);
+  EXPECT_EQ(value(m, "watchdog_incidents_open", "db"), 0);
+  EXPECT_FALSE(value(m, "watchdog_incidents_open", "gone")) << "not configured: no series";
   EXPECT_EQ(value(m, "watchdog_incidents_total", "db"), 2);
   EXPECT_EQ(value(m, "watchdog_incidents_total", "api"), 2);
   EXPECT_FALSE(value(m, "watchdog_incidents_total", "gone"));
@@ -135,6 +146,35 @@ TEST(IncidentRecorder, MovesTheDrFiguresAndARestartRestoresThem) {
   EXPECT_EQ(value(m, "watchdog_incident_last_rto_met", "api"), 1);
   restarted.move("api", State::Healthy, State::Critical, "api-3", 700);
   EXPECT_EQ(value(m, "watchdog_incidents_total", "api"), 3);
+}
+
+// After a restart only the incident the restored state machine is in continues: not an older
+// one the journal also holds open, and none when the component came back HEALTHY (its snapshot
+// was lost, or it healed between the journal write and the snapshot).
+TEST(IncidentRecorder, ResumesOnlyTheIncidentTheMachineIsIn) {
+  testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  {
+    RecorderRun run(store.get());
+    run.recorder.load({"db", "api"});
+    run.move("db", State::Healthy, State::Critical, "db-1", 10);
+    run.move("db", State::Failed, State::Critical, "db-2", 20);  // db-1 stays open in the journal
+    run.move("api", State::Healthy, State::Critical, "api-1", 30);
+  }
+  RecorderRun restarted(store.get());
+  restarted.recorder.load({"db", "api"});
+  restarted.recorder.resume("db", "db-2", State::Critical);
+  restarted.recorder.resume("api", "api-1", State::Healthy);
+  auto& m = restarted.metrics;
+  EXPECT_EQ(value(m, "watchdog_incidents_open", "db"), 1);
+  EXPECT_EQ(value(m, "watchdog_incident_open_since_timestamp_seconds", "db"), unix_at(20));
+  EXPECT_EQ(value(m, "watchdog_incidents_open", "api"), 0);
+  EXPECT_EQ(value(m, "watchdog_incident_open_since_timestamp_seconds", "api"), 0);
+
+  restarted.move("db", State::Critical, State::Healthy, "db-2", 50);
+  EXPECT_EQ(value(m, "watchdog_incident_last_time_to_recover_seconds", "db"), 30)
+      << "measured from db-2's CRITICAL, not db-1's";
+  EXPECT_EQ(value(m, "watchdog_incidents_total", "db"), 2);
 }
 
 }  // namespace

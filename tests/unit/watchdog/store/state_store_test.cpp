@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/temp_dir.h"
 #include "watchdog/store/incident_journal.h"
@@ -140,6 +141,75 @@ TEST(IncidentJournal, RecordsTimelineAndMeasuredFigures) {
   EXPECT_EQ(journal.timeline("api-1").size(), 2u);
   EXPECT_TRUE(journal.list(10, true).empty());
   EXPECT_EQ(journal.list(10, false).size(), 1u);
+}
+
+// The figures restored at start, over a journal of some thousand incidents: the newest
+// recovered incident per component (a newer one that never reached CRITICAL, or is still open,
+// does not count) and the actions that started, by outcome.
+TEST(IncidentJournal, RestoredFiguresOverALargeJournal) {
+  testing::TempDir dir;
+  auto store = StateStore::open(dir.path());
+  IncidentJournal journal(store->db());
+  Transaction transaction(store->db());
+  const std::vector<std::string> components = {"api", "db", "cache"};
+  for (int n = 0; n < 1500; ++n) {
+    for (std::size_t c = 0; c < components.size(); ++c) {
+      IncidentRecord r;
+      r.component = components[c];
+      r.id = r.component + "-" + std::to_string(n);
+      // Closing order differs from insertion order: incident 700 closes last.
+      const int closed = n == 700 ? 100000 : (n * 37) % 5000;
+      r.opened = at(closed - 100);
+      r.critical = at(closed - 90 + static_cast<int>(c));
+      r.closed = at(closed);
+      r.worst_state = "CRITICAL";
+      r.reason = "test";
+      journal.upsert(r);
+      journal.append(r.id, at(closed - 90), "state_change", "HEALTHY -> CRITICAL");
+      journal.append(
+          r.id, at(closed - 80), "action_done", "restart",
+          nlohmann::json{{"action", "restart"}, {"ok", n % 3 != 0}, {"started", true}}.dump());
+      journal.append(r.id, at(closed - 70), "probe", "ok", R"({"action":"not an action"})");
+    }
+  }
+  IncidentRecord newer_not_critical;  // newest of all, but never CRITICAL
+  newer_not_critical.id = "api-degraded";
+  newer_not_critical.component = "api";
+  newer_not_critical.opened = at(200000);
+  newer_not_critical.closed = at(200010);
+  newer_not_critical.worst_state = "DEGRADED";
+  journal.upsert(newer_not_critical);
+  IncidentRecord still_open = newer_not_critical;
+  still_open.id = "db-open";
+  still_open.component = "db";
+  still_open.critical = at(200001);
+  still_open.closed.reset();
+  journal.upsert(still_open);
+  journal.append("db-open", at(200002), "action_done", "never started",
+                 R"({"action":"restart","ok":false,"started":false})");
+  transaction.commit();
+
+  const auto last = journal.last_recovered();
+  ASSERT_EQ(last.size(), 3u);
+  for (std::size_t c = 0; c < components.size(); ++c) {
+    const auto& r = last[c];  // ordered by component: api, cache, db
+    SCOPED_TRACE(r.component);
+    EXPECT_EQ(r.id, r.component + "-700");
+    EXPECT_EQ(r.closed, at(100000));
+  }
+  EXPECT_EQ(last[1].time_to_recover(), std::chrono::milliseconds(88000));  // cache: c = 2
+
+  const auto counts = journal.incident_counts();
+  EXPECT_EQ(counts.at("api"), 1501);
+  EXPECT_EQ(counts.at("db"), 1501);
+  EXPECT_EQ(counts.at("cache"), 1500);
+  const auto actions = journal.action_counts();
+  ASSERT_EQ(actions.size(), 6u);  // 3 components × {failure, success}
+  for (const auto& a : actions) {
+    SCOPED_TRACE(a.component);
+    EXPECT_EQ(a.action, "restart");
+    EXPECT_EQ(a.count, a.ok ? 1000 : 500);
+  }
 }
 
 }  // namespace
