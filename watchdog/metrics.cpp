@@ -172,7 +172,10 @@ void ProbeSeries::observe(const probes::ProbeResult& result, double seconds) {
     it->gauge->Set(m.value);
   }
   // A measurement this result left out no longer holds (every backup corrupt: no oldest
-  // restorable one): its series goes, as docs/metrics.md promises. *_total counters stay.
+  // restorable one): its series goes, as docs/metrics.md promises. *_total counters stay. An
+  // Unknown result (timed out, abandoned, could not decide) says nothing about the target, so
+  // the last known figures stay: an RPO alert must not resolve because one check hung.
+  if (result.status == probes::ProbeStatus::Unknown) return;
   std::erase_if(gauges_, [&](const MeasurementGauge& gauge) {
     const bool reported =
         std::any_of(result.measurements.begin(), result.measurements.end(),

@@ -88,6 +88,23 @@ TEST(Metrics, MeasurementALaterResultLeavesOutIsRemoved) {
   EXPECT_EQ(metric_sum(metrics.render(), "watchdog_backup_age_seconds", labels), 60);
 }
 
+// A check that timed out says nothing about the backups: the last known figures stay, so an
+// RPO alert does not resolve because one check hung.
+TEST(Metrics, UnknownResultKeepsTheLastKnownMeasurements) {
+  Metrics metrics;
+  auto series = metrics.probe_series("backups", "nightly", "backup");
+  const std::map<std::string, std::string> labels = {{"component", "backups"},
+                                                     {"probe", "nightly"}};
+  probes::ProbeResult known;
+  known.status = probes::ProbeStatus::Unhealthy;
+  known.measurements = {{"backup_age_seconds", 7200}};
+  series.observe(known, 0.01);
+  probes::ProbeResult timed_out;
+  timed_out.status = probes::ProbeStatus::Unknown;
+  series.observe(timed_out, 5.0);
+  EXPECT_EQ(metric_sum(metrics.render(), "watchdog_backup_age_seconds", labels), 7200);
+}
+
 // A component a reload removed leaves no watchdog_recovery_actions_total series behind.
 TEST(Metrics, ForgetComponentRemovesItsActionCounts) {
   Metrics metrics;
