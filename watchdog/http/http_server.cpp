@@ -114,7 +114,7 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
     : metrics_(metrics),
       engine_(engine),
       state_dir_(std::move(state_dir)),
-      operator_api_(engine, state_dir_, token),
+      operator_api_(engine, state_dir_, token, stopping_),
       server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(kMaxBody);
   add_read_routes();

@@ -23,10 +23,6 @@ constexpr std::size_t kMaxReason = 500;
 constexpr auto kPollEvery = std::chrono::milliseconds(50);
 const char* const kComponentActions[] = {"pause", "resume", "reset", "recover"};
 
-std::string requested_by(const httplib::Request& req) {
-  return "api " + req.remote_addr + ":" + std::to_string(req.remote_port);
-}
-
 // The body as a JSON object: "" = {}; anything else that is not an object is an error.
 std::optional<nlohmann::json> body_object(const httplib::Request& req, httplib::Response& res) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
@@ -91,32 +87,35 @@ bool valid_path_id(std::string_view id) {
   });
 }
 
-void json_error(httplib::Response& res, int status, const std::string& why) {
-  res.status = status;
-  res.set_content(
-      nlohmann::json{{"error", why}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      "application/json");
-}
-
 OperatorApi::OperatorApi(const Engine& engine, std::filesystem::path state_dir,
-                         const ApiToken& token)
-    : engine_(engine), state_dir_(std::move(state_dir)), token_(token) {}
+                         const ApiToken& token, const std::atomic<bool>& stopping)
+    : engine_(engine), state_dir_(std::move(state_dir)), token_(token), stopping_(stopping) {}
 
 void OperatorApi::add_routes(httplib::Server& server) {
   server.Post(R"(/api/v1/.*)",
               [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-  // This cpp-httplib (0.11) reads a POST without Content-Length until the peer closes, then
-  // answers 400: `curl -X POST` without -d would wait 5 s for a 400. Such a request has no
-  // body, so it is answered here, before the server tries to read one.
+  // Before any body is read: the token, the method, the body's size (request_gate.h).
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const bool bodiless = req.method == "POST" && !req.has_header("Content-Length") &&
-                          !req.has_header("Transfer-Encoding");
-    if (!bodiless || req.path.rfind("/api/v1/", 0) != 0) {
-      return httplib::Server::HandlerResponse::Unhandled;
+    switch (screen_request(req, res, token_, stopping_)) {
+      case Screened::Pass:
+        return httplib::Server::HandlerResponse::Unhandled;
+      case Screened::Refused:
+        break;
+      case Screened::Bodiless:
+        // No Content-Length: cpp-httplib 0.11 would read until the peer closes. Such a request
+        // has no body; act on it now and close (whatever follows is not read).
+        handle(req, res);
+        close_after(res);
+        break;
     }
-    handle(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
+  // "Expect: 100-continue" (curl for a large body) is answered before the pre-routing handler
+  // runs: the client learns of a refusal before it sends the body.
+  server.set_expect_100_continue_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        return screen_request(req, res, token_, stopping_) == Screened::Refused ? res.status : 100;
+      });
 }
 
 // Routed here rather than by one pattern per action, so that a path that does not fit is
@@ -124,7 +123,6 @@ void OperatorApi::add_routes(httplib::Server& server) {
 void OperatorApi::handle(const httplib::Request& req, httplib::Response& res) const {
   static const std::regex component_route(R"(/api/v1/components/(.*)/([^/]*))");
   static const std::regex ack_route(R"(/api/v1/incidents/(.*)/ack)");
-  if (!authorized(req, res)) return;
   std::smatch match;
   if (std::regex_match(req.path, match, component_route)) {
     component_action(req, res, match[1].str(), match[2].str());
@@ -133,27 +131,6 @@ void OperatorApi::handle(const httplib::Request& req, httplib::Response& res) co
   } else {
     json_error(res, 404, "no such operator action");
   }
-}
-
-bool OperatorApi::authorized(const httplib::Request& req, httplib::Response& res) const {
-  switch (token_.check(req.get_header_value("Authorization"))) {
-    case TokenVerdict::Accepted:
-      return true;
-    case TokenVerdict::NotConfigured:
-      json_error(res, 403,
-                 "operator actions are disabled: no watchdog.api_token_file is configured");
-      break;
-    case TokenVerdict::Missing:
-      res.set_header("WWW-Authenticate", "Bearer realm=\"watchdog\"");
-      json_error(res, 401, "missing \"Authorization: Bearer <token>\"");
-      break;
-    case TokenVerdict::Wrong:
-      json_error(res, 403, "wrong token");
-      break;
-  }
-  spdlog::warn("api_request_refused {} {} {}", kv("path", req.path), kv("from", requested_by(req)),
-               kv("status", std::to_string(res.status)));
-  return false;
 }
 
 void OperatorApi::component_action(const httplib::Request& req, httplib::Response& res,

@@ -8,8 +8,9 @@
 //                                          the attempt budget and the flap guard still apply)
 //   POST /api/v1/incidents/ID/ack          reminders stop; PagerDuty/webhook get `acknowledge`
 // Each needs "Authorization: Bearer <token>" (watchdog.api_token_file): 401 without it, 403
-// with a wrong one, 403 for every POST when no token is configured. Then: 400 for a malformed
-// name, id or body (with the reason), 404 for an unknown component, incident or action.
+// with a wrong one, 403 for every POST when no token is configured; that, and the body's size,
+// is checked before any body is read (request_gate.h). Then: 400 for a malformed name, id or
+// body (with the reason), 404 for an unknown component, incident or action.
 //
 // An action becomes a row of the state store's `requests` table (requested_by "api <remote
 // address>"), which the engine applies on its own loop, like the CLI's: the action is durable
@@ -18,6 +19,7 @@
 // found; 202 with the request id when no answer came in time (it applies when the loop turns).
 // 503 when the state store is not on disk.
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -25,6 +27,7 @@
 
 #include "watchdog/engine/engine.h"
 #include "watchdog/http/api_token.h"
+#include "watchdog/http/request_gate.h"
 #include "watchdog/store/state_store.h"
 
 namespace httplib {
@@ -44,14 +47,16 @@ bool valid_path_id(std::string_view id);
 
 class OperatorApi {
  public:
-  // `state_dir` "" = no durable store: every action answers 503.
-  OperatorApi(const Engine& engine, std::filesystem::path state_dir, const ApiToken& token);
+  // `state_dir` "" = no durable store: every action answers 503. `stopping`: the daemon is
+  // shutting down (every POST answers 503).
+  OperatorApi(const Engine& engine, std::filesystem::path state_dir, const ApiToken& token,
+              const std::atomic<bool>& stopping);
 
   void add_routes(httplib::Server& server);
 
  private:
+  // An authorised request (screen_request() checked the token).
   void handle(const httplib::Request& req, httplib::Response& res) const;
-  bool authorized(const httplib::Request& req, httplib::Response& res) const;
   void component_action(const httplib::Request& req, httplib::Response& res,
                         const std::string& name, const std::string& action) const;
   void acknowledge(const httplib::Request& req, httplib::Response& res,
@@ -62,9 +67,7 @@ class OperatorApi {
   const Engine& engine_;
   std::filesystem::path state_dir_;
   const ApiToken& token_;
+  const std::atomic<bool>& stopping_;
 };
-
-// {"error": why} with `status`.
-void json_error(httplib::Response& res, int status, const std::string& why);
 
 }  // namespace watchdog::core
