@@ -82,7 +82,7 @@ struct StatusView {
 
 // The engine's answer to an operator request (stored with it; the API maps it to a status).
 struct OperatorAnswer {
-  std::string outcome;  // store::kRequestDone, kRequestRefused or kRequestNotFound
+  std::string outcome;  // store::kRequestDone, kRequestRefused, … (store::kRequest*)
   std::string result;   // one line for the operator
 };
 

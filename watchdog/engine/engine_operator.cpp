@@ -112,7 +112,9 @@ OperatorAnswer Engine::operator_resume(Runtime& runtime) {
 
 // Runs the next recovery rung now instead of after the back-off. It never overrides a hold (a
 // pause, a failing dependency, another replica leading) nor the attempt and flap limits, and
-// it does not start recovery of a component that passes its probes: that is the probes' call.
+// it does not start recovery of a component that passes its probes, nor of one whose probes
+// have not decided since a reset or a released hold: that is the probes' call. When the step
+// gives up (no rung fits, budget or flap guard), the answer says so.
 OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
   const auto& m = runtime.machine;
   const std::string state(to_string(m.state));
@@ -128,8 +130,18 @@ OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
     return refused(m.name + " is already recovering (attempt " + std::to_string(m.attempts) +
                    " running or being verified)");
   }
+  if (m.state == State::Critical && decided_health(m) != State::Critical) {
+    return refused(m.name + " is CRITICAL, waiting for fresh probe results (after a reset or a " +
+                   "released hold): it is not acted on blind");
+  }
   const auto attempts_before = m.attempts;
-  apply(runtime, step(runtime.machine, OperatorRecover{}, now));
+  const auto stepped = step(runtime.machine, OperatorRecover{}, now);
+  apply(runtime, stepped);
+  for (const auto& transition : stepped.transitions) {
+    if (transition.to == State::Failed) {
+      return {store::kRequestGaveUp, "recover: " + m.name + " is FAILED: " + transition.reason};
+    }
+  }
   if (runtime.machine.attempts == attempts_before) {
     return refused(m.name + " is " + std::string(to_string(runtime.machine.state)) +
                    ": no attempt started");

@@ -39,6 +39,8 @@ struct Mute {
 inline constexpr const char* kRequestDone = "done";          // applied
 inline constexpr const char* kRequestRefused = "refused";    // not applicable now (result says why)
 inline constexpr const char* kRequestNotFound = "not_found";  // no such component or incident
+// Acted on, and recovery gave up (FAILED: the ladder had no rung left or the budget was spent).
+inline constexpr const char* kRequestGaveUp = "gave_up";
 
 struct Request {
   std::int64_t id = 0;
@@ -49,7 +51,7 @@ struct Request {
   std::string result;        // what the daemon did, one line
   std::string requested_by;  // "cli", or "api <remote address>"; "" in rows of older versions
   std::string data = "{}";   // the kind's arguments as a JSON object (pause: until_ms, reason)
-  std::string outcome;       // kRequestDone, kRequestRefused or kRequestNotFound once done
+  std::string outcome;       // kRequestDone, kRequestRefused, … (kRequest*) once done
 };
 
 // What a caller asks for; `data` is the kind's arguments as a JSON object.
