@@ -43,7 +43,8 @@ std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
   auto db = std::make_unique<Database>(path);
   auto check = db->prepare("PRAGMA quick_check");
   if (!check.step() || check.text(0) != "ok") {
-    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0));
+    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0),
+                      SQLITE_CORRUPT);
   }
   return db;
 }
@@ -77,7 +78,9 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_
     try {
       return std::unique_ptr<StateStore>(new StateStore(open_checked(path), false));
     } catch (const SqliteError& error) {
-      if (attempt == 0 && std::filesystem::exists(path)) {
+      // Only a damaged file is moved aside: a busy database, a failed migration or a schema
+      // from a newer version holds a journal and an outbox that must not be dropped.
+      if (attempt == 0 && error.unusable_file() && std::filesystem::exists(path)) {
         move_aside(path, error.what());
         continue;
       }
@@ -97,18 +100,25 @@ std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::pat
   return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(path), false));
 }
 
+// In one write transaction: two processes opening an old file at once (the daemon and a CLI
+// command) would otherwise both see a column missing and the second ALTER would fail.
 void StateStore::migrate() {
+  Transaction transaction(*db_);
   db_->exec(kSchema);
-  auto version = db_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-  if (version.step() && version.text(0) != "1") {
-    throw SqliteError(db_->path().string() + ": schema version " + version.text(0) +
-                      " is newer than this watchdog understands (1)");
+  {
+    auto version = db_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (version.step() && version.text(0) != "1") {
+      throw SqliteError(db_->path().string() + ": schema version " + version.text(0) +
+                        " is newer than this watchdog understands (1)");
+    }
   }
   add_missing_request_columns();
+  transaction.commit();
 }
 
 // Databases written before the operator API lack the requests columns it added. Added columns
 // with defaults keep schema version 1: older binaries name their columns and ignore these.
+// Read inside migrate()'s transaction, so what it finds missing is still missing.
 void StateStore::add_missing_request_columns() {
   std::vector<std::string> present;
   auto columns = db_->prepare("PRAGMA table_info(requests)");

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "tests/support/temp_dir.h"
 #include "watchdog/store/incident_journal.h"
@@ -110,6 +113,57 @@ TEST(StateStore, OldRequestsTableGainsTheOperatorColumns) {
                                      at(3));
   EXPECT_EQ(store->request(id)->data, R"({"reason":"x"})");
   EXPECT_EQ(store->request(id)->requested_by, "api 127.0.0.1:5000");
+}
+
+// The daemon and a CLI command opening an old file at the same moment: both migrate it (one
+// waits for the other), neither fails, and nothing is moved aside.
+TEST(StateStore, TwoProcessesMigratingAnOldFileAtOnceBothSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    testing::TempDir dir;
+    {
+      Database old(StateStore::file_in(dir.path()));
+      old.exec(
+          "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+          "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
+          "result TEXT NOT NULL DEFAULT '');"
+          "CREATE TABLE components(name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, "
+          "updated_ms INTEGER NOT NULL);"
+          "INSERT INTO components VALUES('api', '{\"kept\":1}', 1000);"
+          "INSERT INTO requests(kind, component, created_ms) VALUES('reset', 'api', 1000);");
+    }
+    std::atomic<int> ready{0};
+    std::unique_ptr<StateStore> stores[2];
+    std::vector<std::thread> openers;
+    for (auto& store : stores) {
+      openers.emplace_back([&] {
+        ++ready;
+        while (ready < 2) {
+        }
+        store = StateStore::open(dir.path());
+      });
+    }
+    for (auto& opener : openers) opener.join();
+    for (auto& store : stores) {
+      ASSERT_FALSE(store->in_memory()) << "round " << round;
+      EXPECT_EQ(store->load_components().at("api"), R"({"kept":1})");
+      EXPECT_EQ(store->pending_requests().size(), 1u);
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      EXPECT_EQ(entry.path().filename().string().find("corrupt"), std::string::npos);
+    }
+  }
+}
+
+// A busy or newer file is not damaged: it stays where it is (only CORRUPT/NOTADB move aside).
+TEST(StateStore, ANewerSchemaIsNotMovedAside) {
+  testing::TempDir dir;
+  { StateStore::open(dir.path())->db().exec("UPDATE meta SET value = '2'"); }
+  auto store = StateStore::open(dir.path());
+  EXPECT_TRUE(store->in_memory());
+  EXPECT_TRUE(std::filesystem::exists(StateStore::file_in(dir.path())));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().find("corrupt"), std::string::npos);
+  }
 }
 
 TEST(IncidentJournal, RecordsTimelineAndMeasuredFigures) {
