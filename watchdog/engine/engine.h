@@ -126,6 +126,8 @@ class Engine {
   void persist();
   // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
   void poll_operator_requests();
+  void complete(const store::Request& request);
+  void refresh_mutes_and_holds(TimePoint now);
   OperatorAnswer answer_request(const store::Request& request);
   OperatorAnswer operator_reset(Runtime& runtime);
   OperatorAnswer operator_pause(Runtime& runtime, const nlohmann::json& data, TimePoint now);
@@ -177,6 +179,7 @@ class Engine {
   IncidentMetrics incident_metrics_;
   IncidentRecorder recorder_;
   std::vector<store::Mute> mutes_;
+  bool requests_pending_ = false;  // a poll failed half-way: poll again next turn
   int running_actions_ = 0;
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;

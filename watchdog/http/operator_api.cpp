@@ -73,6 +73,7 @@ std::optional<nlohmann::json> pause_arguments(const nlohmann::json& body, httpli
 int status_of(const std::string& outcome) {
   if (outcome == store::kRequestDone) return 200;
   if (outcome == store::kRequestNotFound) return 404;
+  if (outcome == store::kRequestError) return 500;
   return 409;
 }
 

@@ -41,6 +41,7 @@ inline constexpr const char* kRequestRefused = "refused";    // not applicable n
 inline constexpr const char* kRequestNotFound = "not_found";  // no such component or incident
 // Acted on, and recovery gave up (FAILED: the ladder had no rung left or the budget was spent).
 inline constexpr const char* kRequestGaveUp = "gave_up";
+inline constexpr const char* kRequestError = "error";  // applying it threw (result says what)
 
 struct Request {
   std::int64_t id = 0;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/time_text.h"
+
 #include "tests/unit/watchdog/engine/engine_fixture.h"
 
 namespace watchdog::core {
@@ -12,8 +14,11 @@ namespace {
 
 using namespace engine_fixture;
 using Clock = std::chrono::system_clock;
+using namespace std::chrono_literals;
 
-// A component `api` whose probe fails, paused (no actions), so it stays CRITICAL with an incident.
+// A component `api` whose probe fails: paused (no actions, it stays CRITICAL with an
+// incident), or not paused with an action that fails and an hour of back-off (it waits in
+// RECOVERING, where `recover` would start the next attempt at once).
 struct PausedIncident {
   testing::TempDir dir;
   std::unique_ptr<store::StateStore> store = store::StateStore::open(dir.path());
@@ -24,7 +29,9 @@ struct PausedIncident {
   std::unique_ptr<Engine> engine;
 
   explicit PausedIncident(bool paused = true) {
-    f.add("api", probe, action);
+    auto& component = f.add("api", probe, action);
+    component.spec.recovery.backoff = component.spec.recovery.max_backoff = 1h;
+    action->ok_ = false;
     const auto now = Clock::now();
     if (paused) cli->set_mute({"api", now + 1h, "deploy", now});
     engine = std::make_unique<Engine>(f.metrics, f.dispatcher,
@@ -43,10 +50,32 @@ struct PausedIncident {
   // Adds a request as the CLI or the API would, and waits for the engine's answer.
   store::Request ask(const std::string& kind, const nlohmann::json& data = nlohmann::json::object(),
                      Clock::time_point at = Clock::now()) {
-    const auto id = cli->add_request({kind, "api", "test", data.dump()}, at);
+    return ask_together({{kind, data, at}}).back();
+  }
+  struct Asked {
+    std::string kind;
+    nlohmann::json data = nlohmann::json::object();
+    Clock::time_point at = Clock::now();
+  };
+  // Several requests in one batch: all in the store before the engine is told.
+  std::vector<store::Request> ask_together(const std::vector<Asked>& requests) {
+    std::vector<std::int64_t> ids;
+    for (const auto& r : requests) {
+      ids.push_back(cli->add_request({r.kind, "api", "test", r.data.dump()}, r.at));
+    }
     engine->requests_queued();
-    EXPECT_TRUE(wait_until([&] { return cli->request(id)->done.has_value(); })) << kind;
-    return *cli->request(id);
+    std::vector<store::Request> answers;
+    for (auto id : ids) {
+      EXPECT_TRUE(wait_until([&] { return cli->request(id)->done.has_value(); }));
+      answers.push_back(*cli->request(id));
+    }
+    return answers;
+  }
+  bool backing_off() const {
+    for (const auto& c : engine->status().components) {
+      if (c.name == "api") return c.state == State::Recovering && action->runs_ == 1;
+    }
+    return false;
   }
 };
 
@@ -63,6 +92,51 @@ TEST(EngineOperator, AnAcknowledgementSurvivesAReload) {
   t.engine->stop();  // and as saved by every turn after the reload
   const auto saved = nlohmann::json::parse(t.cli->load_components().at("api"));
   EXPECT_EQ(saved["engine"].value("acknowledged", ""), id);
+}
+
+// "Never overrides a hold": a pause answered just before in the same batch, and a pause the CLI
+// wrote straight into the store, hold `recover` back although the loop has not turned since.
+TEST(EngineOperator, RecoverSeesAPauseMadeJustBefore) {
+  PausedIncident t(false);
+  ASSERT_TRUE(wait_until([&] { return t.backing_off(); }));
+  const auto until = config::epoch_ms(Clock::now() + 1h);
+  const auto answers = t.ask_together(
+      {{"pause", {{"until_ms", until}, {"reason", "deploy"}}}, {"recover"}});
+  EXPECT_EQ(answers[0].outcome, store::kRequestDone);
+  EXPECT_EQ(answers[1].outcome, store::kRequestRefused);
+  EXPECT_NE(answers[1].result.find("held"), std::string::npos) << answers[1].result;
+
+  EXPECT_EQ(t.ask("resume").outcome, store::kRequestDone);
+  const auto now = Clock::now();
+  t.cli->set_mute({"api", now + 1h, "cli pause", now});
+  const auto recover = t.ask("recover");
+  EXPECT_EQ(recover.outcome, store::kRequestRefused);
+  EXPECT_NE(recover.result.find("cli pause"), std::string::npos) << recover.result;
+  EXPECT_EQ(t.action->runs_, 1);
+}
+
+// A recover (reset, ack) is about the component as it was when asked: one left from before a
+// restart is not applied.
+TEST(EngineOperator, ActingRequestsOlderThanThirtySecondsExpire) {
+  PausedIncident t(false);
+  ASSERT_TRUE(wait_until([&] { return t.backing_off(); }));
+  const auto stale = t.ask("recover", nlohmann::json::object(), Clock::now() - 60s);
+  EXPECT_EQ(stale.outcome, store::kRequestRefused);
+  EXPECT_NE(stale.result.find("expired"), std::string::npos) << stale.result;
+  EXPECT_EQ(t.action->runs_, 1);
+  // A fresh one acts (once the first attempt has failed and backs off).
+  EXPECT_TRUE(wait_until([&] { return t.ask("recover").outcome == store::kRequestDone; }));
+  EXPECT_TRUE(wait_until([&] { return t.action->runs_ == 2; }));
+}
+
+// One request that throws while applied is answered `error`; the ones after it in the same
+// batch are answered too, not left pending until some other write.
+TEST(EngineOperator, AFailingRequestDoesNotStallTheOthers) {
+  PausedIncident t;
+  const auto answers =
+      t.ask_together({{"pause", {{"until_ms", "not a number"}}}, {"resume"}});
+  EXPECT_EQ(answers[0].outcome, store::kRequestError);
+  EXPECT_EQ(answers[1].outcome, store::kRequestDone);
 }
 
 }  // namespace
