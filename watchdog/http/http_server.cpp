@@ -117,6 +117,10 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
       operator_api_(engine, state_dir_, token, stopping_),
       server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(kMaxBody);
+  // A connection holds a thread while it is open: a fixed pool (not max(8, cores - 1)) and a
+  // short keep-alive so that idle clients give their threads back to /healthz and /metrics.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  server_->set_keep_alive_timeout(kKeepAliveSeconds);
   add_read_routes();
   operator_api_.add_routes(*server_);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The watchdog's own HTTP endpoint (cpp-httplib, one listener thread pool):
+// The watchdog's own HTTP endpoint (cpp-httplib, one listener pool of kHttpThreads):
 //   GET /         the status page (status_page.h): HTML for people, refreshes itself
 //   GET /metrics  Prometheus text format
 //   GET /healthz  liveness: 200 "ok" unless the engine loop stalled (heartbeat ≥ 10 s old)
@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -35,6 +36,9 @@ class Server;
 }
 
 namespace watchdog::core {
+
+inline constexpr std::size_t kHttpThreads = 16;
+inline constexpr time_t kKeepAliveSeconds = 2;
 
 class HttpServer {
  public:

@@ -186,16 +186,12 @@ void OperatorApi::submit(const store::NewRequest& request, httplib::Response& re
     doc["request_id"] = id;
     spdlog::warn("api_request {} {} {} {}", kv("id", std::to_string(id)), kv("kind", request.kind),
                  kv("component", request.component), kv("requested_by", request.requested_by));
-    const auto deadline = std::chrono::steady_clock::now() + kAnswerWait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (auto answered = store->request(id); answered && answered->done) {
-        doc["outcome"] = answered->outcome;
-        doc["result"] = answered->result;
-        res.status = status_of(answered->outcome);
-        res.set_content(doc.dump(), "application/json");
-        return;
-      }
-      std::this_thread::sleep_for(kPollEvery);
+    if (auto answered = wait_for_answer(*store, id)) {
+      doc["outcome"] = answered->outcome;
+      doc["result"] = answered->result;
+      res.status = status_of(answered->outcome);
+      res.set_content(doc.dump(), "application/json");
+      return;
     }
   } catch (const std::exception& error) {
     return json_error(res, 503, std::string("state store unavailable: ") + error.what());
@@ -204,6 +200,26 @@ void OperatorApi::submit(const store::NewRequest& request, httplib::Response& re
   doc["result"] = "queued; the watchdog applies it on its next turn";
   res.status = 202;
   res.set_content(doc.dump(), "application/json");
+}
+
+// Each waiting POST holds one of the listener's threads: at most kMaxWaiting do, so that a burst
+// of POSTs never starves /healthz and /metrics; the others are answered 202 at once.
+std::optional<store::Request> OperatorApi::wait_for_answer(store::StateStore& store,
+                                                           std::int64_t id) const {
+  if (waiting_.fetch_add(1) >= kMaxWaiting) {
+    --waiting_;
+    return std::nullopt;
+  }
+  struct Release {
+    std::atomic<int>& count;
+    ~Release() { --count; }
+  } release{waiting_};
+  const auto deadline = std::chrono::steady_clock::now() + kAnswerWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto answered = store.request(id); answered && answered->done) return answered;
+    std::this_thread::sleep_for(kPollEvery);
+  }
+  return std::nullopt;
 }
 
 }  // namespace watchdog::core

@@ -15,7 +15,7 @@
 // An action becomes a row of the state store's `requests` table (requested_by "api <remote
 // address>"), which the engine applies on its own loop, like the CLI's: the action is durable
 // and serialised with everything else the engine does. The POST waits up to kAnswerWait for
-// the engine's answer: 200 done, 409 refused (the body says why, e.g. "not FAILED", "held",
+// the engine's answer (at most kMaxWaiting POSTs at once; the others get 202 at once): 200 done, 409 refused (the body says why, e.g. "not FAILED", "held",
 // "expired") or gave_up (recover ended FAILED), 404 not found, 500 error (applying it failed);
 // 202 with the request id when no answer came in time (it applies when the loop turns). 503
 // when the state store is not on disk, and once the daemon is stopping.
@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,7 @@ struct Response;
 namespace watchdog::core {
 
 inline constexpr auto kAnswerWait = std::chrono::seconds(5);
+inline constexpr int kMaxWaiting = 2;  // POSTs waiting for the answer at once; beyond: 202
 inline constexpr auto kMaxPause = std::chrono::hours(24 * 30);
 
 // A component name or incident id as it may appear in a path: a letter or digit first, then
@@ -64,11 +66,15 @@ class OperatorApi {
                    const std::string& id) const;
   // Queues the request, waits for the engine's answer and writes the response.
   void submit(const store::NewRequest& request, httplib::Response& res) const;
+  // The engine's answer within kAnswerWait; nothing when it did not come or kMaxWaiting others
+  // wait already.
+  std::optional<store::Request> wait_for_answer(store::StateStore& store, std::int64_t id) const;
 
   const Engine& engine_;
   std::filesystem::path state_dir_;
   const ApiToken& token_;
   const std::atomic<bool>& stopping_;
+  mutable std::atomic<int> waiting_{0};
 };
 
 }  // namespace watchdog::core
