@@ -215,9 +215,15 @@ std::optional<store::Request> OperatorApi::wait_for_answer(store::StateStore& st
     ~Release() { --count; }
   } release{waiting_};
   const auto deadline = std::chrono::steady_clock::now() + kAnswerWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto answered = store.request(id); answered && answered->done) return answered;
-    std::this_thread::sleep_for(kPollEvery);
+  try {
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto answered = store.request(id); answered && answered->done) return answered;
+      std::this_thread::sleep_for(kPollEvery);
+    }
+  } catch (const std::exception& error) {
+    // The request is queued all the same: 202 with its id, not a 503 that invites a retry.
+    spdlog::warn("api_answer_unreadable {} {}", kv("id", std::to_string(id)),
+                 kv("error", error.what()));
   }
   return std::nullopt;
 }
