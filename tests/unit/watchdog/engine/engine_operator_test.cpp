@@ -139,5 +139,23 @@ TEST(EngineOperator, AFailingRequestDoesNotStallTheOthers) {
   EXPECT_EQ(answers[1].outcome, store::kRequestDone);
 }
 
+// An acknowledgement covers the incident as it was: when recovery then gives up (FAILED), the
+// loud state pages again, so it may be acknowledged anew.
+TEST(EngineOperator, FailedAfterAnAcknowledgementPagesAgain) {
+  PausedIncident t(false);
+  ASSERT_TRUE(wait_until([&] { return t.backing_off(); }));
+  const auto id = t.incident();
+  EXPECT_EQ(t.ask("ack", {{"incident", id}}).outcome, store::kRequestDone);
+  for (int attempt = 2; attempt <= 3; ++attempt) {  // both fail; the third is the last
+    ASSERT_TRUE(wait_until([&] { return t.ask("recover").outcome == store::kRequestDone; }))
+        << attempt;
+    ASSERT_TRUE(wait_until([&] { return t.action->runs_ == attempt; }));
+  }
+  ASSERT_TRUE(wait_until([&] { return state_of(*t.engine, "api") == State::Failed; }));
+  const auto again = t.ask("ack", {{"incident", id}});
+  EXPECT_EQ(again.outcome, store::kRequestDone);
+  EXPECT_EQ(again.result.find("already"), std::string::npos) << again.result;
+}
+
 }  // namespace
 }  // namespace watchdog::core
