@@ -53,6 +53,8 @@ EngineHealth engine_health(std::chrono::steady_clock::time_point heartbeat,
 
 namespace {
 
+constexpr std::size_t kPageOpenIncidents = 1000;  // one per component at most, in practice
+
 // One incident (or the list when `id` is empty) from the state store, opened per request
 // (the store is not shared between threads).
 void serve_incident(const std::filesystem::path& state_dir, const std::string& id, bool json,
@@ -90,13 +92,19 @@ void serve_incident(const std::filesystem::path& state_dir, const std::string& i
   }
 }
 
-// The latest incidents for the status page; none when the store is not there (the page still
-// shows the components).
+// Every open incident (however old: one opened before the last 30 must not drop off the page)
+// and the latest closed ones; none when the store is not there (the page still shows the
+// components).
 std::vector<store::IncidentRecord> page_incidents(const std::filesystem::path& state_dir) {
   if (state_dir.empty()) return {};
   try {
     auto store = store::StateStore::open_existing(state_dir);
-    return store::IncidentJournal(store->db()).list(30, false);
+    store::IncidentJournal journal(store->db());
+    auto incidents = journal.list(kPageOpenIncidents, true);
+    for (auto& record : journal.list(30, false)) {
+      if (record.closed) incidents.push_back(std::move(record));
+    }
+    return incidents;
   } catch (const std::exception&) {
     return {};
   }
