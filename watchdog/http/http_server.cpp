@@ -55,14 +55,14 @@ namespace {
 
 constexpr std::size_t kPageOpenIncidents = 1000;  // one per component at most, in practice
 
-// One incident (or the list when `id` is empty) from the state store, opened per request
-// (the store is not shared between threads).
+// One incident (or the list when `id` is empty) from the state store, opened read-only per
+// request (the store is not shared between threads; a reader takes no write lock).
 void serve_incident(const std::filesystem::path& state_dir, const std::string& id, bool json,
                     httplib::Response& res) {
   if (!id.empty() && !valid_path_id(id)) return json_error(res, 400, "invalid incident id");
   try {
     if (state_dir.empty()) throw std::runtime_error("no state store");
-    auto store = store::StateStore::open_existing(state_dir);
+    auto store = store::StateStore::open_read_only(state_dir);
     store::IncidentJournal journal(store->db());
     if (id.empty()) {
       auto doc = nlohmann::json::array();
@@ -98,7 +98,7 @@ void serve_incident(const std::filesystem::path& state_dir, const std::string& i
 std::vector<store::IncidentRecord> page_incidents(const std::filesystem::path& state_dir) {
   if (state_dir.empty()) return {};
   try {
-    auto store = store::StateStore::open_existing(state_dir);
+    auto store = store::StateStore::open_read_only(state_dir);
     store::IncidentJournal journal(store->db());
     auto incidents = journal.list(kPageOpenIncidents, true);
     for (auto& record : journal.list(30, false)) {

@@ -165,7 +165,7 @@ void OperatorApi::acknowledge(const httplib::Request& req, httplib::Response& re
   if (state_dir_.empty()) return json_error(res, 503, "no durable state store");
   std::optional<store::IncidentRecord> record;
   try {
-    auto store = store::StateStore::open_existing(state_dir_);
+    auto store = store::StateStore::open_read_only(state_dir_);
     record = store::IncidentJournal(store->db()).find(id);
   } catch (const std::exception& error) {
     return json_error(res, 503, std::string("incidents unavailable: ") + error.what());

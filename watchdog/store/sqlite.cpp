@@ -11,8 +11,10 @@ namespace {
 
 }  // namespace
 
-Database::Database(const std::filesystem::path& path) : path_(path) {
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+Database::Database(const std::filesystem::path& path, Access access) : path_(path) {
+  const bool read_only = access == Access::ReadOnly;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
   if (const int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); code != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -21,7 +23,9 @@ Database::Database(const std::filesystem::path& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (!read_only) {
+      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    }
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;

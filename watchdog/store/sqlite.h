@@ -35,7 +35,9 @@ class Database {
   // Opens or creates `path`; WAL journal, synchronous=NORMAL (durable at each checkpoint; a
   // power cut may lose the last transactions, a crash of the process loses nothing), a busy
   // timeout so that a CLI command and the daemon can share the file.
-  explicit Database(const std::filesystem::path& path);
+  enum class Access { ReadWrite, ReadOnly };
+  // ReadOnly: an existing file, no pragmas that write (for readers such as the HTTP GETs).
+  explicit Database(const std::filesystem::path& path, Access access = Access::ReadWrite);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -67,9 +67,9 @@ std::filesystem::path StateStore::file_in(const std::filesystem::path& state_dir
   return state_dir / "watchdog.db";
 }
 
-StateStore::StateStore(std::unique_ptr<Database> db, bool in_memory)
+StateStore::StateStore(std::unique_ptr<Database> db, bool in_memory, bool migrated)
     : db_(std::move(db)), in_memory_(in_memory) {
-  migrate();
+  if (migrated) migrate();
 }
 
 std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_dir) {
@@ -92,12 +92,24 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_
   return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(":memory:"), true));
 }
 
-std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::path& state_dir) {
-  const auto path = file_in(state_dir);
+namespace {
+std::filesystem::path existing_file(const std::filesystem::path& state_dir) {
+  auto path = StateStore::file_in(state_dir);
   if (!std::filesystem::exists(path)) {
     throw SqliteError(path.string() + ": no state yet (has `watchdog run` started here?)");
   }
-  return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(path), false));
+  return path;
+}
+}  // namespace
+
+std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::path& state_dir) {
+  return std::unique_ptr<StateStore>(
+      new StateStore(std::make_unique<Database>(existing_file(state_dir)), false));
+}
+
+std::unique_ptr<StateStore> StateStore::open_read_only(const std::filesystem::path& state_dir) {
+  auto db = std::make_unique<Database>(existing_file(state_dir), Database::Access::ReadOnly);
+  return std::unique_ptr<StateStore>(new StateStore(std::move(db), false, false));
 }
 
 // In one write transaction: two processes opening an old file at once (the daemon and a CLI

@@ -69,6 +69,8 @@ class StateStore {
   static std::unique_ptr<StateStore> open(const std::filesystem::path& state_dir);
   // Opens an existing store for a CLI command; throws SqliteError when it cannot.
   static std::unique_ptr<StateStore> open_existing(const std::filesystem::path& state_dir);
+  // For reading only (the HTTP GETs): no migration, no write lock taken; throws SqliteError.
+  static std::unique_ptr<StateStore> open_read_only(const std::filesystem::path& state_dir);
   static std::filesystem::path file_in(const std::filesystem::path& state_dir);
 
   Database& db() { return *db_; }
@@ -92,7 +94,7 @@ class StateStore {
   bool changed_elsewhere();
 
  private:
-  StateStore(std::unique_ptr<Database> db, bool in_memory);
+  StateStore(std::unique_ptr<Database> db, bool in_memory, bool migrated = true);
   void migrate();
   void add_missing_request_columns();
 

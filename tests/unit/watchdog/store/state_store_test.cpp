@@ -166,6 +166,31 @@ TEST(StateStore, ANewerSchemaIsNotMovedAside) {
   }
 }
 
+// The HTTP GETs read through a read-only connection: they see what the daemon wrote, cannot
+// write, and do not migrate (no write lock per page view).
+TEST(StateStore, ReadOnlyStoreReadsAndNeitherWritesNorMigrates) {
+  testing::TempDir dir;
+  EXPECT_THROW(StateStore::open_read_only(dir.path()), SqliteError);
+  {
+    Database old(StateStore::file_in(dir.path()));
+    old.exec(
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+        "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
+        "result TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE components(name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, "
+        "updated_ms INTEGER NOT NULL);"
+        "INSERT INTO components VALUES('api', '{}', 1000);");
+  }
+  auto reader = StateStore::open_read_only(dir.path());
+  EXPECT_EQ(reader->load_components().size(), 1u);
+  EXPECT_THROW(reader->save_component("api", "{}", at(1)), SqliteError);
+  std::vector<std::string> columns;
+  auto info = reader->db().prepare("PRAGMA table_info(requests)");
+  while (info.step()) columns.push_back(info.text(1));
+  EXPECT_EQ(columns.size(), 6u);  // not migrated
+}
+
 TEST(IncidentJournal, RecordsTimelineAndMeasuredFigures) {
   testing::TempDir dir;
   auto store = StateStore::open(dir.path());
