@@ -125,6 +125,9 @@ TEST(OperatorApiGate, BodiesAreRefusedFromTheHeadersAloneAndTheConnectionCloses)
   EXPECT_EQ(post(wd.port(), "/api/v1/components/svc/resume").status, 200);
   const double rss_after = wd.metric("process_resident_memory_bytes");
   EXPECT_LT(rss_after - rss_before, 8.0 * 1024 * 1024);
+  // The token file was written with the default umask (0644): the daemon says so.
+  EXPECT_NE(wd.log().find("api_token_file_readable_by_others"), std::string::npos);
+  EXPECT_EQ(wd.log().find(kToken), std::string::npos);
 }
 
 }  // namespace
