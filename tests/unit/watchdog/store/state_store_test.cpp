@@ -115,9 +115,10 @@ TEST(StateStore, OldRequestsTableGainsTheOperatorColumns) {
   EXPECT_EQ(store->request(id)->requested_by, "api 127.0.0.1:5000");
 }
 
-// The daemon and a CLI command opening an old file at the same moment: both migrate it (one
-// waits for the other), neither fails, and nothing is moved aside.
-TEST(StateStore, TwoProcessesMigratingAnOldFileAtOnceBothSucceed) {
+// The daemon and CLI commands opening an old file at the same moment: all migrate it (one at a
+// time), none fails, and nothing is moved aside. (A race: without the transaction it fails in
+// some rounds, not in every run.)
+TEST(StateStore, ProcessesMigratingAnOldFileAtOnceAllSucceed) {
   for (int round = 0; round < 20; ++round) {
     testing::TempDir dir;
     {
@@ -131,13 +132,14 @@ TEST(StateStore, TwoProcessesMigratingAnOldFileAtOnceBothSucceed) {
           "INSERT INTO components VALUES('api', '{\"kept\":1}', 1000);"
           "INSERT INTO requests(kind, component, created_ms) VALUES('reset', 'api', 1000);");
     }
+    constexpr int kOpeners = 6;
     std::atomic<int> ready{0};
-    std::unique_ptr<StateStore> stores[2];
+    std::unique_ptr<StateStore> stores[kOpeners];
     std::vector<std::thread> openers;
     for (auto& store : stores) {
       openers.emplace_back([&] {
         ++ready;
-        while (ready < 2) {
+        while (ready < kOpeners) {
         }
         store = StateStore::open(dir.path());
       });
