@@ -76,6 +76,15 @@ std::optional<Secret> read_api_token(Options& options) {
                                        std::to_string(kMinApiTokenLength) +
                                        " characters (use e.g. `openssl rand -hex 32`)");
   }
+  // It travels in a header: a space, a control character or a UTF-8 byte would not survive
+  // every client, and a second line is a file that holds something else.
+  const bool visible = std::all_of(token->value.begin(), token->value.end(),
+                                   [](char c) { return c > ' ' && c < 0x7f; });
+  if (!visible) {
+    options.fail("api_token_file",
+                 "the token must be visible ASCII characters only (no spaces, line breaks or "
+                 "other bytes)");
+  }
   return token;
 }
 

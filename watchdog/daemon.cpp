@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <filesystem>
 #include <cstring>
 
 #include "config/options.h"
@@ -84,6 +86,18 @@ void set_api_token(ApiToken& token, const Plan& plan) {
   token.set(configured ? std::optional<std::string>(configured->value) : std::nullopt);
   spdlog::info("operator_api {}",
                logging::kv("token", configured ? configured->source : "none (POST refused)"));
+  // A token others on the host can read is anyone's: say so (still used, as configured).
+  constexpr std::string_view kFile = "file ";
+  if (!configured || configured->source.rfind(kFile, 0) != 0) return;
+  const std::filesystem::path file = configured->source.substr(kFile.size());
+  std::error_code error;
+  const auto mode = std::filesystem::status(file, error).permissions();
+  using std::filesystem::perms;
+  if (error || (mode & (perms::group_all | perms::others_all)) == perms::none) return;
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%03o", static_cast<unsigned>(mode) & 0777u);
+  spdlog::warn("api_token_file_readable_by_others {} {} {}", logging::kv("file", file.string()),
+               logging::kv("mode", octal), logging::kv("hint", "chmod 600"));
 }
 
 }  // namespace

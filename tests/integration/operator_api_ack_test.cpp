@@ -89,6 +89,42 @@ TEST(OperatorApiLoad, AThousandParallelRequestsWhileTheProbeKeepsItsInterval) {
   EXPECT_EQ(get(wd.port(), "/healthz").status, 200);
 }
 
+// 64 keep-alive clients posting as fast as they are answered: at most kMaxWaiting POSTs wait for
+// the engine (the others get 202 at once), the pool is fixed and keep-alive short, so /healthz
+// (kubelet: 1 s timeout) is answered throughout. The bound asserted is a generous 2 s per call.
+TEST(OperatorApiLoad, HealthzIsAnsweredWhileSixtyFourClientsPost) {
+  TempDir dir;
+  heal_svc(dir);
+  WatchdogProcess wd(dir, with_token(dir, svc_yaml(dir, "1s")));
+  std::atomic<bool> stop{false};
+  std::atomic<int> posted{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 64; ++t) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", wd.port());
+      client.set_keep_alive(true);
+      client.set_read_timeout(30s);
+      const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+      while (!stop) {
+        if (client.Post("/api/v1/components/svc/resume", auth, "{}", "application/json")) {
+          ++posted;
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(wait_until([&] { return posted >= 64; }, 30s));
+  for (int i = 0; i < 10; ++i) {
+    httplib::Client probe("127.0.0.1", wd.port());
+    probe.set_connection_timeout(2s);
+    probe.set_read_timeout(2s);
+    const auto healthz = probe.Get("/healthz");
+    EXPECT_TRUE(healthz && healthz->status == 200) << "call " << i;
+  }
+  stop = true;
+  for (auto& client : clients) client.join();
+  EXPECT_GT(posted.load(), 64);
+}
+
 // CRITICAL → PagerDuty trigger; POST ack → PagerDuty acknowledge with the same dedup key and
 // routing key, the timeline says who; a second ack changes nothing; an unknown incident is 404
 // and a closed one 409; the resolve still goes out after the ack.

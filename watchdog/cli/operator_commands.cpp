@@ -218,7 +218,7 @@ int OperatorCommands::reset() {
   while (Clock::now() < deadline) {
     if (auto request = store->request(id); request && request->done) {
       std::cout << request->result << "\n";
-      return request->result.rfind("reset:", 0) == 0 ? 0 : 1;
+      return request->outcome == store::kRequestDone ? 0 : 1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -82,7 +82,7 @@ struct StatusView {
 
 // The engine's answer to an operator request (stored with it; the API maps it to a status).
 struct OperatorAnswer {
-  std::string outcome;  // store::kRequestDone, kRequestRefused or kRequestNotFound
+  std::string outcome;  // store::kRequestDone, kRequestRefused, … (store::kRequest*)
   std::string result;   // one line for the operator
 };
 
@@ -126,6 +126,8 @@ class Engine {
   void persist();
   // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
   void poll_operator_requests();
+  void complete(const store::Request& request);
+  void refresh_mutes_and_holds(TimePoint now);
   OperatorAnswer answer_request(const store::Request& request);
   OperatorAnswer operator_reset(Runtime& runtime);
   OperatorAnswer operator_pause(Runtime& runtime, const nlohmann::json& data, TimePoint now);
@@ -177,6 +179,7 @@ class Engine {
   IncidentMetrics incident_metrics_;
   IncidentRecorder recorder_;
   std::vector<store::Mute> mutes_;
+  bool requests_pending_ = false;  // a poll failed half-way: poll again next turn
   int running_actions_ = 0;
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;

@@ -48,6 +48,8 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
     runtime.event_sequence = 0;
     runtime.incident_started = runtime.machine.since;
   }
+  // Recovery gave up after the acknowledgement: the loud state pages (and reminds) again.
+  if (t.to == State::Failed) runtime.acknowledged.clear();
   alerts::AlertEvent event;
   event.event_id = event_id_of(t.incident_id, ++runtime.event_sequence, t.to);
   event.component = name;

@@ -5,6 +5,7 @@
 // incident (who asked: "cli" or "api <address>").
 #include <spdlog/spdlog.h>
 
+#include "config/units.h"
 #include "watchdog/engine/component_codec.h"
 #include "watchdog/engine/engine_internal.h"
 #include "watchdog/logging.h"
@@ -14,6 +15,10 @@ namespace watchdog::core {
 using logging::kv;
 
 namespace {
+
+// Acting requests older than this are refused: a recover or reset is about the component as
+// it was when asked, not as it is after a restart.
+constexpr auto kRequestExpiry = std::chrono::seconds(30);
 
 OperatorAnswer refused(std::string why) { return {store::kRequestRefused, std::move(why)}; }
 OperatorAnswer done(std::string what) { return {store::kRequestDone, std::move(what)}; }
@@ -27,24 +32,59 @@ std::string who(const store::Request& request) {
 void Engine::requests_queued() const { queue_->push(Event{RequestsQueuedEvent{}}); }
 
 // Pauses and requests arrive through the state store from other processes and from the HTTP
-// threads (each with its own connection): one cheap query per turn when nothing changed.
+// threads (each with its own connection): one cheap query per turn when nothing changed. Each
+// request is answered on its own: one that throws is answered `error`, the rest go on, and a
+// turn that could not read or complete them polls again on the next turn.
 void Engine::poll_operator_requests() {
   if (options_.store == nullptr) return;
+  std::vector<store::Request> pending;
   try {
-    if (!options_.store->changed_elsewhere()) return;
-    mutes_ = options_.store->mutes();
-    holds_stale_ = true;  // a pause or resume applies before the next result is judged
-    for (const auto& request : options_.store->pending_requests()) {
-      const auto answer = answer_request(request);
-      spdlog::warn("operator_request {} {} {} {} {}", kv("id", std::to_string(request.id)),
-                   kv("kind", request.kind), kv("component", request.component),
-                   kv("requested_by", who(request)), kv("result", answer.result));
-      options_.store->complete_request(request.id, answer.result, answer.outcome, Clock::now());
-    }
+    if (!options_.store->changed_elsewhere() && !requests_pending_) return;
+    requests_pending_ = false;
+    // Pauses (a CLI pause, an API pause) and leadership as of now, before any request is
+    // judged: also at start, before requests left from before a restart.
+    refresh_mutes_and_holds(Clock::now());
+    pending = options_.store->pending_requests();
+  } catch (const std::exception& error) {
+    requests_pending_ = true;
+    spdlog::error("operator_requests_failed {}", kv("error", error.what()));
+    return;
+  }
+  for (const auto& request : pending) complete(request);
+  if (pending.empty()) return;
+  try {
     mutes_ = options_.store->mutes();  // with the pauses applied just now
   } catch (const std::exception& error) {
+    holds_stale_ = true;
+    requests_pending_ = true;
     spdlog::error("operator_requests_failed {}", kv("error", error.what()));
   }
+}
+
+void Engine::complete(const store::Request& request) {
+  OperatorAnswer answer;
+  try {
+    answer = answer_request(request);
+  } catch (const std::exception& error) {
+    answer = {store::kRequestError, request.kind + " failed: " + error.what()};
+  }
+  spdlog::warn("operator_request {} {} {} {} {}", kv("id", std::to_string(request.id)),
+               kv("kind", request.kind), kv("component", request.component),
+               kv("requested_by", who(request)), kv("result", answer.result));
+  try {
+    options_.store->complete_request(request.id, answer.result, answer.outcome, Clock::now());
+  } catch (const std::exception& error) {
+    requests_pending_ = true;  // answered again next turn
+    spdlog::error("operator_request_unsaved {} {}", kv("id", std::to_string(request.id)),
+                  kv("error", error.what()));
+  }
+}
+
+// Pauses as the store has them now (the CLI and the API write them), then the holds from them
+// and from leadership.
+void Engine::refresh_mutes_and_holds(TimePoint now) {
+  if (options_.store != nullptr) mutes_ = options_.store->mutes();
+  update_holds(now);
 }
 
 OperatorAnswer Engine::answer_request(const store::Request& request) {
@@ -56,7 +96,15 @@ OperatorAnswer Engine::answer_request(const store::Request& request) {
   if (!data.is_object()) data = nlohmann::json::object();
   const auto now = Clock::now();
   OperatorAnswer answer;
-  if (request.kind == "reset") {
+  const bool acts = request.kind == "reset" || request.kind == "recover" || request.kind == "ack";
+  if (acts && now - request.created > kRequestExpiry) {
+    // Left from before a restart, or from while the loop was stuck: the situation it was
+    // asked for is gone.
+    answer = refused(request.kind + " expired: asked " +
+                     config::format_duration(std::chrono::duration_cast<config::Duration>(
+                         now - request.created)) +
+                     " ago, not applied (ask again)");
+  } else if (request.kind == "reset") {
     answer = operator_reset(*runtime);
   } else if (request.kind == "pause") {
     answer = operator_pause(*runtime, data, now);
@@ -112,8 +160,12 @@ OperatorAnswer Engine::operator_resume(Runtime& runtime) {
 
 // Runs the next recovery rung now instead of after the back-off. It never overrides a hold (a
 // pause, a failing dependency, another replica leading) nor the attempt and flap limits, and
-// it does not start recovery of a component that passes its probes: that is the probes' call.
+// it does not start recovery of a component that passes its probes, nor of one whose probes
+// have not decided since a reset or a released hold: that is the probes' call. When the step
+// gives up (no rung fits, budget or flap guard), the answer says so.
 OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
+  // Holds as of now: a pause answered just before in this batch, a lost lease.
+  refresh_mutes_and_holds(now);
   const auto& m = runtime.machine;
   const std::string state(to_string(m.state));
   if (!runtime.hold.reason.empty()) return refused(m.name + " is held: " + runtime.hold.reason);
@@ -128,8 +180,18 @@ OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
     return refused(m.name + " is already recovering (attempt " + std::to_string(m.attempts) +
                    " running or being verified)");
   }
+  if (m.state == State::Critical && decided_health(m) != State::Critical) {
+    return refused(m.name + " is CRITICAL, waiting for fresh probe results (after a reset or a " +
+                   "released hold): it is not acted on blind");
+  }
   const auto attempts_before = m.attempts;
-  apply(runtime, step(runtime.machine, OperatorRecover{}, now));
+  const auto stepped = step(runtime.machine, OperatorRecover{}, now);
+  apply(runtime, stepped);
+  for (const auto& transition : stepped.transitions) {
+    if (transition.to == State::Failed) {
+      return {store::kRequestGaveUp, "recover: " + m.name + " is FAILED: " + transition.reason};
+    }
+  }
   if (runtime.machine.attempts == attempts_before) {
     return refused(m.name + " is " + std::string(to_string(runtime.machine.state)) +
                    ": no attempt started");

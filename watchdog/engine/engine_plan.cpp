@@ -10,8 +10,8 @@
 
 namespace watchdog::core {
 
-// A reload keeps what the previous runtime of the same component knew: its state, incident
-// and recovery progress, and each same-named probe's streaks, verdict and last result (with
+// A reload keeps what the previous runtime of the same component knew: its state, incident,
+// acknowledgement and recovery progress, and each same-named probe's streaks, verdict and last result (with
 // the new plan's thresholds).
 void Engine::carry_over(const Runtime& previous, Runtime& next) {
   const auto& p = previous.machine;
@@ -47,6 +47,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.action_settle = previous.action_settle;
   next.queued = previous.queued;
   next.saved = previous.saved;
+  next.acknowledged = previous.acknowledged;  // a SIGHUP must not bring the reminders back
 }
 
 void Engine::apply_plan(Plan plan) {

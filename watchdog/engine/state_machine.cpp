@@ -38,19 +38,6 @@ void record(ProbeTrack& track, Level level) {
   }
 }
 
-// The health the verdicts imply, or nothing while a probe is still Pending (and none fails).
-std::optional<State> decided_health(const Component& c) {
-  bool warn = false, pending = false;
-  for (const auto& track : c.probes) {
-    if (track.verdict == Verdict::Fail) {
-      return c.critical && !planned_stop(c) ? State::Critical : State::Degraded;
-    }
-    warn |= track.verdict == Verdict::Warn;
-    pending |= track.verdict == Verdict::Pending;
-  }
-  if (pending) return std::nullopt;
-  return warn ? State::Degraded : State::Healthy;
-}
 
 // "api-http: connection refused" for the worst probe, or `fallback` when all pass.
 std::string worst_reason(const Component& c, const std::string& fallback) {
@@ -167,6 +154,19 @@ void clear_verdicts(Component& c) {
 
 }  // namespace
 
+std::optional<State> decided_health(const Component& c) {
+  bool warn = false, pending = false;
+  for (const auto& track : c.probes) {
+    if (track.verdict == Verdict::Fail) {
+      return c.critical && !planned_stop(c) ? State::Critical : State::Degraded;
+    }
+    warn |= track.verdict == Verdict::Warn;
+    pending |= track.verdict == Verdict::Pending;
+  }
+  if (pending) return std::nullopt;
+  return warn ? State::Degraded : State::Healthy;
+}
+
 State health_of(const Component& component) {
   return decided_health(component).value_or(State::Healthy);
 }
@@ -258,8 +258,11 @@ StepResult step(Component& c, const OperatorReset&, TimePoint now) {
 
 StepResult step(Component& c, const OperatorRecover&, TimePoint now) {
   StepResult out;
-  const bool waiting = c.state == State::Critical ||
-                       (c.state == State::Recovering && c.phase == Phase::BackingOff);
+  // CRITICAL right after a reset or a released hold has Pending verdicts: nothing is known
+  // about the service yet, and no rung is chosen blind.
+  const bool waiting =
+      (c.state == State::Critical && decided_health(c) == State::Critical) ||
+      (c.state == State::Recovering && c.phase == Phase::BackingOff);
   if (waiting && c.hold.empty() && !c.policy.ladder.empty()) attempt_or_give_up(c, now, out);
   return out;
 }

@@ -115,9 +115,10 @@ struct ActionFinished {
 struct Tick {};  // time passed: back-off and verify deadlines
 struct OperatorReset {
 };  // `watchdog reset`: FAILED → probing again, attempts and flap guard cleared
-// An operator asked to recover now (`POST …/recover`): a CRITICAL component, or one backing
-// off between attempts, starts its next attempt at once. Holds, the ladder, the attempt budget
-// and the flap guard apply as always; any other state is left alone.
+// An operator asked to recover now (`POST …/recover`): a CRITICAL component whose probes have
+// decided (not Pending after a reset or a released hold), or one backing off between attempts,
+// starts its next attempt at once. Holds, the ladder, the attempt budget and the flap guard
+// apply as always; any other state is left alone.
 struct OperatorRecover {};
 // The engine's view of what holds actions back changed. While held, a CRITICAL component stays
 // CRITICAL without acting; when the hold lifts, its verdicts are cleared so that fresh results
@@ -168,6 +169,9 @@ StepResult step(Component& component, const OperatorRecover& input, TimePoint no
 StepResult step(Component& component, const HoldChanged& input, TimePoint now);
 StepResult step(Component& component, const Resumed& input, TimePoint now);
 
+// The health the verdicts imply, or nothing while a probe is still Pending (and none fails):
+// after a reset, a released hold or an action, until fresh results have decided.
+std::optional<State> decided_health(const Component& component);
 // The health that the probe verdicts alone imply (ignores recovery). Pending counts as Ok for
 // this purpose only when no probe is Warn/Fail.
 State health_of(const Component& component);

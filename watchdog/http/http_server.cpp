@@ -53,14 +53,16 @@ EngineHealth engine_health(std::chrono::steady_clock::time_point heartbeat,
 
 namespace {
 
-// One incident (or the list when `id` is empty) from the state store, opened per request
-// (the store is not shared between threads).
+constexpr std::size_t kPageOpenIncidents = 1000;  // one per component at most, in practice
+
+// One incident (or the list when `id` is empty) from the state store, opened read-only per
+// request (the store is not shared between threads; a reader takes no write lock).
 void serve_incident(const std::filesystem::path& state_dir, const std::string& id, bool json,
                     httplib::Response& res) {
   if (!id.empty() && !valid_path_id(id)) return json_error(res, 400, "invalid incident id");
   try {
     if (state_dir.empty()) throw std::runtime_error("no state store");
-    auto store = store::StateStore::open_existing(state_dir);
+    auto store = store::StateStore::open_read_only(state_dir);
     store::IncidentJournal journal(store->db());
     if (id.empty()) {
       auto doc = nlohmann::json::array();
@@ -90,13 +92,19 @@ void serve_incident(const std::filesystem::path& state_dir, const std::string& i
   }
 }
 
-// The latest incidents for the status page; none when the store is not there (the page still
-// shows the components).
+// Every open incident (however old: one opened before the last 30 must not drop off the page)
+// and the latest closed ones; none when the store is not there (the page still shows the
+// components).
 std::vector<store::IncidentRecord> page_incidents(const std::filesystem::path& state_dir) {
   if (state_dir.empty()) return {};
   try {
-    auto store = store::StateStore::open_existing(state_dir);
-    return store::IncidentJournal(store->db()).list(30, false);
+    auto store = store::StateStore::open_read_only(state_dir);
+    store::IncidentJournal journal(store->db());
+    auto incidents = journal.list(kPageOpenIncidents, true);
+    for (auto& record : journal.list(30, false)) {
+      if (record.closed) incidents.push_back(std::move(record));
+    }
+    return incidents;
   } catch (const std::exception&) {
     return {};
   }
@@ -114,9 +122,13 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
     : metrics_(metrics),
       engine_(engine),
       state_dir_(std::move(state_dir)),
-      operator_api_(engine, state_dir_, token),
+      operator_api_(engine, state_dir_, token, stopping_),
       server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(kMaxBody);
+  // A connection holds a thread while it is open: a fixed pool (not max(8, cores - 1)) and a
+  // short keep-alive so that idle clients give their threads back to /healthz and /metrics.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  server_->set_keep_alive_timeout(kKeepAliveSeconds);
   add_read_routes();
   operator_api_.add_routes(*server_);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The watchdog's own HTTP endpoint (cpp-httplib, one listener thread pool):
+// The watchdog's own HTTP endpoint (cpp-httplib, one listener pool of kHttpThreads):
 //   GET /         the status page (status_page.h): HTML for people, refreshes itself
 //   GET /metrics  Prometheus text format
 //   GET /healthz  liveness: 200 "ok" unless the engine loop stalled (heartbeat ≥ 10 s old)
@@ -14,11 +14,12 @@
 //   GET /api/v1/status, /api/v1/incidents, /api/v1/incidents/<id>: the same JSON, versioned
 //                           (the incident as JSON always)
 //   POST /api/v1/…          operator actions behind a bearer token (operator_api.h)
-// Request bodies are capped at kMaxBody (413 beyond). No secrets are reachable from here:
+// Request bodies are capped at kMaxBody before they are read (request_gate.h). No secrets are reachable from here:
 // details are the probes' safe lines, and the token is never echoed or logged.
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,7 +37,8 @@ class Server;
 
 namespace watchdog::core {
 
-inline constexpr std::size_t kMaxBody = 64 * 1024;
+inline constexpr std::size_t kHttpThreads = 16;
+inline constexpr time_t kKeepAliveSeconds = 2;
 
 class HttpServer {
  public:
@@ -60,11 +62,11 @@ class HttpServer {
   Metrics& metrics_;
   const Engine& engine_;
   std::filesystem::path state_dir_;
+  std::atomic<bool> stopping_{false};
   OperatorApi operator_api_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::chrono::steady_clock::time_point serving_since_{};
-  std::atomic<bool> stopping_{false};
 };
 
 // The engine loop as /healthz and /readyz see it: no turn yet since `since` (the plan is still

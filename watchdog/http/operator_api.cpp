@@ -23,10 +23,6 @@ constexpr std::size_t kMaxReason = 500;
 constexpr auto kPollEvery = std::chrono::milliseconds(50);
 const char* const kComponentActions[] = {"pause", "resume", "reset", "recover"};
 
-std::string requested_by(const httplib::Request& req) {
-  return "api " + req.remote_addr + ":" + std::to_string(req.remote_port);
-}
-
 // The body as a JSON object: "" = {}; anything else that is not an object is an error.
 std::optional<nlohmann::json> body_object(const httplib::Request& req, httplib::Response& res) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
@@ -77,6 +73,7 @@ std::optional<nlohmann::json> pause_arguments(const nlohmann::json& body, httpli
 int status_of(const std::string& outcome) {
   if (outcome == store::kRequestDone) return 200;
   if (outcome == store::kRequestNotFound) return 404;
+  if (outcome == store::kRequestError) return 500;
   return 409;
 }
 
@@ -91,32 +88,35 @@ bool valid_path_id(std::string_view id) {
   });
 }
 
-void json_error(httplib::Response& res, int status, const std::string& why) {
-  res.status = status;
-  res.set_content(
-      nlohmann::json{{"error", why}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      "application/json");
-}
-
 OperatorApi::OperatorApi(const Engine& engine, std::filesystem::path state_dir,
-                         const ApiToken& token)
-    : engine_(engine), state_dir_(std::move(state_dir)), token_(token) {}
+                         const ApiToken& token, const std::atomic<bool>& stopping)
+    : engine_(engine), state_dir_(std::move(state_dir)), token_(token), stopping_(stopping) {}
 
 void OperatorApi::add_routes(httplib::Server& server) {
   server.Post(R"(/api/v1/.*)",
               [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-  // This cpp-httplib (0.11) reads a POST without Content-Length until the peer closes, then
-  // answers 400: `curl -X POST` without -d would wait 5 s for a 400. Such a request has no
-  // body, so it is answered here, before the server tries to read one.
+  // Before any body is read: the token, the method, the body's size (request_gate.h).
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const bool bodiless = req.method == "POST" && !req.has_header("Content-Length") &&
-                          !req.has_header("Transfer-Encoding");
-    if (!bodiless || req.path.rfind("/api/v1/", 0) != 0) {
-      return httplib::Server::HandlerResponse::Unhandled;
+    switch (screen_request(req, res, token_, stopping_)) {
+      case Screened::Pass:
+        return httplib::Server::HandlerResponse::Unhandled;
+      case Screened::Refused:
+        break;
+      case Screened::Bodiless:
+        // No Content-Length: cpp-httplib 0.11 would read until the peer closes. Such a request
+        // has no body; act on it now and close (whatever follows is not read).
+        handle(req, res);
+        close_after(res);
+        break;
     }
-    handle(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
+  // "Expect: 100-continue" (curl for a large body) is answered before the pre-routing handler
+  // runs: the client learns of a refusal before it sends the body.
+  server.set_expect_100_continue_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        return screen_request(req, res, token_, stopping_) == Screened::Refused ? res.status : 100;
+      });
 }
 
 // Routed here rather than by one pattern per action, so that a path that does not fit is
@@ -124,7 +124,6 @@ void OperatorApi::add_routes(httplib::Server& server) {
 void OperatorApi::handle(const httplib::Request& req, httplib::Response& res) const {
   static const std::regex component_route(R"(/api/v1/components/(.*)/([^/]*))");
   static const std::regex ack_route(R"(/api/v1/incidents/(.*)/ack)");
-  if (!authorized(req, res)) return;
   std::smatch match;
   if (std::regex_match(req.path, match, component_route)) {
     component_action(req, res, match[1].str(), match[2].str());
@@ -133,27 +132,6 @@ void OperatorApi::handle(const httplib::Request& req, httplib::Response& res) co
   } else {
     json_error(res, 404, "no such operator action");
   }
-}
-
-bool OperatorApi::authorized(const httplib::Request& req, httplib::Response& res) const {
-  switch (token_.check(req.get_header_value("Authorization"))) {
-    case TokenVerdict::Accepted:
-      return true;
-    case TokenVerdict::NotConfigured:
-      json_error(res, 403,
-                 "operator actions are disabled: no watchdog.api_token_file is configured");
-      break;
-    case TokenVerdict::Missing:
-      res.set_header("WWW-Authenticate", "Bearer realm=\"watchdog\"");
-      json_error(res, 401, "missing \"Authorization: Bearer <token>\"");
-      break;
-    case TokenVerdict::Wrong:
-      json_error(res, 403, "wrong token");
-      break;
-  }
-  spdlog::warn("api_request_refused {} {} {}", kv("path", req.path), kv("from", requested_by(req)),
-               kv("status", std::to_string(res.status)));
-  return false;
 }
 
 void OperatorApi::component_action(const httplib::Request& req, httplib::Response& res,
@@ -187,7 +165,7 @@ void OperatorApi::acknowledge(const httplib::Request& req, httplib::Response& re
   if (state_dir_.empty()) return json_error(res, 503, "no durable state store");
   std::optional<store::IncidentRecord> record;
   try {
-    auto store = store::StateStore::open_existing(state_dir_);
+    auto store = store::StateStore::open_read_only(state_dir_);
     record = store::IncidentJournal(store->db()).find(id);
   } catch (const std::exception& error) {
     return json_error(res, 503, std::string("incidents unavailable: ") + error.what());
@@ -208,16 +186,12 @@ void OperatorApi::submit(const store::NewRequest& request, httplib::Response& re
     doc["request_id"] = id;
     spdlog::warn("api_request {} {} {} {}", kv("id", std::to_string(id)), kv("kind", request.kind),
                  kv("component", request.component), kv("requested_by", request.requested_by));
-    const auto deadline = std::chrono::steady_clock::now() + kAnswerWait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (auto answered = store->request(id); answered && answered->done) {
-        doc["outcome"] = answered->outcome;
-        doc["result"] = answered->result;
-        res.status = status_of(answered->outcome);
-        res.set_content(doc.dump(), "application/json");
-        return;
-      }
-      std::this_thread::sleep_for(kPollEvery);
+    if (auto answered = wait_for_answer(*store, id)) {
+      doc["outcome"] = answered->outcome;
+      doc["result"] = answered->result;
+      res.status = status_of(answered->outcome);
+      res.set_content(doc.dump(), "application/json");
+      return;
     }
   } catch (const std::exception& error) {
     return json_error(res, 503, std::string("state store unavailable: ") + error.what());
@@ -226,6 +200,32 @@ void OperatorApi::submit(const store::NewRequest& request, httplib::Response& re
   doc["result"] = "queued; the watchdog applies it on its next turn";
   res.status = 202;
   res.set_content(doc.dump(), "application/json");
+}
+
+// Each waiting POST holds one of the listener's threads: at most kMaxWaiting do, so that a burst
+// of POSTs never starves /healthz and /metrics; the others are answered 202 at once.
+std::optional<store::Request> OperatorApi::wait_for_answer(store::StateStore& store,
+                                                           std::int64_t id) const {
+  if (waiting_.fetch_add(1) >= kMaxWaiting) {
+    --waiting_;
+    return std::nullopt;
+  }
+  struct Release {
+    std::atomic<int>& count;
+    ~Release() { --count; }
+  } release{waiting_};
+  const auto deadline = std::chrono::steady_clock::now() + kAnswerWait;
+  try {
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto answered = store.request(id); answered && answered->done) return answered;
+      std::this_thread::sleep_for(kPollEvery);
+    }
+  } catch (const std::exception& error) {
+    // The request is queued all the same: 202 with its id, not a 503 that invites a retry.
+    spdlog::warn("api_answer_unreadable {} {}", kv("id", std::to_string(id)),
+                 kv("error", error.what()));
+  }
+  return std::nullopt;
 }
 
 }  // namespace watchdog::core

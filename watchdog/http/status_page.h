@@ -21,8 +21,8 @@ inline constexpr int kStatusPageRefreshSeconds = 10;
 // & < > " ' escaped for element text and quoted attribute values alike.
 std::string html_escape(std::string_view text);
 
-// `incidents`: newest first, open and closed (IncidentJournal::list); empty when the state
-// store is not available.
+// `incidents`: every open incident, then the latest closed ones (each group newest first);
+// empty when the state store is not available.
 std::string render_status_page(const StatusView& status,
                                const std::vector<store::IncidentRecord>& incidents, TimePoint now);
 

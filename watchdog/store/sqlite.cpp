@@ -5,22 +5,27 @@ namespace {
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what, const std::filesystem::path& path) {
   throw SqliteError(path.string() + ": " + what + ": " +
-                    (db ? sqlite3_errmsg(db) : "out of memory"));
+                        (db ? sqlite3_errmsg(db) : "out of memory"),
+                    db ? sqlite3_errcode(db) : SQLITE_NOMEM);
 }
 
 }  // namespace
 
-Database::Database(const std::filesystem::path& path) : path_(path) {
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+Database::Database(const std::filesystem::path& path, Access access) : path_(path) {
+  const bool read_only = access == Access::ReadOnly;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  if (const int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); code != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw SqliteError(path.string() + ": open: " + message);
+    throw SqliteError(path.string() + ": open: " + message, code);
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (!read_only) {
+      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    }
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -32,10 +37,11 @@ Database::~Database() { sqlite3_close(db_); }
 
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+  if (const int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+      code != SQLITE_OK) {
     const std::string message = error ? error : sqlite3_errmsg(db_);
     sqlite3_free(error);
-    throw SqliteError(path_.string() + ": " + message);
+    throw SqliteError(path_.string() + ": " + message, code & 0xff);
   }
 }
 

@@ -17,7 +17,15 @@ namespace watchdog::store {
 
 class SqliteError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // `code`: SQLite's primary result code (SQLITE_CORRUPT, SQLITE_BUSY, …).
+  explicit SqliteError(const std::string& what, int code = SQLITE_ERROR)
+      : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+  // The file is damaged or not a database at all (not: busy, locked, full, a newer schema).
+  bool unusable_file() const { return code_ == SQLITE_CORRUPT || code_ == SQLITE_NOTADB; }
+
+ private:
+  int code_;
 };
 
 class Statement;
@@ -27,7 +35,9 @@ class Database {
   // Opens or creates `path`; WAL journal, synchronous=NORMAL (durable at each checkpoint; a
   // power cut may lose the last transactions, a crash of the process loses nothing), a busy
   // timeout so that a CLI command and the daemon can share the file.
-  explicit Database(const std::filesystem::path& path);
+  enum class Access { ReadWrite, ReadOnly };
+  // ReadOnly: an existing file, no pragmas that write (for readers such as the HTTP GETs).
+  explicit Database(const std::filesystem::path& path, Access access = Access::ReadWrite);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -46,7 +46,8 @@ std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
   auto db = std::make_unique<Database>(path);
   auto check = db->prepare("PRAGMA quick_check");
   if (!check.step() || check.text(0) != "ok") {
-    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0));
+    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0),
+                      SQLITE_CORRUPT);
   }
   return db;
 }
@@ -69,9 +70,9 @@ std::filesystem::path StateStore::file_in(const std::filesystem::path& state_dir
   return state_dir / "watchdog.db";
 }
 
-StateStore::StateStore(std::unique_ptr<Database> db, bool in_memory)
+StateStore::StateStore(std::unique_ptr<Database> db, bool in_memory, bool migrated)
     : db_(std::move(db)), in_memory_(in_memory) {
-  migrate();
+  if (migrated) migrate();
 }
 
 std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_dir) {
@@ -80,7 +81,9 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_
     try {
       return std::unique_ptr<StateStore>(new StateStore(open_checked(path), false));
     } catch (const SqliteError& error) {
-      if (attempt == 0 && std::filesystem::exists(path)) {
+      // Only a damaged file is moved aside: a busy database, a failed migration or a schema
+      // from a newer version holds a journal and an outbox that must not be dropped.
+      if (attempt == 0 && error.unusable_file() && std::filesystem::exists(path)) {
         move_aside(path, error.what());
         continue;
       }
@@ -92,26 +95,45 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& state_
   return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(":memory:"), true));
 }
 
-std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::path& state_dir) {
-  const auto path = file_in(state_dir);
+namespace {
+std::filesystem::path existing_file(const std::filesystem::path& state_dir) {
+  auto path = StateStore::file_in(state_dir);
   if (!std::filesystem::exists(path)) {
     throw SqliteError(path.string() + ": no state yet (has `watchdog run` started here?)");
   }
-  return std::unique_ptr<StateStore>(new StateStore(std::make_unique<Database>(path), false));
+  return path;
+}
+}  // namespace
+
+std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::path& state_dir) {
+  return std::unique_ptr<StateStore>(
+      new StateStore(std::make_unique<Database>(existing_file(state_dir)), false));
 }
 
+std::unique_ptr<StateStore> StateStore::open_read_only(const std::filesystem::path& state_dir) {
+  auto db = std::make_unique<Database>(existing_file(state_dir), Database::Access::ReadOnly);
+  return std::unique_ptr<StateStore>(new StateStore(std::move(db), false, false));
+}
+
+// In one write transaction: two processes opening an old file at once (the daemon and a CLI
+// command) would otherwise both see a column missing and the second ALTER would fail.
 void StateStore::migrate() {
+  Transaction transaction(*db_);
   db_->exec(kSchema);
-  auto version = db_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
-  if (version.step() && version.text(0) != "1") {
-    throw SqliteError(db_->path().string() + ": schema version " + version.text(0) +
-                      " is newer than this watchdog understands (1)");
+  {
+    auto version = db_->prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (version.step() && version.text(0) != "1") {
+      throw SqliteError(db_->path().string() + ": schema version " + version.text(0) +
+                        " is newer than this watchdog understands (1)");
+    }
   }
   add_missing_request_columns();
+  transaction.commit();
 }
 
 // Databases written before the operator API lack the requests columns it added. Added columns
 // with defaults keep schema version 1: older binaries name their columns and ignore these.
+// Read inside migrate()'s transaction, so what it finds missing is still missing.
 void StateStore::add_missing_request_columns() {
   std::vector<std::string> present;
   auto columns = db_->prepare("PRAGMA table_info(requests)");

@@ -39,6 +39,9 @@ struct Mute {
 inline constexpr const char* kRequestDone = "done";          // applied
 inline constexpr const char* kRequestRefused = "refused";    // not applicable now (result says why)
 inline constexpr const char* kRequestNotFound = "not_found";  // no such component or incident
+// Acted on, and recovery gave up (FAILED: the ladder had no rung left or the budget was spent).
+inline constexpr const char* kRequestGaveUp = "gave_up";
+inline constexpr const char* kRequestError = "error";  // applying it threw (result says what)
 
 struct Request {
   std::int64_t id = 0;
@@ -49,7 +52,7 @@ struct Request {
   std::string result;        // what the daemon did, one line
   std::string requested_by;  // "cli", or "api <remote address>"; "" in rows of older versions
   std::string data = "{}";   // the kind's arguments as a JSON object (pause: until_ms, reason)
-  std::string outcome;       // kRequestDone, kRequestRefused or kRequestNotFound once done
+  std::string outcome;       // kRequestDone, kRequestRefused, … (kRequest*) once done
 };
 
 // What a caller asks for; `data` is the kind's arguments as a JSON object.
@@ -66,6 +69,8 @@ class StateStore {
   static std::unique_ptr<StateStore> open(const std::filesystem::path& state_dir);
   // Opens an existing store for a CLI command; throws SqliteError when it cannot.
   static std::unique_ptr<StateStore> open_existing(const std::filesystem::path& state_dir);
+  // For reading only (the HTTP GETs): no migration, no write lock taken; throws SqliteError.
+  static std::unique_ptr<StateStore> open_read_only(const std::filesystem::path& state_dir);
   static std::filesystem::path file_in(const std::filesystem::path& state_dir);
 
   Database& db() { return *db_; }
@@ -89,7 +94,7 @@ class StateStore {
   bool changed_elsewhere();
 
  private:
-  StateStore(std::unique_ptr<Database> db, bool in_memory);
+  StateStore(std::unique_ptr<Database> db, bool in_memory, bool migrated = true);
   void migrate();
   void add_missing_request_columns();
 

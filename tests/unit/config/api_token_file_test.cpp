@@ -54,6 +54,13 @@ TEST(ApiTokenFile, ErrorsNameFileLineAndKeyButNeverTheToken) {
             std::string::npos)
       << error;
   EXPECT_EQ(error.find("tiny-secret"), std::string::npos);
+  for (const char* bad : {"0123456789 abcdef0123\n", "0123456789abcdef\n0123\n",
+                          "0123456789abcdef\xc3\xa9\n", "0123456789\tabcdef0123\n"}) {
+    const auto file = dir.write("odd", bad);
+    const auto odd = error_of(dir, "  api_token_file: " + file.string() + "\n");
+    EXPECT_NE(odd.find("visible ASCII"), std::string::npos) << odd;
+    EXPECT_EQ(odd.find("0123456789"), std::string::npos) << odd;
+  }
   // Inline tokens are not accepted: a token belongs in a file.
   EXPECT_NE(error_of(dir, "  api_token: 0123456789abcdef0123\n").find("api_token: unknown key"),
             std::string::npos);

@@ -1,74 +1,16 @@
 // Table tests of the pure component state machine: sequences of inputs → states, transitions
-// and actions. Time is a plain counter of seconds from an arbitrary epoch.
+// and actions (thresholds, verification, back-off, the flap guard, restarts). Operator inputs
+// and holds: state_machine_operator_test.cpp.
 #include "watchdog/engine/state_machine.h"
 
 #include <gtest/gtest.h>
 
-#include <variant>
+#include "tests/unit/watchdog/engine/state_machine_table.h"
 
 namespace watchdog::core {
 namespace {
 
-using std::chrono::seconds;
-
-TimePoint at(int s) { return TimePoint(seconds(1'800'000'000 + s)); }
-
-Component make_component(int probes = 1, int rungs = 1, bool critical = true) {
-  Component c;
-  c.name = "api";
-  c.critical = critical;
-  for (int r = 0; r < rungs; ++r) c.policy.ladder.push_back({"r" + std::to_string(r), {}});
-  c.policy.max_attempts = 3;
-  c.policy.backoff = seconds(10);
-  c.policy.max_backoff = seconds(60);
-  c.policy.window = seconds(3600);
-  c.policy.verify_timeout = seconds(30);
-  for (int i = 0; i < probes; ++i) {
-    ProbeTrack t;
-    t.name = "p" + std::to_string(i);
-    t.failure_threshold = 3;
-    t.success_threshold = 2;
-    c.probes.push_back(t);
-  }
-  return c;
-}
-
-// One row: an input at a time, then the state expected after it.
-struct Row {
-  int t;
-  std::variant<ProbeReported, ActionFinished, Tick, OperatorReset, OperatorRecover, HoldChanged,
-               Resumed>
-      input;
-  State expect;
-};
-
-ProbeReported ok(std::size_t probe = 0) { return {probe, Level::Ok, "fine"}; }
-ProbeReported warn(std::size_t probe = 0) { return {probe, Level::Warn, "slow"}; }
-ProbeReported fail(std::size_t probe = 0) { return {probe, Level::Fail, "refused"}; }
-
-// Runs the rows and returns every transition and action in order, checking each row's state.
-struct Run {
-  std::vector<Transition> transitions;
-  std::vector<RunAction> actions;
-};
-Run play(Component& c, const std::vector<Row>& rows) {
-  Run run;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& row = rows[i];
-    StepResult r = std::visit([&](const auto& in) { return step(c, in, at(row.t)); }, row.input);
-    run.transitions.insert(run.transitions.end(), r.transitions.begin(), r.transitions.end());
-    if (r.run_action) run.actions.push_back(*r.run_action);
-    EXPECT_EQ(to_string(c.state), to_string(row.expect))
-        << "after row " << i << " (t=" << row.t << ")";
-  }
-  return run;
-}
-
-std::vector<State> targets(const Run& run) {
-  std::vector<State> out;
-  for (const auto& t : run.transitions) out.push_back(t.to);
-  return out;
-}
+// The rows, play() and make_component(): state_machine_table.h.
 
 TEST(StateMachine, FailuresBelowThresholdChangeNothing) {
   auto c = make_component();
@@ -271,48 +213,6 @@ TEST(StateMachine, IncidentsOutsideWindowAreForgotten) {
   EXPECT_EQ(run.actions.size(), 2u);
 }
 
-TEST(StateMachine, OperatorResetReturnsFailedToProbing) {
-  auto c = make_component();
-  c.policy.max_attempts = 1;
-  auto run = play(c, {{0, fail(), State::Healthy},
-                      {1, fail(), State::Healthy},
-                      {2, fail(), State::Recovering},
-                      {3, ActionFinished{false, ""}, State::Failed},
-                      {4, OperatorReset{}, State::Critical},
-                      {5, fail(), State::Critical},
-                      {6, fail(), State::Critical},
-                      {7, fail(), State::Recovering}});
-  EXPECT_EQ(run.actions.size(), 2u);
-  EXPECT_EQ(c.attempts, 1);
-}
-
-// `recover`: the attempt after a failed one starts now instead of after the 10 s back-off.
-TEST(StateMachine, OperatorRecoverSkipsTheBackOffOnly) {
-  auto c = make_component();
-  c.policy.max_attempts = 2;
-  auto run = play(c, {{0, OperatorRecover{}, State::Healthy},  // passing: nothing to recover
-                      {1, fail(), State::Healthy},
-                      {2, fail(), State::Healthy},
-                      {3, fail(), State::Recovering},
-                      {4, OperatorRecover{}, State::Recovering},  // attempt 1 still running
-                      {5, ActionFinished{false, "exit 1"}, State::Recovering},
-                      {6, OperatorRecover{}, State::Recovering},  // attempt 2 at once
-                      {7, ActionFinished{false, "exit 1"}, State::Failed},
-                      {8, OperatorRecover{}, State::Failed}});  // budget spent: reset first
-  ASSERT_EQ(run.actions.size(), 2u);
-  EXPECT_EQ(run.actions[1].attempt, 2);
-}
-
-TEST(StateMachine, OperatorRecoverNeverActsThroughAHold) {
-  auto c = make_component();
-  play(c, {{0, HoldChanged{"paused until later"}, State::Healthy},
-           {1, fail(), State::Healthy},
-           {2, fail(), State::Healthy},
-           {3, fail(), State::Critical},
-           {4, OperatorRecover{}, State::Critical}});
-  EXPECT_EQ(c.attempts, 0);
-}
-
 TEST(StateMachine, ChecksBegunBeforeVerificationDoNotCount) {
   auto c = make_component();
   play(c, {{0, fail(), State::Healthy},
@@ -349,61 +249,6 @@ TEST(StateMachine, FastRecheckWhileUndecided) {
   step(c, ActionFinished{true, ""}, at(3));
   EXPECT_TRUE(wants_fast_recheck(c, 0));  // verifying
   EXPECT_EQ(next_deadline(c), at(33));
-}
-
-TEST(StateMachine, HeldComponentStaysCriticalThenReprobesBeforeActing) {
-  auto c = make_component();
-  auto run = play(c, {
-                         {0, HoldChanged{"postgres is CRITICAL"}, State::Healthy},
-                         {1, fail(), State::Healthy},
-                         {2, fail(), State::Healthy},
-                         {3, fail(), State::Critical},  // held: no action
-                         {4, fail(), State::Critical},
-                         {5, HoldChanged{""}, State::Critical},  // released: verdicts cleared
-                         {6, fail(), State::Critical},
-                         {7, fail(), State::Critical},
-                         {8, fail(), State::Recovering},  // fresh evidence, then the action
-                     });
-  ASSERT_EQ(run.actions.size(), 1u);
-  EXPECT_EQ(c.episode_starts.front(), at(8));
-}
-
-TEST(StateMachine, ReleasedHoldWithHealthyProbesRecoversWithoutAction) {
-  auto c = make_component();
-  auto run = play(c, {
-                         {0, HoldChanged{"paused by operator"}, State::Healthy},
-                         {1, fail(), State::Healthy},
-                         {2, fail(), State::Healthy},
-                         {3, fail(), State::Critical},
-                         {4, HoldChanged{""}, State::Critical},
-                         {5, ok(), State::Critical},
-                         {6, ok(), State::Healthy},
-                     });
-  EXPECT_TRUE(run.actions.empty());
-}
-
-TEST(StateMachine, ReleaseReportsReprobeAndChangingHoldReasonDoesNot) {
-  auto c = make_component();
-  EXPECT_FALSE(step(c, HoldChanged{"a"}, at(0)).reprobe);
-  play(c, {{1, fail(), State::Healthy}, {2, fail(), State::Healthy}, {3, fail(), State::Critical}});
-  EXPECT_FALSE(step(c, HoldChanged{"b"}, at(4)).reprobe);
-  EXPECT_TRUE(step(c, HoldChanged{""}, at(5)).reprobe);
-  EXPECT_FALSE(step(c, HoldChanged{""}, at(6)).reprobe);
-}
-
-TEST(StateMachine, HoldArrivingDuringBackOffReturnsToCriticalInsteadOfNextAttempt) {
-  auto c = make_component();
-  auto run = play(c, {
-                         {0, fail(), State::Healthy},
-                         {1, fail(), State::Healthy},
-                         {2, fail(), State::Recovering},
-                         {3, ActionFinished{false, "exit 1"}, State::Recovering},
-                         {4, HoldChanged{"maintenance window nightly"}, State::Recovering},
-                         {20, Tick{}, State::Critical},  // back-off over, but held
-                     });
-  EXPECT_EQ(run.actions.size(), 1u);
-  EXPECT_EQ(run.transitions.back().reason,
-            "next attempt held: maintenance window nightly; p0: refused");
 }
 
 TEST(StateMachine, ResumedWhileActingSettlesThenVerifiesInsteadOfActingAgain) {

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "tests/support/temp_dir.h"
 #include "watchdog/store/incident_journal.h"
@@ -111,6 +114,84 @@ TEST(StateStore, OldRequestsTableGainsTheOperatorColumns) {
                                      at(3));
   EXPECT_EQ(store->request(id)->data, R"({"reason":"x"})");
   EXPECT_EQ(store->request(id)->requested_by, "api 127.0.0.1:5000");
+}
+
+// The daemon and CLI commands opening an old file at the same moment: all migrate it (one at a
+// time), none fails, and nothing is moved aside. (A race: without the transaction it fails in
+// some rounds, not in every run.)
+TEST(StateStore, ProcessesMigratingAnOldFileAtOnceAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    testing::TempDir dir;
+    {
+      Database old(StateStore::file_in(dir.path()));
+      old.exec(
+          "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+          "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
+          "result TEXT NOT NULL DEFAULT '');"
+          "CREATE TABLE components(name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, "
+          "updated_ms INTEGER NOT NULL);"
+          "INSERT INTO components VALUES('api', '{\"kept\":1}', 1000);"
+          "INSERT INTO requests(kind, component, created_ms) VALUES('reset', 'api', 1000);");
+    }
+    constexpr int kOpeners = 6;
+    std::atomic<int> ready{0};
+    std::unique_ptr<StateStore> stores[kOpeners];
+    std::vector<std::thread> openers;
+    for (auto& store : stores) {
+      openers.emplace_back([&] {
+        ++ready;
+        while (ready < kOpeners) {
+        }
+        store = StateStore::open(dir.path());
+      });
+    }
+    for (auto& opener : openers) opener.join();
+    for (auto& store : stores) {
+      ASSERT_FALSE(store->in_memory()) << "round " << round;
+      EXPECT_EQ(store->load_components().at("api"), R"({"kept":1})");
+      EXPECT_EQ(store->pending_requests().size(), 1u);
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      EXPECT_EQ(entry.path().filename().string().find("corrupt"), std::string::npos);
+    }
+  }
+}
+
+// A busy or newer file is not damaged: it stays where it is (only CORRUPT/NOTADB move aside).
+TEST(StateStore, ANewerSchemaIsNotMovedAside) {
+  testing::TempDir dir;
+  { StateStore::open(dir.path())->db().exec("UPDATE meta SET value = '2'"); }
+  auto store = StateStore::open(dir.path());
+  EXPECT_TRUE(store->in_memory());
+  EXPECT_TRUE(std::filesystem::exists(StateStore::file_in(dir.path())));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().find("corrupt"), std::string::npos);
+  }
+}
+
+// The HTTP GETs read through a read-only connection: they see what the daemon wrote, cannot
+// write, and do not migrate (no write lock per page view).
+TEST(StateStore, ReadOnlyStoreReadsAndNeitherWritesNorMigrates) {
+  testing::TempDir dir;
+  EXPECT_THROW(StateStore::open_read_only(dir.path()), SqliteError);
+  {
+    Database old(StateStore::file_in(dir.path()));
+    old.exec(
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+        "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
+        "result TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE components(name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, "
+        "updated_ms INTEGER NOT NULL);"
+        "INSERT INTO components VALUES('api', '{}', 1000);");
+  }
+  auto reader = StateStore::open_read_only(dir.path());
+  EXPECT_EQ(reader->load_components().size(), 1u);
+  EXPECT_THROW(reader->save_component("api", "{}", at(1)), SqliteError);
+  std::vector<std::string> columns;
+  auto info = reader->db().prepare("PRAGMA table_info(requests)");
+  while (info.step()) columns.push_back(info.text(1));
+  EXPECT_EQ(columns.size(), 6u);  // not migrated
 }
 
 TEST(IncidentJournal, RecordsTimelineAndMeasuredFigures) {
