@@ -4,16 +4,12 @@
 
 #include "config/loader.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/config/config_test_util.h"
 
 namespace watchdog::config {
 namespace {
 
-const std::string kComponents =
-    "components:\n"
-    "  - name: api\n"
-    "    probes:\n"
-    "      - name: api-http\n"
-    "        kind: http\n";
+using test::kComponents;
 
 Config load_with(const watchdog::testing::TempDir& dir, const std::string& watchdog_lines) {
   return load_config_file(dir.write("watchdog.yaml", "watchdog:\n" + watchdog_lines + kComponents));

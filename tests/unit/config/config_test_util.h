@@ -35,6 +35,14 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
+// A valid components section, 5 lines; its probe mapping starts at 4:9.
+inline const std::string kComponents =
+    "components:\n"
+    "  - name: api\n"
+    "    probes:\n"
+    "      - name: api-http\n"
+    "        kind: http\n";
+
 // The first lines of a valid file whose only probe (mapping at 4:9) ends in `probe_keys`, which
 // start on line 6, column 9, already indented by 8 spaces.
 inline std::string probe_yaml(const std::string& probe_keys) {

@@ -10,13 +10,7 @@
 namespace watchdog::config {
 namespace {
 
-// A valid components section, 5 lines; its probe mapping starts at 4:9.
-const std::string kComponents =
-    "components:\n"
-    "  - name: api\n"
-    "    probes:\n"
-    "      - name: api-http\n"
-    "        kind: http\n";
+using test::kComponents;
 
 // Two probes; the second one's keys follow on line 8.
 const std::string kTwoProbes = kComponents +

@@ -91,17 +91,20 @@ TEST(StateStore, MutesAndRequestsAreSeenByAnotherConnection) {
   EXPECT_FALSE(cli->clear_mute("api"));
 }
 
+// The requests table as the first release created it (before the operator API's columns).
+const std::string kOldRequestsTable =
+    "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+    "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
+    "result TEXT NOT NULL DEFAULT '');";
+
 // A database from before the operator API: its requests table lacks requested_by, data and
 // outcome. Opening it adds them; the pending reset it holds is still answered.
 TEST(StateStore, OldRequestsTableGainsTheOperatorColumns) {
   testing::TempDir dir;
   {
     Database old(StateStore::file_in(dir.path()));
-    old.exec(
-        "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
-        "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
-        "result TEXT NOT NULL DEFAULT '');"
-        "INSERT INTO requests(kind, component, created_ms) VALUES('reset', 'api', 1000);");
+    old.exec(kOldRequestsTable +
+             "INSERT INTO requests(kind, component, created_ms) VALUES('reset', 'api', 1000);");
   }
   auto store = StateStore::open(dir.path());
   EXPECT_FALSE(store->in_memory());
@@ -125,9 +128,7 @@ TEST(StateStore, ProcessesMigratingAnOldFileAtOnceAllSucceed) {
     {
       Database old(StateStore::file_in(dir.path()));
       old.exec(
-          "CREATE TABLE requests(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
-          "component TEXT NOT NULL, created_ms INTEGER NOT NULL, done_ms INTEGER, "
-          "result TEXT NOT NULL DEFAULT '');"
+          kOldRequestsTable +
           "CREATE TABLE components(name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, "
           "updated_ms INTEGER NOT NULL);"
           "INSERT INTO components VALUES('api', '{\"kept\":1}', 1000);"
