@@ -101,8 +101,8 @@ OperatorAnswer Engine::answer_request(const store::Request& request) {
     // Left from before a restart, or from while the loop was stuck: the situation it was
     // asked for is gone.
     answer = refused(request.kind + " expired: asked " +
-                     config::format_duration(std::chrono::duration_cast<config::Duration>(
-                         now - request.created)) +
+                     config::format_duration(
+                         std::chrono::duration_cast<config::Duration>(now - request.created)) +
                      " ago, not applied (ask again)");
   } else if (request.kind == "reset") {
     answer = operator_reset(*runtime);
@@ -140,8 +140,7 @@ OperatorAnswer Engine::operator_reset(Runtime& runtime) {
 
 // The mute itself is the store's `mutes` row (so a pause outlives a restart); the CLI writes
 // that row at once too, so that a pause works while no daemon runs.
-OperatorAnswer Engine::operator_pause(Runtime& runtime, const nlohmann::json& data,
-                                              TimePoint now) {
+OperatorAnswer Engine::operator_pause(Runtime& runtime, const nlohmann::json& data, TimePoint now) {
   const auto& name = runtime.plan.spec.name;
   const auto until = from_epoch_ms(data.value("until_ms", std::int64_t{0}));
   if (until <= now) return refused("pause of " + name + " has already ended");
@@ -202,9 +201,8 @@ OperatorAnswer Engine::operator_recover(Runtime& runtime, TimePoint now) {
 
 // Reminders of an acknowledged incident stop (the engine's side), and every sink that alerted
 // it is told (PagerDuty: an `acknowledge` event) through the outbox like any alert.
-OperatorAnswer Engine::operator_acknowledge(Runtime& runtime,
-                                                    const std::string& incident_id,
-                                                    const std::string& by, TimePoint now) {
+OperatorAnswer Engine::operator_acknowledge(Runtime& runtime, const std::string& incident_id,
+                                            const std::string& by, TimePoint now) {
   const auto& m = runtime.machine;
   if (incident_id.empty() || m.incident_id != incident_id) {
     return refused("incident '" + incident_id + "' is not open");

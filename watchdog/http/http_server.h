@@ -14,8 +14,8 @@
 //   GET /api/v1/status, /api/v1/incidents, /api/v1/incidents/<id>: the same JSON, versioned
 //                           (the incident as JSON always)
 //   POST /api/v1/…          operator actions behind a bearer token (operator_api.h)
-// Request bodies are capped at kMaxBody before they are read (request_gate.h). No secrets are reachable from here:
-// details are the probes' safe lines, and the token is never echoed or logged.
+// Request bodies are capped at kMaxBody before they are read (request_gate.h). No secrets are
+// reachable from here: details are the probes' safe lines, and the token is never echoed or logged.
 
 #include <atomic>
 #include <chrono>

@@ -15,10 +15,11 @@
 // An action becomes a row of the state store's `requests` table (requested_by "api <remote
 // address>"), which the engine applies on its own loop, like the CLI's: the action is durable
 // and serialised with everything else the engine does. The POST waits up to kAnswerWait for
-// the engine's answer (at most kMaxWaiting POSTs at once; the others get 202 at once): 200 done, 409 refused (the body says why, e.g. "not FAILED", "held",
-// "expired") or gave_up (recover ended FAILED), 404 not found, 500 error (applying it failed);
-// 202 with the request id when no answer came in time (it applies when the loop turns). 503
-// when the state store is not on disk, and once the daemon is stopping.
+// the engine's answer (at most kMaxWaiting POSTs at once; the others get 202 at once): 200 done,
+// 409 refused (the body says why, e.g. "not FAILED", "held", "expired") or gave_up (recover ended
+// FAILED), 404 not found, 500 error (applying it failed); 202 with the request id when no answer
+// came in time (it applies when the loop turns). 503 when the state store is not on disk, and once
+// the daemon is stopping.
 
 #include <atomic>
 #include <chrono>

@@ -67,15 +67,16 @@ std::string requested_by(const httplib::Request& req) {
   return "api " + req.remote_addr + ":" + std::to_string(req.remote_port);
 }
 
-Screened screen_request(const httplib::Request& req, httplib::Response& res,
-                        const ApiToken& token, bool stopping) {
+Screened screen_request(const httplib::Request& req, httplib::Response& res, const ApiToken& token,
+                        bool stopping) {
   const bool chunked = req.has_header("Transfer-Encoding");
   const bool has_length = req.has_header("Content-Length");
   // Parsed by hand: an unparsable or huge length must not throw out of the gate.
   std::size_t length = 0;
   if (has_length) {
     const auto text = req.get_header_value("Content-Length");
-    if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
       return refuse(res, 400, "invalid Content-Length");
     }
     length = std::stoull(text);

@@ -31,8 +31,8 @@ enum class Screened {
   Bodiless,  // an authorised POST /api/v1/… without Content-Length: act on it without reading
 };
 
-Screened screen_request(const httplib::Request& req, httplib::Response& res,
-                        const ApiToken& token, bool stopping);
+Screened screen_request(const httplib::Request& req, httplib::Response& res, const ApiToken& token,
+                        bool stopping);
 
 // {"error": why} with `status`.
 void json_error(httplib::Response& res, int status, const std::string& why);
