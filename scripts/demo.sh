@@ -4,7 +4,8 @@
 #   - a backup directory whose RPO (20 s) runs out; the watchdog takes a "backup" itself,
 #   - the root filesystem's usage,
 #   - a real webhook receiver (busybox httpd + CGI) that records every alert.
-# State changes are printed as they happen; /metrics and /status are reachable meanwhile.
+# State changes are printed as they happen; the status page (/), /metrics and /status are
+# reachable meanwhile.
 # Usage: scripts/demo.sh            (runs DEMO_SECONDS=60 seconds, then stops)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,7 +112,7 @@ YAML
 echo "== watchdog check-config"
 DEMO_WEBHOOK_URL="http://127.0.0.1:$hook_port/cgi-bin/alert" "$watchdog" check-config "$work/watchdog.yaml"
 echo
-echo "== watchdog run for ${seconds}s — metrics: http://127.0.0.1:$metrics_port/metrics, status: http://127.0.0.1:$metrics_port/status"
+echo "== watchdog run for ${seconds}s — status page: http://127.0.0.1:$metrics_port/, metrics: http://127.0.0.1:$metrics_port/metrics, JSON: http://127.0.0.1:$metrics_port/api/v1/status"
 # Process substitution, not a pipe: $! is then the watchdog itself, stopped by its PID below.
 DEMO_WEBHOOK_URL="http://127.0.0.1:$hook_port/cgi-bin/alert" \
   "$watchdog" run --config "$work/watchdog.yaml" > >(
