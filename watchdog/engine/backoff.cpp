@@ -13,12 +13,4 @@ std::chrono::milliseconds backoff_delay(std::chrono::milliseconds base,
   return std::min(delay, cap);
 }
 
-std::chrono::milliseconds jittered_interval(std::chrono::milliseconds interval,
-                                            std::chrono::milliseconds jitter, double unit_random) {
-  unit_random = std::clamp(unit_random, 0.0, 1.0);
-  const double offset = (2.0 * unit_random - 1.0) * static_cast<double>(jitter.count());
-  const auto result = interval + std::chrono::milliseconds(static_cast<long long>(offset));
-  return std::max(result, std::chrono::milliseconds(1));
-}
-
 }  // namespace watchdog::core

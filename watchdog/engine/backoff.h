@@ -1,6 +1,5 @@
 #pragma once
-// Pure timing rules: back-off between recovery attempts and jitter on probe intervals.
-// Randomness is passed in, so the rules are tested exactly.
+// Pure timing rule: back-off between recovery attempts.
 
 #include <chrono>
 
@@ -10,10 +9,5 @@ namespace watchdog::core {
 // `cap`. Never negative, never overflows.
 std::chrono::milliseconds backoff_delay(std::chrono::milliseconds base,
                                         std::chrono::milliseconds cap, int failed_attempts);
-
-// interval ± jitter: `unit_random` in [0, 1) maps linearly onto [interval − jitter,
-// interval + jitter). Never below 1 ms.
-std::chrono::milliseconds jittered_interval(std::chrono::milliseconds interval,
-                                            std::chrono::milliseconds jitter, double unit_random);
 
 }  // namespace watchdog::core

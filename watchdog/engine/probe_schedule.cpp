@@ -1,8 +1,7 @@
 #include "watchdog/engine/probe_schedule.h"
 
 #include <algorithm>
-
-#include "watchdog/engine/backoff.h"
+#include <utility>
 
 namespace watchdog::core {
 
@@ -10,11 +9,10 @@ ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed
   const ProbeId id = next_id_++;
   Probe& probe = probes_[id];
   probe.timing = timing;
-  probe.random = seed;
-  probe.last_start = now;
-  const auto spread = std::chrono::duration_cast<std::chrono::milliseconds>(
-      unit_random(probe) * std::max(timing.jitter, std::chrono::milliseconds(0)));
-  plan(id, probe, now + spread);
+  probe.spread = std::chrono::duration_cast<std::chrono::milliseconds>(
+      unit_random(seed) * std::max(timing.jitter, std::chrono::milliseconds(0)));
+  probe.last_due = now;
+  plan(id, probe, now);
   return id;
 }
 
@@ -25,10 +23,10 @@ void ProbeSchedule::set_fast(ProbeId id, bool fast) {
   if (found == probes_.end() || found->second.fast == fast) return;
   Probe& probe = found->second;
   probe.fast = fast;
-  // A waiting probe is re-planned from its last start, never later than planned already; one
-  // in flight is planned with the new cadence when it returns.
+  // A waiting probe is re-planned from its last due time, never later than planned already;
+  // one in flight is planned with the new cadence when it returns.
   if (probe.phase == Phase::Waiting) {
-    plan(id, probe, std::min(probe.next_due, probe.last_start + delay(probe)));
+    plan(id, probe, std::min(probe.next_due, probe.last_due + delay(probe)));
   }
 }
 
@@ -64,10 +62,10 @@ ProbeSchedule::Work ProbeSchedule::take(SteadyTime now) {
 
 void ProbeSchedule::due(ProbeId id, Probe& probe, SteadyTime now, std::vector<Due>& out) {
   probe.run_now = false;
-  probe.last_start = now;
+  probe.last_due = probe.next_due;
   if (probe.phase == Phase::Abandoned) {
     out.push_back({id, Action::Skipped});
-    plan(id, probe, now + delay(probe));
+    plan(id, probe, std::max(probe.last_due + delay(probe), now));
     return;
   }
   out.push_back({id, Action::Dispatch});
@@ -81,7 +79,6 @@ void ProbeSchedule::started(ProbeId id, SteadyTime now) {
   Probe& probe = found->second;
   if (probe.phase != Phase::Dispatched && probe.phase != Phase::Running) return;
   probe.phase = Phase::Running;
-  probe.last_start = now;
   ++probe.version;
   timers_.push({now + probe.timing.timeout + kGrace, id, probe.version, true});
 }
@@ -118,8 +115,8 @@ bool ProbeSchedule::checking(ProbeId id) const {
   return found != probes_.end() && found->second.phase != Phase::Waiting;
 }
 
-double ProbeSchedule::unit_random(Probe& probe) {
-  std::uint64_t z = (probe.random += 0x9e3779b97f4a7c15ULL);  // splitmix64
+double ProbeSchedule::unit_random(std::uint64_t seed) {
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL;  // one splitmix64 step
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
@@ -128,7 +125,7 @@ double ProbeSchedule::unit_random(Probe& probe) {
 
 std::chrono::milliseconds ProbeSchedule::delay(Probe& probe) {
   if (probe.fast) return probe.timing.recheck_interval;
-  return jittered_interval(probe.timing.interval, probe.timing.jitter, unit_random(probe));
+  return probe.timing.interval + std::exchange(probe.spread, std::chrono::milliseconds(0));
 }
 
 void ProbeSchedule::plan(ProbeId id, Probe& probe, SteadyTime due) {
@@ -141,7 +138,7 @@ void ProbeSchedule::plan_after_check(ProbeId id, Probe& probe, SteadyTime now) {
   probe.phase = Phase::Waiting;
   const bool again = probe.run_now;
   probe.run_now = false;
-  plan(id, probe, again ? now : std::max(probe.last_start + delay(probe), now));
+  plan(id, probe, again ? now : std::max(probe.last_due + delay(probe), now));
 }
 
 bool ProbeSchedule::current(const Timer& timer) const {

@@ -2,10 +2,14 @@
 // When each probe's next check is due — pure: no threads, no clock reads (`now` is passed in),
 // randomness from a per-probe seed, so every rule is tested exactly with an injected clock.
 //
-// Rules (the same as the former thread-per-probe worker):
-//  - the first check of a probe is due within [added, added + jitter) so probes do not all fire
-//    at once; after a check, the next is due interval ± jitter after that check's START
-//    (recheck_interval while fast), never earlier than when the check returned;
+// Rules:
+//  - the first check of a probe is due when it is added: at start-up every component's state is
+//    known within one check time. The second is due interval + phase after the first, with a
+//    fixed per-probe phase in [0, jitter) from its seed, so probes sharing an interval spread
+//    over it instead of firing in lock-step; from then on checks run on that grid: each is due
+//    exactly interval (recheck_interval while fast) after the time the previous one was DUE —
+//    not when it started — so a late wake-up or a queued start never accumulates into drift.
+//    Never earlier than when the previous check returned (one in flight);
 //  - set_fast() re-plans a waiting probe from its last start (earlier only); run_now() makes it
 //    due now, or right after the check in flight returns;
 //  - one check per probe in flight: a probe is not due again until its check has returned;
@@ -71,12 +75,12 @@ class ProbeSchedule {
   enum class Phase { Waiting, Dispatched, Running, Abandoned };
   struct Probe {
     config::ProbeTiming timing;
-    std::uint64_t random = 0;  // splitmix64 state: 8 bytes, not mt19937's 2.5 KB × 10,000 probes
+    std::chrono::milliseconds spread{0};  // the phase, added once: to the second check
     Phase phase = Phase::Waiting;
     bool fast = false;
     bool run_now = false;  // asked for while in flight
-    SteadyTime last_start;
-    SteadyTime next_due;  // Waiting and Abandoned
+    SteadyTime last_due;   // when the latest check was due: the grid the next one keeps
+    SteadyTime next_due;   // Waiting and Abandoned
     std::uint64_t version = 0;
   };
   struct Timer {
@@ -87,8 +91,8 @@ class ProbeSchedule {
     bool operator>(const Timer& other) const { return when > other.when; }
   };
 
-  static double unit_random(Probe& probe);  // uniform in [0, 1)
-  std::chrono::milliseconds delay(Probe& probe);
+  static double unit_random(std::uint64_t seed);  // uniform in [0, 1)
+  static std::chrono::milliseconds delay(Probe& probe);
   void plan(ProbeId id, Probe& probe, SteadyTime due);
   void plan_after_check(ProbeId id, Probe& probe, SteadyTime now);
   bool current(const Timer& timer) const;
