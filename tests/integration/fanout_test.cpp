@@ -1,7 +1,5 @@
 // Issue #15: the daemon runs a thousand probes on a fixed set of threads (a scheduler, one event
 // loop, a bounded pool), not a thread per probe or per check — and every probe still runs.
-// The interval is 10 s: the engine loop still does O(components × probes) work per result,
-// which is the other half of #15.
 #include <gtest/gtest.h>
 
 #include <fstream>
