@@ -75,7 +75,7 @@ work=$(mktemp -d /tmp/watchdog-latency-XXXXXX)
 trap 'bench_cleanup "$work"' EXIT
 trap 'exit 130' INT TERM
 results=$work/results # lines: N watchdog KEY VALUE (one per run)
-samples=$work/samples # lines: N RUN crit|heal VICTIM LATENCY_S ("nan": never arrived)
+samples=$work/samples # lines: N RUN crit|heal VICTIM LATENCY DETECTION DELIVERY (s; "nan": never arrived)
 rec() { echo "$1 watchdog $2 $3" >>"$results"; }
 touch "$results" "$samples"
 
@@ -83,11 +83,12 @@ touch "$results" "$samples"
 nginx_port=$(free_port)
 start_nginx "$work/nginx" "$nginx_port" "$(nginx_connections "$max_n")" '^/wd/[0-9]+$' /wd/1
 
-# The receiver: one line per POST, "arrival_time component from to type", arrival taken before
-# the body is read.
+# The receiver: one line per POST, "arrival component from to type at", arrival taken before the
+# body is read, `at` the transition's time from the event (so a latency splits into detection
+# and delivery).
 hook_log=$work/hooks.log
 cat >"$work/receiver.py" <<'PY'
-import http.server, json, sys, time
+import datetime, http.server, json, sys, time
 
 class Hook(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
@@ -97,9 +98,10 @@ class Hook(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         try:
             e = json.loads(body)
-            line = "%.6f %s %s %s %s\n" % (arrival, e.get("component"), e.get("from"), e.get("to"), e.get("type"))
-        except ValueError:
-            line = "%.6f ? ? ? unparsed\n" % arrival
+            at = datetime.datetime.fromisoformat(e["at"].replace("Z", "+00:00")).timestamp()
+            line = "%.6f %s %s %s %s %.3f\n" % (arrival, e.get("component"), e.get("from"), e.get("to"), e.get("type"), at)
+        except (ValueError, KeyError):
+            line = "%.6f ? ? ? unparsed nan\n" % arrival
         with open(sys.argv[2], "a") as log:
             log.write(line)
 
@@ -142,10 +144,11 @@ metrics_victims_ready() {
       runs[substr($0, RSTART, RLENGTH)] += $NF }
     END { for (c in healthy) if (runs[c] >= s) n++; print n + 0 }'
 }
-# Prints the arrival of the first webhook for victim V going to STATE at or after time T ("nan").
+# Prints "arrival transition_time" of the first webhook for victim V going to STATE at or after
+# time T ("nan nan" when none came).
 arrival() { # V STATE T
-  awk -v c="v$1" -v to="$2" -v t="$3" '$2 == c && $4 == to && $5 == "state_change" && $1 >= t { print $1; found = 1; exit }
-    END { if (!found) print "nan" }' "$hook_log"
+  awk -v c="v$1" -v to="$2" -v t="$3" '$2 == c && $4 == to && $5 == "state_change" && $1 >= t { print $1, $6; found = 1; exit }
+    END { if (!found) print "nan nan" }' "$hook_log"
 }
 # Waits until every victim's STATE webhook arrived after its time in TIMES, or DEADLINE.
 wait_arrivals() { # STATE DEADLINE TIMES…
@@ -155,7 +158,7 @@ wait_arrivals() { # STATE DEADLINE TIMES…
   while true; do
     missing=0
     for ((v = 1; v <= victims; v++)); do
-      [ "$(arrival "$v" "$state" "${times[v - 1]}")" != nan ] || missing=$((missing + 1))
+      [ "$(arrival "$v" "$state" "${times[v - 1]}")" != "nan nan" ] || missing=$((missing + 1))
     done
     ((missing == 0)) && return 0
     before "$(now)" "$deadline" || return 1
@@ -176,12 +179,13 @@ stagger() { # down|up
 }
 # Records the latencies of one phase and prints "p50 p99 max over_bound missing".
 latencies() { # N RUN crit|heal STATE BOUND TIMES…
-  local n=$1 r=$2 kind=$3 state=$4 bound=$5 v a
+  local n=$1 r=$2 kind=$3 state=$4 bound=$5 v
   shift 5
   local times=("$@")
   for ((v = 1; v <= victims; v++)); do
-    a=$(arrival "$v" "$state" "${times[v - 1]}")
-    echo "$n $r $kind v$v $(awk -v a="$a" -v t="${times[v - 1]}" 'BEGIN { if (a == "nan") print "nan"; else printf "%.3f", a - t }')" >>"$samples"
+    arrival "$v" "$state" "${times[v - 1]}" | awk -v head="$n $r $kind v$v" -v t="${times[v - 1]}" '
+      $1 == "nan" { print head, "nan nan nan"; next }
+      { printf "%s %.3f %.3f %.3f\n", head, $1 - t, $2 - t, $1 - $2 }' >>"$samples"
   done
   awk -v n="$n" -v r="$r" -v k="$kind" '$1 == n && $2 == r && $3 == k { print $5 }' "$samples" | summary "$bound"
 }
@@ -299,8 +303,8 @@ done
 
 # --- tables -------------------------------------------------------------------------------------
 med() { fmt "$(results_median "$results" "$1" watchdog "$2")" "${3:-3}"; }
-pooled() { # N crit|heal BOUND → "p50 p99 max over missing" over every run's samples
-  awk -v n="$1" -v k="$2" '$1 == n && $3 == k { print $5 }' "$samples" | summary "$3"
+pooled() { # N crit|heal BOUND [COLUMN] → "p50 p99 max over missing" over every run's samples
+  awk -v n="$1" -v k="$2" -v col="${4:-5}" '$1 == n && $3 == k { print $col }' "$samples" | summary "$3"
 }
 echo
 echo "# Results ($(($(date +%s) - bench_start)) s; load average at the end $(loadavg))"
@@ -315,6 +319,16 @@ for n in $counts; do
   read -r -a ph < <(pooled "$n" heal "$heal_bound")
   echo "| $n | $(med "$n" crit_p50) | $(med "$n" crit_p99) | $(med "$n" crit_max) | ${pc[1]} / ${pc[2]} (${pc[3]}, ${pc[4]}) | $crit_bound" \
     "| $(med "$n" heal_p50) | $(med "$n" heal_p99) | $(med "$n" heal_max) | ${ph[1]} / ${ph[2]} (${ph[3]}, ${ph[4]}) | $heal_bound | $(med "$n" cpu_pct 1) |"
+done
+echo
+echo "Where the time goes (all runs pooled; p50 / p99 / max): detection = fault or heal → the transition"
+echo "(the event's \`at\`), delivery = transition → webhook arrival."
+echo
+echo "| background targets | fault → CRITICAL transition | → CRITICAL webhook | heal → HEALTHY transition | → resolution webhook |"
+echo "|---|---|---|---|---|"
+triple() { read -r -a t < <(pooled "$@"); echo "${t[0]} / ${t[1]} / ${t[2]}"; }
+for n in $counts; do
+  echo "| $n | $(triple "$n" crit "$crit_bound" 6) | $(triple "$n" crit 0.1 7) | $(triple "$n" heal "$heal_bound" 6) | $(triple "$n" heal 0.1 7) |"
 done
 echo
 echo "Fault time: just before the victim's server is killed (SIGKILL; the probe is then refused);"
