@@ -131,6 +131,12 @@ victim_down() { # V: SIGKILL, so its listening socket closes at once
   wait "${v_pids[$1]}" 2>/dev/null || true
   untrack "${v_pids[$1]}"
 }
+# Ends a run: the watchdog WATCHDOG_PID and every victim's server stopped.
+end_run() { # WATCHDOG_PID
+  local v
+  stop_pid "$1"
+  for ((v = 1; v <= victims; v++)); do victim_down "$v"; done
+}
 # A random gap of 0.2 s + [0, victim interval): the faults sample every phase of the schedule.
 gap() { awk -v r="$RANDOM" -v i="$v_interval" 'BEGIN { printf "%.3f", 0.2 + r / 32768 * i }'; }
 
@@ -209,7 +215,7 @@ latency_run() { # N RUN
   mkdir -p "$work/state-$n-$r"
   for ((v = 1; v <= victims; v++)); do victim_up "$v"; done
   for ((v = 1; v <= victims; v++)); do
-    wait_port "${v_ports[v]}" 5 || fail "victim v$v did not start"
+    if ! wait_port "${v_ports[v]}" 5 || ! alive "${v_pids[v]}"; then fail "victim v$v did not start on ${v_ports[v]}"; fi
   done
   {
     echo "watchdog: {listen: \"127.0.0.1:$port\", state_dir: $work/state-$n-$r}"
@@ -231,7 +237,7 @@ latency_run() { # N RUN
   pids+=("$pid")
   if ! wait_http "http://127.0.0.1:$port/healthz" 60; then
     fail "N=$n run $r: no answer on /healthz: $(tail -n 5 "$work/wd-$n-$r.log")"
-    stop_pid "$pid"
+    end_run "$pid"
     return
   fi
 
@@ -246,7 +252,7 @@ latency_run() { # N RUN
   done
   if ((cnt < n || ready < victims)); then
     fail "N=$n run $r: not ready after $(awk -v d="$deadline" -v t="$t0" 'BEGIN { printf "%.0f", d - t }') s ($cnt of $n background probes ran, $ready of $victims victims HEALTHY)"
-    stop_pid "$pid"
+    end_run "$pid"
     return
   fi
 
@@ -264,7 +270,7 @@ latency_run() { # N RUN
   c2=$(proc_fields "$pid" | awk '{print $12 + $13}')
   w2=$(now)
   alive "$pid" || fail "N=$n run $r: the watchdog exited early"
-  stop_pid "$pid"
+  end_run "$pid"
 
   read -r -a crit < <(latencies "$n" "$r" crit CRITICAL "$crit_bound" "${down[@]}")
   read -r -a heal < <(latencies "$n" "$r" heal HEALTHY "$heal_bound" "${up[@]}")
