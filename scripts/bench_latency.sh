@@ -57,10 +57,12 @@ f_threshold=${BENCH_FAILURE_THRESHOLD:-3}
 s_threshold=${BENCH_SUCCESS_THRESHOLD:-2}
 v_jitter=$(awk -v i="$v_interval" 'BEGIN { print i / 10 }') # the watchdog's default: 10 %
 slack=0.1
-crit_bound=$(awk -v i="$v_interval" -v j="$v_jitter" -v f="$f_threshold" -v r="$recheck" -v s="$slack" \
-  'BEGIN { printf "%.3f", i + j + (f - 1) * r + s }')
-heal_bound=$(awk -v i="$v_interval" -v j="$v_jitter" -v f="$s_threshold" -v r="$recheck" -v s="$slack" \
-  'BEGIN { printf "%.3f", i + j + (f - 1) * r + s }')
+bound() { # THRESHOLD: interval + jitter + (THRESHOLD − 1) · recheck_interval + slack
+  awk -v i="$v_interval" -v j="$v_jitter" -v f="$1" -v r="$recheck" -v s="$slack" \
+    'BEGIN { printf "%.3f", i + j + (f - 1) * r + s }'
+}
+crit_bound=$(bound "$f_threshold")
+heal_bound=$(bound "$s_threshold")
 ms() { awk -v s="$1" 'BEGIN { printf "%dms", s * 1000 + 0.5 }'; } # seconds → a config duration
 
 # --- tools --------------------------------------------------------------------------------------
