@@ -15,7 +15,8 @@
 #   refused) one after another at random gaps of 0.2 s + [0, interval) — so the faults fall at
 #   every phase of the probe schedule — and the fault time is taken just before each kill.
 #   Latency = webhook arrival of the victim's CRITICAL − fault time. Then the servers are started
-#   again the same way: latency to the resolution (HEALTHY) webhook.
+#   again the same way: latency from a server's first accepted connection to the resolution
+#   (HEALTHY) webhook.
 #   BENCH_RUNS (default 3) runs per N, a fresh watchdog each; p50/p99/max per run (nearest
 #   rank), medians of the runs printed, and all samples pooled.
 #
@@ -176,13 +177,21 @@ wait_arrivals() { # STATE DEADLINE TIMES…
 # Breaks (or heals) every victim at random gaps, in this shell (the PIDs are tracked here); the
 # event times go to `times`, one per victim.
 times=()
+# A fault counts from just before the kill; a heal from the restarted server's first accepted
+# connection (its start-up on a busy machine is not the watchdog's time).
 stagger() { # down|up
-  local v
+  local v i
   times=()
   for ((v = 1; v <= victims; v++)); do
     sleep "$(gap)"
-    times+=("$(now)")
-    if [ "$1" = down ]; then victim_down "$v"; else victim_up "$v"; fi
+    if [ "$1" = down ]; then
+      times+=("$(now)")
+      victim_down "$v"
+    else
+      victim_up "$v"
+      for ((i = 0; i < 5000; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/${v_ports[v]}") 2>/dev/null && break; done
+      times+=("$(now)")
+    fi
   done
 }
 # Records the latencies of one phase and prints "p50 p99 max over_bound missing".
@@ -343,7 +352,7 @@ for n in $counts; do
 done
 echo
 echo "Fault time: just before the victim's server is killed (SIGKILL; the probe is then refused);"
-echo "heal time: just before it is started again. Arrival: the receiver's clock when the POST came in."
+echo "heal time: its restarted server's first accepted connection. Arrival: the receiver's clock when the POST came in."
 echo "watchdog CPU: utime + stime over the fault and heal phases ÷ their wall time."
 
 bench_verdict "$smoke"
