@@ -60,133 +60,29 @@ timeout=$((interval < 5 ? interval : 5)) # probe timeout (s); watchdog wants tim
 hung_timeout=5
 tools=(watchdog monit blackbox)
 
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-die() {
-  echo "bench_fanout: $*" >&2
-  exit 1
-}
 
 # --- tools --------------------------------------------------------------------------------------
 [ "$smoke" = 1 ] || scripts/setup.sh
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-missing=()
-for t in monit prometheus-blackbox-exporter curl busybox setsid awk; do
-  command -v "$t" >/dev/null || missing+=("$t")
-done
-[ -x "$nginx_bin" ] || missing+=(nginx)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$smoke" = 1 ] && [ "${CI:-}" != true ]; then
-    echo "bench_fanout: SKIP: missing ${missing[*]} (scripts/setup.sh installs them)"
-    exit 77
-  fi
-  die "missing ${missing[*]} (scripts/setup.sh installs them)"
-fi
-if [ -n "${WATCHDOG_BIN:-}" ]; then
-  watchdog=$WATCHDOG_BIN
-  [ -x "$watchdog" ] || die "WATCHDOG_BIN=$watchdog is not an executable"
-else
-  watchdog=$(build_release_watchdog bench)
-fi
+nginx_bin=$(nginx_bin)
+bench_require "$smoke" monit prometheus-blackbox-exporter curl busybox setsid awk "$nginx_bin"
+watchdog=$(bench_watchdog bench) || exit 1
 
 # --- fd limit -----------------------------------------------------------------------------------
-max_n=0
-for n in $counts; do if ((n > max_n)); then max_n=$n; fi; done
-need_fds=$((max_n * 2 + 1024))
+# shellcheck disable=SC2086  # the counts are words
+max_n=$(largest $counts)
 fds_before=$(ulimit -n)
-if [ "$fds_before" != unlimited ] && ((fds_before < need_fds)); then
-  ulimit -n "$need_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-fi
+bench_fd_limit "$max_n"
 fds=$(ulimit -n)
-if [ "$fds" != unlimited ] && ((fds < max_n + 256)); then
-  die "fd limit $fds is too low for N=$max_n (hard limit $(ulimit -Hn))"
-fi
-worker_connections=$need_fds
-if [ "$fds" != unlimited ] && ((worker_connections > fds)); then worker_connections=$fds; fi
+worker_connections=$(nginx_connections "$max_n")
 
 # --- processes: every one stopped by its PID (or its own process group) -------------------------
 work=$(mktemp -d /tmp/watchdog-fanout-XXXXXX)
-pids=()   # processes we started and have not stopped yet
-groups=() # process groups (setsid) we started: the hung listener and the blackbox driver
-
-untrack() {
-  local keep=() p
-  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  pids=("${keep[@]}")
-  keep=()
-  for p in "${groups[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  groups=("${keep[@]}")
-}
-# State field of /proc/PID/stat (after the command name, which may hold spaces), then utime and
-# stime as fields 12 and 13.
-proc_fields() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null; }
-alive() {
-  local s
-  s=$(proc_fields "$1" | awk '{print $1}')
-  [ -n "$s" ] && [ "$s" != Z ]
-}
-stop_pid() { # PID [grace seconds]: SIGTERM, then SIGKILL after the grace
-  local pid=$1 grace=${2:-10} i
-  kill "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  if alive "$pid"; then
-    echo "note: pid $pid ignored SIGTERM for ${grace} s, killed"
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  untrack "$pid"
-}
-stop_group() { # PGID of a process started with setsid
-  kill -TERM -- "-$1" 2>/dev/null || true
-  sleep 0.2
-  kill -KILL -- "-$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-  untrack "$1"
-}
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-  local p
-  for p in "${groups[@]}"; do stop_group "$p"; done
-  for p in "${pids[@]}"; do stop_pid "$p" 5; done
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+trap 'bench_cleanup "$work"' EXIT
 trap 'exit 130' INT TERM
 
 cpu_ticks() { proc_fields "$1" | awk '{print $12 + $13}'; }
 status_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
-now() { date +%s.%N; }
-sleep_until() {
-  local d
-  d=$(awk -v t="$1" -v n="$(now)" 'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }')
-  sleep "$d"
-}
-before() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; } # $1 < $2 (floats)
-wait_http() {                                                     # URL SECONDS
-  local deadline
-  deadline=$(awk -v n="$(now)" -v s="$2" 'BEGIN { printf "%.3f", n + s }')
-  until curl -sf -o /dev/null --max-time 2 "$1"; do
-    before "$(now)" "$deadline" || return 1
-    sleep 0.1
-  done
-}
-wait_port() { # PORT SECONDS
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 results=$work/results # lines: N TOOL KEY VALUE (one per run)
 rec() { echo "$1 $2 $3 $4" >>"$results"; }
@@ -194,42 +90,8 @@ touch "$results"
 
 # --- nginx: N distinct URLs, an access log with the request times -------------------------------
 nginx_port=$(free_port)
-mkdir -p "$work/nginx/tmp"
 access=$work/nginx/access.log
-{
-  [ "$(id -u)" -eq 0 ] && echo "user $(id -un) $(id -gn);" # workers as the current user
-  cat <<NGINX
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-worker_rlimit_nofile $worker_connections;
-events { worker_connections $worker_connections; }
-http {
-  log_format fanout '\$msec \$uri \$status';
-  access_log $access fanout;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port backlog=4096;
-    location ~ "^/(wd|mo|bb)/[0-9]+\$" { default_type text/plain; return 200 "ok\n"; }
-    location / { return 404; }
-  }
-}
-NGINX
-} >"$work/nginx/nginx.conf"
-"$nginx_bin" -p "$work/nginx/" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" \
-  >"$work/nginx/stdout.log" 2>&1 &
-nginx_pid=$!
-pids+=("$nginx_pid")
-wait_http "http://127.0.0.1:$nginx_port/wd/1" 10 || {
-  cat "$work/nginx/error.log" "$work/nginx/stdout.log" 2>/dev/null
-  die "nginx did not start"
-}
+start_nginx "$work/nginx" "$nginx_port" "$worker_connections" '^/(wd|mo|bb)/[0-9]+$' /wd/1
 log_size() { stat -c %s "$access"; }
 
 # Scans the access log from byte OFFSET for /PREFIX/ URLs: prints "distinct first_cycle runs",
@@ -256,20 +118,6 @@ interval_p99() {
 }
 
 # --- watchdog's /metrics ------------------------------------------------------------------------
-metrics() { curl -sf --max-time 120 "http://127.0.0.1:$1/metrics"; }
-# Prints "probes_run_at_least_once last_finish_of_those_run_exactly_once" for fan-out probes p<i>.
-metrics_first_cycle() {
-  awk '
-    /^watchdog_probe_runs_total\{/ || /^watchdog_probe_last_run_timestamp_seconds\{/ {
-      if (!match($0, /probe="p[0-9]+"/)) next
-      p = substr($0, RSTART, RLENGTH)
-      if ($0 ~ /^watchdog_probe_runs_total/) runs[p] += $NF; else last[p] = $NF
-    }
-    END {
-      for (p in runs) { n++; if (runs[p] == 1 && last[p] > mx) mx = last[p] }
-      printf "%d %.6f\n", n, mx
-    }'
-}
 # Prints "runs healthy_runs": watchdog_probe_runs_total summed over all probes / healthy only.
 metrics_runs() {
   awk '/^watchdog_probe_runs_total\{/ { s += $NF; if ($0 ~ /status="healthy"/) h += $NF }
@@ -299,8 +147,7 @@ fanout_run() { # TOOL N RUN
         echo "watchdog: {listen: \"127.0.0.1:$port\", state_dir: $work/wd-state-$n-$r}"
         echo "defaults: {interval: ${interval}s, timeout: ${timeout}s${wd_jitter:+, jitter: $wd_jitter}}"
         echo "components:"
-        awk -v n="$n" -v port="$nginx_port" 'BEGIN { for (i = 1; i <= n; i++)
-          printf "  - name: c%d\n    critical: false\n    probes:\n      - {name: p%d, kind: http, url: \"http://127.0.0.1:%d/wd/%d\"}\n", i, i, port, i }'
+        background_components "$n" "$nginx_port" wd
       } >"$work/wd-$n.yaml"
       t0=$(now)
       "$watchdog" --log-level warn run --config "$work/wd-$n.yaml" >"$work/wd-$n-$r.log" 2>&1 &
@@ -524,8 +371,7 @@ monit_version=$(monit -V | awk 'NR == 1 {print $NF}')
 bb_version=$(prometheus-blackbox-exporter --version 2>&1 | awk 'NR == 1 {print $3}')
 echo "# Fan-out benchmark$([ "$smoke" = 1 ] && echo " (smoke run)")"
 echo
-# shellcheck disable=SC1091
-echo "$(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%dT%H:%M:%SZ);" \
+echo "$(machine_line);" \
   "watchdog $wd_version ($watchdog), Monit $monit_version, blackbox_exporter $bb_version, $("$nginx_bin" -v 2>&1 | sed 's/.*: //')"
 echo "N = $counts; interval ${interval} s, timeout ${timeout} s; ~${seconds} s per run; $runs runs, medians;" \
   "blackbox driver concurrency $bb_concurrency; fd limit (ulimit -n) $fds (was $fds_before)"
@@ -551,9 +397,8 @@ for ((r = 1; r <= runs; r++)); do
 done
 
 # --- tables -------------------------------------------------------------------------------------
-med() { awk -v n="$1" -v t="$2" -v k="$3" '$1 == n && $2 == t && $3 == k && $4 != "nan" { print $4 }' "$results" | median; }
+med() { results_median "$results" "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "–"; else printf "%.2f\n", a / b }'; }
-fmt() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == "nan") print "–"; else printf "%.*f\n", d, v }'; }
 row() { # LABEL KEY DECIMALS N [noratio]
   local w m b cells=() t v
   w=$(med "$4" watchdog "$2")
@@ -618,10 +463,4 @@ echo "  engine has a backlog (below or above 100 % then); Monit, blackbox_export
 echo "CPU from /proc/PID/stat has a resolution of 1/$hz s: small windows (Monit at N=100) are coarse."
 echo "watchdog jitter: ${wd_jitter:-default (±10 % of the interval; start-up spread over [0, jitter))}."
 
-if ((failures > 0)); then
-  echo
-  echo "bench_fanout: $failures failure(s)"
-  exit 1
-fi
-[ "$smoke" = 1 ] && echo "bench_fanout: smoke run passed"
-exit 0
+bench_verdict "$smoke"
