@@ -23,8 +23,8 @@ packages=(
   # a Debian base image for the sidecar image test (no registry is reachable)
   debootstrap
   # peers and the web server of the fan-out benchmark (scripts/bench_fanout.sh; its smoke run is a
-  # CTest test)
-  monit prometheus-blackbox-exporter nginx
+  # CTest test); python3 for the latency benchmark's webhook receiver (scripts/bench_latency.sh)
+  monit prometheus-blackbox-exporter nginx python3
   # the deploy tests (tests/deploy): `docker-compose config` of deploy/compose
   docker-compose
   # the status page test (tests/integration/status_page_browser_test.cpp): headless Chromium,
