@@ -2,8 +2,14 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 namespace watchdog::core {
+namespace {
+
+constexpr std::size_t kMaxHistogramBuckets = 32;  // +Inf included: a fixed array at render
+
+}  // namespace
 
 struct MetricsStore::Family {
   enum class Rows { Global, Component, ComponentHistogram, ComponentTagged, Probe, Measurement };
@@ -70,7 +76,9 @@ void Cell::copy_from(const Cell& other) noexcept {
 }
 
 HistogramCell::HistogramCell(std::span<const double> bounds)
-    : bounds_(bounds), counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {}
+    : bounds_(bounds), counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {
+  if (bounds.size() >= kMaxHistogramBuckets) throw std::invalid_argument("too many histogram buckets");
+}
 
 void HistogramCell::observe(double value) noexcept {
   // Prometheus buckets count value <= le: the first bound not below the value.
@@ -81,29 +89,30 @@ void HistogramCell::observe(double value) noexcept {
 
 void HistogramCell::append_to(std::string& out, std::string_view name,
                               std::initializer_list<std::string_view> labels) const {
-  std::array<std::uint64_t, 32> cumulative{};
-  const std::size_t buckets = std::min(bounds_.size() + 1, cumulative.size());
+  std::array<std::uint64_t, kMaxHistogramBuckets> cumulative{};
+  const std::size_t buckets = bounds_.size() + 1;
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < buckets; ++i) {
     total += counts_[i].load(std::memory_order_relaxed);
     cumulative[i] = total;
   }
-  std::string base;  // the series' labels, then le
+  std::string joined;  // the series' labels, written once per line below
   for (std::string_view piece : labels) {
     if (piece.empty()) continue;
-    base += piece;
-    base += ',';
+    if (!joined.empty()) joined += ',';
+    joined += piece;
   }
-  const std::string_view with_le = std::string_view(base).substr(0, base.empty() ? 0 : base.size() - 1);
-  append_sample(out, name, "_count", {with_le}, static_cast<double>(total));
-  append_sample(out, name, "_sum", {with_le}, sum_.load(std::memory_order_relaxed));
-  std::string le;
+  append_sample(out, name, "_count", {joined}, static_cast<double>(total));
+  append_sample(out, name, "_sum", {joined}, sum_.load(std::memory_order_relaxed));
   for (std::size_t i = 0; i < buckets; ++i) {
-    le = base;
-    le += "le=\"";
-    append_number(le, i < bounds_.size() ? bounds_[i] : std::numeric_limits<double>::infinity());
-    le += '"';
-    append_sample(out, name, "_bucket", {le}, static_cast<double>(cumulative[i]));
+    out += name;
+    out += "_bucket{";
+    out += joined;
+    out += joined.empty() ? "le=\"" : ",le=\"";
+    append_number(out, i < bounds_.size() ? bounds_[i] : std::numeric_limits<double>::infinity());
+    out += "\"} ";
+    append_number(out, static_cast<double>(cumulative[i]));
+    out += '\n';
   }
 }
 
