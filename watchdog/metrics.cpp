@@ -11,9 +11,8 @@
 namespace watchdog::core {
 namespace {
 
-constexpr std::array<double, 15> kDurationBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                     0.25,  0.5,    1,     2.5,  5,     10,   30,
-                                                     60};
+constexpr std::array<double, 15> kDurationBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
 bool valid_metric_suffix(const std::string& name) {
   if (name.empty()) return false;
@@ -57,23 +56,22 @@ void append_process_metrics(std::string& out, const ProcessCollector& process) {
 }  // namespace
 
 Metrics::Metrics()
-    : component_state_(store_.add_component(
-          "watchdog_component_state", "1 for the component's current state, 0 for the others",
-          MetricType::Gauge, "state", state_labels())),
-      component_since_(
-          store_.add_component("watchdog_component_state_since_timestamp_seconds",
-                               "When the component entered its current state (Unix time)",
-                               MetricType::Gauge)),
-      overall_state_(store_.add_global("watchdog_overall_state",
-                                       "1 for the worst state over all components, 0 for the others",
-                                       MetricType::Gauge)),
+    : component_state_(store_.add_component("watchdog_component_state",
+                                            "1 for the component's current state, 0 for the others",
+                                            MetricType::Gauge, "state", state_labels())),
+      component_since_(store_.add_component(
+          "watchdog_component_state_since_timestamp_seconds",
+          "When the component entered its current state (Unix time)", MetricType::Gauge)),
+      overall_state_(store_.add_global(
+          "watchdog_overall_state", "1 for the worst state over all components, 0 for the others",
+          MetricType::Gauge)),
       actions_(store_.add_component_tagged("watchdog_recovery_actions_total",
                                            "Recovery actions run, by result (success or failure)",
                                            MetricType::Counter)),
-      alerts_sent_(store_.add_global(
-          "watchdog_alerts_sent_total",
-          "Alert delivery attempts, by result (success, retry, failure, expired)",
-          MetricType::Counter)),
+      alerts_sent_(
+          store_.add_global("watchdog_alerts_sent_total",
+                            "Alert delivery attempts, by result (success, retry, failure, expired)",
+                            MetricType::Counter)),
       alerts_pending_(store_.add_global("watchdog_alerts_pending",
                                         "Alerts queued for a sink and not yet delivered",
                                         MetricType::Gauge)),
@@ -82,15 +80,16 @@ Metrics::Metrics()
           MetricType::Gauge)),
       reloads_(store_.add_global("watchdog_config_reloads_total",
                                  "Configuration reloads (SIGHUP), by result", MetricType::Counter)),
-      last_reload_successful_(store_.global(
-          store_.add_global("watchdog_config_last_reload_successful",
-                            "1 if the last configuration load succeeded, else 0", MetricType::Gauge),
-          {})),
-      last_reload_success_(store_.global(
-          store_.add_global("watchdog_config_last_reload_success_timestamp_seconds",
-                            "When the configuration was last loaded successfully",
-                            MetricType::Gauge),
-          {})) {
+      last_reload_successful_(
+          store_.global(store_.add_global("watchdog_config_last_reload_successful",
+                                          "1 if the last configuration load succeeded, else 0",
+                                          MetricType::Gauge),
+                        {})),
+      last_reload_success_(
+          store_.global(store_.add_global("watchdog_config_last_reload_success_timestamp_seconds",
+                                          "When the configuration was last loaded successfully",
+                                          MetricType::Gauge),
+                        {})) {
   store_.add_probe("watchdog_probe_success", "1 if the probe's last check was healthy, else 0",
                    MetricType::Gauge, ProbeField::Success);
   store_.add_probe("watchdog_probe_duration_seconds", "Wall time of each probe check",
@@ -101,10 +100,10 @@ Metrics::Metrics()
                    "When the probe's last check finished (Unix time)", MetricType::Gauge,
                    ProbeField::LastRun);
   store_
-      .global(store_.add_global("watchdog_build_info",
-                                "Always 1; the version label says which build runs",
-                                MetricType::Gauge),
-              labels_of("version", kVersion))
+      .global(
+          store_.add_global("watchdog_build_info",
+                            "Always 1; the version label says which build runs", MetricType::Gauge),
+          labels_of("version", kVersion))
       .set(1);
   for (State s : kAllStates) store_.global(overall_state_, labels_of("state", label_of(s))).set(0);
   for (const char* result : {"success", "failure"}) {

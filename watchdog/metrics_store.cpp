@@ -23,7 +23,7 @@ struct MetricsStore::Family {
   std::vector<std::string> variants;  // Component: a series per pre-rendered extra label
   std::span<const double> bounds;     // ComponentHistogram
   ProbeField field = ProbeField::Success;
-  std::string measurement;                         // Measurement: the reported name
+  std::string measurement;                          // Measurement: the reported name
   std::map<std::string, Cell, std::less<>> global;  // Global: label text → value
 };
 
@@ -44,7 +44,8 @@ struct MetricsStore::ComponentRow {
     const auto absent = [](const auto& c) { return !c.present(); };
     return probes.empty() && std::all_of(cells.get(), cells.get() + cell_count, absent) &&
            std::all_of(histograms.begin(), histograms.end(), [](const auto& h) { return !h; }) &&
-           std::all_of(tagged.begin(), tagged.end(), [](const auto& t) { return !t->cell.present(); });
+           std::all_of(tagged.begin(), tagged.end(),
+                       [](const auto& t) { return !t->cell.present(); });
   }
 };
 
@@ -77,7 +78,8 @@ void Cell::copy_from(const Cell& other) noexcept {
 
 HistogramCell::HistogramCell(std::span<const double> bounds)
     : bounds_(bounds), counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {
-  if (bounds.size() >= kMaxHistogramBuckets) throw std::invalid_argument("too many histogram buckets");
+  if (bounds.size() >= kMaxHistogramBuckets)
+    throw std::invalid_argument("too many histogram buckets");
 }
 
 void HistogramCell::observe(double value) noexcept {
@@ -150,13 +152,15 @@ MetricsStore::FamilyId MetricsStore::add(std::unique_ptr<Family> family) {
 
 MetricsStore::FamilyId MetricsStore::add_global(std::string name, std::string help,
                                                 MetricType type) {
-  return add(std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::Global));
+  return add(
+      std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::Global));
 }
 
 MetricsStore::FamilyId MetricsStore::add_component(std::string name, std::string help,
                                                    MetricType type, std::string_view variant_label,
                                                    std::span<const std::string_view> variants) {
-  auto family = std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::Component);
+  auto family =
+      std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::Component);
   add_variants(*family, variant_label, variants);
   std::lock_guard lock(mutex_);
   family->slot = component_cells_;
@@ -167,9 +171,8 @@ MetricsStore::FamilyId MetricsStore::add_component(std::string name, std::string
 
 MetricsStore::FamilyId MetricsStore::add_component_histogram(std::string name, std::string help,
                                                              std::span<const double> bounds) {
-  auto family = std::make_unique<Family>(std::move(name), std::move(help),
-                                                MetricType::Histogram,
-                                                Family::Rows::ComponentHistogram);
+  auto family = std::make_unique<Family>(std::move(name), std::move(help), MetricType::Histogram,
+                                         Family::Rows::ComponentHistogram);
   family->bounds = bounds;
   std::lock_guard lock(mutex_);
   family->slot = component_histograms_++;
@@ -179,14 +182,15 @@ MetricsStore::FamilyId MetricsStore::add_component_histogram(std::string name, s
 
 MetricsStore::FamilyId MetricsStore::add_component_tagged(std::string name, std::string help,
                                                           MetricType type) {
-  return add(std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::ComponentTagged));
+  return add(std::make_unique<Family>(std::move(name), std::move(help), type,
+                                      Family::Rows::ComponentTagged));
 }
 
-MetricsStore::FamilyId MetricsStore::add_probe(std::string name, std::string help,
-                                               MetricType type, ProbeField field,
-                                               std::string_view variant_label,
+MetricsStore::FamilyId MetricsStore::add_probe(std::string name, std::string help, MetricType type,
+                                               ProbeField field, std::string_view variant_label,
                                                std::span<const std::string_view> variants) {
-  auto family = std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::Probe);
+  auto family =
+      std::make_unique<Family>(std::move(name), std::move(help), type, Family::Rows::Probe);
   family->field = field;
   add_variants(*family, variant_label, variants);
   return add(std::move(family));
@@ -247,9 +251,8 @@ void MetricsStore::add_tagged(FamilyId family, std::string_view component, std::
                               double delta) {
   std::lock_guard lock(mutex_);
   auto& tagged = row(component).tagged;
-  auto it = std::find_if(tagged.begin(), tagged.end(), [&](const auto& t) {
-    return t->family == family && t->labels == labels;
-  });
+  auto it = std::find_if(tagged.begin(), tagged.end(),
+                         [&](const auto& t) { return t->family == family && t->labels == labels; });
   if (it == tagged.end()) {
     tagged.push_back(std::make_unique<ComponentRow::Tagged>());
     it = tagged.end() - 1;
@@ -307,9 +310,8 @@ Cell& MetricsStore::add_measurement(ProbeRow& row, std::string_view name, Metric
   std::lock_guard lock(mutex_);
   auto it = measurement_families_.find(name);
   if (it == measurement_families_.end()) {
-    auto family = std::make_unique<Family>("watchdog_" + std::string(name),
-                                                  std::move(help), type,
-                                                  Family::Rows::Measurement);
+    auto family = std::make_unique<Family>("watchdog_" + std::string(name), std::move(help), type,
+                                           Family::Rows::Measurement);
     family->measurement = std::string(name);
     families_.push_back(std::move(family));
     it = measurement_families_.emplace(std::string(name), families_.size() - 1).first;

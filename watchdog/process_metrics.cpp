@@ -74,24 +74,25 @@ std::vector<ProcessSample> ProcessCollector::Collect() const {
   if (auto stat =
           parse_proc_stat(read_small_file("/proc/self/stat"), ticks_per_second_, page_size_)) {
     out.push_back(ProcessSample{"process_cpu_seconds_total", "Total user and system CPU time spent",
-                             MetricType::Counter, stat->cpu_seconds});
+                                MetricType::Counter, stat->cpu_seconds});
     out.push_back(ProcessSample{"process_resident_memory_bytes", "Resident memory size",
-                             MetricType::Gauge, static_cast<double>(stat->resident_bytes)});
+                                MetricType::Gauge, static_cast<double>(stat->resident_bytes)});
     out.push_back(ProcessSample{"process_virtual_memory_bytes", "Virtual memory size",
-                             MetricType::Gauge, static_cast<double>(stat->virtual_bytes)});
+                                MetricType::Gauge, static_cast<double>(stat->virtual_bytes)});
     if (boot_time_) {
       out.push_back(ProcessSample{"process_start_time_seconds",
-                               "Start time of the process since the Unix epoch", MetricType::Gauge,
-                               *boot_time_ + stat->start_after_boot});
+                                  "Start time of the process since the Unix epoch",
+                                  MetricType::Gauge, *boot_time_ + stat->start_after_boot});
     }
   }
   if (auto fds = count_open_fds()) {
-    out.push_back(ProcessSample{"process_open_fds", "Open file descriptors", MetricType::Gauge, *fds});
+    out.push_back(
+        ProcessSample{"process_open_fds", "Open file descriptors", MetricType::Gauge, *fds});
   }
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
     out.push_back(ProcessSample{"process_max_fds", "Maximum open file descriptors (soft limit)",
-                             MetricType::Gauge, static_cast<double>(limit.rlim_cur)});
+                                MetricType::Gauge, static_cast<double>(limit.rlim_cur)});
   }
   return out;
 }

@@ -26,14 +26,12 @@ IncidentMetrics::IncidentMetrics(Metrics& metrics)
           "watchdog_incidents_total",
           "Incidents opened (the component left HEALTHY), kept across restarts",
           MetricType::Counter)),
-      last_time_to_recover_(
-          store_.add_component("watchdog_incident_last_time_to_recover_seconds",
-                               "CRITICAL to HEALTHY of the last recovered incident",
-                               MetricType::Gauge)),
-      last_rto_met_(
-          store_.add_component("watchdog_incident_last_rto_met",
-                               "1 if the last recovered incident met the rto, 0 if not",
-                               MetricType::Gauge)) {}
+      last_time_to_recover_(store_.add_component(
+          "watchdog_incident_last_time_to_recover_seconds",
+          "CRITICAL to HEALTHY of the last recovered incident", MetricType::Gauge)),
+      last_rto_met_(store_.add_component("watchdog_incident_last_rto_met",
+                                         "1 if the last recovered incident met the rto, 0 if not",
+                                         MetricType::Gauge)) {}
 
 void IncidentMetrics::add_component(const std::string& component, std::chrono::milliseconds rto) {
   store_.set(rto_, component, seconds(rto));

@@ -1,7 +1,7 @@
 #pragma once
 // The per-component figures a disaster-recovery dashboard and an "RTO breached" alert need,
-// kept in the shared series store (each component's row). Every configured component has the first three from the
-// start; the last two appear with its first recovered incident:
+// kept in the shared series store (each component's row). Every configured component has the first
+// three from the start; the last two appear with its first recovered incident:
 //   watchdog_component_rto_seconds{component}                  the configured rto (0 = none)
 //   watchdog_incident_open_since_timestamp_seconds{component}  since the open incident became
 //                                                              CRITICAL (the RTO clock; 0 when

@@ -6,8 +6,8 @@ namespace watchdog::core {
 namespace {
 
 // Incident durations: seconds to a day.
-constexpr std::array<double, 15> kIncidentBuckets = {
-    1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400};
+constexpr std::array<double, 15> kIncidentBuckets = {1,   5,    10,   30,   60,    120,   300,  600,
+                                                     900, 1800, 3600, 7200, 14400, 43200, 86400};
 
 double seconds(std::chrono::milliseconds elapsed) {
   return std::chrono::duration<double>(elapsed).count();
@@ -21,10 +21,9 @@ Cell& single_gauge(MetricsStore& store, const char* name, const char* help) {
 
 RecoveryMetrics::RecoveryMetrics(Metrics& metrics)
     : store_(metrics.store()),
-      incidents_open_(
-          store_.add_component("watchdog_incidents_open",
-                               "Open incidents: components that left HEALTHY and are not back",
-                               MetricType::Gauge)),
+      incidents_open_(store_.add_component(
+          "watchdog_incidents_open",
+          "Open incidents: components that left HEALTHY and are not back", MetricType::Gauge)),
       time_to_detect_(store_.add_component_histogram(
           "watchdog_incident_time_to_detect_seconds",
           "From the first failing probe result to CRITICAL", kIncidentBuckets)),
@@ -34,9 +33,9 @@ RecoveryMetrics::RecoveryMetrics(Metrics& metrics)
       muted_(store_.add_component("watchdog_component_muted",
                                   "1 while a pause or maintenance window mutes actions and alerts",
                                   MetricType::Gauge)),
-      held_(store_.add_component(
-          "watchdog_component_held",
-          "1 while recovery actions are held (dependency, mute, not leader)", MetricType::Gauge)),
+      held_(store_.add_component("watchdog_component_held",
+                                 "1 while recovery actions are held (dependency, mute, not leader)",
+                                 MetricType::Gauge)),
       leader_(single_gauge(store_, "watchdog_leader",
                            "1 when this replica holds the leader lock (or none is configured)")),
       running_(single_gauge(store_, "watchdog_recoveries_running", "Recovery actions running now")),

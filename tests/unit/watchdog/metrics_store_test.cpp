@@ -48,8 +48,9 @@ TEST(MetricsStore, AFamilyWithoutSeriesIsLeftOutAndARemovedComponentLeavesNothin
   store.remove(up, "db");
   EXPECT_EQ(render(store), "");
   store.add(runs, "db", 2);  // the row came back without the removed series
-  EXPECT_EQ(render(store),
-            "# HELP w_runs_total R\n# TYPE w_runs_total counter\nw_runs_total{component=\"db\"} 2\n");
+  EXPECT_EQ(
+      render(store),
+      "# HELP w_runs_total R\n# TYPE w_runs_total counter\nw_runs_total{component=\"db\"} 2\n");
 }
 
 TEST(MetricsStore, FamiliesAddedAfterARowExistsKeepItsValues) {
@@ -101,11 +102,12 @@ TEST(MetricsStore, ProbeRowsAreFoundAgainAndForgotten) {
   EXPECT_EQ(store.probe("db", "ping", "tcp", kBounds), row) << "a new plan keeps the values";
   EXPECT_NE(store.probe("db", "ping", "http", kBounds), row) << "another kind is another series";
   auto text = render(store);
-  EXPECT_EQ(metric_sum(text, "w_probe_up", {{"component", "db"}, {"probe", "ping"}, {"kind", "tcp"}}),
-            1)
+  EXPECT_EQ(
+      metric_sum(text, "w_probe_up", {{"component", "db"}, {"probe", "ping"}, {"kind", "tcp"}}), 1)
       << text;
-  EXPECT_EQ(metric_sum(text, "watchdog_tcp_connect_seconds", {{"component", "db"}, {"probe", "ping"}}),
-            0.5)
+  EXPECT_EQ(
+      metric_sum(text, "watchdog_tcp_connect_seconds", {{"component", "db"}, {"probe", "ping"}}),
+      0.5)
       << text;
   EXPECT_EQ(text.find("kind=\"tcp\"}", text.find("watchdog_tcp_connect_seconds{")),
             std::string::npos)
