@@ -1,5 +1,5 @@
 #pragma once
-// The Prometheus registry and every metric the watchdog exports (prometheus-cpp). Names are
+// Every metric the watchdog exports, kept in a compact series store (metrics_store.h). Names are
 // watchdog_* in base units; labels hold names from the config only — never URLs, DSNs or
 // details. Probe measurements become gauges named watchdog_<measurement>{component,probe};
 // a measurement named *_total is a running total kept outside the process (the backup status
@@ -7,23 +7,13 @@
 //
 // Thread-safety: every method may be called from any thread.
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
-
 #include <array>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "probes/probe.h"
+#include "watchdog/metrics_store.h"
 #include "watchdog/process_metrics.h"
 #include "watchdog/state.h"
 
@@ -32,39 +22,27 @@ namespace watchdog::core {
 class Metrics;
 
 // One probe's series, looked up once per plan instead of once per check: observing a result
-// then touches atomics only — no family lock, no label map. Invalid once Metrics forgets the
-// probe (the engine fetches new handles with every plan). Used from one thread at a time.
+// then touches its row's atomics only — no lock, no lookup (but for a measurement the probe has
+// never reported before). A forgotten probe's handle writes to a row no longer rendered (the
+// engine fetches new handles with every plan). Used from one thread at a time.
 class ProbeSeries {
  public:
   void observe(const probes::ProbeResult& result, double seconds);
 
  private:
   friend class Metrics;
-  Metrics* metrics_ = nullptr;
-  prometheus::Labels labels_;  // component, probe, kind
-  prometheus::Gauge* success_ = nullptr;
-  prometheus::Histogram* duration_ = nullptr;
-  prometheus::Gauge* last_run_ = nullptr;
-  std::array<prometheus::Counter*, 4> runs_{};  // by ProbeStatus, created on first use
-  struct MeasurementGauge {
-    std::string name;
-    prometheus::Family<prometheus::Gauge>* family = nullptr;
-    prometheus::Gauge* gauge = nullptr;
-  };
-  // The measurements the latest result reported: one it leaves out is removed (absent, not
-  // frozen at its last value).
-  std::vector<MeasurementGauge> gauges_;
-  std::vector<std::pair<std::string, prometheus::Counter*>> totals_;  // *_total measurements
+  MetricsStore* store_ = nullptr;
+  std::shared_ptr<ProbeRow> row_;
 };
 
 class Metrics {
  public:
   Metrics();
 
-  // Text exposition format 0.0.4 of everything registered, then the process_* metrics.
+  // Text exposition format 0.0.4 of every series, then the process_* metrics.
   std::string render() const;
-  // For metric groups kept in their own files (recovery_metrics.h).
-  prometheus::Registry& registry() { return *registry_; }
+  // For metric groups kept in their own files (recovery_metrics.h, incident_metrics.h).
+  MetricsStore& store() { return store_; }
 
   void set_component_state(const std::string& component, State state, TimePoint since);
   void set_overall_state(State state);
@@ -88,34 +66,20 @@ class Metrics {
   void forget_probe(const std::string& component, const std::string& probe, std::string_view kind);
 
  private:
-  friend class ProbeSeries;
-  prometheus::Family<prometheus::Gauge>& measurement_family(const std::string& name);
-  prometheus::Family<prometheus::Counter>& total_family(const std::string& name);
+  using FamilyId = MetricsStore::FamilyId;
 
-  std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Gauge>& component_state_;
-  prometheus::Family<prometheus::Gauge>& component_since_;
-  prometheus::Family<prometheus::Gauge>& overall_state_;
-  prometheus::Family<prometheus::Gauge>& probe_success_;
-  prometheus::Family<prometheus::Histogram>& probe_duration_;
-  prometheus::Family<prometheus::Counter>& probe_runs_;
-  prometheus::Family<prometheus::Gauge>& probe_last_run_;
-  prometheus::Family<prometheus::Counter>& actions_;
-  prometheus::Family<prometheus::Counter>& alerts_sent_;
-  prometheus::Family<prometheus::Gauge>& alerts_pending_;
-  prometheus::Family<prometheus::Gauge>& alerts_failed_;
-  prometheus::Family<prometheus::Counter>& reloads_;
-  prometheus::Gauge& last_reload_successful_;
-  prometheus::Gauge& last_reload_success_;
+  MetricsStore store_;
+  FamilyId component_state_;
+  FamilyId component_since_;
+  FamilyId overall_state_;
+  FamilyId actions_;
+  FamilyId alerts_sent_;
+  FamilyId alerts_pending_;
+  FamilyId alerts_failed_;
+  FamilyId reloads_;
+  Cell& last_reload_successful_;
+  Cell& last_reload_success_;
   ProcessCollector process_;
-
-  std::mutex mutex_;  // guards measurements_ and the label sets remembered for forget_*
-  std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurements_;
-  std::map<std::string, prometheus::Family<prometheus::Counter>*> totals_;  // *_total measurements
-  std::map<std::string, std::map<std::string, std::string>>
-      probe_kinds_;  // component → probe → kind
-  // component → the {action, result} pairs of its watchdog_recovery_actions_total series
-  std::map<std::string, std::set<std::pair<std::string, std::string>>> action_series_;
 };
 
 }  // namespace watchdog::core

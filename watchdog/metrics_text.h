@@ -1,16 +1,26 @@
 #pragma once
-// The Prometheus text exposition format 0.0.4 of collected metric families, written straight
-// into one string. prometheus-cpp's TextSerializer formats every number through an ostream;
-// with 1,000 components (~31,000 series) that alone took most of a /metrics request, and a
-// scrape must stay cheap at any size. Numbers use std::to_chars (shortest exact form).
+// Pieces of the Prometheus text exposition format 0.0.4, appended straight to one string. The
+// series store (metrics_store.h) writes every family through these: no intermediate copies of
+// the series, numbers through std::to_chars (shortest exact form) rather than an ostream — at
+// 10,000 components a scrape writes ~250,000 lines and must stay cheap.
 
-#include <prometheus/metric_family.h>
-
+#include <initializer_list>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace watchdog::core {
 
-std::string to_prometheus_text(const std::vector<prometheus::MetricFamily>& families);
+enum class MetricType { Counter, Gauge, Histogram };
+
+void append_number(std::string& out, double value);
+// `name="value"` with the value escaped (\, " and newline).
+void append_label(std::string& out, std::string_view name, std::string_view value);
+// # HELP and # TYPE lines (HELP escapes \ and newline).
+void append_family_header(std::string& out, std::string_view name, std::string_view help,
+                          MetricType type);
+// name<suffix>{labels} value — `labels` are pieces of pre-rendered label text (`a="1",b="2"`),
+// joined with commas; empty pieces are skipped, no piece at all writes no braces.
+void append_sample(std::string& out, std::string_view name, std::string_view suffix,
+                   std::initializer_list<std::string_view> labels, double value);
 
 }  // namespace watchdog::core

@@ -28,17 +28,6 @@ std::optional<double> count_open_fds() {
   return count - 1;  // the descriptor opendir() itself holds
 }
 
-prometheus::MetricFamily one_sample(const char* name, const char* help, prometheus::MetricType type,
-                                    double value) {
-  prometheus::MetricFamily family{name, help, type, {prometheus::ClientMetric{}}};
-  if (type == prometheus::MetricType::Counter) {
-    family.metric[0].counter.value = value;
-  } else {
-    family.metric[0].gauge.value = value;
-  }
-  return family;
-}
-
 }  // namespace
 
 std::optional<ProcStat> parse_proc_stat(const std::string& text, long ticks_per_second,
@@ -80,30 +69,30 @@ ProcessCollector::ProcessCollector()
       page_size_(::sysconf(_SC_PAGESIZE)),
       boot_time_(parse_boot_time(read_small_file("/proc/stat"))) {}
 
-std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
-  using prometheus::MetricType;
-  std::vector<prometheus::MetricFamily> out;
+std::vector<ProcessSample> ProcessCollector::Collect() const {
+  std::vector<ProcessSample> out;
   if (auto stat =
           parse_proc_stat(read_small_file("/proc/self/stat"), ticks_per_second_, page_size_)) {
-    out.push_back(one_sample("process_cpu_seconds_total", "Total user and system CPU time spent",
-                             MetricType::Counter, stat->cpu_seconds));
-    out.push_back(one_sample("process_resident_memory_bytes", "Resident memory size",
-                             MetricType::Gauge, static_cast<double>(stat->resident_bytes)));
-    out.push_back(one_sample("process_virtual_memory_bytes", "Virtual memory size",
-                             MetricType::Gauge, static_cast<double>(stat->virtual_bytes)));
+    out.push_back(ProcessSample{"process_cpu_seconds_total", "Total user and system CPU time spent",
+                                MetricType::Counter, stat->cpu_seconds});
+    out.push_back(ProcessSample{"process_resident_memory_bytes", "Resident memory size",
+                                MetricType::Gauge, static_cast<double>(stat->resident_bytes)});
+    out.push_back(ProcessSample{"process_virtual_memory_bytes", "Virtual memory size",
+                                MetricType::Gauge, static_cast<double>(stat->virtual_bytes)});
     if (boot_time_) {
-      out.push_back(one_sample("process_start_time_seconds",
-                               "Start time of the process since the Unix epoch", MetricType::Gauge,
-                               *boot_time_ + stat->start_after_boot));
+      out.push_back(ProcessSample{"process_start_time_seconds",
+                                  "Start time of the process since the Unix epoch",
+                                  MetricType::Gauge, *boot_time_ + stat->start_after_boot});
     }
   }
   if (auto fds = count_open_fds()) {
-    out.push_back(one_sample("process_open_fds", "Open file descriptors", MetricType::Gauge, *fds));
+    out.push_back(
+        ProcessSample{"process_open_fds", "Open file descriptors", MetricType::Gauge, *fds});
   }
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
-    out.push_back(one_sample("process_max_fds", "Maximum open file descriptors (soft limit)",
-                             MetricType::Gauge, static_cast<double>(limit.rlim_cur)));
+    out.push_back(ProcessSample{"process_max_fds", "Maximum open file descriptors (soft limit)",
+                                MetricType::Gauge, static_cast<double>(limit.rlim_cur)});
   }
   return out;
 }

@@ -12,13 +12,12 @@
 //
 // Thread-safety: Collect() may run on several threads at once (it keeps no state but constants).
 
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "watchdog/metrics_text.h"
 
 namespace watchdog::core {
 
@@ -36,10 +35,18 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text, long ticks_per_
 // The `btime` line of /proc/stat: boot time in Unix seconds.
 std::optional<double> parse_boot_time(const std::string& proc_stat);
 
-class ProcessCollector final : public prometheus::Collectable {
+// One process_* metric: a family with a single unlabeled sample.
+struct ProcessSample {
+  const char* name;
+  const char* help;
+  MetricType type;
+  double value;
+};
+
+class ProcessCollector {
  public:
   ProcessCollector();
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  std::vector<ProcessSample> Collect() const;
 
  private:
   long ticks_per_second_;

@@ -1,7 +1,7 @@
 #pragma once
 // The per-component figures a disaster-recovery dashboard and an "RTO breached" alert need,
-// registered in the shared registry. Every configured component has the first three from the
-// start; the last two appear with its first recovered incident:
+// kept in the shared series store (each component's row). Every configured component has the first
+// three from the start; the last two appear with its first recovered incident:
 //   watchdog_component_rto_seconds{component}                  the configured rto (0 = none)
 //   watchdog_incident_open_since_timestamp_seconds{component}  since the open incident became
 //                                                              CRITICAL (the RTO clock; 0 when
@@ -15,10 +15,6 @@
 // (IncidentRecorder::load), so a restart is not a reset to nothing.
 //
 // Thread-safety: the engine's loop thread only (and Engine::start before the loop runs).
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
 
 #include <chrono>
 #include <optional>
@@ -45,12 +41,14 @@ class IncidentMetrics {
                        double times);
 
  private:
+  using FamilyId = MetricsStore::FamilyId;
   Metrics& metrics_;
-  prometheus::Family<prometheus::Gauge>& rto_;
-  prometheus::Family<prometheus::Gauge>& open_since_;
-  prometheus::Family<prometheus::Counter>& incidents_;
-  prometheus::Family<prometheus::Gauge>& last_time_to_recover_;
-  prometheus::Family<prometheus::Gauge>& last_rto_met_;
+  MetricsStore& store_;
+  FamilyId rto_;
+  FamilyId open_since_;
+  FamilyId incidents_;
+  FamilyId last_time_to_recover_;
+  FamilyId last_rto_met_;
 };
 
 }  // namespace watchdog::core

@@ -1,6 +1,6 @@
 #pragma once
-// Metrics of the recovery coordinator and the incident journal, registered in the shared
-// registry:
+// Metrics of the recovery coordinator and the incident journal, kept in the shared series store
+// (the per-component ones in each component's row):
 //   watchdog_incidents_open{component}                      open incidents (0/1 per component)
 //   watchdog_incident_time_to_detect_seconds{component}     first failed probe → CRITICAL
 //   watchdog_incident_time_to_recover_seconds{component}    CRITICAL → HEALTHY (the real RTO)
@@ -11,11 +11,6 @@
 //   watchdog_recoveries_queued                              actions waiting for a free slot
 //
 // Thread-safety: every method may be called from any thread.
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
 
 #include <chrono>
 #include <string>
@@ -38,14 +33,16 @@ class RecoveryMetrics {
   void forget_component(const std::string& component);
 
  private:
-  prometheus::Family<prometheus::Gauge>& incidents_open_;
-  prometheus::Family<prometheus::Histogram>& time_to_detect_;
-  prometheus::Family<prometheus::Histogram>& time_to_recover_;
-  prometheus::Family<prometheus::Gauge>& muted_;
-  prometheus::Family<prometheus::Gauge>& held_;
-  prometheus::Gauge& leader_;
-  prometheus::Gauge& running_;
-  prometheus::Gauge& queued_;
+  using FamilyId = MetricsStore::FamilyId;
+  MetricsStore& store_;
+  FamilyId incidents_open_;
+  FamilyId time_to_detect_;
+  FamilyId time_to_recover_;
+  FamilyId muted_;
+  FamilyId held_;
+  Cell& leader_;
+  Cell& running_;
+  Cell& queued_;
 };
 
 }  // namespace watchdog::core
