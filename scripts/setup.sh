@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake pkg-config git ca-certificates
   # libraries the watchdog links
-  prometheus-cpp-dev libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libboost-dev libboost-filesystem-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev libpq-dev
   # tests
