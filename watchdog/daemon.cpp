@@ -131,6 +131,7 @@ int run_daemon(const RunOptions& options) {
         spdlog::warn("leadership_changed {} {}", logging::kv("leader", leader ? "true" : "false"),
                      logging::kv("reason", reason));
       });
+  drop_leader_options(plan);  // the lock has read them; nothing else needs the YAML document
   elector.start();
 
   Metrics metrics;
