@@ -92,20 +92,32 @@ bool parse_boolean(const std::string& text) {
 
 }  // namespace
 
-Options::Options() : impl_(std::make_shared<Impl>()) {}
+Options::Options() = default;
 Options::~Options() = default;
 Options::Options(const Options&) = default;
 Options& Options::operator=(const Options&) = default;
+Options::Options(Options&&) noexcept = default;
+Options& Options::operator=(Options&&) noexcept = default;
 Options::Options(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-const std::string& Options::path() const { return impl_->path; }
-std::string Options::location() const { return location_text(impl_->source, impl_->mark); }
-bool Options::has(const std::string& key) const { return impl_->find(key) != nullptr; }
+const Options::Impl& Options::view() const {
+  static const Impl kEmpty;
+  return impl_ ? *impl_ : kEmpty;
+}
+
+Options::Impl& Options::impl() {
+  if (!impl_) impl_ = std::make_shared<Impl>();  // first read of an empty view
+  return *impl_;
+}
+
+const std::string& Options::path() const { return view().path; }
+std::string Options::location() const { return location_text(view().source, view().mark); }
+bool Options::has(const std::string& key) const { return view().find(key) != nullptr; }
 
 std::optional<std::string> Options::string(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
-  return expanded(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key), "a string")
+  return expanded(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key), "a string")
       .value;
 }
 
@@ -115,15 +127,15 @@ std::string Options::string_or(const std::string& key, const std::string& fallba
 
 std::string Options::required_string(const std::string& key) {
   auto value = string(key);
-  if (!value) impl_->fail_at(impl_->mark, impl_->key_path(key), "missing required key");
+  if (!value) impl().fail_at(impl().mark, impl().key_path(key), "missing required key");
   return *value;
 }
 
 std::optional<TemplatedString> Options::templated(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
   auto value =
-      expanded(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key), "a string");
+      expanded(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key), "a string");
   return TemplatedString{std::move(value.value), entry->value.Scalar()};
 }
 
@@ -134,23 +146,23 @@ std::vector<std::string> Options::string_list(const std::string& key) {
 }
 
 std::vector<TemplatedString> Options::templated_list(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   std::vector<TemplatedString> out;
   if (!entry) return out;
   if (!entry->value.IsSequence()) {
-    impl_->fail_at(impl_->value_mark(*entry), impl_->key_path(key), "expected a list");
+    impl().fail_at(impl().value_mark(*entry), impl().key_path(key), "expected a list");
   }
   for (std::size_t i = 0; i < entry->value.size(); ++i) {
     const YAML::Node item = entry->value[i];
-    auto mark = item.IsNull() ? impl_->value_mark(*entry) : item.Mark();
-    auto path = impl_->key_path(key) + "[" + std::to_string(i) + "]";
-    out.push_back({expanded(*impl_, item, mark, path, "a string").value, item.Scalar()});
+    auto mark = item.IsNull() ? impl().value_mark(*entry) : item.Mark();
+    auto path = impl().key_path(key) + "[" + std::to_string(i) + "]";
+    out.push_back({expanded(impl(), item, mark, path, "a string").value, item.Scalar()});
   }
   return out;
 }
 
 std::map<std::string, std::string> Options::string_map(const std::string& key) {
-  auto child = child_impl(*impl_, key);
+  auto child = child_impl(impl(), key);
   std::map<std::string, std::string> out;
   for (const auto& entry : child->entries) {
     out[entry.key] = expanded(*child, entry.value, child->value_mark(entry),
@@ -161,9 +173,9 @@ std::map<std::string, std::string> Options::string_map(const std::string& key) {
 }
 
 std::optional<Duration> Options::duration(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
-  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+  return convert_scalar(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key),
                         "a duration like 30s",
                         [](const std::string& t) { return parse_duration(t); });
 }
@@ -173,16 +185,16 @@ Duration Options::duration_or(const std::string& key, Duration fallback) {
 }
 
 std::optional<std::uint64_t> Options::size(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
-  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+  return convert_scalar(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key),
                         "a size like 512MiB", [](const std::string& t) { return parse_size(t); });
 }
 
 std::optional<double> Options::ratio(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
-  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+  return convert_scalar(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key),
                         "a ratio like 90%", [](const std::string& t) { return parse_ratio(t); });
 }
 
@@ -191,9 +203,9 @@ double Options::ratio_or(const std::string& key, double fallback) {
 }
 
 std::optional<long long> Options::integer(const std::string& key, long long min, long long max) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
-  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+  return convert_scalar(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key),
                         "an integer",
                         [&](const std::string& t) { return parse_integer(t, min, max); });
 }
@@ -204,26 +216,26 @@ long long Options::integer_or(const std::string& key, long long fallback, long l
 }
 
 std::vector<long long> Options::integer_list(const std::string& key, long long min, long long max) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   std::vector<long long> out;
   if (!entry) return out;
   if (!entry->value.IsSequence()) {
-    impl_->fail_at(impl_->value_mark(*entry), impl_->key_path(key), "expected a list");
+    impl().fail_at(impl().value_mark(*entry), impl().key_path(key), "expected a list");
   }
   for (std::size_t i = 0; i < entry->value.size(); ++i) {
     const YAML::Node item = entry->value[i];
-    auto mark = item.IsNull() ? impl_->value_mark(*entry) : item.Mark();
-    auto path = impl_->key_path(key) + "[" + std::to_string(i) + "]";
-    out.push_back(convert_scalar(*impl_, item, mark, path, "an integer",
+    auto mark = item.IsNull() ? impl().value_mark(*entry) : item.Mark();
+    auto path = impl().key_path(key) + "[" + std::to_string(i) + "]";
+    out.push_back(convert_scalar(impl(), item, mark, path, "an integer",
                                  [&](const std::string& t) { return parse_integer(t, min, max); }));
   }
   return out;
 }
 
 std::optional<bool> Options::boolean(const std::string& key) {
-  const auto* entry = impl_->use(key);
+  const auto* entry = impl().use(key);
   if (!entry) return std::nullopt;
-  return convert_scalar(*impl_, entry->value, impl_->value_mark(*entry), impl_->key_path(key),
+  return convert_scalar(impl(), entry->value, impl().value_mark(*entry), impl().key_path(key),
                         "true or false", [](const std::string& t) { return parse_boolean(t); });
 }
 
@@ -233,27 +245,27 @@ bool Options::boolean_or(const std::string& key, bool fallback) {
 
 std::optional<Secret> Options::secret(const std::string& key) {
   const std::string file_key = key + "_file";
-  const auto* inline_entry = impl_->use(key);
-  const auto* file_entry = impl_->use(file_key);
+  const auto* inline_entry = impl().use(key);
+  const auto* file_entry = impl().use(file_key);
   if (inline_entry && file_entry) {
-    impl_->fail_at(file_entry->key_node.Mark(), impl_->key_path(file_key),
+    impl().fail_at(file_entry->key_node.Mark(), impl().key_path(file_key),
                    "give either '" + key + "' or '" + file_key + "', not both");
   }
   if (inline_entry) {
-    auto value = expanded(*impl_, inline_entry->value, impl_->value_mark(*inline_entry),
-                          impl_->key_path(key), "a string");
+    auto value = expanded(impl(), inline_entry->value, impl().value_mark(*inline_entry),
+                          impl().key_path(key), "a string");
     std::string source =
         value.variables.size() == 1 ? "env " + value.variables.front() : std::string("inline");
     return Secret{std::move(value.value), std::move(source)};
   }
   if (!file_entry) return std::nullopt;
-  auto mark = impl_->value_mark(*file_entry);
-  auto path = expanded(*impl_, file_entry->value, mark, impl_->key_path(file_key), "a file path");
-  if (path.value.empty()) impl_->fail_at(mark, impl_->key_path(file_key), "must not be empty");
+  auto mark = impl().value_mark(*file_entry);
+  auto path = expanded(impl(), file_entry->value, mark, impl().key_path(file_key), "a file path");
+  if (path.value.empty()) impl().fail_at(mark, impl().key_path(file_key), "must not be empty");
   std::string error;
   auto value = read_file(path.value, error);
   if (!value) {
-    impl_->fail_at(mark, impl_->key_path(file_key), "cannot read " + path.value + ": " + error);
+    impl().fail_at(mark, impl().key_path(file_key), "cannot read " + path.value + ": " + error);
   }
   while (!value->empty() && std::isspace(static_cast<unsigned char>(value->back()))) {
     value->pop_back();
@@ -264,23 +276,25 @@ std::optional<Secret> Options::secret(const std::string& key) {
 Secret Options::required_secret(const std::string& key) {
   auto value = secret(key);
   if (!value) {
-    impl_->fail_at(impl_->mark, impl_->key_path(key), "missing required key (or " + key + "_file)");
+    impl().fail_at(impl().mark, impl().key_path(key), "missing required key (or " + key + "_file)");
   }
   return std::move(*value);
 }
 
-Options Options::child(const std::string& key) { return Options(child_impl(*impl_, key)); }
+Options Options::child(const std::string& key) { return Options(child_impl(impl(), key)); }
 
 void Options::fail(const std::string& key, const std::string& message) const {
-  const auto* entry = impl_->find(key);
-  impl_->fail_at(entry ? impl_->value_mark(*entry) : impl_->mark, impl_->key_path(key), message);
+  const Impl& self = view();
+  const auto* entry = self.find(key);
+  self.fail_at(entry ? self.value_mark(*entry) : self.mark, self.key_path(key), message);
 }
 
 void Options::finish() const {
-  for (const auto& entry : impl_->entries) {
-    if (impl_->read.count(entry.key) == 0) {
-      impl_->fail_at(entry.key_node.Mark(), impl_->key_path(entry.key),
-                     unknown_key_message(entry.key, impl_->known));
+  const Impl& self = view();
+  for (const auto& entry : self.entries) {
+    if (self.read.count(entry.key) == 0) {
+      self.fail_at(entry.key_node.Mark(), self.key_path(entry.key),
+                   unknown_key_message(entry.key, self.known));
     }
   }
 }

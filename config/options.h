@@ -7,7 +7,9 @@
 // Strings go through ${ENV} expansion. A key K that holds a secret may instead be given as
 // K_file (a path whose trimmed content is the value); see secret().
 //
-// Thread-safety: an Options object is used during loading only, by one thread.
+// Lifetime: an Options object is used during loading only, by one thread. Its YAML nodes keep
+// the whole document alive (yaml-cpp shares one memory pool per document), so a built Plan
+// keeps none (watchdog/plan.cpp drops them once the factories have read them).
 
 #include <chrono>
 #include <cstdint>
@@ -46,10 +48,13 @@ struct TemplatedString {
 
 class Options {
  public:
-  Options();  // empty mapping, nothing to read
+  Options();  // empty mapping, nothing to read; allocates nothing until read
   ~Options();
+  // Copies share the mapping and its read marks (finish() sees every copy's reads).
   Options(const Options&);
   Options& operator=(const Options&);
+  Options(Options&&) noexcept;  // leaves `other` an empty mapping
+  Options& operator=(Options&&) noexcept;
 
   // "components[0].probes[1]" — the path of this mapping, used as a prefix in errors.
   const std::string& path() const;
@@ -95,7 +100,9 @@ class Options {
   explicit Options(std::shared_ptr<Impl> impl);
 
  private:
-  std::shared_ptr<Impl> impl_;
+  const Impl& view() const;  // an empty mapping's when there is no Impl yet
+  Impl& impl();              // creates the Impl on first use
+  std::shared_ptr<Impl> impl_;  // null = empty mapping
 };
 
 }  // namespace watchdog::config

@@ -43,25 +43,36 @@ RungPlan make_rung(const config::ActionSpec& spec,
 
 Plan build_plan(config::Config config) {
   Plan plan;
-  for (const auto& component : config.components) {
+  plan.components.reserve(config.components.size());
+  for (auto& component : config.components) {
     ComponentPlan built;
-    built.spec = component;
-    for (const auto& probe : component.probes) {
-      built.probes.push_back({probe, probes::make_probe(probe, config.backups)});
+    built.probes.reserve(component.probes.size());
+    for (auto& probe : component.probes) {
+      auto made = probes::make_probe(probe, config.backups);
+      probe.options = {};  // read: its YAML nodes must not outlive the loading
+      built.probes.push_back({std::move(probe), std::move(made)});
     }
+    built.ladder.reserve(component.recovery.actions.size());
     for (const auto& action : component.recovery.actions) {
       built.ladder.push_back(make_rung(action, config.backups));
     }
+    component.probes = {};
+    component.recovery.actions = {};
+    built.spec = std::move(component);
     plan.components.push_back(std::move(built));
   }
+  config.components = {};
   for (const auto& alert : config.alerts) {
     for (auto& sink : alerts::make_providers(alert)) plan.alerts.push_back(std::move(sink));
   }
+  config.alerts = {};
   // Validates the lock's keys (the daemon builds its own lock with this replica's identity).
   make_leader_lock(config.watchdog.leader, "check");
   plan.config = std::move(config);
   return plan;
 }
+
+void drop_leader_options(Plan& plan) { plan.config.watchdog.leader.options = {}; }
 
 Plan load_plan(const std::optional<std::filesystem::path>& path) {
   if (path) return build_plan(config::load_config_file(*path));

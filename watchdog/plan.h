@@ -2,6 +2,11 @@
 // A Plan is a configuration turned into live objects: every probe, action and alert provider
 // constructed (and so validated) from the Config. Building a plan does no I/O beyond reading
 // the config and secret files, so `check-config`, `once`, `run` and SIGHUP reload share it.
+//
+// A plan keeps parsed values only: each spec is kept once (moved, not copied) and the
+// kind-specific Options views are dropped once the factories have read them, since any YAML
+// node would keep the whole document alive for the life of the process. Errors name
+// file:line:key all the same: they are all raised while building.
 
 #include <chrono>
 #include <filesystem>
@@ -18,7 +23,7 @@
 namespace watchdog::core {
 
 struct ProbePlan {
-  config::ProbeSpec spec;
+  config::ProbeSpec spec;  // without options (read by the factory)
   std::shared_ptr<probes::Probe> probe;
 };
 
@@ -34,12 +39,16 @@ struct RungPlan {
 };
 
 struct ComponentPlan {
+  // Its probes and recovery.actions are empty here: they live on as `probes` and `ladder`.
   config::ComponentSpec spec;
   std::vector<ProbePlan> probes;
   std::vector<RungPlan> ladder;  // recovery.actions, in order
 };
 
 struct Plan {
+  // Settings, defaults, backups and maintenance. Its components and alerts are empty: they
+  // live on as `components` and `alerts`. watchdog.leader.options is the one view still held,
+  // for the daemon's own lock (drop_leader_options() once it is built).
   config::Config config;
   std::vector<ComponentPlan> components;
   std::vector<std::shared_ptr<alerts::Provider>> alerts;
@@ -47,6 +56,8 @@ struct Plan {
 
 // Throws config::ConfigError with file:line:column: key: message.
 Plan build_plan(config::Config config);
+// Frees the last Options view (and so the YAML document) once the leader lock is built.
+void drop_leader_options(Plan& plan);
 // The file at `path`, or the embedded default when none is given.
 Plan load_plan(const std::optional<std::filesystem::path>& path);
 

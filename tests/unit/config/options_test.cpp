@@ -27,6 +27,17 @@ TEST(OptionsTest, DefaultConstructedIsEmpty) {
   EXPECT_EQ(error_of([&] { options.required_string("x"); }), "<none>: x: missing required key");
 }
 
+TEST(OptionsTest, MovedFromIsEmptyAndCopiesShareReads) {
+  Options options = probe_options("        a: 1\n");
+  Options copy = options;
+  EXPECT_EQ(copy.string("a"), "1");
+  EXPECT_NO_THROW(options.finish());  // the copies share one set of read marks
+  Options moved = std::move(options);
+  EXPECT_TRUE(moved.has("a"));
+  EXPECT_FALSE(options.has("a"));  // NOLINT(bugprone-use-after-move): moved-from = empty
+  EXPECT_NO_THROW(options.finish());
+}
+
 TEST(OptionsTest, PathAndLocation) {
   auto options = probe_options("        url: http://x\n");
   EXPECT_EQ(options.path(), "components[0].probes[0]");
