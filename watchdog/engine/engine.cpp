@@ -12,8 +12,8 @@
 
 #include "watchdog/engine/component_codec.h"
 #include "watchdog/engine/engine_internal.h"
-#include "watchdog/logging.h"
 #include "watchdog/engine/probe_worker.h"
+#include "watchdog/logging.h"
 
 namespace watchdog::core {
 
@@ -127,7 +127,8 @@ void Engine::loop() {
 std::chrono::system_clock::time_point Engine::next_wake() const {
   auto wake_at = Clock::now() + std::chrono::seconds(1);
   for (std::size_t i : recovering_) {
-    if (auto deadline = next_deadline(runtimes_[i]->machine)) wake_at = std::min(wake_at, *deadline);
+    if (auto deadline = next_deadline(runtimes_[i]->machine))
+      wake_at = std::min(wake_at, *deadline);
   }
   return wake_at;
 }
@@ -187,7 +188,7 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   if (runtime.has_dependents) holds_stale_ = true;
   if (level == Level::Fail && !runtime.first_failure) {
     runtime.first_failure = probe.started;
-    holds_stale_ = true;
+    if (runtime.in_dependency_graph()) holds_stale_ = true;  // "checking <dependency> first"
   }
   // Before deciding: a dependency may have to be checked first.
   refresh_holds_if_stale(Clock::now());
@@ -213,12 +214,12 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
                                      [](const ProbeTrack& t) { return t.bad_streak == 0; });
   if (m.state == State::Healthy && all_clear && runtime.first_failure) {
     runtime.first_failure.reset();
-    holds_stale_ = true;
+    if (runtime.in_dependency_graph()) holds_stale_ = true;
   }
   // A probe that starts or stops failing holds or frees what depends on this component.
   const bool suspect = std::any_of(m.probes.begin(), m.probes.end(),
                                    [](const ProbeTrack& t) { return t.fail_streak > 0; });
-  if (suspect != was_suspect) holds_stale_ = true;
+  if (suspect != was_suspect && runtime.has_dependents) holds_stale_ = true;
 }
 
 void Engine::apply(Runtime& runtime, const StepResult& result) {
@@ -257,7 +258,7 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
                        std::chrono::duration_cast<std::chrono::milliseconds>(runtime.plan.spec.rto),
                        runtime.first_failure);
   if (t.to == State::Healthy) runtime.first_failure.reset();
-  holds_stale_ = true;  // dependents are held or freed by this state
+  if (runtime.in_dependency_graph()) holds_stale_ = true;  // dependents held or freed by it
 
   std::vector<State> states;
   for (const auto& r : runtimes_) states.push_back(r->machine.state);
@@ -270,9 +271,14 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
 void Engine::refresh_status(bool everything) {
   auto view_of = [](const Runtime& runtime) {
     const auto& m = runtime.machine;
-    return ComponentView{m.name,       m.state,           m.since,
-                         m.incident_id, m.attempts,       runtime.hold.reason,
-                         runtime.hold.muted, runtime.views};
+    return ComponentView{m.name,
+                         m.state,
+                         m.since,
+                         m.incident_id,
+                         m.attempts,
+                         runtime.hold.reason,
+                         runtime.hold.muted,
+                         runtime.views};
   };
   if (everything) {
     std::vector<State> states;

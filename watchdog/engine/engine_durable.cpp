@@ -49,8 +49,7 @@ void Engine::restore_from_store() {
       runtime->event_sequence = extra.value("event_sequence", 0);
       runtime->acknowledged = extra.value("acknowledged", std::string());
       if (extra.contains("incident_started_ms")) {
-        runtime->incident_started =
-            from_epoch_ms(extra["incident_started_ms"].get<std::int64_t>());
+        runtime->incident_started = from_epoch_ms(extra["incident_started_ms"].get<std::int64_t>());
       }
       if (extra.contains("first_failure_ms")) {
         runtime->first_failure = from_epoch_ms(extra["first_failure_ms"].get<std::int64_t>());
@@ -137,15 +136,17 @@ void Engine::refresh_holds_if_stale(TimePoint now) {
 
 void Engine::update_holds(TimePoint now) {
   holds_stale_ = false;
-  // Recomputed at the latest when a pause or an open maintenance window ends, and once a
-  // second for windows that open (their next start is not cheap to know).
+  // Recomputed at the latest when a pause or an open maintenance window ends, and, only when
+  // maintenance windows are configured, once a second for windows that open (their next start
+  // is not cheap to know). Otherwise not at all: this walks every component.
   const auto steady_now = std::chrono::steady_clock::now();
   auto at_end = [&](TimePoint end) {
     if (end <= now) return;
     const auto left = std::chrono::duration_cast<std::chrono::steady_clock::duration>(end - now);
     next_holds_ = std::min(next_holds_, steady_now + left);
   };
-  next_holds_ = steady_now + std::chrono::seconds(1);
+  next_holds_ = maintenance_.empty() ? std::chrono::steady_clock::time_point::max()
+                                     : steady_now + std::chrono::seconds(1);
   for (const auto& mute : mutes_) at_end(mute.until);
   for (const auto& window : maintenance_) {
     if (auto until = window.active_until(now)) at_end(*until);
