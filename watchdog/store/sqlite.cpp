@@ -33,7 +33,10 @@ Database::Database(const std::filesystem::path& path, Access access) : path_(pat
   }
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  data_version_.reset();
+  sqlite3_close(db_);
+}
 
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
@@ -50,9 +53,12 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
 std::int64_t Database::data_version() {
-  auto statement = prepare("PRAGMA data_version");
-  statement.step();
-  return statement.integer(0);
+  if (!data_version_) data_version_ = std::make_unique<Statement>(*this, "PRAGMA data_version");
+  data_version_->reset();  // also after a step that threw
+  if (!data_version_->step()) fail(db_, "PRAGMA data_version: no row", path_);
+  const auto version = data_version_->integer(0);
+  data_version_->reset();  // ends the read: never holds a snapshot between turns
+  return version;
 }
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
