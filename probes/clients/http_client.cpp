@@ -119,9 +119,10 @@ struct HttpTransfer::State {
   std::unique_ptr<curl_slist, SlistDeleter> headers;
 };
 
-HttpTransfer::HttpTransfer(const HttpRequest& request) : state_(std::make_unique<State>()) {
+HttpTransfer::HttpTransfer(const HttpRequest& request, void* reuse)
+    : state_(std::make_unique<State>()) {
   init_http_client();  // cheap after the first call; protects callers that forgot
-  state_->curl.reset(curl_easy_init());
+  state_->curl.reset(reuse != nullptr ? static_cast<CURL*>(reuse) : curl_easy_init());
   if (!state_->curl) return;
   CURL* h = state_->curl.get();
   state_->sink.max_body_bytes = request.max_body_bytes;
@@ -179,6 +180,11 @@ HttpTransfer::HttpTransfer(const HttpRequest& request) : state_(std::make_unique
 HttpTransfer::~HttpTransfer() = default;
 
 void* HttpTransfer::easy() const { return state_->curl.get(); }
+
+void* HttpTransfer::take_easy() {
+  if (state_->curl) curl_easy_reset(state_->curl.get());
+  return state_->curl.release();
+}
 
 HttpResponse HttpTransfer::finish(int code) {
   auto curl_code = static_cast<CURLcode>(code);

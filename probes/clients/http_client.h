@@ -56,7 +56,9 @@ HttpResponse perform(const HttpRequest& request);
 // headers, body) and the response it fills. Not copyable or movable: curl keeps pointers into it.
 class HttpTransfer {
  public:
-  explicit HttpTransfer(const HttpRequest& request);  // the elapsed time counts from here
+  // The elapsed time counts from here. `reuse`: an easy handle a finished transfer gave back
+  // (take_easy()), set up again here instead of allocating a new one per request.
+  explicit HttpTransfer(const HttpRequest& request, void* reuse = nullptr);
   ~HttpTransfer();
   HttpTransfer(const HttpTransfer&) = delete;
   HttpTransfer& operator=(const HttpTransfer&) = delete;
@@ -64,6 +66,11 @@ class HttpTransfer {
   void* easy() const;  // the CURL* to perform (null when curl could not make one)
   // The response once curl ended the transfer with `code` (a CURLcode). Call once.
   HttpResponse finish(int code);
+  // Hands the easy handle over (for the next HttpTransfer) once curl is done with it: after
+  // finish(), and only when no multi handle holds it any more. It comes reset (curl_easy_reset:
+  // every option back to its default, no pointer into this transfer, nothing of its request
+  // kept for the next). Null when there is none.
+  void* take_easy();
 
  private:
   struct State;

@@ -33,6 +33,10 @@ constexpr std::uint32_t kCurlTag = 0;
 constexpr std::uint32_t kWakeTag = 1;
 constexpr std::uint32_t kFirstWait = 2;
 
+// Finished transfers' easy handles kept for reuse: enough for the checks in flight at once at
+// 10,000 probes a 10 s, few enough that a burst does not pin its peak for good.
+constexpr std::size_t kIdleEasyHandles = 64;
+
 std::uint64_t tag(std::uint32_t kind, int fd) {
   return (std::uint64_t{kind} << 32) | static_cast<std::uint32_t>(fd);
 }
@@ -79,6 +83,9 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines;
   std::uint32_t next_wait = kFirstWait;  // wraps around, skipping the fixed tags
   std::unordered_map<CURL*, Transfer> transfers;
+  // Easy handles of finished transfers, reset, for the next ones (a few: as many as were in
+  // flight at once, capped); connections live in the multi handle's cache, not in these.
+  std::vector<CURL*> idle_easy;
   std::mutex inbox_mutex;
   std::vector<Task> inbox;
   std::atomic<bool> stopping{false};
@@ -111,6 +118,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     if (thread.joinable()) thread.join();
     for (auto& [easy, transfer] : transfers) curl_multi_remove_handle(multi, easy);
     transfers.clear();  // callbacks dropped unseen, as promised
+    for (CURL* easy : idle_easy) curl_easy_cleanup(easy);
     waits.clear();
     release();
   }
@@ -130,7 +138,12 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
 
   void http(const probes::HttpRequest& request,
             std::function<void(probes::HttpResponse)> done) override {
-    auto transfer = std::make_unique<probes::HttpTransfer>(request);
+    CURL* reuse = nullptr;
+    if (!idle_easy.empty()) {
+      reuse = idle_easy.back();
+      idle_easy.pop_back();
+    }
+    auto transfer = std::make_unique<probes::HttpTransfer>(request, reuse);
     auto* easy = static_cast<CURL*>(transfer->easy());
     if (easy == nullptr || curl_multi_add_handle(multi, easy) != CURLM_OK) {
       done(transfer->finish(CURLE_FAILED_INIT));
@@ -253,8 +266,14 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
       curl_multi_remove_handle(multi, easy);
       auto node = transfers.extract(easy);
       if (node.empty()) continue;
+      auto& [transfer, done] = node.mapped();
+      auto response = transfer->finish(code);
+      // Out of the multi handle and finished: curl holds nothing of it any more.
+      if (idle_easy.size() < kIdleEasyHandles) {
+        idle_easy.push_back(static_cast<CURL*>(transfer->take_easy()));
+      }
       try {
-        node.mapped().done(node.mapped().transfer->finish(code));
+        done(std::move(response));
       } catch (...) {
       }
     }
@@ -287,11 +306,15 @@ AsyncLoop::~AsyncLoop() = default;
 
 void AsyncLoop::submit(std::shared_ptr<probes::Probe> probe, std::chrono::milliseconds timeout,
                        probes::Probe::Done done, std::function<void()> declined) {
+  bool first = false;
   {
     std::lock_guard lock(impl_->inbox_mutex);
+    first = impl_->inbox.empty();
     impl_->inbox.push_back({std::move(probe), timeout, std::move(done), std::move(declined)});
   }
-  impl_->wake();
+  // A non-empty inbox already has its wake-up on the way (the loop reads the eventfd before it
+  // takes the inbox): one write per batch, not per check.
+  if (first) impl_->wake();
 }
 
 }  // namespace watchdog::core

@@ -1,6 +1,8 @@
 #include "watchdog/engine/component_codec.h"
 
 #include <algorithm>
+#include <string_view>
+#include <type_traits>
 
 namespace watchdog::core {
 namespace {
@@ -18,22 +20,75 @@ Enum enum_from(const std::string& text, const char* const (&names)[N]) {
   throw json::other_error::create(501, "unknown value '" + text + "'", nullptr);
 }
 
+// Streaks are only ever compared with the thresholds, and a passing probe's detail is never
+// shown: saving them capped and blank keeps a steady probe's snapshot unchanged, so the engine
+// writes it once instead of after every check.
+struct SavedStreaks {
+  int ok, not_fail, bad, fail;
+  explicit SavedStreaks(const ProbeTrack& t) {
+    const int cap = std::max({t.failure_threshold, t.success_threshold, 1});
+    ok = std::min(t.ok_streak, cap);
+    not_fail = std::min(t.not_fail_streak, cap);
+    bad = std::min(t.bad_streak, cap);
+    fail = std::min(t.fail_streak, cap);
+  }
+};
+
+std::string_view saved_detail(const ProbeTrack& t) {
+  return t.verdict == Verdict::Ok ? std::string_view() : std::string_view(t.last_detail);
+}
+
+template <typename Number>
+void put(std::string& out, Number value) {
+  static_assert(std::is_arithmetic_v<Number> || std::is_enum_v<Number>);
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+void put_text(std::string& out, std::string_view text) {
+  put(out, text.size());
+  out.append(text);
+}
+
 }  // namespace
+
+void append_fingerprint(const Component& c, std::string& out) {
+  put(out, c.state);
+  put(out, epoch_ms(c.since));
+  put_text(out, c.incident_id);
+  put(out, c.phase);
+  put(out, epoch_ms(c.phase_deadline));
+  put(out, epoch_ms(c.verify_since));
+  put(out, c.attempts);
+  put(out, c.next_rung);
+  put(out, c.episode_starts.size());
+  for (auto at : c.episode_starts) put(out, epoch_ms(at));
+  put(out, c.destructive_ran.size());
+  for (auto rung : c.destructive_ran) put(out, rung);
+  put(out, c.probes.size());
+  for (const auto& t : c.probes) {
+    const SavedStreaks streaks(t);
+    put_text(out, t.name);
+    put(out, t.verdict);
+    put(out, streaks.ok);
+    put(out, streaks.not_fail);
+    put(out, streaks.bad);
+    put(out, streaks.fail);
+    put_text(out, saved_detail(t));
+    put_text(out, t.last_failure);
+  }
+}
 
 json snapshot(const Component& c) {
   json probes = json::array();
   for (const auto& t : c.probes) {
-    // Streaks are only ever compared with the thresholds, and a passing probe's detail is never
-    // shown: saving them capped and blank keeps a steady probe's snapshot unchanged, so the
-    // engine writes it once instead of after every check.
-    const int cap = std::max({t.failure_threshold, t.success_threshold, 1});
+    const SavedStreaks streaks(t);
     probes.push_back({{"name", t.name},
                       {"verdict", kVerdicts[static_cast<int>(t.verdict)]},
-                      {"ok_streak", std::min(t.ok_streak, cap)},
-                      {"not_fail_streak", std::min(t.not_fail_streak, cap)},
-                      {"bad_streak", std::min(t.bad_streak, cap)},
-                      {"fail_streak", std::min(t.fail_streak, cap)},
-                      {"last_detail", t.verdict == Verdict::Ok ? "" : t.last_detail},
+                      {"ok_streak", streaks.ok},
+                      {"not_fail_streak", streaks.not_fail},
+                      {"bad_streak", streaks.bad},
+                      {"fail_streak", streaks.fail},
+                      {"last_detail", saved_detail(t)},
                       {"last_failure", t.last_failure}});
   }
   json episodes = json::array();

@@ -12,6 +12,9 @@
 namespace watchdog::core {
 
 nlohmann::json snapshot(const Component& component);
+// What snapshot() writes, as compact bytes appended to `out`, for a cheap "did it change?" on
+// every result (no JSON built): equal fingerprints mean equal snapshots.
+void append_fingerprint(const Component& component, std::string& out);
 // Throws nlohmann::json::exception on a malformed snapshot (the caller logs and starts fresh).
 void restore(const nlohmann::json& snapshot, Component& component);
 

@@ -122,10 +122,10 @@ void Engine::acknowledge_alerts(Runtime& runtime, const std::string& by, TimePoi
   event.incident_started = runtime.incident_started;
   const auto sinks = dispatcher_.acknowledge(event);
   const auto list = joined(sinks);
-  recorder_.note(m.incident_id, now, "alert",
-                 sinks.empty() ? "acknowledgement: no sink to tell"
-                               : "queued acknowledgement for " + list,
-                 {{"event_id", event.event_id}, {"sinks", sinks}});
+  recorder_.note(
+      m.incident_id, now, "alert",
+      sinks.empty() ? "acknowledgement: no sink to tell" : "queued acknowledgement for " + list,
+      {{"event_id", event.event_id}, {"sinks", sinks}});
 }
 
 void Engine::send_reminders(TimePoint now) {

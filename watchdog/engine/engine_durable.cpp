@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "watchdog/engine/component_codec.h"
 #include "watchdog/engine/engine_internal.h"
@@ -82,12 +83,39 @@ void Engine::restore_from_store() {
   refresh_status(true);
 }
 
+namespace {
+
+// Everything persist() writes for a component, as compact bytes: a steady probe's result
+// changes none of it, and comparing these costs far less than building the JSON to compare.
+std::string fingerprint(const Component& machine, int event_sequence,
+                        const std::optional<TimePoint>& first_failure,
+                        const std::optional<TimePoint>& incident_started,
+                        const std::optional<TimePoint>& action_settle,
+                        const std::string& acknowledged) {
+  std::string out;
+  out.reserve(256);
+  append_fingerprint(machine, out);
+  out.append(reinterpret_cast<const char*>(&event_sequence), sizeof(event_sequence));
+  for (const auto* at : {&first_failure, &incident_started, &action_settle}) {
+    const std::int64_t ms = *at ? epoch_ms(**at) : -1;  // none differs from any instant saved
+    out.append(reinterpret_cast<const char*>(&ms), sizeof(ms));
+  }
+  out.append(acknowledged);
+  return out;
+}
+
+}  // namespace
+
 // Saves the components this turn touched whose snapshot changed, in one transaction.
+// Runtime::saved holds the fingerprint of what was saved last, not the JSON text.
 void Engine::persist() {
   if (options_.store == nullptr || dirty_.empty()) return;
-  std::vector<std::pair<Runtime*, std::string>> changed;
+  std::vector<std::tuple<Runtime*, std::string, std::string>> changed;
   for (std::size_t i : dirty_) {
     auto& runtime = *runtimes_[i];
+    auto print = fingerprint(runtime.machine, runtime.event_sequence, runtime.first_failure,
+                             runtime.incident_started, runtime.action_settle, runtime.acknowledged);
+    if (print == runtime.saved) continue;
     nlohmann::json extra = {{"event_sequence", runtime.event_sequence}};
     if (runtime.first_failure) extra["first_failure_ms"] = epoch_ms(*runtime.first_failure);
     if (runtime.incident_started) {
@@ -96,17 +124,17 @@ void Engine::persist() {
     if (runtime.action_settle) extra["action_settle_ms"] = epoch_ms(*runtime.action_settle);
     if (!runtime.acknowledged.empty()) extra["acknowledged"] = runtime.acknowledged;
     auto text = nlohmann::json{{"machine", snapshot(runtime.machine)}, {"engine", extra}}.dump();
-    if (text != runtime.saved) changed.emplace_back(&runtime, std::move(text));
+    changed.emplace_back(&runtime, std::move(text), std::move(print));
   }
   if (changed.empty()) return;
   try {
     store::Transaction transaction(options_.store->db());
     const auto now = Clock::now();
-    for (const auto& [runtime, text] : changed) {
+    for (const auto& [runtime, text, print] : changed) {
       options_.store->save_component(runtime->plan.spec.name, text, now);
     }
     transaction.commit();
-    for (auto& [runtime, text] : changed) runtime->saved = std::move(text);
+    for (auto& [runtime, text, print] : changed) runtime->saved = std::move(print);
   } catch (const std::exception& error) {
     // Nothing is marked saved: the next turn that touches them tries again.
     spdlog::error("state_save_failed {} {}", kv("components", std::to_string(changed.size())),

@@ -78,8 +78,8 @@ struct Engine::Runtime {
   std::optional<RunAction> queued;                // waiting for a free recovery slot
   std::vector<TimePoint> probe_started;           // start of each probe's latest check
   std::optional<TimePoint> checks_requested_for;  // first_failure we asked dependencies about
-  std::string saved;                              // the snapshot last written to the store
-  std::string acknowledged;         // the incident an operator acknowledged: no reminders for it
+  std::string saved;         // fingerprint of the snapshot last written to the store (persist())
+  std::string acknowledged;  // the incident an operator acknowledged: no reminders for it
   std::vector<ProbeSeries> series;  // metric handles, one per probe
   bool dirty = false;               // in Engine::dirty_ this turn
   bool hold_exported = false;       // watchdog_component_muted/held set once

@@ -11,8 +11,8 @@
 namespace watchdog::core {
 
 // A reload keeps what the previous runtime of the same component knew: its state, incident,
-// acknowledgement and recovery progress, and each same-named probe's streaks, verdict and last result (with
-// the new plan's thresholds).
+// acknowledgement and recovery progress, and each same-named probe's streaks, verdict and last
+// result (with the new plan's thresholds).
 void Engine::carry_over(const Runtime& previous, Runtime& next) {
   const auto& p = previous.machine;
   auto& m = next.machine;
@@ -144,8 +144,8 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
                       const probes::ProbeResult& result, TimePoint started, double seconds) {
       queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
     };
-    auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.spec.timing,
-                                                report, options_.seed + index * 1000 + p);
+    auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.spec.timing, report,
+                                                options_.seed + index * 1000 + p);
     worker->set_fast(wants_fast_recheck(runtime.machine, p));
     worker->start();
     runtime.workers.push_back(std::move(worker));

@@ -5,8 +5,8 @@
 
 #include "config/time_text.h"
 #include "config/units.h"
-#include "watchdog/engine/ladder.h"
 #include "watchdog/engine/backoff.h"
+#include "watchdog/engine/ladder.h"
 
 namespace watchdog::core {
 namespace {
@@ -37,7 +37,6 @@ void record(ProbeTrack& track, Level level) {
     track.verdict = Verdict::Warn;
   }
 }
-
 
 // "api-http: connection refused" for the worst probe, or `fallback` when all pass.
 std::string worst_reason(const Component& c, const std::string& fallback) {
@@ -260,9 +259,8 @@ StepResult step(Component& c, const OperatorRecover&, TimePoint now) {
   StepResult out;
   // CRITICAL right after a reset or a released hold has Pending verdicts: nothing is known
   // about the service yet, and no rung is chosen blind.
-  const bool waiting =
-      (c.state == State::Critical && decided_health(c) == State::Critical) ||
-      (c.state == State::Recovering && c.phase == Phase::BackingOff);
+  const bool waiting = (c.state == State::Critical && decided_health(c) == State::Critical) ||
+                       (c.state == State::Recovering && c.phase == Phase::BackingOff);
   if (waiting && c.hold.empty() && !c.policy.ladder.empty()) attempt_or_give_up(c, now, out);
   return out;
 }

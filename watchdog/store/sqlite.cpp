@@ -4,17 +4,18 @@ namespace watchdog::store {
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what, const std::filesystem::path& path) {
-  throw SqliteError(path.string() + ": " + what + ": " +
-                        (db ? sqlite3_errmsg(db) : "out of memory"),
-                    db ? sqlite3_errcode(db) : SQLITE_NOMEM);
+  throw SqliteError(
+      path.string() + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"),
+      db ? sqlite3_errcode(db) : SQLITE_NOMEM);
 }
 
 }  // namespace
 
 Database::Database(const std::filesystem::path& path, Access access) : path_(path) {
   const bool read_only = access == Access::ReadOnly;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   if (const int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); code != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -33,7 +34,10 @@ Database::Database(const std::filesystem::path& path, Access access) : path_(pat
   }
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  data_version_.reset();
+  sqlite3_close(db_);
+}
 
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
@@ -50,9 +54,12 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
 std::int64_t Database::data_version() {
-  auto statement = prepare("PRAGMA data_version");
-  statement.step();
-  return statement.integer(0);
+  if (!data_version_) data_version_ = std::make_unique<Statement>(*this, "PRAGMA data_version");
+  data_version_->reset();  // also after a step that threw
+  if (!data_version_->step()) fail(db_, "PRAGMA data_version: no row", path_);
+  const auto version = data_version_->integer(0);
+  data_version_->reset();  // ends the read: never holds a snapshot between turns
+  return version;
 }
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -45,7 +46,8 @@ class Database {
   void exec(const std::string& sql);  // one or more statements without parameters
   Statement prepare(std::string_view sql);
   std::int64_t last_insert_id() const;
-  // Changes whenever another connection commits (PRAGMA data_version).
+  // Changes whenever another connection commits (PRAGMA data_version). Asked on every turn of
+  // the engine's loop: the statement is prepared once and kept.
   std::int64_t data_version();
   const std::filesystem::path& path() const { return path_; }
 
@@ -54,6 +56,7 @@ class Database {
  private:
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
 };
 
 // RAII BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted (an exception).
