@@ -21,12 +21,13 @@
 #   rank), medians of the runs printed, and all samples pooled.
 #
 # The bound (printed) follows the scheduler's documented rules (watchdog/engine/probe_schedule.h):
-# a probe's next check starts interval ± jitter after the previous one's start, so the first
-# check to see the fault starts at most interval + jitter after it; the first failure switches
+# a probe's next check is due exactly one interval after the previous one was due (its jitter is
+# a fixed phase, not a per-run spread), so the first check to see the fault starts at most one
+# interval after it; the first failure switches
 # the probe to recheck_interval, so the F-th failing check starts (F − 1) · recheck_interval
 # later; a refused connection fails at once (no timeout term: a fault that hangs would add up
 # to the timeout per check); 100 ms are left for the check itself, the engine, the outbox and the
-# delivery:  bound = interval + jitter + (F − 1) · recheck_interval + 100 ms.
+# delivery:  bound = interval + (F − 1) · recheck_interval + 100 ms.
 # Resolution: the same with success_threshold S in place of F.
 #
 # WATCHDOG_BIN=/path/to/watchdog reuses a build; otherwise a Release build is made (build/bench).
@@ -58,9 +59,9 @@ f_threshold=${BENCH_FAILURE_THRESHOLD:-3}
 s_threshold=${BENCH_SUCCESS_THRESHOLD:-2}
 v_jitter=$(awk -v i="$v_interval" 'BEGIN { print i / 10 }') # the watchdog's default: 10 %
 slack=0.1
-bound() { # THRESHOLD: interval + jitter + (THRESHOLD − 1) · recheck_interval + slack
-  awk -v i="$v_interval" -v j="$v_jitter" -v f="$1" -v r="$recheck" -v s="$slack" \
-    'BEGIN { printf "%.3f", i + j + (f - 1) * r + s }'
+bound() { # THRESHOLD: interval + (THRESHOLD − 1) · recheck_interval + slack
+  awk -v i="$v_interval" -v f="$1" -v r="$recheck" -v s="$slack" \
+    'BEGIN { printf "%.3f", i + (f - 1) * r + s }'
 }
 crit_bound=$(bound "$f_threshold")
 heal_bound=$(bound "$s_threshold")
@@ -307,12 +308,12 @@ echo "# Fault → alert latency benchmark$([ "$smoke" = 1 ] && echo " (smoke run
 echo
 echo "$(machine_line); watchdog $("$watchdog" --version | awk '{print $NF}') ($watchdog)"
 echo "N = $counts background HTTP targets every ${interval} s; K = $victims victims: interval ${v_interval} s," \
-  "jitter ${v_jitter} s (default), recheck_interval ${recheck} s, failure_threshold $f_threshold," \
+  "jitter (phase) ${v_jitter} s (default), recheck_interval ${recheck} s, failure_threshold $f_threshold," \
   "success_threshold $s_threshold, timeout ${v_timeout} s; $runs run(s), medians"
-echo "bound, fault → CRITICAL webhook: interval + jitter + (failure_threshold − 1) · recheck_interval + 100 ms" \
-  "= $v_interval + $v_jitter + $((f_threshold - 1)) · $recheck + $slack = $crit_bound s"
-echo "bound, heal → resolution webhook: interval + jitter + (success_threshold − 1) · recheck_interval + 100 ms" \
-  "= $v_interval + $v_jitter + $((s_threshold - 1)) · $recheck + $slack = $heal_bound s"
+echo "bound, fault → CRITICAL webhook: interval + (failure_threshold − 1) · recheck_interval + 100 ms" \
+  "= $v_interval + $((f_threshold - 1)) · $recheck + $slack = $crit_bound s"
+echo "bound, heal → resolution webhook: interval + (success_threshold − 1) · recheck_interval + 100 ms" \
+  "= $v_interval + $((s_threshold - 1)) · $recheck + $slack = $heal_bound s"
 echo "load average at start: $(loadavg)"
 bench_start=$(date +%s)
 for n in $counts; do
