@@ -55,10 +55,10 @@ struct ProbeTiming {
   Duration interval = std::chrono::seconds(60);
   Duration timeout = std::chrono::seconds(10);
   Duration recheck_interval = std::chrono::seconds(5);
-  // Spread: after its first check (at start-up) each probe keeps a fixed phase in [0, jitter)
-  // so probes sharing an interval do not fire in lock-step; intervals themselves are exact.
-  // Default: 10 % of the interval (README.md, `defaults:`).
-  Duration jitter = Duration(-1);  // -1 = "10 % of interval", resolved by the loader
+  // Spread: each probe runs on a grid with a fixed phase in [0, jitter) so probes sharing an
+  // interval do not fire in lock-step; intervals themselves are exact (ProbeSchedule).
+  // Default: the whole interval (README.md, `defaults:`).
+  Duration jitter = Duration(-1);  // -1 = "the interval", resolved by the loader
   int failure_threshold = 3;
   int success_threshold = 2;
 };

@@ -117,11 +117,11 @@ void check_timing(ProbeTiming& timing, Options& probe, Options& defaults) {
               format_duration(timing.interval) + " (set a shorter timeout or a longer interval)");
   }
   if (timing.jitter < Duration::zero()) {
-    timing.jitter = timing.interval / 10;
-  } else if (2 * timing.jitter >= timing.interval) {
+    timing.jitter = timing.interval;  // spread over the whole interval
+  } else if (timing.jitter > timing.interval) {
     blame("jitter", "interval",
-          "jitter " + format_duration(timing.jitter) + " must be less than half the interval " +
-              format_duration(timing.interval));
+          "jitter " + format_duration(timing.jitter) + " exceeds the interval " +
+              format_duration(timing.interval) + " (it is the window of each probe's phase)");
   }
 }
 
@@ -244,8 +244,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
 
   auto watchdog = child_impl(*top, "watchdog");
   expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader",
-                         "external_url", "alert_senders", "max_blocking_checks",
-                         "api_token_file"});
+                         "external_url", "alert_senders", "max_blocking_checks", "api_token_file"});
   Options watchdog_options(watchdog);
   config.watchdog.listen = read_listen(watchdog_options);
   config.watchdog.state_dir =

@@ -1,18 +1,21 @@
 #include "watchdog/engine/probe_schedule.h"
 
 #include <algorithm>
-#include <utility>
 
 namespace watchdog::core {
 
-ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now) {
+ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now,
+                           bool check_at_once) {
   const ProbeId id = next_id_++;
   Probe& probe = probes_[id];
   probe.timing = timing;
-  probe.spread = std::chrono::duration_cast<std::chrono::milliseconds>(
-      unit_random(seed) * std::max(timing.jitter, std::chrono::milliseconds(0)));
+  probe.timing.interval = std::max(timing.interval, std::chrono::milliseconds(1));
+  const auto window =
+      std::clamp(timing.jitter, std::chrono::milliseconds(0), probe.timing.interval);
+  probe.origin =
+      now + std::chrono::duration_cast<std::chrono::milliseconds>(unit_random(seed) * window);
   probe.last_due = now;
-  plan(id, probe, now);
+  plan(id, probe, check_at_once ? now : probe.origin);
   return id;
 }
 
@@ -26,7 +29,10 @@ void ProbeSchedule::set_fast(ProbeId id, bool fast) {
   // A waiting probe is re-planned from its last due time, never later than planned already;
   // one in flight is planned with the new cadence when it returns.
   if (probe.phase == Phase::Waiting) {
-    plan(id, probe, std::min(probe.next_due, probe.last_due + delay(probe)));
+    const auto planned = fast
+                             ? probe.last_due + probe.timing.recheck_interval
+                             : grid_point_from(probe, probe.last_due + std::chrono::nanoseconds(1));
+    plan(id, probe, std::min(probe.next_due, planned));
   }
 }
 
@@ -65,7 +71,7 @@ void ProbeSchedule::due(ProbeId id, Probe& probe, SteadyTime now, std::vector<Du
   probe.last_due = probe.next_due;
   if (probe.phase == Phase::Abandoned) {
     out.push_back({id, Action::Skipped});
-    plan(id, probe, std::max(probe.last_due + delay(probe), now));
+    plan(id, probe, next_due_after_check(probe, now));
     return;
   }
   out.push_back({id, Action::Dispatch});
@@ -123,9 +129,18 @@ double ProbeSchedule::unit_random(std::uint64_t seed) {
   return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
-std::chrono::milliseconds ProbeSchedule::delay(Probe& probe) {
-  if (probe.fast) return probe.timing.recheck_interval;
-  return probe.timing.interval + std::exchange(probe.spread, std::chrono::milliseconds(0));
+ProbeSchedule::SteadyTime ProbeSchedule::grid_point_from(const Probe& probe, SteadyTime at) {
+  if (at <= probe.origin) return probe.origin;
+  const auto interval = std::chrono::duration_cast<SteadyTime::duration>(probe.timing.interval);
+  const auto steps = (at - probe.origin + interval - SteadyTime::duration(1)) / interval;
+  return probe.origin + steps * interval;
+}
+
+// Fast: recheck_interval after the previous check was due. Otherwise the first grid point after
+// it that has not passed yet. Never before `now` (the check returned then).
+ProbeSchedule::SteadyTime ProbeSchedule::next_due_after_check(const Probe& probe, SteadyTime now) {
+  if (probe.fast) return std::max(probe.last_due + probe.timing.recheck_interval, now);
+  return grid_point_from(probe, std::max(now, probe.last_due + std::chrono::nanoseconds(1)));
 }
 
 void ProbeSchedule::plan(ProbeId id, Probe& probe, SteadyTime due) {
@@ -138,7 +153,7 @@ void ProbeSchedule::plan_after_check(ProbeId id, Probe& probe, SteadyTime now) {
   probe.phase = Phase::Waiting;
   const bool again = probe.run_now;
   probe.run_now = false;
-  plan(id, probe, again ? now : std::max(probe.last_due + delay(probe), now));
+  plan(id, probe, again ? now : next_due_after_check(probe, now));
 }
 
 bool ProbeSchedule::current(const Timer& timer) const {

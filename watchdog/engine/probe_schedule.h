@@ -3,15 +3,19 @@
 // randomness from a per-probe seed, so every rule is tested exactly with an injected clock.
 //
 // Rules:
-//  - the first check of a probe is due when it is added: at start-up every component's state is
-//    known within one check time. The second is due interval + phase after the first, with a
-//    fixed per-probe phase in [0, jitter) from its seed, so probes sharing an interval spread
-//    over it instead of firing in lock-step; from then on checks run on that grid: each is due
-//    exactly interval (recheck_interval while fast) after the time the previous one was DUE —
-//    not when it started — so a late wake-up or a queued start never accumulates into drift.
-//    Never earlier than when the previous check returned (one in flight);
-//  - set_fast() re-plans a waiting probe from its last start (earlier only); run_now() makes it
-//    due now, or right after the check in flight returns;
+//  - every probe has a grid: origin + k · interval, origin = when it was added + a fixed phase in
+//    [0, jitter) from its seed (jitter defaults to the whole interval, so 10,000 probes at 10 s
+//    make an even 1,000 checks a second, not a burst). Normal checks are due on grid points
+//    only, so nothing drifts: a late wake-up or a start queued behind a busy pool does not push
+//    the next one back. A check that returns after its next grid point has passed waits for the
+//    following one (an overloaded pool is not fed back-to-back);
+//  - extra checks never move the grid: the first check at start-up (`check_at_once`: every
+//    component's state is known within one check time; a probe carried over by a reload skips
+//    it and keeps to its grid), run_now(), and fast re-checks — recheck_interval after the
+//    previous check was due, while the engine asks for them (a threshold undecided, an action
+//    being verified);
+//  - set_fast() re-plans a waiting probe (earlier only); run_now() makes it due now, or right
+//    after the check in flight returns;
 //  - one check per probe in flight: a probe is not due again until its check has returned;
 //  - a check running past start + timeout + kGrace is overdue: take() hands it out once as overdue
 //    (the caller reports it abandoned, Unknown/Timeout) and the probe is planned as if it had
@@ -46,7 +50,8 @@ class ProbeSchedule {
     Action action;
   };
 
-  ProbeId add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now);
+  ProbeId add(const config::ProbeTiming& timing, std::uint64_t seed, SteadyTime now,
+              bool check_at_once = true);
   void remove(ProbeId id);  // forgets it; a check in flight returns unseen
   void set_fast(ProbeId id, bool fast);
   void run_now(ProbeId id, SteadyTime now);
@@ -75,11 +80,11 @@ class ProbeSchedule {
   enum class Phase { Waiting, Dispatched, Running, Abandoned };
   struct Probe {
     config::ProbeTiming timing;
-    std::chrono::milliseconds spread{0};  // the phase, added once: to the second check
+    SteadyTime origin;  // a grid point: added + phase
     Phase phase = Phase::Waiting;
     bool fast = false;
     bool run_now = false;  // asked for while in flight
-    SteadyTime last_due;   // when the latest check was due: the grid the next one keeps
+    SteadyTime last_due;   // when the latest check was due (fast re-checks count from it)
     SteadyTime next_due;   // Waiting and Abandoned
     std::uint64_t version = 0;
   };
@@ -91,8 +96,9 @@ class ProbeSchedule {
     bool operator>(const Timer& other) const { return when > other.when; }
   };
 
-  static double unit_random(std::uint64_t seed);  // uniform in [0, 1)
-  static std::chrono::milliseconds delay(Probe& probe);
+  static double unit_random(std::uint64_t seed);                         // uniform in [0, 1)
+  static SteadyTime grid_point_from(const Probe& probe, SteadyTime at);  // the first ≥ at
+  static SteadyTime next_due_after_check(const Probe& probe, SteadyTime now);
   void plan(ProbeId id, Probe& probe, SteadyTime due);
   void plan_after_check(ProbeId id, Probe& probe, SteadyTime now);
   bool current(const Timer& timer) const;

@@ -140,9 +140,9 @@ void ProbeScheduler::set_max_blocking_checks(std::size_t max_blocking_checks) {
 }
 
 ProbeId ProbeScheduler::add(std::shared_ptr<probes::Probe> probe, const config::ProbeTiming& timing,
-                            Report report, std::uint64_t seed) {
+                            Report report, std::uint64_t seed, bool check_at_once) {
   std::lock_guard lock(core_->mutex);
-  const ProbeId id = core_->schedule.add(timing, seed, SteadyClock::now());
+  const ProbeId id = core_->schedule.add(timing, seed, SteadyClock::now(), check_at_once);
   Core::Probe& entry = core_->probes[id];
   entry.probe = std::move(probe);
   entry.timeout = timing.timeout;

@@ -45,8 +45,10 @@ class ProbeScheduler {
 
   void set_max_blocking_checks(std::size_t max_blocking_checks);
 
+  // `check_at_once`: the first check now rather than at the probe's first grid point
+  // (ProbeSchedule::add).
   ProbeId add(std::shared_ptr<probes::Probe> probe, const config::ProbeTiming& timing,
-              Report report, std::uint64_t seed);
+              Report report, std::uint64_t seed, bool check_at_once = true);
   // Forgets the probe. Once it returns no report of it runs (unless called from that report).
   void remove(ProbeId id);
   void set_fast(ProbeId id, bool fast);  // recheck_interval instead of interval

@@ -72,9 +72,9 @@ ProbeWorker::ProbeWorker(ProbeScheduler& scheduler, std::shared_ptr<probes::Prob
 
 ProbeWorker::~ProbeWorker() { stop(); }
 
-void ProbeWorker::start() {
+void ProbeWorker::start(bool check_at_once) {
   if (id_ != 0) return;
-  const ProbeId id = scheduler_.add(probe_, timing_, report_, seed_);
+  const ProbeId id = scheduler_.add(probe_, timing_, report_, seed_, check_at_once);
   if (fast_) scheduler_.set_fast(id, true);
   id_ = id;
 }

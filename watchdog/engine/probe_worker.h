@@ -48,7 +48,7 @@ class ProbeWorker {
   ProbeWorker(const ProbeWorker&) = delete;
   ProbeWorker& operator=(const ProbeWorker&) = delete;
 
-  void start();
+  void start(bool check_at_once = true);  // false: first check at its grid point (a reload)
   void stop();               // returns promptly, no report after it; a check in flight is dropped
   void set_fast(bool fast);  // re-check at recheck_interval instead of interval
   void run_now();            // check as soon as possible (e.g. to verify an action)

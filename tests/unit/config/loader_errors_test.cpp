@@ -103,11 +103,13 @@ const ErrorCase kCases[] = {
      "8:19: components[0].probes[0].interval: timeout 30s exceeds the interval 20s" + kTimingHint},
     {"built-in timeout over defaults interval", "defaults:\n  interval: 5s\n" + kComponents,
      "2:13: defaults.interval: timeout 10s exceeds the interval 5s" + kTimingHint},
-    {"probe jitter too large", kComponents + "        interval: 10s\n        jitter: 5s\n",
-     "7:17: components[0].probes[0].jitter: jitter 5s must be less than half the interval 10s"},
+    {"probe jitter too large", kComponents + "        interval: 10s\n        jitter: 11s\n",
+     "7:17: components[0].probes[0].jitter: jitter 11s exceeds the interval 10s (it is the window "
+     "of each probe's phase)"},
     {"defaults jitter too large",
-     "defaults:\n  jitter: 6s\n" + kComponents + "        interval: 10s\n",
-     "8:19: components[0].probes[0].interval: jitter 6s must be less than half the interval 10s"},
+     "defaults:\n  jitter: 12s\n" + kComponents + "        interval: 10s\n",
+     "8:19: components[0].probes[0].interval: jitter 12s exceeds the interval 10s (it is the "
+     "window of each probe's phase)"},
     // Integers and booleans.
     {"threshold 0", kComponents + "        failure_threshold: 0\n",
      "6:28: components[0].probes[0].failure_threshold: must be between 1 and 100, got 0"},
@@ -213,7 +215,8 @@ const ErrorCase kCases[] = {
     {"concurrency zero", "watchdog:\n  max_concurrent_recoveries: 0\n" + kComponents,
      "2:30: watchdog.max_concurrent_recoveries: must be between 1 and 100, got 0"},
     {"unknown leader kind", "watchdog:\n  leader:\n    kind: etcd\n" + kComponents,
-     "3:11: watchdog.leader.kind: unknown leader lock kind 'etcd' (expected redis, postgres or kubernetes)"},
+     "3:11: watchdog.leader.kind: unknown leader lock kind 'etcd' (expected redis, postgres or "
+     "kubernetes)"},
     {"leader renew too slow",
      "watchdog:\n  leader:\n    kind: redis\n    lease: 10s\n    renew_interval: 6s\n" +
          kComponents,

@@ -112,7 +112,7 @@ TEST(LoaderTest, LoadsAFullFile) {
   EXPECT_NO_THROW(alert.finish());
 }
 
-TEST(LoaderTest, AppliesBuiltInDefaultsAndTenPercentJitter) {
+TEST(LoaderTest, AppliesBuiltInDefaultsAndJitterOverTheInterval) {
   Config config = load_config_text(R"(components:
   - name: c
     probes:
@@ -127,10 +127,10 @@ TEST(LoaderTest, AppliesBuiltInDefaultsAndTenPercentJitter) {
   EXPECT_EQ(a.interval, 60s);
   EXPECT_EQ(a.timeout, 10s);
   EXPECT_EQ(a.recheck_interval, 5s);
-  EXPECT_EQ(a.jitter, 6s);
+  EXPECT_EQ(a.jitter, 60s);
   EXPECT_EQ(a.failure_threshold, 3);
   EXPECT_EQ(a.success_threshold, 2);
-  EXPECT_EQ(config.components[0].probes[1].timing.jitter, 1s);
+  EXPECT_EQ(config.components[0].probes[1].timing.jitter, 10s);
   EXPECT_TRUE(config.components[0].critical);
   EXPECT_TRUE(config.alerts.empty());
 }
