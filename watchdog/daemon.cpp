@@ -5,13 +5,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 
 #include "config/options.h"
 #include "config/text.h"
@@ -57,6 +58,20 @@ int wait_for_signal() {
       char byte = 0;
       if (read(signal_pipe[0], &byte, 1) == 1) return byte;
     }
+  }
+}
+
+// Every http/tcp check holds a socket while it runs, and every probe's first check runs at
+// start: with a thousand probes the usual soft limit of 1,024 descriptors would turn checks
+// into false "connection refused". The hard limit is ours to take (Monit and nginx do the same).
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::debug("descriptor_limit_raised {} {}", logging::kv("from", std::to_string(before)),
+                  logging::kv("to", std::to_string(limit.rlim_cur)));
   }
 }
 
@@ -109,6 +124,7 @@ void return_freed_memory() { malloc_trim(0); }
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
+  raise_descriptor_limit();
   Plan plan;
   try {
     plan = load_plan(options.config_path);

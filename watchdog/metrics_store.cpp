@@ -51,23 +51,29 @@ struct MetricsStore::ComponentRow {
 
 // --- cells ------------------------------------------------------------------------------------
 
+// The value is stored before `present` (release) and read after it (acquire), and remove()
+// leaves the value alone: a render that sees the series present never sees a value written by
+// a removal (a removed timestamp read as 0 would make `time() - x` huge for one scrape).
 void Cell::set(double value) noexcept {
   value_.store(value, std::memory_order_relaxed);
-  present_.store(true, std::memory_order_relaxed);
+  present_.store(true, std::memory_order_release);
 }
 
 void Cell::add(double delta) noexcept {
   value_.fetch_add(delta, std::memory_order_relaxed);
-  present_.store(true, std::memory_order_relaxed);
+  present_.store(true, std::memory_order_release);
 }
 
 void Cell::raise_to(double total) noexcept {
-  if (total > value()) value_.store(total, std::memory_order_relaxed);
-  present_.store(true, std::memory_order_relaxed);
+  if (total > value_.load(std::memory_order_relaxed))
+    value_.store(total, std::memory_order_relaxed);
+  present_.store(true, std::memory_order_release);
 }
 
-void Cell::remove() noexcept {
-  present_.store(false, std::memory_order_relaxed);
+void Cell::remove() noexcept { present_.store(false, std::memory_order_release); }
+
+void Cell::clear() noexcept {
+  present_.store(false, std::memory_order_release);
   value_.store(0, std::memory_order_relaxed);
 }
 
@@ -270,7 +276,7 @@ void MetricsStore::remove(FamilyId family, std::string_view component, std::size
   const Family& f = *families_.at(family);
   switch (f.rows) {
     case Family::Rows::Component:
-      if (f.slot + variant < r.cell_count) r.cells[f.slot + variant].remove();
+      if (f.slot + variant < r.cell_count) r.cells[f.slot + variant].clear();
       break;
     case Family::Rows::ComponentHistogram:
       if (f.slot < r.histograms.size()) r.histograms[f.slot].reset();

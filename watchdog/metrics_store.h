@@ -36,8 +36,9 @@ class Cell {
   void add(double delta) noexcept;
   // A counter following a running total kept elsewhere: it never decreases.
   void raise_to(double total) noexcept;
-  void remove() noexcept;
-  bool present() const noexcept { return present_.load(std::memory_order_relaxed); }
+  void remove() noexcept;  // absent; the value stays until set again (see set())
+  void clear() noexcept;   // absent and back to 0: only where no render reads concurrently
+  bool present() const noexcept { return present_.load(std::memory_order_acquire); }
   double value() const noexcept { return value_.load(std::memory_order_relaxed); }
   void copy_from(const Cell& other) noexcept;
 

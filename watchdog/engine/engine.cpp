@@ -134,7 +134,12 @@ void Engine::loop() {
 
 // The next recovery deadline, or a second from now at the latest (heartbeat, holds).
 std::chrono::system_clock::time_point Engine::next_wake() const {
-  auto wake_at = Clock::now() + std::chrono::seconds(1);
+  const auto now = Clock::now();
+  auto wake_at = now + std::chrono::seconds(1);
+  const auto holds_in = next_holds_ - std::chrono::steady_clock::now();  // a pause that ends
+  if (holds_in < std::chrono::seconds(1))
+    wake_at = now + std::chrono::duration_cast<Clock::duration>(
+                        std::max(holds_in, std::chrono::steady_clock::duration::zero()));
   for (std::size_t i : recovering_) {
     if (auto deadline = next_deadline(runtimes_[i]->machine))
       wake_at = std::min(wake_at, *deadline);

@@ -164,17 +164,20 @@ void Engine::refresh_holds_if_stale(TimePoint now) {
 
 void Engine::update_holds(TimePoint now) {
   holds_stale_ = false;
-  // Recomputed at the latest when a pause or an open maintenance window ends, and, only when
-  // maintenance windows are configured, once a second for windows that open (their next start
-  // is not cheap to know). Otherwise not at all: this walks every component.
+  // Recomputed at the latest when a pause or an open maintenance window ends (the loop wakes
+  // for it), and once a second while maintenance windows are configured (their next start is
+  // not cheap to know) or pauses exist (their end is planned on the steady clock: a wall-clock
+  // step or a suspend must not keep an expired pause). Otherwise not at all: this walks every
+  // component.
   const auto steady_now = std::chrono::steady_clock::now();
   auto at_end = [&](TimePoint end) {
     if (end <= now) return;
     const auto left = std::chrono::duration_cast<std::chrono::steady_clock::duration>(end - now);
     next_holds_ = std::min(next_holds_, steady_now + left);
   };
-  next_holds_ = maintenance_.empty() ? std::chrono::steady_clock::time_point::max()
-                                     : steady_now + std::chrono::seconds(1);
+  next_holds_ = maintenance_.empty() && mutes_.empty()
+                    ? std::chrono::steady_clock::time_point::max()
+                    : steady_now + std::chrono::seconds(1);
   for (const auto& mute : mutes_) at_end(mute.until);
   for (const auto& window : maintenance_) {
     if (auto until = window.active_until(now)) at_end(*until);

@@ -33,7 +33,11 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
           std::pair(m.probes[n].failure_threshold, m.probes[n].success_threshold);
       m.probes[n] = p.probes[o];
       std::tie(m.probes[n].failure_threshold, m.probes[n].success_threshold) = thresholds;
+      // The last result carries over, the kind is the new plan's: a probe whose kind changed
+      // has its old series forgotten below instead of kept beside the new ones.
+      const std::string kind = std::move(next.views[n].kind);
       next.views[n] = previous.views[o];
+      next.views[n].kind = kind;
       next.probe_started[n] = previous.probe_started[o];
     }
   }
@@ -99,7 +103,7 @@ void Engine::apply_plan(Plan plan) {
     runtime->plan = std::move(component);
     metrics_.set_component_state(m.name, m.state, m.since);
     incident_metrics_.add_component(
-        m.name, std::chrono::duration_cast<std::chrono::milliseconds>(spec.rto));
+        m.name, std::chrono::duration_cast<std::chrono::milliseconds>(runtime->plan.spec.rto));
     if (m.state == State::Recovering) recovering_.insert(runtime->index);
     runtimes_.push_back(std::move(runtime));
   }
@@ -147,7 +151,9 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
     auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.spec.timing, report,
                                                 options_.seed + index * 1000 + p);
     worker->set_fast(wants_fast_recheck(runtime.machine, p));
-    worker->start();
+    // A probe a reload carried over has been checked already: it keeps to its grid instead of
+    // checking its target again at once (beside a check of the old plan that may still run).
+    worker->start(/*check_at_once=*/runtime.probe_started[p] == TimePoint{});
     runtime.workers.push_back(std::move(worker));
   }
 }
