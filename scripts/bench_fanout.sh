@@ -18,8 +18,9 @@
 #        - on schedule: probe runs in the window / (N × window / interval).
 #        - probe interval p99: per URL, time between consecutive requests (nginx access log).
 #      watchdog: one component per probe (`critical: false`), defaults interval/timeout 5s, its
-#      default jitter (±10 % of the interval). Monit: `set daemon INTERVAL`, one `check host` per
-#      target. blackbox_exporter: module http_2xx, driven by `curl --parallel` requesting
+#      default jitter (a fixed phase per probe over the whole interval; first checks at once).
+#      Monit: `set daemon INTERVAL`, one `check host` per target. blackbox_exporter: module
+#      http_2xx, driven by `curl --parallel` requesting
 #      /probe?target=… for all N targets every interval at BENCH_BB_CONCURRENCY (default 64);
 #      only the exporter's own CPU, memory and threads are counted, not the driver's.
 #   2. isolation: a 1 s command probe beside H hung targets (a `busybox nc -ll` listener that
@@ -54,7 +55,7 @@ else
   hung_counts=${BENCH_HUNG_COUNTS-1 20 200} # empty: no isolation runs
 fi
 bb_concurrency=${BENCH_BB_CONCURRENCY:-64}
-wd_jitter=${BENCH_WD_JITTER:-} # e.g. 0s; empty = the watchdog's default (10 % of the interval)
+wd_jitter=${BENCH_WD_JITTER:-} # e.g. 0s; empty = the watchdog's default (the interval)
 render_requests=${BENCH_RENDER_REQUESTS:-7}
 timeout=$((interval < 5 ? interval : 5)) # probe timeout (s); watchdog wants timeout ≤ interval
 hung_timeout=5
@@ -461,6 +462,6 @@ echo "  Monit, blackbox_exporter: until nginx saw every URL requested."
 echo "² watchdog: results the engine recorded (watchdog_probe_runs_total), which lag the checks while the"
 echo "  engine has a backlog (below or above 100 % then); Monit, blackbox_exporter: requests nginx saw."
 echo "CPU from /proc/PID/stat has a resolution of 1/$hz s: small windows (Monit at N=100) are coarse."
-echo "watchdog jitter: ${wd_jitter:-default (±10 % of the interval; start-up spread over [0, jitter))}."
+echo "watchdog jitter: ${wd_jitter:-default (a fixed phase per probe over the whole interval; every first check at once)}."
 
 bench_verdict "$smoke"

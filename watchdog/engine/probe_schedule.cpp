@@ -136,11 +136,17 @@ ProbeSchedule::SteadyTime ProbeSchedule::grid_point_from(const Probe& probe, Ste
   return probe.origin + steps * interval;
 }
 
-// Fast: recheck_interval after the previous check was due. Otherwise the first grid point after
-// it that has not passed yet. Never before `now` (the check returned then).
+// Fast: recheck_interval after the previous check was due. Otherwise the grid point after it —
+// at once if the check returned less than half an interval past it (a check that used its whole
+// timeout, as long as the interval, must not halve the probe's rate), the next one to come if it
+// returned later (a start queued behind an overloaded pool is not re-queued back-to-back).
+// Never before `now` (the check returned then).
 ProbeSchedule::SteadyTime ProbeSchedule::next_due_after_check(const Probe& probe, SteadyTime now) {
   if (probe.fast) return std::max(probe.last_due + probe.timing.recheck_interval, now);
-  return grid_point_from(probe, std::max(now, probe.last_due + std::chrono::nanoseconds(1)));
+  const auto next = grid_point_from(probe, probe.last_due + std::chrono::nanoseconds(1));
+  if (now <= next) return next;
+  if (now - next < probe.timing.interval / 2) return now;
+  return grid_point_from(probe, now);
 }
 
 void ProbeSchedule::plan(ProbeId id, Probe& probe, SteadyTime due) {

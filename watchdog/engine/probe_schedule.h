@@ -7,8 +7,9 @@
 //    [0, jitter) from its seed (jitter defaults to the whole interval, so 10,000 probes at 10 s
 //    make an even 1,000 checks a second, not a burst). Normal checks are due on grid points
 //    only, so nothing drifts: a late wake-up or a start queued behind a busy pool does not push
-//    the next one back. A check that returns after its next grid point has passed waits for the
-//    following one (an overloaded pool is not fed back-to-back);
+//    the next one back. A check that returns after its next grid point runs again at once if it
+//    missed it by less than half an interval (a timeout as long as the interval does not halve
+//    the rate), else at the following one (an overloaded pool is not fed back-to-back);
 //  - extra checks never move the grid: the first check at start-up (`check_at_once`: every
 //    component's state is known within one check time; a probe carried over by a reload skips
 //    it and keeps to its grid), run_now(), and fast re-checks — recheck_interval after the

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "config/time_text.h"
-
 #include "tests/unit/watchdog/engine/engine_fixture.h"
 
 namespace watchdog::core {
@@ -100,8 +99,8 @@ TEST(EngineOperator, RecoverSeesAPauseMadeJustBefore) {
   PausedIncident t(false);
   ASSERT_TRUE(wait_until([&] { return t.backing_off(); }));
   const auto until = config::epoch_ms(Clock::now() + 1h);
-  const auto answers = t.ask_together(
-      {{"pause", {{"until_ms", until}, {"reason", "deploy"}}}, {"recover"}});
+  const auto answers =
+      t.ask_together({{"pause", {{"until_ms", until}, {"reason", "deploy"}}}, {"recover"}});
   EXPECT_EQ(answers[0].outcome, store::kRequestDone);
   EXPECT_EQ(answers[1].outcome, store::kRequestRefused);
   EXPECT_NE(answers[1].result.find("held"), std::string::npos) << answers[1].result;
@@ -133,8 +132,7 @@ TEST(EngineOperator, ActingRequestsOlderThanThirtySecondsExpire) {
 // batch are answered too, not left pending until some other write.
 TEST(EngineOperator, AFailingRequestDoesNotStallTheOthers) {
   PausedIncident t;
-  const auto answers =
-      t.ask_together({{"pause", {{"until_ms", "not a number"}}}, {"resume"}});
+  const auto answers = t.ask_together({{"pause", {{"until_ms", "not a number"}}}, {"resume"}});
   EXPECT_EQ(answers[0].outcome, store::kRequestError);
   EXPECT_EQ(answers[1].outcome, store::kRequestDone);
 }

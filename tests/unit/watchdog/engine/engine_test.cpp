@@ -43,6 +43,30 @@ TEST(Coordinator, DependencyIsRecoveredFirstAndTheDependentOnlyReprobed) {
   EXPECT_EQ(restart_api->runs_, 0) << "the dependent must wait for its dependency";
 }
 
+// A reload that changes a probe's kind (same name) carries its last result over but not its
+// kind: the old kind's series are dropped, not rendered beside the new ones.
+TEST(Coordinator, AReloadThatChangesAProbesKindDropsItsOldSeries) {
+  Fixture f;
+  auto probe = std::make_shared<SwitchProbe>("api-http");
+  f.add("api", probe, std::make_shared<FakeAction>("fix", 10ms, nullptr));
+  Engine engine(f.metrics, f.dispatcher, {.seed = 7});
+  engine.start(f.plan);
+  const std::string old_series =
+      R"(watchdog_probe_success{component="api",probe="api-http",kind="fake"} 1)";
+  const std::string new_series =
+      R"(watchdog_probe_success{component="api",probe="api-http",kind="other"} 1)";
+  ASSERT_TRUE(wait_until([&] { return f.metrics.render().find(old_series) != std::string::npos; }))
+      << f.metrics.render();
+  f.plan.components[0].probes[0].spec.kind = "other";
+  engine.reload(f.plan);
+  ASSERT_TRUE(wait_until([&] { return f.metrics.render().find(new_series) != std::string::npos; }))
+      << f.metrics.render();
+  const auto text = f.metrics.render();
+  EXPECT_EQ(text.find(R"(kind="fake")"), std::string::npos) << text;
+  EXPECT_EQ(engine.status().components.at(0).probes.at(0).kind, "other");
+  engine.stop();
+}
+
 TEST(Coordinator, ConcurrencyLimitRunsOneRecoveryAtATime) {
   Fixture f;
   f.plan.config.watchdog.max_concurrent_recoveries = 1;

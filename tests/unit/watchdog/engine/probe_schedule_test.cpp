@@ -93,15 +93,20 @@ TEST(ProbeSchedule, NextCheckIsTheNextGridPointWhateverTheStart) {
   EXPECT_EQ(schedule.next_wakeup(), t0 + 20s);
 }
 
-// A check that comes back after its next grid point waits for the following one: a probe
-// queued behind an overloaded pool is not re-queued back-to-back.
-TEST(ProbeSchedule, ACheckReturningPastItsNextGridPointSkipsIt) {
+// A check that comes back long after its next grid point waits for the following one: a probe
+// queued behind an overloaded pool is not re-queued back-to-back. One that used a timeout as long
+// as the interval and missed the grid point by a little runs again at once.
+TEST(ProbeSchedule, ACheckReturningLongPastItsNextGridPointSkipsIt) {
   ProbeSchedule schedule;
   const auto id = schedule.add(timing(1s, 0ms, 1s), 1, t0);
   ASSERT_EQ(dispatched(schedule, t0).size(), 1u);
   schedule.started(id, t0 + 2s + 500ms);  // waited 2.5 s for a pool thread
   ASSERT_TRUE(schedule.finished(id, t0 + 2s + 600ms));
   EXPECT_EQ(schedule.next_wakeup(), t0 + 3s);
+  ASSERT_EQ(dispatched(schedule, t0 + 3s).size(), 1u);
+  schedule.started(id, t0 + 3s);
+  ASSERT_TRUE(schedule.finished(id, t0 + 4s + 20ms));  // the whole 1 s timeout, and a little
+  EXPECT_EQ(schedule.next_wakeup(), t0 + 4s + 20ms);
 }
 
 // run_now() and fast re-checks are extra checks: the grid stays where it was.

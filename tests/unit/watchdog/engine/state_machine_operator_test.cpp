@@ -44,7 +44,9 @@ TEST(StateMachine, OperatorRecoverSkipsTheBackOffOnly) {
 // rung against an unverified service, and a ladder of `when:` rungs does not give up on a
 // failure nobody has seen yet.
 TEST(StateMachine, OperatorRecoverAfterAResetWaitsForFreshResults) {
-  const auto fail = [] { return ProbeReported{0, Level::Fail, "refused", std::nullopt, "refused"}; };
+  const auto fail = [] {
+    return ProbeReported{0, Level::Fail, "refused", std::nullopt, "refused"};
+  };
   for (const bool conditional : {false, true}) {
     auto c = make_component();
     c.policy.max_attempts = 1;
