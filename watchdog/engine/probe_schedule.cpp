@@ -15,6 +15,7 @@ ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed
   probe.origin =
       now + std::chrono::duration_cast<std::chrono::milliseconds>(unit_random(seed) * window);
   probe.last_due = now;
+  probe.last_taken = now;
   plan(id, probe, check_at_once ? now : probe.origin);
   return id;
 }
@@ -30,7 +31,7 @@ void ProbeSchedule::set_fast(ProbeId id, bool fast) {
   // one in flight is planned with the new cadence when it returns.
   if (probe.phase == Phase::Waiting) {
     const auto planned = fast
-                             ? probe.last_due + probe.timing.recheck_interval
+                             ? probe.last_taken + probe.timing.recheck_interval
                              : grid_point_from(probe, probe.last_due + std::chrono::nanoseconds(1));
     plan(id, probe, std::min(probe.next_due, planned));
   }
@@ -69,6 +70,7 @@ ProbeSchedule::Work ProbeSchedule::take(SteadyTime now) {
 void ProbeSchedule::due(ProbeId id, Probe& probe, SteadyTime now, std::vector<Due>& out) {
   probe.run_now = false;
   probe.last_due = probe.next_due;
+  probe.last_taken = now;
   if (probe.phase == Phase::Abandoned) {
     out.push_back({id, Action::Skipped});
     plan(id, probe, next_due_after_check(probe, now));
@@ -136,13 +138,14 @@ ProbeSchedule::SteadyTime ProbeSchedule::grid_point_from(const Probe& probe, Ste
   return probe.origin + steps * interval;
 }
 
-// Fast: recheck_interval after the previous check was due. Otherwise the grid point after it —
-// at once if the check returned less than half an interval past it (a check that used its whole
-// timeout, as long as the interval, must not halve the probe's rate), the next one to come if it
-// returned later (a start queued behind an overloaded pool is not re-queued back-to-back).
-// Never before `now` (the check returned then).
+// Fast: recheck_interval after the previous check was taken (a re-check planned in the past —
+// set_fast() long after the last check — must not be followed by another at once). Otherwise the
+// grid point after it — at once if the check returned less than half an interval past it (a check
+// that used its whole timeout, as long as the interval, must not halve the probe's rate), the next
+// one to come if it returned later (a start queued behind an overloaded pool is not re-queued
+// back-to-back). Never before `now` (the check returned then).
 ProbeSchedule::SteadyTime ProbeSchedule::next_due_after_check(const Probe& probe, SteadyTime now) {
-  if (probe.fast) return std::max(probe.last_due + probe.timing.recheck_interval, now);
+  if (probe.fast) return std::max(probe.last_taken + probe.timing.recheck_interval, now);
   const auto next = grid_point_from(probe, probe.last_due + std::chrono::nanoseconds(1));
   if (now <= next) return next;
   if (now - next < probe.timing.interval / 2) return now;

@@ -13,7 +13,7 @@
 //  - extra checks never move the grid: the first check at start-up (`check_at_once`: every
 //    component's state is known within one check time; a probe carried over by a reload skips
 //    it and keeps to its grid), run_now(), and fast re-checks — recheck_interval after the
-//    previous check was due, while the engine asks for them (a threshold undecided, an action
+//    previous check was taken, while the engine asks for them (a threshold undecided, an action
 //    being verified);
 //  - set_fast() re-plans a waiting probe (earlier only); run_now() makes it due now, or right
 //    after the check in flight returns;
@@ -84,9 +84,10 @@ class ProbeSchedule {
     SteadyTime origin;  // a grid point: added + phase
     Phase phase = Phase::Waiting;
     bool fast = false;
-    bool run_now = false;  // asked for while in flight
-    SteadyTime last_due;   // when the latest check was due (fast re-checks count from it)
-    SteadyTime next_due;   // Waiting and Abandoned
+    bool run_now = false;   // asked for while in flight
+    SteadyTime last_due;    // when the latest check was due: the grid counts from it
+    SteadyTime last_taken;  // when it was taken: fast re-checks count from it (never crowded)
+    SteadyTime next_due;    // Waiting and Abandoned
     std::uint64_t version = 0;
   };
   struct Timer {

@@ -148,6 +148,18 @@ TEST(ProbeSchedule, RecheckCadenceWhileFast) {
   EXPECT_EQ(schedule.next_wakeup(), t0 + 60s);  // the grid point, not 60 s after the recheck
 }
 
+// Fast re-checks count from when the previous check was taken: a probe switched to fast long
+// after its last check is checked at once, and then recheck_interval later — never twice in a
+// row (an action's verification needs failure_threshold results that far apart).
+TEST(ProbeSchedule, FastAfterALongPauseChecksOnceThenKeepsTheRecheckInterval) {
+  ProbeSchedule schedule;
+  const auto id = schedule.add(timing(60s, 0ms), 1, t0);
+  check(schedule, id, t0, t0 + 10ms);
+  schedule.set_fast(id, true);  // from the last check: t0 + 2 s, passed long ago at t0 + 30 s
+  check(schedule, id, t0 + 30s, t0 + 30s + 5ms);
+  EXPECT_EQ(schedule.next_wakeup(), t0 + 32s);
+}
+
 TEST(ProbeSchedule, RunNowWhileWaitingAndWhileInFlight) {
   ProbeSchedule schedule;
   const auto id = schedule.add(timing(60s, 0ms), 1, t0);
