@@ -27,8 +27,9 @@ void ProbeSchedule::set_fast(ProbeId id, bool fast) {
   if (found == probes_.end() || found->second.fast == fast) return;
   Probe& probe = found->second;
   probe.fast = fast;
-  // A waiting probe is re-planned from its last due time, never later than planned already;
-  // one in flight is planned with the new cadence when it returns.
+  // A waiting probe is re-planned from its last check (a re-check from when it was taken, the
+  // grid from when it was due), never later than planned already; one in flight is planned
+  // with the new cadence when it returns.
   if (probe.phase == Phase::Waiting) {
     const auto planned = fast
                              ? probe.last_taken + probe.timing.recheck_interval
