@@ -8,12 +8,15 @@
 #include <system_error>
 #include <vector>
 
+#include "config/cron.h"
+#include "config/time_zone.h"
 #include "config/units.h"
+#include "probes/backup/anomaly_checks.h"
 
 namespace watchdog::probes {
 namespace {
 
-struct Newest {
+struct BackupFile {
   std::string name;
   std::chrono::system_clock::time_point mtime;
   std::uint64_t size = 0;
@@ -23,6 +26,28 @@ std::chrono::system_clock::time_point to_time_point(const timespec& ts) {
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
+// The newest file's size against the files before it (`oldest_first`); files carry no duration.
+backup::HistoryVerdict judge_files(const std::vector<BackupFile>& oldest_first,
+                                   const backup::AnomalySettings& settings) {
+  std::vector<backup::BackupSample> samples;
+  samples.reserve(oldest_first.size());
+  for (const auto& file : oldest_first) samples.push_back({file.name, file.size, std::nullopt});
+  return backup::judge_history(samples, settings);
+}
+
+// Every file's mtime is a run's finish; the newest file is judged.
+backup::Lateness judge_schedule(const BackupAgeProbe::Settings& settings,
+                                const std::vector<BackupFile>& oldest_first) {
+  backup::LatenessInput input;
+  input.now = std::chrono::system_clock::now();
+  input.grace = settings.grace;
+  for (const auto& file : oldest_first) input.runs.push_back(file.mtime);
+  input.newest = backup::NamedRun{oldest_first.back().name, oldest_first.back().mtime};
+  return backup::judge_lateness(
+      *settings.schedule, input,
+      {"in " + settings.directory.string(), "has not arrived", "arrived"});
 }
 
 }  // namespace
@@ -40,6 +65,28 @@ std::unique_ptr<Probe> BackupAgeProbe::create(std::string name, config::Options&
   if (rpo->count() <= 0) options.fail("rpo", "must be greater than zero");
   settings.rpo = *rpo;
   settings.min_size = options.size("min_size").value_or(settings.min_size);
+  settings.anomaly = backup::read_anomaly_settings(options, false);
+  if (auto schedule = options.string("schedule")) {
+    std::shared_ptr<const config::CronSchedule> cron;
+    std::shared_ptr<const config::TimeZone> zone;
+    try {
+      cron = std::make_shared<const config::CronSchedule>(config::CronSchedule::parse(*schedule));
+    } catch (const std::invalid_argument& error) {
+      options.fail("schedule", error.what());
+    }
+    try {
+      const auto zone_name = options.string("time_zone");
+      zone = zone_name ? config::TimeZone::load(*zone_name) : config::TimeZone::utc();
+    } catch (const std::invalid_argument& error) {
+      options.fail("time_zone", error.what());
+    }
+    settings.schedule = backup::run_schedule(cron, zone);
+    settings.grace = backup::read_grace(options);
+  } else {
+    for (const char* key : {"time_zone", "grace"}) {
+      if (options.has(key)) options.fail(key, "applies only with schedule");
+    }
+  }
   return std::make_unique<BackupAgeProbe>(std::move(name), std::move(settings));
 }
 
@@ -62,8 +109,7 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
                              : "cannot list " + dir + ": " + error.message());
   }
 
-  std::optional<Newest> newest;
-  long long files = 0;
+  std::vector<BackupFile> found;
   for (; it != fs::directory_iterator(); it.increment(error)) {
     if (std::chrono::steady_clock::now() > deadline) {
       return unhealthy(FailureKind::Timeout, "listing " + dir + " took longer than the timeout");
@@ -73,27 +119,34 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
     struct stat st {};
     // stat() follows symlinks; files that vanish mid-scan (rotation) are skipped.
     if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    ++files;
-    auto mtime = to_time_point(st.st_mtim);
-    if (!newest || mtime > newest->mtime) {
-      newest = Newest{std::move(name), mtime, static_cast<std::uint64_t>(st.st_size)};
-    }
+    found.push_back(
+        {std::move(name), to_time_point(st.st_mtim), static_cast<std::uint64_t>(st.st_size)});
   }
   if (error) return unhealthy(FailureKind::Error, "cannot list " + dir + ": " + error.message());
 
+  const auto files = static_cast<long long>(found.size());
   std::vector<Measurement> measurements{{"backup_files", static_cast<double>(files)}};
-  if (!newest) {
+  if (found.empty()) {
     ProbeResult result =
         unhealthy(FailureKind::NotFound, "no file matching '" + settings_.pattern + "' in " + dir);
     result.measurements = std::move(measurements);
     return result;
   }
-
+  // Oldest first; the newest (by mtime) decides, the ones before it are its history.
+  std::sort(found.begin(), found.end(), [](const BackupFile& a, const BackupFile& b) {
+    return a.mtime != b.mtime ? a.mtime < b.mtime : a.name < b.name;
+  });
+  const BackupFile* newest = &found.back();
   auto age = std::max(std::chrono::system_clock::duration::zero(),
                       std::chrono::system_clock::now() - newest->mtime);
   auto age_seconds = std::chrono::duration_cast<std::chrono::seconds>(age);
   measurements.push_back({"backup_age_seconds", std::chrono::duration<double>(age).count()});
   measurements.push_back({"backup_size_bytes", static_cast<double>(newest->size)});
+
+  const auto history = judge_files(found, settings_.anomaly);
+  std::optional<backup::Lateness> lateness;
+  if (settings_.schedule) lateness = judge_schedule(settings_, found);
+  backup::add_anomaly_measurements(history, lateness, measurements);
 
   std::string subject =
       "newest backup " + newest->name + " is " + config::format_duration(age_seconds) + " old";
@@ -106,6 +159,8 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
         unhealthy(FailureKind::Threshold, "newest backup " + newest->name + " is " +
                                               config::format_size(newest->size) + " (minimum " +
                                               config::format_size(settings_.min_size) + ")");
+  } else if (auto anomaly = backup::anomaly_result(history, lateness)) {
+    result = std::move(*anomaly);
   } else {
     result = healthy(subject + ", " + config::format_size(newest->size) + " (" +
                      std::to_string(files) + " files)");

@@ -2,16 +2,27 @@
 // `backup_age`: is the newest backup in a directory recent enough (RPO) and non-trivial?
 //
 // Keys: directory (required, absolute), pattern (fnmatch glob on file names, default "*"),
-// rpo (required duration > 0), min_size (size, default 1 byte: an empty file fails).
+// rpo (required duration > 0), min_size (size, default 1 byte: an empty file fails),
+// anomaly_history (7), min_ratio (0.5; 0 = off), schedule (cron, optional), time_zone (IANA,
+// default UTC; with schedule only), grace (30m; with schedule only) — see
+// probes/backup/anomaly_checks.h.
 // Only regular files directly in `directory` count (symlinks are followed, no recursion).
 // The glob behaves like a shell's: "*" does not match names starting with '.', so hidden
 // temporary files of rsync/rclone uploads are ignored unless the pattern starts with '.'.
 //
 // The newest matching file (by mtime) decides: age > rpo or size < min_size → Unhealthy
 // (Threshold); missing directory or no match → Unhealthy (NotFound).
+// Otherwise anomalies (issue #18) → Degraded (Threshold): the newest file smaller than
+// min_ratio × the median size of up to anomaly_history files before it (judged from 3 on):
+// "db_20261204.dump is 2.1 MiB, 38 % of the usual 5.5 MiB"; with a schedule, mtimes count as
+// the runs' finish (a file newer than a scheduled time is that run), so grace must cover how
+// long a backup takes to write: "the 03:00 backup in /backups has not arrived (due
+// 2026-12-05T03:00:00Z, grace 30m)", "db_20261205.dump arrived 47m late (grace 30m)". Files
+// carry no duration: the duration check of the `backup` probe does not apply.
 // Measurements: backup_files (matching count, always), backup_age_seconds and
-// backup_size_bytes (of the newest, when one exists). Directory and file names are not secret
-// and appear in the detail.
+// backup_size_bytes (of the newest, when one exists), backup_usual_size_bytes and
+// backup_size_ratio (from 3 previous files on), backup_late_seconds (with a schedule).
+// Directory and file names are not secret and appear in the detail.
 //
 // The directory listing stops at `timeout` (Unhealthy, Timeout); a single blocking stat() on a
 // dead mount cannot be interrupted and is left to the worker's guard.
@@ -20,9 +31,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/options.h"
+#include "probes/backup/backup_anomaly.h"
+#include "probes/backup/backup_lateness.h"
 #include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
@@ -34,6 +48,9 @@ class BackupAgeProbe final : public GuardedProbe {
     std::string pattern = "*";
     std::chrono::milliseconds rpo{0};
     std::uint64_t min_size = 1;
+    backup::AnomalySettings anomaly;
+    std::optional<backup::RunSchedule> schedule;  // none = lateness not judged
+    std::chrono::milliseconds grace{0};
   };
 
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.

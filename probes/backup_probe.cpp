@@ -6,6 +6,7 @@
 
 #include "config/time_text.h"
 #include "config/units.h"
+#include "probes/backup/anomaly_checks.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
 
@@ -61,6 +62,64 @@ void add_catalog_measurements(const std::vector<backup::BackupMetadata>& backups
   }
 }
 
+// Starts of backups still being written: hidden ".TARGET_TIME.<ext>.partial" files (safety
+// dumps, ".TARGET_safety_…", have no time there and are skipped).
+std::vector<SystemTime> in_progress_starts(const std::filesystem::path& dir,
+                                           const std::string& target) {
+  std::vector<SystemTime> starts;
+  const std::string prefix = "." + target + "_";
+  constexpr std::size_t kStampLength = 16;  // 20261122T031500Z
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string file = it->path().filename().string();
+    if (!file.starts_with(prefix) || !file.ends_with(".partial")) continue;
+    if (auto start = backup::parse_backup_time(file.substr(prefix.size(), kStampLength))) {
+      starts.push_back(*start);
+    }
+  }
+  return starts;
+}
+
+// The newest backup against the previous ones: sizes and start → finish durations.
+backup::HistoryVerdict judge_catalog(const std::vector<backup::BackupMetadata>& backups,
+                                     const backup::AnomalySettings& settings) {
+  std::vector<backup::BackupSample> samples;
+  for (const auto& b : backups) {
+    backup::BackupSample sample{b.name, b.size_bytes, std::nullopt};
+    if (b.finished >= b.started) {
+      sample.duration_seconds = std::chrono::duration<double>(b.finished - b.started).count();
+    }
+    samples.push_back(std::move(sample));
+  }
+  return backup::judge_history(samples, settings);
+}
+
+// Runs: every backup's start, a backup being written, and the recorded attempts (beside the
+// backups and in the fallback); the newest start is judged.
+backup::Lateness judge_schedule(const BackupProbe::Settings& settings,
+                                const std::vector<backup::BackupMetadata>& backups,
+                                const std::vector<const backup::TargetStatus*>& statuses) {
+  backup::LatenessInput input;
+  input.now = std::chrono::system_clock::now();
+  input.grace = settings.grace;
+  auto started = [&](std::string name, SystemTime at) {
+    input.runs.push_back(at);
+    if (!input.newest || at > input.newest->at)
+      input.newest = backup::NamedRun{std::move(name), at};
+  };
+  for (const auto& b : backups) started(b.name, b.started);
+  for (const auto at : in_progress_starts(settings.directory, settings.target)) {
+    started(backup::backup_name(settings.target, at), at);
+  }
+  for (const auto* status : statuses) {
+    if (status->last_attempt) input.runs.push_back(status->last_attempt->at);
+    if (status->last_failure) input.runs.push_back(*status->last_failure);
+  }
+  return backup::judge_lateness(*settings.schedule, input,
+                                {"of " + settings.target, "has not started", "started"});
+}
+
 }  // namespace
 
 std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& options,
@@ -92,6 +151,9 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
     }
   }
   settings.status_fallback_directory = target->status_fallback_directory;
+  settings.anomaly = backup::read_anomaly_settings(options, true);
+  settings.schedule = backup::run_schedule(target->schedule);
+  settings.grace = backup::read_grace(options);  // ignored while the target has no schedule
   return std::make_unique<BackupProbe>(std::move(name), std::move(settings));
 }
 
@@ -138,6 +200,10 @@ ProbeResult BackupProbe::evaluate() const {
     }
   }
   add_catalog_measurements(backups, oldest_good, measurements);
+  const auto history = judge_catalog(backups, settings_.anomaly);
+  std::optional<backup::Lateness> lateness;
+  if (settings_.schedule) lateness = judge_schedule(settings_, backups, {&status, &fallback});
+  backup::add_anomaly_measurements(history, lateness, measurements);
   measurements.push_back({"backup_good_backups", static_cast<double>(good)});
   if (newest_good != nullptr) {
     measurements.push_back(
@@ -215,6 +281,7 @@ ProbeResult BackupProbe::evaluate() const {
     return finish(degraded(FailureKind::Threshold, summary + ", fewer than min_redundancy " +
                                                        std::to_string(settings_.min_redundancy)));
   }
+  if (auto anomaly = backup::anomaly_result(history, lateness)) return finish(*anomaly);
   return finish(healthy(summary));
 }
 

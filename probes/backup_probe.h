@@ -6,7 +6,9 @@
 // Keys: target (required: a name from `backups:`), rpo (default: the target's), min_size
 // (default: the target's), min_redundancy (good backups wanted, default 1), drill_max_age (the
 // last successful restore drill must be younger; default: not checked), headroom (free space
-// wanted on the backup volume as a multiple of the newest backup's size, default 1.5; 0 = off).
+// wanted on the backup volume as a multiple of the newest backup's size, default 1.5; 0 = off),
+// anomaly_history (7), min_ratio (0.5), min_duration_ratio (0.25), grace (30m): see below and
+// probes/backup/anomaly_checks.h.
 //
 // The last attempt is the newer of the one in DIR/TARGET.status.json and the one recorded under
 // `<watchdog.state_dir>/backup-status/` when the volume was too full or read-only to write the
@@ -26,6 +28,14 @@
 //   free space on the volume < headroom × newest backup → Degraded (Threshold): "backups volume
 //     has 120.0 MiB free, next dump needs ~180.0 MiB (1.5 × last)"
 //   fewer than min_redundancy good backups → Degraded (Threshold)
+//   anomalies (issue #18), only when nothing above applies → Degraded (Threshold), the newest
+//     backup (good or not) against the median of up to anomaly_history previous ones (from 3
+//     on; probes/backup/backup_anomaly.h): "main_20261204T030000Z is 2.1 MiB, 38 % of the usual
+//     5.5 MiB"; "main_… took 0.4 s, 11 % of the usual 3.5 s" (usual ≥ 1 s); and, when the
+//     target has a schedule, lateness (probes/backup/backup_lateness.h): "the 03:00 backup of
+//     main has not started (due 2026-12-05T03:00:00Z, grace 30m)", "main_… started 47m late
+//     (grace 30m)". Runs are the backups' starts, the recorded attempts and a backup still
+//     being written (its hidden partial file), so a long dump in progress is not "not started".
 // This is how a failed scheduled backup or drill alerts: through this probe's component.
 //
 // Measurements: backup_last_success_timestamp_seconds, backup_age_seconds, backup_size_bytes
@@ -37,7 +47,9 @@
 // (newest backup, start → finish), backup_oldest_restorable_timestamp_seconds (finish of the
 // oldest good backup: the recovery window reaches back to it),
 // backup_last_failure_timestamp_seconds and restore_drill_last_failure_timestamp_seconds (0 when
-// none recorded), restore_drill_duration_seconds (the last drill's, when the status file has it).
+// none recorded), restore_drill_duration_seconds (the last drill's, when the status file has it),
+// backup_usual_size_bytes, backup_size_ratio, backup_usual_duration_seconds (from 3 previous
+// backups on), backup_late_seconds (when the target has a schedule).
 
 #include <chrono>
 #include <cstdint>
@@ -49,6 +61,8 @@
 
 #include "config/backup_target.h"
 #include "config/options.h"
+#include "probes/backup/backup_anomaly.h"
+#include "probes/backup/backup_lateness.h"
 #include "probes/guarded_probe.h"
 
 namespace watchdog::probes {
@@ -64,6 +78,9 @@ class BackupProbe final : public GuardedProbe {
     std::optional<std::chrono::milliseconds> drill_max_age;
     double headroom = 1.5;                            // 0 = no free-space check
     std::filesystem::path status_fallback_directory;  // "" = only the status beside the backups
+    backup::AnomalySettings anomaly;
+    std::optional<backup::RunSchedule> schedule;  // the target's; none = lateness not judged
+    std::chrono::milliseconds grace{0};
   };
 
   // Reads and validates the keys above; `targets` is the config's `backups:` list. No I/O.

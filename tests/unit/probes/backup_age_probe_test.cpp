@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "config/options.h"
+#include "config/time_text.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/probes/probe_test_helpers.h"
 
@@ -109,6 +110,79 @@ TEST_F(BackupAgeTest, NoMatchingFile) {
   EXPECT_EQ(measurement(result, "backup_age_seconds"), -1);  // absent
 }
 
+constexpr std::size_t kMiB = 1024 * 1024;
+
+TEST_F(BackupAgeTest, SmallNewestFileIsDegraded) {
+  for (int i = 1; i <= 6; ++i) {
+    backup("db_" + std::to_string(i) + ".dump", std::chrono::hours(8 - i),
+           std::string(5 * kMiB, 'x'));
+  }
+  backup("db_7.dump", 10s, std::string(1 * kMiB, 'x'));
+  auto result = check("rpo: 1d");
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
+  EXPECT_EQ(result.failure, FailureKind::Threshold);
+  EXPECT_EQ(result.detail, "db_7.dump is 1 MiB, 20 % of the usual 5 MiB");
+  EXPECT_EQ(measurement(result, "backup_usual_size_bytes"), 5.0 * kMiB);
+  EXPECT_DOUBLE_EQ(measurement(result, "backup_size_ratio"), 0.2);
+  EXPECT_EQ(measurement(result, "backup_usual_duration_seconds"), -1) << "files have none";
+  EXPECT_EQ(measurement(result, "backup_late_seconds"), -1) << "no schedule";
+  EXPECT_EQ(check("rpo: 1d\nmin_ratio: 0").status, ProbeStatus::Healthy);
+  EXPECT_EQ(check("rpo: 1d\nanomaly_history: 3\nmin_ratio: 10%").status, ProbeStatus::Healthy);
+  EXPECT_EQ(check("rpo: 5s").status, ProbeStatus::Unhealthy) << "the RPO keeps priority";
+}
+
+TEST_F(BackupAgeTest, FewerThanThreePreviousFilesAreNotJudged) {
+  backup("db_1.dump", 2h, std::string(5 * kMiB, 'x'));
+  backup("db_2.dump", 1h, std::string(5 * kMiB, 'x'));
+  backup("db_3.dump", 10s, "tiny");
+  auto result = check("rpo: 1d");
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "backup_usual_size_bytes"), -1);
+  EXPECT_EQ(measurement(result, "backup_size_ratio"), -1);
+}
+
+// A cron schedule at the minute two hours ago (UTC), with the file mtimes around it.
+class BackupAgeScheduleTest : public BackupAgeTest {
+ protected:
+  std::chrono::system_clock::time_point slot =
+      std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now() - 2h);
+  void backup_at(const std::string& name, std::chrono::system_clock::time_point mtime) {
+    std::filesystem::last_write_time(dir.write(name, "x"),
+                                     std::chrono::file_clock::from_sys(mtime));
+  }
+  ProbeResult check_scheduled(const std::string& keys = "") {
+    return check("rpo: 1d\nschedule: '" + config::format_utc(slot, "%M %H") + " * * *'\n" + keys);
+  }
+};
+
+TEST_F(BackupAgeScheduleTest, MissingRunIsDegraded) {
+  backup_at("db_1.dump", slot - 1h);
+  auto result = check_scheduled();
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
+  EXPECT_EQ(result.detail, "the " + config::format_utc(slot, "%H:%M") + " backup in " +
+                               dir.path().string() + " has not arrived (due " +
+                               config::format_rfc3339(slot) + ", grace 30m)");
+  EXPECT_GE(measurement(result, "backup_late_seconds"), 2 * 3600 - 1);
+  EXPECT_EQ(check_scheduled("grace: 4h").status, ProbeStatus::Healthy);
+  // The same instant written in another zone's local time is the same schedule.
+  auto kolkata = check("rpo: 1d\ntime_zone: Asia/Kolkata\nschedule: '" +
+                       config::format_utc(slot + 5h + 30min, "%M %H") + " * * *'");
+  EXPECT_EQ(kolkata.status, ProbeStatus::Degraded) << kolkata.detail;
+  EXPECT_NE(kolkata.detail.find("(due " + config::format_rfc3339(slot)), std::string::npos)
+      << kolkata.detail;
+}
+
+TEST_F(BackupAgeScheduleTest, FileArrivingAfterGraceIsLate) {
+  backup_at("db_1.dump", slot - 23h);
+  backup_at("db_2.dump", slot + 10min);  // the run finished 10 minutes after its slot
+  auto result = check_scheduled();
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "backup_late_seconds"), 600);
+  auto strict = check_scheduled("grace: 5m");
+  EXPECT_EQ(strict.status, ProbeStatus::Degraded) << strict.detail;
+  EXPECT_EQ(strict.detail, "db_2.dump arrived 10m late (grace 5m)");
+}
+
 TEST(BackupAge, ConfigErrors) {
   EXPECT_THROW(probe_from_yaml("backup_age", "directory: /backups"), config::ConfigError);
   EXPECT_THROW(probe_from_yaml("backup_age", "rpo: 1h"), config::ConfigError);
@@ -119,6 +193,18 @@ TEST(BackupAge, ConfigErrors) {
   EXPECT_THROW(probe_from_yaml("backup_age", "directory: /b\nrpo: 1h\nmax_age: 2h"),
                config::ConfigError);
   EXPECT_NO_THROW(probe_from_yaml("backup_age", "directory: /does/not/exist\nrpo: 25h"));
+  // Anomaly keys: grace and time_zone only with a schedule, no duration check on files.
+  for (const char* keys : {"grace: 1h", "time_zone: UTC", "schedule: '61 * * * *'",
+                           "schedule: '0 3 * * *'\ntime_zone: Mars/Olympus",
+                           "min_duration_ratio: 0.5", "anomaly_history: 2", "min_ratio: 2"}) {
+    EXPECT_THROW(probe_from_yaml("backup_age", std::string("directory: /b\nrpo: 1h\n") + keys),
+                 config::ConfigError)
+        << keys;
+  }
+  EXPECT_NO_THROW(
+      probe_from_yaml("backup_age",
+                      "directory: /b\nrpo: 1h\nschedule: '0 3 * * *'\ntime_zone: Europe/Berlin\n"
+                      "grace: 2h\nanomaly_history: 14\nmin_ratio: 30%"));
 }
 
 }  // namespace

@@ -4,12 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
 #include "probes/backup/backup_attempts.h"
-#include "probes/backup/backup_catalog.h"
-#include "probes/factory.h"
-#include "tests/support/temp_dir.h"
-#include "tests/unit/probes/probe_test_helpers.h"
+#include "tests/unit/probes/backup_probe_fixture.h"
 
 namespace watchdog::probes {
 namespace {
@@ -17,42 +13,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::measurement;
 namespace bk = backup;
-
-class BackupProbeTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Probe> probe(const std::string& keys = "") {
-    auto config = config::load_config_text(
-        "backups:\n  - name: main\n    dbname: shop\n    rpo: 1h\n    directory: " +
-            dir.path().string() +
-            "\ncomponents:\n  - name: backups\n    probes:\n      - name: main-backup\n"
-            "        kind: backup\n        target: main\n" +
-            keys,
-        "test.yaml");
-    return make_probe(config.components.at(0).probes.at(0), config.backups);
-  }
-  // A backup that finished `age` ago, verified (or not, or failed).
-  bk::BackupMetadata backup(std::chrono::seconds age, std::optional<bool> verified = true,
-                            const std::string& content = "dumpdata") {
-    bk::BackupMetadata m;
-    m.target = "main";
-    m.finished = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - age;
-    m.started = m.finished - 2s;
-    m.name = bk::backup_name("main", m.started);
-    m.file = bk::backup_file(m.name, "custom");
-    m.format = "custom";
-    dir.write(m.file, content);
-    m.size_bytes = content.size();
-    m.sha256 = "00";
-    if (verified)
-      m.verification =
-          bk::Verification{m.finished, *verified, *verified ? "" : "checksum mismatch"};
-    std::string error;
-    EXPECT_TRUE(bk::write_metadata(dir.path(), m, error)) << error;
-    return m;
-  }
-  ProbeResult check(const std::string& keys = "") { return probe(keys)->check(2s); }
-  testing::TempDir dir;
-};
 
 TEST_F(BackupProbeTest, FreshVerifiedBackupIsHealthyWithMetrics) {
   const auto m = backup(10min);
