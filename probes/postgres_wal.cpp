@@ -95,12 +95,18 @@ void evaluate_archive(const Settings& settings, const Figures& figures, Memory& 
     return;
   }
   const std::uint64_t pending = pending_bytes(figures, memory);
+  // Rows changed since the previous check: those writes lie at or before this position.
+  if (memory.seen && figures.rows_written != memory.rows_written) {
+    memory.write_lsn = figures.current_lsn;
+  }
+  const std::uint64_t archived = figures.current_lsn - pending;
+  const bool writes_pending = pending > 0 && memory.write_lsn && *memory.write_lsn > archived;
   const bool new_archive = memory.seen && (memory.archived_wal != figures.last_archived_wal ||
                                            memory.archived_time != figures.last_archived_time);
-  if (pending == 0 || new_archive) memory.pending_since.reset();
-  if (pending > 0 && !memory.pending_since) memory.pending_since = figures.now;
+  if (!writes_pending || new_archive) memory.pending_since.reset();
+  if (writes_pending && !memory.pending_since) memory.pending_since = figures.now;
   double exposure = 0;
-  if (pending > 0) {
+  if (writes_pending) {
     const double since = std::max(*memory.pending_since, figures.last_archived_time.value_or(0));
     exposure = std::max(0.0, figures.now - since);
   }
@@ -113,6 +119,7 @@ void evaluate_archive(const Settings& settings, const Figures& figures, Memory& 
   memory.archived_wal = figures.last_archived_wal;
   memory.archived_time = figures.last_archived_time;
   memory.failed_count = figures.failed_count;
+  memory.rows_written = figures.rows_written;
 
   if (figures.last_archived_time) {
     m.push_back({"postgres_archive_age_seconds",
@@ -271,7 +278,8 @@ std::string figures_sql(const Settings& settings) {
       " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'),"
       " pg_wal_lsn_diff(w.lsn, '0/0'),"
       " a.last_archived_wal, extract(epoch FROM a.last_archived_time)::float8,"
-      " a.last_failed_wal, extract(epoch FROM a.last_failed_time)::float8, a.failed_count,";
+      " a.last_failed_wal, extract(epoch FROM a.last_failed_time)::float8, a.failed_count,"
+      " (SELECT sum(tup_inserted + tup_updated + tup_deleted) FROM pg_stat_database),";
   if (settings.replication()) {
     sql +=
         " (SELECT json_agg(json_build_object('name', application_name, 'state', state,"
@@ -298,7 +306,8 @@ Figures parse_figures(const std::vector<std::optional<std::string>>& row) {
   figures.last_failed_wal = field(row, 7);
   figures.last_failed_time = number(field(row, 8));
   figures.failed_count = static_cast<long long>(number(field(row, 9)).value_or(0));
-  if (const auto& standbys = field(row, 10)) {
+  figures.rows_written = bytes(field(row, 10));
+  if (const auto& standbys = field(row, 11)) {
     for (const auto& item : nlohmann::json::parse(*standbys)) {
       figures.standbys.push_back({json_text(item, "name"), json_text(item, "state"),
                                   json_number(item, "write_lag"), json_number(item, "flush_lag"),
@@ -306,7 +315,7 @@ Figures parse_figures(const std::vector<std::optional<std::string>>& row) {
                                   json_bytes(item, "replay_bytes")});
     }
   }
-  if (const auto& slots = field(row, 11)) {
+  if (const auto& slots = field(row, 12)) {
     for (const auto& item : nlohmann::json::parse(*slots)) {
       const auto active = item.find("active");
       figures.slots.push_back({json_text(item, "name"),

@@ -15,13 +15,21 @@
 //    A last archived file that names no segment (a timeline's .history) keeps the end seen
 //    before. Nothing ever archived: the WAL position at this probe's first check is the
 //    baseline, and only WAL written after it counts as pending.
-//  - "while there were writes" is decided by pending bytes: the exposure (how long the oldest
-//    write not yet archived has been at risk) runs from the later of last_archived_time and the
-//    first check of this probe that saw pending > 0 since that archive; it resets when pending
-//    drops to 0 or a new archive appears. So an idle database (pending 0 — e.g. right after a
-//    segment switch, with archive_timeout unset) is never an alarm however old its last archive
-//    is, and a watchdog restart never counts exposure it did not see. The price: exposure may
-//    lag the truth by up to one check interval.
+//  - "while there were writes" is decided by rows, not by bytes alone: an idle server still
+//    writes small background records (the bgwriter's running-xacts snapshot, a checkpoint)
+//    that archive_timeout never switches out, so pending bytes > 0 is no proof of data at
+//    risk. Each check reads the rows inserted, updated and deleted in all databases
+//    (pg_stat_database); when that count changed since the previous check, the writes lie at
+//    or before this check's WAL position (remembered). Writes are pending when that position
+//    is beyond the end of the last archived segment (and pending bytes > 0).
+//  - The exposure (how long the oldest write not yet archived has been at risk) runs from the
+//    later of last_archived_time and the first check of this probe that saw writes pending
+//    since that archive; it resets when they are archived or a new archive appears. So an idle
+//    database is never an alarm however old its last archive is, and a watchdog restart never
+//    counts exposure it did not see. The price: exposure may lag the truth by up to one check
+//    interval (plus the server's statistics delay: up to 10 s for an idle session on 15+),
+//    writes that change no rows (nextval, TRUNCATE) are not seen, and writes left unarchived
+//    before the probe's first check count only once more rows change.
 //  - Verdicts (Unhealthy, in this order): archive_mode off → Error "archive_rpo is set but
 //    archive_mode is off"; archiving failing (last_failed_time newer than last_archived_time,
 //    or failed_count grew since the previous check) → Error naming the failed WAL and its time;
@@ -30,8 +38,9 @@
 //  - Measurements: postgres_archive_age_seconds (now − last_archived_time; absent when nothing
 //    was ever archived), postgres_archive_exposure_seconds (0 when nothing is pending),
 //    postgres_archive_rpo_seconds, postgres_archive_pending_bytes, postgres_archive_failed_count
-//    (pg_stat_archiver.failed_count as is), postgres_archive_failing (0/1). With archive_mode
-//    off only the rpo is reported; on a skipped standby none.
+//    (pg_stat_archiver.failed_count as is), postgres_archive_failing (0/1). pending_bytes is
+//    the raw figure, background records included; exposure is 0 while no writes are pending.
+//    With archive_mode off only the rpo is reported; on a skipped standby none.
 //
 // Replication (any replication key set; primary only, skipped on a server in recovery):
 //  Degraded Threshold, in this order: fewer than min_standbys standbys in state 'streaming';
@@ -96,6 +105,7 @@ struct Figures {
   std::optional<std::string> last_archived_wal, last_failed_wal;
   std::optional<double> last_archived_time, last_failed_time;
   long long failed_count = 0;
+  std::uint64_t rows_written = 0;  // rows inserted + updated + deleted, all databases
   std::vector<Standby> standbys;  // read only when replication keys are set
   std::vector<Slot> slots;
 };
@@ -107,8 +117,10 @@ struct Memory {
   std::optional<double> archived_time;
   std::optional<std::uint64_t> archived_end;  // end LSN of the last archived segment
   std::optional<std::uint64_t> baseline_lsn;  // nothing ever archived: the first LSN seen
-  std::optional<double> pending_since;        // first check that saw pending > 0
+  std::optional<double> pending_since;        // first check that saw writes pending
   long long failed_count = 0;
+  std::uint64_t rows_written = 0;
+  std::optional<std::uint64_t> write_lsn;  // position at the last check that saw rows change
 };
 
 struct Evaluation {

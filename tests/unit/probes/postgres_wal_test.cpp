@@ -48,15 +48,16 @@ TEST(PostgresWalSegment, NameToEndLsn) {
   }
 }
 
-// One check's figures on a primary with archive_mode on and 16 MiB segments.
+// One check's figures on a primary with archive_mode on and 16 MiB segments, and what it should
+// conclude.
 struct Step {
   double now;
   std::uint64_t lsn;
   std::optional<std::string> archived_wal;
   std::optional<double> archived_time;
+  std::uint64_t rows = 0;  // rows written so far (pg_stat_database)
   long long failed_count = 0;
   std::optional<double> failed_time = std::nullopt;
-  // expected
   ProbeStatus status = ProbeStatus::Healthy;
   FailureKind failure = FailureKind::None;
   double exposure = 0;
@@ -77,6 +78,7 @@ void run_steps(const std::vector<Step>& steps, std::uint64_t segment_size = 16 *
     figures.current_lsn = step.lsn;
     figures.last_archived_wal = step.archived_wal;
     figures.last_archived_time = step.archived_time;
+    figures.rows_written = step.rows;
     figures.failed_count = step.failed_count;
     figures.last_failed_time = step.failed_time;
     if (step.failed_time) figures.last_failed_wal = "000000010000000000000009";
@@ -103,87 +105,118 @@ void run_steps(const std::vector<Step>& steps, std::uint64_t segment_size = 16 *
 }
 
 const std::string kSeg3 = "000000010000000000000003";
-constexpr std::uint64_t kEnd3 = 0x4000000;
+const std::string kSeg4 = "000000010000000000000004";
+constexpr std::uint64_t kEnd3 = 0x4000000, kEnd4 = 0x5000000;
+constexpr auto kUnhealthy = ProbeStatus::Unhealthy;
+constexpr auto kThreshold = FailureKind::Threshold;
 
 TEST(PostgresWalArchive, IdleDatabaseIsNeverAnAlarmHoweverOld) {
-  run_steps({{1000, kEnd3, kSeg3, 900},
-             {90000, kEnd3, kSeg3, 900},
-             {900000, kEnd3 - 100, kSeg3, 900}});  // behind the segment's end: clamped at 0
+  run_steps({{.now = 1000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900},
+             {.now = 90000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900},
+             // behind the segment's end: clamped at 0
+             {.now = 900000, .lsn = kEnd3 - 100, .archived_wal = kSeg3, .archived_time = 900}});
+}
+
+TEST(PostgresWalArchive, BackgroundRecordsWithoutRowChangesAreNotWrites) {
+  // The bgwriter's snapshot and a checkpoint record after the last archive: bytes pending,
+  // no rows changed, no exposure however long.
+  run_steps({{.now = 1000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .rows = 7},
+             {.now = 1010, .lsn = kEnd3 + 56, .archived_wal = kSeg3, .archived_time = 900,
+              .rows = 7, .pending = 56},
+             {.now = 90000, .lsn = kEnd3 + 400, .archived_wal = kSeg3, .archived_time = 900,
+              .rows = 7, .pending = 400}});
 }
 
 TEST(PostgresWalArchive, WritesCountFromTheFirstCheckThatSawThemUntilArchived) {
-  const Step ok_pending{100000, kEnd3 + 256, kSeg3, 900, 0, {}, ProbeStatus::Healthy,
-                        FailureKind::None, 0, 256};
-  Step late = ok_pending;
-  late.now = 100400;
-  late.status = ProbeStatus::Unhealthy;
-  late.failure = FailureKind::Threshold;
-  late.exposure = 400;
-  late.detail =
+  const std::string late =
       "WAL not archived for 6m40s (archive_rpo 5m), 256 B pending; last archived "
       "000000010000000000000003 at 1970-01-01 00:15:00 UTC";
-  Step under = ok_pending;
-  under.now = 100299;
-  under.exposure = 299;
-  // The next segment archived and nothing written since: pending 0, healthy at once.
-  const Step archived{100500, 0x5000000, "000000010000000000000004", 100450};
-  run_steps({{99000, kEnd3, kSeg3, 900}, ok_pending, under, late, archived});
+  run_steps({
+      {.now = 99000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .rows = 5},
+      {.now = 100000, .lsn = kEnd3 + 256, .archived_wal = kSeg3, .archived_time = 900, .rows = 6,
+       .pending = 256},
+      {.now = 100299, .lsn = kEnd3 + 256, .archived_wal = kSeg3, .archived_time = 900, .rows = 6,
+       .exposure = 299, .pending = 256},
+      {.now = 100400, .lsn = kEnd3 + 256, .archived_wal = kSeg3, .archived_time = 900, .rows = 6,
+       .status = kUnhealthy, .failure = kThreshold, .exposure = 400, .pending = 256,
+       .detail = late},
+      // The next segment archived, a background record since: healthy at once.
+      {.now = 100500, .lsn = kEnd4 + 56, .archived_wal = kSeg4, .archived_time = 100450,
+       .rows = 6, .pending = 56},
+  });
+}
+
+TEST(PostgresWalArchive, RowsSeenBeforeTheArchivedEndAreNotPending) {
+  // Rows changed while the position was still in segment 3; segment 3 archived since, and only
+  // a background record followed: nothing at risk.
+  run_steps({
+      {.now = 1000, .lsn = kEnd3 - 4096, .archived_wal = "000000010000000000000002",
+       .archived_time = 900, .rows = 1, .pending = 16 * MiB - 4096},
+      {.now = 1010, .lsn = kEnd3 - 2048, .archived_wal = "000000010000000000000002",
+       .archived_time = 900, .rows = 2, .pending = 16 * MiB - 2048},
+      {.now = 1100, .lsn = kEnd3 + 56, .archived_wal = kSeg3, .archived_time = 1090, .rows = 2,
+       .pending = 56},
+      {.now = 2000, .lsn = kEnd3 + 56, .archived_wal = kSeg3, .archived_time = 1090, .rows = 2,
+       .pending = 56},
+  });
 }
 
 TEST(PostgresWalArchive, NewArchiveRestartsTheExposureEvenWithWritesPending) {
-  Step pending{1000, kEnd3 + 4096, kSeg3, 900, 0, {}, ProbeStatus::Healthy, FailureKind::None, 0,
-               4096};
-  Step late = pending;
-  late.now = 1400;
-  late.status = ProbeStatus::Unhealthy;
-  late.failure = FailureKind::Threshold;
-  late.exposure = 400;
-  late.detail =
-      "WAL not archived for 6m40s (archive_rpo 5m), 4 KiB pending; last archived "
-      "000000010000000000000003 at 1970-01-01 00:15:00 UTC";
-  // Segment 4 archived at 1390, writes already in segment 5: the exposure starts again.
-  Step next{1410, 0x5000000 + 10, "000000010000000000000004", 1390, 0, {}, ProbeStatus::Healthy,
-            FailureKind::None, 0, 10};
-  Step later = next;
-  later.now = 1500;
-  later.exposure = 90;
-  run_steps({pending, late, next, later});
+  run_steps({
+      {.now = 990, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .rows = 1},
+      {.now = 1000, .lsn = kEnd3 + 4096, .archived_wal = kSeg3, .archived_time = 900, .rows = 2,
+       .pending = 4096},
+      {.now = 1400, .lsn = kEnd3 + 4096, .archived_wal = kSeg3, .archived_time = 900, .rows = 2,
+       .status = kUnhealthy, .failure = kThreshold, .exposure = 400, .pending = 4096,
+       .detail = "WAL not archived for 6m40s (archive_rpo 5m), 4 KiB pending; last archived "
+                 "000000010000000000000003 at 1970-01-01 00:15:00 UTC"},
+      // Segment 4 archived at 1390, more rows already in segment 5: the exposure starts again.
+      {.now = 1410, .lsn = kEnd4 + 10, .archived_wal = kSeg4, .archived_time = 1390, .rows = 3,
+       .pending = 10},
+      {.now = 1500, .lsn = kEnd4 + 10, .archived_wal = kSeg4, .archived_time = 1390, .rows = 3,
+       .exposure = 90, .pending = 10},
+  });
 }
 
 TEST(PostgresWalArchive, NothingEverArchivedCountsWritesAfterTheFirstCheck) {
-  Step first{50, 0x1000000, std::nullopt, std::nullopt};
-  Step written{60, 0x1000200, std::nullopt, std::nullopt, 0, {}, ProbeStatus::Healthy,
-               FailureKind::None, 0, 512};
-  Step late = written;
-  late.now = 400;
-  late.status = ProbeStatus::Unhealthy;
-  late.failure = FailureKind::Threshold;
-  late.exposure = 340;
-  late.detail = "WAL not archived for 5m40s (archive_rpo 5m), 512 B pending; nothing archived yet";
-  run_steps({first, written, late});
+  run_steps({
+      {.now = 50, .lsn = 0x1000000, .archived_wal = {}, .archived_time = {}, .rows = 3},
+      {.now = 60, .lsn = 0x1000200, .archived_wal = {}, .archived_time = {}, .rows = 4,
+       .pending = 512},
+      {.now = 400, .lsn = 0x1000200, .archived_wal = {}, .archived_time = {}, .rows = 4,
+       .status = kUnhealthy, .failure = kThreshold, .exposure = 340, .pending = 512,
+       .detail = "WAL not archived for 5m40s (archive_rpo 5m), 512 B pending; nothing archived "
+                 "yet"},
+  });
 }
 
 TEST(PostgresWalArchive, SegmentSizeIsTheServersNotAnAssumed16MiB) {
   // Segment 1 of 64 MiB ends at 0/8000000; 16 MiB would report 96 MiB pending.
-  run_steps({{1000, 0x8000000, "000000010000000000000001", 900}}, 64 * MiB);
+  run_steps({{.now = 1000, .lsn = 0x8000000, .archived_wal = "000000010000000000000001",
+              .archived_time = 900}},
+            64 * MiB);
 }
 
 TEST(PostgresWalArchive, FailureNewerThanTheLastSuccessOrMoreFailuresIsAnError) {
-  const std::string failing =
-      "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 00:16:50 UTC "
-      "(1 failures in total); last archived 000000010000000000000003 at 1970-01-01 00:15:00 UTC";
-  Step newer{1020, kEnd3, kSeg3, 900, 1, 1010, ProbeStatus::Unhealthy, FailureKind::Error, 0, 0,
-             failing};
-  // A success after it: healthy again.
-  Step recovered{1030, 0x5000000, "000000010000000000000004", 1025, 1, 1010};
-  // One more failure between two checks, then success again before the check: still an error.
-  Step grew{1040, 0x5000000, "000000010000000000000004", 1025, 2, 1010, ProbeStatus::Unhealthy,
-            FailureKind::Error, 0, 0,
-            "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 00:16:50 UTC "
-            "(2 failures in total); last archived 000000010000000000000004 at 1970-01-01 "
-            "00:17:05 UTC"};
-  Step same{1050, 0x5000000, "000000010000000000000004", 1025, 2, 1010};
-  run_steps({newer, recovered, grew, same});
+  const auto kError = FailureKind::Error;
+  run_steps({
+      {.now = 1020, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .failed_count = 1,
+       .failed_time = 1010, .status = kUnhealthy, .failure = kError,
+       .detail = "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
+                 "00:16:50 UTC (1 failures in total); last archived 000000010000000000000003 at "
+                 "1970-01-01 00:15:00 UTC"},
+      // A success after it: healthy again.
+      {.now = 1030, .lsn = kEnd4, .archived_wal = kSeg4, .archived_time = 1025, .failed_count = 1,
+       .failed_time = 1010},
+      // One more failure between two checks, then a success before the check: still an error.
+      {.now = 1040, .lsn = kEnd4, .archived_wal = kSeg4, .archived_time = 1025, .failed_count = 2,
+       .failed_time = 1010, .status = kUnhealthy, .failure = kError,
+       .detail = "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
+                 "00:16:50 UTC (2 failures in total); last archived 000000010000000000000004 at "
+                 "1970-01-01 00:17:05 UTC"},
+      {.now = 1050, .lsn = kEnd4, .archived_wal = kSeg4, .archived_time = 1025, .failed_count = 2,
+       .failed_time = 1010},
+  });
 }
 
 TEST(PostgresWalArchive, ArchiveModeOffAndStandbys) {
@@ -302,6 +335,7 @@ TEST(PostgresWalFigures, RowParsesAndTheQueryAsksOnlyWhatIsNeeded) {
       std::nullopt,
       std::nullopt,
       "0",
+      "42",
       R"([{"name":"replica1","state":"streaming","write_lag":0.1,"flush_lag":null,)"
       R"("replay_lag":null,"replay_bytes":2048}])",
       R"([{"name":"idle_slot","active":false,"retained":50331648},)"
@@ -314,6 +348,7 @@ TEST(PostgresWalFigures, RowParsesAndTheQueryAsksOnlyWhatIsNeeded) {
   EXPECT_EQ(figures.last_archived_wal, kSeg3);
   EXPECT_EQ(figures.last_archived_time, 1699999000);
   EXPECT_FALSE(figures.last_failed_time);
+  EXPECT_EQ(figures.rows_written, 42u);
   ASSERT_EQ(figures.standbys.size(), 1u);
   EXPECT_EQ(figures.standbys[0].name, "replica1");
   EXPECT_EQ(figures.standbys[0].write_lag, 0.1);
