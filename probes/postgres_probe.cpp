@@ -196,8 +196,8 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
     if (settings_.check_oldest_transaction) stats.oldest_transaction = row[4].as<double>();
     postgres_wal::Evaluation wal;
     if (settings_.wal.any()) {
-      wal = postgres_wal::evaluate(settings_.wal, read_wal_figures(*tx, settings_.wal),
-                                   wal_memory_);
+      wal =
+          postgres_wal::evaluate(settings_.wal, read_wal_figures(*tx, settings_.wal), wal_memory_);
     }
     return evaluate(query_time, stats, std::move(wal));
   } catch (const pqxx::sql_error& error) {

@@ -99,7 +99,7 @@ class PostgresProbe final : public GuardedProbe {
 
   Settings settings_;
   std::unique_ptr<pq::Session> connection_;  // kept between checks when asked
-  postgres_wal::Memory wal_memory_;           // archive exposure and failure count across checks
+  postgres_wal::Memory wal_memory_;          // archive exposure and failure count across checks
 };
 
 }  // namespace watchdog::probes

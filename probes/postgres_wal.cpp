@@ -122,8 +122,8 @@ void evaluate_archive(const Settings& settings, const Figures& figures, Memory& 
   memory.rows_written = figures.rows_written;
 
   if (figures.last_archived_time) {
-    m.push_back({"postgres_archive_age_seconds",
-                 std::max(0.0, figures.now - *figures.last_archived_time)});
+    m.push_back(
+        {"postgres_archive_age_seconds", std::max(0.0, figures.now - *figures.last_archived_time)});
   }
   m.push_back({"postgres_archive_exposure_seconds", exposure});
   m.push_back({"postgres_archive_pending_bytes", static_cast<double>(pending)});
@@ -131,20 +131,19 @@ void evaluate_archive(const Settings& settings, const Figures& figures, Memory& 
   m.push_back({"postgres_archive_failing", failing ? 1.0 : 0.0});
 
   if (failing) {
-    std::string detail = "WAL archiving is failing: " +
-                         figures.last_failed_wal.value_or(std::string("(unknown WAL)")) +
-                         " failed" +
-                         (figures.last_failed_time ? " at " + utc_time(*figures.last_failed_time)
-                                                   : std::string()) +
-                         " (" + std::to_string(figures.failed_count) + " failures in total); " +
-                         last_archived_text(figures);
+    std::string detail =
+        "WAL archiving is failing: " +
+        figures.last_failed_wal.value_or(std::string("(unknown WAL)")) + " failed" +
+        (figures.last_failed_time ? " at " + utc_time(*figures.last_failed_time) : std::string()) +
+        " (" + std::to_string(figures.failed_count) + " failures in total); " +
+        last_archived_text(figures);
     out.archive = unhealthy(FailureKind::Error, std::move(detail));
   } else if (exposure > seconds_of(*settings.archive_rpo)) {
-    out.archive = unhealthy(FailureKind::Threshold,
-                            "WAL not archived for " + span(exposure) + " (archive_rpo " +
-                                config::format_duration(*settings.archive_rpo) + "), " +
-                                config::format_size(pending) + " pending; " +
-                                last_archived_text(figures));
+    out.archive =
+        unhealthy(FailureKind::Threshold,
+                  "WAL not archived for " + span(exposure) + " (archive_rpo " +
+                      config::format_duration(*settings.archive_rpo) + "), " +
+                      config::format_size(pending) + " pending; " + last_archived_text(figures));
   }
 }
 
@@ -163,18 +162,17 @@ void evaluate_replication(const Settings& settings, const Figures& figures, Eval
                     [](const Standby& standby) { return standby.state == "streaming"; }));
   const auto inactive = static_cast<long long>(std::count_if(
       figures.slots.begin(), figures.slots.end(), [](const Slot& slot) { return !slot.active; }));
-  const auto by_time = max_of(figures.standbys, [](const Standby& standby) {
-    return standby.replay_lag.value_or(0);
-  });
-  const auto by_bytes = max_of(figures.standbys, [](const Standby& standby) {
-    return standby.replay_bytes.value_or(0);
-  });
+  const auto by_time = max_of(
+      figures.standbys, [](const Standby& standby) { return standby.replay_lag.value_or(0); });
+  const auto by_bytes = max_of(
+      figures.standbys, [](const Standby& standby) { return standby.replay_bytes.value_or(0); });
   const auto by_retained =
       max_of(figures.slots, [](const Slot& slot) { return slot.retained_bytes.value_or(0); });
 
   auto& m = out.measurements;
   m.push_back({"postgres_standbys_streaming", static_cast<double>(streaming)});
-  if (by_time) m.push_back({"postgres_standby_replay_lag_seconds", by_time->replay_lag.value_or(0)});
+  if (by_time)
+    m.push_back({"postgres_standby_replay_lag_seconds", by_time->replay_lag.value_or(0)});
   if (by_bytes) {
     m.push_back({"postgres_standby_replay_lag_bytes",
                  static_cast<double>(by_bytes->replay_bytes.value_or(0))});
@@ -186,9 +184,10 @@ void evaluate_replication(const Settings& settings, const Figures& figures, Eval
   }
 
   if (streaming < settings.min_standbys) {
-    out.replication = degraded(FailureKind::Threshold,
-                               std::to_string(streaming) + " standby(s) streaming, expected at least " +
-                                   std::to_string(settings.min_standbys));
+    out.replication =
+        degraded(FailureKind::Threshold, std::to_string(streaming) +
+                                             " standby(s) streaming, expected at least " +
+                                             std::to_string(settings.min_standbys));
   } else if (settings.replication_lag_warn && by_time &&
              by_time->replay_lag.value_or(0) > seconds_of(*settings.replication_lag_warn)) {
     out.replication = degraded(FailureKind::Threshold,

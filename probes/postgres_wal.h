@@ -84,9 +84,9 @@ struct Settings {
 Settings read_settings(config::Options& options);
 
 struct Standby {
-  std::string name, state;                                // application_name, state
+  std::string name, state;                                 // application_name, state
   std::optional<double> write_lag, flush_lag, replay_lag;  // seconds; NULL when idle
-  std::optional<std::uint64_t> replay_bytes;              // current LSN − replay_lsn
+  std::optional<std::uint64_t> replay_bytes;               // current LSN − replay_lsn
 };
 
 struct Slot {
@@ -106,7 +106,7 @@ struct Figures {
   std::optional<double> last_archived_time, last_failed_time;
   long long failed_count = 0;
   std::uint64_t rows_written = 0;  // rows inserted + updated + deleted, all databases
-  std::vector<Standby> standbys;  // read only when replication keys are set
+  std::vector<Standby> standbys;   // read only when replication keys are set
   std::vector<Slot> slots;
 };
 
@@ -132,8 +132,7 @@ struct Evaluation {
 // The end LSN (= start of the next segment) of the WAL segment `wal_name` names
 // ("000000010000000A000000FF", optionally followed by ".partial" / ".00000028.backup") for
 // the server's segment size; nullopt when the name holds no segment or does not fit the size.
-std::optional<std::uint64_t> segment_end_lsn(std::string_view wal_name,
-                                             std::uint64_t segment_size);
+std::optional<std::uint64_t> segment_end_lsn(std::string_view wal_name, std::uint64_t segment_size);
 
 // The query for `settings` (the replication columns are NULL when not needed), and its row
 // (fields as text, nullopt for NULL) → Figures. parse_figures throws std::runtime_error on a

@@ -54,7 +54,9 @@ TEST(PostgresWal, IdleServerStaysHealthyWritesTurnUnhealthyAndTheArchiveHeals) {
   switch_and_wait_for_archive(server);
   auto probe = make(keys(server, "        archive_rpo: 2s\n"));
 
-  // Idle: more than twice the RPO without writes (the last archive only gets older).
+  // Idle: more than twice the RPO without writes (the last archive only gets older). A forced
+  // checkpoint writes WAL past the archived segment but changes no rows: still not a write.
+  server.psql("CHECKPOINT");
   const auto idle_until = std::chrono::steady_clock::now() + 4500ms;
   while (std::chrono::steady_clock::now() < idle_until) {
     auto result = probe->check(kCheckTimeout);
@@ -66,12 +68,12 @@ TEST(PostgresWal, IdleServerStaysHealthyWritesTurnUnhealthyAndTheArchiveHeals) {
   }
   auto idle = probe->check(kCheckTimeout);
   EXPECT_GT(measurement(idle, "postgres_archive_age_seconds").value_or(0), 4.0) << describe(idle);
+  EXPECT_GT(measurement(idle, "postgres_archive_pending_bytes").value_or(0), 0) << "checkpoint";
 
   // Writes, no segment switch: unhealthy once they have waited longer than the RPO.
   server.psql("INSERT INTO items SELECT generate_series(1, 1000)");
-  auto late = check_until(*probe, [](const ProbeResult& r) {
-    return r.status != ProbeStatus::Healthy;
-  });
+  auto late =
+      check_until(*probe, [](const ProbeResult& r) { return r.status != ProbeStatus::Healthy; });
   ASSERT_TRUE(is(late, ProbeStatus::Unhealthy, FailureKind::Threshold)) << describe(late);
   EXPECT_EQ(late.detail.rfind("WAL not archived for ", 0), 0u) << late.detail;
   EXPECT_NE(late.detail.find("(archive_rpo 2s)"), std::string::npos) << late.detail;
@@ -112,9 +114,8 @@ TEST(PostgresWal, FailingArchiveCommandIsAnErrorWithinOneCheck) {
   server.set_archive_failing(false);
   server.psql("INSERT INTO items VALUES (1)");
   server.psql("SELECT pg_switch_wal()");
-  auto healed = check_until(*probe, [](const ProbeResult& r) {
-    return r.status == ProbeStatus::Healthy;
-  }, 60s);
+  auto healed = check_until(
+      *probe, [](const ProbeResult& r) { return r.status == ProbeStatus::Healthy; }, 60s);
   EXPECT_TRUE(is(healed, ProbeStatus::Healthy)) << describe(healed);
   EXPECT_EQ(measurement(healed, "postgres_archive_failing"), 0);
 }
@@ -141,13 +142,11 @@ TEST(PostgresWal, PausedStandbyShowsReplayLagOnThePrimary) {
 
   standby->psql("SELECT pg_wal_replay_pause()");
   primary.psql("CREATE TABLE items AS SELECT g FROM generate_series(1, 20000) g");
-  auto behind = check_until(*probe, [](const ProbeResult& r) {
-    return r.status != ProbeStatus::Healthy;
-  });
+  auto behind =
+      check_until(*probe, [](const ProbeResult& r) { return r.status != ProbeStatus::Healthy; });
   ASSERT_TRUE(is(behind, ProbeStatus::Degraded, FailureKind::Threshold)) << describe(behind);
   EXPECT_NE(behind.detail.find("(streaming): write "), std::string::npos) << behind.detail;
-  EXPECT_NE(behind.detail.find("(byte lag warning at 64 KiB)"), std::string::npos)
-      << behind.detail;
+  EXPECT_NE(behind.detail.find("(byte lag warning at 64 KiB)"), std::string::npos) << behind.detail;
   EXPECT_GT(measurement(behind, "postgres_standby_replay_lag_bytes").value_or(0), 64 * 1024);
   EXPECT_EQ(measurement(behind, "postgres_standbys_streaming"), 1);
 
@@ -158,9 +157,8 @@ TEST(PostgresWal, PausedStandbyShowsReplayLagOnThePrimary) {
   EXPECT_FALSE(measurement(on_standby, "postgres_standbys_streaming"));
 
   standby->psql("SELECT pg_wal_replay_resume()");
-  auto caught_up = check_until(*probe, [](const ProbeResult& r) {
-    return r.status == ProbeStatus::Healthy;
-  });
+  auto caught_up =
+      check_until(*probe, [](const ProbeResult& r) { return r.status == ProbeStatus::Healthy; });
   EXPECT_TRUE(is(caught_up, ProbeStatus::Healthy)) << describe(caught_up);
 }
 

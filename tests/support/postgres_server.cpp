@@ -81,7 +81,8 @@ PostgresServer::PostgresServer(StandbyOf standby)
                    "fast", "-h", "127.0.0.1", "-p", std::to_string(standby.primary.port()), "-U",
                    "postgres", "--no-sync"}),
       {{"PGPASSWORD", password_}}, std::chrono::seconds(60));
-  if (copy.exit_code != 0) throw std::runtime_error("pg_basebackup failed:\n" + copy.out + copy.err);
+  if (copy.exit_code != 0)
+    throw std::runtime_error("pg_basebackup failed:\n" + copy.out + copy.err);
   std::filesystem::remove(log_path_);  // the primary's log came along
   start();
 }

@@ -70,7 +70,7 @@ class PostgresServer {
     const PostgresServer& primary;
   };
   explicit PostgresServer(StandbyOf standby);
-  void prepare_data_dir();  // the data dir, empty and owned by `postgres`
+  void prepare_data_dir();                  // the data dir, empty and owned by `postgres`
   std::vector<pid_t> cluster_pids() const;  // postmaster first, then its children
   TempDir dir_;
   std::filesystem::path data_dir_, log_path_, archive_dir_;

@@ -31,7 +31,7 @@ TEST(PostgresWalSegment, NameToEndLsn) {
       {"000000010000000A000000FF", 16 * MiB, 0xB00000000},  // last segment of log A
       {"000000030000000200000010", 64 * MiB, 2 * 0x100000000 + 0x11 * 64 * MiB},  // timeline 3
       {"00000001000000000000003F", 64 * MiB, 0x100000000},
-      {"000000010000000000000001", 64 * MiB, 0x8000000},  // 16 MiB would say 0x2000000
+      {"000000010000000000000001", 64 * MiB, 0x8000000},     // 16 MiB would say 0x2000000
       {"000000010000000000000040", 64 * MiB, std::nullopt},  // no such segment at 64 MiB
       {"000000010000000000000FFF", 1 * MiB, 0x100000000},
       {"000000010000000000000003.partial", 16 * MiB, 0x4000000},
@@ -104,45 +104,64 @@ void run_steps(const std::vector<Step>& steps, std::uint64_t segment_size = 16 *
   }
 }
 
+const std::string kSeg2 = "000000010000000000000002";
 const std::string kSeg3 = "000000010000000000000003";
 const std::string kSeg4 = "000000010000000000000004";
 constexpr std::uint64_t kEnd3 = 0x4000000, kEnd4 = 0x5000000;
-constexpr auto kUnhealthy = ProbeStatus::Unhealthy;
-constexpr auto kThreshold = FailureKind::Threshold;
+
+// A check's figures: time, WAL position, last archived segment and its time, rows written.
+Step at(double now, std::uint64_t lsn, std::optional<std::string> wal,
+        std::optional<double> archived, std::uint64_t rows = 0) {
+  return {.now = now, .lsn = lsn, .archived_wal = wal, .archived_time = archived, .rows = rows};
+}
+// … expected healthy with these pending bytes and exposure.
+Step pending(Step step, double bytes, double exposure = 0) {
+  step.pending = bytes;
+  step.exposure = exposure;
+  return step;
+}
+// … expected unhealthy (threshold) with this detail.
+Step late(Step step, double bytes, double exposure, std::string detail) {
+  step = pending(step, bytes, exposure);
+  step.status = ProbeStatus::Unhealthy;
+  step.failure = FailureKind::Threshold;
+  step.detail = std::move(detail);
+  return step;
+}
+// … with failures; expected unhealthy (error) when `detail` is given.
+Step failures(Step step, long long count, double failed_time, std::string detail = "") {
+  step.failed_count = count;
+  step.failed_time = failed_time;
+  if (!detail.empty()) {
+    step.status = ProbeStatus::Unhealthy;
+    step.failure = FailureKind::Error;
+    step.detail = std::move(detail);
+  }
+  return step;
+}
 
 TEST(PostgresWalArchive, IdleDatabaseIsNeverAnAlarmHoweverOld) {
-  run_steps({{.now = 1000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900},
-             {.now = 90000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900},
-             // behind the segment's end: clamped at 0
-             {.now = 900000, .lsn = kEnd3 - 100, .archived_wal = kSeg3, .archived_time = 900}});
+  run_steps({at(1000, kEnd3, kSeg3, 900), at(90000, kEnd3, kSeg3, 900),
+             at(900000, kEnd3 - 100, kSeg3, 900)});  // behind the segment's end: clamped at 0
 }
 
 TEST(PostgresWalArchive, BackgroundRecordsWithoutRowChangesAreNotWrites) {
   // The bgwriter's snapshot and a checkpoint record after the last archive: bytes pending,
   // no rows changed, no exposure however long.
-  run_steps({{.now = 1000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .rows = 7},
-             {.now = 1010, .lsn = kEnd3 + 56, .archived_wal = kSeg3, .archived_time = 900,
-              .rows = 7, .pending = 56},
-             {.now = 90000, .lsn = kEnd3 + 400, .archived_wal = kSeg3, .archived_time = 900,
-              .rows = 7, .pending = 400}});
+  run_steps({at(1000, kEnd3, kSeg3, 900, 7), pending(at(1010, kEnd3 + 56, kSeg3, 900, 7), 56),
+             pending(at(90000, kEnd3 + 400, kSeg3, 900, 7), 400)});
 }
 
 TEST(PostgresWalArchive, WritesCountFromTheFirstCheckThatSawThemUntilArchived) {
-  const std::string late =
-      "WAL not archived for 6m40s (archive_rpo 5m), 256 B pending; last archived "
-      "000000010000000000000003 at 1970-01-01 00:15:00 UTC";
   run_steps({
-      {.now = 99000, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .rows = 5},
-      {.now = 100000, .lsn = kEnd3 + 256, .archived_wal = kSeg3, .archived_time = 900, .rows = 6,
-       .pending = 256},
-      {.now = 100299, .lsn = kEnd3 + 256, .archived_wal = kSeg3, .archived_time = 900, .rows = 6,
-       .exposure = 299, .pending = 256},
-      {.now = 100400, .lsn = kEnd3 + 256, .archived_wal = kSeg3, .archived_time = 900, .rows = 6,
-       .status = kUnhealthy, .failure = kThreshold, .exposure = 400, .pending = 256,
-       .detail = late},
+      at(99000, kEnd3, kSeg3, 900, 5),
+      pending(at(100000, kEnd3 + 256, kSeg3, 900, 6), 256),
+      pending(at(100299, kEnd3 + 256, kSeg3, 900, 6), 256, 299),
+      late(at(100400, kEnd3 + 256, kSeg3, 900, 6), 256, 400,
+           "WAL not archived for 6m40s (archive_rpo 5m), 256 B pending; last archived "
+           "000000010000000000000003 at 1970-01-01 00:15:00 UTC"),
       // The next segment archived, a background record since: healthy at once.
-      {.now = 100500, .lsn = kEnd4 + 56, .archived_wal = kSeg4, .archived_time = 100450,
-       .rows = 6, .pending = 56},
+      pending(at(100500, kEnd4 + 56, kSeg4, 100450, 6), 56),
   });
 }
 
@@ -150,72 +169,54 @@ TEST(PostgresWalArchive, RowsSeenBeforeTheArchivedEndAreNotPending) {
   // Rows changed while the position was still in segment 3; segment 3 archived since, and only
   // a background record followed: nothing at risk.
   run_steps({
-      {.now = 1000, .lsn = kEnd3 - 4096, .archived_wal = "000000010000000000000002",
-       .archived_time = 900, .rows = 1, .pending = 16 * MiB - 4096},
-      {.now = 1010, .lsn = kEnd3 - 2048, .archived_wal = "000000010000000000000002",
-       .archived_time = 900, .rows = 2, .pending = 16 * MiB - 2048},
-      {.now = 1100, .lsn = kEnd3 + 56, .archived_wal = kSeg3, .archived_time = 1090, .rows = 2,
-       .pending = 56},
-      {.now = 2000, .lsn = kEnd3 + 56, .archived_wal = kSeg3, .archived_time = 1090, .rows = 2,
-       .pending = 56},
+      pending(at(1000, kEnd3 - 4096, kSeg2, 900, 1), 16 * MiB - 4096),
+      pending(at(1010, kEnd3 - 2048, kSeg2, 900, 2), 16 * MiB - 2048),
+      pending(at(1100, kEnd3 + 56, kSeg3, 1090, 2), 56),
+      pending(at(2000, kEnd3 + 56, kSeg3, 1090, 2), 56),
   });
 }
 
 TEST(PostgresWalArchive, NewArchiveRestartsTheExposureEvenWithWritesPending) {
   run_steps({
-      {.now = 990, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .rows = 1},
-      {.now = 1000, .lsn = kEnd3 + 4096, .archived_wal = kSeg3, .archived_time = 900, .rows = 2,
-       .pending = 4096},
-      {.now = 1400, .lsn = kEnd3 + 4096, .archived_wal = kSeg3, .archived_time = 900, .rows = 2,
-       .status = kUnhealthy, .failure = kThreshold, .exposure = 400, .pending = 4096,
-       .detail = "WAL not archived for 6m40s (archive_rpo 5m), 4 KiB pending; last archived "
-                 "000000010000000000000003 at 1970-01-01 00:15:00 UTC"},
+      at(990, kEnd3, kSeg3, 900, 1),
+      pending(at(1000, kEnd3 + 4096, kSeg3, 900, 2), 4096),
+      late(at(1400, kEnd3 + 4096, kSeg3, 900, 2), 4096, 400,
+           "WAL not archived for 6m40s (archive_rpo 5m), 4 KiB pending; last archived "
+           "000000010000000000000003 at 1970-01-01 00:15:00 UTC"),
       // Segment 4 archived at 1390, more rows already in segment 5: the exposure starts again.
-      {.now = 1410, .lsn = kEnd4 + 10, .archived_wal = kSeg4, .archived_time = 1390, .rows = 3,
-       .pending = 10},
-      {.now = 1500, .lsn = kEnd4 + 10, .archived_wal = kSeg4, .archived_time = 1390, .rows = 3,
-       .exposure = 90, .pending = 10},
+      pending(at(1410, kEnd4 + 10, kSeg4, 1390, 3), 10),
+      pending(at(1500, kEnd4 + 10, kSeg4, 1390, 3), 10, 90),
   });
 }
 
 TEST(PostgresWalArchive, NothingEverArchivedCountsWritesAfterTheFirstCheck) {
   run_steps({
-      {.now = 50, .lsn = 0x1000000, .archived_wal = {}, .archived_time = {}, .rows = 3},
-      {.now = 60, .lsn = 0x1000200, .archived_wal = {}, .archived_time = {}, .rows = 4,
-       .pending = 512},
-      {.now = 400, .lsn = 0x1000200, .archived_wal = {}, .archived_time = {}, .rows = 4,
-       .status = kUnhealthy, .failure = kThreshold, .exposure = 340, .pending = 512,
-       .detail = "WAL not archived for 5m40s (archive_rpo 5m), 512 B pending; nothing archived "
-                 "yet"},
+      at(50, 0x1000000, {}, {}, 3),
+      pending(at(60, 0x1000200, {}, {}, 4), 512),
+      late(at(400, 0x1000200, {}, {}, 4), 512, 340,
+           "WAL not archived for 5m40s (archive_rpo 5m), 512 B pending; nothing archived yet"),
   });
 }
 
 TEST(PostgresWalArchive, SegmentSizeIsTheServersNotAnAssumed16MiB) {
   // Segment 1 of 64 MiB ends at 0/8000000; 16 MiB would report 96 MiB pending.
-  run_steps({{.now = 1000, .lsn = 0x8000000, .archived_wal = "000000010000000000000001",
-              .archived_time = 900}},
-            64 * MiB);
+  run_steps({at(1000, 0x8000000, "000000010000000000000001", 900)}, 64 * MiB);
 }
 
 TEST(PostgresWalArchive, FailureNewerThanTheLastSuccessOrMoreFailuresIsAnError) {
-  const auto kError = FailureKind::Error;
   run_steps({
-      {.now = 1020, .lsn = kEnd3, .archived_wal = kSeg3, .archived_time = 900, .failed_count = 1,
-       .failed_time = 1010, .status = kUnhealthy, .failure = kError,
-       .detail = "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
-                 "00:16:50 UTC (1 failures in total); last archived 000000010000000000000003 at "
-                 "1970-01-01 00:15:00 UTC"},
+      failures(at(1020, kEnd3, kSeg3, 900), 1, 1010,
+               "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
+               "00:16:50 UTC (1 failures in total); last archived 000000010000000000000003 at "
+               "1970-01-01 00:15:00 UTC"),
       // A success after it: healthy again.
-      {.now = 1030, .lsn = kEnd4, .archived_wal = kSeg4, .archived_time = 1025, .failed_count = 1,
-       .failed_time = 1010},
+      failures(at(1030, kEnd4, kSeg4, 1025), 1, 1010),
       // One more failure between two checks, then a success before the check: still an error.
-      {.now = 1040, .lsn = kEnd4, .archived_wal = kSeg4, .archived_time = 1025, .failed_count = 2,
-       .failed_time = 1010, .status = kUnhealthy, .failure = kError,
-       .detail = "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
-                 "00:16:50 UTC (2 failures in total); last archived 000000010000000000000004 at "
-                 "1970-01-01 00:17:05 UTC"},
-      {.now = 1050, .lsn = kEnd4, .archived_wal = kSeg4, .archived_time = 1025, .failed_count = 2,
-       .failed_time = 1010},
+      failures(at(1040, kEnd4, kSeg4, 1025), 2, 1010,
+               "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
+               "00:16:50 UTC (2 failures in total); last archived 000000010000000000000004 at "
+               "1970-01-01 00:17:05 UTC"),
+      failures(at(1050, kEnd4, kSeg4, 1025), 2, 1010),
   });
 }
 
@@ -263,23 +264,38 @@ TEST(PostgresWalReplication, ThresholdsInOrderAndMeasurements) {
     return settings;
   };
   const std::vector<Case> cases = {
-      {"too few", with([](Settings& s) { s.min_standbys = 2; }), {behind}, {},
+      {"too few",
+       with([](Settings& s) { s.min_standbys = 2; }),
+       {behind},
+       {},
        "1 standby(s) streaming, expected at least 2"},
-      {"catching up is not streaming", with([](Settings& s) { s.min_standbys = 1; }),
-       {{"replica3", "catchup", {}, {}, {}, {}}}, {},
+      {"catching up is not streaming",
+       with([](Settings& s) { s.min_standbys = 1; }),
+       {{"replica3", "catchup", {}, {}, {}, {}}},
+       {},
        "0 standby(s) streaming, expected at least 1"},
       {"enough", with([](Settings& s) { s.min_standbys = 2; }), {caught_up, behind}, {}, ""},
-      {"lag seconds", with([](Settings& s) { s.replication_lag_warn = 5s; }),
-       {caught_up, behind}, {},
+      {"lag seconds",
+       with([](Settings& s) { s.replication_lag_warn = 5s; }),
+       {caught_up, behind},
+       {},
        "standby replica2 (streaming): write 0.5 s, flush 0.6 s, replay 12.3 s, 3 MiB behind "
        "(replay lag warning at 5s)"},
-      {"lag seconds under", with([](Settings& s) { s.replication_lag_warn = 20s; }), {behind}, {},
+      {"lag seconds under",
+       with([](Settings& s) { s.replication_lag_warn = 20s; }),
+       {behind},
+       {},
        ""},
-      {"lag bytes", with([](Settings& s) { s.replication_lag_bytes_warn = 1 * MiB; }),
-       {caught_up, behind}, {},
+      {"lag bytes",
+       with([](Settings& s) { s.replication_lag_bytes_warn = 1 * MiB; }),
+       {caught_up, behind},
+       {},
        "standby replica2 (streaming): write 0.5 s, flush 0.6 s, replay 12.3 s, 3 MiB behind "
        "(byte lag warning at 1 MiB)"},
-      {"slot", with([](Settings& s) { s.slot_retained_warn = 16 * MiB; }), {}, {used, idle},
+      {"slot",
+       with([](Settings& s) { s.slot_retained_warn = 16 * MiB; }),
+       {},
+       {used, idle},
        "slot idle_slot (inactive) retains 48 MiB of WAL (warning at 16 MiB)"},
       {"slot under", with([](Settings& s) { s.slot_retained_warn = 64 * MiB; }), {}, {idle}, ""},
   };
