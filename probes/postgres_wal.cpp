@@ -72,6 +72,7 @@ std::uint64_t pending_bytes(const Figures& figures, Memory& memory) {
   if (figures.last_archived_wal) {
     if (auto end = segment_end_lsn(*figures.last_archived_wal, figures.segment_size)) {
       memory.archived_end = end;
+      memory.baseline_lsn.reset();  // taken again after a statistics reset
     }
   } else {
     memory.archived_end.reset();  // statistics reset, or never archived

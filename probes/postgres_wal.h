@@ -29,7 +29,9 @@
 //    counts exposure it did not see. The price: exposure may lag the truth by up to one check
 //    interval (plus the server's statistics delay: up to 10 s for an idle session on 15+),
 //    writes that change no rows (nextval, TRUNCATE) are not seen, and writes left unarchived
-//    before the probe's first check count only once more rows change.
+//    before the probe's first check count only once more rows change. On a standby
+//    (archive_mode = always) replayed changes are not counted as rows, so there only failures
+//    are judged.
 //  - Verdicts (Unhealthy, in this order): archive_mode off → Error "archive_rpo is set but
 //    archive_mode is off"; archiving failing (last_failed_time newer than last_archived_time,
 //    or failed_count grew since the previous check) → Error naming the failed WAL and its time;

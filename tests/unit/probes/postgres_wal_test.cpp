@@ -198,6 +198,15 @@ TEST(PostgresWalArchive, NothingEverArchivedCountsWritesAfterTheFirstCheck) {
   });
 }
 
+TEST(PostgresWalArchive, StatisticsResetTakesANewBaseline) {
+  run_steps({
+      at(50, 0x1000000, {}, {}, 1),
+      at(100, kEnd3, kSeg3, 90, 1),
+      at(2000, kEnd4 + 100, {}, {}, 1),  // pg_stat_reset_shared('archiver')
+      pending(at(2010, kEnd4 + 300, {}, {}, 2), 200),
+  });
+}
+
 TEST(PostgresWalArchive, SegmentSizeIsTheServersNotAnAssumed16MiB) {
   // Segment 1 of 64 MiB ends at 0/8000000; 16 MiB would report 96 MiB pending.
   run_steps({at(1000, 0x8000000, "000000010000000000000001", 900)}, 64 * MiB);
