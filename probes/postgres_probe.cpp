@@ -66,6 +66,17 @@ std::string lock_holder(pqxx::nontransaction& tx) {
   }
 }
 
+// One round-trip for every WAL figure (probes/postgres_wal.h).
+postgres_wal::Figures read_wal_figures(pqxx::nontransaction& tx,
+                                       const postgres_wal::Settings& settings) {
+  const auto row = tx.exec(postgres_wal::figures_sql(settings))[0];
+  std::vector<std::optional<std::string>> fields;
+  for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+    fields.push_back(row[i].is_null() ? std::nullopt : std::optional<std::string>(row[i].c_str()));
+  }
+  return postgres_wal::parse_figures(fields);
+}
+
 }  // namespace
 
 struct PostgresProbe::Stats {
@@ -128,6 +139,7 @@ std::unique_ptr<Probe> PostgresProbe::create(std::string name, config::Options& 
       options.fail("expect_role", "must be primary or replica");
   }
   settings.check_oldest_transaction = options.boolean_or("check_oldest_transaction", false);
+  settings.wal = postgres_wal::read_settings(options);
   return std::make_unique<PostgresProbe>(std::move(name), std::move(settings));
 }
 
@@ -182,7 +194,12 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
     stats.in_recovery = row[2].as<bool>();
     if (!row[3].is_null()) stats.replication_lag = row[3].as<double>();
     if (settings_.check_oldest_transaction) stats.oldest_transaction = row[4].as<double>();
-    return evaluate(query_time, stats);
+    postgres_wal::Evaluation wal;
+    if (settings_.wal.any()) {
+      wal =
+          postgres_wal::evaluate(settings_.wal, read_wal_figures(*tx, settings_.wal), wal_memory_);
+    }
+    return evaluate(query_time, stats, std::move(wal));
   } catch (const pqxx::sql_error& error) {
     const std::string sqlstate = error.sqlstate();
     ProbeResult result;
@@ -220,7 +237,8 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
   }
 }
 
-ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const Stats& stats) const {
+ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const Stats& stats,
+                                    postgres_wal::Evaluation wal) const {
   ProbeResult result;
   const double ratio = stats.max_connections > 0 ? stats.connections / stats.max_connections : 0;
   const std::string role = stats.in_recovery ? "replica" : "primary";
@@ -232,6 +250,8 @@ ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const S
       stats.in_recovery != (settings_.expect_role == Role::Replica)) {
     result = unhealthy(FailureKind::BadResponse, "server is a " + role + ", expected " +
                                                      (stats.in_recovery ? "primary" : "replica"));
+  } else if (wal.archive) {
+    result = std::move(*wal.archive);
   } else if (settings_.latency_warn && query_time > *settings_.latency_warn) {
     result = degraded(
         FailureKind::Threshold,
@@ -240,6 +260,8 @@ ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const S
     result = degraded(FailureKind::Threshold, detail + " (connections warning at " +
                                                   config::format_ratio(settings_.connections_warn) +
                                                   ")");
+  } else if (wal.replication) {
+    result = std::move(*wal.replication);
   } else {
     result = healthy(detail);
   }
@@ -254,6 +276,7 @@ ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const S
   if (stats.oldest_transaction) {
     m.push_back({"postgres_oldest_transaction_seconds", *stats.oldest_transaction});
   }
+  m.insert(m.end(), wal.measurements.begin(), wal.measurements.end());
   return result;
 }
 

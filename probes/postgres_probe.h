@@ -41,6 +41,12 @@
 // postgres_replication_lag_seconds (replicas), postgres_oldest_transaction_seconds (when enabled; 0
 // when none is open). Without pg_read_all_stats a non-superuser sees no xact_start of other users'
 // sessions.
+//
+// WAL keys (opt-in: archive_rpo, replication_lag_warn, replication_lag_bytes_warn, min_standbys,
+// slot_retained_warn; their rules, results and measurements are in probes/postgres_wal.h): when
+// one is set, one more round-trip reads the archiver, the WAL position and, for the replication
+// keys, the standbys and slots. Verdict order: expect_role, then the archive's (Unhealthy), then
+// latency_warn, connections_warn, then replication's (Degraded).
 
 #include <chrono>
 #include <memory>
@@ -49,6 +55,7 @@
 
 #include "config/options.h"
 #include "probes/guarded_probe.h"
+#include "probes/postgres_wal.h"
 
 namespace watchdog::probes {
 namespace pq {
@@ -69,6 +76,7 @@ class PostgresProbe final : public GuardedProbe {
     double connections_warn = 0.8;
     Role expect_role = Role::Any;
     bool check_oldest_transaction = false;
+    postgres_wal::Settings wal;
   };
 
   // Reads and validates the keys above; no I/O. Throws config::ConfigError (never naming the
@@ -84,12 +92,14 @@ class PostgresProbe final : public GuardedProbe {
   ProbeResult check_once(std::chrono::milliseconds timeout) override;
   void discard_state() noexcept override;  // drops the connection
   ProbeResult run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline, bool& reused);
-  ProbeResult evaluate(std::chrono::nanoseconds query_time, const Stats& stats) const;
+  ProbeResult evaluate(std::chrono::nanoseconds query_time, const Stats& stats,
+                       postgres_wal::Evaluation wal) const;
   ProbeResult classify(const std::string& message, bool timed_out,
                        std::chrono::milliseconds timeout) const;
 
   Settings settings_;
   std::unique_ptr<pq::Session> connection_;  // kept between checks when asked
+  postgres_wal::Memory wal_memory_;          // archive exposure and failure count across checks
 };
 
 }  // namespace watchdog::probes

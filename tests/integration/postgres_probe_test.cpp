@@ -5,10 +5,8 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "config/loader.h"
-#include "probes/factory.h"
 #include "tests/integration/backup_fixture.h"
-#include "tests/support/postgres_server.h"
+#include "tests/integration/postgres_probe_fixture.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace watchdog::testing {
@@ -17,34 +15,6 @@ namespace {
 using namespace std::chrono_literals;
 using probes::FailureKind;
 using probes::ProbeStatus;
-
-// `settings` are the probe's keys, one per line, indented by 8.
-std::unique_ptr<probes::Probe> make(const std::string& settings,
-                                    const std::string& kind = "postgres") {
-  auto config = config::load_config_text(
-      "components:\n  - name: db\n    probes:\n      - name: pg\n        kind: " + kind + "\n" +
-          settings,
-      "test.yaml");
-  return probes::make_probe(config.components.at(0).probes.at(0));
-}
-
-std::string keys(const PostgresServer& server, const std::string& extra = "") {
-  return "        host: 127.0.0.1\n        port: " + std::to_string(server.port()) +
-         "\n        user: postgres\n        dbname: postgres\n        password: " +
-         server.password() + "\n" + extra;
-}
-
-std::optional<double> measurement(const probes::ProbeResult& result, const std::string& name) {
-  for (const auto& m : result.measurements) {
-    if (m.name == name) return m.value;
-  }
-  return std::nullopt;
-}
-
-std::string describe(const probes::ProbeResult& result) {
-  return std::string(probes::to_string(result.status)) + "/" +
-         std::string(probes::to_string(result.failure)) + ": " + result.detail;
-}
 
 TEST(PostgresProbe, HealthyReportsMeasurementsAndOldestTransaction) {
   PostgresServer server;

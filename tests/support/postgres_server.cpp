@@ -39,16 +39,15 @@ std::vector<std::string> as_postgres(std::vector<std::string> argv) {
 }  // namespace
 
 PostgresServer::PostgresServer(int max_connections)
+    : PostgresServer(PostgresOptions{max_connections}) {}
+
+PostgresServer::PostgresServer(const PostgresOptions& options)
     : data_dir_(dir_ / "pg"),
       log_path_(dir_ / "pg" / "server.log"),
       port_(free_port()),
-      max_connections_(max_connections),
+      max_connections_(options.max_connections),
       password_(random_password()) {
-  std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
-                                                std::filesystem::perms::group_exec |
-                                                std::filesystem::perms::others_exec);
-  std::filesystem::create_directory(data_dir_);
-  chown_to_postgres(data_dir_);
+  prepare_data_dir();
   const auto pwfile = dir_.write("pwfile", password_ + "\n");
   chown_to_postgres(pwfile);
   auto init =
@@ -57,7 +56,57 @@ PostgresServer::PostgresServer(int max_connections)
                   {}, std::chrono::seconds(60));
   std::filesystem::remove(pwfile);
   if (init.exit_code != 0) throw std::runtime_error("initdb failed:\n" + init.out + init.err);
+  if (options.archive) {
+    archive_dir_ = dir_ / "archive";
+    std::filesystem::create_directory(archive_dir_);
+    chown_to_postgres(archive_dir_);
+    const auto fail = (dir_ / "archive-fail").string();
+    std::ofstream(data_dir_ / "postgresql.conf", std::ios::app)
+        << "archive_mode = on\narchive_command = 'test ! -f " << fail << " && cp %p "
+        << archive_dir_.string() << "/%f'\n";
+  }
   start();
+}
+
+PostgresServer::PostgresServer(StandbyOf standby)
+    : data_dir_(dir_ / "pg"),
+      log_path_(dir_ / "pg" / "server.log"),
+      port_(free_port()),
+      max_connections_(standby.primary.max_connections_),
+      password_(standby.primary.password_) {
+  prepare_data_dir();
+  // -R writes primary_conninfo (with the password from PGPASSWORD) and standby.signal.
+  auto copy = run_command(
+      as_postgres({kBin + "pg_basebackup", "-D", data_dir_.string(), "-R", "-X", "stream", "-c",
+                   "fast", "-h", "127.0.0.1", "-p", std::to_string(standby.primary.port()), "-U",
+                   "postgres", "--no-sync"}),
+      {{"PGPASSWORD", password_}}, std::chrono::seconds(60));
+  if (copy.exit_code != 0)
+    throw std::runtime_error("pg_basebackup failed:\n" + copy.out + copy.err);
+  std::filesystem::remove(log_path_);  // the primary's log came along
+  start();
+}
+
+std::unique_ptr<PostgresServer> PostgresServer::standby_of(const PostgresServer& primary) {
+  return std::unique_ptr<PostgresServer>(new PostgresServer(StandbyOf{primary}));
+}
+
+void PostgresServer::prepare_data_dir() {
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
+                                                std::filesystem::perms::group_exec |
+                                                std::filesystem::perms::others_exec);
+  std::filesystem::create_directory(data_dir_);
+  std::filesystem::permissions(data_dir_, std::filesystem::perms::owner_all);  // the server insists
+  chown_to_postgres(data_dir_);
+}
+
+void PostgresServer::set_archive_failing(bool failing) {
+  const auto marker = dir_ / "archive-fail";
+  if (failing) {
+    std::ofstream(marker) << "fail\n";
+  } else {
+    std::filesystem::remove(marker);
+  }
 }
 
 PostgresServer::~PostgresServer() {

@@ -1,0 +1,148 @@
+#pragma once
+// The `postgres` probe's WAL checks (issue #18): archiving as the RPO a database really has, and,
+// on a primary, its standbys and replication slots. Pure: the probe runs figures_sql() in one
+// extra round-trip, turns the row into Figures with parse_figures() and asks evaluate(); nothing
+// here does I/O or reads a clock (the server's now() comes in with the figures).
+//
+// Keys (all opt-in; absent = not checked, nothing read):
+//   archive_rpo (duration), replication_lag_warn (duration), replication_lag_bytes_warn (size),
+//   min_standbys (int, 0), slot_retained_warn (size).
+//
+// Archiving (archive_rpo set; skipped on a server in recovery unless archive_mode = always):
+//  - pending bytes = current WAL position − the end of the last archived segment. The end is
+//    computed from the segment's file name (timeline, log, seg) and the server's real
+//    wal_segment_size (pg_settings, in bytes on 13–17), never an assumed 16 MiB; clamped at 0.
+//    A last archived file that names no segment (a timeline's .history) keeps the end seen
+//    before. Nothing ever archived: the WAL position at this probe's first check is the
+//    baseline, and only WAL written after it counts as pending.
+//  - "while there were writes" is decided by rows, not by bytes alone: an idle server still
+//    writes small background records (the bgwriter's running-xacts snapshot, a checkpoint)
+//    that archive_timeout never switches out, so pending bytes > 0 is no proof of data at
+//    risk. Each check reads the rows inserted, updated and deleted in all databases
+//    (pg_stat_database); when that count changed since the previous check, the writes lie at
+//    or before this check's WAL position (remembered). Writes are pending when that position
+//    is beyond the end of the last archived segment (and pending bytes > 0).
+//  - The exposure (how long the oldest write not yet archived has been at risk) runs from the
+//    later of last_archived_time and the first check of this probe that saw writes pending
+//    since that archive; it resets when they are archived or a new archive appears. So an idle
+//    database is never an alarm however old its last archive is, and a watchdog restart never
+//    counts exposure it did not see. The price: exposure may lag the truth by up to one check
+//    interval (plus the server's statistics delay: up to 10 s for an idle session on 15+),
+//    writes that change no rows (nextval, TRUNCATE) are not seen, and writes left unarchived
+//    before the probe's first check count only once more rows change. On a standby
+//    (archive_mode = always) replayed changes are not counted as rows, so there only failures
+//    are judged.
+//  - Verdicts (Unhealthy, in this order): archive_mode off → Error "archive_rpo is set but
+//    archive_mode is off"; archiving failing (last_failed_time newer than last_archived_time,
+//    or failed_count grew since the previous check) → Error naming the failed WAL and its time;
+//    exposure > archive_rpo → Threshold "WAL not archived for 7m12s (archive_rpo 5m), 3.2 MiB
+//    pending; last archived 000000010000000000000003 at 2026-12-05 14:02:11 UTC".
+//  - Measurements: postgres_archive_age_seconds (now − last_archived_time; absent when nothing
+//    was ever archived), postgres_archive_exposure_seconds (0 when nothing is pending),
+//    postgres_archive_rpo_seconds, postgres_archive_pending_bytes, postgres_archive_failures_total
+//    (pg_stat_archiver.failed_count as is), postgres_archive_failing (0/1). pending_bytes is
+//    the raw figure, background records included; exposure is 0 while no writes are pending.
+//    With archive_mode off only the rpo is reported; on a skipped standby none.
+//
+// Replication (any replication key set; primary only, skipped on a server in recovery):
+//  Degraded Threshold, in this order: fewer than min_standbys standbys in state 'streaming';
+//  a standby's replay_lag > replication_lag_warn; its byte lag (current LSN − replay_lsn) >
+//  replication_lag_bytes_warn; a slot's retained WAL (current LSN − restart_lsn) >
+//  slot_retained_warn ("slot idle_slot (inactive) retains 48 MiB of WAL (warning at 16 MiB)").
+//  Measurements: postgres_standbys_streaming, postgres_standby_replay_lag_seconds (max; a NULL
+//  replay_lag — idle and caught up — counts 0; absent without standbys),
+//  postgres_standby_replay_lag_bytes (max; absent without standbys),
+//  postgres_replication_slots_inactive, postgres_replication_slot_retained_bytes (max; absent
+//  without slots). Column names exist unchanged on PostgreSQL 13–17.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/options.h"
+#include "probes/probe.h"
+
+namespace watchdog::probes::postgres_wal {
+
+struct Settings {
+  std::optional<std::chrono::milliseconds> archive_rpo;
+  std::optional<std::chrono::milliseconds> replication_lag_warn;
+  std::optional<std::uint64_t> replication_lag_bytes_warn;
+  long long min_standbys = 0;
+  std::optional<std::uint64_t> slot_retained_warn;
+
+  bool archive() const { return archive_rpo.has_value(); }
+  bool replication() const {
+    return replication_lag_warn || replication_lag_bytes_warn || min_standbys > 0 ||
+           slot_retained_warn;
+  }
+  bool any() const { return archive() || replication(); }
+};
+
+// Reads the keys above (config errors name the key).
+Settings read_settings(config::Options& options);
+
+struct Standby {
+  std::string name, state;                                 // application_name, state
+  std::optional<double> write_lag, flush_lag, replay_lag;  // seconds; NULL when idle
+  std::optional<std::uint64_t> replay_bytes;               // current LSN − replay_lsn
+};
+
+struct Slot {
+  std::string name;
+  bool active = false;
+  std::optional<std::uint64_t> retained_bytes;  // current LSN − restart_lsn; NULL: none reserved
+};
+
+// What one round-trip read. Times are the server's, in seconds since the epoch.
+struct Figures {
+  double now = 0;
+  bool in_recovery = false;
+  std::string archive_mode;  // off | on | always
+  std::uint64_t segment_size = 0;
+  std::uint64_t current_lsn = 0;  // on a standby: the last received (or replayed) position
+  std::optional<std::string> last_archived_wal, last_failed_wal;
+  std::optional<double> last_archived_time, last_failed_time;
+  long long failed_count = 0;
+  std::uint64_t rows_written = 0;  // rows inserted + updated + deleted, all databases
+  std::vector<Standby> standbys;   // read only when replication keys are set
+  std::vector<Slot> slots;
+};
+
+// Kept by the probe between checks (see the exposure rule above).
+struct Memory {
+  bool seen = false;  // a previous check read the archiver
+  std::optional<std::string> archived_wal;
+  std::optional<double> archived_time;
+  std::optional<std::uint64_t> archived_end;  // end LSN of the last archived segment
+  std::optional<std::uint64_t> baseline_lsn;  // nothing ever archived: the first LSN seen
+  std::optional<double> pending_since;        // first check that saw writes pending
+  long long failed_count = 0;
+  std::uint64_t rows_written = 0;
+  std::optional<std::uint64_t> write_lsn;  // position at the last check that saw rows change
+};
+
+struct Evaluation {
+  std::optional<ProbeResult> archive;      // an Unhealthy verdict, when there is one
+  std::optional<ProbeResult> replication;  // a Degraded verdict, when there is one
+  std::vector<Measurement> measurements;
+};
+
+// The end LSN (= start of the next segment) of the WAL segment `wal_name` names
+// ("000000010000000A000000FF", optionally followed by ".partial" / ".00000028.backup") for
+// the server's segment size; nullopt when the name holds no segment or does not fit the size.
+std::optional<std::uint64_t> segment_end_lsn(std::string_view wal_name, std::uint64_t segment_size);
+
+// The query for `settings` (the replication columns are NULL when not needed), and its row
+// (fields as text, nullopt for NULL) → Figures. parse_figures throws std::runtime_error on a
+// row it cannot read.
+std::string figures_sql(const Settings& settings);
+Figures parse_figures(const std::vector<std::optional<std::string>>& row);
+
+// The verdicts and measurements for one check; updates `memory`.
+Evaluation evaluate(const Settings& settings, const Figures& figures, Memory& memory);
+
+}  // namespace watchdog::probes::postgres_wal
