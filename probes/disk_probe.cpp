@@ -34,7 +34,8 @@ std::string rounded(DiskTrend::Seconds full_in) {
 }
 
 std::string rate(double bytes_per_second) {
-  return "+" + config::format_size(static_cast<std::uint64_t>(std::llround(bytes_per_second * 3600))) +
+  return "+" +
+         config::format_size(static_cast<std::uint64_t>(std::llround(bytes_per_second * 3600))) +
          "/h";
 }
 
@@ -92,7 +93,8 @@ ProbeResult DiskProbe::judge(const Settings& settings, const Usage& usage,
   std::string detail = settings.path.native() + " " + percent(usage.used_ratio) + " used, " +
                        percent(usage.inodes_ratio) + " inodes";
   if (trend) {
-    detail += ", full in " + rounded(trend->full_in) + " at " + rate(trend->growth_bytes_per_second);
+    detail +=
+        ", full in " + rounded(trend->full_in) + " at " + rate(trend->growth_bytes_per_second);
   }
   const auto full_in_under = [&](std::chrono::milliseconds limit) {
     return trend && trend->full_in < limit;

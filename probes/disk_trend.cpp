@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace watchdog::probes {
+namespace {
+constexpr std::int64_t kLatestMs = 9'000'000'000'000;
+}  // namespace
 
 DiskTrend::DiskTrend(std::chrono::milliseconds window, std::size_t max_samples)
     : window_(window), max_samples_(std::max(max_samples, kMinSamples)) {}
@@ -79,7 +83,9 @@ std::string DiskTrend::encode(const std::string& of) const {
 
 bool DiskTrend::restore(std::string_view encoded, const std::string& of) {
   const auto doc = nlohmann::json::parse(encoded, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || doc.value("of", std::string()) != of) return false;
+  if (!doc.is_object()) return false;
+  const auto tag = doc.find("of");
+  if (tag == doc.end() || !tag->is_string() || tag->get<std::string>() != of) return false;
   const auto found = doc.find("samples");
   if (found == doc.end() || !found->is_array()) return false;
   std::vector<Sample> read;
@@ -88,9 +94,11 @@ bool DiskTrend::restore(std::string_view encoded, const std::string& of) {
         !pair[1].is_number()) {
       return false;
     }
+    // Epoch milliseconds a system_clock time point can hold (nanoseconds up to 2262).
+    const auto ms = pair[0].get<std::int64_t>();
     const double bytes = pair[1].get<double>();
-    if (!std::isfinite(bytes)) return false;
-    read.push_back({TimePoint(std::chrono::milliseconds(pair[0].get<std::int64_t>())), bytes});
+    if (ms < 0 || ms > kLatestMs || !std::isfinite(bytes)) return false;
+    read.push_back({TimePoint(std::chrono::milliseconds(ms)), bytes});
   }
   std::stable_sort(read.begin(), read.end(),
                    [](const Sample& a, const Sample& b) { return a.at < b.at; });

@@ -47,8 +47,8 @@ class DiskTrend {
   };
 
   static constexpr std::size_t kMinSamples = 3;
-  static constexpr int kMinSpanPercent = 10;  // of the window
-  static constexpr std::size_t kMaxSamples = 720;  // 6 h at one check a 30 s
+  static constexpr int kMinSpanPercent = 10;       // of the window
+  static constexpr std::size_t kMaxSamples = 720;  // 6 h at one check every 30 s
 
   explicit DiskTrend(std::chrono::milliseconds window, std::size_t max_samples = kMaxSamples);
 

@@ -115,13 +115,13 @@ TEST(DiskTimeToFull, OnAFillingVolumeItWarnsEarlyAndSurvivesARestart) {
 
   // 2. DEGRADED by time to full (22 s at first, warn under 5 min), then CRITICAL (under 15 s),
   //    with space used still below warn (90 %).
-  ASSERT_TRUE(wait_until(
-      [&] { return component_state(watchdog->status(), "data") == "DEGRADED"; }, 15s))
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog->status(), "data") == "DEGRADED"; }, 15s))
       << watchdog->log();
   std::string detail = probe_detail(watchdog->status());
   EXPECT_NE(detail.find("(warning under 5m)"), std::string::npos) << detail;
-  ASSERT_TRUE(wait_until(
-      [&] { return component_state(watchdog->status(), "data") == "CRITICAL"; }, 20s))
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog->status(), "data") == "CRITICAL"; }, 20s))
       << watchdog->log();
   filler.stop();
   detail = probe_detail(watchdog->status());

@@ -114,7 +114,8 @@ TEST(DiskProbe, FullInConfigErrors) {
     const char* error;  // "" = accepted
   } cases[] = {
       {"full_in_warn: 12h", "full_in_warn: must not be below full_in_critical (24h)"},
-      {"full_in_warn: 1h\nfull_in_critical: 2h", "full_in_warn: must not be below full_in_critical"},
+      {"full_in_warn: 1h\nfull_in_critical: 2h",
+       "full_in_warn: must not be below full_in_critical"},
       {"full_in_window: 0s", "full_in_window: must be at least 1s"},
       {"full_in_window: 6", "full_in_window"},
       {"full_in: maybe", "full_in"},
@@ -147,18 +148,36 @@ TEST(DiskProbe, VerdictOrderCriticalBeforeWarnSpaceThenInodesThenTimeToFull) {
   } cases[] = {
       {"all fine", {0.5, 0.5}, in_60h, ProbeStatus::Healthy, "full in 2d12h at +3.5 MiB/h"},
       {"no estimate", {0.5, 0.5}, std::nullopt, ProbeStatus::Healthy, "50.0% inodes"},
-      {"full in 5h", {0.5, 0.5}, in_5h, ProbeStatus::Unhealthy,
+      {"full in 5h",
+       {0.5, 0.5},
+       in_5h,
+       ProbeStatus::Unhealthy,
        "full in 5h12m at +1.2 GiB/h (critical under 24h)"},
       {"full in 30h", {0.5, 0.5}, in_30h, ProbeStatus::Degraded, "(warning under 48h)"},
-      {"space warn beats full-in warn", {0.85, 0.5}, in_30h, ProbeStatus::Degraded,
+      {"space warn beats full-in warn",
+       {0.85, 0.5},
+       in_30h,
+       ProbeStatus::Degraded,
        "(space warning at 80.0%)"},
-      {"full-in critical beats space warn", {0.85, 0.85}, in_5h, ProbeStatus::Unhealthy,
+      {"full-in critical beats space warn",
+       {0.85, 0.85},
+       in_5h,
+       ProbeStatus::Unhealthy,
        "(critical under 24h)"},
-      {"inodes critical beats full-in critical", {0.5, 0.95}, in_5h, ProbeStatus::Unhealthy,
+      {"inodes critical beats full-in critical",
+       {0.5, 0.95},
+       in_5h,
+       ProbeStatus::Unhealthy,
        "(inodes critical at 90.0%)"},
-      {"space critical first", {0.95, 0.95}, in_5h, ProbeStatus::Unhealthy,
+      {"space critical first",
+       {0.95, 0.95},
+       in_5h,
+       ProbeStatus::Unhealthy,
        "(space critical at 90.0%)"},
-      {"inodes warn beats full-in warn", {0.5, 0.85}, in_30h, ProbeStatus::Degraded,
+      {"inodes warn beats full-in warn",
+       {0.5, 0.85},
+       in_30h,
+       ProbeStatus::Degraded,
        "(inodes warning at 80.0%)"},
   };
   for (const auto& c : cases) {
@@ -182,9 +201,9 @@ std::string history(const std::string& path, int minutes, double per_second) {
   nlohmann::json samples = nlohmann::json::array();
   for (int m = minutes; m >= 1; --m) {
     const auto at = now - std::chrono::minutes(m);
-    samples.push_back({std::chrono::duration_cast<std::chrono::milliseconds>(
-                           at.time_since_epoch()).count(),
-                       available + per_second * 60.0 * m});
+    samples.push_back(
+        {std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count(),
+         available + per_second * 60.0 * m});
   }
   return nlohmann::json{{"of", path}, {"samples", samples}}.dump();
 }
@@ -199,7 +218,8 @@ TEST_F(DiskProbeTest, FirstCheckHasNoEstimateButLeavesItsMemory) {
 }
 
 TEST_F(DiskProbeTest, RestoredHistoryEstimatesOnTheFirstCheck) {
-  auto probe = probe_from_yaml("disk", "path: " + dir.path().string() + "\nwarn: 100%\ncritical: 100%");
+  auto probe =
+      probe_from_yaml("disk", "path: " + dir.path().string() + "\nwarn: 100%\ncritical: 100%");
   struct statvfs fs {};
   ASSERT_EQ(::statvfs(dir.path().c_str(), &fs), 0);
   const double available = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);

@@ -78,7 +78,8 @@ TEST(DiskTrend, NoEstimateFromTooShortASpanOrTooFewSamples) {
 TEST(DiskTrend, FullAlreadyIsZeroNotNegative) {
   DiskTrend trend(1h);
   feed(trend, 11, 60s, [](int i) { return (10 - i) * kMiB; });  // last sample: 0 free
-  feed(trend, 1, 60s, [](int) { return -kMiB; }, 11);            // below 0 (root reserve)
+  feed(
+      trend, 1, 60s, [](int) { return -kMiB; }, 11);  // below 0 (root reserve)
   const auto estimate = trend.estimate();
   ASSERT_TRUE(estimate);
   EXPECT_EQ(estimate->full_in.count(), 0);
@@ -89,7 +90,8 @@ TEST(DiskTrend, OldSamplesLeaveTheWindow) {
   // Two hours of fast growth, then 30 minutes flat: only the flat part is left in the window.
   feed(trend, 120, 60s, [](int i) { return (1000 - 5 * i) * kMiB; });
   ASSERT_TRUE(trend.estimate());
-  feed(trend, 31, 60s, [](int) { return 400 * kMiB; }, 120);
+  feed(
+      trend, 31, 60s, [](int) { return 400 * kMiB; }, 120);
   EXPECT_EQ(trend.samples().size(), 31u);
   EXPECT_EQ(trend.samples().front().at, kStart + 120min);
   EXPECT_FALSE(trend.estimate());
@@ -145,6 +147,8 @@ TEST(DiskTrend, RestoreRefusesOtherPathsAndMalformedText) {
                              R"({"of":"/data"})",
                              R"({"of":"/data","samples":[[1,2,3]]})",
                              R"({"of":"/data","samples":[["x",2]]})",
+                             R"({"of":5,"samples":[]})",
+                             R"({"of":"/data","samples":[[99999999999999999,2]]})",
                              R"([1,2])"};
   for (const auto& text : bad) {
     DiskTrend trend(6h);

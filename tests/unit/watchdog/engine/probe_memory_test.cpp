@@ -56,7 +56,9 @@ std::map<std::string, std::string> stored(store::StateStore& store) {
   return out;
 }
 
-std::shared_ptr<FakeAction> no_action() { return std::make_shared<FakeAction>("act", 1ms, nullptr); }
+std::shared_ptr<FakeAction> no_action() {
+  return std::make_shared<FakeAction>("act", 1ms, nullptr);
+}
 
 TEST(ProbeMemory, ARestartHandsTheSavedMemoryBackBeforeTheFirstCheck) {
   testing::TempDir dir;
@@ -105,9 +107,8 @@ TEST(ProbeMemory, AReloadCarriesItOverByNameAndKindAndDropsWhatLeft) {
   f.add("c", removed, no_action());
   Engine engine(f.metrics, f.dispatcher, {.seed = 7, .store = store.get()});
   engine.start(std::move(f.plan));
-  ASSERT_TRUE(wait_until([&] {
-    return kept->checks() >= 2 && retyped->checks() >= 2 && removed->checks() >= 2;
-  }));
+  ASSERT_TRUE(wait_until(
+      [&] { return kept->checks() >= 2 && retyped->checks() >= 2 && removed->checks() >= 2; }));
   ASSERT_TRUE(wait_until([&] { return stored(*reader).size() == 3; }));
 
   Fixture next;
