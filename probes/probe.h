@@ -13,6 +13,16 @@
 // start_check(), which starts the same check on the engine's event loop and returns at once;
 // the loop waits for thousands of them on one thread. The loop lives in watchdog/engine
 // (probes/ never includes watchdog/), so probes see it through the AsyncIo interface below.
+//
+// Probe memory: a probe that learns over time (the disk probe's growth history) attaches a
+// small opaque blob to its results (ProbeResult::memory; tens of KiB at most, never a
+// secret). The engine keeps the latest one per (component, probe name), persists it in the
+// state store, and hands it back through restore_memory() once, to the probe object built
+// after a restart or a reload, before that object is scheduled (so never concurrently with
+// check()). The blob travels with the result, on the thread that hands results over, so no
+// state is shared between the worker thread and the engine's. It is dropped when the probe
+// leaves the configuration, and never given to a probe of another kind; a probe must still
+// check that a blob fits its settings (the disk probe ignores the history of another path).
 
 #include <chrono>
 #include <functional>
@@ -40,6 +50,7 @@ struct ProbeResult {
   std::string detail;                   // one safe line, e.g. "HTTP 503 in 12 ms"
   std::chrono::nanoseconds latency{0};  // filled by the probe when it times its own I/O
   std::vector<Measurement> measurements;
+  std::optional<std::string> memory;  // probe memory (above); nullopt = keep the last one
 };
 
 struct HttpRequest;  // probes/clients/http_client.h
@@ -77,6 +88,9 @@ class Probe {
   // (blocking client library, name resolution …); `done` is never called, use check().
   // The caller keeps the probe alive until `done` ran. Never concurrently with check().
   virtual bool start_check(AsyncIo& io, std::chrono::milliseconds timeout, Done done) noexcept;
+  // The last memory this probe (same component, name and kind) attached to a result before a
+  // restart or reload (see "Probe memory" above). Default: ignored.
+  virtual void restore_memory(std::string_view /*memory*/) noexcept {}
 
  private:
   std::string name_;

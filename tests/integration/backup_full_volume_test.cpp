@@ -7,7 +7,6 @@
 // heals it.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +16,7 @@
 #include "probes/backup/backup_catalog.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"
+#include "tests/support/tmpfs_mount.h"
 #include "tests/support/webhook_receiver.h"
 
 namespace watchdog::testing {
@@ -25,33 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace bk = probes::backup;
 namespace fs = std::filesystem;
-
-// A tmpfs mounted at `path` for the test's lifetime; unmounted (lazily, so an open file cannot
-// keep it) on destruction, also when an assertion failed.
-class TmpfsMount {
- public:
-  TmpfsMount(const fs::path& path, const std::string& size) : path_(path) {
-    fs::create_directories(path_);
-    const std::string options = "size=" + size + ",mode=0755";
-    if (::mount("tmpfs", path_.c_str(), "tmpfs", 0, options.c_str()) == 0) {
-      mounted_ = true;
-    } else {
-      error_ = std::strerror(errno);
-    }
-  }
-  ~TmpfsMount() {
-    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
-  }
-  TmpfsMount(const TmpfsMount&) = delete;
-  TmpfsMount& operator=(const TmpfsMount&) = delete;
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-
- private:
-  fs::path path_;
-  bool mounted_ = false;
-  std::string error_;
-};
 
 // Appends to `file` until the filesystem has no byte left (ENOSPC); returns the bytes written.
 std::uint64_t fill_up(const fs::path& file) {

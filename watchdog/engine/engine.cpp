@@ -182,6 +182,7 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   const auto& component = runtime.plan.spec.name;
   runtime.series[probe.probe].observe(result, probe.seconds);
   touch(runtime);
+  keep_memory(runtime, probe.probe, result);
   const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
                       kv("status", status) + " " + kv("detail", result.detail);
   if (status != view.status) {

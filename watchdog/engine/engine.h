@@ -124,6 +124,9 @@ class Engine {
   static void carry_over(const Runtime& previous, Runtime& next);
   void restore_from_store();
   void persist();
+  // engine_durable.cpp: probe memories (probes/probe.h), kept, saved, handed back.
+  void keep_memory(Runtime& runtime, std::size_t probe, const probes::ProbeResult& result);
+  void restore_probe_memories();
   // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
   void poll_operator_requests();
   void complete(const store::Request& request);

@@ -106,13 +106,18 @@ std::string fingerprint(const Component& machine, int event_sequence,
 
 }  // namespace
 
-// Saves the components this turn touched whose snapshot changed, in one transaction.
-// Runtime::saved holds the fingerprint of what was saved last, not the JSON text.
+// Saves the components this turn touched whose snapshot changed, and the probe memories they
+// received, in one transaction. Runtime::saved holds the fingerprint of what was saved last,
+// not the JSON text.
 void Engine::persist() {
   if (options_.store == nullptr || dirty_.empty()) return;
   std::vector<std::tuple<Runtime*, std::string, std::string>> changed;
+  std::vector<std::pair<Runtime*, std::size_t>> memories;  // (component, probe index)
   for (std::size_t i : dirty_) {
     auto& runtime = *runtimes_[i];
+    for (std::size_t p = 0; p < runtime.memories.size(); ++p) {
+      if (runtime.memories[p].unsaved) memories.emplace_back(&runtime, p);
+    }
     auto print = fingerprint(runtime.machine, runtime.event_sequence, runtime.first_failure,
                              runtime.incident_started, runtime.action_settle, runtime.acknowledged);
     if (print == runtime.saved) continue;
@@ -126,19 +131,74 @@ void Engine::persist() {
     auto text = nlohmann::json{{"machine", snapshot(runtime.machine)}, {"engine", extra}}.dump();
     changed.emplace_back(&runtime, std::move(text), std::move(print));
   }
-  if (changed.empty()) return;
+  if (changed.empty() && memories.empty()) return;
   try {
     store::Transaction transaction(options_.store->db());
     const auto now = Clock::now();
     for (const auto& [runtime, text, print] : changed) {
       options_.store->save_component(runtime->plan.spec.name, text, now);
     }
+    for (const auto& [runtime, p] : memories) {
+      const auto& view = runtime->views[p];
+      options_.store->save_probe_memory(
+          {runtime->plan.spec.name, view.name, view.kind, *runtime->memories[p].blob}, now);
+    }
     transaction.commit();
     for (auto& [runtime, text, print] : changed) runtime->saved = std::move(print);
+    for (const auto& [runtime, p] : memories) runtime->memories[p].unsaved = false;
   } catch (const std::exception& error) {
     // Nothing is marked saved: the next turn that touches them tries again.
-    spdlog::error("state_save_failed {} {}", kv("components", std::to_string(changed.size())),
-                  kv("error", error.what()));
+    spdlog::error("state_save_failed {} {} {}", kv("components", std::to_string(changed.size())),
+                  kv("probe_memories", std::to_string(memories.size())), kv("error", error.what()));
+  }
+}
+
+void Engine::keep_memory(Runtime& runtime, std::size_t probe, const probes::ProbeResult& result) {
+  if (!result.memory) return;
+  auto& memory = runtime.memories[probe];
+  memory.blob = *result.memory;
+  memory.unsaved = true;
+}
+
+// Called by apply_plan once the runtimes exist, before their probes are scheduled: each probe
+// object gets its memory back (carried over by a reload, else the store's), and the store
+// forgets the memories of probes the plan no longer has (or whose kind changed).
+void Engine::restore_probe_memories() {
+  if (options_.store != nullptr) {
+    std::vector<store::ProbeMemory> saved;
+    try {
+      saved = options_.store->load_probe_memories();
+    } catch (const std::exception& error) {
+      spdlog::error("probe_memory_restore_failed {} action=starting_fresh",
+                    kv("error", error.what()));
+    }
+    std::map<std::string, Runtime*> by_name;
+    for (auto& runtime : runtimes_) by_name[runtime->plan.spec.name] = runtime.get();
+    for (auto& row : saved) {
+      const auto found = by_name.find(row.component);
+      Runtime* runtime = found == by_name.end() ? nullptr : found->second;
+      std::size_t p = 0;
+      while (runtime != nullptr && p < runtime->views.size() && runtime->views[p].name != row.probe)
+        ++p;
+      if (runtime == nullptr || p == runtime->views.size() || runtime->views[p].kind != row.kind) {
+        try {
+          options_.store->forget_probe_memory(row.component, row.probe);
+        } catch (const std::exception& error) {  // tried again at the next start or reload
+          spdlog::error("probe_memory_forget_failed {} {} {}", kv("component", row.component),
+                        kv("probe", row.probe), kv("error", error.what()));
+        }
+        continue;
+      }
+      auto& memory = runtime->memories[p];
+      if (!memory.blob) memory.blob = std::move(row.memory);  // a reload's copy is as new
+    }
+  }
+  for (auto& runtime : runtimes_) {
+    for (std::size_t p = 0; p < runtime->memories.size(); ++p) {
+      if (const auto& blob = runtime->memories[p].blob) {
+        runtime->plan.probes[p].probe->restore_memory(*blob);
+      }
+    }
   }
 }
 

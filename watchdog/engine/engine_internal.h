@@ -81,6 +81,12 @@ struct Engine::Runtime {
   std::string saved;         // fingerprint of the snapshot last written to the store (persist())
   std::string acknowledged;  // the incident an operator acknowledged: no reminders for it
   std::vector<ProbeSeries> series;  // metric handles, one per probe
+  // Each probe's latest memory (probes/probe.h "Probe memory"), and whether the store has it.
+  struct ProbeMemory {
+    std::optional<std::string> blob;
+    bool unsaved = false;
+  };
+  std::vector<ProbeMemory> memories;  // one per probe
   bool dirty = false;               // in Engine::dirty_ this turn
   bool hold_exported = false;       // watchdog_component_muted/held set once
   bool has_dependents = false;      // its results can lift a dependent's "checking … first" hold

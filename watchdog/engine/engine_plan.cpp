@@ -12,7 +12,7 @@ namespace watchdog::core {
 
 // A reload keeps what the previous runtime of the same component knew: its state, incident,
 // acknowledgement and recovery progress, and each same-named probe's streaks, verdict and last
-// result (with the new plan's thresholds).
+// result (with the new plan's thresholds), and its memory when its kind is the same.
 void Engine::carry_over(const Runtime& previous, Runtime& next) {
   const auto& p = previous.machine;
   auto& m = next.machine;
@@ -39,6 +39,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
       next.views[n] = previous.views[o];
       next.views[n].kind = kind;
       next.probe_started[n] = previous.probe_started[o];
+      if (previous.views[o].kind == kind) next.memories[n] = previous.memories[o];
     }
   }
   next.last_action = previous.last_action;
@@ -96,6 +97,7 @@ void Engine::apply_plan(Plan plan) {
       view.kind = probe.spec.kind;
       runtime->views.push_back(view);
       runtime->probe_started.push_back(TimePoint{});
+      runtime->memories.emplace_back();
     }
     for (const auto& previous : old) {
       if (previous->plan.spec.name == spec.name) carry_over(*previous, *runtime);
@@ -134,6 +136,7 @@ void Engine::apply_plan(Plan plan) {
   const auto max_blocking = static_cast<std::size_t>(plan.config.watchdog.max_blocking_checks);
   if (!scheduler_) scheduler_ = std::make_unique<ProbeScheduler>(max_blocking);
   scheduler_->set_max_blocking_checks(max_blocking);
+  restore_probe_memories();  // before any check of the new probes is scheduled
   for (std::size_t i = 0; i < runtimes_.size(); ++i) start_workers(*runtimes_[i], i);
   refresh_status(true);
 }

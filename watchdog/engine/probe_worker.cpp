@@ -31,11 +31,11 @@ void GuardedCheck::cancel() {
 probes::ProbeResult GuardedCheck::run(std::chrono::milliseconds timeout) {
   std::unique_lock lock(shared_->mutex);
   if (shared_->running) {
-    return {probes::ProbeStatus::Unknown,
-            probes::FailureKind::Timeout,
-            "previous check still running past its timeout; not started",
-            {},
-            {}};
+    probes::ProbeResult refused;
+    refused.status = probes::ProbeStatus::Unknown;
+    refused.failure = probes::FailureKind::Timeout;
+    refused.detail = "previous check still running past its timeout; not started";
+    return refused;
   }
   shared_->running = true;
   shared_->done = false;

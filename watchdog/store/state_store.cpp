@@ -12,6 +12,8 @@ namespace {
 
 using logging::kv;
 
+// Tables added later (probe_memory) are created in older files by their CREATE … IF NOT EXISTS;
+// the version stays 1, since older binaries never read them.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS components(
@@ -38,6 +40,9 @@ CREATE TABLE IF NOT EXISTS requests(
   created_ms INTEGER NOT NULL, done_ms INTEGER, result TEXT NOT NULL DEFAULT '',
   requested_by TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '{}',
   outcome TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS probe_memory(
+  component TEXT NOT NULL, probe TEXT NOT NULL, kind TEXT NOT NULL, memory TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL, PRIMARY KEY(component, probe));
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
@@ -164,6 +169,33 @@ std::map<std::string, std::string> StateStore::load_components() {
   auto rows = db_->prepare("SELECT name, snapshot FROM components");
   while (rows.step()) out[rows.text(0)] = rows.text(1);
   return out;
+}
+
+void StateStore::save_probe_memory(const ProbeMemory& memory, TimePoint at) {
+  db_->prepare(
+         "INSERT INTO probe_memory(component, probe, kind, memory, updated_ms) "
+         "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(component, probe) "
+         "DO UPDATE SET kind = ?3, memory = ?4, updated_ms = ?5")
+      .bind(1, memory.component)
+      .bind(2, memory.probe)
+      .bind(3, memory.kind)
+      .bind(4, memory.memory)
+      .bind(5, config::epoch_ms(at))
+      .run();
+}
+
+std::vector<ProbeMemory> StateStore::load_probe_memories() {
+  std::vector<ProbeMemory> out;
+  auto rows = db_->prepare("SELECT component, probe, kind, memory FROM probe_memory");
+  while (rows.step()) out.push_back({rows.text(0), rows.text(1), rows.text(2), rows.text(3)});
+  return out;
+}
+
+void StateStore::forget_probe_memory(const std::string& component, const std::string& probe) {
+  db_->prepare("DELETE FROM probe_memory WHERE component = ?1 AND probe = ?2")
+      .bind(1, component)
+      .bind(2, probe)
+      .run();
 }
 
 void StateStore::set_mute(const Mute& mute) {

@@ -5,6 +5,8 @@
 //   mutes       `watchdog pause` until a time (probing goes on, actions and alerts are muted)
 //   requests    operator commands (CLI `watchdog reset/pause/resume`, the HTTP operator API) the
 //               running daemon picks up, applies on its loop and answers
+//   probe_memory the latest memory blob of each (component, probe) that keeps one (the disk
+//               probe's growth history; probes/probe.h), handed back after a restart
 // The CLI and the daemon open the same file; SQLite's locking and a busy timeout serialise them.
 //
 // A file that is not a usable database is moved aside (watchdog.db.corrupt-<UTC stamp>) with a
@@ -43,6 +45,14 @@ inline constexpr const char* kRequestNotFound = "not_found";  // no such compone
 inline constexpr const char* kRequestGaveUp = "gave_up";
 inline constexpr const char* kRequestError = "error";  // applying it threw (result says what)
 
+// A probe's memory as saved: opaque text, given back only to a probe of the same kind.
+struct ProbeMemory {
+  std::string component;
+  std::string probe;
+  std::string kind;
+  std::string memory;
+};
+
 struct Request {
   std::int64_t id = 0;
   std::string kind;  // "reset", "pause", "resume", "recover", "ack"
@@ -79,6 +89,11 @@ class StateStore {
   // Component snapshots (opaque JSON text here; see component_codec.h).
   void save_component(const std::string& name, const std::string& snapshot, TimePoint at);
   std::map<std::string, std::string> load_components();
+
+  // Probe memories: one row per (component, probe), replaced by each save.
+  void save_probe_memory(const ProbeMemory& memory, TimePoint at);
+  std::vector<ProbeMemory> load_probe_memories();
+  void forget_probe_memory(const std::string& component, const std::string& probe);
 
   void set_mute(const Mute& mute);
   bool clear_mute(const std::string& component);  // false when none was set

@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "config/options.h"
 #include "tests/support/temp_dir.h"
@@ -95,6 +96,162 @@ TEST(DiskProbe, ConfigErrors) {
   EXPECT_THROW(probe_from_yaml("disk", "path: relative/dir"), config::ConfigError);
   EXPECT_THROW(probe_from_yaml("disk", "treshold: 90%"), config::ConfigError);
   EXPECT_NO_THROW(probe_from_yaml("disk", "critical: 95%\ninodes_warn: 50%"));
+}
+
+// The error names the key at fault.
+std::string config_error(const std::string& keys) {
+  try {
+    probe_from_yaml("disk", keys);
+  } catch (const config::ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(DiskProbe, FullInConfigErrors) {
+  struct Case {
+    const char* keys;
+    const char* error;  // "" = accepted
+  } cases[] = {
+      {"full_in_warn: 12h", "full_in_warn: must not be below full_in_critical (24h)"},
+      {"full_in_warn: 1h\nfull_in_critical: 2h",
+       "full_in_warn: must not be below full_in_critical"},
+      {"full_in_window: 0s", "full_in_window: must be at least 1s"},
+      {"full_in_window: 6", "full_in_window"},
+      {"full_in: maybe", "full_in"},
+      {"full_in_warn: 24h", ""},
+      {"full_in_warn: 2h\nfull_in_critical: 1h\nfull_in_window: 30s", ""},
+      {"full_in: false\nfull_in_window: 1h", ""},
+  };
+  for (const auto& c : cases) {
+    const std::string error = config_error(c.keys);
+    if (*c.error == '\0') {
+      EXPECT_EQ(error, "") << c.keys;
+    } else {
+      EXPECT_NE(error.find(c.error), std::string::npos) << c.keys << " → " << error;
+    }
+  }
+}
+
+TEST(DiskProbe, VerdictOrderCriticalBeforeWarnSpaceThenInodesThenTimeToFull) {
+  DiskProbe::Settings settings;  // 80 % / 90 %, full in 48 h / 24 h
+  settings.path = "/data";
+  const DiskTrend::Estimate in_5h{1.2 * 1024 * 1024 * 1024 / 3600.0, 5h + 12min};
+  const DiskTrend::Estimate in_30h{1024.0, 30h};
+  const DiskTrend::Estimate in_60h{1024.0, 60h};
+  struct Case {
+    const char* name;
+    DiskProbe::Usage usage;
+    std::optional<DiskTrend::Estimate> trend;
+    ProbeStatus status;
+    const char* cause;  // the end of the detail
+  } cases[] = {
+      {"all fine", {0.5, 0.5}, in_60h, ProbeStatus::Healthy, "full in 2d12h at +3.5 MiB/h"},
+      {"no estimate", {0.5, 0.5}, std::nullopt, ProbeStatus::Healthy, "50.0% inodes"},
+      {"full in 5h",
+       {0.5, 0.5},
+       in_5h,
+       ProbeStatus::Unhealthy,
+       "full in 5h12m at +1.2 GiB/h (critical under 24h)"},
+      {"full in 30h", {0.5, 0.5}, in_30h, ProbeStatus::Degraded, "(warning under 48h)"},
+      {"space warn beats full-in warn",
+       {0.85, 0.5},
+       in_30h,
+       ProbeStatus::Degraded,
+       "(space warning at 80.0%)"},
+      {"full-in critical beats space warn",
+       {0.85, 0.85},
+       in_5h,
+       ProbeStatus::Unhealthy,
+       "(critical under 24h)"},
+      {"inodes critical beats full-in critical",
+       {0.5, 0.95},
+       in_5h,
+       ProbeStatus::Unhealthy,
+       "(inodes critical at 90.0%)"},
+      {"space critical first",
+       {0.95, 0.95},
+       in_5h,
+       ProbeStatus::Unhealthy,
+       "(space critical at 90.0%)"},
+      {"inodes warn beats full-in warn",
+       {0.5, 0.85},
+       in_30h,
+       ProbeStatus::Degraded,
+       "(inodes warning at 80.0%)"},
+  };
+  for (const auto& c : cases) {
+    const auto result = DiskProbe::judge(settings, c.usage, c.trend);
+    EXPECT_EQ(result.status, c.status) << c.name << ": " << result.detail;
+    EXPECT_TRUE(result.detail.starts_with("/data ")) << c.name << ": " << result.detail;
+    EXPECT_TRUE(result.detail.ends_with(c.cause)) << c.name << ": " << result.detail;
+    if (c.status != ProbeStatus::Healthy) {
+      EXPECT_EQ(result.failure, FailureKind::Threshold) << c.name;
+    }
+  }
+}
+
+// What df calls Avail for `path`, in bytes.
+double available_bytes(const std::string& path) {
+  struct statvfs fs {};
+  EXPECT_EQ(::statvfs(path.c_str(), &fs), 0);
+  return static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
+}
+
+// A history as the probe saves it: `minutes` of samples ending a minute ago, the disk filling
+// at `per_second` from what is available now, so the time to full is available / per_second.
+
+std::string history(const std::string& path, int minutes, double per_second) {
+  const double available = available_bytes(path);
+  const auto now = std::chrono::system_clock::now();
+  nlohmann::json samples = nlohmann::json::array();
+  for (int m = minutes; m >= 1; --m) {
+    const auto at = now - std::chrono::minutes(m);
+    samples.push_back(
+        {std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count(),
+         available + per_second * 60.0 * m});
+  }
+  return nlohmann::json{{"of", path}, {"samples", samples}}.dump();
+}
+
+TEST_F(DiskProbeTest, FirstCheckHasNoEstimateButLeavesItsMemory) {
+  auto result = check("");
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "disk_full_in_seconds"), -1);
+  EXPECT_EQ(measurement(result, "disk_growth_bytes_per_second"), -1);
+  ASSERT_TRUE(result.memory);
+  EXPECT_NE(result.memory->find(R"("of":")" + dir.path().string() + "\""), std::string::npos);
+}
+
+TEST_F(DiskProbeTest, RestoredHistoryEstimatesOnTheFirstCheck) {
+  auto probe =
+      probe_from_yaml("disk", "path: " + dir.path().string() + "\nwarn: 100%\ncritical: 100%");
+  const double available = available_bytes(dir.path().string());
+  const double per_second = available / (5 * 3600.0);  // full in about 5 hours
+  probe->restore_memory(history(dir.path().string(), 60, per_second));
+  auto result = probe->check(1s);
+  EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
+  EXPECT_NE(result.detail.find("(critical under 24h)"), std::string::npos) << result.detail;
+  EXPECT_NEAR(measurement(result, "disk_full_in_seconds"), 5 * 3600.0, 0.02 * 5 * 3600);
+  EXPECT_NEAR(measurement(result, "disk_growth_bytes_per_second"), per_second, 0.02 * per_second);
+  ASSERT_TRUE(result.memory);
+  DiskTrend saved(6h);
+  ASSERT_TRUE(saved.restore(*result.memory, dir.path().string()));
+  EXPECT_EQ(saved.samples().size(), 61u);
+}
+
+TEST_F(DiskProbeTest, HistoryOfAnotherPathOrTurnedOffIsIgnored) {
+  const std::string other = history("/", 60, 1e9);
+  auto probe = probe_from_yaml("disk", "path: " + dir.path().string());
+  probe->restore_memory(other);
+  EXPECT_EQ(measurement(probe->check(1s), "disk_full_in_seconds"), -1);
+
+  auto off = probe_from_yaml("disk", "path: " + dir.path().string() + "\nfull_in: false");
+  off->restore_memory(history(dir.path().string(), 60, 1e9));
+  auto result = off->check(1s);
+  EXPECT_EQ(measurement(result, "disk_full_in_seconds"), -1);
+  EXPECT_FALSE(result.memory);
+  EXPECT_EQ(result.detail.find("full in"), std::string::npos) << result.detail;
 }
 
 }  // namespace

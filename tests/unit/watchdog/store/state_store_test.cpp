@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -33,6 +34,42 @@ TEST(StateStore, ComponentsSurviveReopening) {
   ASSERT_EQ(saved.size(), 2u);
   EXPECT_EQ(saved["api"], R"({"state":"RECOVERING"})");
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "watchdog.db"));
+}
+
+TEST(StateStore, ProbeMemoriesSurviveReopeningUntilForgotten) {
+  testing::TempDir dir;
+  const std::string history = R"({"of":"/data","samples":[[1800000000000,1048576]]})";
+  {
+    auto store = StateStore::open(dir.path());
+    store->save_probe_memory({"db", "data-disk", "disk", "old"}, at(0));
+    store->save_probe_memory({"db", "data-disk", "disk", history}, at(1));  // replaces
+    store->save_probe_memory({"db", "wal-disk", "disk", "wal"}, at(1));
+    store->save_probe_memory({"api", "data-disk", "disk", "api"}, at(1));  // same probe name
+  }
+  auto store = StateStore::open(dir.path());
+  auto rows = store->load_probe_memories();
+  ASSERT_EQ(rows.size(), 3u);
+  std::map<std::string, ProbeMemory> by_key;
+  for (auto& row : rows) by_key[row.component + "/" + row.probe] = row;
+  EXPECT_EQ(by_key["db/data-disk"].memory, history);
+  EXPECT_EQ(by_key["db/data-disk"].kind, "disk");
+  EXPECT_EQ(by_key["api/data-disk"].memory, "api");
+  store->forget_probe_memory("db", "wal-disk");
+  store->forget_probe_memory("db", "never-there");
+  EXPECT_EQ(store->load_probe_memories().size(), 2u);
+}
+
+TEST(StateStore, AFileFromBeforeProbeMemoryGainsItsTable) {
+  testing::TempDir dir;
+  {
+    auto store = StateStore::open(dir.path());
+    store->save_component("api", "{}", at(0));
+    store->db().exec("DROP TABLE probe_memory");  // as written by a version without it
+  }
+  auto store = StateStore::open(dir.path());
+  store->save_probe_memory({"api", "disk", "disk", "{}"}, at(1));
+  EXPECT_EQ(store->load_probe_memories().size(), 1u);
+  EXPECT_EQ(store->load_components().size(), 1u);
 }
 
 TEST(StateStore, CorruptFileIsMovedAsideAndAFreshStoreStarts) {

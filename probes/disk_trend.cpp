@@ -1,0 +1,110 @@
+#include "probes/disk_trend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+namespace watchdog::probes {
+namespace {
+constexpr std::int64_t kLatestMs = 9'000'000'000'000;
+}  // namespace
+
+DiskTrend::DiskTrend(std::chrono::milliseconds window, std::size_t max_samples)
+    : window_(window), max_samples_(std::max(max_samples, kMinSamples)) {}
+
+void DiskTrend::add(TimePoint at, double available_bytes) {
+  while (!samples_.empty() && samples_.back().at > at) samples_.pop_back();
+  samples_.push_back({at, available_bytes});
+  prune(at);
+  thin();
+}
+
+void DiskTrend::prune(TimePoint newest) {
+  const auto oldest_kept = newest - window_;
+  const auto first_kept = std::find_if(samples_.begin(), samples_.end(),
+                                       [&](const Sample& s) { return s.at >= oldest_kept; });
+  samples_.erase(samples_.begin(), first_kept);
+}
+
+// Drops the inner sample whose neighbours are closest together, until within the cap: where
+// samples are densest (a burst of re-checks, a shorter interval before a reload) they go first,
+// and the first and last stay, so the span is kept.
+void DiskTrend::thin() {
+  while (samples_.size() > max_samples_) {
+    std::size_t drop = 1;
+    auto narrowest = samples_[2].at - samples_[0].at;
+    for (std::size_t i = 2; i + 1 < samples_.size(); ++i) {
+      const auto gap = samples_[i + 1].at - samples_[i - 1].at;
+      if (gap < narrowest) {
+        narrowest = gap;
+        drop = i;
+      }
+    }
+    samples_.erase(samples_.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+}
+
+std::optional<DiskTrend::Estimate> DiskTrend::estimate() const {
+  if (samples_.size() < kMinSamples) return std::nullopt;
+  const auto origin = samples_.front().at;
+  const Seconds span = samples_.back().at - origin;
+  const auto min_span = window_ * kMinSpanPercent / 100;
+  if (span.count() <= 0 || span < min_span) return std::nullopt;
+  // Least squares on centred values: x in seconds since the first sample, y in bytes.
+  const double n = static_cast<double>(samples_.size());
+  double mean_x = 0, mean_y = 0;
+  for (const auto& s : samples_) {
+    mean_x += Seconds(s.at - origin).count() / n;
+    mean_y += s.available_bytes / n;
+  }
+  double sxx = 0, sxy = 0;
+  for (const auto& s : samples_) {
+    const double dx = Seconds(s.at - origin).count() - mean_x;
+    sxx += dx * dx;
+    sxy += dx * (s.available_bytes - mean_y);
+  }
+  if (sxx <= 0) return std::nullopt;
+  const double growth = -sxy / sxx;  // available bytes shrink as the disk fills
+  if (!(growth > 0) || !std::isfinite(growth)) return std::nullopt;
+  const double available = std::max(samples_.back().available_bytes, 0.0);
+  return Estimate{growth, Seconds(available / growth)};
+}
+
+std::string DiskTrend::encode(const std::string& of) const {
+  nlohmann::json samples = nlohmann::json::array();
+  for (const auto& s : samples_) {
+    samples.push_back(
+        {std::chrono::duration_cast<std::chrono::milliseconds>(s.at.time_since_epoch()).count(),
+         std::llround(s.available_bytes)});
+  }
+  return nlohmann::json{{"of", of}, {"samples", std::move(samples)}}.dump();
+}
+
+bool DiskTrend::restore(std::string_view encoded, const std::string& of) {
+  const auto doc = nlohmann::json::parse(encoded, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return false;
+  const auto tag = doc.find("of");
+  if (tag == doc.end() || !tag->is_string() || tag->get<std::string>() != of) return false;
+  const auto found = doc.find("samples");
+  if (found == doc.end() || !found->is_array()) return false;
+  std::vector<Sample> read;
+  for (const auto& pair : *found) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
+        !pair[1].is_number()) {
+      return false;
+    }
+    // Epoch milliseconds a system_clock time point can hold (nanoseconds up to 2262).
+    const auto ms = pair[0].get<std::int64_t>();
+    const double bytes = pair[1].get<double>();
+    if (ms < 0 || ms > kLatestMs || !std::isfinite(bytes)) return false;
+    read.push_back({TimePoint(std::chrono::milliseconds(ms)), bytes});
+  }
+  std::stable_sort(read.begin(), read.end(),
+                   [](const Sample& a, const Sample& b) { return a.at < b.at; });
+  samples_ = std::move(read);
+  thin();
+  return true;
+}
+
+}  // namespace watchdog::probes
