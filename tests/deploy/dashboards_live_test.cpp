@@ -5,7 +5,9 @@
 // component probes is killed (and later healed), a backup goes stale past its RPO, a backup
 // target whose database is gone fails its backups and drills, a component gives up (FAILED), a
 // sink refuses alerts and another one keeps answering 503, a configuration reload is rejected,
-// and a second "replica" of the job cannot be scraped. While the faults last:
+// a second "replica" of the job cannot be scraped, a second PostgreSQL's archive_command fails
+// while rows are written (WAL archiving alerts), and a small tmpfs is filled slowly (the disk
+// probe's time to full). While the faults last:
 //  - every metric a rule or a dashboard names is in the real /metrics;
 //  - every rule evaluates with health "ok"; the rules below fire (GET /api/v1/alerts) and their
 //    expressions return series; the other rules' selectors find series;
@@ -17,6 +19,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "tests/deploy/dashboards_support.h"
@@ -24,6 +28,7 @@
 #include "tests/support/http_get.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/tmpfs_mount.h"
 #include "tests/support/watchdog_process.h"
 #include "tests/support/webhook_receiver.h"
 
@@ -88,6 +93,16 @@ components:
     critical: false
     probes:
       - {name: root-disk, kind: disk, path: /, warn: 1%, interval: 1s}
+  - name: wal-archive             # a second server whose archive_command fails: WAL alerts
+    probes:
+      - name: wal
+        kind: postgres
+        dsn: ${ARCHIVE_DSN}
+        archive_rpo: 2s
+  - name: volume                  # a tmpfs the test fills slowly: time to full
+    critical: false
+    probes:
+      - {name: volume-disk, kind: disk, path: @VOLUME@, full_in_window: 20s}
 alerts:
   - name: ops                     # answers 404: alerts lost for good
     kind: webhook
@@ -166,13 +181,39 @@ TEST(DashboardsLive, RulesFireAndEveryQueryReturnsSeriesWhileFaultsLast) {
   WebhookReceiver ops, slow;
   ops.reply_always(answer(404, "gone"));
   slow.reply_always(answer(503, "busy"));
-  const std::map<std::string, std::string> env = {{"MAIN_DSN", postgres.dsn()}};
+  // WAL archiving: one segment archived (so the archive has an age), then archive_command fails.
+  PostgresOptions archive_options;
+  archive_options.archive = true;
+  PostgresServer archiving(archive_options);
+  archiving.psql("CREATE TABLE writes (x int); INSERT INTO writes VALUES (1)");
+  const auto segment = archiving.psql("SELECT pg_walfile_name(pg_switch_wal())");
+  ASSERT_TRUE(wait_until(
+      [&] { return archiving.psql("SELECT last_archived_wal FROM pg_stat_archiver") >= segment; },
+      seconds(30)))
+      << read_text(archiving.log_path());
+  archiving.set_archive_failing(true);
+  // A volume filling at 160 KiB/s: full in minutes, not within this test.
+  TmpfsMount volume(dir / "volume", "64m");
+  if (!volume.mounted()) {
+    if (running_in_ci()) FAIL() << "cannot mount a tmpfs: " << volume.error();
+    GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << volume.error();
+  }
+  std::jthread filler([path = dir / "volume" / "fill"](std::stop_token stop) {
+    std::ofstream out(path, std::ios::binary);
+    const std::string chunk(16 * 1024, 'x');
+    while (!stop.stop_requested() && out.write(chunk.data(), chunk.size()).flush()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  const std::map<std::string, std::string> env = {{"MAIN_DSN", postgres.dsn()},
+                                                  {"ARCHIVE_DSN", archiving.dsn()}};
   const auto dead_port = std::to_string(free_port());
   const auto yaml = fill(kConfig, {{"DIR", dir.path().string()},
                                    {"DEAD_PORT", dead_port},
                                    {"REDIS_PORT", std::to_string(redis.port())},
                                    {"OPS_URL", ops.url()},
-                                   {"SLOW_URL", slow.url()}});
+                                   {"SLOW_URL", slow.url()},
+                                   {"VOLUME", (dir / "volume").string()}});
   fs::create_directories(dir / "backups" / "broken");
 
   // Backups and drills through the CLI: main backed up and drilled, broken failing both.
@@ -190,7 +231,9 @@ TEST(DashboardsLive, RulesFireAndEveryQueryReturnsSeriesWhileFaultsLast) {
       [&] {
         return watchdog.metric("watchdog_incident_time_to_recover_seconds_count",
                                {{"component", "app"}}) >= 1 &&
-               watchdog.metric("watchdog_backup_last_success_timestamp_seconds") > 0;
+               watchdog.metric("watchdog_backup_last_success_timestamp_seconds") > 0 &&
+               watchdog.metric("watchdog_disk_full_in_seconds") > 0 &&
+               watchdog.metric("watchdog_postgres_archive_age_seconds") > 0;
       },
       seconds(30)))
       << watchdog.log();
@@ -249,6 +292,7 @@ scrape_configs:
   redis.stop();
   watchdog.write_config("defaults:\n  interval: not-a-duration\n");
   watchdog.process().signal(SIGHUP);
+  archiving.psql("INSERT INTO writes SELECT generate_series(1, 1000); SELECT pg_switch_wal()");
 
   const std::vector<Expected> expected = {
       {"WatchdogDown", "warning", "instance", dead_instance},
@@ -270,6 +314,12 @@ scrape_configs:
       {"WatchdogConfigReloadFailed", "warning", "instance", watchdog_instance},
       {"WatchdogConfigReloadFailed", "critical", "instance", watchdog_instance},
       {"WatchdogDiskProbeFailing", "warning", "probe", "root-disk"},
+      {"WatchdogWALArchiveFailing", "warning", "component", "wal-archive"},
+      {"WatchdogWALArchiveFailing", "critical", "component", "wal-archive"},
+      {"WatchdogWALArchiveRPOBreached", "warning", "component", "wal-archive"},
+      {"WatchdogWALArchiveRPOBreached", "critical", "component", "wal-archive"},
+      {"WatchdogDiskFillingUp", "warning", "probe", "volume-disk"},
+      {"WatchdogDiskFillingUp", "critical", "probe", "volume-disk"},
   };
   json firing;
   const bool all_fire = wait_until(
