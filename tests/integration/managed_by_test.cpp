@@ -45,7 +45,7 @@ components:
     managed_by:
       kind: patroni
       url: @PATRONI@
-      interval: 500ms
+      interval: @MANAGER_INTERVAL@
       timeout: 400ms
       act_when_manager_down: @ACT@
 alerts:
@@ -60,8 +60,9 @@ std::string hold_of(const WatchdogProcess& watchdog) {
 
 class ManagedByTest : public ::testing::Test {
  protected:
-  std::string config(bool act_when_down) const {
+  std::string config(bool act_when_down, const std::string& manager_interval = "500ms") const {
     return fill(kConfig, {{"SCRIPT", script_.string()},
+                          {"MANAGER_INTERVAL", manager_interval},
                           {"PATRONI", patroni_.url()},
                           {"ACT", act_when_down ? "true" : "false"},
                           {"HOOK", receiver_.url()}});
@@ -134,6 +135,14 @@ TEST_F(ManagedByTest, HeldWhileTheManagerIsAlivePausedOrDownThenActsWhenAllowed)
   EXPECT_NE(alert.value("reason", "").find("actions held: " + alive), std::string::npos)
       << alert.dump(2);
 
+  const std::string metrics = watchdog.metrics();
+  EXPECT_EQ(metrics.find(std::to_string(patroni_.port())), std::string::npos)
+      << "the manager's URL is never in /metrics";
+  const auto exposition = dir_.write("metrics.txt", metrics);
+  const auto lint = run_command({kPromtool, "check", "metrics"}, {}, 20s, exposition);
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+  EXPECT_EQ(lint.out + lint.err, "");
+
   // (2) Paused (maintenance mode): an operator is at work, still held.
   patroni_.set_paused(true);
   expect_held(watchdog, "managed by patroni (paused: an operator is at work)");
@@ -160,6 +169,36 @@ TEST_F(ManagedByTest, HeldWhileTheManagerIsAlivePausedOrDownThenActsWhenAllowed)
   EXPECT_EQ(watchdog.metric("watchdog_recovery_actions_total",
                             {{"component", "db"}, {"action", "start-postgres"}}),
             1);
+}
+
+// act_when_manager_down: true from the start, Patroni never up: the first failure has the
+// manager asked again (the answer before the failure is not trusted), then the action runs. A
+// long manager interval (10s) makes the answer at the failure an old one.
+TEST_F(ManagedByTest, ActsWhenAllowedOnlyAfterAskingTheDownManagerAgain) {
+  patroni_.stop();
+  WatchdogProcess watchdog(dir_,
+                           watchdog_options(config(true, "10s"), {{"TEST_PG_DSN", server_.dsn()}}));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return component_state(watchdog.status(), "db") == "HEALTHY" &&
+               watchdog.metric("watchdog_manager_last_check_timestamp_seconds",
+                               {{"component", "db"}, {"manager", "patroni"}}) > 0;
+      },
+      10s))
+      << watchdog.log();
+  EXPECT_EQ(hold_of(watchdog), "") << "down and allowed: a healthy component is not held";
+  server_.stop();
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(marker_); }, 15s)) << watchdog.log();
+  ASSERT_TRUE(wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; },
+                         20s))
+      << watchdog.log();
+  EXPECT_EQ(server_.psql("SELECT 1"), "1\n");
+  const std::string log = watchdog.log();
+  const auto asked = log.find("asking it again before acting");
+  const auto acted = log.find("action_despite_manager");
+  ASSERT_NE(asked, std::string::npos) << log;
+  ASSERT_NE(acted, std::string::npos) << log;
+  EXPECT_LT(asked, acted) << log;
 }
 
 }  // namespace
