@@ -154,7 +154,9 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
     component.probes.push_back(std::move(probe));
   }
   if (options.has("recovery")) component.recovery = read_recovery(child_impl(*impl, "recovery"));
-  if (options.has("managed_by")) component.managed_by = read_manager(child_impl(*impl, "managed_by"));
+  if (options.has("managed_by")) {
+    component.managed_by = read_manager(child_impl(*impl, "managed_by"));
+  }
   options.finish();
   return component;
 }

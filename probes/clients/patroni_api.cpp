@@ -1,7 +1,6 @@
 #include "probes/clients/patroni_api.h"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 namespace watchdog::probes {
@@ -45,7 +44,7 @@ PatroniStatus judge_patroni(const ApiResponse& liveness,
   } else if (liveness.status == kNotFound) {  // no /liveness (Patroni < 2.0): /patroni decides
     status.alive = document;
     if (!document) {
-      status.problem = !patroni ? "GET /liveness: HTTP 404, GET /patroni not asked"
+      status.problem = !patroni        ? "GET /liveness: HTTP 404, GET /patroni not asked"
                        : patroni->ok() ? status_problem("/patroni", *patroni)
                                        : "GET /patroni: " + patroni->error_text;
     }

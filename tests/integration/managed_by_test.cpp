@@ -71,7 +71,8 @@ class ManagedByTest : public ::testing::Test {
   // The action has not run and the server is still down after several probe runs (300 ms) and
   // manager questions (500 ms) under the hold `reason`.
   void expect_held(const WatchdogProcess& watchdog, const std::string& reason) {
-    ASSERT_TRUE(wait_until([&] { return hold_of(watchdog).find(reason) != std::string::npos; }, 10s))
+    ASSERT_TRUE(
+        wait_until([&] { return hold_of(watchdog).find(reason) != std::string::npos; }, 10s))
         << hold_of(watchdog) << watchdog.log();
     const auto unhealthy = [&] {
       return watchdog.metric("watchdog_probe_runs_total",
@@ -82,8 +83,8 @@ class ManagedByTest : public ::testing::Test {
                              {{"component", "db"}, {"manager", "patroni"}});
     };
     const double runs = unhealthy(), asked = checked();
-    ASSERT_TRUE(wait_until([&] { return unhealthy() >= runs + 5 && checked() >= asked + 1.5; },
-                           15s))
+    ASSERT_TRUE(
+        wait_until([&] { return unhealthy() >= runs + 5 && checked() >= asked + 1.5; }, 15s))
         << watchdog.log();
     const auto component = find_component(watchdog.status(), "db");
     EXPECT_EQ(component.value("state", ""), "CRITICAL") << component.dump(2);
@@ -100,15 +101,15 @@ class ManagedByTest : public ::testing::Test {
   PatroniStandin patroni_;
   WebhookReceiver receiver_;
   std::filesystem::path marker_ = dir_ / "action-ran";
-  std::filesystem::path script_ = write_script(
-      dir_, "start-postgres.sh",
-      fill("#!/bin/sh\necho ran >> '@MARKER@'\n"
-           "exec runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D '@DATA@' "
-           "-o '@OPTIONS@' -l '@LOG@' -w start\n",
-           {{"MARKER", marker_.string()},
-            {"DATA", server_.data_dir().string()},
-            {"OPTIONS", server_.server_options()},
-            {"LOG", server_.log_path().string()}}));
+  std::filesystem::path script_ =
+      write_script(dir_, "start-postgres.sh",
+                   fill("#!/bin/sh\necho ran >> '@MARKER@'\n"
+                        "exec runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D '@DATA@' "
+                        "-o '@OPTIONS@' -l '@LOG@' -w start\n",
+                        {{"MARKER", marker_.string()},
+                         {"DATA", server_.data_dir().string()},
+                         {"OPTIONS", server_.server_options()},
+                         {"LOG", server_.log_path().string()}}));
 };
 
 TEST_F(ManagedByTest, HeldWhileTheManagerIsAlivePausedOrDownThenActsWhenAllowed) {
@@ -158,8 +159,8 @@ TEST_F(ManagedByTest, HeldWhileTheManagerIsAlivePausedOrDownThenActsWhenAllowed)
   // manager has been asked again, and the server is back.
   watchdog.write_config(config(true));
   watchdog.process().signal(SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; },
-                         20s))
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; }, 20s))
       << watchdog.status().dump(2) << watchdog.log();
   EXPECT_TRUE(std::filesystem::exists(marker_));
   EXPECT_TRUE(server_.running());
@@ -189,8 +190,8 @@ TEST_F(ManagedByTest, ActsWhenAllowedOnlyAfterAskingTheDownManagerAgain) {
   EXPECT_EQ(hold_of(watchdog), "") << "down and allowed: a healthy component is not held";
   server_.stop();
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(marker_); }, 15s)) << watchdog.log();
-  ASSERT_TRUE(wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; },
-                         20s))
+  ASSERT_TRUE(
+      wait_until([&] { return component_state(watchdog.status(), "db") == "HEALTHY"; }, 20s))
       << watchdog.log();
   EXPECT_EQ(server_.psql("SELECT 1"), "1\n");
   const std::string log = watchdog.log();

@@ -60,10 +60,11 @@ void PatroniStandin::stop() { server_.reset(); }
 
 void PatroniStandin::start() {
   if (server_) return;
-  server_ = port_ == 0 ? std::make_unique<WebhookReceiver>()
-                       : std::make_unique<WebhookReceiver>(port_);
+  server_ =
+      port_ == 0 ? std::make_unique<WebhookReceiver>() : std::make_unique<WebhookReceiver>(port_);
   port_ = server_->port();
-  server_->reply_with([this](const ReceivedRequest& request, std::size_t) { return answer(request); });
+  server_->reply_with(
+      [this](const ReceivedRequest& request, std::size_t) { return answer(request); });
 }
 
 bool PatroniStandin::running() const { return server_ != nullptr; }

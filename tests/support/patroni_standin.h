@@ -34,8 +34,8 @@ class PatroniStandin {
   // /liveness answers this status (200 = alive, 503 = HA loop stuck).
   void set_liveness_status(int status);
   void set_without_liveness(bool without);  // an old Patroni: /liveness is 404
-  void stop();   // connections refused from now on (no-op when stopped)
-  void start();  // listening on the same port again
+  void stop();                              // connections refused from now on (no-op when stopped)
+  void start();                             // listening on the same port again
   bool running() const;
   // GET requests seen per path since it (last) started.
   std::size_t requests(const std::string& path) const;

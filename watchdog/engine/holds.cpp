@@ -109,7 +109,9 @@ std::string manager_hold_reason(const config::ManagerSpec& manager,
                                 const std::optional<ManagerReading>& latest,
                                 std::optional<TimePoint> failing_since, TimePoint now) {
   const std::string managed = "managed by " + manager.kind;
-  if (!latest) return managed + " (" + manager.display + "), which has not answered yet: not acting";
+  if (!latest) {
+    return managed + " (" + manager.display + "), which has not answered yet: not acting";
+  }
   if (manager_reading_stale(manager, *latest, now)) {
     // The limit, not the age: the reason stays the same while the answer gets older.
     return managed + " (" + manager.display + "), whose last answer is older than " +
@@ -117,9 +119,8 @@ std::string manager_hold_reason(const config::ManagerSpec& manager,
   }
   if (latest->alive && latest->paused) return managed + " (paused: an operator is at work)";
   if (latest->alive) return managed + " (alive at " + manager.display + "): not acting";
-  const std::string down = managed + ", which is " +
-                           (latest->answered ? "down" : "unreachable") + " (" + latest->problem +
-                           ")";
+  const std::string state = latest->answered ? "down" : "unreachable";
+  const std::string down = managed + ", which is " + state + " (" + latest->problem + ")";
   if (!manager.act_when_manager_down) return down + "; act_when_manager_down is false";
   if (failing_since && latest->at < *failing_since) {
     return down + " at its last answer, before the failure: asking it again before acting";

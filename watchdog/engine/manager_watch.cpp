@@ -49,8 +49,9 @@ struct ManagerWatch::State {
   static void run(const std::shared_ptr<State>& self) {
     std::unique_lock lock(self->mutex);
     while (!self->stopping) {
-      auto next = std::min_element(self->watched.begin(), self->watched.end(),
-                                   [](const Watched& a, const Watched& b) { return a.due < b.due; });
+      auto next =
+          std::min_element(self->watched.begin(), self->watched.end(),
+                           [](const Watched& a, const Watched& b) { return a.due < b.due; });
       if (next == self->watched.end()) {
         self->wake.wait(lock);
         continue;
@@ -63,7 +64,8 @@ struct ManagerWatch::State {
       const auto spec = next->target.spec;
       const auto component = next->target.component;
       const auto identity = next->identity;
-      next->due = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(spec.interval);
+      next->due =
+          now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(spec.interval);
       lock.unlock();
       ManagerReading reading = self->ask(spec);
       lock.lock();

@@ -52,15 +52,13 @@ struct ErrorCase {
   std::string expected;  // after "<file>:"
 };
 
-void PrintTo(const ErrorCase& error_case, std::ostream* out) { *out << error_case.what; }
-
 const std::string kPrefix = "components[0].managed_by";
 
 const ErrorCase kCases[] = {
     {"unknown kind", "      kind: pacemaker\n      url: http://127.0.0.1:8008\n",
      "7:13: " + kPrefix + ".kind: unknown manager kind 'pacemaker' (expected patroni)"},
-    {"missing kind", "      url: http://127.0.0.1:8008\n", "7:7: " + kPrefix +
-                                                               ".kind: missing required key"},
+    {"missing kind", "      url: http://127.0.0.1:8008\n",
+     "7:7: " + kPrefix + ".kind: missing required key"},
     {"missing url", "      kind: patroni\n",
      "7:7: " + kPrefix + ".url: missing required key (or url_file)"},
     {"url without scheme", "      kind: patroni\n      url: 127.0.0.1:8008\n",
@@ -84,24 +82,14 @@ const ErrorCase kCases[] = {
     {"not a mapping", "      - patroni\n", "7:7: " + kPrefix + ": expected a mapping"},
 };
 
-class LoaderManagerErrorTest : public ::testing::TestWithParam<ErrorCase> {};
-
-TEST_P(LoaderManagerErrorTest, NamesFileLineAndKey) {
+TEST(LoaderManager, ErrorsNameFileLineAndKey) {
   watchdog::testing::TempDir dir;
-  const std::string file = dir.write("watchdog.yaml", managed(GetParam().keys)).string();
-  EXPECT_EQ(test::error_of([&] { load_config_file(file); }), file + ":" + GetParam().expected);
-}
-
-std::string case_name(const ::testing::TestParamInfo<ErrorCase>& info) {
-  std::string name = info.param.what;
-  for (char& c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  for (const auto& error_case : kCases) {
+    const std::string file = dir.write("watchdog.yaml", managed(error_case.keys)).string();
+    EXPECT_EQ(test::error_of([&] { load_config_file(file); }), file + ":" + error_case.expected)
+        << error_case.what;
   }
-  return name;
 }
-
-INSTANTIATE_TEST_SUITE_P(ManagerErrors, LoaderManagerErrorTest, ::testing::ValuesIn(kCases),
-                         case_name);
 
 TEST(LoaderManager, TheUrlNeverReachesAnError) {
   const std::string message = test::error_of([] {
