@@ -10,7 +10,8 @@
 // Settable: alive (answers), paused (maintenance mode), stopped (the port is closed: connections
 // are refused) and started again on the same port.
 //
-// Thread-safety: every method may be called from any thread while it runs.
+// Thread-safety: the set_* methods may be called from any thread while it runs; stop(), start()
+// and requests() from the test's thread only.
 
 #include <memory>
 #include <mutex>
