@@ -100,6 +100,21 @@ struct RecoverySpec {
   std::vector<ActionSpec> actions;
 };
 
+// `managed_by:` the HA manager that owns a component (Patroni for a PostgreSQL node). While the
+// manager is alive, paused or not known, the watchdog runs none of the component's actions: it
+// alerts only (watchdog/engine/holds.h, manager_hold_reason). Read by config/loader_manager.cpp.
+struct ManagerSpec {
+  std::string kind;  // "patroni", the only kind so far
+  Secret url;        // the REST API's base URL (`url` or `url_file`); may carry credentials
+  // scheme://host:port of `url` without user info, path or query: what logs, holds and the
+  // status show.
+  std::string display;
+  Duration interval = std::chrono::seconds(10);  // how often it is asked
+  Duration timeout = std::chrono::seconds(2);    // per question (both requests together)
+  // Manager down (no answer, or not alive): act as if unmanaged. Default: keep holding.
+  bool act_when_manager_down = false;
+};
+
 struct ComponentSpec {
   std::string name;
   bool critical = true;  // failing probes make it CRITICAL (recovery due); false → DEGRADED
@@ -110,6 +125,7 @@ struct ComponentSpec {
   bool alert_on_manual_stop = true;
   std::vector<ProbeSpec> probes;
   RecoverySpec recovery;
+  std::optional<ManagerSpec> managed_by;  // nothing = the watchdog owns recovery
 };
 
 struct AlertSpec {

@@ -129,7 +129,7 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
                              Options& defaults_options, NameRegistry& component_names,
                              NameRegistry& probe_names) {
   expect_keys(impl, {"name", "critical", "depends_on", "rto", "alert_on_manual_stop", "probes",
-                     "recovery"});
+                     "recovery", "managed_by"});
   Options options(impl);
   ComponentSpec component;
   component.name = options.required_string("name");
@@ -154,6 +154,9 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
     component.probes.push_back(std::move(probe));
   }
   if (options.has("recovery")) component.recovery = read_recovery(child_impl(*impl, "recovery"));
+  if (options.has("managed_by")) {
+    component.managed_by = read_manager(child_impl(*impl, "managed_by"));
+  }
   options.finish();
   return component;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Private to config/: what the loader's parts share (loader.cpp reads the file, components and
-// probes; loader_recovery.cpp the recovery ladders and runbooks). Includes options_impl.h, so
+// probes; loader_recovery.cpp the recovery ladders and runbooks; loader_manager.cpp a
+// component's HA manager). Includes options_impl.h, so
 // never include it from a public header.
 
 #include <initializer_list>
@@ -42,5 +43,8 @@ Duration positive_duration(Options& options, const char* key, Duration fallback)
 // A component's `recovery:` mapping: limits, back-off and the ladder of actions (rungs may be
 // runbooks of steps). Defined in loader_recovery.cpp.
 RecoverySpec read_recovery(const ImplPtr& impl);
+
+// A component's `managed_by:` mapping (its HA manager). Defined in loader_manager.cpp.
+ManagerSpec read_manager(const ImplPtr& impl);
 
 }  // namespace watchdog::config::loading

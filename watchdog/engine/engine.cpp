@@ -43,7 +43,8 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
       queue_(std::make_shared<Queue>()),
       recovery_metrics_(metrics),
       incident_metrics_(metrics),
-      recorder_(options_.store, recovery_metrics_, incident_metrics_) {
+      recorder_(options_.store, recovery_metrics_, incident_metrics_),
+      manager_metrics_(metrics) {
   if (options_.seed == 0) options_.seed = std::random_device{}();
 }
 
@@ -113,6 +114,7 @@ void Engine::loop() {
     // that lost the lease stops acting and alerting within this turn.
     const bool leader = !options_.is_leader || options_.is_leader();
     if (leader != leader_) holds_stale_ = true;
+    poll_managers(Clock::now());  // a new answer or an old one gone stale: holds_stale_
     if (holds_stale_ || steady >= next_holds_) update_holds(Clock::now());
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
@@ -203,7 +205,8 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   if (runtime.has_dependents) holds_stale_ = true;
   if (level == Level::Fail && !runtime.first_failure) {
     runtime.first_failure = probe.started;
-    if (runtime.in_dependency_graph()) holds_stale_ = true;  // "checking <dependency> first"
+    // "checking <dependency> first", or the manager asked again before acting
+    if (runtime.first_failure_matters()) holds_stale_ = true;
   }
   // Before deciding: a dependency may have to be checked first.
   refresh_holds_if_stale(Clock::now());
@@ -229,7 +232,7 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
                                      [](const ProbeTrack& t) { return t.bad_streak == 0; });
   if (m.state == State::Healthy && all_clear && runtime.first_failure) {
     runtime.first_failure.reset();
-    if (runtime.in_dependency_graph()) holds_stale_ = true;
+    if (runtime.first_failure_matters()) holds_stale_ = true;
   }
   // A probe that starts or stops failing holds or frees what depends on this component.
   const bool suspect = std::any_of(m.probes.begin(), m.probes.end(),

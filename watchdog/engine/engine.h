@@ -33,6 +33,8 @@
 #include "watchdog/alerts/dispatcher.h"
 #include "watchdog/engine/holds.h"
 #include "watchdog/engine/incident_recorder.h"
+#include "watchdog/engine/manager_metrics.h"
+#include "watchdog/engine/manager_watch.h"
 #include "watchdog/metrics.h"
 #include "watchdog/plan.h"
 #include "watchdog/engine/recovery_metrics.h"
@@ -154,6 +156,12 @@ class Engine {
   void send_reminders(TimePoint now);
   void submit_alert(const alerts::AlertEvent& event, const std::string& how);
   void launch_action(Runtime& runtime, const RunAction& run);
+  // engine_managers.cpp: the HA managers of `managed_by` components (holds.h).
+  void watch_managers(const std::vector<std::unique_ptr<Runtime>>& old);
+  void poll_managers(TimePoint now);
+  void copy_manager_readings();
+  std::string manager_hold_of(Runtime& runtime, TimePoint now);
+  void note_acting_despite_manager(const Runtime& runtime);
   void refresh_status(bool everything);
   void set_overall(State overall);
 
@@ -181,6 +189,9 @@ class Engine {
   RecoveryMetrics recovery_metrics_;
   IncidentMetrics incident_metrics_;
   IncidentRecorder recorder_;
+  ManagerMetrics manager_metrics_;
+  std::unique_ptr<ManagerWatch> managers_;  // made when a plan has a managed component
+  std::uint64_t managers_seen_ = 0;         // the ManagerWatch::version() copied last
   std::vector<store::Mute> mutes_;
   bool requests_pending_ = false;  // a poll failed half-way: poll again next turn
   int running_actions_ = 0;

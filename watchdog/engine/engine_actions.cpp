@@ -83,6 +83,8 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
   const auto action = rung.action;
   const auto timeout = rung.timeout;
   actions::Incident incident{runtime.machine.incident_id, spec.name, run.attempt, run.reason};
+  // managed_by: an action starts only when the manager is down and that was allowed.
+  if (!options_.dry_run) note_acting_despite_manager(runtime);
   spdlog::warn("{} {} {} {} {} {}", options_.dry_run ? "action_skipped_dry_run" : "action_start",
                kv("component", spec.name), kv("action", action->name()),
                kv("attempt", std::to_string(run.attempt)), kv("incident", incident.id),

@@ -56,6 +56,12 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
   event.from = t.from;
   event.to = t.to;
   event.reason = t.reason;
+  // A component its HA manager owns is never acted on: the alert says so, or an operator waits
+  // for a recovery that will not come.
+  if (!runtime.manager_hold.empty() && runtime.hold.reason == runtime.manager_hold &&
+      t.to != State::Healthy) {
+    event.reason += "; actions held: " + runtime.manager_hold;
+  }
   event.incident_id = t.incident_id;
   event.attempt = t.attempt;
   event.at = runtime.machine.since;

@@ -255,6 +255,7 @@ void Engine::update_holds(TimePoint now) {
     in.incident_id = m.incident_id;
     in.depends_on = runtime->plan.spec.depends_on;
     in.mute = mute_of(m.name, now);
+    in.manager = manager_hold_of(*runtime, now);
     in.failing_since = runtime->first_failure;
     in.checked_since =
         runtime->probe_started.empty()

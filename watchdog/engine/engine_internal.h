@@ -87,6 +87,11 @@ struct Engine::Runtime {
     bool unsaved = false;
   };
   std::vector<ProbeMemory> memories;  // one per probe
+  // managed_by: the manager's latest answer, the hold it implies (manager_hold_reason), and the
+  // failure it was asked again for (once per failure, before acting).
+  std::optional<ManagerReading> manager_reading;
+  std::string manager_hold;
+  std::optional<TimePoint> manager_asked_for;
   bool dirty = false;               // in Engine::dirty_ this turn
   bool hold_exported = false;       // watchdog_component_muted/held set once
   bool has_dependents = false;      // its results can lift a dependent's "checking … first" hold
@@ -94,6 +99,8 @@ struct Engine::Runtime {
   // by leadership and mutes alone, so its failures cost no recomputation of all holds (with
   // 10,000 independent components failing at once that was O(N) per result).
   bool in_dependency_graph() const { return has_dependents || !plan.spec.depends_on.empty(); }
+  // A first failure can change its hold: a dependency is checked first, or its manager asked.
+  bool first_failure_matters() const { return in_dependency_graph() || plan.spec.managed_by; }
 };
 
 }  // namespace watchdog::core

@@ -53,6 +53,8 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.queued = previous.queued;
   next.saved = previous.saved;
   next.acknowledged = previous.acknowledged;  // a SIGHUP must not bring the reminders back
+  next.manager_hold = previous.manager_hold;
+  next.manager_asked_for = previous.manager_asked_for;
 }
 
 void Engine::apply_plan(Plan plan) {
@@ -133,6 +135,7 @@ void Engine::apply_plan(Plan plan) {
       incident_metrics_.forget_component(previous->plan.spec.name);
     }
   }
+  watch_managers(old);
   const auto max_blocking = static_cast<std::size_t>(plan.config.watchdog.max_blocking_checks);
   if (!scheduler_) scheduler_ = std::make_unique<ProbeScheduler>(max_blocking);
   scheduler_->set_max_blocking_checks(max_blocking);

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "config/units.h"
+
 namespace watchdog::core {
 namespace {
 
@@ -73,6 +75,8 @@ std::vector<Hold> compute_holds(const std::vector<HoldInput>& components, bool l
       hold.reason = "not the leader: another replica acts";
     } else if (!components[i].mute.empty()) {
       hold.reason = components[i].mute;
+    } else if (!components[i].manager.empty()) {
+      hold.reason = components[i].manager;  // never acted on, failing dependency or not
     } else {
       hold.reason = dependency_reason;
     }
@@ -94,6 +98,34 @@ std::vector<std::size_t> unchecked_dependencies(const std::vector<HoldInput>& co
     }
   }
   return out;
+}
+
+bool manager_reading_stale(const config::ManagerSpec& manager, const ManagerReading& reading,
+                           TimePoint now) {
+  return now - reading.at > 3 * manager.interval;
+}
+
+std::string manager_hold_reason(const config::ManagerSpec& manager,
+                                const std::optional<ManagerReading>& latest,
+                                std::optional<TimePoint> failing_since, TimePoint now) {
+  const std::string managed = "managed by " + manager.kind;
+  if (!latest) {
+    return managed + " (" + manager.display + "), which has not answered yet: not acting";
+  }
+  if (manager_reading_stale(manager, *latest, now)) {
+    // The limit, not the age: the reason stays the same while the answer gets older.
+    return managed + " (" + manager.display + "), whose last answer is older than " +
+           config::format_duration(3 * manager.interval) + " (3 x interval): not acting";
+  }
+  if (latest->alive && latest->paused) return managed + " (paused: an operator is at work)";
+  if (latest->alive) return managed + " (alive at " + manager.display + "): not acting";
+  const std::string state = latest->answered ? "down" : "unreachable";
+  const std::string down = managed + ", which is " + state + " (" + latest->problem + ")";
+  if (!manager.act_when_manager_down) return down + "; act_when_manager_down is false";
+  if (failing_since && latest->at < *failing_since) {
+    return down + " at its last answer, before the failure: asking it again before acting";
+  }
+  return "";
 }
 
 }  // namespace watchdog::core
