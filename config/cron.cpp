@@ -225,4 +225,27 @@ std::optional<CronSchedule::LocalMinute> CronSchedule::latest_match(LocalMinute 
   return std::nullopt;
 }
 
+std::optional<CronSchedule::LocalMinute> CronSchedule::first_match(LocalMinute earliest,
+                                                                   LocalMinute latest) const {
+  const local_days first_day = floor<days>(earliest);
+  for (local_days day = first_day; day <= floor<days>(latest); day += days{1}) {
+    const year_month_day date{day};
+    if (!matches_day(static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     weekday{day}.c_encoding())) {
+      continue;
+    }
+    const int bound = day == first_day ? static_cast<int>((earliest - day).count()) : 0;
+    for (int hour = bound / 60; hour < 24; ++hour) {
+      if (!hours_[hour]) continue;
+      for (int minute = hour == bound / 60 ? bound % 60 : 0; minute < 60; ++minute) {
+        if (!minutes_[minute]) continue;
+        LocalMinute found = day + hours{hour} + minutes{minute};
+        if (found > latest) return std::nullopt;
+        return found;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace watchdog::config

@@ -39,6 +39,8 @@ class CronSchedule {
   // The latest matching minute in [earliest, latest], or nothing. Walks back day by day and
   // skips non-matching hours, so the cost grows with the number of days, not minutes.
   std::optional<LocalMinute> latest_match(LocalMinute latest, LocalMinute earliest) const;
+  // The earliest matching minute in [earliest, latest], or nothing; the same walk forwards.
+  std::optional<LocalMinute> first_match(LocalMinute earliest, LocalMinute latest) const;
 
   const std::string& text() const { return text_; }
 

@@ -6,6 +6,7 @@
 #include "config/cron.h"
 #include "config/options.h"
 #include "config/time_zone.h"
+#include "config/zoned_cron.h"
 
 namespace watchdog::config {
 namespace {
@@ -163,16 +164,9 @@ MaintenanceWindowSpec read_maintenance_window(Options& options) {
                  "must be at most 7d for a recurring window, got " + format_duration(*duration));
   }
   window.schedule_text = *schedule;
-  try {
-    window.schedule = std::make_shared<const CronSchedule>(CronSchedule::parse(*schedule));
-  } catch (const std::invalid_argument& error) {
-    options.fail("schedule", error.what());
-  }
-  try {
-    window.time_zone = time_zone ? TimeZone::load(*time_zone) : TimeZone::utc();
-  } catch (const std::invalid_argument& error) {
-    options.fail("time_zone", error.what());
-  }
+  auto cron = read_zoned_cron(options, *schedule, time_zone);
+  window.schedule = std::move(cron.schedule);
+  window.time_zone = std::move(cron.zone);
   return window;
 }
 

@@ -8,9 +8,8 @@
 #include <system_error>
 #include <vector>
 
-#include "config/cron.h"
-#include "config/time_zone.h"
 #include "config/units.h"
+#include "config/zoned_cron.h"
 #include "probes/backup/anomaly_checks.h"
 
 namespace watchdog::probes {
@@ -37,13 +36,15 @@ backup::HistoryVerdict judge_files(const std::vector<BackupFile>& oldest_first,
   return backup::judge_history(samples, settings);
 }
 
-// Every file's mtime is a run's finish; the newest file is judged.
+// Every file's mtime is a run's finish (a file being written keeps its mtime fresh, so a run
+// in progress counts as the latest run); the newest file is judged.
 backup::Lateness judge_schedule(const BackupAgeProbe::Settings& settings,
                                 const std::vector<BackupFile>& oldest_first) {
   backup::LatenessInput input;
   input.now = std::chrono::system_clock::now();
   input.grace = settings.grace;
   for (const auto& file : oldest_first) input.runs.push_back(file.mtime);
+  input.last_run = oldest_first.back().mtime;
   input.newest = backup::NamedRun{oldest_first.back().name, oldest_first.back().mtime};
   return backup::judge_lateness(
       *settings.schedule, input,
@@ -66,21 +67,11 @@ std::unique_ptr<Probe> BackupAgeProbe::create(std::string name, config::Options&
   settings.rpo = *rpo;
   settings.min_size = options.size("min_size").value_or(settings.min_size);
   settings.anomaly = backup::read_anomaly_settings(options, false);
+  settings.settle = options.duration_or("settle", settings.settle);
+  if (settings.settle.count() < 0) options.fail("settle", "must not be negative");
   if (auto schedule = options.string("schedule")) {
-    std::shared_ptr<const config::CronSchedule> cron;
-    std::shared_ptr<const config::TimeZone> zone;
-    try {
-      cron = std::make_shared<const config::CronSchedule>(config::CronSchedule::parse(*schedule));
-    } catch (const std::invalid_argument& error) {
-      options.fail("schedule", error.what());
-    }
-    try {
-      const auto zone_name = options.string("time_zone");
-      zone = zone_name ? config::TimeZone::load(*zone_name) : config::TimeZone::utc();
-    } catch (const std::invalid_argument& error) {
-      options.fail("time_zone", error.what());
-    }
-    settings.schedule = backup::run_schedule(cron, zone);
+    settings.schedule =
+        backup::run_schedule(config::read_zoned_cron(options, *schedule, options.string("time_zone")));
     settings.grace = backup::read_grace(options);
   } else {
     for (const char* key : {"time_zone", "grace"}) {
@@ -143,7 +134,13 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
   measurements.push_back({"backup_age_seconds", std::chrono::duration<double>(age).count()});
   measurements.push_back({"backup_size_bytes", static_cast<double>(newest->size)});
 
-  const auto history = judge_files(found, settings_.anomaly);
+  // A file still being written (younger than `settle`) is left out of the size judgements: the
+  // newest settled one is judged instead, against the files before it.
+  auto settled = found;
+  if (age < settings_.settle) settled.pop_back();
+  const BackupFile* judged = settled.empty() ? nullptr : &settled.back();
+  const auto history =
+      settled.empty() ? backup::HistoryVerdict{} : judge_files(settled, settings_.anomaly);
   std::optional<backup::Lateness> lateness;
   if (settings_.schedule) lateness = judge_schedule(settings_, found);
   backup::add_anomaly_measurements(history, lateness, measurements);
@@ -154,10 +151,10 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
   if (age > settings_.rpo) {
     result = unhealthy(FailureKind::Threshold,
                        subject + " (RPO " + config::format_duration(settings_.rpo) + ")");
-  } else if (newest->size < settings_.min_size) {
+  } else if (judged != nullptr && judged->size < settings_.min_size) {
     result =
-        unhealthy(FailureKind::Threshold, "newest backup " + newest->name + " is " +
-                                              config::format_size(newest->size) + " (minimum " +
+        unhealthy(FailureKind::Threshold, "newest backup " + judged->name + " is " +
+                                              config::format_size(judged->size) + " (minimum " +
                                               config::format_size(settings_.min_size) + ")");
   } else if (auto anomaly = backup::anomaly_result(history, lateness)) {
     result = std::move(*anomaly);

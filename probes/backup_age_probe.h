@@ -3,21 +3,26 @@
 //
 // Keys: directory (required, absolute), pattern (fnmatch glob on file names, default "*"),
 // rpo (required duration > 0), min_size (size, default 1 byte: an empty file fails),
-// anomaly_history (7), min_ratio (0.5; 0 = off), schedule (cron, optional), time_zone (IANA,
-// default UTC; with schedule only), grace (30m; with schedule only) — see
-// probes/backup/anomaly_checks.h.
+// anomaly_history (7), min_ratio (0.5; 0 = off), settle (5m), schedule (cron, optional),
+// time_zone (IANA, default UTC; with schedule only), grace (30m; with schedule only) — see
+// probes/backup/anomaly_checks.h. `pattern` must match exactly one file per run (the dump, not
+// its .sha256 or .log beside it), or the small companions read as small backups.
 // Only regular files directly in `directory` count (symlinks are followed, no recursion).
 // The glob behaves like a shell's: "*" does not match names starting with '.', so hidden
 // temporary files of rsync/rclone uploads are ignored unless the pattern starts with '.'.
 //
 // The newest matching file (by mtime) decides: age > rpo or size < min_size → Unhealthy
-// (Threshold); missing directory or no match → Unhealthy (NotFound).
+// (Threshold); missing directory or no match → Unhealthy (NotFound). A newest file younger than
+// `settle` may still be being written (pg_dump -f, `> file` keep its mtime fresh): the size
+// judgements (min_size, min_ratio) take the newest file older than that instead.
 // Otherwise anomalies (issue #18) → Degraded (Threshold): the newest file smaller than
 // min_ratio × the median size of up to anomaly_history files before it (judged from 3 on):
 // "db_20261204.dump is 2.1 MiB, 38 % of the usual 5.5 MiB"; with a schedule, mtimes count as
-// the runs' finish (a file newer than a scheduled time is that run), so grace must cover how
-// long a backup takes to write: "the 03:00 backup in /backups has not arrived (due
-// 2026-12-05T03:00:00Z, grace 30m)", "db_20261205.dump arrived 47m late (grace 30m)". Files
+// the runs' finish, so grace must cover how long a backup takes to write: the next run is due
+// at the first scheduled time after the newest file, "the 03:00 backup in /backups has not
+// arrived (due 2026-12-05T03:00:00Z, grace 30m)" (late keeps growing until a file arrives), and
+// the newest file against the first scheduled time after the file before it,
+// "db_20261205.dump arrived 47m late (grace 30m)"; a single file is not judged. Files
 // carry no duration: the duration check of the `backup` probe does not apply.
 // Measurements: backup_files (matching count, always), backup_age_seconds and
 // backup_size_bytes (of the newest, when one exists), backup_usual_size_bytes and
@@ -51,6 +56,7 @@ class BackupAgeProbe final : public GuardedProbe {
     backup::AnomalySettings anomaly;
     std::optional<backup::RunSchedule> schedule;  // none = lateness not judged
     std::chrono::milliseconds grace{0};
+    std::chrono::milliseconds settle{std::chrono::minutes(5)};
   };
 
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.

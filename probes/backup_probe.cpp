@@ -9,6 +9,7 @@
 #include "probes/backup/anomaly_checks.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
+#include "probes/backup/backup_schedule.h"
 
 namespace watchdog::probes {
 namespace {
@@ -62,23 +63,26 @@ void add_catalog_measurements(const std::vector<backup::BackupMetadata>& backups
   }
 }
 
-// Starts of backups still being written: hidden ".TARGET_TIME.<ext>.partial" files (safety
-// dumps, ".TARGET_safety_…", have no time there and are skipped).
-std::vector<SystemTime> in_progress_starts(const std::filesystem::path& dir,
-                                           const std::string& target) {
-  std::vector<SystemTime> starts;
-  const std::string prefix = "." + target + "_";
+// The start of the run in progress, from its name: the newest ".TARGET_TIME.<ext>.partial" (being
+// dumped) or "TARGET_TIME.<ext>" not yet in the catalog (renamed, being verified: its metadata
+// comes last). Called only while the backup lock is held, so a killed run's leftovers never
+// count. Safety dumps (".safety-TARGET_safety_….partial", "TARGET_safety_…") have no time
+// there and are skipped.
+std::optional<SystemTime> in_progress_start(const std::filesystem::path& dir,
+                                            const std::string& target,
+                                            SystemTime newest_listed) {
+  std::optional<SystemTime> start;
   constexpr std::size_t kStampLength = 16;  // 20261122T031500Z
   std::error_code error;
   for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end;
        it.increment(error)) {
-    const std::string file = it->path().filename().string();
-    if (!file.starts_with(prefix) || !file.ends_with(".partial")) continue;
-    if (auto start = backup::parse_backup_time(file.substr(prefix.size(), kStampLength))) {
-      starts.push_back(*start);
-    }
+    std::string file = it->path().filename().string();
+    if (file.starts_with(".") && file.ends_with(".partial")) file.erase(0, 1);
+    if (!file.starts_with(target + "_") || file.ends_with(".json")) continue;
+    const auto at = backup::parse_backup_time(file.substr(target.size() + 1, kStampLength));
+    if (at && *at > newest_listed && (!start || *at > *start)) start = at;
   }
-  return starts;
+  return start;
 }
 
 // The newest backup against the previous ones: sizes and start → finish durations.
@@ -95,26 +99,29 @@ backup::HistoryVerdict judge_catalog(const std::vector<backup::BackupMetadata>& 
   return backup::judge_history(samples, settings);
 }
 
-// Runs: every backup's start, a backup being written, and the recorded attempts (beside the
-// backups and in the fallback); the newest start is judged.
+// The latest run as the scheduler counts it (backup_schedule.h); every backup's start and the
+// recorded attempts as earlier runs; the newest start (a run in progress, when its name shows
+// it) is judged.
 backup::Lateness judge_schedule(const BackupProbe::Settings& settings,
                                 const std::vector<backup::BackupMetadata>& backups,
-                                const std::vector<const backup::TargetStatus*>& statuses) {
+                                const backup::TargetStatus& status,
+                                const backup::TargetStatus& fallback) {
   backup::LatenessInput input;
   input.now = std::chrono::system_clock::now();
   input.grace = settings.grace;
-  auto started = [&](std::string name, SystemTime at) {
-    input.runs.push_back(at);
-    if (!input.newest || at > input.newest->at)
-      input.newest = backup::NamedRun{std::move(name), at};
-  };
-  for (const auto& b : backups) started(b.name, b.started);
-  for (const auto at : in_progress_starts(settings.directory, settings.target)) {
-    started(backup::backup_name(settings.target, at), at);
+  input.last_run = backup::last_scheduled_run(backups, backup::newest_attempt(status, fallback));
+  for (const auto& b : backups) input.runs.push_back(b.started);
+  for (const auto* s : {&status, &fallback}) {
+    if (s->last_attempt) input.runs.push_back(s->last_attempt->at);
+    if (s->last_failure) input.runs.push_back(*s->last_failure);
   }
-  for (const auto* status : statuses) {
-    if (status->last_attempt) input.runs.push_back(status->last_attempt->at);
-    if (status->last_failure) input.runs.push_back(*status->last_failure);
+  if (!backups.empty()) input.newest = backup::NamedRun{backups.back().name, backups.back().started};
+  input.in_progress = backup::run_in_progress(settings.directory, settings.target);
+  if (input.in_progress) {
+    const auto newest_listed = backups.empty() ? SystemTime::min() : backups.back().started;
+    if (auto start = in_progress_start(settings.directory, settings.target, newest_listed)) {
+      input.newest = backup::NamedRun{backup::backup_name(settings.target, *start), *start};
+    }
   }
   return backup::judge_lateness(*settings.schedule, input,
                                 {"of " + settings.target, "has not started", "started"});
@@ -153,7 +160,11 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
   settings.status_fallback_directory = target->status_fallback_directory;
   settings.anomaly = backup::read_anomaly_settings(options, true);
   settings.schedule = backup::run_schedule(target->schedule);
-  settings.grace = backup::read_grace(options);  // ignored while the target has no schedule
+  if (settings.schedule) {
+    settings.grace = backup::read_grace(options);
+  } else if (options.has("grace")) {
+    options.fail("grace", "applies only to a target with a schedule (interval or daily_at)");
+  }
   return std::make_unique<BackupProbe>(std::move(name), std::move(settings));
 }
 
@@ -202,7 +213,7 @@ ProbeResult BackupProbe::evaluate() const {
   add_catalog_measurements(backups, oldest_good, measurements);
   const auto history = judge_catalog(backups, settings_.anomaly);
   std::optional<backup::Lateness> lateness;
-  if (settings_.schedule) lateness = judge_schedule(settings_, backups, {&status, &fallback});
+  if (settings_.schedule) lateness = judge_schedule(settings_, backups, status, fallback);
   backup::add_anomaly_measurements(history, lateness, measurements);
   measurements.push_back({"backup_good_backups", static_cast<double>(good)});
   if (newest_good != nullptr) {

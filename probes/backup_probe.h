@@ -33,9 +33,13 @@
 //     on; probes/backup/backup_anomaly.h): "main_20261204T030000Z is 2.1 MiB, 38 % of the usual
 //     5.5 MiB"; "main_… took 0.4 s, 11 % of the usual 3.5 s" (usual ≥ 1 s); and, when the
 //     target has a schedule, lateness (probes/backup/backup_lateness.h): "the 03:00 backup of
-//     main has not started (due 2026-12-05T03:00:00Z, grace 30m)", "main_… started 47m late
-//     (grace 30m)". Runs are the backups' starts, the recorded attempts and a backup still
-//     being written (its hidden partial file), so a long dump in progress is not "not started".
+//     main has not started (due 2026-12-05T03:00:00Z, grace 30m)" — due counted exactly as the
+//     scheduler counts it (probes/backup/backup_schedule.h: the first scheduled time after the
+//     newer of the newest backup's start and the last recorded attempt, i.e. the last run's
+//     finish), and never while a run holds the backup lock (dumping, verifying, writing its
+//     metadata); "main_… started 47m late (grace 30m)" for daily_at targets only (an interval's
+//     slot counts from a finish the status file no longer keeps). No run known → not judged.
+//     grace without a schedule on the target is a config error.
 // This is how a failed scheduled backup or drill alerts: through this probe's component.
 //
 // Measurements: backup_last_success_timestamp_seconds, backup_age_seconds, backup_size_bytes

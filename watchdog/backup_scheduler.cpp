@@ -11,6 +11,7 @@
 #include "actions/backup/pg_dump_runner.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
+#include "probes/backup/backup_schedule.h"
 #include "watchdog/logging.h"
 
 namespace watchdog::core {
@@ -19,18 +20,13 @@ namespace {
 using SystemTime = std::chrono::system_clock::time_point;
 namespace bk = probes::backup;
 
+// The same latest run the `backup` probe judges lateness from (probes/backup/backup_schedule.h).
 std::optional<SystemTime> last_backup(const config::BackupTargetSpec& target) {
   std::string error;
-  const auto backups = bk::list_backups(target.directory, target.name, error);
-  std::optional<SystemTime> last;
-  if (!backups.empty()) last = backups.back().started;
-  // A failed attempt also waits its interval, also one recorded under the state directory
-  // because the backup volume was full.
-  const auto attempt =
+  return bk::last_scheduled_run(
+      bk::list_backups(target.directory, target.name, error),
       bk::newest_attempt(bk::read_status(target.directory, target.name),
-                         bk::read_fallback_status(target.status_fallback_directory, target.name));
-  if (attempt && (!last || attempt->at > *last)) last = attempt->at;
-  return last;
+                         bk::read_fallback_status(target.status_fallback_directory, target.name)));
 }
 
 std::optional<SystemTime> last_drill(const config::BackupTargetSpec& target) {
@@ -43,14 +39,9 @@ std::optional<SystemTime> last_drill(const config::BackupTargetSpec& target) {
 
 SystemTime next_due(const config::BackupSchedule& schedule, std::optional<SystemTime> last_run,
                     SystemTime now) {
-  if (schedule.interval > config::Duration::zero()) {
-    return last_run ? std::max(now, *last_run + schedule.interval) : now;
-  }
-  const auto day = std::chrono::floor<std::chrono::days>(now);
-  auto slot = day + *schedule.daily_at;  // the most recent HH:MM at or before now
-  if (slot > now) slot -= std::chrono::days(1);
-  if (!last_run || *last_run < slot) return now;
-  return slot + std::chrono::days(1);
+  if (!last_run) return now;
+  const auto due = bk::first_due_after(schedule, *last_run);
+  return due ? std::max(now, *due) : SystemTime::max();
 }
 
 struct BackupScheduler::Worker {

@@ -5,9 +5,11 @@
 // both record their result in the target's status file, and a `backup` probe on that target
 // turns a failed run into an unhealthy result (and so a state change and an alert).
 //
-// When due: `interval` → the last run (from the catalog: newest backup's start, last drill)
-// plus the interval, so a restart does not repeat a fresh backup; `daily_at` → a run is due
-// when the last one is older than the most recent HH:MM UTC (a missed slot runs at start-up).
+// When due (probes/backup/backup_schedule.h, shared with the `backup` probe's lateness): from
+// the last run — the newer of the newest backup's start and the last recorded attempt, which is
+// written when a run finishes, so in practice the last run's finish (drills: the last drill) —
+// `interval` → plus the interval, so a restart does not repeat a fresh backup; `daily_at` → the
+// first HH:MM UTC after it (a missed slot runs at start-up). No run yet → at once.
 //
 // With a leader lock only the leader runs schedules: a replica that is not the leader waits
 // (checking every few seconds) and runs what is due as soon as it leads.
@@ -41,7 +43,8 @@ class BackupScheduler {
   std::vector<std::shared_ptr<Worker>> workers_;
 };
 
-// When a schedule is next due, given the last run (nullopt = never) and now. Pure.
+// When a schedule is next due, given the last run (nullopt = never: now) and now: never before
+// now. Pure; a schedule that is not enabled → time_point::max().
 std::chrono::system_clock::time_point next_due(
     const config::BackupSchedule& schedule,
     std::optional<std::chrono::system_clock::time_point> last_run,

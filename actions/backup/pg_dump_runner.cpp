@@ -14,6 +14,7 @@
 #include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup/backup_attempts.h"
+#include "probes/backup/backup_schedule.h"
 #include "probes/clients/pg_connection.h"
 #include "probes/clients/process_runner.h"
 
@@ -267,7 +268,7 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
 }
 
 BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
-  const fs::path path = target.directory / ("." + target.name + ".backup.lock");
+  const fs::path path = bk::backup_lock_path(target.directory, target.name);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) {
     error_ = "cannot open " + path.string() + ": " + bk::errno_message(errno) +

@@ -5,11 +5,13 @@
 //
 // Keys (both kinds): anomaly_history (previous backups compared, default 7, 3–100),
 // min_ratio (of the usual size, default 0.5; 0 = off), grace (how late a scheduled run may
-// start, default 30m). `backup` also: min_duration_ratio (default 0.25; 0 = off).
-// `backup_age` also: schedule (cron) and time_zone (IANA, default UTC), read by the probe.
+// start, default 30m; only with a schedule). `backup` also: min_duration_ratio (default 0.25;
+// 0 = off). `backup_age` also: schedule (cron), time_zone (IANA, default UTC) and settle, read
+// by the probe.
 //
 // Measurements: backup_usual_size_bytes and backup_size_ratio (from 3 previous backups on),
-// backup_usual_duration_seconds (`backup`, from 3 known durations on), backup_late_seconds
+// backup_usual_duration_seconds (`backup`, from 3 previous backups with a known duration on),
+// backup_late_seconds
 // (with a schedule).
 
 #include <chrono>

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "config/time_text.h"
 #include "config/units.h"
@@ -18,9 +19,23 @@ std::optional<double> median(std::vector<double> values) {
   return (values[middle - 1] + values[middle]) / 2;
 }
 
-std::string format_percent(double ratio) {
-  // The epsilon keeps 0.38 (37.99999… × 100 in binary) at 38.
-  return std::to_string(static_cast<long long>(std::floor(ratio * 100 + 1e-9))) + " %";
+std::uint64_t size_percent(std::uint64_t size, double usual_size) {
+  constexpr auto kExactUpTo = std::numeric_limits<std::uint64_t>::max() / 200;
+  if (size <= kExactUpTo && usual_size <= static_cast<double>(kExactUpTo)) {
+    const auto usual_halves = static_cast<std::uint64_t>(std::llround(usual_size * 2));
+    return usual_halves == 0 ? 0 : size * 200 / usual_halves;
+  }
+  // Beyond 92 PB the product would overflow; a long double is exact enough there.
+  return static_cast<std::uint64_t>(std::floor(static_cast<long double>(size) * 100 /
+                                               static_cast<long double>(usual_size)));
+}
+
+long long duration_percent(double seconds, double usual_seconds) {
+  if (usual_seconds <= 0) return 0;
+  auto percent = static_cast<long long>(std::floor(seconds * 100 / usual_seconds));
+  // The division may round up onto the next whole number; step back until it is not above.
+  while (percent > 0 && static_cast<double>(percent) * usual_seconds > seconds * 100) --percent;
+  return percent;
 }
 
 std::string format_seconds(double seconds) {
@@ -54,7 +69,8 @@ HistoryVerdict judge_history(const std::vector<BackupSample>& oldest_first,
     if (usual > 0) verdict.size_ratio = size / usual;
     if (settings.min_ratio > 0 && size < settings.min_ratio * usual) {
       verdict.anomalies.push_back(newest.name + " is " + config::format_size(newest.size_bytes) +
-                                  ", " + format_percent(size / usual) + " of the usual " +
+                                  ", " + std::to_string(size_percent(newest.size_bytes, usual)) +
+                                  " % of the usual " +
                                   config::format_size(static_cast<std::uint64_t>(usual)));
     }
   }
@@ -65,8 +81,8 @@ HistoryVerdict judge_history(const std::vector<BackupSample>& oldest_first,
         newest.duration_seconds && *newest.duration_seconds < settings.min_duration_ratio * usual) {
       verdict.anomalies.push_back(newest.name + " took " +
                                   format_seconds(*newest.duration_seconds) + ", " +
-                                  format_percent(*newest.duration_seconds / usual) +
-                                  " of the usual " + format_seconds(usual));
+                                  std::to_string(duration_percent(*newest.duration_seconds, usual)) +
+                                  " % of the usual " + format_seconds(usual));
     }
   }
   return verdict;

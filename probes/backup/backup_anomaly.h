@@ -52,9 +52,11 @@ HistoryVerdict judge_history(const std::vector<BackupSample>& oldest_first,
 // The median (the mean of the two middle values for an even count); nothing for no values.
 std::optional<double> median(std::vector<double> values);
 
-// "38 %": a ratio as a whole percentage, rounded down, so that a ratio below a 50 % threshold
-// never reads "50 %".
-std::string format_percent(double ratio);
+// size as a whole percentage of usual_size, rounded down in integers (usual_size is a median of
+// byte counts: whole or ending in .5), so that a size below a 50 % threshold never reads "50 %".
+std::uint64_t size_percent(std::uint64_t size, double usual_size);
+// The same for durations: rounded down, never up, whatever the binary fractions do.
+long long duration_percent(double seconds, double usual_seconds);
 
 // "0.4 s", "3.5 s" below a minute; "5 min 3 s" from there on (config::human_duration).
 std::string format_seconds(double seconds);

@@ -3,23 +3,24 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "config/cron.h"
 #include "config/time_text.h"
-#include "config/time_zone.h"
 #include "config/units.h"
+#include "probes/backup/backup_schedule.h"
 
 namespace watchdog::probes::backup {
 namespace {
 
 using namespace std::chrono;
 
-// How far back a cron slot is searched: four years and a day reach even "29 Feb" schedules;
+// How far ahead a cron slot is searched: four years and a day reach even "29 Feb" schedules;
 // CronSchedule walks day by day, so this costs microseconds.
 constexpr days kCronSearch{4 * 366 + 1};
 
-std::string hours_minutes(int hour, int minute) {
+std::string hours_minutes(const config::CronSchedule::LocalMinute minute) {
+  const hh_mm_ss time{minute - floor<days>(minute)};
   char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%02d:%02d", hour, minute);
+  std::snprintf(buffer, sizeof buffer, "%02d:%02d", static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()));
   return buffer;
 }
 
@@ -31,48 +32,28 @@ std::optional<SystemTime> latest_before(const std::vector<SystemTime>& runs, Sys
   return latest;
 }
 
-bool any_in(const std::vector<SystemTime>& runs, SystemTime from, SystemTime before) {
-  return std::any_of(runs.begin(), runs.end(),
-                     [&](SystemTime run) { return run >= from && run < before; });
-}
-
 seconds whole_seconds(SystemTime::duration d) { return std::max(seconds(0), floor<seconds>(d)); }
 
 }  // namespace
 
 std::optional<RunSchedule> run_schedule(const config::BackupSchedule& schedule) {
+  if (!schedule.enabled()) return std::nullopt;
   RunSchedule out;
-  out.time_of_day = [](SystemTime slot) { return config::format_utc(slot, "%H:%M"); };
-  if (schedule.interval > config::Duration::zero()) {
-    const auto interval = schedule.interval;
-    out.slot_for = [interval](SystemTime, std::optional<SystemTime> previous_run) {
-      return previous_run ? std::optional(*previous_run + interval) : std::nullopt;
-    };
-    return out;
-  }
-  if (!schedule.daily_at) return std::nullopt;
-  const auto daily_at = *schedule.daily_at;
-  out.slot_for = [daily_at](SystemTime at, std::optional<SystemTime>) {
-    auto slot = floor<days>(at) + daily_at;  // as the scheduler's next_due
-    if (slot > at) slot -= days(1);
-    return std::optional<SystemTime>(slot);
+  out.fixed_times = schedule.interval <= config::Duration::zero();
+  out.first_after = [schedule](SystemTime after) -> std::optional<Slot> {
+    const auto due = first_due_after(schedule, after);
+    if (!due) return std::nullopt;
+    return Slot{*due, config::format_utc(*due, "%H:%M")};
   };
   return out;
 }
 
-RunSchedule run_schedule(std::shared_ptr<const config::CronSchedule> cron,
-                         std::shared_ptr<const config::TimeZone> zone) {
+RunSchedule run_schedule(const config::ZonedCron& cron) {
   RunSchedule out;
-  // As MaintenanceWindowSpec::active_until: every local minute up to latest_local_time_until(at)
-  // began at or before `at`, so the latest match up to there is the latest slot that has begun.
-  out.slot_for = [cron, zone](SystemTime at, std::optional<SystemTime>) {
-    const auto latest = floor<minutes>(zone->latest_local_time_until(at));
-    const auto match = cron->latest_match(latest, latest - kCronSearch);
-    return match ? std::optional(zone->first_instant_at_or_after(*match)) : std::nullopt;
-  };
-  out.time_of_day = [zone](SystemTime slot) {
-    const std::tm local = zone->to_local(slot);
-    return hours_minutes(local.tm_hour, local.tm_min);
+  out.first_after = [cron](SystemTime after) -> std::optional<Slot> {
+    const auto start = cron.first_after(after, kCronSearch);
+    if (!start) return std::nullopt;
+    return Slot{start->at, hours_minutes(start->local)};
   };
   return out;
 }
@@ -80,27 +61,28 @@ RunSchedule run_schedule(std::shared_ptr<const config::CronSchedule> cron,
 Lateness judge_lateness(const RunSchedule& schedule, const LatenessInput& input,
                         const LatenessWording& wording) {
   Lateness out;
+  if (!input.last_run) return out;  // nothing ran yet: the scheduler runs at once
   const std::string grace = "grace " + config::format_duration(input.grace);
-  std::vector<SystemTime> runs = input.runs;
-  if (input.newest) runs.push_back(input.newest->at);
-  const auto latest_run =
-      runs.empty() ? std::nullopt : std::optional(*std::max_element(runs.begin(), runs.end()));
-
-  if (const auto due = schedule.slot_for(input.now, latest_run);
-      due && *due <= input.now && (!latest_run || *latest_run < *due)) {
-    if (input.now > *due + input.grace) {
-      out.late = whole_seconds(input.now - *due);
-      out.anomaly = "the " + schedule.time_of_day(*due) + " backup " + wording.subject + " " +
-                    wording.missing + " (due " + config::format_rfc3339(*due) + ", " + grace + ")";
+  if (const auto due = schedule.first_after(*input.last_run);
+      due && due->at <= input.now && !input.in_progress) {
+    if (input.now > due->at + input.grace) {
+      out.late = whole_seconds(input.now - due->at);
+      out.anomaly = "the " + due->time_of_day + " backup " + wording.subject + " " +
+                    wording.missing + " (due " + config::format_rfc3339(due->at) + ", " + grace +
+                    ")";
     }
     return out;
   }
-  if (!input.newest) return out;
+  if (!schedule.fixed_times || !input.newest) return out;
   const SystemTime at = input.newest->at;
-  const auto slot = schedule.slot_for(at, latest_before(runs, at));
-  if (!slot || *slot > at || any_in(runs, *slot, at)) return out;
-  out.late = whole_seconds(at - *slot);
-  if (at - *slot > input.grace) {
+  std::vector<SystemTime> runs = input.runs;
+  runs.push_back(*input.last_run);
+  const auto previous = latest_before(runs, at);
+  if (!previous) return out;  // the first run: no slot it belongs to
+  const auto slot = schedule.first_after(*previous);
+  if (!slot || slot->at > at) return out;  // an extra run before its slot
+  out.late = whole_seconds(at - slot->at);
+  if (at - slot->at > input.grace) {
     out.anomaly = input.newest->name + " " + wording.late + " " +
                   config::format_duration(out.late) + " late (" + grace + ")";
   }

@@ -1,54 +1,57 @@
 #pragma once
-// Did the newest scheduled backup run on time? (issue #18, healthchecks.io's "period + grace".)
-// Pure: the probes collect the run times (catalog, status file, partial files, file mtimes) and
-// pass `now`; schedules are turned into RunSchedule values here. No I/O, no clock reads.
+// Did the scheduled backups run on time? (issue #18, healthchecks.io's "period + grace".)
+// Pure: the probes collect the runs (catalog, status files, the run in progress, file mtimes)
+// and pass `now`; schedules are turned into RunSchedule values here. No I/O, no clock reads.
 //
 // A *run* is any time a backup is known to have been under way: a backup's start, a recorded
-// attempt (success or failure), a backup still being written, a backup file's mtime. In order:
-//   1. The run due now is the latest scheduled time at or before now (interval schedules: the
-//      latest run + interval, as the backup scheduler counts). When no run happened at or after
-//      it: once `grace` has passed it is late by now − due ("the 03:00 backup of main has not
-//      started (due 2026-12-05T03:00:00Z, grace 30m)"); within grace it is not late yet (0).
-//   2. Otherwise the newest backup is judged against the scheduled time it belongs to: late by
-//      its time − that slot ("main_20261205T034700Z started 47m late (grace 30m)"), unless an
-//      earlier run already served that slot (an extra run by hand or by a recovery action is
-//      never late).
+// attempt (success or failure, recorded when the run finished), a backup file's mtime.
+//   1. The next run is due at the FIRST scheduled time after the latest run — the very rule the
+//      backup scheduler runs by (backup_schedule.h). When it has passed, no run is in progress
+//      and `grace` has passed too, the run is late by now − due, a figure that keeps growing
+//      across periods while nothing runs ("the 03:00 backup of main has not started (due
+//      2026-12-05T03:00:00Z, grace 30m)"); within grace it is not late yet (0). A grace longer
+//      than the period is allowed: a missed run then alerts once grace has passed.
+//   2. Otherwise, for schedules with fixed times (daily_at, cron), the newest run is judged
+//      against the first scheduled time after the run before it: late by its start − that slot
+//      ("main_20261205T034700Z started 47m late (grace 30m)"). A run before that slot (an extra
+//      one by hand) is never late. Interval schedules count from the previous run's finish,
+//      which the status file no longer holds once a newer run finished: not judged.
+// No run known at all (a first backup, a wiped directory) → nothing is judged: the scheduler
+// runs at once when it knows of no run.
 
 #include <chrono>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/backup_target.h"
-
-namespace watchdog::config {
-class CronSchedule;  // config/cron.h
-class TimeZone;      // config/time_zone.h
-}  // namespace watchdog::config
+#include "config/zoned_cron.h"
 
 namespace watchdog::probes::backup {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
+// A scheduled time, and how details name it: "03:00" in the schedule's own zone, as written
+// (a cron time skipped by a clock change keeps its written time, though it starts at the jump).
+struct Slot {
+  SystemTime at{};
+  std::string time_of_day;
+};
+
 // A schedule as lateness needs it; cheap to copy, safe to share between threads.
 struct RunSchedule {
-  // The scheduled time a run at `at` belongs to: the latest one at or before `at`; interval
-  // schedules count from `previous_run` (the latest run before `at`; their answer may lie after
-  // `at`: not due yet). Nothing: no run was ever due.
-  std::function<std::optional<SystemTime>(SystemTime at, std::optional<SystemTime> previous_run)>
-      slot_for;
-  // "03:00": a slot's time of day in the schedule's own time zone, for details.
-  std::function<std::string(SystemTime slot)> time_of_day;
+  // The first scheduled time strictly after `after`; nothing: none within the search.
+  std::function<std::optional<Slot>(SystemTime after)> first_after;
+  // Whether a run's own slot can be known (fixed times), so that "started late" is judged.
+  bool fixed_times = true;
 };
 
 // A `backups:` target's schedule as the backup scheduler runs it: `daily_at` in UTC, or
 // `interval` after the latest run. A disabled schedule → nothing (no lateness to judge).
 std::optional<RunSchedule> run_schedule(const config::BackupSchedule& schedule);
-// A cron expression in a time zone (clock changes resolved as for maintenance windows).
-RunSchedule run_schedule(std::shared_ptr<const config::CronSchedule> cron,
-                         std::shared_ptr<const config::TimeZone> zone);
+// A cron expression in a time zone.
+RunSchedule run_schedule(const config::ZonedCron& cron);
 
 // How details name things: "the 03:00 backup " + subject + " " + missing; name + " " + late.
 struct LatenessWording {
@@ -63,8 +66,10 @@ struct NamedRun {
 };
 
 struct LatenessInput {
-  std::vector<SystemTime> runs;    // every known run, any order (newest->at may be among them)
-  std::optional<NamedRun> newest;  // the newest backup to judge
+  std::optional<SystemTime> last_run;  // the latest run, as the scheduler counts from it
+  std::vector<SystemTime> runs;        // every other known run, any order
+  std::optional<NamedRun> newest;      // the newest run's start (or arrival), to judge
+  bool in_progress = false;            // a run is under way now
   SystemTime now{};
   std::chrono::milliseconds grace{0};
 };

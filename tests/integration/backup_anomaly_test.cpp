@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "actions/backup/pg_dump_runner.h"
+#include "probes/backup/backup_catalog.h"
 #include "config/units.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"
@@ -17,6 +18,7 @@ namespace watchdog::testing {
 namespace {
 
 using namespace std::chrono_literals;
+namespace bk = probes::backup;
 
 TEST(BackupAnomaly, DumpOfADatabaseThatLostItsDataIsDegradedWithBothFigures) {
   TempDir dir;
@@ -84,6 +86,64 @@ components:
       run_command({kPromtool, "check", "metrics"}, {}, 20s, dir.write("metrics.txt", metrics));
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_EQ(lint.out + lint.err, "");
+}
+
+// Lateness against the real scheduler (issue #18): an `interval` target whose pg_dump takes ~2 s
+// (a wrapper that sleeps, then runs the real pg_dump). The scheduler counts each next run from
+// the previous run's finish, so each start comes "the previous run's duration" after start +
+// interval — which must not read as late; and while a run holds the backup lock (dumping,
+// verifying) the due run has started. Sampled throughout three scheduled runs: the component
+// stays HEALTHY and backup_late_seconds stays 0.
+TEST(BackupAnomaly, IntervalTargetRunBySchedulerIsNeverLate) {
+  TempDir dir;
+  PostgresServer server;
+  create_shop(server);
+  const auto slow_dump = dir.write("slow_pg_dump", "#!/bin/sh\nsleep 2\nexec " + kPgBin +
+                                                       "pg_dump \"$@\"\n");
+  std::filesystem::permissions(slow_dump, std::filesystem::perms::owner_all);
+  const std::string yaml = fill(R"(
+backups:
+  - name: main
+    dsn: ${MAIN_DSN}
+    directory: @DIR@
+    pg_dump: @DUMP@
+    schedule: {interval: 3s}
+components:
+  - name: backups
+    critical: false
+    probes:
+      - {name: main-backup, kind: backup, target: main, rpo: 1h, grace: 1s, interval: 1s, timeout: 1s, jitter: 0s, failure_threshold: 1, success_threshold: 1}
+)",
+                                {{"DIR", (dir / "backups").string()}, {"DUMP", slow_dump.string()}});
+  const std::string dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) +
+                          " user=postgres dbname=shop password=" + server.password();
+  WatchdogProcess watchdog(dir, watchdog_options(yaml, {{"MAIN_DSN", dsn}}));
+
+  std::vector<std::string> seen;  // lateness details, in order
+  double max_late = 0;
+  std::size_t backups = 0;
+  const bool ran = wait_until(
+      [&] {
+        std::string error;
+        backups = bk::list_backups(dir / "backups", "main", error).size();
+        const auto component = find_component(watchdog.status(), "backups");
+        const std::string detail = component["probes"][0].value("detail", "");
+        if (detail.find(" late") != std::string::npos ||
+            detail.find("has not started") != std::string::npos) {
+          seen.push_back(detail);
+        }
+        if (const auto late = metric_sum(watchdog.metrics(), "watchdog_backup_late_seconds")) {
+          max_late = std::max(max_late, *late);
+        }
+        return backups >= 3;
+      },
+      60s, 200ms);
+  ASSERT_TRUE(ran) << backups << " backups\n" << watchdog.log();
+  EXPECT_EQ(seen, std::vector<std::string>{}) << "every scheduled run is on time";
+  EXPECT_EQ(max_late, 0);
+  EXPECT_TRUE(wait_until(
+      [&] { return component_state(watchdog.status(), "backups") == "HEALTHY"; }, 10s))
+      << watchdog.status().dump();
 }
 
 }  // namespace

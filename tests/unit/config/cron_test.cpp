@@ -172,5 +172,43 @@ TEST(CronScheduleTest, LatestMatchAgreesWithMinuteByMinuteScan) {
   }
 }
 
+TEST(CronScheduleTest, FirstMatchSearchesForwards) {
+  const struct {
+    const char* schedule;
+    LocalMinute earliest, latest;
+    std::optional<LocalMinute> expected;
+  } cases[] = {
+      {"0 3 * * *", at(2026, 11, 22, 3, 0), at(2026, 11, 23, 0, 0), at(2026, 11, 22, 3, 0)},
+      {"0 3 * * *", at(2026, 11, 22, 3, 1), at(2026, 11, 23, 2, 59), std::nullopt},
+      {"0 3 * * *", at(2026, 11, 22, 3, 1), at(2026, 11, 23, 3, 0), at(2026, 11, 23, 3, 0)},
+      {"*/15 * * * *", at(2026, 11, 22, 10, 31), at(2026, 11, 22, 12, 0), at(2026, 11, 22, 10, 45)},
+      {"59 23 * * *", at(2026, 11, 22, 23, 59), at(2026, 11, 22, 23, 59), at(2026, 11, 22, 23, 59)},
+      {"0 22 * * fri", at(2026, 11, 22, 12, 0), at(2026, 12, 1, 0, 0), at(2026, 11, 27, 22, 0)},
+      {"0 0 29 2 *", at(2026, 11, 22, 12, 0), at(2030, 1, 1, 0, 0), at(2028, 2, 29, 0, 0)},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(CronSchedule::parse(c.schedule).first_match(c.earliest, c.latest), c.expected)
+        << c.schedule;
+  }
+}
+
+TEST(CronScheduleTest, FirstMatchAgreesWithMinuteByMinuteScan) {
+  for (const char* text : {"*/7 1-3 * * *", "0 0 1 * mon", "30 2 */3 * *", "15 */5 * * sat,sun"}) {
+    const auto schedule = CronSchedule::parse(text);
+    const LocalMinute earliest = at(2026, 3, 20, 0, 0);
+    const LocalMinute latest = at(2026, 3, 31, 23, 59);
+    for (LocalMinute bound = earliest; bound <= latest; bound += minutes{97}) {
+      std::optional<LocalMinute> scanned;
+      for (LocalMinute m = bound; m <= latest; m += minutes{1}) {
+        if (schedule.matches(m)) {
+          scanned = m;
+          break;
+        }
+      }
+      ASSERT_EQ(schedule.first_match(bound, latest), scanned) << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace watchdog::config

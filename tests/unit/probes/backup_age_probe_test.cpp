@@ -17,6 +17,8 @@ using namespace std::chrono_literals;
 using testing::measurement;
 using testing::probe_from_yaml;
 
+constexpr std::size_t kMiB = 1024 * 1024;
+
 class BackupAgeTest : public ::testing::Test {
  protected:
   // Writes a file whose mtime lies `age` in the past.
@@ -80,18 +82,38 @@ TEST_F(BackupAgeTest, PatternFiltersNames) {
 }
 
 TEST_F(BackupAgeTest, EmptyFileFailsMinSize) {
-  backup("db_1.dump", 1min, "");
+  backup("db_1.dump", 20min, "");
   auto result = check("rpo: 1h");
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
   EXPECT_EQ(result.failure, FailureKind::Threshold);
   EXPECT_NE(result.detail.find("minimum"), std::string::npos) << result.detail;
   EXPECT_EQ(measurement(result, "backup_size_bytes"), 0);
 
-  backup("db_2.dump", 1s, std::string(100, 'x'));
+  backup("db_2.dump", 10min, std::string(100, 'x'));
   EXPECT_EQ(check("rpo: 1h\nmin_size: 1KiB").status, ProbeStatus::Unhealthy);
   EXPECT_EQ(check("rpo: 1h\nmin_size: 100").status, ProbeStatus::Healthy);
 }
 
+// pg_dump -f or `> file` write in place: the newest file grows while its mtime stays fresh, so
+// until it is `settle` old the size judgements take the newest file before it.
+TEST_F(BackupAgeTest, FileBeingWrittenIsNotJudgedBySize) {
+  for (int i = 1; i <= 4; ++i) {
+    backup("db_" + std::to_string(i) + ".dump", std::chrono::hours(6 - i),
+           std::string(5 * kMiB, 'x'));
+  }
+  backup("db_5.dump", 2s, "");  // just created
+  auto result = check("rpo: 1d");
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_NE(result.detail.find("db_5.dump"), std::string::npos) << "still the newest backup";
+  EXPECT_EQ(measurement(result, "backup_size_bytes"), 0);
+  EXPECT_DOUBLE_EQ(measurement(result, "backup_size_ratio"), 1) << "db_4 against db_1..3";
+
+  auto settled = check("rpo: 1d\nsettle: 0s");
+  EXPECT_EQ(settled.status, ProbeStatus::Unhealthy) << settled.detail;
+  EXPECT_EQ(settled.detail, "newest backup db_5.dump is 0 B (minimum 1 B)");
+  EXPECT_EQ(check("rpo: 1d\nsettle: 0s\nmin_size: 0").detail,
+            "db_5.dump is 0 B, 0 % of the usual 5 MiB");
+}
 TEST_F(BackupAgeTest, MissingDirectory) {
   auto missing = (dir / "gone").string();
   auto result = probe_from_yaml("backup_age", "directory: " + missing + "\nrpo: 1h")->check(2s);
@@ -110,14 +132,12 @@ TEST_F(BackupAgeTest, NoMatchingFile) {
   EXPECT_EQ(measurement(result, "backup_age_seconds"), -1);  // absent
 }
 
-constexpr std::size_t kMiB = 1024 * 1024;
-
 TEST_F(BackupAgeTest, SmallNewestFileIsDegraded) {
   for (int i = 1; i <= 6; ++i) {
     backup("db_" + std::to_string(i) + ".dump", std::chrono::hours(8 - i),
            std::string(5 * kMiB, 'x'));
   }
-  backup("db_7.dump", 10s, std::string(1 * kMiB, 'x'));
+  backup("db_7.dump", 10min, std::string(1 * kMiB, 'x'));
   auto result = check("rpo: 1d");
   EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
   EXPECT_EQ(result.failure, FailureKind::Threshold);
@@ -183,6 +203,24 @@ TEST_F(BackupAgeScheduleTest, FileArrivingAfterGraceIsLate) {
   EXPECT_EQ(strict.detail, "db_2.dump arrived 10m late (grace 5m)");
 }
 
+TEST_F(BackupAgeScheduleTest, FirstFileIsNeverLate) {
+  backup_at("db_1.dump", slot + 47min);  // no file before it: no slot it belongs to
+  auto result = check_scheduled();
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_EQ(measurement(result, "backup_late_seconds"), 0);
+}
+
+TEST_F(BackupAgeScheduleTest, MissingRunsKeepGrowing) {
+  backup_at("db_1.dump", slot - 3 * 24h - 1h);  // nothing arrived for three days
+  auto result = check("rpo: 5d\ngrace: 4h\nschedule: '" + config::format_utc(slot, "%M %H") +
+                      " * * *'");
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
+  EXPECT_NE(result.detail.find("(due " + config::format_rfc3339(slot - 3 * 24h)),
+            std::string::npos)
+      << result.detail;
+  EXPECT_GE(measurement(result, "backup_late_seconds"), 3 * 86400 + 2 * 3600 - 1);
+}
+
 TEST(BackupAge, ConfigErrors) {
   EXPECT_THROW(probe_from_yaml("backup_age", "directory: /backups"), config::ConfigError);
   EXPECT_THROW(probe_from_yaml("backup_age", "rpo: 1h"), config::ConfigError);
@@ -196,7 +234,8 @@ TEST(BackupAge, ConfigErrors) {
   // Anomaly keys: grace and time_zone only with a schedule, no duration check on files.
   for (const char* keys : {"grace: 1h", "time_zone: UTC", "schedule: '61 * * * *'",
                            "schedule: '0 3 * * *'\ntime_zone: Mars/Olympus",
-                           "min_duration_ratio: 0.5", "anomaly_history: 2", "min_ratio: 2"}) {
+                           "min_duration_ratio: 0.5", "anomaly_history: 2", "min_ratio: 2",
+                           "settle: -1m"}) {
     EXPECT_THROW(probe_from_yaml("backup_age", std::string("directory: /b\nrpo: 1h\n") + keys),
                  config::ConfigError)
         << keys;
@@ -204,7 +243,7 @@ TEST(BackupAge, ConfigErrors) {
   EXPECT_NO_THROW(
       probe_from_yaml("backup_age",
                       "directory: /b\nrpo: 1h\nschedule: '0 3 * * *'\ntime_zone: Europe/Berlin\n"
-                      "grace: 2h\nanomaly_history: 14\nmin_ratio: 30%"));
+                      "grace: 2h\nanomaly_history: 14\nmin_ratio: 30%\nsettle: 10m"));
 }
 
 }  // namespace

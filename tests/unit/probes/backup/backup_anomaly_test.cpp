@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace watchdog::probes::backup {
 namespace {
 
@@ -26,10 +28,23 @@ TEST(BackupAnomaly, MedianOfOddAndEvenCounts) {
 }
 
 TEST(BackupAnomaly, PercentRoundsDown) {
-  EXPECT_EQ(format_percent(0.38), "38 %");
-  EXPECT_EQ(format_percent(0.4999), "49 %");  // below a 50 % threshold never reads 50 %
-  EXPECT_EQ(format_percent(2.1 / 5.5), "38 %");
-  EXPECT_EQ(format_percent(1.0), "100 %");
+  // Sizes in integers: floor(size × 100 / usual), the usual a median (whole or .5).
+  EXPECT_EQ(size_percent(38, 100), 38u);
+  EXPECT_EQ(size_percent(4999, 10000), 49u);  // below a 50 % threshold never reads 50 %
+  EXPECT_EQ(size_percent(499'999'999'999, 1'000'000'000'000), 49u);
+  EXPECT_EQ(size_percent(50, 100.5), 49u);  // 49.75 %: below 50 % even with a .5 median
+  EXPECT_EQ(size_percent(2'202'009, 5'767'168), 38u);  // 2.1 of 5.5 MiB
+  EXPECT_EQ(size_percent(100, 100), 100u);
+  EXPECT_EQ(size_percent(0, 0), 0u);
+  // Beyond the exact range (size × 200 would overflow) the figure is still right.
+  EXPECT_EQ(size_percent(std::numeric_limits<std::uint64_t>::max() / 4,
+                         static_cast<double>(std::numeric_limits<std::uint64_t>::max() / 2)),
+            49u);
+  // Durations: never rounded up onto the threshold.
+  EXPECT_EQ(duration_percent(0.38, 1), 38);
+  EXPECT_EQ(duration_percent(0.2499999999999, 1), 24);
+  EXPECT_EQ(duration_percent(1, 4), 25);
+  EXPECT_EQ(duration_percent(1, 0), 0);
   EXPECT_EQ(format_seconds(0.4), "0.4 s");
   EXPECT_EQ(format_seconds(3.5), "3.5 s");
   EXPECT_EQ(format_seconds(303), "5 min 3 s");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "config/cron.h"
 #include "config/time_text.h"
 #include "config/time_zone.h"
@@ -36,12 +38,14 @@ const LatenessWording kFiles{"in /backups", "has not arrived", "arrived"};
 
 struct Row {
   const char* what;
-  std::vector<std::string> runs;      // besides the newest
-  std::optional<std::string> newest;  // judged as "main_NEWEST"
+  std::vector<std::string> runs;      // earlier runs
+  std::optional<std::string> newest;  // judged as "main_NEWEST"; also the latest run unless...
   std::string now;
   std::chrono::seconds late;
   std::optional<std::string> anomaly;
   std::chrono::milliseconds grace = 30min;
+  std::optional<std::string> last_run = std::nullopt;  // ...given here (an attempt's finish)
+  bool in_progress = false;
 };
 
 void check_rows(const RunSchedule& schedule, const std::vector<Row>& rows,
@@ -51,6 +55,14 @@ void check_rows(const RunSchedule& schedule, const std::vector<Row>& rows,
     LatenessInput input;
     for (const auto& run : row.runs) input.runs.push_back(at(run));
     if (row.newest) input.newest = NamedRun{"main_NEWEST", at(*row.newest)};
+    if (row.last_run) {
+      input.last_run = at(*row.last_run);
+    } else if (row.newest) {
+      input.last_run = at(*row.newest);
+    } else if (!row.runs.empty()) {
+      input.last_run = *std::max_element(input.runs.begin(), input.runs.end());
+    }
+    input.in_progress = row.in_progress;
     input.now = at(row.now);
     input.grace = row.grace;
     const auto lateness = judge_lateness(schedule, input, wording);
@@ -58,6 +70,9 @@ void check_rows(const RunSchedule& schedule, const std::vector<Row>& rows,
     EXPECT_EQ(lateness.anomaly, row.anomaly);
   }
 }
+
+const std::string kNotStarted0300 =
+    "the 03:00 backup of main has not started (due 2026-12-05T03:00:00Z, grace 30m)";
 
 TEST(BackupLateness, DailyAtUtc) {
   const auto schedule = run_schedule(daily(3, 0));
@@ -75,18 +90,55 @@ TEST(BackupLateness, DailyAtUtc) {
            "2026-12-04T03:00:02Z",
            "2026-12-05T03:31:00Z",
            31min,
-           "the 03:00 backup of main has not started (due 2026-12-05T03:00:00Z, grace 30m)"},
+           kNotStarted0300},
           {"exactly at grace is not late yet",
            {},
            "2026-12-04T03:00:02Z",
            "2026-12-05T03:30:00Z",
            0s},
-          {"no backup ever",
+          // The first missed slot stays due: late keeps growing, and does not clear itself
+          // within grace of the next slot.
+          {"a day later, still the first missed slot",
+           {},
+           "2026-12-04T03:00:02Z",
+           "2026-12-06T03:10:00Z",
+           24h + 10min,
+           kNotStarted0300},
+          {"three days later",
+           {},
+           "2026-12-04T03:00:02Z",
+           "2026-12-08T04:00:00Z",
+           3 * 24h + 1h,
+           kNotStarted0300},
+          {"grace longer than the period: quiet until grace has passed",
+           {},
+           "2026-12-04T03:00:02Z",
+           "2026-12-06T02:00:00Z",
+           0s,
+           std::nullopt,
+           48h},
+          {"grace longer than the period, then late",
+           {},
+           "2026-12-04T03:00:02Z",
+           "2026-12-07T04:00:00Z",
+           49h,
+           "the 03:00 backup of main has not started (due 2026-12-05T03:00:00Z, grace 2d)",
+           48h},
+          {"a run in progress has started",
+           {},
+           "2026-12-04T03:00:02Z",
+           "2026-12-05T04:00:00Z",
+           0s,
+           std::nullopt,
+           30min,
+           std::nullopt,
+           true},
+          {"no backup ever: the scheduler runs at once, nothing to judge",
            {},
            std::nullopt,
            "2026-12-05T04:00:00Z",
-           1h,
-           "the 03:00 backup of main has not started (due 2026-12-05T03:00:00Z, grace 30m)"},
+           0s},
+          {"the first backup is never late", {}, "2026-12-05T14:00:00Z", "2026-12-05T15:00:00Z", 0s},
           {"on time", {"2026-12-04T03:00:00Z"}, "2026-12-05T03:00:05Z", "2026-12-05T10:00:00Z", 5s},
           {"started 47m late",
            {"2026-12-04T03:00:00Z"},
@@ -94,9 +146,13 @@ TEST(BackupLateness, DailyAtUtc) {
            "2026-12-05T10:00:00Z",
            47min,
            "main_NEWEST started 47m late (grace 30m)"},
-          {"started exactly grace late", {}, "2026-12-05T03:30:00Z", "2026-12-05T10:00:00Z", 30min},
+          {"started exactly grace late",
+           {"2026-12-04T03:00:00Z"},
+           "2026-12-05T03:30:00Z",
+           "2026-12-05T10:00:00Z",
+           30min},
           {"grace 0: any delay counts",
-           {},
+           {"2026-12-04T03:00:00Z"},
            "2026-12-05T03:00:01Z",
            "2026-12-05T10:00:00Z",
            1s,
@@ -105,33 +161,45 @@ TEST(BackupLateness, DailyAtUtc) {
           // The 03:00 run happened (it failed: its attempt was recorded at 03:05); a backup taken
           // by hand at 14:00 is an extra, not a late one.
           {"an extra run is never late",
-           {"2026-12-05T03:05:00Z"},
+           {"2026-12-04T03:00:00Z", "2026-12-05T03:05:00Z"},
            "2026-12-05T14:00:00Z",
            "2026-12-05T15:00:00Z",
            0s},
-          // A backup by hand just before the slot does not stand in for the slot's run.
+          // A backup by hand just before the slot does not stand in for the slot's run: the
+          // scheduler still runs at 03:00.
           {"a run just before the slot",
-           {},
+           {"2026-12-04T03:00:00Z"},
            "2026-12-05T02:59:00Z",
            "2026-12-05T10:00:00Z",
            7h,
-           "the 03:00 backup of main has not started (due 2026-12-05T03:00:00Z, grace 30m)"},
+           kNotStarted0300},
           // A long dump still being written (its partial file's start) is the slot's run.
-          {"a run in progress",
+          {"a run in progress, its start known",
            {"2026-12-04T03:00:00Z"},
            "2026-12-05T03:00:00Z",
            "2026-12-05T04:45:00Z",
-           0s},
-          {"before today's slot, yesterday's run decides",
-           {},
+           0s,
+           std::nullopt,
+           30min,
+           "2026-12-04T03:20:00Z",
+           true},
+          {"before today's slot, the newest run's lateness stands",
+           {"2026-12-03T03:00:00Z"},
            "2026-12-04T04:00:00Z",
            "2026-12-05T02:00:00Z",
            1h,
            "main_NEWEST started 1h late (grace 30m)"},
+          // The scheduler catches up at once after a day without the watchdog.
+          {"a missed slot caught up",
+           {"2026-12-03T03:00:00Z"},
+           "2026-12-05T09:00:00Z",
+           "2026-12-05T10:00:00Z",
+           30h,
+           "main_NEWEST started 1d6h late (grace 30m)"},
       });
 }
 
-TEST(BackupLateness, IntervalCountsFromTheLatestRun) {
+TEST(BackupLateness, IntervalCountsFromTheLatestRunsFinish) {
   const auto schedule = run_schedule(every(6h));
   ASSERT_TRUE(schedule);
   check_rows(
@@ -140,45 +208,59 @@ TEST(BackupLateness, IntervalCountsFromTheLatestRun) {
           // The scheduler counts from the latest run, here the attempt recorded when the 03:00
           // backup finished: the next one is due at 09:10.
           {"within grace",
-           {"2026-12-05T03:10:00Z"},
+           {},
            "2026-12-05T03:00:00Z",
            "2026-12-05T09:20:00Z",
-           0s},
+           0s,
+           std::nullopt,
+           30min,
+           "2026-12-05T03:10:00Z"},
           {"late",
-           {"2026-12-05T03:10:00Z"},
+           {},
            "2026-12-05T03:00:00Z",
            "2026-12-05T09:45:00Z",
            35min,
-           "the 09:10 backup of main has not started (due 2026-12-05T09:10:00Z, grace 30m)"},
-          {"on time", {"2026-12-04T21:00:00Z"}, "2026-12-05T03:00:00Z", "2026-12-05T04:00:00Z", 0s},
-          {"started an hour late",
+           "the 09:10 backup of main has not started (due 2026-12-05T09:10:00Z, grace 30m)",
+           30min,
+           "2026-12-05T03:10:00Z"},
+          {"late for two periods: keeps growing",
+           {},
+           "2026-12-05T03:00:00Z",
+           "2026-12-05T15:20:00Z",
+           6h + 10min,
+           "the 09:10 backup of main has not started (due 2026-12-05T09:10:00Z, grace 30m)",
+           30min,
+           "2026-12-05T03:10:00Z"},
+          {"in progress", {}, "2026-12-05T03:00:00Z", "2026-12-05T09:45:00Z", 0s, std::nullopt,
+           30min, "2026-12-05T03:10:00Z", true},
+          // The previous run took 50m: its finish (21:50) + 6h is when this one was started, not
+          // "50m late" (a start's slot cannot be known for intervals: not judged).
+          {"a start after the previous finish is not late",
            {"2026-12-04T21:00:00Z"},
-           "2026-12-05T04:00:00Z",
+           "2026-12-05T03:50:00Z",
            "2026-12-05T05:00:00Z",
-           1h,
-           "main_NEWEST started 1h late (grace 30m)"},
+           0s,
+           std::nullopt,
+           30min,
+           "2026-12-05T04:20:00Z"},
           {"early (a backup by hand) is not late",
            {"2026-12-05T01:00:00Z"},
            "2026-12-05T02:00:00Z",
            "2026-12-05T03:00:00Z",
            0s},
           {"no run yet: nothing is due", {}, std::nullopt, "2026-12-05T03:00:00Z", 0s},
-          {"one run: nothing to count from",
-           {},
-           "2026-12-05T02:00:00Z",
-           "2026-12-05T03:00:00Z",
-           0s},
       });
   EXPECT_FALSE(run_schedule(config::BackupSchedule{})) << "no schedule, nothing to judge";
 }
 
+config::ZonedCron cron(const std::string& text, const std::string& zone) {
+  return {std::make_shared<const config::CronSchedule>(config::CronSchedule::parse(text)),
+          config::TimeZone::load(zone)};
+}
+
 TEST(BackupLateness, CronInATimeZone) {
-  const auto berlin = config::TimeZone::load("Europe/Berlin");
-  const auto nightly = run_schedule(
-      std::make_shared<const config::CronSchedule>(config::CronSchedule::parse("0 3 * * *")),
-      berlin);
-  // 03:00 in Berlin is 02:00Z in winter.
-  check_rows(nightly,
+  // 03:00 in Berlin is 02:00Z in winter; mtimes are the runs (they arrive a little after).
+  check_rows(run_schedule(cron("0 3 * * *", "Europe/Berlin")),
              {
                  {"late in local time",
                   {},
@@ -188,12 +270,18 @@ TEST(BackupLateness, CronInATimeZone) {
                   "the 03:00 backup in /backups has not arrived (due 2026-12-05T02:00:00Z, grace "
                   "30m)"},
                  {"arrived late",
-                  {},
+                  {"2026-12-04T02:10:00Z"},
                   "2026-12-05T02:40:00Z",
                   "2026-12-05T09:00:00Z",
                   40min,
                   "main_NEWEST arrived 40m late (grace 30m)"},
-                 {"arrived in time", {}, "2026-12-05T02:20:00Z", "2026-12-05T09:00:00Z", 20min},
+                 {"arrived in time",
+                  {"2026-12-04T02:10:00Z"},
+                  "2026-12-05T02:20:00Z",
+                  "2026-12-05T09:00:00Z",
+                  20min},
+                 {"a single file is not judged", {}, "2026-12-05T02:40:00Z", "2026-12-05T09:00:00Z",
+                  0s},
                  // Summer: 03:00 CEST is 01:00Z.
                  {"summer time",
                   {},
@@ -205,25 +293,26 @@ TEST(BackupLateness, CronInATimeZone) {
              },
              kFiles);
   // 02:30 does not exist on 2026-03-29 in Berlin (clocks go 02:00 → 03:00 at 01:00Z): the run
-  // is due at the jump, as a maintenance window would start.
-  const auto skipped = run_schedule(
-      std::make_shared<const config::CronSchedule>(config::CronSchedule::parse("30 2 * * *")),
-      berlin);
-  check_rows(skipped,
+  // is due at the jump, as a maintenance window would start, and named as configured.
+  check_rows(run_schedule(cron("30 2 * * *", "Europe/Berlin")),
              {{"clock change",
                {},
                "2026-03-28T01:30:00Z",
                "2026-03-29T01:45:00Z",
                45min,
-               "the 03:00 backup in /backups has not arrived (due 2026-03-29T01:00:00Z, "
+               "the 02:30 backup in /backups has not arrived (due 2026-03-29T01:00:00Z, "
                "grace 30m)"}},
              kFiles);
-  const auto monthly = run_schedule(
-      std::make_shared<const config::CronSchedule>(config::CronSchedule::parse("0 0 1 * *")),
-      config::TimeZone::utc());
   check_rows(
-      monthly,
-      {{"monthly, searched far back", {}, "2026-11-01T00:05:00Z", "2026-11-30T00:00:00Z", 5min}});
+      run_schedule(cron("0 0 1 * *", "UTC")),
+      {{"monthly, searched far ahead",
+        {"2026-10-01T00:02:00Z"},
+        "2026-11-01T00:05:00Z",
+        "2026-11-30T00:00:00Z",
+        5min},
+       {"monthly, missed", {}, "2026-10-01T00:05:00Z", "2026-11-01T01:00:00Z", 1h,
+        "the 00:00 backup in /backups has not arrived (due 2026-11-01T00:00:00Z, grace 30m)"}},
+      kFiles);
 }
 
 }  // namespace
