@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "actions/backup/retention.h"
 #include "config/text.h"
@@ -58,7 +59,7 @@ std::string volume_note(const fs::path& directory) {
 // main_….dump" when the volume refused it, "cannot write FILE: …" otherwise.
 std::string write_error(const fs::path& directory, const std::string& file, int error) {
   if (!bk::volume_refuses_writes(error)) {
-    return "cannot write " + file + ": " + bk::errno_message(error);
+    return "cannot write " + file + ": " + config::errno_text(error);
   }
   return bk::errno_message(error) + volume_note(directory) + " writing " + file;
 }
@@ -275,10 +276,19 @@ BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
              volume_note(target.directory);
     return;
   }
-  if (::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
-    busy_ = errno == EWOULDBLOCK;
+  // Without `wait`, a few short retries still: the backup probe tests the lock with a shared
+  // flock held for microseconds (run_in_progress), which must not make a run say "busy".
+  int locked = -1, error = 0;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    locked = ::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+    error = errno;
+    if (locked == 0 || wait || error != EWOULDBLOCK) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (locked != 0) {
+    busy_ = error == EWOULDBLOCK;
     error_ = busy_ ? "another backup of " + target.name + " is running"
-                   : "cannot lock " + path.string() + ": " + config::errno_text();
+                   : "cannot lock " + path.string() + ": " + config::errno_text(error);
     ::close(fd_);
     fd_ = -1;
   }
