@@ -150,14 +150,17 @@ PostgresProbe::~PostgresProbe() = default;
 
 ProbeResult PostgresProbe::check_once(std::chrono::milliseconds timeout) {
   pq::Deadline deadline(Clock::now() + timeout);
-  bool reused = false;
-  ProbeResult result = run_once(timeout, deadline, reused);
+  bool reused = false, answered = false;
+  ProbeResult result = run_once(timeout, deadline, reused, answered);
   // A kept connection may have died since the last check: replace it once, in this check.
-  // Not after a lock wait or a corruption error: the server answered, and a retry would only
-  // wait out the rest of the timeout.
-  if (result.status == ProbeStatus::Unhealthy && reused && !deadline.expired() &&
+  // Only when the server gave no answer: once the stats row came, the result is the server's
+  // (a wrong role, a failing archive), and the WAL memory has already taken this check's
+  // figures — a second evaluation would compare them with themselves and report Healthy.
+  // Not after a lock wait or a corruption error either: the server answered, and a retry would
+  // only wait out the rest of the timeout.
+  if (result.status == ProbeStatus::Unhealthy && reused && !answered && !deadline.expired() &&
       result.failure != FailureKind::Locked && result.failure != FailureKind::Corrupt) {
-    result = run_once(timeout, deadline, reused);
+    result = run_once(timeout, deadline, reused, answered);
   }
   if (!settings_.keep_connection || result.status == ProbeStatus::Unhealthy) connection_.reset();
   return result;
@@ -165,8 +168,16 @@ ProbeResult PostgresProbe::check_once(std::chrono::milliseconds timeout) {
 
 void PostgresProbe::discard_state() noexcept { connection_.reset(); }
 
+void PostgresProbe::restore_memory(std::string_view memory) noexcept {
+  try {
+    postgres_wal::restore_failures(memory, wal_memory_);
+    wal_memory_attached_ = postgres_wal::encode_failures(wal_memory_);
+  } catch (...) {  // out of memory: count afresh
+  }
+}
+
 ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline,
-                                    bool& reused) {
+                                    bool& reused, bool& answered) {
   reused = connection_ != nullptr;
   std::unique_ptr<pqxx::nontransaction> tx;
   auto query_start = Clock::now();
@@ -188,6 +199,7 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
         " (SELECT coalesce(extract(epoch FROM now() - min(xact_start)), 0)::float8"
         "  FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
         "  AND backend_type = 'client backend')")[0];
+    answered = true;
     Stats stats;
     stats.max_connections = row[0].as<double>();
     stats.connections = row[1].as<double>();
@@ -199,7 +211,13 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
       wal =
           postgres_wal::evaluate(settings_.wal, read_wal_figures(*tx, settings_.wal), wal_memory_);
     }
-    return evaluate(query_time, stats, std::move(wal));
+    ProbeResult result = evaluate(query_time, stats, std::move(wal));
+    // Attached only when it changed: the engine saves every blob it is given.
+    if (auto memory = postgres_wal::encode_failures(wal_memory_); memory != wal_memory_attached_) {
+      wal_memory_attached_ = memory;
+      result.memory = std::move(memory);
+    }
+    return result;
   } catch (const pqxx::sql_error& error) {
     const std::string sqlstate = error.sqlstate();
     ProbeResult result;

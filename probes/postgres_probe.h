@@ -23,7 +23,8 @@
 // libpq call returns at once and the check reports Timeout "no answer within 1s". The only wait
 // not covered is host name resolution (getaddrinfo) — use an address to avoid it.
 // A kept connection that fails (server restarted, backend terminated) is dropped and, time
-// permitting, replaced within the same check: one reconnect and retry before reporting.
+// permitting, replaced within the same check: one reconnect and retry before reporting — only
+// while the server gave no answer (the stats row below), so the WAL figures are judged once.
 //
 // Results: credentials rejected → Unhealthy Auth "authentication failed for user 'x'"; unknown
 // database → Unhealthy NotFound; nothing listening → Unhealthy Refused; out of time → Unhealthy
@@ -47,6 +48,8 @@
 // one is set, one more round-trip reads the archiver, the WAL position and, for the replication
 // keys, the standbys and slots. Verdict order: expect_role, then the archive's (Unhealthy), then
 // latency_warn, connections_warn, then replication's (Degraded).
+// Probe memory (probes/probe.h): with archive_rpo, the archive failure count, so that
+// postgres_archive_failures_total continues across a restart or a reload.
 
 #include <chrono>
 #include <memory>
@@ -86,12 +89,16 @@ class PostgresProbe final : public GuardedProbe {
   PostgresProbe(std::string name, Settings settings);
   ~PostgresProbe() override;
   std::string_view kind() const override { return "postgres"; }
+  // The archive failure count (postgres_wal::encode_failures), so it never falls.
+  void restore_memory(std::string_view memory) noexcept override;
 
  private:
   struct Stats;
   ProbeResult check_once(std::chrono::milliseconds timeout) override;
   void discard_state() noexcept override;  // drops the connection
-  ProbeResult run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline, bool& reused);
+  // One attempt; `reused`: on a kept connection; `answered`: the stats row came (no retry).
+  ProbeResult run_once(std::chrono::milliseconds timeout, pq::Deadline& deadline, bool& reused,
+                       bool& answered);
   ProbeResult evaluate(std::chrono::nanoseconds query_time, const Stats& stats,
                        postgres_wal::Evaluation wal) const;
   ProbeResult classify(const std::string& message, bool timed_out,
@@ -100,6 +107,7 @@ class PostgresProbe final : public GuardedProbe {
   Settings settings_;
   std::unique_ptr<pq::Session> connection_;  // kept between checks when asked
   postgres_wal::Memory wal_memory_;          // archive exposure and failure count across checks
+  std::string wal_memory_attached_;          // the failure count last handed to the engine
 };
 
 }  // namespace watchdog::probes

@@ -61,30 +61,35 @@ double seconds_of(std::chrono::milliseconds duration) {
   return std::chrono::duration<double>(duration).count();
 }
 
-std::string last_archived_text(const Figures& figures) {
-  if (!figures.last_archived_wal) return "nothing archived yet";
-  return "last archived " + *figures.last_archived_wal +
-         (figures.last_archived_time ? " at " + utc_time(*figures.last_archived_time) : "");
+// "last archived 000000010000000000000003 at 2026-12-05 14:02:11 UTC"; after an archiver
+// statistics reset the one remembered from before it.
+std::string last_archived_text(const Memory& memory, bool statistics_reset) {
+  if (!memory.archived_wal) return "nothing archived yet";
+  return "last archived " + *memory.archived_wal +
+         (memory.archived_time ? " at " + utc_time(*memory.archived_time) : "") +
+         (statistics_reset ? " (archiver statistics reset since)" : "");
 }
 
-// Bytes written since the last archived segment ended (see the header for the rules).
-std::uint64_t pending_bytes(const Figures& figures, Memory& memory) {
+// The WAL position known to be archived (see the header for the rules): the end of the last
+// archived segment; a `.history` or `.backup` file, or a statistics reset, keeps the end seen
+// before; nothing ever seen archived: the position at the first check.
+std::uint64_t archived_position(const Figures& figures, Memory& memory) {
   if (figures.last_archived_wal) {
     if (auto end = segment_end_lsn(*figures.last_archived_wal, figures.segment_size)) {
       memory.archived_end = end;
-      memory.baseline_lsn.reset();  // taken again after a statistics reset
     }
-  } else {
-    memory.archived_end.reset();  // statistics reset, or never archived
   }
-  std::uint64_t archived = 0;
-  if (memory.archived_end) {
-    archived = *memory.archived_end;
-  } else {
-    if (!memory.baseline_lsn) memory.baseline_lsn = figures.current_lsn;
-    archived = *memory.baseline_lsn;
-  }
-  return figures.current_lsn > archived ? figures.current_lsn - archived : 0;
+  if (memory.archived_end) return *memory.archived_end;
+  if (!memory.baseline_lsn) memory.baseline_lsn = figures.current_lsn;
+  return *memory.baseline_lsn;
+}
+
+// Failures since the previous reading: failed_count only grows until a statistics reset, so a
+// fall is a reset and every failure in the new count is new. Nothing read before: none.
+long long new_failures(const Figures& figures, const Memory& memory) {
+  if (!memory.failures_known) return 0;
+  return figures.failed_count >= memory.failed_count ? figures.failed_count - memory.failed_count
+                                                     : figures.failed_count;
 }
 
 void evaluate_archive(const Settings& settings, const Figures& figures, Memory& memory,
@@ -95,40 +100,49 @@ void evaluate_archive(const Settings& settings, const Figures& figures, Memory& 
     out.archive = unhealthy(FailureKind::Error, "archive_rpo is set but archive_mode is off");
     return;
   }
-  const std::uint64_t pending = pending_bytes(figures, memory);
-  // Rows changed since the previous check: those writes lie at or before this position.
-  if (memory.seen && figures.rows_written != memory.rows_written) {
+  const auto previous_end = memory.archived_end;
+  const std::uint64_t archived = archived_position(figures, memory);
+  const std::uint64_t pending = figures.current_lsn > archived ? figures.current_lsn - archived : 0;
+  // More rows changed since the previous check: those writes lie at or before this position.
+  // The count falls only when statistics go (pg_stat_reset(), a crash restart, DROP DATABASE):
+  // then it is a new baseline, not writes.
+  if (memory.seen && figures.rows_written > memory.rows_written) {
     memory.write_lsn = figures.current_lsn;
   }
-  const std::uint64_t archived = figures.current_lsn - pending;
   const bool writes_pending = pending > 0 && memory.write_lsn && *memory.write_lsn > archived;
-  const bool new_archive = memory.seen && (memory.archived_wal != figures.last_archived_wal ||
-                                           memory.archived_time != figures.last_archived_time);
+  // A new archive is one that moved the archived end: not a .history or .backup file, and not
+  // a statistics reset (last_archived_wal NULL after one was seen) — archived files do not
+  // vanish with statistics, so the remembered archive and the exposure stay.
+  const bool new_archive = memory.seen && memory.archived_end != previous_end;
+  const bool statistics_reset = !figures.last_archived_wal && memory.archived_wal;
   if (!writes_pending || new_archive) memory.pending_since.reset();
   if (writes_pending && !memory.pending_since) memory.pending_since = figures.now;
-  double exposure = 0;
-  if (writes_pending) {
-    const double since = std::max(*memory.pending_since, figures.last_archived_time.value_or(0));
-    exposure = std::max(0.0, figures.now - since);
+  if (figures.last_archived_wal) {
+    memory.archived_wal = figures.last_archived_wal;
+    memory.archived_time = figures.last_archived_time;
   }
+  const double exposure = writes_pending ? std::max(0.0, figures.now - *memory.pending_since) : 0;
   const bool failed_newer =
       figures.last_failed_time &&
       (!figures.last_archived_time || *figures.last_failed_time > *figures.last_archived_time);
-  const bool failures_grew = memory.seen && figures.failed_count > memory.failed_count;
-  const bool failing = failed_newer || failures_grew;
+  const long long failures = new_failures(figures, memory);
+  // Failures counted from a restored reading may be hours old: they count, but only those
+  // since this probe's previous check say "failing" (with a failure newer than the archive).
+  const bool failing = failed_newer || (memory.seen && failures > 0);
+  memory.failures_total =
+      memory.failures_known ? memory.failures_total + failures : figures.failed_count;
+  memory.failures_known = true;
   memory.seen = true;
-  memory.archived_wal = figures.last_archived_wal;
-  memory.archived_time = figures.last_archived_time;
   memory.failed_count = figures.failed_count;
   memory.rows_written = figures.rows_written;
 
-  if (figures.last_archived_time) {
+  if (memory.archived_time) {
     m.push_back(
-        {"postgres_archive_age_seconds", std::max(0.0, figures.now - *figures.last_archived_time)});
+        {"postgres_archive_age_seconds", std::max(0.0, figures.now - *memory.archived_time)});
   }
   m.push_back({"postgres_archive_exposure_seconds", exposure});
   m.push_back({"postgres_archive_pending_bytes", static_cast<double>(pending)});
-  m.push_back({"postgres_archive_failures_total", static_cast<double>(figures.failed_count)});
+  m.push_back({"postgres_archive_failures_total", static_cast<double>(memory.failures_total)});
   m.push_back({"postgres_archive_failing", failing ? 1.0 : 0.0});
 
   if (failing) {
@@ -136,15 +150,15 @@ void evaluate_archive(const Settings& settings, const Figures& figures, Memory& 
         "WAL archiving is failing: " +
         figures.last_failed_wal.value_or(std::string("(unknown WAL)")) + " failed" +
         (figures.last_failed_time ? " at " + utc_time(*figures.last_failed_time) : std::string()) +
-        " (" + std::to_string(figures.failed_count) + " failures in total); " +
-        last_archived_text(figures);
+        " (" + std::to_string(memory.failures_total) + " failures in total); " +
+        last_archived_text(memory, statistics_reset);
     out.archive = unhealthy(FailureKind::Error, std::move(detail));
   } else if (exposure > seconds_of(*settings.archive_rpo)) {
-    out.archive =
-        unhealthy(FailureKind::Threshold,
-                  "WAL not archived for " + span(exposure) + " (archive_rpo " +
-                      config::format_duration(*settings.archive_rpo) + "), " +
-                      config::format_size(pending) + " pending; " + last_archived_text(figures));
+    out.archive = unhealthy(FailureKind::Threshold,
+                            "WAL not archived for " + span(exposure) + " (archive_rpo " +
+                                config::format_duration(*settings.archive_rpo) + "), " +
+                                config::format_size(pending) + " pending; " +
+                                last_archived_text(memory, statistics_reset));
   }
 }
 
@@ -184,7 +198,19 @@ void evaluate_replication(const Settings& settings, const Figures& figures, Eval
                  static_cast<double>(by_retained->retained_bytes.value_or(0))});
   }
 
-  if (streaming < settings.min_standbys) {
+  // Without pg_monitor, the rows of standbys connected as another user show state NULL (and no
+  // lag): counting or judging them would say "0 streaming" of standbys that are fine.
+  const auto hidden = static_cast<long long>(
+      std::count_if(figures.standbys.begin(), figures.standbys.end(),
+                    [](const Standby& standby) { return standby.state.empty(); }));
+  const bool judges_standbys = settings.min_standbys > 0 || settings.replication_lag_warn ||
+                               settings.replication_lag_bytes_warn;
+  if (hidden > 0 && judges_standbys) {
+    out.replication =
+        degraded(FailureKind::Error, "cannot see the state of " + std::to_string(hidden) +
+                                         " standby(s): grant pg_monitor to this user (" +
+                                         std::to_string(streaming) + " streaming seen)");
+  } else if (streaming < settings.min_standbys) {
     out.replication =
         degraded(FailureKind::Threshold, std::to_string(streaming) +
                                              " standby(s) streaming, expected at least " +
@@ -249,6 +275,14 @@ Settings read_settings(config::Options& options) {
   settings.replication_lag_bytes_warn = options.size("replication_lag_bytes_warn");
   settings.min_standbys = options.integer_or("min_standbys", 0, 0, 1000);
   settings.slot_retained_warn = options.size("slot_retained_warn");
+  // A warning at 0 would be a warning always (a standby is never exactly caught up).
+  if (settings.replication_lag_warn && settings.replication_lag_warn->count() <= 0) {
+    options.fail("replication_lag_warn", "must be more than 0");
+  }
+  if (settings.replication_lag_bytes_warn == 0u) {
+    options.fail("replication_lag_bytes_warn", "must be more than 0");
+  }
+  if (settings.slot_retained_warn == 0u) options.fail("slot_retained_warn", "must be more than 0");
   return settings;
 }
 
@@ -258,6 +292,9 @@ std::optional<std::uint64_t> segment_end_lsn(std::string_view wal_name,
     return std::nullopt;
   }
   if (wal_name.size() > 24 && wal_name[24] != '.') return std::nullopt;
+  // A backup history file names the backup's START segment but is archived after its stop
+  // segment: it says nothing about how far the archive reaches.
+  if (wal_name.ends_with(".backup")) return std::nullopt;
   const auto timeline = hex32(wal_name.substr(0, 8));
   const auto log = hex32(wal_name.substr(8, 8));
   const auto seg = hex32(wal_name.substr(16, 8));
@@ -324,6 +361,25 @@ Figures parse_figures(const std::vector<std::optional<std::string>>& row) {
     }
   }
   return figures;
+}
+
+std::string encode_failures(const Memory& memory) {
+  if (!memory.failures_known) return "";
+  return "failures " + std::to_string(memory.failures_total) + " " +
+         std::to_string(memory.failed_count);
+}
+
+void restore_failures(std::string_view blob, Memory& memory) {
+  long long total = 0, failed_count = 0;
+  char tail = 0;
+  const std::string text(blob);
+  if (std::sscanf(text.c_str(), "failures %lld %lld %c", &total, &failed_count, &tail) != 2 ||
+      total < 0 || failed_count < 0) {
+    return;  // not ours, or damaged: start counting afresh
+  }
+  memory.failures_total = total;
+  memory.failed_count = failed_count;
+  memory.failures_known = true;
 }
 
 Evaluation evaluate(const Settings& settings, const Figures& figures, Memory& memory) {

@@ -120,6 +120,47 @@ TEST(PostgresWal, FailingArchiveCommandIsAnErrorWithinOneCheck) {
   EXPECT_EQ(measurement(healed, "postgres_archive_failing"), 0);
 }
 
+// The archiver fails once and its retry succeeds, all between two checks of a probe that keeps
+// its connection: that check must still say so (a retry of the check on the kept connection
+// once judged the same figures a second time and reported Healthy).
+TEST(PostgresWal, FailureRecoveredBetweenChecksIsAnErrorOnAKeptConnection) {
+  PostgresServer server(PostgresOptions{.archive = true});
+  server.psql("CREATE TABLE items (id int)");
+  switch_and_wait_for_archive(server);
+  auto probe = make(keys(server, "        archive_rpo: 1h\n"));
+  auto first = probe->check(kCheckTimeout);
+  ASSERT_TRUE(is(first, ProbeStatus::Healthy)) << describe(first);
+
+  server.set_archive_failing(true);
+  server.psql("INSERT INTO items VALUES (1)");
+  const std::string segment = trimmed(server.psql("SELECT pg_walfile_name(pg_switch_wal())"));
+  ASSERT_TRUE(wait_until(
+      [&] { return server.psql("SELECT failed_count > 0 FROM pg_stat_archiver") == "t\n"; }, 20s));
+  server.set_archive_failing(false);  // the archiver's retry (1 s later) succeeds
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return trimmed(server.psql("SELECT last_archived_wal FROM pg_stat_archiver")) >= segment;
+      },
+      20s));
+  ASSERT_EQ(server.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                        "'watchdog'"),
+            "1\n")
+      << "the probe keeps its connection";
+
+  auto recovered = probe->check(kCheckTimeout);
+  ASSERT_TRUE(is(recovered, ProbeStatus::Unhealthy, FailureKind::Error)) << describe(recovered);
+  EXPECT_EQ(recovered.detail.rfind("WAL archiving is failing: " + segment + " failed at ", 0), 0u)
+      << recovered.detail;
+  EXPECT_EQ(measurement(recovered, "postgres_archive_failing"), 1);
+  const double failures = measurement(recovered, "postgres_archive_failures_total").value_or(0);
+  EXPECT_GE(failures, 1);
+
+  auto next = probe->check(kCheckTimeout);
+  EXPECT_TRUE(is(next, ProbeStatus::Healthy)) << describe(next);
+  EXPECT_EQ(measurement(next, "postgres_archive_failing"), 0);
+  EXPECT_EQ(measurement(next, "postgres_archive_failures_total"), failures);
+}
+
 TEST(PostgresWal, ArchiveRpoWithArchiveModeOffIsAnError) {
   PostgresServer server;
   auto result = make(keys(server, "        archive_rpo: 5m\n"))->check(kCheckTimeout);
@@ -138,7 +179,12 @@ TEST(PostgresWal, PausedStandbyShowsReplayLagOnThePrimary) {
     return measurement(r, "postgres_standbys_streaming") == 1;
   });
   ASSERT_TRUE(is(streaming, ProbeStatus::Healthy)) << describe(streaming);
-  EXPECT_EQ(measurement(streaming, "postgres_standby_replay_lag_bytes"), 0);
+  // Streaming may start a record or two behind: wait for it to catch up, not assume it.
+  auto caught_up_at_start = check_until(*probe, [](const ProbeResult& r) {
+    return measurement(r, "postgres_standby_replay_lag_bytes") == 0;
+  });
+  EXPECT_EQ(measurement(caught_up_at_start, "postgres_standby_replay_lag_bytes"), 0)
+      << describe(caught_up_at_start);
 
   standby->psql("SELECT pg_wal_replay_pause()");
   primary.psql("CREATE TABLE items AS SELECT g FROM generate_series(1, 20000) g");
@@ -160,6 +206,30 @@ TEST(PostgresWal, PausedStandbyShowsReplayLagOnThePrimary) {
   auto caught_up =
       check_until(*probe, [](const ProbeResult& r) { return r.status == ProbeStatus::Healthy; });
   EXPECT_TRUE(is(caught_up, ProbeStatus::Healthy)) << describe(caught_up);
+}
+
+// A user without pg_monitor sees another user's standby with state NULL: the probe says it
+// cannot see it rather than "0 standby(s) streaming".
+TEST(PostgresWal, StandbyHiddenWithoutPgMonitorIsSaidSo) {
+  PostgresServer primary;
+  auto standby = PostgresServer::standby_of(primary);
+  primary.psql("CREATE ROLE watcher LOGIN PASSWORD 'watcher-pw'");
+  auto probe = make("        host: 127.0.0.1\n        port: " + std::to_string(primary.port()) +
+                    "\n        user: watcher\n        dbname: postgres\n"
+                    "        password: watcher-pw\n        min_standbys: 1\n");
+  auto hidden = check_until(*probe, [](const ProbeResult& r) {
+    return r.status == ProbeStatus::Degraded && r.failure == FailureKind::Error;
+  });
+  ASSERT_TRUE(is(hidden, ProbeStatus::Degraded, FailureKind::Error)) << describe(hidden);
+  EXPECT_EQ(hidden.detail,
+            "cannot see the state of 1 standby(s): grant pg_monitor to this user (0 streaming "
+            "seen)");
+
+  primary.psql("GRANT pg_monitor TO watcher");
+  auto granted =
+      check_until(*probe, [](const ProbeResult& r) { return r.status == ProbeStatus::Healthy; });
+  EXPECT_TRUE(is(granted, ProbeStatus::Healthy)) << describe(granted);
+  EXPECT_EQ(measurement(granted, "postgres_standbys_streaming"), 1);
 }
 
 TEST(PostgresWal, InactiveSlotRetainingWalIsDegraded) {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "config/loader.h"
 #include "probes/factory.h"
@@ -31,12 +32,16 @@ inline std::unique_ptr<probes::Probe> probe_from_yaml(const std::string& kind,
   return probes::make_probe(config.components.at(0).probes.at(0));
 }
 
-// The value of the result's measurement `name`, or -1 when the probe did not report it.
-inline double measurement(const probes::ProbeResult& result, const std::string& name) {
-  for (const auto& m : result.measurements) {
+// The value of the measurement `name`, or -1 when the probe did not report it.
+inline double measurement(const std::vector<probes::Measurement>& measurements,
+                          const std::string& name) {
+  for (const auto& m : measurements) {
     if (m.name == name) return m.value;
   }
   return -1;
+}
+inline double measurement(const probes::ProbeResult& result, const std::string& name) {
+  return measurement(result.measurements, name);
 }
 
 // A real HTTP server on 127.0.0.1 (random port); register handlers on `server` before start().

@@ -1,10 +1,10 @@
-// The `postgres` probe's WAL evaluation (probes/postgres_wal.h): segment names → LSN, the
-// archive exposure rule across checks, failures and the replication thresholds. Pure: figures
-// in, verdicts out; the real server is in tests/integration/postgres_wal_test.cpp.
-#include "probes/postgres_wal.h"
-
+// The `postgres` probe's WAL archiving evaluation (probes/postgres_wal.h): segment names → LSN,
+// the archive exposure rule across checks, statistics resets and failures. Pure: figures in,
+// verdicts out; replication is in postgres_wal_replication_test.cpp, the real server in
+// tests/integration/postgres_wal_test.cpp.
 #include <gtest/gtest.h>
 
+#include "probes/postgres_wal.h"
 #include "tests/unit/probes/probe_test_helpers.h"
 
 namespace watchdog::probes::postgres_wal {
@@ -13,12 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::uint64_t MiB = 1024 * 1024;
 
-std::optional<double> value_of(const Evaluation& evaluation, const std::string& name) {
-  for (const auto& m : evaluation.measurements) {
-    if (m.name == name) return m.value;
-  }
-  return std::nullopt;
-}
+using testing::measurement;
 
 TEST(PostgresWalSegment, NameToEndLsn) {
   struct Case {
@@ -35,7 +30,9 @@ TEST(PostgresWalSegment, NameToEndLsn) {
       {"000000010000000000000040", 64 * MiB, std::nullopt},  // no such segment at 64 MiB
       {"000000010000000000000FFF", 1 * MiB, 0x100000000},
       {"000000010000000000000003.partial", 16 * MiB, 0x4000000},
-      {"000000010000000000000003.00000028.backup", 16 * MiB, 0x4000000},
+      // A backup history file names the backup's start segment, archived after its stop
+      // segment: no archived end.
+      {"000000010000000000000003.00000028.backup", 16 * MiB, std::nullopt},
       {"00000002.history", 16 * MiB, std::nullopt},
       {"00000001000000000000000a", 16 * MiB, std::nullopt},  // PostgreSQL writes upper case
       {"000000010000000000000003x", 16 * MiB, std::nullopt},
@@ -58,6 +55,7 @@ struct Step {
   std::uint64_t rows = 0;  // rows written so far (pg_stat_database)
   long long failed_count = 0;
   std::optional<double> failed_time = std::nullopt;
+  double failures_total = -1;  // -1: the same as failed_count
   ProbeStatus status = ProbeStatus::Healthy;
   FailureKind failure = FailureKind::None;
   double exposure = 0;
@@ -70,7 +68,9 @@ void run_steps(const std::vector<Step>& steps, std::uint64_t segment_size = 16 *
   settings.archive_rpo = 5min;
   Memory memory;
   int index = 0;
+  std::optional<double> archived_time;  // the last one seen: it outlives a statistics reset
   for (const auto& step : steps) {
+    if (step.archived_time) archived_time = step.archived_time;
     Figures figures;
     figures.now = step.now;
     figures.archive_mode = "on";
@@ -90,17 +90,16 @@ void run_steps(const std::vector<Step>& steps, std::uint64_t segment_size = 16 *
       EXPECT_EQ(out.archive->failure, step.failure);
       EXPECT_EQ(out.archive->detail, step.detail);
     }
-    EXPECT_EQ(value_of(out, "postgres_archive_exposure_seconds"), step.exposure);
-    EXPECT_EQ(value_of(out, "postgres_archive_pending_bytes"), step.pending);
-    EXPECT_EQ(value_of(out, "postgres_archive_rpo_seconds"), 300);
-    EXPECT_EQ(value_of(out, "postgres_archive_failures_total"), step.failed_count);
-    EXPECT_EQ(value_of(out, "postgres_archive_failing"),
+    const auto& m = out.measurements;
+    EXPECT_EQ(measurement(m, "postgres_archive_exposure_seconds"), step.exposure);
+    EXPECT_EQ(measurement(m, "postgres_archive_pending_bytes"), step.pending);
+    EXPECT_EQ(measurement(m, "postgres_archive_rpo_seconds"), 300);
+    EXPECT_EQ(measurement(m, "postgres_archive_failures_total"),
+              step.failures_total >= 0 ? step.failures_total : step.failed_count);
+    EXPECT_EQ(measurement(m, "postgres_archive_failing"),
               step.failure == FailureKind::Error ? 1 : 0);
-    if (step.archived_time) {
-      EXPECT_EQ(value_of(out, "postgres_archive_age_seconds"), step.now - *step.archived_time);
-    } else {
-      EXPECT_FALSE(value_of(out, "postgres_archive_age_seconds"));
-    }
+    EXPECT_EQ(measurement(m, "postgres_archive_age_seconds"),
+              archived_time ? step.now - *archived_time : -1);
   }
 }
 
@@ -129,7 +128,8 @@ Step late(Step step, double bytes, double exposure, std::string detail) {
   return step;
 }
 // … with failures; expected unhealthy (error) when `detail` is given.
-Step failures(Step step, long long count, double failed_time, std::string detail = "") {
+Step failures(Step step, long long count, std::optional<double> failed_time,
+              std::string detail = "") {
   step.failed_count = count;
   step.failed_time = failed_time;
   if (!detail.empty()) {
@@ -198,12 +198,41 @@ TEST(PostgresWalArchive, NothingEverArchivedCountsWritesAfterTheFirstCheck) {
   });
 }
 
-TEST(PostgresWalArchive, StatisticsResetTakesANewBaseline) {
+TEST(PostgresWalArchive, ArchiverStatisticsResetKeepsTheArchiveAndTheExposure) {
   run_steps({
-      at(50, 0x1000000, {}, {}, 1),
-      at(100, kEnd3, kSeg3, 90, 1),
-      at(2000, kEnd4 + 100, {}, {}, 1),  // pg_stat_reset_shared('archiver')
-      pending(at(2010, kEnd4 + 300, {}, {}, 2), 200),
+      at(50, 0x1000000, {}, {}, 1), at(100, kEnd3, kSeg3, 90, 1),
+      pending(at(200, kEnd3 + 512, kSeg3, 90, 2), 512),  // writes pending from here
+      // pg_stat_reset_shared('archiver'): segment 3 is still archived, the writes still pending.
+      pending(at(300, kEnd3 + 512, {}, {}, 2), 512, 100),
+      late(at(600, kEnd3 + 512, {}, {}, 2), 512, 400,
+           "WAL not archived for 6m40s (archive_rpo 5m), 512 B pending; last archived "
+           "000000010000000000000003 at 1970-01-01 00:01:30 UTC (archiver statistics reset "
+           "since)"),
+      pending(at(700, kEnd4 + 56, kSeg4, 650, 2), 56),  // the first archive after it
+  });
+}
+
+TEST(PostgresWalArchive, BackupHistoryFileDoesNotMoveTheArchivedEndBack) {
+  // pg_backup_stop archives the stop segment (4), then 3.00000028.backup, which names the
+  // backup's start segment: the archive still reaches the end of segment 4, and the writes
+  // pending in segment 5 are not reset by it.
+  const std::string backup_file = kSeg3 + ".00000028.backup";
+  run_steps({
+      at(1000, kEnd4, kSeg4, 990, 1),
+      pending(at(1010, kEnd4 + 100, kSeg4, 990, 2), 100),
+      pending(at(1020, kEnd4 + 100, backup_file, 1015, 2), 100, 10),
+      pending(at(1100, kEnd4 + 100, backup_file, 1015, 2), 100, 90),
+  });
+}
+
+TEST(PostgresWalArchive, FallingRowCountIsANewBaselineNotWrites) {
+  // pg_stat_reset(), a crash restart, DROP DATABASE: the count falls; then it counts again.
+  run_steps({
+      at(1000, kEnd3, kSeg3, 990, 500),
+      pending(at(1010, kEnd3 + 100, kSeg3, 990, 20), 100),
+      pending(at(1400, kEnd3 + 200, kSeg3, 990, 20), 200),
+      pending(at(1410, kEnd3 + 300, kSeg3, 990, 21), 300),
+      pending(at(1500, kEnd3 + 300, kSeg3, 990, 21), 300, 90),
   });
 }
 
@@ -229,6 +258,72 @@ TEST(PostgresWalArchive, FailureNewerThanTheLastSuccessOrMoreFailuresIsAnError) 
   });
 }
 
+TEST(PostgresWalArchive, FailuresTotalCountsAcrossStatisticsResetsAndNeverFalls) {
+  auto total = [](Step step, double value) {
+    step.failures_total = value;
+    return step;
+  };
+  run_steps({
+      failures(at(1020, kEnd3, kSeg3, 900), 5, 800),           // old failures: counted, not failing
+      total(failures(at(1030, kEnd3, kSeg3, 900), 0, {}), 5),  // pg_stat_reset_shared
+      total(failures(at(1040, kEnd3, kSeg3, 900), 2, 1035,
+                     "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
+                     "00:17:15 UTC (7 failures in total); last archived "
+                     "000000010000000000000003 at 1970-01-01 00:15:00 UTC"),
+            7),
+      total(failures(at(1050, kEnd4, kSeg4, 1045), 2, 1035), 7),
+      // Reset and one new failure between two checks, then a success: still failing once.
+      total(failures(at(1060, kEnd4, kSeg4, 1055), 1, 1052,
+                     "WAL archiving is failing: 000000010000000000000009 failed at 1970-01-01 "
+                     "00:17:32 UTC (8 failures in total); last archived "
+                     "000000010000000000000004 at 1970-01-01 00:17:35 UTC"),
+            8),
+      total(failures(at(1070, kEnd4, kSeg4, 1055), 1, 1052), 8),
+  });
+}
+
+TEST(PostgresWalArchive, FailureCountOutlivesARestartThroughProbeMemory) {
+  Settings settings;
+  settings.archive_rpo = 5min;
+  Figures figures;
+  figures.now = 1000;
+  figures.archive_mode = "on";
+  figures.segment_size = 16 * MiB;
+  figures.current_lsn = kEnd3;
+  figures.last_archived_wal = kSeg3;
+  figures.last_archived_time = 900;
+  figures.last_failed_time = 800;
+  figures.failed_count = 4;
+  auto total_after = [&](Memory& memory) {
+    return measurement(evaluate(settings, figures, memory).measurements,
+                       "postgres_archive_failures_total");
+  };
+  Memory before;
+  EXPECT_EQ(encode_failures(before), "");
+  EXPECT_EQ(total_after(before), 4);
+  figures.failed_count = 6;
+  EXPECT_EQ(total_after(before), 6);
+  const std::string blob = encode_failures(before);
+  EXPECT_EQ(blob, "failures 6 6");
+
+  // Restarted; meanwhile the archiver's statistics were reset and it failed once (before its
+  // last success): counted, but not "failing".
+  Memory after;
+  restore_failures(blob, after);
+  figures.failed_count = 1;
+  figures.last_failed_time = 850;
+  auto out = evaluate(settings, figures, after);
+  EXPECT_EQ(measurement(out.measurements, "postgres_archive_failures_total"), 7);
+  EXPECT_EQ(measurement(out.measurements, "postgres_archive_failing"), 0);
+  EXPECT_FALSE(out.archive);
+
+  for (const char* unreadable : {"", "failures x", "disk 1 2", "failures 1 2 3", "failures -1 2"}) {
+    Memory fresh;
+    restore_failures(unreadable, fresh);
+    EXPECT_EQ(total_after(fresh), 1) << unreadable;  // counts afresh from failed_count
+  }
+}
+
 TEST(PostgresWalArchive, ArchiveModeOffAndStandbys) {
   Settings settings;
   settings.archive_rpo = 5min;
@@ -252,160 +347,9 @@ TEST(PostgresWalArchive, ArchiveModeOffAndStandbys) {
     EXPECT_TRUE(skipped.measurements.empty()) << mode;
   }
   figures.archive_mode = "always";
-  EXPECT_TRUE(value_of(evaluate(settings, figures, memory), "postgres_archive_pending_bytes"));
-}
-
-TEST(PostgresWalReplication, ThresholdsInOrderAndMeasurements) {
-  const Standby caught_up{"replica1", "streaming", 0.01, 0.02, std::nullopt, 0};
-  const Standby behind{"replica2", "streaming", 0.5, 0.6, 12.3, 3 * MiB};
-  const Slot idle{"idle_slot", false, 48 * MiB};
-  const Slot used{"used_slot", true, 1 * MiB};
-  struct Case {
-    std::string what;
-    Settings settings;
-    std::vector<Standby> standbys;
-    std::vector<Slot> slots;
-    std::string detail;  // "" = healthy
-  };
-  auto with = [](auto change) {
-    Settings settings;
-    change(settings);
-    return settings;
-  };
-  const std::vector<Case> cases = {
-      {"too few",
-       with([](Settings& s) { s.min_standbys = 2; }),
-       {behind},
-       {},
-       "1 standby(s) streaming, expected at least 2"},
-      {"catching up is not streaming",
-       with([](Settings& s) { s.min_standbys = 1; }),
-       {{"replica3", "catchup", {}, {}, {}, {}}},
-       {},
-       "0 standby(s) streaming, expected at least 1"},
-      {"enough", with([](Settings& s) { s.min_standbys = 2; }), {caught_up, behind}, {}, ""},
-      {"lag seconds",
-       with([](Settings& s) { s.replication_lag_warn = 5s; }),
-       {caught_up, behind},
-       {},
-       "standby replica2 (streaming): write 0.5 s, flush 0.6 s, replay 12.3 s, 3 MiB behind "
-       "(replay lag warning at 5s)"},
-      {"lag seconds under",
-       with([](Settings& s) { s.replication_lag_warn = 20s; }),
-       {behind},
-       {},
-       ""},
-      {"lag bytes",
-       with([](Settings& s) { s.replication_lag_bytes_warn = 1 * MiB; }),
-       {caught_up, behind},
-       {},
-       "standby replica2 (streaming): write 0.5 s, flush 0.6 s, replay 12.3 s, 3 MiB behind "
-       "(byte lag warning at 1 MiB)"},
-      {"slot",
-       with([](Settings& s) { s.slot_retained_warn = 16 * MiB; }),
-       {},
-       {used, idle},
-       "slot idle_slot (inactive) retains 48 MiB of WAL (warning at 16 MiB)"},
-      {"slot under", with([](Settings& s) { s.slot_retained_warn = 64 * MiB; }), {}, {idle}, ""},
-  };
-  for (const auto& c : cases) {
-    Figures figures;
-    figures.standbys = c.standbys;
-    figures.slots = c.slots;
-    Memory memory;
-    auto out = evaluate(c.settings, figures, memory);
-    EXPECT_EQ(out.replication ? out.replication->detail : "", c.detail) << c.what;
-    if (out.replication) {
-      EXPECT_EQ(out.replication->status, ProbeStatus::Degraded) << c.what;
-      EXPECT_EQ(out.replication->failure, FailureKind::Threshold) << c.what;
-    }
-    EXPECT_FALSE(out.archive);
-  }
-
-  Settings settings;
-  settings.slot_retained_warn = 1 * MiB;
-  Figures figures;
-  Memory memory;
-  auto none = evaluate(settings, figures, memory);
-  EXPECT_EQ(value_of(none, "postgres_standbys_streaming"), 0);
-  EXPECT_EQ(value_of(none, "postgres_replication_slots_inactive"), 0);
-  EXPECT_FALSE(value_of(none, "postgres_standby_replay_lag_seconds"));
-  EXPECT_FALSE(value_of(none, "postgres_standby_replay_lag_bytes"));
-  EXPECT_FALSE(value_of(none, "postgres_replication_slot_retained_bytes"));
-
-  figures.standbys = {caught_up, behind};
-  figures.slots = {idle, used};
-  auto some = evaluate(settings, figures, memory);
-  EXPECT_EQ(value_of(some, "postgres_standbys_streaming"), 2);
-  EXPECT_EQ(value_of(some, "postgres_standby_replay_lag_seconds"), 12.3);
-  EXPECT_EQ(value_of(some, "postgres_standby_replay_lag_bytes"), 3.0 * MiB);
-  EXPECT_EQ(value_of(some, "postgres_replication_slots_inactive"), 1);
-  EXPECT_EQ(value_of(some, "postgres_replication_slot_retained_bytes"), 48.0 * MiB);
-
-  figures.in_recovery = true;  // replication is judged on the primary only
-  auto standby = evaluate(settings, figures, memory);
-  EXPECT_FALSE(standby.replication);
-  EXPECT_TRUE(standby.measurements.empty());
-}
-
-TEST(PostgresWalFigures, RowParsesAndTheQueryAsksOnlyWhatIsNeeded) {
-  std::vector<std::optional<std::string>> row = {
-      "1700000000.5",
-      "f",
-      "on",
-      "16777216",
-      "67109120",
-      kSeg3,
-      "1699999000",
-      std::nullopt,
-      std::nullopt,
-      "0",
-      "42",
-      R"([{"name":"replica1","state":"streaming","write_lag":0.1,"flush_lag":null,)"
-      R"("replay_lag":null,"replay_bytes":2048}])",
-      R"([{"name":"idle_slot","active":false,"retained":50331648},)"
-      R"({"name":"new_slot","active":true,"retained":null}])"};
-  auto figures = parse_figures(row);
-  EXPECT_EQ(figures.now, 1700000000.5);
-  EXPECT_FALSE(figures.in_recovery);
-  EXPECT_EQ(figures.segment_size, 16 * MiB);
-  EXPECT_EQ(figures.current_lsn, kEnd3 + 256);
-  EXPECT_EQ(figures.last_archived_wal, kSeg3);
-  EXPECT_EQ(figures.last_archived_time, 1699999000);
-  EXPECT_FALSE(figures.last_failed_time);
-  EXPECT_EQ(figures.rows_written, 42u);
-  ASSERT_EQ(figures.standbys.size(), 1u);
-  EXPECT_EQ(figures.standbys[0].name, "replica1");
-  EXPECT_EQ(figures.standbys[0].write_lag, 0.1);
-  EXPECT_FALSE(figures.standbys[0].replay_lag);
-  EXPECT_EQ(figures.standbys[0].replay_bytes, 2048u);
-  ASSERT_EQ(figures.slots.size(), 2u);
-  EXPECT_FALSE(figures.slots[0].active);
-  EXPECT_EQ(figures.slots[0].retained_bytes, 48 * MiB);
-  EXPECT_FALSE(figures.slots[1].retained_bytes);
-  EXPECT_THROW(parse_figures({"1", "f"}), std::runtime_error);
-
-  Settings archive_only;
-  archive_only.archive_rpo = 1min;
-  EXPECT_EQ(figures_sql(archive_only).find("pg_stat_replication"), std::string::npos);
-  Settings replication;
-  replication.min_standbys = 1;
-  EXPECT_NE(figures_sql(replication).find("pg_replication_slots"), std::string::npos);
-}
-
-TEST(PostgresWalSettings, KeysAreReadAndChecked) {
-  auto probe = testing::probe_from_yaml("postgres",
-                                        "host: 127.0.0.1\narchive_rpo: 5m\nmin_standbys: 1\n"
-                                        "replication_lag_warn: 30s\n"
-                                        "replication_lag_bytes_warn: 64MiB\n"
-                                        "slot_retained_warn: 1GiB\n");
-  EXPECT_EQ(probe->kind(), "postgres");
-  EXPECT_THROW(testing::probe_from_yaml("postgres", "host: h\narchive_rpo: 0s\n"),
-               config::ConfigError);
-  EXPECT_THROW(testing::probe_from_yaml("postgres", "host: h\nmin_standbys: -1\n"),
-               config::ConfigError);
-  EXPECT_THROW(testing::probe_from_yaml("postgres", "host: h\nslot_retained_warn: lots\n"),
-               config::ConfigError);
+  EXPECT_EQ(measurement(evaluate(settings, figures, memory).measurements,
+                        "postgres_archive_pending_bytes"),
+            0);
 }
 
 }  // namespace
