@@ -1,8 +1,11 @@
 // A component's `managed_by:` mapping: the HA manager that owns it (Patroni for PostgreSQL).
 // Keys: kind (required; "patroni"), url (required secret: `url` or `url_file`; http:// or
-// https://), interval (10s), timeout (2s, at most the interval), act_when_manager_down (false).
+// https://, user info allowed, no path other than "/", query or fragment), interval (10s), timeout (2s, at most the interval), act_when_manager_down (false).
 // Errors name file:line:column and the key; never the URL, which may carry credentials.
-#include <cctype>
+#include <curl/curl.h>
+
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "config/loader_common.h"
@@ -13,20 +16,30 @@ namespace {
 
 constexpr auto kMinimumInterval = std::chrono::milliseconds(100);
 
-// scheme://host[:port] of `url` (user info, path, query and fragment dropped); "" when the
-// scheme is not http or https.
+// scheme://host[:port] of `url`, built from the parts libcurl parses out of it (the same parser
+// that will send the requests): user info never gets in. "" when libcurl cannot parse it, the
+// scheme is not http or https, there is no host, or it has a path other than "/", a query or a
+// fragment (the endpoints are appended to it: "/liveness").
 std::string display_of(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
-  std::string scheme = url.substr(0, scheme_end);
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "http" && scheme != "https") return "";
-  const auto rest = url.substr(scheme_end + 3);
-  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (const auto at = authority.rfind('@'); at != std::string::npos) {
-    authority = authority.substr(at + 1);
+  const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "";
+  auto part = [&](CURLUPart which) -> std::optional<std::string> {
+    char* text = nullptr;
+    if (curl_url_get(parsed.get(), which, &text, 0) != CURLUE_OK) return std::nullopt;
+    std::string out = text == nullptr ? "" : text;
+    curl_free(text);
+    return out;
+  };
+  const auto scheme = part(CURLUPART_SCHEME);
+  const auto host = part(CURLUPART_HOST);
+  const auto path = part(CURLUPART_PATH);
+  if (!scheme || (*scheme != "http" && *scheme != "https") || !host || host->empty()) return "";
+  if ((path && *path != "" && *path != "/") || part(CURLUPART_QUERY) ||
+      part(CURLUPART_FRAGMENT)) {
+    return "";
   }
-  return authority.empty() ? "" : scheme + "://" + authority;
+  const auto port = part(CURLUPART_PORT);  // only when the URL names one
+  return *scheme + "://" + *host + (port ? ":" + *port : "");
 }
 
 }  // namespace
@@ -43,8 +56,8 @@ ManagerSpec read_manager(const ImplPtr& impl) {
   manager.display = display_of(manager.url.value);
   if (manager.display.empty()) {
     options.fail(options.has("url") ? "url" : "url_file",
-                 "must be an http:// or https:// URL with a host (Patroni's REST API, e.g. "
-                 "http://127.0.0.1:8008)");
+                 "must be an http:// or https:// URL with a host and an optional port, no path, "
+                 "query or fragment (Patroni's REST API, e.g. http://127.0.0.1:8008)");
   }
   while (!manager.url.value.empty() && manager.url.value.back() == '/') {
     manager.url.value.pop_back();  // the endpoints are appended: ".../patroni"

@@ -7,6 +7,7 @@ namespace watchdog::probes {
 namespace {
 
 constexpr long kNotFound = 404;
+constexpr long kServiceUnavailable = 503;
 
 std::string status_problem(const char* endpoint, const ApiResponse& response) {
   return std::string("GET ") + endpoint + ": HTTP " + std::to_string(response.status);
@@ -35,6 +36,7 @@ PatroniStatus judge_patroni(const ApiResponse& liveness,
   PatroniStatus status;
   if (!liveness.ok()) {
     status.problem = liveness.error_text.empty() ? "no answer" : liveness.error_text;
+    status.known = liveness.error == HttpError::Refused || liveness.error == HttpError::Timeout;
     return status;
   }
   status.answered = true;
@@ -43,12 +45,14 @@ PatroniStatus judge_patroni(const ApiResponse& liveness,
     status.alive = true;
   } else if (liveness.status == kNotFound) {  // no /liveness (Patroni < 2.0): /patroni decides
     status.alive = document;
-    if (!document) {
+    if (!document) {  // something answers, but not as Patroni does: not known
+      status.known = false;
       status.problem = !patroni        ? "GET /liveness: HTTP 404, GET /patroni not asked"
                        : patroni->ok() ? status_problem("/patroni", *patroni)
                                        : "GET /patroni: " + patroni->error_text;
     }
   } else {
+    status.known = liveness.status == kServiceUnavailable;  // Patroni's own "my loop is stuck"
     status.problem = status_problem("/liveness", liveness);
   }
   return status;
@@ -77,6 +81,7 @@ PatroniStatus PatroniApi::ask() const noexcept {
     return judge_patroni(liveness, patroni);
   } catch (const std::exception& error) {
     PatroniStatus status;
+    status.known = false;
     status.problem = std::string("error: ") + error.what();
     return status;
   }

@@ -7,10 +7,14 @@
 // One question = up to two GETs sharing one timeout:
 //   GET /liveness  200 while Patroni's HA loop runs (no SQL). 503 = its loop is stuck: down.
 //                  404 = a Patroni older than 2.0 without it: /patroni decides instead.
+//                  Anything else (401/403, 3xx, other 5xx, …) is not Patroni's word: not known.
 //   GET /patroni   JSON with "state" ("running", "stopped", …), "role" ("master"/"primary",
 //                  "replica") and "pause": true while the cluster is in maintenance mode
 //                  (absent otherwise). Missing (404) or not JSON: pause not known.
-// A node that does not answer at all (refused, timeout, TLS) is not asked twice.
+// A node that does not answer at all is not asked twice. Only a refused connection or a timeout
+// counts as unreachable; TLS, DNS and other transport errors say nothing about Patroni (a wrong
+// CA, a typo): not known. "Down" and "unreachable" may let the watchdog act
+// (act_when_manager_down); "not known" never does.
 //
 // Nothing here logs; problems are short texts with curl's generic messages and the endpoint,
 // never the URL (which may carry credentials).
@@ -31,6 +35,7 @@ struct PatroniStatus {
   std::optional<bool> paused;  // nothing when GET /patroni gave no usable answer
   std::string state;           // from /patroni, "" when not known
   std::string role;
+  bool known = true;    // false: the answer says nothing about Patroni (TLS, DNS, 401, 502, …)
   std::string problem;  // why not alive: "Couldn't connect to server", "GET /liveness: HTTP 503"
 };
 

@@ -192,6 +192,7 @@ class Engine {
   ManagerMetrics manager_metrics_;
   std::unique_ptr<ManagerWatch> managers_;  // made when a plan has a managed component
   std::uint64_t managers_seen_ = 0;         // the ManagerWatch::version() copied last
+  std::vector<std::size_t> managed_;        // indices into runtimes_ with managed_by
   std::vector<store::Mute> mutes_;
   bool requests_pending_ = false;  // a poll failed half-way: poll again next turn
   int running_actions_ = 0;

@@ -118,8 +118,11 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
 
 // Starts queued actions while slots are free. One whose component is no longer waiting for it
 // (healed, reset, removed by a reload) is dropped; one whose component is now held ends as
-// "not started" so that its state machine backs off instead of acting.
+// "not started" so that its state machine backs off instead of acting. Holds are brought up to
+// date first: a reload earlier in this batch (managed_by added, a mute) may have made them stale,
+// and an action must never start on a hold computed before it.
 void Engine::start_queued_actions() {
+  if (holds_stale_ && !queued_actions_.empty()) update_holds(Clock::now());
   while (!queued_actions_.empty() && running_actions_ < max_concurrent_) {
     const std::string name = queued_actions_.front();
     queued_actions_.pop_front();

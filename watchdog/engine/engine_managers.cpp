@@ -14,9 +14,11 @@ using logging::kv;
 // series of components no longer managed forgotten.
 void Engine::watch_managers(const std::vector<std::unique_ptr<Runtime>>& old) {
   std::vector<ManagerWatch::Target> targets;
-  for (const auto& runtime : runtimes_) {
-    if (const auto& manager = runtime->plan.spec.managed_by) {
-      targets.push_back({runtime->plan.spec.name, *manager});
+  managed_.clear();
+  for (std::size_t i = 0; i < runtimes_.size(); ++i) {
+    if (const auto& manager = runtimes_[i]->plan.spec.managed_by) {
+      targets.push_back({runtimes_[i]->plan.spec.name, *manager});
+      managed_.push_back(i);
     }
   }
   for (const auto& previous : old) {
@@ -36,10 +38,11 @@ void Engine::copy_manager_readings() {
   if (!managers_) return;
   managers_seen_ = managers_->version();
   const auto readings = managers_->readings();
-  for (auto& runtime : runtimes_) {
+  for (std::size_t i : managed_) {
+    auto& runtime = runtimes_[i];
     const auto& manager = runtime->plan.spec.managed_by;
     const auto it = readings.find(runtime->plan.spec.name);
-    if (!manager || it == readings.end()) {
+    if (it == readings.end()) {
       runtime->manager_reading.reset();
       continue;
     }
@@ -50,18 +53,19 @@ void Engine::copy_manager_readings() {
     spdlog::debug("manager_answer {} {} {} {} {}", kv("component", runtime->plan.spec.name),
                   kv("manager", manager->kind), kv("alive", it->second.alive ? "true" : "false"),
                   kv("paused", it->second.paused ? "true" : "false"),
+                  kv("known", it->second.known ? "true" : "false"),
                   kv("problem", it->second.problem));
   }
 }
 
 // Every turn: new answers are copied, and a hold that an answer (or its age) changed makes the
-// holds stale. O(managed components) per turn.
+// holds stale. O(managed components) per turn, not O(components).
 void Engine::poll_managers(TimePoint now) {
   if (!managers_) return;
   if (managers_->version() != managers_seen_) copy_manager_readings();
-  for (const auto& runtime : runtimes_) {
+  for (std::size_t i : managed_) {
+    const auto& runtime = runtimes_[i];
     const auto& manager = runtime->plan.spec.managed_by;
-    if (!manager) continue;
     const auto reason =
         manager_hold_reason(*manager, runtime->manager_reading, runtime->first_failure, now);
     if (reason != runtime->manager_hold) holds_stale_ = true;
@@ -73,7 +77,11 @@ void Engine::poll_managers(TimePoint now) {
 // acting because the manager is down goes by an answer taken after the failure.
 std::string Engine::manager_hold_of(Runtime& runtime, TimePoint now) {
   const auto& manager = runtime.plan.spec.managed_by;
-  if (!manager) return {};
+  if (!manager) {
+    runtime.manager_hold.clear();  // managed_by removed by a reload: nothing of it stays
+    runtime.manager_reading.reset();
+    return {};
+  }
   const auto& reading = runtime.manager_reading;
   const auto& failing_since = runtime.first_failure;
   if (managers_ && failing_since && (!reading || reading->at < *failing_since) &&

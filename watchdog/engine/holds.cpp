@@ -119,8 +119,12 @@ std::string manager_hold_reason(const config::ManagerSpec& manager,
   }
   if (latest->alive && latest->paused) return managed + " (paused: an operator is at work)";
   if (latest->alive) return managed + " (alive at " + manager.display + "): not acting";
-  const std::string state = latest->answered ? "down" : "unreachable";
-  const std::string down = managed + ", which is " + state + " (" + latest->problem + ")";
+  if (!latest->known) {
+    return managed + " (" + manager.display + "), whose state is not known (an answer that is not " +
+           manager.kind + "'s: see the log): not acting";
+  }
+  const std::string down = managed + " (" + manager.display + "), which is " +
+                           (latest->answered ? "down" : "unreachable (refused or timed out)");
   if (!manager.act_when_manager_down) return down + "; act_when_manager_down is false";
   if (failing_since && latest->at < *failing_since) {
     return down + " at its last answer, before the failure: asking it again before acting";

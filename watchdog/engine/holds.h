@@ -59,13 +59,18 @@ struct ManagerReading {
   bool answered = false;  // it answered HTTP at all (false: refused, timeout, …)
   bool alive = false;
   bool paused = false;  // maintenance mode ("pause": true); false when not known
-  std::string problem;  // why it is not alive, safe to show
+  std::string problem;  // why it is not alive, safe to show; kept out of the hold reason (it
+                        // changes with curl's message: "refused", "timeout", …)
+  bool known = true;    // false: the answer says nothing about the manager (TLS, DNS, 401, 502)
 };
 
 // Why the manager keeps the watchdog from acting on a component, "" = it may act. Pure.
 //   alive, not paused    → held: "managed by patroni (alive at http://…:8008): not acting"
 //   alive, paused        → held: an operator is at work on the cluster (Patroni itself does not
 //                          start or stop PostgreSQL then; neither does the watchdog)
+//   not known (TLS or DNS error, 401/403, 3xx, a 5xx other than /liveness' 503, …)
+//                        → held, always: only the manager's own word, or its silence (refused,
+//                          timeout), counts as down
 //   down or unreachable  → held unless act_when_manager_down; then free, but only on an answer
 //                          taken after the component started failing (`failing_since`): an
 //                          older one is asked again first (the engine does), so the watchdog

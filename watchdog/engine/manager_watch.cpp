@@ -6,7 +6,10 @@
 #include <optional>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "probes/clients/patroni_api.h"
+#include "watchdog/logging.h"
 
 namespace watchdog::core {
 
@@ -19,8 +22,19 @@ ManagerReading ask_patroni(const config::ManagerSpec& spec) {
   reading.alive = status.alive;
   reading.paused = status.paused.value_or(false);
   reading.problem = status.problem;
+  reading.known = status.known;
   return reading;
 }
+
+namespace {
+
+constexpr auto kNotKnownLogEvery = std::chrono::minutes(1);
+
+std::chrono::steady_clock::duration steady(Duration duration) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration);
+}
+
+}  // namespace
 
 struct ManagerWatch::State {
   struct Watched {
@@ -28,6 +42,8 @@ struct ManagerWatch::State {
     std::chrono::steady_clock::time_point due{};  // next question
     std::optional<ManagerReading> latest;
     std::uint64_t identity = 0;  // a question's answer is kept only for the same target
+    bool asking = false;         // a question is in flight (at most one per manager)
+    std::optional<std::chrono::steady_clock::time_point> not_known_logged;
   };
 
   Ask ask;
@@ -46,34 +62,56 @@ struct ManagerWatch::State {
     return nullptr;
   }
 
+  // Starts the questions that are due, each on its own thread, and sleeps until the next one.
   static void run(const std::shared_ptr<State>& self) {
     std::unique_lock lock(self->mutex);
     while (!self->stopping) {
-      auto next =
-          std::min_element(self->watched.begin(), self->watched.end(),
-                           [](const Watched& a, const Watched& b) { return a.due < b.due; });
-      if (next == self->watched.end()) {
-        self->wake.wait(lock);
-        continue;
-      }
       const auto now = std::chrono::steady_clock::now();
-      if (next->due > now) {
-        self->wake.wait_until(lock, next->due);
-        continue;
+      auto next = std::chrono::steady_clock::time_point::max();
+      for (auto& w : self->watched) {
+        if (w.asking) continue;  // its answer wakes this loop
+        if (w.due <= now) {
+          w.asking = true;
+          w.due = now + steady(w.target.spec.interval);
+          std::thread([self, target = w.target, identity = w.identity] {
+            answer(self, target, identity);
+          }).detach();
+        }
+        next = std::min(next, w.due);
       }
-      const auto spec = next->target.spec;
-      const auto component = next->target.component;
-      const auto identity = next->identity;
-      next->due =
-          now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(spec.interval);
-      lock.unlock();
-      ManagerReading reading = self->ask(spec);
-      lock.lock();
-      Watched* same = self->find(component);
-      if (same == nullptr || same->identity != identity) continue;  // replaced meanwhile
-      same->latest = std::move(reading);
-      ++self->version;
+      if (next == std::chrono::steady_clock::time_point::max()) {
+        self->wake.wait(lock);
+      } else {
+        self->wake.wait_until(lock, next);
+      }
     }
+  }
+
+  static void answer(const std::shared_ptr<State>& self, const Target& target,
+                     std::uint64_t identity) {
+    ManagerReading reading = self->ask(target.spec);
+    std::lock_guard lock(self->mutex);
+    Watched* same = self->find(target.component);
+    if (same == nullptr || same->identity != identity) return;  // replaced meanwhile
+    same->asking = false;
+    self->wake.notify_all();
+    if (!reading.known) warn_not_known(*same, reading);
+    same->latest = std::move(reading);
+    ++self->version;
+  }
+
+  // An answer that is not the manager's word holds the component however long it lasts: said
+  // loudly, with its reason, but once a minute per manager, not every interval.
+  static void warn_not_known(Watched& watched, const ManagerReading& reading) {
+    const auto now = std::chrono::steady_clock::now();
+    if (watched.not_known_logged && now - *watched.not_known_logged < kNotKnownLogEvery) return;
+    watched.not_known_logged = now;
+    spdlog::warn("manager_state_not_known {} {} {} {} {}",
+                 logging::kv("component", watched.target.component),
+                 logging::kv("manager", watched.target.spec.kind),
+                 logging::kv("url", watched.target.spec.display),
+                 logging::kv("problem", reading.problem),
+                 logging::kv("effect", "held, whatever act_when_manager_down says"));
   }
 };
 
@@ -96,6 +134,10 @@ void ManagerWatch::set_targets(std::vector<Target> targets) {
     if (previous != nullptr && previous->target.spec.kind == target.spec.kind &&
         previous->target.spec.url.value == target.spec.url.value) {
       watched = *previous;  // same manager: its answer and rhythm go on
+      if (target.spec.interval != previous->target.spec.interval) {  // the new rhythm, at once
+        const auto sooner = std::chrono::steady_clock::now() + steady(target.spec.interval);
+        watched.due = std::min(watched.due, sooner);
+      }
     } else {
       watched.identity = state_->next_identity++;
     }

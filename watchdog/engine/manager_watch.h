@@ -3,12 +3,17 @@
 // keeps each one's latest answer (holds.h ManagerReading) for the engine, which turns it into a
 // hold (manager_hold_reason) on its loop thread.
 //
-// One thread per watchdog, not per component, started only when a component is managed. The
-// questions are blocking HTTP requests bounded by each manager's timeout (at most its interval),
-// asked one after another: a manager that hangs delays the others by its timeout at most, and
-// never the engine loop, which only reads the latest answers.
+// One scheduling thread per watchdog, not per component, started only when a component is
+// managed. Each question is a blocking HTTP request bounded by its manager's timeout (at most its
+// interval) on a thread of its own, at most one in flight per manager: managers are asked
+// concurrently, so N hanging managers never delay the others (with questions one after another,
+// a round would take N × timeout and answers would go stale past 3 × interval). The engine loop
+// only reads the latest answers.
 //
-// Shutdown never waits: the thread is detached and shares its state; a question in flight ends
+// An answer that is not the manager's word (reading.known false) is logged as a warning,
+// manager_state_not_known, at most once a minute per manager.
+//
+// Shutdown never waits: the threads are detached and share the state; a question in flight ends
 // within its timeout and its answer is dropped.
 //
 // Thread-safety: every method may be called from any thread.
@@ -40,7 +45,8 @@ class ManagerWatch {
   ManagerWatch& operator=(const ManagerWatch&) = delete;
 
   // The managers to watch from now on. A target whose kind and URL did not change keeps its
-  // latest answer and its rhythm; a new one is asked at once.
+  // latest answer and its rhythm (a changed interval applies from now: the next question is due
+  // at the earlier of the old schedule and now + the new interval); a new one is asked at once.
   void set_targets(std::vector<Target> targets);
   // Asks this component's manager as soon as the thread is free (before an action).
   void check_now(const std::string& component);

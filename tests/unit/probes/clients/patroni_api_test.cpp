@@ -20,9 +20,9 @@ ApiResponse http(long status, std::string body = "{}") {
   return response;
 }
 
-ApiResponse failed(std::string text) {
+ApiResponse failed(std::string text, HttpError error = HttpError::Refused) {
   ApiResponse response;
-  response.error = HttpError::Refused;
+  response.error = error;
   response.error_text = std::move(text);
   return response;
 }
@@ -37,6 +37,7 @@ struct Case {
   bool answered, alive;
   std::optional<bool> paused;
   std::string problem;
+  bool known = true;  // false: held whatever act_when_manager_down says
 };
 
 const Case kCases[] = {
@@ -49,11 +50,27 @@ const Case kCases[] = {
      "GET /liveness: HTTP 503"},
     {"old Patroni without /liveness", http(404), http(200, kPaused), true, true, true, ""},
     {"no /liveness, no /patroni", http(404), http(404), true, false, std::nullopt,
-     "GET /patroni: HTTP 404"},
+     "GET /patroni: HTTP 404", false},
     {"no /liveness, /patroni unreachable", http(404), failed("Timeout was reached"), true, false,
-     std::nullopt, "GET /patroni: Timeout was reached"},
+     std::nullopt, "GET /patroni: Timeout was reached", false},
     {"refused", failed("Couldn't connect to server"), std::nullopt, false, false, std::nullopt,
      "Couldn't connect to server"},
+    {"timeout", failed("Timeout was reached", HttpError::Timeout), std::nullopt, false, false,
+     std::nullopt, "Timeout was reached"},
+    // Not Patroni's word: a proxy, a wrong CA, a typo in the host name. Never "down".
+    {"TLS error", failed("SSL connect error", HttpError::Tls), std::nullopt, false, false,
+     std::nullopt, "SSL connect error", false},
+    {"DNS error", failed("Couldn't resolve host name", HttpError::Resolve), std::nullopt, false,
+     false, std::nullopt, "Couldn't resolve host name", false},
+    {"malformed URL", failed("URL using bad/illegal format", HttpError::Other), std::nullopt,
+     false, false, std::nullopt, "URL using bad/illegal format", false},
+    {"401", http(401), http(401), true, false, std::nullopt, "GET /liveness: HTTP 401", false},
+    {"403", http(403), std::nullopt, true, false, std::nullopt, "GET /liveness: HTTP 403", false},
+    {"redirect", http(302), std::nullopt, true, false, std::nullopt, "GET /liveness: HTTP 302",
+     false},
+    {"502 from a proxy", http(502), http(502), true, false, std::nullopt,
+     "GET /liveness: HTTP 502", false},
+    {"500", http(500), std::nullopt, true, false, std::nullopt, "GET /liveness: HTTP 500", false},
 };
 
 TEST(PatroniJudge, Table) {
@@ -63,6 +80,7 @@ TEST(PatroniJudge, Table) {
     EXPECT_EQ(status.alive, c.alive) << c.what;
     EXPECT_EQ(status.paused, c.paused) << c.what;
     EXPECT_EQ(status.problem, c.problem) << c.what;
+    EXPECT_EQ(status.known, c.known) << c.what;
   }
   const auto status = judge_patroni(http(200), http(200, kRunning));
   EXPECT_EQ(status.state, "running");
@@ -87,6 +105,7 @@ TEST(PatroniApi, AsksTheStandinAliveThenPausedThenStopped) {
   EXPECT_TRUE(status.answered);
   EXPECT_FALSE(status.alive);
   EXPECT_EQ(status.problem, "GET /liveness: HTTP 503");
+  EXPECT_TRUE(status.known) << "503 from /liveness: Patroni says it is down";
 
   standin.set_liveness_status(200);
   standin.set_without_liveness(true);
@@ -96,6 +115,7 @@ TEST(PatroniApi, AsksTheStandinAliveThenPausedThenStopped) {
   status = api.ask();
   EXPECT_FALSE(status.answered);
   EXPECT_FALSE(status.alive);
+  EXPECT_TRUE(status.known) << "refused: unreachable";
   EXPECT_FALSE(status.problem.empty());
   EXPECT_EQ(status.problem.find("127.0.0.1"), std::string::npos) << "never the URL";
 

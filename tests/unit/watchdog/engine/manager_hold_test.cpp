@@ -34,8 +34,17 @@ struct Case {
 };
 
 const std::string kUnreachable =
-    "managed by patroni, which is unreachable (Couldn't connect to server)";
-const std::string kDown = "managed by patroni, which is down (GET /liveness: HTTP 503)";
+    "managed by patroni (http://127.0.0.1:8008), which is unreachable (refused or timed out)";
+const std::string kDown = "managed by patroni (http://127.0.0.1:8008), which is down";
+const std::string kNotKnown =
+    "managed by patroni (http://127.0.0.1:8008), whose state is not known (an answer that is "
+    "not patroni's: see the log): not acting";
+
+ManagerReading not_known(std::string problem) {
+  auto out = reading(false, false, false, 2s, std::move(problem));
+  out.known = false;
+  return out;
+}
 
 const Case kCases[] = {
     {"alive",
@@ -91,6 +100,9 @@ const Case kCases[] = {
      {},
      "managed by patroni (http://127.0.0.1:8008), whose last answer is older than 30s "
      "(3 x interval): not acting"},
+    {"not known (TLS), allowed", true, not_known("SSL connect error"), kNow - 5s, kNotKnown},
+    {"not known (401), allowed", true, not_known("GET /liveness: HTTP 401"), {}, kNotKnown},
+    {"not known, not allowed", false, not_known("Couldn't resolve host name"), {}, kNotKnown},
     {"exactly 3 x interval is not stale",
      true,
      reading(false, false, false, 30s, "Couldn't connect to server"),
@@ -104,6 +116,17 @@ TEST(ManagerHold, ReasonFollowsTheTable) {
               c.expected)
         << c.what;
   }
+}
+
+// Alternating curl messages must not churn holds (each change is a log line, an incident note
+// and a state-machine step).
+TEST(ManagerHold, TheReasonDoesNotCarryTheChangingProblemText) {
+  const auto refused = reading(false, false, false, 2s, "Couldn't connect to server");
+  const auto timeout = reading(false, false, false, 2s, "Timeout was reached");
+  EXPECT_EQ(manager_hold_reason(spec(false), refused, {}, kNow),
+            manager_hold_reason(spec(false), timeout, {}, kNow));
+  EXPECT_EQ(manager_hold_reason(spec(false), not_known("SSL connect error"), {}, kNow),
+            manager_hold_reason(spec(false), not_known("GET /liveness: HTTP 502"), {}, kNow));
 }
 
 TEST(ManagerHold, TheReasonDoesNotChangeAsAStaleAnswerAges) {

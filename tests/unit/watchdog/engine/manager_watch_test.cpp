@@ -87,6 +87,41 @@ TEST(ManagerWatch, DestructionDoesNotWaitForAHungQuestion) {
   *release = true;  // the detached thread ends on its own and drops its answer
 }
 
+// Managers are asked concurrently: two hanging ones do not keep a third from being asked every
+// interval (one after another, a round would take 2 × the hang and its answers would go stale).
+TEST(ManagerWatch, HangingManagersDoNotDelayTheOthers) {
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  CountingAsk counting;
+  ManagerWatch watch([=, ask = counting.ask()](const config::ManagerSpec& manager) {
+    if (manager.url.value != "http://ok:8008") {
+      while (!*release) std::this_thread::sleep_for(10ms);
+    }
+    return ask(manager);
+  });
+  watch.set_targets({{"hung-1", spec("http://hung-1:8008", 100ms)},
+                     {"hung-2", spec("http://hung-2:8008", 100ms)},
+                     {"db", spec("http://ok:8008", 100ms)}});
+  ASSERT_TRUE(wait_until([&] { return *counting.asked >= 5; }, 10s))
+      << "the healthy manager is asked every interval while two others hang";
+  const auto readings = watch.readings();
+  EXPECT_TRUE(readings.contains("db"));
+  EXPECT_FALSE(readings.contains("hung-1"));
+  *release = true;
+  ASSERT_TRUE(wait_until([&] { return watch.readings().size() == 3; }, 5s));
+}
+
+// A reload that shortens the interval applies it now, not after the old (long) schedule.
+TEST(ManagerWatch, AChangedIntervalAppliesAtOnce) {
+  CountingAsk counting;
+  ManagerWatch watch(counting.ask());
+  watch.set_targets({{"db", spec("http://a:8008", 1h)}});
+  ASSERT_TRUE(wait_until([&] { return *counting.asked == 1; }, 5s));
+  watch.set_targets({{"db", spec("http://a:8008", 100ms)}});
+  EXPECT_TRUE(watch.readings().contains("db")) << "same manager: the answer stays";
+  ASSERT_TRUE(wait_until([&] { return *counting.asked >= 3; }, 10s))
+      << "still on the 1h schedule";
+}
+
 TEST(ManagerWatch, AsksTheRealStandin) {
   testing::PatroniStandin standin;
   standin.set_paused(true);
