@@ -81,15 +81,18 @@ struct Engine::Runtime {
   std::string saved;         // fingerprint of the snapshot last written to the store (persist())
   std::string acknowledged;  // the incident an operator acknowledged: no reminders for it
   std::vector<ProbeSeries> series;  // metric handles, one per probe
-  // Each probe's latest memory (probes/probe.h "Probe memory"), and whether the store has it.
+  // Each probe's latest memory (probes/probe.h "Probe memory"), and whether the store has it:
+  // unsaved with no blob = the probe forgot it, the store still has to.
   struct ProbeMemory {
     std::optional<std::string> blob;
     bool unsaved = false;
+    std::optional<std::chrono::steady_clock::time_point> saved_at;  // by this process
+    bool refused = false;  // the latest one was too large (logged once per run of them)
   };
   std::vector<ProbeMemory> memories;  // one per probe
-  bool dirty = false;               // in Engine::dirty_ this turn
-  bool hold_exported = false;       // watchdog_component_muted/held set once
-  bool has_dependents = false;      // its results can lift a dependent's "checking … first" hold
+  bool dirty = false;                 // in Engine::dirty_ this turn
+  bool hold_exported = false;         // watchdog_component_muted/held set once
+  bool has_dependents = false;  // its results can lift a dependent's "checking … first" hold
   // Only then can its results change a hold: a component outside every depends_on edge is held
   // by leadership and mutes alone, so its failures cost no recomputation of all holds (with
   // 10,000 independent components failing at once that was O(N) per result).
