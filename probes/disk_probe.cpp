@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <system_error>
 
 #include "config/units.h"
@@ -45,6 +46,14 @@ std::string duration_text(std::chrono::milliseconds d) {
   return config::format_duration(d);
 }
 
+// CLOCK_BOOTTIME: never stepped, and counts a suspend (unlike steady_clock), so that a resume
+// is not taken for a forward step of the wall clock.
+std::optional<std::chrono::nanoseconds> since_boot() {
+  timespec now{};
+  if (::clock_gettime(CLOCK_BOOTTIME, &now) != 0) return std::nullopt;
+  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+}
+
 }  // namespace
 
 std::unique_ptr<Probe> DiskProbe::create(std::string name, config::Options& options) {
@@ -81,6 +90,7 @@ DiskProbe::DiskProbe(std::string name, Settings settings)
 }
 
 void DiskProbe::restore_memory(std::string_view memory) noexcept {
+  has_memory_ = !memory.empty();
   if (!trend_) return;
   try {
     trend_->restore(memory, settings_.path.native());
@@ -107,7 +117,9 @@ ProbeResult DiskProbe::judge(const Settings& settings, const Usage& usage,
     return unhealthy(FailureKind::Threshold,
                      detail + " (inodes critical at " + percent(settings.inodes_critical) + ")");
   }
-  if (full_in_under(settings.full_in_critical)) {
+  const auto settled_span = settings.full_in_window * DiskTrend::kSettledSpanPercent / 100;
+  const bool settled = trend && trend->span >= settled_span;
+  if (settled && full_in_under(settings.full_in_critical)) {
     return unhealthy(FailureKind::Threshold,
                      detail + " (critical under " + duration_text(settings.full_in_critical) + ")");
   }
@@ -118,6 +130,11 @@ ProbeResult DiskProbe::judge(const Settings& settings, const Usage& usage,
   if (usage.inodes_ratio >= settings.inodes_warn) {
     return degraded(FailureKind::Threshold,
                     detail + " (inodes warning at " + percent(settings.inodes_warn) + ")");
+  }
+  if (full_in_under(settings.full_in_critical)) {  // not settled yet
+    return degraded(FailureKind::Threshold,
+                    detail + " (under " + duration_text(settings.full_in_critical) +
+                        "; critical once the history spans " + duration_text(settled_span) + ")");
   }
   if (full_in_under(settings.full_in_warn)) {
     return degraded(FailureKind::Threshold,
@@ -147,9 +164,16 @@ ProbeResult DiskProbe::check_once(std::chrono::milliseconds /*timeout*/) {
   std::optional<DiskTrend::Estimate> estimate;
   std::optional<std::string> memory;
   if (trend_) {
-    trend_->add(std::chrono::system_clock::now(), available);  // wall clock: it outlives us
+    // Wall clock: the history outlives this process; time since boot sees the clock's steps.
+    trend_->add(std::chrono::system_clock::now(), available, since_boot());
     estimate = trend_->estimate();
+  }
+  if (trend_ && !trend_->samples().empty()) {
     memory = trend_->encode(path);
+    has_memory_ = true;
+  } else if (has_memory_) {
+    memory = "";  // forget what is saved: off now, or nothing left to remember
+    has_memory_ = false;
   }
   ProbeResult result = judge(settings_, usage, estimate);
   result.measurements = {{"disk_used_ratio", usage.used_ratio},

@@ -10,9 +10,14 @@
 // reserve counts as used. A ratio ≥ critical → Unhealthy (Threshold), ≥ warn → Degraded.
 // Time to full = available bytes / growth rate (DiskTrend: least squares over the window, one
 // sample per check, kept across restarts as the probe's memory); full in < full_in_critical →
-// Unhealthy (Threshold) "/data … full in 5h12m at +1.2 GiB/h (critical under 24h)", <
-// full_in_warn → Degraded. Worst wins, critical before warn; at one level space, then inodes,
-// then time to full name the cause.
+// Unhealthy (Threshold) "/data … full in 5h12m at +1.2 GiB/h (critical under 24h)" once the
+// history spans half the window (3h at 6h: a critical verdict runs the recovery ladder, so it
+// waits for a settled rate), Degraded "… (under 24h; critical once the history spans 3h)"
+// before that; < full_in_warn → Degraded. Worst wins, critical before warn; at one level space,
+// then inodes, then time to full name the cause.
+// Memory: the history (DiskTrend::encode) with every result; "" once (forget it) when full_in
+// is off or the history is empty after the probe had one. Forward wall-clock steps are seen
+// against CLOCK_BOOTTIME (DiskTrend: the history starts afresh).
 // Measurements: disk_used_ratio, disk_inodes_used_ratio (0 on filesystems without inodes),
 // disk_free_bytes (available to unprivileged users), disk_total_bytes; with an estimate only
 // (none while the history is too short or the disk is not filling): disk_full_in_seconds,
@@ -68,6 +73,7 @@ class DiskProbe final : public GuardedProbe {
   ProbeResult check_once(std::chrono::milliseconds timeout) override;
   Settings settings_;
   std::optional<DiskTrend> trend_;  // none with full_in: false
+  bool has_memory_ = false;         // given one, or sent one: "" forgets it
 };
 
 }  // namespace watchdog::probes

@@ -13,9 +13,18 @@ constexpr std::int64_t kLatestMs = 9'000'000'000'000;
 DiskTrend::DiskTrend(std::chrono::milliseconds window, std::size_t max_samples)
     : window_(window), max_samples_(std::max(max_samples, kMinSamples)) {}
 
-void DiskTrend::add(TimePoint at, double available_bytes) {
+void DiskTrend::add(TimePoint at, double available_bytes,
+                    std::optional<std::chrono::nanoseconds> never_stepped) {
+  if (never_stepped && last_added_) {
+    const auto wall = at - last_added_->first;
+    const auto steady = *never_stepped - last_added_->second;
+    if (wall - steady > kMaxClockStep) samples_.clear();  // stepped forward: start afresh
+  }
+  if (never_stepped) last_added_.emplace(at, *never_stepped);
   while (!samples_.empty() && samples_.back().at > at) samples_.pop_back();
-  samples_.push_back({at, available_bytes});
+  // Within what restore() accepts, so that a history always survives its own memory.
+  const double bytes = std::min(std::max(available_bytes, 0.0), std::nextafter(kMaxBytes, 0.0));
+  samples_.push_back({at, bytes});
   prune(at);
   thin();
 }
@@ -27,22 +36,40 @@ void DiskTrend::prune(TimePoint newest) {
   samples_.erase(samples_.begin(), first_kept);
 }
 
-// Drops the inner sample whose neighbours are closest together, until within the cap: where
-// samples are densest (a burst of re-checks, a shorter interval before a reload) they go first,
-// and the first and last stay, so the span is kept.
+// One over the cap (each add()): drop one sample, O(n). Further over (a restored history):
+// one pass, O(n) too, instead of one sample per pass.
 void DiskTrend::thin() {
-  while (samples_.size() > max_samples_) {
-    std::size_t drop = 1;
-    auto narrowest = samples_[2].at - samples_[0].at;
-    for (std::size_t i = 2; i + 1 < samples_.size(); ++i) {
-      const auto gap = samples_[i + 1].at - samples_[i - 1].at;
-      if (gap < narrowest) {
-        narrowest = gap;
-        drop = i;
-      }
-    }
-    samples_.erase(samples_.begin() + static_cast<std::ptrdiff_t>(drop));
+  if (samples_.size() == max_samples_ + 1) {
+    drop_narrowest();
+  } else if (samples_.size() > max_samples_) {
+    keep_evenly_spaced();
   }
+}
+
+// Drops the inner sample whose neighbours are closest together: where samples are densest (a
+// burst of re-checks, a shorter interval before a reload) they go first, and the first and
+// last stay, so the span is kept.
+void DiskTrend::drop_narrowest() {
+  std::size_t drop = 1;
+  auto narrowest = samples_[2].at - samples_[0].at;
+  for (std::size_t i = 2; i + 1 < samples_.size(); ++i) {
+    const auto gap = samples_[i + 1].at - samples_[i - 1].at;
+    if (gap < narrowest) {
+      narrowest = gap;
+      drop = i;
+    }
+  }
+  samples_.erase(samples_.begin() + static_cast<std::ptrdiff_t>(drop));
+}
+
+// Keeps max_samples_ samples at evenly spaced indices, the first and the last among them.
+void DiskTrend::keep_evenly_spaced() {
+  const std::size_t last = samples_.size() - 1;
+  const std::size_t steps = max_samples_ - 1;
+  std::vector<Sample> kept;
+  kept.reserve(max_samples_);
+  for (std::size_t k = 0; k <= steps; ++k) kept.push_back(samples_[k * last / steps]);
+  samples_ = std::move(kept);
 }
 
 std::optional<DiskTrend::Estimate> DiskTrend::estimate() const {
@@ -67,8 +94,8 @@ std::optional<DiskTrend::Estimate> DiskTrend::estimate() const {
   if (sxx <= 0) return std::nullopt;
   const double growth = -sxy / sxx;  // available bytes shrink as the disk fills
   if (!(growth > 0) || !std::isfinite(growth)) return std::nullopt;
-  const double available = std::max(samples_.back().available_bytes, 0.0);
-  return Estimate{growth, Seconds(available / growth)};
+  const double available = samples_.back().available_bytes;
+  return Estimate{growth, Seconds(available / growth), span};
 }
 
 std::string DiskTrend::encode(const std::string& of) const {
@@ -88,7 +115,9 @@ bool DiskTrend::restore(std::string_view encoded, const std::string& of) {
   if (tag == doc.end() || !tag->is_string() || tag->get<std::string>() != of) return false;
   const auto found = doc.find("samples");
   if (found == doc.end() || !found->is_array()) return false;
+  if (found->size() > kMaxRestoredFactor * max_samples_) return false;
   std::vector<Sample> read;
+  read.reserve(found->size());
   for (const auto& pair : *found) {
     if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
         !pair[1].is_number()) {
@@ -97,12 +126,14 @@ bool DiskTrend::restore(std::string_view encoded, const std::string& of) {
     // Epoch milliseconds a system_clock time point can hold (nanoseconds up to 2262).
     const auto ms = pair[0].get<std::int64_t>();
     const double bytes = pair[1].get<double>();
-    if (ms < 0 || ms > kLatestMs || !std::isfinite(bytes)) return false;
+    if (ms < 0 || ms > kLatestMs || !(bytes >= 0 && bytes < kMaxBytes)) return false;
     read.push_back({TimePoint(std::chrono::milliseconds(ms)), bytes});
   }
   std::stable_sort(read.begin(), read.end(),
                    [](const Sample& a, const Sample& b) { return a.at < b.at; });
   samples_ = std::move(read);
+  last_added_.reset();
+  if (!samples_.empty()) prune(samples_.back().at);
   thin();
   return true;
 }

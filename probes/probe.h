@@ -15,9 +15,12 @@
 // (probes/ never includes watchdog/), so probes see it through the AsyncIo interface below.
 //
 // Probe memory: a probe that learns over time (the disk probe's growth history) attaches a
-// small opaque blob to its results (ProbeResult::memory; tens of KiB at most, never a
-// secret). The engine keeps the latest one per (component, probe name), persists it in the
-// state store, and hands it back through restore_memory() once, to the probe object built
+// small opaque blob to its results (ProbeResult::memory; tens of KiB, never a secret; one over
+// kMaxProbeMemoryBytes is refused with a log line and the previous one kept; "" = forget it).
+// The engine keeps the latest one per (component, probe name), saves it in the state store at
+// most every few minutes (EngineOptions::probe_memory_save_interval) and at a reload or a
+// stop — a crash loses what was learnt since the last save — and hands it back through
+// restore_memory() once, to the probe object built
 // after a restart or a reload, before that object is scheduled (so never concurrently with
 // check()). The blob travels with the result, on the thread that hands results over, so no
 // state is shared between the worker thread and the engine's. It is dropped when the probe
@@ -25,6 +28,7 @@
 // check that a blob fits its settings (the disk probe ignores the history of another path).
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,6 +56,8 @@ struct ProbeResult {
   std::vector<Measurement> measurements;
   std::optional<std::string> memory;  // probe memory (above); nullopt = keep the last one
 };
+
+inline constexpr std::size_t kMaxProbeMemoryBytes = 256 * 1024;
 
 struct HttpRequest;  // probes/clients/http_client.h
 struct HttpResponse;

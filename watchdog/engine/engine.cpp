@@ -118,7 +118,7 @@ void Engine::loop() {
     if (holds_stale_ || steady >= next_holds_) update_holds(Clock::now());
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
-        persist();
+        persist(/*flush_memories=*/true);
         return;
       }
       handle(event);

@@ -53,6 +53,9 @@ struct EngineOptions {
   store::StateStore* store = nullptr;
   // Whether this replica may act and alert (leader lock); empty = always.
   std::function<bool()> is_leader;
+  // A probe's memory (probes/probe.h) is saved at most this often (and at a reload or stop):
+  // the disk probe's is ~20 KiB, sent with every result.
+  std::chrono::milliseconds probe_memory_save_interval = std::chrono::minutes(5);
 };
 
 struct ProbeView {
@@ -125,7 +128,8 @@ class Engine {
   void apply_plan(Plan plan);
   static void carry_over(const Runtime& previous, Runtime& next);
   void restore_from_store();
-  void persist();
+  // flush_memories: also the probe memories not due yet, of every component (reload, stop).
+  void persist(bool flush_memories = false);
   // engine_durable.cpp: probe memories (probes/probe.h), kept, saved, handed back.
   void keep_memory(Runtime& runtime, std::size_t probe, const probes::ProbeResult& result);
   void restore_probe_memories();

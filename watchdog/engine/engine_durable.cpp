@@ -104,20 +104,43 @@ std::string fingerprint(const Component& machine, int event_sequence,
   return out;
 }
 
+// Bounded: a probe that breaks the contract (or a blob from elsewhere in the store) must not
+// make every save and start slow. The previous memory stays.
+bool memory_too_large(const std::string& component, const std::string& probe, std::size_t size,
+                      const char* source) {
+  if (size <= probes::kMaxProbeMemoryBytes) return false;
+  spdlog::warn("probe_memory_refused {} {} {} {} {}", kv("component", component),
+               kv("probe", probe), kv("bytes", std::to_string(size)),
+               kv("limit", std::to_string(probes::kMaxProbeMemoryBytes)), kv("from", source));
+  return true;
+}
+
 }  // namespace
 
 // Saves the components this turn touched whose snapshot changed, and the probe memories they
-// received, in one transaction. Runtime::saved holds the fingerprint of what was saved last,
-// not the JSON text.
-void Engine::persist() {
-  if (options_.store == nullptr || dirty_.empty()) return;
+// received that are due (all unsaved ones of every component with flush_memories), in one
+// transaction. Runtime::saved holds the fingerprint of what was saved last, not the JSON text.
+void Engine::persist(bool flush_memories) {
+  if (options_.store == nullptr || (dirty_.empty() && !flush_memories)) return;
+  const auto steady_now = std::chrono::steady_clock::now();
   std::vector<std::tuple<Runtime*, std::string, std::string>> changed;
   std::vector<std::pair<Runtime*, std::size_t>> memories;  // (component, probe index)
+  // A memory to forget goes at once; a new one once the last save is old enough.
+  auto due = [&](const Runtime::ProbeMemory& memory) {
+    return memory.unsaved && (flush_memories || !memory.blob || !memory.saved_at ||
+                              steady_now - *memory.saved_at >= options_.probe_memory_save_interval);
+  };
+  auto collect_memories = [&](Runtime& runtime) {
+    for (std::size_t p = 0; p < runtime.memories.size(); ++p) {
+      if (due(runtime.memories[p])) memories.emplace_back(&runtime, p);
+    }
+  };
+  if (flush_memories) {
+    for (auto& runtime : runtimes_) collect_memories(*runtime);
+  }
   for (std::size_t i : dirty_) {
     auto& runtime = *runtimes_[i];
-    for (std::size_t p = 0; p < runtime.memories.size(); ++p) {
-      if (runtime.memories[p].unsaved) memories.emplace_back(&runtime, p);
-    }
+    if (!flush_memories) collect_memories(runtime);
     auto print = fingerprint(runtime.machine, runtime.event_sequence, runtime.first_failure,
                              runtime.incident_started, runtime.action_settle, runtime.acknowledged);
     if (print == runtime.saved) continue;
@@ -140,12 +163,19 @@ void Engine::persist() {
     }
     for (const auto& [runtime, p] : memories) {
       const auto& view = runtime->views[p];
-      options_.store->save_probe_memory(
-          {runtime->plan.spec.name, view.name, view.kind, *runtime->memories[p].blob}, now);
+      if (const auto& blob = runtime->memories[p].blob) {
+        options_.store->save_probe_memory({runtime->plan.spec.name, view.name, view.kind, *blob},
+                                          now);
+      } else {
+        options_.store->forget_probe_memory(runtime->plan.spec.name, view.name);
+      }
     }
     transaction.commit();
     for (auto& [runtime, text, print] : changed) runtime->saved = std::move(print);
-    for (const auto& [runtime, p] : memories) runtime->memories[p].unsaved = false;
+    for (const auto& [runtime, p] : memories) {
+      runtime->memories[p].unsaved = false;
+      runtime->memories[p].saved_at = steady_now;
+    }
   } catch (const std::exception& error) {
     // Nothing is marked saved: the next turn that touches them tries again.
     spdlog::error("state_save_failed {} {} {}", kv("components", std::to_string(changed.size())),
@@ -156,13 +186,27 @@ void Engine::persist() {
 void Engine::keep_memory(Runtime& runtime, std::size_t probe, const probes::ProbeResult& result) {
   if (!result.memory) return;
   auto& memory = runtime.memories[probe];
-  memory.blob = *result.memory;
+  const std::size_t size = result.memory->size();
+  if (size > probes::kMaxProbeMemoryBytes) {
+    // Logged once per run of refusals, not at every check.
+    if (!memory.refused) {
+      memory_too_large(runtime.plan.spec.name, runtime.views[probe].name, size, "probe");
+    }
+    memory.refused = true;
+    return;
+  }
+  memory.refused = false;
+  if (result.memory->empty()) {
+    memory.blob.reset();  // the probe forgot it: so does the store, at the next save
+  } else {
+    memory.blob = *result.memory;
+  }
   memory.unsaved = true;
 }
 
 // Called by apply_plan once the runtimes exist, before their probes are scheduled: each probe
 // object gets its memory back (carried over by a reload, else the store's), and the store
-// forgets the memories of probes the plan no longer has (or whose kind changed).
+// forgets the memories of probes the plan no longer has (or whose kind changed, or too large).
 void Engine::restore_probe_memories() {
   if (options_.store != nullptr) {
     std::vector<store::ProbeMemory> saved;
@@ -180,7 +224,8 @@ void Engine::restore_probe_memories() {
       std::size_t p = 0;
       while (runtime != nullptr && p < runtime->views.size() && runtime->views[p].name != row.probe)
         ++p;
-      if (runtime == nullptr || p == runtime->views.size() || runtime->views[p].kind != row.kind) {
+      if (runtime == nullptr || p == runtime->views.size() || runtime->views[p].kind != row.kind ||
+          memory_too_large(row.component, row.probe, row.memory.size(), "store")) {
         try {
           options_.store->forget_probe_memory(row.component, row.probe);
         } catch (const std::exception& error) {  // tried again at the next start or reload
@@ -190,7 +235,8 @@ void Engine::restore_probe_memories() {
         continue;
       }
       auto& memory = runtime->memories[p];
-      if (!memory.blob) memory.blob = std::move(row.memory);  // a reload's copy is as new
+      // A reload's copy is as new, and one the probe forgot (not saved yet) stays forgotten.
+      if (!memory.blob && !memory.unsaved) memory.blob = std::move(row.memory);
     }
   }
   for (auto& runtime : runtimes_) {

@@ -81,10 +81,13 @@ struct Engine::Runtime {
   std::string saved;         // fingerprint of the snapshot last written to the store (persist())
   std::string acknowledged;  // the incident an operator acknowledged: no reminders for it
   std::vector<ProbeSeries> series;  // metric handles, one per probe
-  // Each probe's latest memory (probes/probe.h "Probe memory"), and whether the store has it.
+  // Each probe's latest memory (probes/probe.h "Probe memory"), and whether the store has it:
+  // unsaved with no blob = the probe forgot it, the store still has to.
   struct ProbeMemory {
     std::optional<std::string> blob;
     bool unsaved = false;
+    std::optional<std::chrono::steady_clock::time_point> saved_at;  // by this process
+    bool refused = false;  // the latest one was too large (logged once per run of them)
   };
   std::vector<ProbeMemory> memories;  // one per probe
   // managed_by: the manager's latest answer, the hold it implies (manager_hold_reason), and the

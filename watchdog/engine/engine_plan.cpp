@@ -58,8 +58,9 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
 }
 
 void Engine::apply_plan(Plan plan) {
-  // What this turn changed before the reload is saved now: the new runtimes start clean.
-  persist();
+  // What this turn changed before the reload is saved now, and every probe memory not saved
+  // yet: the new runtimes start clean.
+  persist(/*flush_memories=*/true);
   max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
   external_url_ = plan.config.watchdog.external_url;
   maintenance_ = plan.config.maintenance;

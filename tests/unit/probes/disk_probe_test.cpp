@@ -136,9 +136,12 @@ TEST(DiskProbe, FullInConfigErrors) {
 TEST(DiskProbe, VerdictOrderCriticalBeforeWarnSpaceThenInodesThenTimeToFull) {
   DiskProbe::Settings settings;  // 80 % / 90 %, full in 48 h / 24 h
   settings.path = "/data";
-  const DiskTrend::Estimate in_5h{1.2 * 1024 * 1024 * 1024 / 3600.0, 5h + 12min};
-  const DiskTrend::Estimate in_30h{1024.0, 30h};
-  const DiskTrend::Estimate in_60h{1024.0, 60h};
+  // Fitted over 4h: half the 6h window or more, so settled enough for a critical verdict.
+  const DiskTrend::Estimate in_5h{1.2 * 1024 * 1024 * 1024 / 3600.0, 5h + 12min, 4h};
+  const DiskTrend::Estimate in_30h{1024.0, 30h, 4h};
+  const DiskTrend::Estimate in_60h{1024.0, 60h, 4h};
+  const DiskTrend::Estimate in_5h_over_2h{1.2 * 1024 * 1024 * 1024 / 3600.0, 5h + 12min, 2h};
+  const DiskTrend::Estimate in_5h_over_3h{1.2 * 1024 * 1024 * 1024 / 3600.0, 5h + 12min, 3h};
   struct Case {
     const char* name;
     DiskProbe::Usage usage;
@@ -153,6 +156,21 @@ TEST(DiskProbe, VerdictOrderCriticalBeforeWarnSpaceThenInodesThenTimeToFull) {
        in_5h,
        ProbeStatus::Unhealthy,
        "full in 5h12m at +1.2 GiB/h (critical under 24h)"},
+      {"full in 5h over 2h of history",
+       {0.5, 0.5},
+       in_5h_over_2h,
+       ProbeStatus::Degraded,
+       "(under 24h; critical once the history spans 3h)"},
+      {"full in 5h over 3h of history",
+       {0.5, 0.5},
+       in_5h_over_3h,
+       ProbeStatus::Unhealthy,
+       "(critical under 24h)"},
+      {"space warn beats an unsettled full-in critical",
+       {0.85, 0.5},
+       in_5h_over_2h,
+       ProbeStatus::Degraded,
+       "(space warning at 80.0%)"},
       {"full in 30h", {0.5, 0.5}, in_30h, ProbeStatus::Degraded, "(warning under 48h)"},
       {"space warn beats full-in warn",
        {0.85, 0.5},
@@ -191,27 +209,22 @@ TEST(DiskProbe, VerdictOrderCriticalBeforeWarnSpaceThenInodesThenTimeToFull) {
   }
 }
 
-// What df calls Avail for `path`, in bytes.
-double available_bytes(const std::string& path) {
-  struct statvfs fs {};
-  EXPECT_EQ(::statvfs(path.c_str(), &fs), 0);
-  return static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
-}
-
-// A history as the probe saves it: `minutes` of samples ending a minute ago, the disk filling
-// at `per_second` from what is available now, so the time to full is available / per_second.
-
-std::string history(const std::string& path, int minutes, double per_second) {
-  const double available = available_bytes(path);
-  const auto now = std::chrono::system_clock::now();
+// A history as the probe saves it: `minutes` of samples a minute apart, the last one a minute
+// before `now`, the disk filling at `per_second` down to `available` at `now`.
+std::string history(const std::string& path, DiskTrend::TimePoint now, int minutes,
+                    double available, double per_second) {
   nlohmann::json samples = nlohmann::json::array();
   for (int m = minutes; m >= 1; --m) {
     const auto at = now - std::chrono::minutes(m);
     samples.push_back(
         {std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count(),
-         available + per_second * 60.0 * m});
+         std::llround(available + per_second * 60.0 * m)});
   }
   return nlohmann::json{{"of", path}, {"samples", samples}}.dump();
+}
+
+std::string history(const std::string& path, int minutes, double per_second) {
+  return history(path, std::chrono::system_clock::now(), minutes, 1e12, per_second);
 }
 
 TEST_F(DiskProbeTest, FirstCheckHasNoEstimateButLeavesItsMemory) {
@@ -224,20 +237,65 @@ TEST_F(DiskProbeTest, FirstCheckHasNoEstimateButLeavesItsMemory) {
 }
 
 TEST_F(DiskProbeTest, RestoredHistoryEstimatesOnTheFirstCheck) {
-  auto probe =
-      probe_from_yaml("disk", "path: " + dir.path().string() + "\nwarn: 100%\ncritical: 100%");
-  const double available = available_bytes(dir.path().string());
+  const std::string path = dir.path().string();
+  auto probe = probe_from_yaml("disk", "path: " + path + "\nwarn: 100%\ncritical: 100%");
+  struct statvfs fs {};
+  ASSERT_EQ(::statvfs(path.c_str(), &fs), 0);
+  const double available = static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize);
   const double per_second = available / (5 * 3600.0);  // full in about 5 hours
-  probe->restore_memory(history(dir.path().string(), 60, per_second));
+  // Four hours of history (over half the 6h window: settled enough for a critical verdict).
+  const auto now = std::chrono::system_clock::now();
+  const std::string memory = history(path, now, 240, available, per_second);
+  probe->restore_memory(memory);
   auto result = probe->check(1s);
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
   EXPECT_NE(result.detail.find("(critical under 24h)"), std::string::npos) << result.detail;
-  EXPECT_NEAR(measurement(result, "disk_full_in_seconds"), 5 * 3600.0, 0.02 * 5 * 3600);
-  EXPECT_NEAR(measurement(result, "disk_growth_bytes_per_second"), per_second, 0.02 * per_second);
+  // The same fit over the same history and what this check saw (the temp dir's filesystem is
+  // shared: its free space may have moved since), at about the same instant.
+  const double seen = measurement(result, "disk_free_bytes");
+  DiskTrend expected(6h);
+  ASSERT_TRUE(expected.restore(memory, path));
+  expected.add(now, seen);
+  const auto estimate = expected.estimate();
+  ASSERT_TRUE(estimate);
+  EXPECT_NEAR(measurement(result, "disk_growth_bytes_per_second"),
+              estimate->growth_bytes_per_second, 1e-3 * estimate->growth_bytes_per_second);
+  EXPECT_NEAR(measurement(result, "disk_full_in_seconds"), estimate->full_in.count(),
+              1e-3 * estimate->full_in.count() + 1);
   ASSERT_TRUE(result.memory);
   DiskTrend saved(6h);
-  ASSERT_TRUE(saved.restore(*result.memory, dir.path().string()));
-  EXPECT_EQ(saved.samples().size(), 61u);
+  ASSERT_TRUE(saved.restore(*result.memory, path));
+  EXPECT_EQ(saved.samples().size(), 241u);
+}
+
+TEST_F(DiskProbeTest, AShortRestoredHistoryWarnsButIsNotYetCritical) {
+  const std::string path = dir.path().string();
+  auto probe = probe_from_yaml("disk", "path: " + path + "\nwarn: 100%\ncritical: 100%");
+  // An hour at a rate that fills everything in about a minute: full in < 24h, but the history
+  // spans less than half the window.
+  probe->restore_memory(history(path, 60, 1e12 / 60));
+  auto result = probe->check(1s);
+  EXPECT_EQ(result.status, ProbeStatus::Degraded) << result.detail;
+  EXPECT_NE(result.detail.find("(under 24h; critical once the history spans 3h)"),
+            std::string::npos)
+      << result.detail;
+}
+
+TEST_F(DiskProbeTest, CorruptOrForeignMemoryIsIgnored) {
+  const std::string path = dir.path().string();
+  for (const std::string& memory :
+       {std::string("not json"), std::string(R"({"of":")" + path + R"(","samples":[[1,-1]]})"),
+        std::string(300 * 1024, '[')}) {
+    auto probe = probe_from_yaml("disk", "path: " + path);
+    probe->restore_memory(memory);
+    auto result = probe->check(1s);
+    EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+    EXPECT_EQ(measurement(result, "disk_full_in_seconds"), -1);
+    ASSERT_TRUE(result.memory);  // its own history from here, one sample
+    DiskTrend saved(6h);
+    ASSERT_TRUE(saved.restore(*result.memory, path));
+    EXPECT_EQ(saved.samples().size(), 1u);
+  }
 }
 
 TEST_F(DiskProbeTest, HistoryOfAnotherPathOrTurnedOffIsIgnored) {
@@ -246,12 +304,17 @@ TEST_F(DiskProbeTest, HistoryOfAnotherPathOrTurnedOffIsIgnored) {
   probe->restore_memory(other);
   EXPECT_EQ(measurement(probe->check(1s), "disk_full_in_seconds"), -1);
 
+  // Turned off: the saved history is forgotten ("" once), then nothing is sent.
   auto off = probe_from_yaml("disk", "path: " + dir.path().string() + "\nfull_in: false");
   off->restore_memory(history(dir.path().string(), 60, 1e9));
   auto result = off->check(1s);
   EXPECT_EQ(measurement(result, "disk_full_in_seconds"), -1);
-  EXPECT_FALSE(result.memory);
+  EXPECT_EQ(result.memory, "");
   EXPECT_EQ(result.detail.find("full in"), std::string::npos) << result.detail;
+  EXPECT_FALSE(off->check(1s).memory);
+  // Off without a saved history: nothing to forget.
+  auto fresh = probe_from_yaml("disk", "path: " + dir.path().string() + "\nfull_in: false");
+  EXPECT_FALSE(fresh->check(1s).memory);
 }
 
 }  // namespace
