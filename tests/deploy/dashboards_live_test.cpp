@@ -193,11 +193,7 @@ TEST(DashboardsLive, RulesFireAndEveryQueryReturnsSeriesWhileFaultsLast) {
       << read_text(archiving.log_path());
   archiving.set_archive_failing(true);
   // A volume filling at 160 KiB/s: full in minutes, not within this test.
-  TmpfsMount volume(dir / "volume", "64m");
-  if (!volume.mounted()) {
-    if (running_in_ci()) FAIL() << "cannot mount a tmpfs: " << volume.error();
-    GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << volume.error();
-  }
+  REQUIRE_TMPFS(volume, dir / "volume", "64m");
   std::jthread filler([path = dir / "volume" / "fill"](std::stop_token stop) {
     std::ofstream out(path, std::ios::binary);
     const std::string chunk(16 * 1024, 'x');

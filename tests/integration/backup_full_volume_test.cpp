@@ -54,11 +54,7 @@ std::string probe_field(const nlohmann::json& status, const std::string& field) 
 TEST(BackupFullVolume, FailedBackupOnAFullVolumeIsLoudAtOnceAndHeals) {
   TempDir dir;
   const fs::path volume = dir / "vol";
-  TmpfsMount mount(volume, "2m");
-  if (!mount.mounted()) {
-    if (running_in_ci()) FAIL() << "cannot mount a tmpfs at " << volume << ": " << mount.error();
-    GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << mount.error();
-  }
+  REQUIRE_TMPFS(mount, volume, "2m");
   PostgresServer server;
   create_shop(server);
   WebhookReceiver receiver;

@@ -94,11 +94,7 @@ std::string config(const fs::path& volume, const std::string& interval, const st
 TEST(DiskTimeToFull, OnAFillingVolumeItWarnsEarlyAndSurvivesARestart) {
   TempDir dir;
   const fs::path volume = dir / "vol";
-  TmpfsMount mount(volume, "24m");
-  if (!mount.mounted()) {
-    if (running_in_ci()) FAIL() << "cannot mount a tmpfs at " << volume << ": " << mount.error();
-    GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << mount.error();
-  }
+  REQUIRE_TMPFS(mount, volume, "24m");
   auto watchdog =
       std::make_unique<WatchdogProcess>(dir, watchdog_options(config(volume, "500ms", "30s")));
   ASSERT_TRUE(wait_until(

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/support/temp_dir.h"  // running_in_ci()
+
 namespace watchdog::testing {
 
 class TmpfsMount {
@@ -26,3 +28,12 @@ class TmpfsMount {
 };
 
 }  // namespace watchdog::testing
+
+// Declares `var`, a TmpfsMount of `size` at `path`, in a gtest test body: a failed mount fails the
+// test under CI=true (never a skip there) and skips it elsewhere (not root).
+#define REQUIRE_TMPFS(var, path, size)                                                          \
+  ::watchdog::testing::TmpfsMount var((path), (size));                                          \
+  if (!var.mounted()) {                                                                         \
+    if (::watchdog::testing::running_in_ci()) FAIL() << "cannot mount a tmpfs: " << var.error(); \
+    GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << var.error();                       \
+  }
