@@ -9,7 +9,7 @@ packages=(
   # libraries the watchdog links
   libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libboost-dev libboost-filesystem-dev libssl-dev nlohmann-json3-dev libcli11-dev
-  libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev libpq-dev
+  libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev libpq-dev libmariadb-dev
   # tests
   libgtest-dev libgmock-dev
   # promtool for the metrics lint test; curl and busybox (httpd) for the demo and tests
@@ -18,6 +18,9 @@ packages=(
   tzdata
   # real servers the integration tests start on free loopback ports
   postgresql redis-server prometheus-alertmanager
+  # MariaDB server and its dump tools (the mysql probe and backup target); zstd for the
+  # compressed-archive integrity checks of the backup_age probe
+  mariadb-server mariadb-client zstd
   # a real Docker engine (dockerd started per test) and openssl for the Kubernetes stand-in's CA
   docker.io openssl
   # a Debian base image for the sidecar image test (no registry is reachable)
