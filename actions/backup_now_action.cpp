@@ -1,6 +1,6 @@
 #include "actions/backup_now_action.h"
 
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 
 namespace watchdog::actions {
 

@@ -1,5 +1,5 @@
 #pragma once
-// `backup_now`: takes a backup of a `backups:` target right away (actions/backup/pg_dump_runner.h):
+// `backup_now`: takes a backup of a `backups:` target right away (actions/backup/backup_runner.h):
 // pg_dump streamed and hashed, renamed only on success, verified, recorded, retention applied.
 // The recovery for an RPO breach reported by a `backup` probe: once the new verified backup is
 // in the catalog, the probe passes and the component heals.

@@ -1,5 +1,6 @@
 #include "actions/restore_latest_action.h"
 
+#include "actions/backup/backup_driver.h"
 #include "actions/backup/restore.h"
 #include "actions/backup/safety_dump.h"
 #include "actions/backup_now_action.h"
@@ -12,6 +13,16 @@ std::unique_ptr<Action> RestoreLatestAction::create(
     std::string name, config::Options& options,
     const std::vector<config::BackupTargetSpec>& targets) {
   const auto& target = target_option(options, targets);
+  const bool replace_existing = options.boolean_or("replace", false);
+  const int restore_jobs = static_cast<int>(options.integer_or("jobs", target.jobs, 1, 64));
+  const bool take_safety_dump = options.boolean_or("safety_dump", true);
+  if (target.kind != config::BackupKind::Postgres) {
+    // The other kinds name their destination plainly (restore.h: RestoreRequest::into_name).
+    auto action = std::make_unique<RestoreLatestAction>(
+        std::move(name), target, PgConnection{}, replace_existing, restore_jobs, take_safety_dump);
+    action->into_name_ = options.string_or("into", "");
+    return action;
+  }
   std::string error;
   std::optional<PgConnection> into;
   if (auto dsn = options.secret("into")) {
@@ -22,11 +33,8 @@ std::unique_ptr<Action> RestoreLatestAction::create(
     if (!into) options.fail("target", "target " + target.name + ": " + error);
   }
   if (into->dbname().empty()) options.fail("into", "the destination must name a database (dbname)");
-  const bool replace = options.boolean_or("replace", false);
-  const int jobs = static_cast<int>(options.integer_or("jobs", target.jobs, 1, 64));
-  const bool safety_dump = options.boolean_or("safety_dump", true);
-  return std::make_unique<RestoreLatestAction>(std::move(name), target, std::move(*into), replace,
-                                               jobs, safety_dump);
+  return std::make_unique<RestoreLatestAction>(std::move(name), target, std::move(*into),
+                                               replace_existing, restore_jobs, take_safety_dump);
 }
 
 RestoreLatestAction::RestoreLatestAction(std::string name, config::BackupTargetSpec target,
@@ -39,9 +47,16 @@ RestoreLatestAction::RestoreLatestAction(std::string name, config::BackupTargetS
       jobs_(jobs),
       safety_dump_(safety_dump) {}
 
+std::string RestoreLatestAction::destination() const {
+  if (target_.kind == config::BackupKind::Postgres) return "database " + into_.dbname();
+  return into_name_.empty() ? "its own place" : into_name_;
+}
+
 std::string RestoreLatestAction::describe() const {
-  return "pg_restore -j " + std::to_string(jobs_) + " of the newest verified backup of " +
-         target_.name + " into database " + into_.dbname() +
+  auto target = target_;
+  target.jobs = jobs_;
+  return backup_driver(target)->restore_tool() + " of the newest verified backup of " +
+         target_.name + " into " + destination() +
          (replace_ ? (safety_dump_ ? " (replacing it after a safety dump)"
                                    : " (replacing it, no safety dump)")
                    : "");
@@ -53,6 +68,7 @@ ActionOutcome RestoreLatestAction::run_once(const Incident& incident,
   std::string safety;  // what the safety dump did, first in the detail
   RestoreRequest request;
   request.into = into_;
+  request.into_name = into_name_;
   request.jobs = jobs_;
   request.replace = replace_;
   request.timeout = timeout;
@@ -81,7 +97,7 @@ ActionOutcome RestoreLatestAction::run_once(const Incident& incident,
   outcome.ok = restored.ok;
   if (restored.ok) {
     outcome.detail = (safety.empty() ? "" : safety + "; ") + "restored " + restored.backup +
-                     " into " + into_.dbname() +
+                     " into " + destination() +
                      (restored.owner.empty() ? "" : " as " + restored.owner) + " in " +
                      config::human_duration(restored.elapsed) +
                      (restored.note.empty() ? "" : " (" + restored.note + ")");

@@ -3,8 +3,9 @@
 // target that passes a fresh checksum verification (actions/backup/restore.h), then let the
 // component's probes verify the result (the engine does that after every action).
 //
-// Keys: target (required), into (secret DSN or into_file; default: the target's own
-// connection), replace (default false: a destination that still holds tables is left alone and
+// Keys: target (required), into (postgres: secret DSN or into_file, default the target's own
+// connection; mysql: a database name, files: a directory, command: a value for
+// restore_command's $WATCHDOG_RESTORE_INTO — default the target's own), replace (default false: a destination that still holds tables is left alone and
 // the action fails; true: it is dropped WITH (FORCE) and recreated), jobs (pg_restore -j;
 // default: the target's), safety_dump (default true). The action's `timeout` bounds
 // verification, the safety dump and pg_restore together.
@@ -43,8 +44,10 @@ class RestoreLatestAction final : public GuardedAction {
 
  private:
   ActionOutcome run_once(const Incident& incident, std::chrono::milliseconds timeout) override;
+  std::string destination() const;  // "database app", "/srv/models"
   config::BackupTargetSpec target_;
-  PgConnection into_;
+  PgConnection into_;         // postgres
+  std::string into_name_;     // the other kinds (restore.h: RestoreRequest::into_name)
   bool replace_;
   int jobs_;
   bool safety_dump_;

@@ -74,16 +74,12 @@ std::string BackupSchedule::text() const {
   return "off";
 }
 
-BackupTargetSpec read_backup_target(Options& options) {
-  BackupTargetSpec spec;
-  spec.name = options.required_string("name");
-  if (!valid_target_name(spec.name)) {
-    options.fail("name", "invalid backup target name '" + spec.name +
-                             "' (letters, digits, '.', '-', starting with a letter or digit, at "
-                             "most 64 characters; '_' separates the name from the time in file "
-                             "names)");
-  }
-  spec.dsn = options.secret("dsn");
+namespace {
+
+// postgres and mysql: dsn (postgres only) or host/port/dbname/user/password.
+void read_connection(Options& options, BackupTargetSpec& spec) {
+  const bool postgres = spec.kind == BackupKind::Postgres;
+  if (postgres) spec.dsn = options.secret("dsn");
   const bool separate = options.has("host") || options.has("port") || options.has("dbname") ||
                         options.has("user") || options.has("password") ||
                         options.has("password_file");
@@ -96,22 +92,113 @@ BackupTargetSpec read_backup_target(Options& options) {
   spec.user = options.string_or("user", "");
   spec.password = options.secret("password");
   if (!spec.dsn && spec.dbname.empty()) {
-    options.fail("dbname", "missing: give dsn (or dsn_file) or dbname with host/user/password");
+    options.fail("dbname", postgres
+                               ? "missing: give dsn (or dsn_file) or dbname with host/user/password"
+                               : "missing: the database to back up");
   }
-  spec.sslmode = options.string_or("sslmode", "");
+}
 
-  spec.directory = options.required_string("directory");
-  if (!spec.directory.is_absolute()) options.fail("directory", "must be an absolute path");
+void read_postgres(Options& options, BackupTargetSpec& spec) {
+  spec.sslmode = options.string_or("sslmode", "");
   spec.format = options.string_or("format", spec.format);
   if (spec.format != "custom" && spec.format != "directory") {
     options.fail("format", "expected custom or directory, got '" + spec.format + "'");
   }
   spec.compress = static_cast<int>(options.integer_or("compress", -1, 0, 9));
+  spec.pg_dump = options.string_or("pg_dump", spec.pg_dump);
+  spec.pg_restore = options.string_or("pg_restore", spec.pg_restore);
+}
+
+// The row counts kept in the metadata (postgres, mysql): exact or estimated.
+void read_row_counts(Options& options, BackupTargetSpec& spec) {
   const std::string counts = options.string_or("row_counts", "exact");
   if (counts != "exact" && counts != "estimated") {
     options.fail("row_counts", "expected exact or estimated, got '" + counts + "'");
   }
   spec.exact_row_counts = counts == "exact";
+}
+
+std::vector<std::string> read_argv(Options& options, const std::string& key, bool required) {
+  if (!options.has(key)) {
+    if (required) options.fail(key, "missing: the argv to run, e.g. [mongodump, --archive]");
+    return {};
+  }
+  auto argv = options.string_list(key);
+  if (argv.empty() || argv[0].empty()) options.fail(key, "must name a program to run");
+  return argv;
+}
+
+void read_command(Options& options, BackupTargetSpec& spec) {
+  spec.command.command = read_argv(options, "command", true);
+  spec.command.restore_command = read_argv(options, "restore_command", false);
+  spec.command.check_command = read_argv(options, "check_command", false);
+  spec.command.extension = options.string_or("extension", spec.command.extension);
+  const auto& ext = spec.command.extension;
+  const bool valid = !ext.empty() && ext.front() != '.' && ext.back() != '.' && ext != "json" &&
+                     ext.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.") ==
+                         std::string::npos;
+  if (!valid) {
+    options.fail("extension", "expected lower-case letters, digits and inner dots (archive.gz), "
+                              "not json; got '" + ext + "'");
+  }
+}
+
+void read_files(Options& options, BackupTargetSpec& spec) {
+  spec.files.source = options.required_string("source");
+  if (!spec.files.source.is_absolute()) options.fail("source", "must be an absolute path");
+  if (options.has("exclude")) spec.files.exclude = options.string_list("exclude");
+}
+
+BackupKind read_kind(Options& options) {
+  const std::string kind = options.string_or("kind", "postgres");
+  for (auto candidate : {BackupKind::Postgres, BackupKind::Mysql, BackupKind::Command,
+                         BackupKind::Files}) {
+    if (kind == kind_name(candidate)) return candidate;
+  }
+  options.fail("kind", "expected postgres, mysql, command or files, got '" + kind + "'");
+  return BackupKind::Postgres;
+}
+
+}  // namespace
+
+const char* kind_name(BackupKind kind) {
+  switch (kind) {
+    case BackupKind::Postgres: return "postgres";
+    case BackupKind::Mysql: return "mysql";
+    case BackupKind::Command: return "command";
+    case BackupKind::Files: return "files";
+  }
+  return "postgres";
+}
+
+BackupTargetSpec read_backup_target(Options& options) {
+  BackupTargetSpec spec;
+  spec.name = options.required_string("name");
+  if (!valid_target_name(spec.name)) {
+    options.fail("name", "invalid backup target name '" + spec.name +
+                             "' (letters, digits, '.', '-', starting with a letter or digit, at "
+                             "most 64 characters; '_' separates the name from the time in file "
+                             "names)");
+  }
+  spec.kind = read_kind(options);
+  switch (spec.kind) {
+    case BackupKind::Postgres:
+      read_connection(options, spec);
+      read_postgres(options, spec);
+      read_row_counts(options, spec);
+      break;
+    case BackupKind::Mysql:
+      read_connection(options, spec);
+      read_row_counts(options, spec);
+      spec.mysql.dump = options.string_or("mysqldump", spec.mysql.dump);
+      spec.mysql.client = options.string_or("mysql", spec.mysql.client);
+      break;
+    case BackupKind::Command: read_command(options, spec); break;
+    case BackupKind::Files: read_files(options, spec); break;
+  }
+
+  spec.directory = options.required_string("directory");
+  if (!spec.directory.is_absolute()) options.fail("directory", "must be an absolute path");
   spec.verify_after_backup = options.boolean_or("verify_after_backup", true);
   spec.rpo = options.duration_or("rpo", spec.rpo);
   if (spec.rpo <= Duration::zero()) options.fail("rpo", "must be greater than 0");
@@ -120,8 +207,6 @@ BackupTargetSpec read_backup_target(Options& options) {
   spec.safety_keep = static_cast<int>(options.integer_or("safety_keep", spec.safety_keep, 1, 1000));
   spec.schedule = read_schedule(options, "schedule");
   spec.drill = read_schedule(options, "drill");
-  spec.pg_dump = options.string_or("pg_dump", spec.pg_dump);
-  spec.pg_restore = options.string_or("pg_restore", spec.pg_restore);
   spec.jobs = static_cast<int>(options.integer_or("jobs", spec.jobs, 1, 64));
   spec.timeout = options.duration_or("timeout", spec.timeout);
   if (spec.timeout <= Duration::zero()) options.fail("timeout", "must be greater than 0");

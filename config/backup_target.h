@@ -1,6 +1,13 @@
 #pragma once
-// One entry of the top-level `backups:` list: a PostgreSQL database the watchdog backs up with
-// pg_dump, keeps (retention), proves (verify, restore drills) and restores.
+// One entry of the top-level `backups:` list: something the watchdog backs up, keeps
+// (retention), proves (verify, restore drills) and restores. `kind` says what (default
+// postgres); everything but the dump, restore and drill is the same for every kind
+// (actions/backup/backup_kind.h):
+//   postgres  a database, pg_dump (the keys below)
+//   mysql     a MySQL/MariaDB database, mariadb-dump (host/port/dbname/user/password)
+//   command   any argv whose stdout is the dump (`command`), with optional `restore_command`
+//             and `check_command` (both read the dump on stdin)
+//   files     a directory tree (`source`) as a tar stream with a per-file listing
 //
 //   backups:
 //     - name: main                       # names files main_YYYYmmddTHHMMSSZ.dump
@@ -49,9 +56,37 @@ struct BackupSchedule {
   std::string text() const;  // "every 6h", "daily at 03:15 UTC", "off"
 };
 
+enum class BackupKind { Postgres, Mysql, Command, Files };
+const char* kind_name(BackupKind kind);  // "postgres", …
+
+// kind: command. Argvs run without a shell; the dump is the command's stdout.
+struct CommandDumpSpec {
+  std::vector<std::string> command;          // required: writes the dump to stdout
+  std::vector<std::string> restore_command;  // optional: reads a dump on stdin and restores it
+  std::vector<std::string> check_command;    // optional: reads a dump on stdin; exit 0 = usable
+  std::string extension = "dump";            // the data file's extension ("archive.gz")
+};
+
+// kind: files. The tree under `source` (regular files, directories, symlinks as links).
+struct FilesSpec {
+  std::filesystem::path source;       // absolute
+  std::vector<std::string> exclude;   // glob patterns matched against paths relative to source
+};
+
+// kind: mysql. The client tools (found on PATH by default).
+struct MysqlTools {
+  std::string dump = "mariadb-dump";  // or mysqldump
+  std::string client = "mariadb";     // or mysql
+};
+
 struct BackupTargetSpec {
   std::string name;
-  // Connection: `dsn` (libpq key=value or URI), or the separate keys below.
+  BackupKind kind = BackupKind::Postgres;
+  CommandDumpSpec command;  // kind: command
+  FilesSpec files;          // kind: files
+  MysqlTools mysql;         // kind: mysql
+  // Connection (postgres, mysql): `dsn` (libpq key=value or URI; postgres only), or the
+  // separate keys below.
   std::optional<Secret> dsn;
   std::string host;  // empty = libpq default
   int port = 0;      // 0 = libpq default

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "actions/backup/drill.h"
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
 #include "probes/backup/backup_schedule.h"

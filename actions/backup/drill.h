@@ -1,9 +1,10 @@
 #pragma once
-// A restore drill: the proof that the newest backup restores. Restores it (checksum first) into
-// a scratch database on the target's server — `watchdog_drill_<target>` with '-' and '.' as
-// '_' — compares every table's row count with the metadata, drops the scratch database and
-// records the result in DIR/TARGET.status.json, where the `backup` probe reports a failure
-// (the alert) and the time of the last success.
+// A restore drill: the proof that the newest backup restores. The kind's driver restores it
+// (checksum first) somewhere scratch and compares — postgres and mysql: into a database
+// `watchdog_drill_<target>` ('-' and '.' as '_') on the target's server, every table's row
+// count against the metadata, dropped after (backup_driver.h) — and run_drill records the result
+// in DIR/TARGET.status.json, where the `backup` probe reports a failure (the alert) and the time
+// of the last success.
 
 #include <chrono>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
-// Restoring a target's backup into a database (the `restore` CLI, the `restore_latest` action
-// and drills):
+// Restoring a target's backup (the `restore` CLI, the `restore_latest` action and drills). Steps
+// 1–2 are the same for every kind; the driver (backup_driver.h) does the rest — for postgres:
 //  1. Pick the backup: a name (a safety dump too), or "latest" = the newest backup that has not
 //     failed verification (never a safety dump).
 //  2. Verify its checksum by re-reading it (a truncated or altered dump is refused; pg_restore
@@ -53,7 +53,11 @@ struct Destination {
 
 struct RestoreRequest {
   std::string backup = "latest";  // a backup name or "latest"
-  PgConnection into;              // must name a database (dbname)
+  PgConnection into;              // postgres: must name a database (dbname)
+  // The other kinds' destination: mysql the database ("" = the target's dbname), files the
+  // directory ("" = the target's source), command handed to restore_command as
+  // $WATCHDOG_RESTORE_INTO ("" = unset).
+  std::string into_name;
   int jobs = 2;
   bool replace = false;  // drop and recreate a destination that holds tables
   bool compare_row_counts = false;

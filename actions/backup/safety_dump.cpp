@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "config/time_text.h"
 #include "config/units.h"
 #include "probes/clients/process_runner.h"

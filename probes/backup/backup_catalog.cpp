@@ -210,8 +210,11 @@ std::vector<std::string> orphan_files(const fs::path& directory, const std::stri
     if (!file.starts_with(prefix)) continue;
     const auto dot = file.find('.');
     if (dot == std::string::npos) continue;
-    const std::string ext = file.substr(dot);
-    if (ext != ".dump" && ext != ".dumpdir") continue;
+    // Any kind's data file: TARGET_TIME.EXT (TARGET_safety_TIME.EXT), EXT anything but json.
+    const std::string stamp = file.substr(prefix.size(), dot - prefix.size());
+    const bool named = parse_backup_time(stamp) ||
+                       (stamp.starts_with("safety_") && parse_backup_time(stamp.substr(7)));
+    if (!named || file.substr(dot) == ".json") continue;
     if (!fs::exists(directory / (file.substr(0, dot) + ".json"))) orphans.push_back(file);
   }
   std::sort(orphans.begin(), orphans.end());

@@ -3,7 +3,8 @@
 // engine and the CLI (write it). Plain files, so an operator can read them and a crash leaves
 // nothing half-written (temp file + fsync + rename + fsync of the directory):
 //
-//   DIR/main_20261122T031500Z.dump      the pg_dump -Fc output (".dumpdir/" for -Fd)
+//   DIR/main_20261122T031500Z.dump      the data: pg_dump -Fc output (".dumpdir/" for -Fd); other
+//                                       kinds their own extension (".sql", ".tar", …)
 //   DIR/main_20261122T031500Z.json      its metadata (BackupMetadata below)
 //   DIR/main.status.json                last backup attempt, last drill, verify failure count
 //   DIR/.main_….dump.partial            a backup in progress (hidden; removed on failure)
@@ -51,7 +52,7 @@ struct BackupMetadata {
   std::string name;    // "main_20261122T031500Z" (also the metadata file's stem)
   std::string target;  // "main"
   std::string file;    // "main_20261122T031500Z.dump", relative to the directory
-  std::string format;  // "custom" | "directory"
+  std::string format;  // postgres "custom" | "directory"; the other kinds' driver names its own
   std::string database;
   std::string server_version;
   std::string owner;  // the database's owner role at backup time ("" in older metadata)

@@ -29,7 +29,7 @@ std::optional<SystemTime> first_due_after(const config::BackupSchedule& schedule
                                           SystemTime last_run);
 
 // DIR/.TARGET.backup.lock: flock()ed by a backup from its start until its status and retention
-// are written (actions/backup/pg_dump_runner.h).
+// are written (actions/backup/backup_runner.h).
 std::filesystem::path backup_lock_path(const std::filesystem::path& directory,
                                        const std::string& target);
 

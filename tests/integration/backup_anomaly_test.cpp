@@ -7,7 +7,7 @@
 
 #include <thread>
 
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "probes/backup/backup_catalog.h"
 #include "config/units.h"
 #include "tests/integration/backup_fixture.h"

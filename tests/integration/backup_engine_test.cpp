@@ -8,7 +8,7 @@
 
 #include "actions/backup/drill.h"
 #include "probes/clients/pg_connection.h"
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "actions/backup/restore.h"
 #include "config/loader.h"
 #include "probes/backup/backup_catalog.h"

@@ -5,7 +5,7 @@
 // damaged page) for a corrupt one before it is replaced (issue #12).
 #include <gtest/gtest.h>
 
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "probes/backup/backup_catalog.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "actions/backup/drill.h"
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "actions/backup/restore.h"
 #include "actions/restore_latest_action.h"
 #include "actions/backup/retention.h"

@@ -4,7 +4,7 @@
 // the backend stopped), and every component is HEALTHY again with the rows back.
 #include <gtest/gtest.h>
 
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/docker_fixture.h"
 #include "tests/integration/harness.h"

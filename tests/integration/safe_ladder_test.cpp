@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "tests/integration/backup_fixture.h"
 #include "tests/integration/harness.h"
 #include "tests/support/webhook_receiver.h"

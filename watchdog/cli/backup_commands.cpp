@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actions/backup/drill.h"
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 #include "actions/backup/restore.h"
 #include "actions/backup/retention.h"
 #include "config/time_text.h"
@@ -232,19 +232,26 @@ int restore(const Plan& plan, const Args& args) {
     target_name = args.name.substr(0, args.name.find('_'));
   const auto targets = chosen_targets(plan, target_name);
   if (targets.size() != 1) throw UsageError("several backup targets: choose one with --target");
-  std::string dsn = args.into;
+  std::string into = args.into;
   if (!args.into_env.empty()) {
     const char* value = std::getenv(args.into_env.c_str());
     if (value == nullptr) throw UsageError("--into-env: $" + args.into_env + " is not set");
-    dsn = value;
+    into = value;
   }
-  if (dsn.empty()) throw UsageError("--into DSN (or --into-env VAR) is required");
-  std::string error;
-  auto into = actions::parse_dsn(dsn, error);
-  if (!into) throw UsageError("--into: " + error);
   actions::RestoreRequest request;
   request.backup = args.name;
-  request.into = *into;
+  std::string destination = into;
+  if (targets[0].kind == config::BackupKind::Postgres) {
+    if (into.empty()) throw UsageError("--into DSN (or --into-env VAR) is required");
+    std::string error;
+    auto connection = actions::parse_dsn(into, error);
+    if (!connection) throw UsageError("--into: " + error);
+    request.into = *connection;
+    destination = connection->dbname();
+  } else {
+    request.into_name = into;  // "" = the target's own database or directory
+    if (destination.empty()) destination = "its own place";
+  }
   request.jobs = args.jobs > 0 ? args.jobs : targets[0].jobs;
   request.replace = args.yes;
   request.timeout = targets[0].timeout;
@@ -255,7 +262,7 @@ int restore(const Plan& plan, const Args& args) {
               << "\n";
     return 1;
   }
-  std::cout << "restored " << outcome.backup << " into " << into->dbname() << " in "
+  std::cout << "restored " << outcome.backup << " into " << destination << " in "
             << config::human_duration(outcome.elapsed) << "\n";
   return 0;
 }
@@ -279,7 +286,7 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
     command->add_option("-c,--config", args->config_path, "YAML file with `backups:`")->required();
     command->add_option("--target", args->target, "one backup target (default: all)");
   };
-  auto* backup = app.add_subcommand("backup", "pg_dump a backup target now, verify, prune");
+  auto* backup = app.add_subcommand("backup", "back up a target now (any kind), verify, prune");
   config_option(backup);
   auto* backups = app.add_subcommand("backups", "list, verify or prune backups");
   backups->require_subcommand(1);
@@ -296,8 +303,11 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   auto* restore_command = app.add_subcommand("restore", "restore a backup into a database");
   config_option(restore_command);
   restore_command->add_option("name", args->name, "backup name or `latest`")->required();
-  restore_command->add_option("--into", args->into, "destination DSN (names the database)");
-  restore_command->add_option("--into-env", args->into_env, "variable holding the destination DSN");
+  restore_command->add_option(
+      "--into", args->into,
+      "postgres: destination DSN (names the database); mysql: database, files: directory "
+      "(default: the target's own)");
+  restore_command->add_option("--into-env", args->into_env, "variable holding --into's value");
   restore_command->add_option("-j,--jobs", args->jobs, "pg_restore jobs (default: target's)");
   restore_command->add_flag("--yes", args->yes, "replace a destination that holds tables");
   auto* drill_command = app.add_subcommand("drill", "restore drill: scratch DB, compare, drop");

@@ -1,4 +1,4 @@
-#include "actions/backup/pg_dump_runner.h"
+#include "actions/backup/backup_runner.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,16 +7,15 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <future>
 #include <thread>
 
+#include "actions/backup/backup_driver.h"
 #include "actions/backup/retention.h"
 #include "config/text.h"
 #include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_schedule.h"
-#include "probes/clients/pg_connection.h"
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
@@ -79,98 +78,29 @@ void backup(const config::BackupTargetSpec& target, std::chrono::milliseconds ti
   const auto deadline = Clock::now() + timeout;
   const fs::path& dir = target.directory;
   std::string error;
-  auto connection = connection_of(target, error);
-  if (!connection) {
-    outcome.error = error;
-    return;
-  }
-  PgSession session(*connection, std::chrono::seconds(10));
-  if (!session.ok()) {
-    outcome.error = "cannot connect to " + target.name + ": " + session.error();
-    return;
-  }
-  auto info = session.query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL statement_timeout = 0;");
-  info = info ? session.query(
-                    "SELECT pg_export_snapshot(), current_setting('server_version'), "
-                    "current_database(), (SELECT pg_get_userbyid(datdba) FROM pg_database "
-                    "WHERE datname = current_database())")
-              : info;
-  if (!info) {
-    outcome.error = "cannot read " + target.name + ": " + session.error();
-    return;
-  }
-  const std::string snapshot = info->at(0).at(0);
-  // Rows are counted in the exported snapshot while pg_dump dumps it: the same data, and no
-  // extra wall time. (An early return below waits for the count: ~future joins.)
-  auto counting = std::async(std::launch::async, [&session, exact = target.exact_row_counts] {
-    return session.row_counts(exact);
-  });
-
+  const auto driver = backup_driver(target);
   bk::BackupMetadata meta;
   meta.target = target.name;
-  meta.format = target.format;
-  meta.server_version = info->at(0).at(1);
-  meta.database = info->at(0).at(2);
-  meta.owner = info->at(0).at(3);  // restored as this role (actions/backup/restore.h)
-  meta.row_counts_exact = target.exact_row_counts;
+  meta.format = driver->format();
   meta.watchdog_version = WATCHDOG_VERSION;
   meta.started = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   while (true) {  // names are unique per second; a second backup in the same second waits its turn
     meta.name = bk::backup_name(target.name, meta.started);
-    meta.file = bk::backup_file(meta.name, target.format);
+    meta.file = driver->file_name(meta.name);
     std::error_code ec;
     if (!fs::exists(dir / meta.file, ec) && !fs::exists(dir / (meta.name + ".json"), ec)) break;
     meta.started += std::chrono::seconds(1);
   }
   const fs::path partial = dir / ("." + meta.file + ".partial");
-
-  probes::ProcessSpec spec;
-  spec.argv = {target.pg_dump, "--no-password", "--snapshot=" + snapshot,
-               "--dbname=" + connection->conninfo()};
-  spec.argv.push_back(target.format == "directory" ? "--format=directory" : "--format=custom");
-  if (target.compress >= 0) spec.argv.push_back("--compress=" + std::to_string(target.compress));
-  spec.env = connection->child_env();
-  spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  spec.tail_bytes = 2048;
-
-  probes::ProcessResult run;
-  if (target.format == "directory") {
-    spec.argv.push_back("--jobs=" + std::to_string(target.jobs));
-    spec.argv.push_back("--file=" + partial.string());
-    run = probes::run_process(spec);
-  } else {
-    auto streamed = stream_dump(spec, partial);
-    if (streamed.write_errno != 0) {
-      outcome.error = write_error(dir, meta.file, streamed.write_errno);
-    } else {
-      outcome.error = streamed.error;
-    }
-    if (!streamed.created) return;
-    run = std::move(streamed.run);
-    meta.size_bytes = streamed.size_bytes;
-    meta.sha256 = streamed.sha256;
+  const auto dumped = driver->dump({target, partial, deadline, timeout}, meta);
+  if (dumped.write_errno != 0) {
+    outcome.error = write_error(dir, meta.file, dumped.write_errno);
+  } else if (!dumped.error.empty()) {
+    outcome.error = with_volume_use(dumped.error, dir);
   }
-  auto counts = counting.get();
-  if (counts) {
-    meta.row_counts = std::move(*counts);
-  } else if (outcome.error.empty()) {
-    outcome.error = "cannot count the rows of " + target.name + ": " + session.error();
-  }
-  session.exec("COMMIT");
-  const bool dumped =
-      run.started && !run.timed_out && !run.aborted && run.signal == 0 && run.exit_code == 0;
-  if (outcome.error.empty() && !dumped) {
-    outcome.error = with_volume_use(pg_error("pg_dump", run, timeout), dir);
-  }
-  if (outcome.error.empty() && target.format == "directory") {
-    auto digest = bk::digest_directory(partial, error);
-    if (!digest) outcome.error = error;
-    if (digest) {
-      meta.files = digest->files;
-      meta.sha256 = digest->sha256;
-      meta.size_bytes = digest->size_bytes;
-    }
+  if (!dumped.created) {
+    if (outcome.error.empty()) outcome.error = "the " + driver->format() + " dump wrote nothing";
+    return;
   }
   std::error_code ec;
   if (outcome.error.empty()) {

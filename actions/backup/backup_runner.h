@@ -1,25 +1,24 @@
 #pragma once
-// The backup engine: one pg_dump of a `backups:` target into its directory, proven and recorded.
+// The backup engine: one backup of a `backups:` target into its directory, proven and recorded.
+// What is dumped and how is the kind's driver (backup_driver.h); the rest is the same for every
+// kind:
 //
 //  1. flock DIR/.TARGET.backup.lock (one backup per target at a time, across processes);
 //     leftover .TARGET_*.partial files of a crashed run are removed.
-//  2. A libpq session opens a REPEATABLE READ transaction and exports its snapshot; per-table
-//     row counts (exact count(*) or reltuples estimates) are taken in that snapshot, and
-//     pg_dump --snapshot dumps exactly the same data.
-//  3. custom format: pg_dump -Fc writes to stdout; the runner hashes each chunk (SHA-256, EVP)
-//     and writes it to DIR/.NAME.dump.partial — one pass, no second read. directory format:
-//     pg_dump -Fd -j N writes the directory, which is then hashed file by file (a manifest).
-//  4. Only when pg_dump exited 0: fsync, rename to NAME.dump, fsync the directory. Otherwise the
+//  2. The driver writes the dump to DIR/.NAME.EXT.partial, hashing it on the way (SHA-256, EVP;
+//     stream_dump below for kinds whose dump is a program's stdout) and fills the metadata
+//     (postgres: pg_dump --snapshot of a REPEATABLE READ snapshot in which the rows are counted).
+//  3. Only when the dump is complete: rename to NAME.EXT, fsync the directory. Otherwise the
 //     partial output is deleted — a failed run never leaves something that looks like a backup.
-//  5. verify_after_backup: the file is re-read once and compared (the proof that what is on
-//     disk is what pg_dump produced); then NAME.json is written atomically.
-//  6. The attempt (ok, or the error line) goes to DIR/TARGET.status.json, where the `backup`
+//  4. verify_after_backup: the file is re-read once and compared (the proof that what is on
+//     disk is what the dump produced); then NAME.json is written atomically.
+//  5. The attempt (ok, or the error line) goes to DIR/TARGET.status.json, where the `backup`
 //     probe reads it — or, when the volume is full or unwritable, to the state directory
 //     (probes/backup/backup_attempts.h); after a success, retention runs. A volume that refused a
 //     write is named in the error with its use: "no space left on device (/backups 100 % used)
 //     writing main_….dump". Partial output, temp files and a dump whose metadata could not be
 //     written are removed, so a failed run never leaves the volume fuller.
-// The password reaches pg_dump only through PGPASSWORD; argv holds a password-free conninfo.
+// Passwords reach the dump tools only through their environment or a 0600 file, never argv.
 
 #include <chrono>
 #include <optional>
@@ -64,12 +63,12 @@ BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::mi
 // "backup main_20261122T031500Z: 1.2 MiB in 3.1 s, verified; retention removed 2" or the error.
 std::string describe_outcome(const BackupOutcome& outcome);
 
-// Step 3 for the custom format, shared with safety dumps (actions/backup/safety_dump.h): runs `spec`
-// (pg_dump -Fc to stdout) and streams its output into `partial` (created; must not exist),
+// Step 2 for every dump that is a program's stdout (pg_dump -Fc, safety dumps, mariadb-dump, any
+// `command`): runs `spec` and streams its output into `partial` (created; must not exist),
 // hashing every chunk on the way, then fsyncs it. The caller checks `run`, then renames (or
 // deletes) the partial file. `error`: the first local I/O error ("" when none).
 struct StreamedDump {
-  bool created = false;  // false: `partial` could not be created (and pg_dump did not run)
+  bool created = false;  // false: `partial` could not be created (and nothing ran)
   probes::ProcessResult run;
   std::uint64_t size_bytes = 0;
   std::string sha256;  // hex

@@ -1,0 +1,18 @@
+// The kinds table: `kind:` of a `backups:` entry → its driver.
+#include "actions/backup/backup_driver.h"
+#include "actions/backup/postgres_driver.h"
+
+namespace watchdog::actions {
+
+std::unique_ptr<BackupDriver> backup_driver(const config::BackupTargetSpec& target) {
+  switch (target.kind) {
+    case config::BackupKind::Postgres: return std::make_unique<PostgresDriver>(target);
+    case config::BackupKind::Mysql:
+    case config::BackupKind::Command:
+    case config::BackupKind::Files: break;
+  }
+  throw std::runtime_error(std::string("backup kind ") + config::kind_name(target.kind) +
+                           " has no driver in this build");
+}
+
+}  // namespace watchdog::actions
