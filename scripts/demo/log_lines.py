@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Turns `watchdog run`'s log (stdin) into the demo's live story (stdout), one short line per
 event that matters: state changes, holds, recovery actions, scheduled backups, reloads, alert
-failures. Every raw line is also appended to the file given as the first argument."""
+failures. Every raw line is also appended to the file given as the first argument. Ctrl-C is
+ignored: the demo stops the watchdog, and this ends at its last line."""
 import shlex
+import signal
 import sys
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 SHOWN = {"watchdog_started", "state_change", "hold_changed", "action_start", "action_done",
          "rung_skipped", "scheduled_backup", "backup_schedule", "config_reloaded",
