@@ -289,7 +289,7 @@ echo "   backup_now wrote $(newest_backup)"
 say "four scenarios in $(elapsed "$started") after the build"
 
 # --- the record ----------------------------------------------------------------------------------
-say "incidents: time to detect and to recover against the RTO (watchdog incidents --json)"
+say "incidents (watchdog incidents --json): time to detect = first failing check -> CRITICAL, to recover = CRITICAL -> HEALTHY, against the RTO"
 "$watchdog" incidents --json --limit 50 --state-dir "$work/state" | python3 scripts/demo/rto_table.py
 say "watchdog incidents (the journal in $work/state/watchdog.db)"
 "$watchdog" incidents --limit 50 --state-dir "$work/state"

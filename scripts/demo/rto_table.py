@@ -19,6 +19,6 @@ for r in incidents:
     rto = "-" if r.get("rto_seconds") is None else f"{r['rto_seconds']:.0f} s"
     print(f"  {r['component']:<10}{r['opened'][11:23]:<14}{secs(r.get('time_to_detect_seconds')):<10}"
           f"{secs(r.get('time_to_recover_seconds')):<10}{rto:<8}{met:<5}{r['attempts']:<10}"
-          f"{cause[:70]}")
+          f"{cause if len(cause) <= 80 else cause[:79] + '…'}")
 met = sum(1 for r in incidents if r.get("rto_met"))
 print(f"  {len(incidents)} incidents, RTO met by {met}")
