@@ -181,6 +181,11 @@ components:
         kind: http
         url: http://127.0.0.1:$api_port/health/ready
         expect_status: [200]
+        # More patient than the probes of what it depends on: DROP DATABASE … WITH (FORCE) ends
+        # the API's session before the database is gone, and the dependency must be seen failing
+        # (so the API is held) before the API's own verdict.
+        failure_threshold: 3
+        recheck_interval: 1s
     recovery:
       backoff: 1s
       actions:
