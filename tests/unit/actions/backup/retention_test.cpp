@@ -95,14 +95,22 @@ struct WithinCase {
 TEST(Retention, KeepWithinCountsFromTheNewestBackup) {
   using namespace std::chrono_literals;
   const std::vector<WithinCase> cases = {
-      {"1 day: the two on the 22nd and the one exactly 24h before is out", 24h, 0,
+      {"1 day: the two on the 22nd and the one exactly 24h before is out",
+       24h,
+       0,
        {"20261122T030000Z", "20261122T010000Z"}},
-      {"a second more reaches the 21st (strictly newer than the cutoff)", 24h + 1s, 0,
+      {"a second more reaches the 21st (strictly newer than the cutoff)",
+       24h + 1s,
+       0,
        {"20261122T030000Z", "20261122T010000Z", "20261121T030000Z"}},
-      {"30 days from the 22nd reach back to Oct 23: the 1st of Nov stays, Oct 15 goes", 720h, 0,
+      {"30 days from the 22nd reach back to Oct 23: the 1st of Nov stays, Oct 15 goes",
+       720h,
+       0,
        {"20261122T030000Z", "20261122T010000Z", "20261121T030000Z", "20261120T030000Z",
         "20261118T030000Z", "20261101T030000Z"}},
-      {"OR-ed with keep_monthly", 24h, 2,
+      {"OR-ed with keep_monthly",
+       24h,
+       2,
        {"20261122T030000Z", "20261122T010000Z", "20261015T030000Z"}},
   };
   for (const auto& c : cases) {
