@@ -37,6 +37,22 @@ class BackupEntriesTest : public ::testing::Test {
     return probe_from_yaml("backup_age", "directory: " + dir.path().string() + "\n" + keys)
         ->check(5s);
   }
+  // A table row: these keys (after `common`) → this status, with `detail` in the detail.
+  struct Case {
+    const char* keys;
+    ProbeStatus status;
+    const char* detail;
+  };
+  void expect_cases(const std::string& common, const std::vector<Case>& cases) {
+    for (const auto& c : cases) {
+      const auto result = check(common + c.keys);
+      EXPECT_EQ(result.status, c.status) << c.keys << ": " << result.detail;
+      EXPECT_NE(result.detail.find(c.detail), std::string::npos) << c.keys << ": " << result.detail;
+      if (std::string(c.keys).starts_with("check_integrity: false")) {
+        EXPECT_EQ(measurement(result, "backup_archive_ok"), -1) << "absent when not checked";
+      }
+    }
+  }
   testing::TempDir dir;
 };
 
@@ -48,30 +64,22 @@ TEST_F(BackupEntriesTest, NewestDirectoryDecidesWithItsTotalSize) {
   fs::create_directory_symlink(dir / "2026-12-03", dir / "latest");  // never an entry
   auto result = check("rpo: 25h\nentries: directories");
   EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
-  EXPECT_TRUE(result.detail.starts_with("newest backup 2026-12-05 is 2h old, 3.9 KiB")) << result.detail;
+  EXPECT_TRUE(result.detail.starts_with("newest backup 2026-12-05 is 2h old, 3.9 KiB"))
+      << result.detail;
   EXPECT_NE(result.detail.find("(3 directories)"), std::string::npos) << result.detail;
   EXPECT_EQ(measurement(result, "backup_size_bytes"), 4000);
   EXPECT_EQ(measurement(result, "backup_files"), 3);
 
-  struct Case {
-    const char* keys;
-    ProbeStatus status;
-    const char* detail;
-  };
-  const std::vector<Case> cases = {
-      {"rpo: 25h", ProbeStatus::Healthy, "newest backup notes.txt"},  // files: the default
-      {"rpo: 25h\nentries: any", ProbeStatus::Healthy, "(4 entries)"},
-      {"rpo: 1h\nentries: directories", ProbeStatus::Unhealthy, "(RPO 1h)"},
-      {"rpo: 25h\nentries: directories\nmin_size: 5000", ProbeStatus::Unhealthy,
-       "newest backup 2026-12-05 is 3.9 KiB (minimum 4.9 KiB)"},
-      {"rpo: 25h\nentries: directories\npattern: '2025-*'", ProbeStatus::Unhealthy,
-       "no directory matching '2025-*'"},
-  };
-  for (const auto& c : cases) {
-    result = check(c.keys);
-    EXPECT_EQ(result.status, c.status) << c.keys << ": " << result.detail;
-    EXPECT_NE(result.detail.find(c.detail), std::string::npos) << c.keys << ": " << result.detail;
-  }
+  expect_cases(
+      "", {
+              {"rpo: 25h", ProbeStatus::Healthy, "newest backup notes.txt"},  // files: the default
+              {"rpo: 25h\nentries: any", ProbeStatus::Healthy, "(4 entries)"},
+              {"rpo: 1h\nentries: directories", ProbeStatus::Unhealthy, "(RPO 1h)"},
+              {"rpo: 25h\nentries: directories\nmin_size: 5000", ProbeStatus::Unhealthy,
+               "newest backup 2026-12-05 is 3.9 KiB (minimum 4.9 KiB)"},
+              {"rpo: 25h\nentries: directories\npattern: '2025-*'", ProbeStatus::Unhealthy,
+               "no directory matching '2025-*'"},
+          });
 }
 
 // A dump directory still being filled has a fresh file inside (its own mtime may be old): it is
@@ -143,26 +151,14 @@ TEST_F(BackupEntriesTest, IntegrityKeysAndTheFileBeingWritten) {
   const std::string zst = testing::zstd_frame(testing::payload(64 * 1024));
   write("m-1.tar.zst", 26h, zst);
   write("m-2.tar.zst", 2h, zst.substr(0, zst.size() - 10));
-  struct Case {
-    const char* keys;
-    ProbeStatus status;
-    const char* detail;
-  };
-  const std::vector<Case> cases = {
-      {"", ProbeStatus::Unhealthy, "m-2.tar.zst is truncated (zstd frame ends early)"},
-      {"check_integrity: false", ProbeStatus::Healthy, "(2 files)"},
-      {"integrity_max_size: 1KiB", ProbeStatus::Healthy,
-       "; m-2.tar.zst not checked (larger than integrity_max_size 1 KiB)"},
-      {"settle: 3h", ProbeStatus::Healthy, "; m-1.tar.zst passed the zstd check"},
-  };
-  for (const auto& c : cases) {
-    const auto result = check(std::string("rpo: 25h\nmin_ratio: 0\n") + c.keys);
-    EXPECT_EQ(result.status, c.status) << c.keys << ": " << result.detail;
-    EXPECT_NE(result.detail.find(c.detail), std::string::npos) << c.keys << ": " << result.detail;
-    if (c.status == ProbeStatus::Healthy && std::string(c.keys).starts_with("check_integ")) {
-      EXPECT_EQ(measurement(result, "backup_archive_ok"), -1) << "absent when not checked";
-    }
-  }
+  expect_cases("rpo: 25h\nmin_ratio: 0\n",
+               {
+                   {"", ProbeStatus::Unhealthy, "m-2.tar.zst is truncated (zstd frame ends early)"},
+                   {"check_integrity: false", ProbeStatus::Healthy, "(2 files)"},
+                   {"integrity_max_size: 1KiB", ProbeStatus::Healthy,
+                    "; m-2.tar.zst not checked (larger than integrity_max_size 1 KiB)"},
+                   {"settle: 3h", ProbeStatus::Healthy, "; m-1.tar.zst passed the zstd check"},
+               });
   EXPECT_THROW(check("rpo: 1h\nentries: folders"), config::ConfigError);
   EXPECT_THROW(check("rpo: 1h\ncheck_integrity: maybe"), config::ConfigError);
 }
