@@ -15,6 +15,7 @@
 #include "config/units.h"
 #include "probes/backup/backup_catalog.h"
 #include "probes/clients/process_runner.h"
+#include "watchdog/cli/backup_report_command.h"
 #include "watchdog/plan.h"
 
 namespace watchdog::core {
@@ -283,6 +284,7 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   config_option(backup);
   auto* backups = app.add_subcommand("backups", "list, verify or prune backups");
   backups->require_subcommand(1);
+  auto run_report = register_backup_report_command(*backups);  // backup_report_command.h
   auto* list_command = backups->add_subcommand("list", "backups with age, size, checksum state");
   config_option(list_command);
   list_command->add_flag("--json", args->json, "JSON instead of a table");
@@ -307,7 +309,8 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   const std::vector<std::pair<CLI::App*, Handler>> handlers = {
       {backup, backup_now},   {list_command, list},       {verify_command, verify},
       {prune_command, prune}, {restore_command, restore}, {drill_command, drill}};
-  return [args, handlers]() -> std::optional<int> {
+  return [args, handlers, run_report]() -> std::optional<int> {
+    if (auto code = run_report()) return code;
     for (const auto& [command, handler] : handlers) {
       if (!command->parsed()) continue;
       try {
