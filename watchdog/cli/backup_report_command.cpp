@@ -35,6 +35,7 @@ bool send_now(Plan& plan, const BackupReport& report) {
     return false;
   }
   const auto& state_dir = plan.config.watchdog.state_dir;
+  std::filesystem::create_directories(state_dir);
   store::StateStore::open(state_dir);  // creates the store (and so the outbox's file) if new
   auto outbox = alerts::Outbox::open(store::StateStore::file_in(state_dir));
   Metrics metrics;

@@ -162,8 +162,8 @@ TEST(BackupReport, ChatLine) {
   const auto report = two_targets();
   EXPECT_EQ(target_line(report.targets[0]),
             "main: OK \xE2\x80\x94 newest " + report.targets[0].newest->name +
-                ", 6h 00m old (RPO 1d 1h), 1031 B (+3.1 %), verified; drill ok 2h 00m ago; "
-                "2031 B stored, 10.0 GiB free; 1 backup, no errors");
+                ", 6h 00m old (RPO 1d 1h), 1 KiB (+3.1 %), verified; drill ok 2h 00m ago; "
+                "2 KiB stored, 10 GiB free; 1 backup, no errors");
   EXPECT_EQ(target_line(report.targets[1]).rfind("orders: NEEDS ATTENTION; RPO breached", 0), 0u);
 }
 
