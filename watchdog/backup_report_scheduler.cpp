@@ -36,8 +36,9 @@ std::string report_key(const config::ZonedCron& daily, SystemTime slot) {
   return "backup-report/" + config::format_utc(SystemTime(local.time_since_epoch()), "%Y-%m-%d");
 }
 
-std::vector<std::string> report_sinks(const config::BackupReportSpec& spec,
-                                      const std::vector<std::shared_ptr<alerts::Provider>>& alerts) {
+std::vector<std::string> report_sinks(
+    const config::BackupReportSpec& spec,
+    const std::vector<std::shared_ptr<alerts::Provider>>& alerts) {
   if (!spec.alerts.empty()) return spec.alerts;
   std::vector<std::string> sinks;
   for (const auto& provider : alerts) {
@@ -61,11 +62,12 @@ void BackupReportScheduler::start(const std::optional<config::BackupReportSpec>&
   stop();
   if (!spec) return;
   auto settings = std::make_shared<Settings>(Settings{*spec, targets, report_sinks(*spec, alerts)});
-  spdlog::info("backup_report_schedule {} {} {}",
-               logging::kv("daily_at", spec->daily_at_text + " " + spec->daily.zone->name()),
-               logging::kv("since", config::coarse_duration(
-                                        std::chrono::duration_cast<std::chrono::seconds>(spec->since))),
-               logging::kv("sinks", std::to_string(settings->sinks.size())));
+  spdlog::info(
+      "backup_report_schedule {} {} {}",
+      logging::kv("daily_at", spec->daily_at_text + " " + spec->daily.zone->name()),
+      logging::kv("since", config::coarse_duration(
+                               std::chrono::duration_cast<std::chrono::seconds>(spec->since))),
+      logging::kv("sinks", std::to_string(settings->sinks.size())));
   std::lock_guard lock(mutex_);
   stopping_ = false;
   thread_ = std::thread([this, settings] { loop(*settings); });

@@ -36,17 +36,20 @@ TEST(BackupReport, ReportJsonSendAndDailySchedule) {
   const std::map<std::string, std::string> env = {{"TEST_SHOP_DSN", shop_dsn(server)}};
   // A slot two minutes ago: passed, so `watchdog run` sends it at start-up (the missed-slot
   // rule), and the next one is a day away.
-  const auto slot = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now()) - 2min;
+  const auto slot =
+      std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now()) - 2min;
   const std::string daily_at = config::format_utc(slot, "%H:%M");
   const std::string day_key = "backup-report/" + config::format_utc(slot, "%Y-%m-%d");
   const std::string yaml = shop_backups_yaml(dir / "backups") + R"(
 alerts:
   - name: hook
     kind: webhook
-    url: )" + receiver.url() + R"(
+    url: )" + receiver.url() +
+                           R"(
     retry_backoff: 100ms
 backup_report:
-  daily_at: ")" + daily_at + R"("
+  daily_at: ")" + daily_at +
+                           R"("
   since: 24h
 components:
   - name: backups
@@ -55,8 +58,8 @@ components:
         kind: backup
         target: main
 )";
-  const fs::path config = dir.write("cli.yaml", "watchdog:\n  state_dir: " +
-                                                    (dir / "cli-state").string() + "\n" + yaml);
+  const fs::path config = dir.write(
+      "cli.yaml", "watchdog:\n  state_dir: " + (dir / "cli-state").string() + "\n" + yaml);
   auto watchdog = [&](std::vector<std::string> args) {
     args.insert(args.begin(), kWatchdog);
     return run_command(args, env, 60s);
@@ -69,7 +72,8 @@ components:
   EXPECT_NE(empty.out.find("- main: no backups"), std::string::npos) << empty.out;
 
   ASSERT_EQ(watchdog({"backup", "-c", config.string()}).exit_code, 0);
-  sql(server, "shop", "INSERT INTO users (name) SELECT 'more ' || g FROM generate_series(1, 500) g");
+  sql(server, "shop",
+      "INSERT INTO users (name) SELECT 'more ' || g FROM generate_series(1, 500) g");
   std::this_thread::sleep_for(1100ms);  // backup names have whole seconds
   ASSERT_EQ(watchdog({"backup", "-c", config.string()}).exit_code, 0);
   auto list = watchdog({"backups", "list", "-c", config.string(), "--json"});
@@ -88,14 +92,16 @@ components:
   EXPECT_EQ(main["newest"]["name"], rows[1]["name"]);
   EXPECT_EQ(main["newest"]["size_bytes"], rows[1]["size_bytes"]);
   EXPECT_EQ(main["newest"]["verification"], "verified");
-  const double expected_change = (rows[1]["size_bytes"].get<double>() - rows[0]["size_bytes"].get<double>()) *
-                                 100.0 / rows[0]["size_bytes"].get<double>();
+  const double expected_change =
+      (rows[1]["size_bytes"].get<double>() - rows[0]["size_bytes"].get<double>()) * 100.0 /
+      rows[0]["size_bytes"].get<double>();
   EXPECT_NEAR(main["newest"]["change_percent"].get<double>(), expected_change, 1e-6);
   EXPECT_GT(expected_change, 0) << "500 more rows make a bigger dump";
   EXPECT_TRUE(main["within_rpo"].get<bool>());
   EXPECT_EQ(main["rpo_seconds"], 25 * 3600);
-  EXPECT_EQ(main["stored_bytes"].get<std::uint64_t>(),
-            rows[0]["size_bytes"].get<std::uint64_t>() + rows[1]["size_bytes"].get<std::uint64_t>());
+  EXPECT_EQ(
+      main["stored_bytes"].get<std::uint64_t>(),
+      rows[0]["size_bytes"].get<std::uint64_t>() + rows[1]["size_bytes"].get<std::uint64_t>());
   EXPECT_GT(main["free_bytes"].get<std::uint64_t>(), 0u);
   EXPECT_TRUE(main["last_drill"].is_null());
   EXPECT_EQ(main["period"]["backups"], 2);
@@ -103,11 +109,13 @@ components:
 
   // A drill shows up; --target and --since are honoured.
   ASSERT_EQ(watchdog({"drill", "-c", config.string()}).exit_code, 0);
-  auto text = watchdog({"backups", "report", "-c", config.string(), "--target", "main", "--since", "1m"});
+  auto text =
+      watchdog({"backups", "report", "-c", config.string(), "--target", "main", "--since", "1m"});
   EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_NE(text.out.find("last 1m 00s"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("ok 0s ago"), std::string::npos) << text.out;
-  EXPECT_EQ(watchdog({"backups", "report", "-c", config.string(), "--target", "nope"}).exit_code, 2);
+  EXPECT_EQ(watchdog({"backups", "report", "-c", config.string(), "--target", "nope"}).exit_code,
+            2);
 
   // --send: through the outbox to the webhook, now.
   auto sent = watchdog({"backups", "report", "-c", config.string(), "--send"});

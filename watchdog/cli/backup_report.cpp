@@ -21,13 +21,14 @@ std::string verification_text(const bk::BackupMetadata& backup) {
 
 NewestBackup describe_newest(const std::vector<bk::BackupMetadata>& backups, SystemTime now) {
   const auto& newest = backups.back();
-  NewestBackup out{newest.name, newest.finished, whole_seconds(now - newest.finished),
-                   newest.size_bytes, std::nullopt, verification_text(newest)};
+  NewestBackup out{newest.name,       newest.finished, whole_seconds(now - newest.finished),
+                   newest.size_bytes, std::nullopt,    verification_text(newest)};
   if (backups.size() >= 2) {
     const auto previous = backups[backups.size() - 2].size_bytes;
     if (previous > 0) {
-      out.change_percent = (static_cast<double>(newest.size_bytes) - static_cast<double>(previous)) *
-                           100.0 / static_cast<double>(previous);
+      out.change_percent =
+          (static_cast<double>(newest.size_bytes) - static_cast<double>(previous)) * 100.0 /
+          static_cast<double>(previous);
     }
   }
   return out;
@@ -149,7 +150,8 @@ int BackupReport::needing_attention() const {
 
 std::string BackupReport::headline() const {
   if (targets.empty()) return "no backup targets";
-  const auto total = std::to_string(targets.size()) + (targets.size() == 1 ? " target" : " targets");
+  const auto total =
+      std::to_string(targets.size()) + (targets.size() == 1 ? " target" : " targets");
   const int attention = needing_attention();
   if (attention == 0) return total + ", all OK";
   return total + ", " + std::to_string(attention) + (attention == 1 ? " needs" : " need") +

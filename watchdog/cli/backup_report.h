@@ -20,11 +20,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/backup_target.h"
 #include "probes/backup/backup_attempts.h"
@@ -39,12 +38,12 @@ using SystemTime = std::chrono::system_clock::time_point;
 struct TargetFacts {
   std::string target;
   std::chrono::seconds rpo{0};
-  std::vector<probes::backup::BackupMetadata> backups;  // oldest first
-  std::string list_error;                               // "no such directory", …
-  probes::backup::TargetStatus status;                  // beside the backups
-  std::optional<probes::backup::Attempt> newest_attempt;   // of both status files
-  std::optional<SystemTime> last_failed_attempt;           // of both status files
-  std::optional<probes::backup::VolumeUse> volume;         // statvfs of the directory
+  std::vector<probes::backup::BackupMetadata> backups;    // oldest first
+  std::string list_error;                                 // "no such directory", …
+  probes::backup::TargetStatus status;                    // beside the backups
+  std::optional<probes::backup::Attempt> newest_attempt;  // of both status files
+  std::optional<SystemTime> last_failed_attempt;          // of both status files
+  std::optional<probes::backup::VolumeUse> volume;        // statvfs of the directory
 };
 
 // Reads the catalog of `target` (never throws: an unreadable directory is `list_error`).

@@ -100,8 +100,9 @@ int run_report(const ReportArgs& args) {
 
 std::function<std::optional<int>()> register_backup_report_command(CLI::App& backups) {
   auto args = std::make_shared<ReportArgs>();
-  auto* command = backups.add_subcommand("report", "per target: newest backup, RPO, size, "
-                                                   "verify, drill, storage, errors");
+  auto* command = backups.add_subcommand("report",
+                                         "per target: newest backup, RPO, size, "
+                                         "verify, drill, storage, errors");
   command->add_option("-c,--config", args->config_path, "YAML file with `backups:`")->required();
   command->add_option("--target", args->target, "one backup target (default: all)");
   command->add_option("--since", args->since, "the period for errors and counts (default 24h)");

@@ -1,16 +1,18 @@
 // Rendering of the backup report (watchdog/cli/backup_report.h): the terminal/chat table, the
 // one-line-per-target chat form, JSON, and the alert event the report is sent as.
 #include <cstdio>
+#include <sstream>
 
 #include "config/time_text.h"
 #include "config/units.h"
 #include "watchdog/cli/backup_report.h"
+#include "watchdog/cli/summary.h"
 
 namespace watchdog::core {
 namespace {
 
-using std::chrono::seconds;
 using nlohmann::json;
+using std::chrono::seconds;
 
 std::string ago(SystemTime at, SystemTime now) {
   return config::coarse_duration(std::chrono::duration_cast<seconds>(now - at)) + " ago";
@@ -33,38 +35,20 @@ std::string period_text(const TargetReport& target) {
   const int errors = (target.failed_attempt_in_period ? 1 : 0) + target.verify_failures_in_period;
   return std::to_string(target.backups_in_period) +
          (target.backups_in_period == 1 ? " backup, " : " backups, ") +
-         (errors == 0 ? "no errors" : std::to_string(errors) + (errors == 1 ? " error" : " errors"));
+         (errors == 0 ? "no errors"
+                      : std::to_string(errors) + (errors == 1 ? " error" : " errors"));
 }
 
 std::string free_text(const TargetReport& target) {
   return target.free_bytes ? config::format_size(*target.free_bytes) : "?";
 }
 
-// Columns padded to their widest cell, two blanks apart (UTF-8-free ASCII cells).
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
 // The period's errors of one target, one line each ("" when none).
 std::vector<std::string> period_errors(const TargetReport& target) {
   std::vector<std::string> lines;
   if (target.failed_attempt_in_period) {
-    std::string line = "backup attempt failed at " +
-                       config::format_rfc3339(*target.failed_attempt_in_period);
+    std::string line =
+        "backup attempt failed at " + config::format_rfc3339(*target.failed_attempt_in_period);
     if (!target.failed_attempt_error.empty()) line += ": " + target.failed_attempt_error;
     lines.push_back(line);
   }
@@ -131,13 +115,16 @@ std::string render_text(const BackupReport& report) {
       continue;
     }
     const auto& n = *t.newest;
-    const auto verify = n.verification.rfind("failed", 0) == 0 ? std::string("FAILED") : n.verification;
+    const auto verify =
+        n.verification.rfind("failed", 0) == 0 ? std::string("FAILED") : n.verification;
     rows.push_back({t.target, status, n.name, config::coarse_duration(n.age) + rpo,
                     config::format_size(n.size_bytes), change_text(n.change_percent), verify,
-                    drill_text(t, t.judged_at), config::format_size(t.stored_bytes),
-                    free_text(t), period_text(t)});
+                    drill_text(t, t.judged_at), config::format_size(t.stored_bytes), free_text(t),
+                    period_text(t)});
   }
-  out += table(rows);
+  std::ostringstream table;
+  print_table(rows, table);
+  out += table.str();
   std::string attention, errors;
   for (const auto& t : report.targets) {
     for (const auto& problem : t.problems) attention += "- " + t.target + ": " + problem + "\n";
@@ -154,9 +141,10 @@ std::string target_line(const TargetReport& t) {
   if (t.newest) {
     const auto& n = *t.newest;
     std::string change = change_text(n.change_percent);
-    line += " \xE2\x80\x94 newest " + n.name + ", " + config::coarse_duration(n.age) + " old (RPO " +
-            config::coarse_duration(t.rpo) + "), " + config::format_size(n.size_bytes) +
-            (change.empty() ? "" : " (" + change + ")") + ", " + n.verification;
+    line += " \xE2\x80\x94 newest " + n.name + ", " + config::coarse_duration(n.age) +
+            " old (RPO " + config::coarse_duration(t.rpo) + "), " +
+            config::format_size(n.size_bytes) + (change.empty() ? "" : " (" + change + ")") + ", " +
+            n.verification;
   }
   line += "; drill " + drill_text(t, t.judged_at);
   line += "; " + config::format_size(t.stored_bytes) + " stored, " + free_text(t) + " free; " +

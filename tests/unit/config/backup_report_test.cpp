@@ -67,7 +67,8 @@ TEST(BackupReportConfig, Mistakes) {
       {"  daily_at: \"07:00\"\n  time_zone: Mars/Olympus\n", "unknown time zone"},
       {"  daily_at: \"07:00\"\n  since: 10s\n", "since: must be at least 1m"},
       {"  daily_at: \"07:00\"\n  alerts: [nope]\n", "unknown alert 'nope'"},
-      {"  daily_at: \"07:00\"\n  alerts: [pager]\n", "alert 'pager' is pagerduty: a report never pages"},
+      {"  daily_at: \"07:00\"\n  alerts: [pager]\n",
+       "alert 'pager' is pagerduty: a report never pages"},
       {"  daily_at: \"07:00\"\n  daily: yes\n", "daily"},
   };
   for (const auto& c : cases) {

@@ -24,7 +24,8 @@ SystemTime at(const char* text) { return *config::parse_rfc3339(text); }
 config::BackupReportSpec spec(const std::string& body) {
   const std::string yaml =
       "components:\n  - name: c\n    probes:\n      - {name: p, kind: disk}\n"
-      "backup_report:\n" + body;
+      "backup_report:\n" +
+      body;
   return *config::load_config_text(yaml, "test.yaml").backup_report;
 }
 
@@ -78,9 +79,11 @@ class FakeProvider : public alerts::Provider {
 
 TEST(BackupReportSchedule, SinksAreChatLikeUnlessNamed) {
   const std::vector<std::shared_ptr<alerts::Provider>> alerts = {
-      std::make_shared<FakeProvider>("pd", "pagerduty"), std::make_shared<FakeProvider>("s", "slack"),
+      std::make_shared<FakeProvider>("pd", "pagerduty"),
+      std::make_shared<FakeProvider>("s", "slack"),
       std::make_shared<FakeProvider>("am", "alertmanager"),
-      std::make_shared<FakeProvider>("w", "webhook"), std::make_shared<FakeProvider>("t", "teams"),
+      std::make_shared<FakeProvider>("w", "webhook"),
+      std::make_shared<FakeProvider>("t", "teams"),
       std::make_shared<FakeProvider>("d", "discord")};
   config::BackupReportSpec every;
   EXPECT_EQ(report_sinks(every, alerts), (std::vector<std::string>{"s", "w", "t", "d"}));
@@ -118,16 +121,17 @@ TEST(BackupReportScheduler, SendsAPassedSlotOnceAcrossRestartsAndOnlyAsLeader) {
     alerts::Dispatcher dispatcher(metrics, alerts::Outbox::open(file));
     dispatcher.set_providers(providers);
     std::atomic<int> asked = 0;
-    BackupReportScheduler scheduler(dispatcher, [&] {
-      ++asked;
-      return leader;
-    }, clock);
+    BackupReportScheduler scheduler(
+        dispatcher,
+        [&] {
+          ++asked;
+          return leader;
+        },
+        clock);
     scheduler.start(report, {}, providers);
     EXPECT_TRUE(eventually([&] { return asked >= 1; }));
     scheduler.stop();  // joins: the first turn (send or not) is complete
-    EXPECT_TRUE(eventually([&] {
-      return dispatcher.outbox()->counts()["hook"]["pending"] == 0;
-    }));
+    EXPECT_TRUE(eventually([&] { return dispatcher.outbox()->counts()["hook"]["pending"] == 0; }));
     dispatcher.stop(1000ms);
   };
 

@@ -22,7 +22,9 @@ bk::BackupMetadata backup(std::chrono::hours ago, std::uint64_t size,
   b.name = bk::backup_name("main", b.started);
   b.target = "main";
   b.size_bytes = size;
-  if (verified) b.verification = bk::Verification{b.finished + 1s, *verified, *verified ? "" : "checksum mismatch"};
+  if (verified)
+    b.verification =
+        bk::Verification{b.finished + 1s, *verified, *verified ? "" : "checksum mismatch"};
   return b;
 }
 
@@ -32,7 +34,8 @@ TargetFacts facts(std::vector<bk::BackupMetadata> backups) {
   f.rpo = 25h;
   f.backups = std::move(backups);
   f.volume = bk::VolumeUse{10ull << 30, 20ull << 30, 0.5};
-  if (!f.backups.empty()) f.newest_attempt = bk::Attempt{f.backups.back().finished, true, f.backups.back().name, ""};
+  if (!f.backups.empty())
+    f.newest_attempt = bk::Attempt{f.backups.back().finished, true, f.backups.back().name, ""};
   return f;
 }
 
@@ -43,7 +46,8 @@ TargetFacts with_drill(TargetFacts f, bool ok, const std::string& detail) {
 
 TargetFacts with_failed_attempt(TargetFacts f, std::chrono::hours ago, bool still_last) {
   f.last_failed_attempt = kNow - ago;
-  if (still_last) f.newest_attempt = bk::Attempt{kNow - ago, false, "", "pg_dump exited 1: connection refused"};
+  if (still_last)
+    f.newest_attempt = bk::Attempt{kNow - ago, false, "", "pg_dump exited 1: connection refused"};
   return f;
 }
 
@@ -58,39 +62,91 @@ struct Case {
 
 TEST(BackupReport, JudgesTargets) {
   const Case cases[] = {
-      {"healthy", with_drill(facts({backup(30h, 1000), backup(6h, 1031)}), true, "3 tables match"),
-       {}, 1, 0, false},
+      {"healthy",
+       with_drill(facts({backup(30h, 1000), backup(6h, 1031)}), true, "3 tables match"),
+       {},
+       1,
+       0,
+       false},
       {"no backups", facts({}), {"no backups"}, 0, 0, false},
       {"missing directory",
-       [] { auto f = facts({}); f.list_error = "no such directory"; return f; }(),
-       {"no backups: no such directory"}, 0, 0, false},
-      {"breached", facts({backup(50h, 1000), backup(26h, 1000)}),
-       {"RPO breached: newest backup is 1d 2h old (RPO 1d 1h)"}, 0, 0, false},
-      {"shrunk", facts({backup(96h, 1000), backup(72h, 1000), backup(48h, 1000), backup(3h, 100)}),
-       {"suspicious: main_"}, 1, 0, false},
-      {"failed verify", facts({backup(30h, 1000), backup(6h, 1000, false)}),
-       {"newest backup failed verification: checksum mismatch"}, 1, 1, false},
-      {"older failed verify", facts({backup(20h, 1000, false), backup(6h, 1000)}),
-       {"1 older backup failed verification in the period"}, 2, 1, false},
-      {"failed verify before the period", facts({backup(40h, 1000, false), backup(6h, 1000)}),
-       {}, 1, 0, false},
-      {"failed drill", with_drill(facts({backup(6h, 1000)}), false, "public.orders: 10 rows, expected 12"),
-       {"last drill failed: public.orders: 10 rows, expected 12"}, 1, 0, false},
-      {"last attempt failed", with_failed_attempt(facts({backup(20h, 1000)}), 1h, true),
-       {"last backup attempt failed: pg_dump exited 1: connection refused"}, 1, 0, true},
-      {"failure made up for", with_failed_attempt(facts({backup(30h, 1000), backup(2h, 1000)}), 3h, false),
-       {}, 1, 0, true},
-      {"failure before the period", with_failed_attempt(facts({backup(2h, 1000)}), 30h, false),
-       {}, 1, 0, false},
+       [] {
+         auto f = facts({});
+         f.list_error = "no such directory";
+         return f;
+       }(),
+       {"no backups: no such directory"},
+       0,
+       0,
+       false},
+      {"breached",
+       facts({backup(50h, 1000), backup(26h, 1000)}),
+       {"RPO breached: newest backup is 1d 2h old (RPO 1d 1h)"},
+       0,
+       0,
+       false},
+      {"shrunk",
+       facts({backup(96h, 1000), backup(72h, 1000), backup(48h, 1000), backup(3h, 100)}),
+       {"suspicious: main_"},
+       1,
+       0,
+       false},
+      {"failed verify",
+       facts({backup(30h, 1000), backup(6h, 1000, false)}),
+       {"newest backup failed verification: checksum mismatch"},
+       1,
+       1,
+       false},
+      {"older failed verify",
+       facts({backup(20h, 1000, false), backup(6h, 1000)}),
+       {"1 older backup failed verification in the period"},
+       2,
+       1,
+       false},
+      {"failed verify before the period",
+       facts({backup(40h, 1000, false), backup(6h, 1000)}),
+       {},
+       1,
+       0,
+       false},
+      {"failed drill",
+       with_drill(facts({backup(6h, 1000)}), false, "public.orders: 10 rows, expected 12"),
+       {"last drill failed: public.orders: 10 rows, expected 12"},
+       1,
+       0,
+       false},
+      {"last attempt failed",
+       with_failed_attempt(facts({backup(20h, 1000)}), 1h, true),
+       {"last backup attempt failed: pg_dump exited 1: connection refused"},
+       1,
+       0,
+       true},
+      {"failure made up for",
+       with_failed_attempt(facts({backup(30h, 1000), backup(2h, 1000)}), 3h, false),
+       {},
+       1,
+       0,
+       true},
+      {"failure before the period",
+       with_failed_attempt(facts({backup(2h, 1000)}), 30h, false),
+       {},
+       1,
+       0,
+       false},
       {"several at once",
-       with_failed_attempt(with_drill(facts({backup(30h, 1000, false)}), false, "restore failed"), 1h, true),
+       with_failed_attempt(with_drill(facts({backup(30h, 1000, false)}), false, "restore failed"),
+                           1h, true),
        {"RPO breached", "newest backup failed verification", "last drill failed",
-        "last backup attempt failed"}, 0, 0, true},
+        "last backup attempt failed"},
+       0,
+       0,
+       true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     const auto report = judge_target(c.facts, 24h, kNow);
-    ASSERT_EQ(report.problems.size(), c.problems.size()) << ::testing::PrintToString(report.problems);
+    ASSERT_EQ(report.problems.size(), c.problems.size())
+        << ::testing::PrintToString(report.problems);
     for (std::size_t i = 0; i < c.problems.size(); ++i) {
       EXPECT_NE(report.problems[i].find(c.problems[i]), std::string::npos) << report.problems[i];
     }
@@ -129,8 +185,8 @@ BackupReport two_targets() {
   BackupReport report;
   report.generated = kNow;
   report.period = 24h;
-  report.targets.push_back(
-      judge_target(with_drill(facts({backup(30h, 1000), backup(6h, 1031)}), true, "ok"), 24h, kNow));
+  report.targets.push_back(judge_target(
+      with_drill(facts({backup(30h, 1000), backup(6h, 1031)}), true, "ok"), 24h, kNow));
   auto breached = facts({backup(26h, 2048)});
   breached.target = "orders";
   report.targets.push_back(judge_target(breached, 24h, kNow));
@@ -149,7 +205,11 @@ TEST(BackupReport, Headline) {
 
 TEST(BackupReport, TextTable) {
   const auto text = render_text(two_targets());
-  EXPECT_EQ(text.rfind("Backup report, last 1d 0h, at 2026-12-05T07:00:00Z: 2 targets, 1 needs attention\n", 0), 0u) << text;
+  EXPECT_EQ(
+      text.rfind(
+          "Backup report, last 1d 0h, at 2026-12-05T07:00:00Z: 2 targets, 1 needs attention\n", 0),
+      0u)
+      << text;
   EXPECT_NE(text.find("TARGET"), std::string::npos);
   EXPECT_NE(text.find("main    OK"), std::string::npos) << text;
   EXPECT_NE(text.find("orders  ATTENTION"), std::string::npos) << text;
