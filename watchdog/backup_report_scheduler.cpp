@@ -68,6 +68,11 @@ void BackupReportScheduler::start(const std::optional<config::BackupReportSpec>&
       logging::kv("since", config::coarse_duration(
                                std::chrono::duration_cast<std::chrono::seconds>(spec->since))),
       logging::kv("sinks", std::to_string(settings->sinks.size())));
+  if (settings->sinks.empty()) {  // check-config says so too
+    spdlog::warn("backup_report_without_sinks {}",
+                 logging::kv("hint", "add a webhook, slack, discord or teams alert"));
+    return;
+  }
   std::lock_guard lock(mutex_);
   stopping_ = false;
   thread_ = std::thread([this, settings] { loop(*settings); });
