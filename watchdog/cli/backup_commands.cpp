@@ -16,6 +16,7 @@
 #include "probes/backup/backup_catalog.h"
 #include "probes/clients/process_runner.h"
 #include "watchdog/cli/prune_files.h"
+#include "watchdog/cli/backup_report_command.h"
 #include "watchdog/plan.h"
 
 namespace watchdog::core {
@@ -286,6 +287,7 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   config_option(backup);
   auto* backups = app.add_subcommand("backups", "list, verify or prune backups");
   backups->require_subcommand(1);
+  auto run_report = register_backup_report_command(*backups);  // backup_report_command.h
   auto* list_command = backups->add_subcommand("list", "backups with age, size, checksum state");
   config_option(list_command);
   list_command->add_flag("--json", args->json, "JSON instead of a table");
@@ -314,8 +316,9 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   const std::vector<std::pair<CLI::App*, Handler>> handlers = {
       {backup, backup_now},   {list_command, list},       {verify_command, verify},
       {prune_command, prune}, {restore_command, restore}, {drill_command, drill}};
-  return [args, handlers, prune_files]() -> std::optional<int> {
+  return [args, handlers, prune_files, run_report]() -> std::optional<int> {
     if (auto code = prune_files()) return code;
+    if (auto code = run_report()) return code;
     for (const auto& [command, handler] : handlers) {
       if (!command->parsed()) continue;
       try {
