@@ -172,7 +172,10 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
                                               config::format_size(judged->size) + " (minimum " +
                                               config::format_size(settings_.min_size) + ")");
   } else if (archive && archive->damaged()) {
-    result = unhealthy(FailureKind::Corrupt, archive_text);
+    // BadResponse, as the `backup` probe reports a failed verification: Corrupt would fire
+    // restore_latest (default when: [not_found, corrupt]) on a healthy database because of a
+    // damaged dump FILE in the same component.
+    result = unhealthy(FailureKind::BadResponse, archive_text);
   } else if (auto anomaly = backup::anomaly_result(history, lateness)) {
     result = std::move(*anomaly);
   } else {

@@ -25,7 +25,9 @@
 // that instead (the "judged" one).
 // Integrity (issue #17): when the judged entry is a FILE named .gz/.tgz (gzip) or .zst/.tzst
 // (zstd) — so .tar.gz and .tar.zst too — and check_integrity is on, it is decompressed once,
-// streaming (probes/backup/archive_integrity.h): truncated or damaged → Unhealthy (Corrupt),
+// streaming (probes/backup/archive_integrity.h): truncated or damaged → Unhealthy
+// (BadResponse, as the `backup` probe's failed verification — never Corrupt, which means the
+// database itself and fires restore_latest),
 // "mongo-20261205.tar.gz is truncated (gzip stream ends early)". The verdict is kept per
 // (path, size, mtime) and the file is read again only when one of them changes; proven
 // verdicts outlive restarts as the probe's memory. The read shares the check's timeout (10s by
