@@ -73,6 +73,7 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
       {"--glob", (root / "*").string() + "/shop", "--keep-last", "1"},
       {"--glob", glob},                        // no --keep-* rule
       {"--glob", glob, "--keep-within", "7"},  // a duration needs its unit
+      {"--glob", glob, "--keep-within", "6m"},  // minutes here, months in restic: refused
       {"--glob", glob, "--keep-last", "1"},    // mongo/evil leads out
       {"--dry-run"},                           // neither -c nor --glob
   };
@@ -82,6 +83,8 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
         << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << result.out << result.err;
   }
   EXPECT_NE(prune({"--glob", glob, "--keep-last", "1"}).err.find("leads out of"),
+            std::string::npos);
+  EXPECT_NE(prune({"--glob", glob, "--keep-within", "6m"}).err.find("for months write e.g. 180d"),
             std::string::npos);
   EXPECT_NE(prune({"--glob", glob, "-c", "/x.yaml", "--keep-last", "1"}).exit_code, 0);
   fs::remove(root / "mongo/evil");

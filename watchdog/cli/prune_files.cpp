@@ -156,6 +156,10 @@ std::function<std::optional<int>()> add_file_prune_options(CLI::App& prune) {
     try {
       if (!args->keep_within.empty()) {
         args->policy.keep_within = config::parse_duration(args->keep_within);
+        if (auto problem = config::keep_within_problem(args->policy.keep_within);
+            !problem.empty()) {
+          throw Refusal("--keep-within " + problem);
+        }
       }
       if (args->policy.keeps_everything()) {
         throw Refusal("--glob needs at least one --keep-* rule (nothing would be deleted)");
