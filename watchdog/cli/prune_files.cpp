@@ -22,6 +22,10 @@ struct FilePruneArgs {
   std::string glob;
   config::RetentionPolicy policy;
   std::string keep_within;
+  std::string entries = "files";  // as the backup_age probe's default
+  std::string settle = "5m";
+  probes::backup::EntryKinds kinds = probes::backup::EntryKinds::Files;
+  config::Duration settle_duration = std::chrono::minutes(5);
 };
 
 // A reason to refuse the run before anything is listed or deleted (exit 2).
@@ -74,21 +78,50 @@ std::set<std::string> matching_symlinks(const GlobParts& glob) {
   return links;
 }
 
+// The entries retention may judge: not symlinks, not younger than `settle` (maybe still being
+// written) and not dated in the future (it would move the keep-within cutoff past every real
+// backup). The others are printed as skipped and neither deleted nor counted.
+std::vector<actions::RetentionItem> settled_items(
+    const std::vector<probes::backup::BackupEntry>& entries, const std::set<std::string>& links,
+    config::Duration settle) {
+  const auto now = std::chrono::system_clock::now();
+  std::vector<actions::RetentionItem> items;
+  for (const auto& entry : entries) {
+    if (links.count(entry.name) != 0) continue;
+    if (entry.mtime > now) {
+      std::cout << "skip   " << entry.name << "  (dated in the future)\n";
+      std::cerr << "warning: " << entry.name
+                << " is dated in the future (a wrong clock?); it is neither deleted nor counted\n";
+    } else if (now - entry.mtime < settle) {
+      std::cout << "skip   " << entry.name << "  (younger than --settle "
+                << config::format_duration(settle) << ")\n";
+    } else {
+      items.push_back({entry.name, entry.mtime, true});
+    }
+  }
+  for (const auto& name : links) std::cout << "skip   " << name << "  (symlink)\n";
+  return items;
+}
+
+config::Duration parse_option_duration(const char* flag, const std::string& text) {
+  try {
+    return config::parse_duration(text);
+  } catch (const std::invalid_argument& error) {
+    throw Refusal(std::string(flag) + ": " + error.what());
+  }
+}
+
 int prune_files(const FilePruneArgs& args, bool dry_run) {
   const GlobParts glob = split_glob(args.glob);
   const auto links = matching_symlinks(glob);
   auto listing = probes::backup::list_backup_entries(
-      glob.directory, glob.pattern, probes::backup::EntryKinds::Any,
+      glob.directory, glob.pattern, args.kinds,
       std::chrono::steady_clock::now() + std::chrono::minutes(10));
   if (listing.failure != probes::FailureKind::None) {
     std::cout << "FAILED " << listing.error << "\n";
     return 1;
   }
-  std::vector<actions::RetentionItem> items;
-  for (const auto& entry : listing.entries) {
-    if (links.count(entry.name) == 0) items.push_back({entry.name, entry.mtime, true});
-  }
-  for (const auto& name : links) std::cout << "skip   " << name << "  (symlink)\n";
+  const auto items = settled_items(listing.entries, links, args.settle_duration);
   const auto decisions = actions::plan_retention(items, args.policy);
   print_retention_decisions(decisions, dry_run, std::cout);
   if (dry_run) return 0;
@@ -145,6 +178,14 @@ std::function<std::optional<int>()> add_file_prune_options(CLI::App& prune) {
   }
   prune.add_option("--keep-within", args->keep_within, "with --glob: keep all within (e.g. 7d)")
       ->needs(glob);
+  prune
+      .add_option("--entries", args->entries,
+                  "with --glob: what a backup is: files (default), directories or any")
+      ->needs(glob);
+  prune
+      .add_option("--settle", args->settle,
+                  "with --glob: never touch or count matches younger than this (default 5m)")
+      ->needs(glob);
   CLI::App* command = &prune;
   return [args, command, config, glob]() -> std::optional<int> {
     if (!command->parsed()) return std::nullopt;
@@ -154,8 +195,14 @@ std::function<std::optional<int>()> add_file_prune_options(CLI::App& prune) {
       return 2;
     }
     try {
+      const auto kinds = probes::backup::entry_kinds_from_string(args->entries);
+      if (!kinds) {
+        throw Refusal("--entries: expected files, directories or any, got '" + args->entries + "'");
+      }
+      args->kinds = *kinds;
+      args->settle_duration = parse_option_duration("--settle", args->settle);
       if (!args->keep_within.empty()) {
-        args->policy.keep_within = config::parse_duration(args->keep_within);
+        args->policy.keep_within = parse_option_duration("--keep-within", args->keep_within);
         if (auto problem = config::keep_within_problem(args->policy.keep_within);
             !problem.empty()) {
           throw Refusal("--keep-within " + problem);
@@ -167,9 +214,6 @@ std::function<std::optional<int>()> add_file_prune_options(CLI::App& prune) {
       return prune_files(*args, command->get_option("--dry-run")->count() > 0);
     } catch (const Refusal& refusal) {
       std::cerr << refusal.what() << "\n";
-      return 2;
-    } catch (const std::invalid_argument& error) {
-      std::cerr << "--keep-within: " << error.what() << "\n";
       return 2;
     } catch (const std::exception& error) {
       std::cerr << "error: " << error.what() << "\n";
