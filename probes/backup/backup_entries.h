@@ -33,10 +33,14 @@ struct BackupEntry {
   std::chrono::system_clock::time_point mtime;  // see above for directories
   std::uint64_t size = 0;
   bool directory = false;
+  bool symlink = false;  // a symlink to a file (followed: its target's size and mtime)
 };
 
 struct EntryListing {
   std::vector<BackupEntry> entries;  // oldest first (by mtime, then name)
+  // Every matching name that is a symlink, whatever it leads to (dangling, a directory, a file
+  // — the last also in `entries`, with `symlink` set), in listing order.
+  std::vector<std::string> symlinks;
   // Set when the listing failed: NotFound (no directory), Timeout, Error.
   FailureKind failure = FailureKind::None;
   std::string error;
@@ -48,5 +52,13 @@ EntryListing list_backup_entries(const std::filesystem::path& directory, const s
                                  EntryKinds kinds, std::chrono::steady_clock::time_point deadline);
 
 std::chrono::system_clock::time_point to_system_time(const struct timespec& ts);
+
+// Adds the regular files under `root` (no symlink followed) to `entry`'s size and time.
+// Anything removed while the walk runs (a prune from cron) is skipped; `root` itself gone →
+// Vanished (the caller drops the entry). Failed sets `error` ("cannot walk PATH: …").
+enum class WalkOutcome { Done, Vanished, Timeout, Failed };
+WalkOutcome walk_dump_directory(const std::filesystem::path& root, BackupEntry& entry,
+                                std::chrono::steady_clock::time_point deadline,
+                                std::string& error);
 
 }  // namespace watchdog::probes::backup

@@ -1,12 +1,8 @@
 #include "watchdog/cli/prune_files.h"
 
-#include <fnmatch.h>
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <set>
 #include <stdexcept>
 
 #include "config/units.h"
@@ -57,37 +53,29 @@ GlobParts split_glob(const std::string& glob) {
   return {std::move(resolved), pattern};
 }
 
-// Matching symlinks: never items; one leading out of `directory` refuses the run.
-std::set<std::string> matching_symlinks(const GlobParts& glob) {
-  std::set<std::string> links;
-  for (const auto& entry : fs::directory_iterator(glob.directory)) {
-    const std::string name = entry.path().filename().native();
-    if (!entry.is_symlink() || ::fnmatch(glob.pattern.c_str(), name.c_str(), FNM_PERIOD) != 0) {
-      continue;
-    }
+// Matching symlinks are never items; one leading out of `directory` refuses the run.
+void refuse_symlinks_leading_out(const GlobParts& glob, const std::vector<std::string>& links) {
+  for (const auto& name : links) {
+    const fs::path link = glob.directory / name;
     std::error_code error;
-    const fs::path target = fs::weakly_canonical(entry.path(), error);
+    const fs::path target = fs::weakly_canonical(link, error);
     const fs::path inside = target.lexically_relative(glob.directory);
     if (error || inside.empty() || *inside.begin() == ".." || inside == ".") {
-      throw Refusal("--glob matches the symlink " + entry.path().native() +
-                    ", which leads out of " + glob.directory.native() +
-                    (error ? "" : " (to " + target.native() + ")"));
+      throw Refusal("--glob matches the symlink " + link.native() + ", which leads out of " +
+                    glob.directory.native() + (error ? "" : " (to " + target.native() + ")"));
     }
-    links.insert(name);
   }
-  return links;
 }
 
 // The entries retention may judge: not symlinks, not younger than `settle` (maybe still being
 // written) and not dated in the future (it would move the keep-within cutoff past every real
 // backup). The others are printed as skipped and neither deleted nor counted.
 std::vector<actions::RetentionItem> settled_items(
-    const std::vector<probes::backup::BackupEntry>& entries, const std::set<std::string>& links,
-    config::Duration settle) {
+    const probes::backup::EntryListing& listing, config::Duration settle) {
   const auto now = std::chrono::system_clock::now();
   std::vector<actions::RetentionItem> items;
-  for (const auto& entry : entries) {
-    if (links.count(entry.name) != 0) continue;
+  for (const auto& entry : listing.entries) {
+    if (entry.symlink) continue;
     if (entry.mtime > now) {
       std::cout << "skip   " << entry.name << "  (dated in the future)\n";
       std::cerr << "warning: " << entry.name
@@ -99,7 +87,7 @@ std::vector<actions::RetentionItem> settled_items(
       items.push_back({entry.name, entry.mtime, true});
     }
   }
-  for (const auto& name : links) std::cout << "skip   " << name << "  (symlink)\n";
+  for (const auto& name : listing.symlinks) std::cout << "skip   " << name << "  (symlink)\n";
   return items;
 }
 
@@ -113,7 +101,6 @@ config::Duration parse_option_duration(const char* flag, const std::string& text
 
 int prune_files(const FilePruneArgs& args, bool dry_run) {
   const GlobParts glob = split_glob(args.glob);
-  const auto links = matching_symlinks(glob);
   auto listing = probes::backup::list_backup_entries(
       glob.directory, glob.pattern, args.kinds,
       std::chrono::steady_clock::now() + std::chrono::minutes(10));
@@ -121,7 +108,8 @@ int prune_files(const FilePruneArgs& args, bool dry_run) {
     std::cout << "FAILED " << listing.error << "\n";
     return 1;
   }
-  const auto items = settled_items(listing.entries, links, args.settle_duration);
+  refuse_symlinks_leading_out(glob, listing.symlinks);
+  const auto items = settled_items(listing, args.settle_duration);
   const auto decisions = actions::plan_retention(items, args.policy);
   print_retention_decisions(decisions, dry_run, std::cout);
   if (dry_run) return 0;
