@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <array>
 #include <cerrno>
@@ -107,24 +108,54 @@ ArchiveVerdict check_gzip(ChunkReader& reader, std::chrono::steady_clock::time_p
   return make_verdict(State::Ok, "");
 }
 
+// The window a zstd frame header asks for (RFC 8878 3.1.1.1.2), or 0 when `head` does not start
+// with a frame header that names one (a single-segment frame's window is its content size).
+std::uint64_t zstd_window_size(std::string_view head) {
+  constexpr std::string_view kMagic("\x28\xb5\x2f\xfd", 4);
+  if (head.size() < 6 || !head.starts_with(kMagic)) return 0;
+  const auto descriptor = static_cast<unsigned char>(head[4]);
+  if (descriptor & 0x20) return 0;  // single segment: no window descriptor
+  const auto window = static_cast<unsigned char>(head[5]);
+  const std::uint64_t base = std::uint64_t{1} << (10 + (window >> 3));
+  return base + (base / 8) * (window & 7);
+}
+
+// libzstd's default ceiling on the decoding window (ZSTD_WINDOWLOG_LIMIT_DEFAULT, 2^27):
+// frames written with `zstd --long=28..31` need more memory than a probe should take.
+ArchiveVerdict window_too_large(std::uint64_t window) {
+  std::string needs = window > 0 ? "needs " + std::to_string(window >> 20) + " MiB, " : "";
+  return {State::Unchecked, "zstd window too large: " + needs +
+                                "over the 128 MiB this check decodes (zstd --long)"};
+}
+
 ArchiveVerdict check_zstd(ChunkReader& reader, std::chrono::steady_clock::time_point deadline) {
   std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!context) return make_verdict(State::Unchecked, "zstd: out of memory");
   std::vector<char> out(ZSTD_DStreamOutSize());
   std::size_t pending = 0;   // 0 = a frame just ended and everything was flushed
   std::size_t produced = 0;  // by the last step
+  std::uint64_t window = 0;  // the first frame's, for the message
   bool any = false;
   const auto step = [&](ZSTD_inBuffer& in) -> std::optional<ArchiveVerdict> {
     ZSTD_outBuffer output{out.data(), out.size(), 0};
     pending = ZSTD_decompressStream(context.get(), &output, &in);
     produced = output.pos;
     if (ZSTD_isError(pending)) {
-      return make_verdict(State::Corrupt, std::string("zstd: ") + ZSTD_getErrorName(pending));
+      // Limits of this reader, not damage: the file may be whole.
+      switch (ZSTD_getErrorCode(pending)) {
+        case ZSTD_error_frameParameter_windowTooLarge:
+          return window_too_large(window);
+        case ZSTD_error_memory_allocation:
+          return make_verdict(State::Unchecked, "zstd: out of memory");
+        default:
+          return make_verdict(State::Corrupt, std::string("zstd: ") + ZSTD_getErrorName(pending));
+      }
     }
     return std::nullopt;
   };
   for (std::string_view chunk = reader.next(); !chunk.empty(); chunk = reader.next()) {
     if (past(deadline)) return too_slow();
+    if (!any) window = zstd_window_size(chunk);
     any = true;
     ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
     while (in.pos < in.size) {

@@ -5,7 +5,9 @@
 // trailer's CRC-32 and length, concatenated members allowed (pigz, `cat a.gz b.gz`), zero
 // padding after the last member allowed, anything else after it is damage. zstd (.zst,
 // .tar.zst): libzstd streaming, frame checksums checked when the frame carries them (the zstd
-// tool writes them by default), a frame that ends early is truncation.
+// tool writes them by default), a frame that ends early is truncation; a frame whose window is
+// over libzstd's default 128 MiB (zstd --long=28 and up) is not checked — it would need that
+// much memory — rather than called corrupt.
 //
 // Decompression streams through fixed buffers (never the whole file in memory) and stops at a
 // deadline, so a probe can call it inside its timeout. The output is discarded: this proves

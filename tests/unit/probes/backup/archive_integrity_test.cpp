@@ -74,6 +74,27 @@ TEST(ArchiveIntegrity, FindsEveryDamage) {
   }
 }
 
+TEST(ArchiveIntegrity, ZstdWindowBeyond128MiBIsNotCheckedNotCorrupt) {
+  // The frame header `zstd --long=30` writes for a stream of unknown size (the zstd tool
+  // refuses it too without --long=30): a 1 GiB window, then one raw block "hello". libzstd
+  // decodes up to 128 MiB windows by default; a larger one says nothing about damage.
+  const std::string long30("\x28\xb5\x2f\xfd\x00\xa0\x29\x00\x00hello", 14);
+  testing::TempDir dir;
+  const auto verdict = check_archive(dir.write("big.tar.zst", long30), ArchiveFormat::Zstd,
+                                     std::chrono::steady_clock::now() + 30s);
+  EXPECT_EQ(verdict.state, State::Unchecked) << verdict.reason;
+  EXPECT_EQ(verdict.reason,
+            "zstd window too large: needs 1024 MiB, over the 128 MiB this check decodes (zstd "
+            "--long)");
+  // The same frame with a 1 MiB window (exponent 10) decodes: the header is well formed.
+  std::string small = long30;
+  small[5] = static_cast<char>(10 << 3);
+  EXPECT_EQ(check_archive(dir.write("small.zst", small), ArchiveFormat::Zstd,
+                          std::chrono::steady_clock::now() + 30s)
+                .state,
+            State::Ok);
+}
+
 TEST(ArchiveIntegrity, FormatComesFromTheName) {
   EXPECT_EQ(archive_format("x.tar.gz"), ArchiveFormat::Gzip);
   EXPECT_EQ(archive_format("x.tgz"), ArchiveFormat::Gzip);
