@@ -92,7 +92,7 @@ void BackupAgeProbe::restore_memory(std::string_view memory) noexcept {
 
 std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
     const BackupEntry& judged, std::chrono::steady_clock::time_point deadline,
-    std::optional<std::string>& memory) {
+    std::chrono::milliseconds timeout, std::optional<std::string>& memory) {
   const auto format = backup::archive_format(judged.name);
   if (!settings_.check_integrity || judged.directory || !format) return std::nullopt;
   backup::RememberedVerdict current{
@@ -106,7 +106,14 @@ std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
         backup::ArchiveVerdict::State::Unchecked,
         "larger than integrity_max_size " + config::format_size(settings_.integrity_max_size)};
   } else {
-    current.verdict = backup::check_archive(current.path, *format, deadline);
+    const auto started = std::chrono::steady_clock::now();
+    current.verdict = backup::check_archive(current.path, *format, deadline,
+                                            backup::FileVersion{current.size, current.mtime_ns});
+    // A passing reason (I/O error, a change while read, a listing that ate the timeout): read
+    // again at the next check.
+    if (!backup::worth_remembering(current.verdict, deadline - started, timeout)) {
+      return current.verdict;
+    }
   }
   memory = current.encode();
   remembered_ = std::move(current);
@@ -114,10 +121,7 @@ std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
 }
 
 ProbeResult BackupAgeProbe::check_once(std::chrono::milliseconds timeout) {
-  return scan(std::chrono::steady_clock::now() + timeout);
-}
-
-ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string dir = settings_.directory.native();
   auto listing = backup::list_backup_entries(settings_.directory, settings_.pattern,
                                              settings_.entries, deadline);
@@ -151,7 +155,7 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
   if (settings_.schedule) lateness = judge_schedule(settings_, found);
   backup::add_anomaly_measurements(history, lateness, measurements);
   std::optional<std::string> memory;
-  const auto archive = judged ? integrity(*judged, deadline, memory) : std::nullopt;
+  const auto archive = judged ? integrity(*judged, deadline, timeout, memory) : std::nullopt;
   std::string archive_text;
   if (archive) {
     archive_text = backup::describe(*archive, judged->name, *backup::archive_format(judged->name));

@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <system_error>
 
+#include "probes/backup/deadline.h"
+
 namespace watchdog::probes::backup {
 namespace {
 
 namespace fs = std::filesystem;
 using SteadyTime = std::chrono::steady_clock::time_point;
-
-bool past(SteadyTime deadline) { return std::chrono::steady_clock::now() > deadline; }
 
 bool vanished(const std::error_code& error) {
   return error == std::errc::no_such_file_or_directory;
