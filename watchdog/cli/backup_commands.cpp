@@ -16,6 +16,7 @@
 #include "probes/backup/backup_catalog.h"
 #include "probes/clients/process_runner.h"
 #include "watchdog/cli/prune_files.h"
+#include "watchdog/cli/retention_output.h"
 #include "watchdog/plan.h"
 
 namespace watchdog::core {

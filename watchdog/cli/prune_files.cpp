@@ -8,6 +8,7 @@
 #include "config/units.h"
 #include "probes/backup/backup_catalog.h"
 #include "probes/backup/backup_entries.h"
+#include "watchdog/cli/retention_output.h"
 
 namespace watchdog::core {
 namespace {
@@ -134,16 +135,6 @@ int prune_files(const FilePruneArgs& args, bool dry_run) {
 }
 
 }  // namespace
-
-void print_retention_decisions(const std::vector<actions::RetentionDecision>& decisions,
-                               bool dry_run, std::ostream& out) {
-  for (const auto& d : decisions) {
-    std::string reasons;
-    for (const auto& r : d.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
-    out << (d.keep ? "keep   " : (dry_run ? "would delete " : "delete ")) << d.name
-        << (reasons.empty() ? "" : "  (" + reasons + ")") << "\n";
-  }
-}
 
 std::function<std::optional<int>()> add_file_prune_options(CLI::App& prune) {
   auto args = std::make_shared<FilePruneArgs>();

@@ -28,9 +28,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <optional>
-#include <ostream>
 
-#include "actions/backup/retention.h"
 
 namespace watchdog::core {
 
@@ -39,9 +37,5 @@ namespace watchdog::core {
 // the returned function runs the file prune when `prune` ran with --glob (its exit code), says
 // what is missing when it ran with neither -c nor --glob (2), and returns nullopt otherwise.
 std::function<std::optional<int>()> add_file_prune_options(CLI::App& prune);
-
-// "keep   NAME  (reasons)" / "would delete NAME" / "delete NAME", one line per decision.
-void print_retention_decisions(const std::vector<actions::RetentionDecision>& decisions,
-                               bool dry_run, std::ostream& out);
 
 }  // namespace watchdog::core
