@@ -123,11 +123,14 @@ std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
 ProbeResult BackupAgeProbe::check_once(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string dir = settings_.directory.native();
+  // Walked: the newest dump directory (maybe still being written), the judged one and its
+  // history; older ones are only counted.
+  const auto walk_limit = static_cast<std::size_t>(std::max(settings_.anomaly.history, 0)) + 2;
   auto listing = backup::list_backup_entries(settings_.directory, settings_.pattern,
-                                             settings_.entries, deadline);
+                                             settings_.entries, deadline, walk_limit);
   if (listing.failure != FailureKind::None) return unhealthy(listing.failure, listing.error);
   auto& found = listing.entries;
-  const auto files = static_cast<long long>(found.size());
+  const auto files = static_cast<long long>(found.size() + listing.unwalked);
   std::vector<Measurement> measurements{{"backup_files", static_cast<double>(files)}};
   if (found.empty()) {
     ProbeResult result = unhealthy(

@@ -16,7 +16,10 @@
 // entries: directories (issue #17) watches one dump directory per run (mongodump's
 // /backups/mongo/2026-12-05/): a directory's size is the total of the regular files under it,
 // its mtime the newest of itself and those files (see probes/backup/backup_entries.h); every
-// judgement below applies to it as to a file. Ordering is by mtime, never by name.
+// judgement below applies to it as to a file. Ordering is by mtime, never by name. Each check
+// walks only the newest anomaly_history + 2 directories by their own mtime (the newest, the
+// judged one and its history); older ones count in backup_files without being walked. Anything
+// written into an old dump directory later (a verify marker) makes it the newest again.
 //
 // The newest matching entry (by mtime) decides: age > rpo or size < min_size → Unhealthy
 // (Threshold); missing directory or no match → Unhealthy (NotFound). A newest entry younger

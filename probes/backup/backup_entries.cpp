@@ -90,7 +90,7 @@ std::chrono::system_clock::time_point to_system_time(const struct timespec& ts) 
 }
 
 EntryListing list_backup_entries(const fs::path& directory, const std::string& pattern,
-                                 EntryKinds kinds, SteadyTime deadline) {
+                                 EntryKinds kinds, SteadyTime deadline, std::size_t walk_limit) {
   const std::string& dir = directory.native();
   std::error_code error;
   fs::directory_iterator it(directory, error);
@@ -102,12 +102,12 @@ EntryListing list_backup_entries(const fs::path& directory, const std::string& p
   }
   const bool want_files = kinds != EntryKinds::Directories;
   const bool want_directories = kinds != EntryKinds::Files;
-  const auto timeout = [&] {
-    return failed(FailureKind::Timeout, "listing " + dir + " took longer than the timeout");
-  };
   EntryListing listing;
+  std::vector<BackupEntry> directories;  // to walk, dated by their own mtime for now
   for (; it != fs::directory_iterator(); it.increment(error)) {
-    if (past(deadline)) return timeout();
+    if (past(deadline)) {
+      return failed(FailureKind::Timeout, "listing " + dir + " took longer than the timeout");
+    }
     std::string name = it->path().filename().native();
     if (::fnmatch(pattern.c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
     struct stat st {};
@@ -122,25 +122,37 @@ EntryListing list_backup_entries(const fs::path& directory, const std::string& p
                       symlink};
     if (S_ISREG(st.st_mode) && want_files) {
       entry.size = static_cast<std::uint64_t>(st.st_size);
+      listing.entries.push_back(std::move(entry));
     } else if (entry.directory && want_directories) {
-      std::string walk_error;
-      switch (walk_dump_directory(it->path(), entry, deadline, walk_error)) {
-        case WalkOutcome::Done:
-          break;
-        case WalkOutcome::Vanished:  // pruned while listed
-          continue;
-        case WalkOutcome::Timeout:
-          return failed(FailureKind::Timeout, "walking the dump directory " + it->path().native() +
-                                                  " took longer than the timeout");
-        case WalkOutcome::Failed:
-          return failed(FailureKind::Error, walk_error);
-      }
-    } else {
-      continue;
+      directories.push_back(std::move(entry));
     }
-    listing.entries.push_back(std::move(entry));
   }
   if (error) return failed(FailureKind::Error, "cannot list " + dir + ": " + error.message());
+
+  // Only the newest `walk_limit` directories by their own mtime are walked: the rest are old
+  // runs nobody judges, and walking every one would stat every file of every dump each check.
+  std::sort(directories.begin(), directories.end(),
+            [](const BackupEntry& a, const BackupEntry& b) { return a.mtime > b.mtime; });
+  if (directories.size() > walk_limit) {
+    listing.unwalked = directories.size() - walk_limit;
+    directories.resize(walk_limit);
+  }
+  for (auto& entry : directories) {
+    const fs::path path = directory / entry.name;
+    std::string walk_error;
+    switch (walk_dump_directory(path, entry, deadline, walk_error)) {
+      case WalkOutcome::Done:
+        listing.entries.push_back(std::move(entry));
+        break;
+      case WalkOutcome::Vanished:  // pruned while listed
+        break;
+      case WalkOutcome::Timeout:
+        return failed(FailureKind::Timeout, "walking the dump directory " + path.native() +
+                                                " took longer than the timeout");
+      case WalkOutcome::Failed:
+        return failed(FailureKind::Error, walk_error);
+    }
+  }
   std::sort(listing.entries.begin(), listing.entries.end(),
             [](const BackupEntry& a, const BackupEntry& b) {
               return a.mtime != b.mtime ? a.mtime < b.mtime : a.name < b.name;

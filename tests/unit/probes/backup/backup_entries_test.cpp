@@ -67,5 +67,29 @@ TEST(BackupEntries, DirectoriesVanishingDuringTheWalkAreSkipped) {
   EXPECT_EQ(listing.failure, FailureKind::Timeout);
 }
 
+TEST(BackupEntries, OnlyTheNewestDirectoriesByTheirOwnMtimeAreWalked) {
+  testing::TempDir dir;
+  const auto now = fs::file_time_type::clock::now();
+  for (int day = 1; day <= 5; ++day) {
+    const std::string name = "2026-12-0" + std::to_string(day);
+    dir.write(name + "/orders.bson", std::string(static_cast<std::size_t>(day) * 10, 'x'));
+    fs::last_write_time(dir / (name + "/orders.bson"), now - std::chrono::hours(24 * (6 - day)));
+    fs::last_write_time(dir / name, now - std::chrono::hours(24 * (6 - day)));
+  }
+  // An old run with a file touched later: its own mtime keeps it out of the walk.
+  fs::last_write_time(dir / "2026-12-01/orders.bson", now);
+
+  auto listing = list_backup_entries(dir.path(), "*", EntryKinds::Directories, soon(), 2);
+  ASSERT_EQ(listing.failure, FailureKind::None) << listing.error;
+  EXPECT_EQ(names(listing), (std::vector<std::string>{"2026-12-04", "2026-12-05"}));
+  EXPECT_EQ(listing.unwalked, 3u);
+  EXPECT_EQ(listing.entries.back().size, 50u);
+
+  listing = list_backup_entries(dir.path(), "*", EntryKinds::Directories, soon());
+  EXPECT_EQ(listing.entries.size(), 5u);
+  EXPECT_EQ(listing.unwalked, 0u);
+  EXPECT_EQ(listing.entries.back().name, "2026-12-01") << "walked: the touched file is newest";
+}
+
 }  // namespace
 }  // namespace watchdog::probes::backup
