@@ -24,8 +24,7 @@ struct Rule {
 // newest − keep_within, or the earliest time when keep_within reaches back before the epoch
 // (nanosecond time points overflow ~292 years out: compare in the duration's own unit first).
 SystemTime within_cutoff(SystemTime newest, config::Duration keep_within) {
-  const auto since_epoch =
-      std::chrono::duration_cast<config::Duration>(newest.time_since_epoch());
+  const auto since_epoch = std::chrono::duration_cast<config::Duration>(newest.time_since_epoch());
   if (keep_within >= since_epoch) return SystemTime::min();
   return newest - std::chrono::duration_cast<SystemTime::duration>(keep_within);
 }

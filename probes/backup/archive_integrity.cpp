@@ -85,8 +85,7 @@ class ChunkReader {
 
 ArchiveVerdict check_gzip(ChunkReader& reader, std::chrono::steady_clock::time_point deadline) {
   z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK)
-    return transient("zlib: out of memory");
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) return transient("zlib: out of memory");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
   std::array<unsigned char, kChunk> out{};
   bool in_member = false, padding = false;
@@ -115,7 +114,8 @@ ArchiveVerdict check_gzip(ChunkReader& reader, std::chrono::steady_clock::time_p
         ++members;
         inflateReset(&zs);
       } else if (ret == Z_DATA_ERROR) {
-        return ArchiveVerdict{State::Corrupt, std::string("gzip: ") + (zs.msg ? zs.msg : "data error")};
+        return ArchiveVerdict{State::Corrupt,
+                              std::string("gzip: ") + (zs.msg ? zs.msg : "data error")};
       } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
         return transient("zlib error " + std::to_string(ret));
       }
@@ -143,8 +143,8 @@ std::uint64_t zstd_window_size(std::string_view head) {
 // frames written with `zstd --long=28..31` need more memory than a probe should take.
 ArchiveVerdict window_too_large(std::uint64_t window) {
   std::string needs = window > 0 ? "needs " + std::to_string(window >> 20) + " MiB, " : "";
-  return {State::Unchecked, "zstd window too large: " + needs +
-                                "over the 128 MiB this check decodes (zstd --long)"};
+  return {State::Unchecked,
+          "zstd window too large: " + needs + "over the 128 MiB this check decodes (zstd --long)"};
 }
 
 ArchiveVerdict check_zstd(ChunkReader& reader, std::chrono::steady_clock::time_point deadline) {
@@ -217,8 +217,8 @@ ArchiveVerdict check_archive(const std::filesystem::path& path, ArchiveFormat fo
   try {
     ChunkReader reader(path);
     if (auto failure = reader.failure()) return *failure;
-    auto verdict = format == ArchiveFormat::Gzip ? check_gzip(reader, deadline)
-                                                 : check_zstd(reader, deadline);
+    auto verdict =
+        format == ArchiveFormat::Gzip ? check_gzip(reader, deadline) : check_zstd(reader, deadline);
     // A writer that stalled past `settle` and went on: what was read is not the listed file.
     if (listed && reader.version() != listed) return transient("changed while read");
     return verdict;
@@ -227,7 +227,8 @@ ArchiveVerdict check_archive(const std::filesystem::path& path, ArchiveFormat fo
   }
 }
 
-bool worth_remembering(const ArchiveVerdict& verdict, std::chrono::steady_clock::duration read_budget,
+bool worth_remembering(const ArchiveVerdict& verdict,
+                       std::chrono::steady_clock::duration read_budget,
                        std::chrono::milliseconds timeout) {
   if (verdict.state != State::Unchecked) return true;
   switch (verdict.retry) {

@@ -70,7 +70,8 @@ std::string describe(const ArchiveVerdict& verdict, std::string_view file_name,
 // verdicts and lasting limits yes; a passing error no; a timeout only when the read itself had
 // at least half of `timeout` (`read_budget`: from the read's start to the deadline) — else the
 // listing ate the time and the next check may finish.
-bool worth_remembering(const ArchiveVerdict& verdict, std::chrono::steady_clock::duration read_budget,
+bool worth_remembering(const ArchiveVerdict& verdict,
+                       std::chrono::steady_clock::duration read_budget,
                        std::chrono::milliseconds timeout);
 
 // The verdict for one file version, so a file is read once per change, not once per check; it

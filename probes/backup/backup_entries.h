@@ -66,7 +66,6 @@ std::chrono::system_clock::time_point to_system_time(const struct timespec& ts);
 // Vanished (the caller drops the entry). Failed sets `error` ("cannot walk PATH: …").
 enum class WalkOutcome { Done, Vanished, Timeout, Failed };
 WalkOutcome walk_dump_directory(const std::filesystem::path& root, BackupEntry& entry,
-                                std::chrono::steady_clock::time_point deadline,
-                                std::string& error);
+                                std::chrono::steady_clock::time_point deadline, std::string& error);
 
 }  // namespace watchdog::probes::backup

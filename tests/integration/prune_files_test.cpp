@@ -86,13 +86,13 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
       {"--glob", "/*", "--keep-last", "1"},
       {"--glob", "mongo/*", "--keep-last", "1"},
       {"--glob", (root / "*").string() + "/shop", "--keep-last", "1"},
-      {"--glob", glob},                        // no --keep-* rule
-      {"--glob", glob, "--keep-within", "7"},  // a duration needs its unit
+      {"--glob", glob},                         // no --keep-* rule
+      {"--glob", glob, "--keep-within", "7"},   // a duration needs its unit
       {"--glob", glob, "--keep-within", "6m"},  // minutes here, months in restic: refused
-      {"--glob", glob, "--keep-last", "1"},    // mongo/evil leads out
+      {"--glob", glob, "--keep-last", "1"},     // mongo/evil leads out
       {"--glob", glob, "--keep-last", "1", "--entries", "dirs"},
       {"--glob", glob, "--keep-last", "1", "--settle", "soon"},
-      {"--dry-run"},                           // neither -c nor --glob
+      {"--dry-run"},  // neither -c nor --glob
   };
   for (const auto& args : refused) {
     const auto result = prune(args);
@@ -110,10 +110,10 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
   auto real = prune({"--glob", glob, "--entries", "any", "--keep-within", "7d"});
   ASSERT_EQ(real.exit_code, 0) << real.out << real.err;
   EXPECT_NE(real.out.find("delete day-11\n"), std::string::npos) << real.out;
-  EXPECT_EQ(names_in(root / "mongo"),
-            (std::vector<std::string>{".partial-upload", "day-00", "day-01", "day-02", "day-03",
-                                      "day-04", "day-05", "day-06", "day-future", "day-new",
-                                      "latest"}));
+  EXPECT_EQ(
+      names_in(root / "mongo"),
+      (std::vector<std::string>{".partial-upload", "day-00", "day-01", "day-02", "day-03", "day-04",
+                                "day-05", "day-06", "day-future", "day-new", "latest"}));
   EXPECT_TRUE(fs::exists(root / "mongo/day-06/shop/orders.bson"));
   EXPECT_TRUE(fs::exists(outside)) << "nothing outside the directory is touched";
 }

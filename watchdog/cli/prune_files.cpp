@@ -71,8 +71,8 @@ void refuse_symlinks_leading_out(const GlobParts& glob, const std::vector<std::s
 // The entries retention may judge: not symlinks, not younger than `settle` (maybe still being
 // written) and not dated in the future (it would move the keep-within cutoff past every real
 // backup). The others are printed as skipped and neither deleted nor counted.
-std::vector<actions::RetentionItem> settled_items(
-    const probes::backup::EntryListing& listing, config::Duration settle) {
+std::vector<actions::RetentionItem> settled_items(const probes::backup::EntryListing& listing,
+                                                  config::Duration settle) {
   const auto now = std::chrono::system_clock::now();
   std::vector<actions::RetentionItem> items;
   for (const auto& entry : listing.entries) {

@@ -29,7 +29,6 @@
 #include <functional>
 #include <optional>
 
-
 namespace watchdog::core {
 
 // Adds --glob and the --keep-* options to `prune` (`backups prune`, which already has

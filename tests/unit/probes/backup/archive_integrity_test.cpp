@@ -155,7 +155,9 @@ TEST(ArchiveIntegrity, OnlyLastingVerdictsAreRemembered) {
       {"corrupt", {State::Corrupt, "gzip: bad"}, 1s, true},
       {"over integrity_max_size", {State::Unchecked, "larger than …"}, 1s, true},
       {"an I/O error", {State::Unchecked, "read error: EIO", Retry::NextCheck}, 10s, false},
-      {"the read had the whole timeout", {State::Unchecked, "", Retry::IfTheReadWasShort}, 10s,
+      {"the read had the whole timeout",
+       {State::Unchecked, "", Retry::IfTheReadWasShort},
+       10s,
        true},
       {"the read had half of it", {State::Unchecked, "", Retry::IfTheReadWasShort}, 5s, true},
       {"the listing ate the time", {State::Unchecked, "", Retry::IfTheReadWasShort}, 4s, false},
@@ -168,10 +170,10 @@ TEST(ArchiveIntegrity, OnlyLastingVerdictsAreRemembered) {
   const auto path = dir.write("a.gz", gzip_member(payload()));
   EXPECT_EQ(check_archive(path, ArchiveFormat::Gzip, std::chrono::steady_clock::now() - 1s).retry,
             Retry::IfTheReadWasShort);
-  EXPECT_EQ(check_archive(dir / "missing.gz", ArchiveFormat::Gzip,
-                          std::chrono::steady_clock::now() + 30s)
-                .retry,
-            Retry::NextCheck);
+  EXPECT_EQ(
+      check_archive(dir / "missing.gz", ArchiveFormat::Gzip, std::chrono::steady_clock::now() + 30s)
+          .retry,
+      Retry::NextCheck);
 }
 
 TEST(ArchiveIntegrity, RememberedVerdictRoundTrips) {

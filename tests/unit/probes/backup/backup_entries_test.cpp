@@ -59,9 +59,9 @@ TEST(BackupEntries, DirectoriesVanishingDuringTheWalkAreSkipped) {
   EXPECT_EQ(whole.size, 100u);
 
   BackupEntry late{"2026-12-05", {}, 0, true};
-  EXPECT_EQ(walk_dump_directory(dir / "2026-12-05", late, std::chrono::steady_clock::now() - 1s,
-                                error),
-            WalkOutcome::Timeout);
+  EXPECT_EQ(
+      walk_dump_directory(dir / "2026-12-05", late, std::chrono::steady_clock::now() - 1s, error),
+      WalkOutcome::Timeout);
   const auto listing = list_backup_entries(dir.path(), "*", EntryKinds::Directories,
                                            std::chrono::steady_clock::now() - 1s);
   EXPECT_EQ(listing.failure, FailureKind::Timeout);
