@@ -1,9 +1,9 @@
 #include "probes/mysql_status.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
+#include "config/time_text.h"
 #include "config/units.h"
 
 namespace watchdog::probes::mysql_status {
@@ -36,13 +36,6 @@ class Verdict {
   };
   Level unhealthy_, degraded_;
 };
-
-std::string format_ms(std::chrono::nanoseconds elapsed) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f ms",
-                std::chrono::duration<double, std::milli>(elapsed).count());
-  return text;
-}
 
 std::string format_lag(double seconds) {
   return config::format_duration(milliseconds(static_cast<long long>(seconds * 1000)));
@@ -149,7 +142,7 @@ ProbeResult evaluate(const Settings& settings, const Figures& figures) {
   }
   if (settings.latency_warn && figures.query_time > *settings.latency_warn) {
     verdict.add(ProbeStatus::Degraded, FailureKind::Threshold,
-                "query took " + format_ms(figures.query_time) + " (warn " +
+                "query took " + config::latency_ms(figures.query_time) + " (warn " +
                     config::format_duration(*settings.latency_warn) + ")");
   }
   if (figures.replica_known) {
@@ -167,10 +160,10 @@ ProbeResult evaluate(const Settings& settings, const Figures& figures) {
   } else if (figures.replica_known) {
     role = "primary";
   }
-  ProbeResult result =
-      verdict.result("query in " + format_ms(figures.query_time) + ", " + role + ", connections " +
-                     std::to_string(static_cast<long long>(figures.connections)) + "/" +
-                     std::to_string(static_cast<long long>(figures.max_connections)));
+  ProbeResult result = verdict.result(
+      "query in " + config::latency_ms(figures.query_time) + ", " + role + ", connections " +
+      std::to_string(static_cast<long long>(figures.connections)) + "/" +
+      std::to_string(static_cast<long long>(figures.max_connections)));
   result.measurements = std::move(measurements);
   return result;
 }
