@@ -134,10 +134,14 @@ ProbeResult MysqlProbe::failed(const mysql::Outcome& outcome, const std::string&
       return unhealthy(
           FailureKind::NotFound,
           "unknown database '" + settings_.endpoint.database.value_or("") + "' (" + error + ")");
-    case mysql::Failure::TooManyConnections:
+    case mysql::Failure::TooManyConnections:  // the message names which limit
       return unhealthy(
           FailureKind::Threshold,
-          "max_connections reached: the server refused a new connection (" + error + ")");
+          "connection limit reached: the server refused a new connection (" + error + ")");
+    case mysql::Failure::HostBlocked:
+      return unhealthy(
+          FailureKind::Threshold,
+          "host blocked after too many connection errors: FLUSH HOSTS (" + error + ")");
     case mysql::Failure::ServerError:
       return unhealthy(FailureKind::BadResponse, during + " failed (" + error + ")");
     case mysql::Failure::ConnectionError:

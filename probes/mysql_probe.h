@@ -21,13 +21,15 @@
 //
 // Results: server down (connection refused, or a missing unix socket) → Unhealthy Refused; no
 // connection or answer within the timeout (a frozen server) → Unhealthy Timeout; access denied
-// (1045, 1044, 1698, 1130 …) → Unhealthy Auth "access denied for user 'app' …"; unknown database
-// (1049) → Unhealthy NotFound "unknown database 'shop'"; max_connections reached (1040) →
-// Unhealthy Threshold; the query rejected → Unhealthy BadResponse with the server's error; any
-// other client error (lost connection, unknown host) → Unhealthy Error. The rest (role,
-// replication threads, lag, connections, latency) and the measurements are in
-// probes/mysql_status.h. The password is never part of a detail or a config error.
-// Thread-safety: as every probe — check() is never called concurrently for one object.
+// (1045, 1044, 1698, 1130, account locked or password expired …) → Unhealthy Auth "access denied
+// for user 'app' …"; unknown database (1049) → Unhealthy NotFound "unknown database 'shop'"; a
+// connection limit reached (max_connections 1040, the user's own 1203/1226) → Unhealthy Threshold
+// "connection limit reached …"; this host blocked by max_connect_errors (1129) → Unhealthy
+// Threshold "host blocked after too many connection errors: FLUSH HOSTS …"; the query rejected →
+// Unhealthy BadResponse with the server's error; any other client error (lost connection, unknown
+// host) → Unhealthy Error. The rest (role, replication threads, lag, connections, latency) and the
+// measurements are in probes/mysql_status.h. The password is never part of a detail or a config
+// error. Thread-safety: as every probe — check() is never called concurrently for one object.
 
 #include <chrono>
 #include <memory>

@@ -137,6 +137,40 @@ TEST(MysqlSession, ClassifiesErrorNumbers) {
   EXPECT_EQ(classify_error(2013, "Lost connection to server during query"),
             Failure::ConnectionError);
   EXPECT_EQ(classify_error(1064, "You have an error in your SQL syntax"), Failure::ServerError);
+  // A locked account or an expired password: the login is refused, like a wrong password.
+  EXPECT_EQ(classify_error(3118, "Access denied for user 'x'@'h'. Account is locked."),
+            Failure::Auth);
+  EXPECT_EQ(classify_error(4151, "Access denied, this account is locked"), Failure::Auth);
+  EXPECT_EQ(classify_error(1820, "You must SET PASSWORD before executing this statement"),
+            Failure::Auth);
+  // The user's own connection limits count like max_connections.
+  EXPECT_EQ(classify_error(1203,
+                           "User x already has more than 'max_user_connections' active "
+                           "connections"),
+            Failure::TooManyConnections);
+  EXPECT_EQ(classify_error(1226, "User 'x' has exceeded the 'max_user_connections' resource"),
+            Failure::TooManyConnections);
+  EXPECT_EQ(classify_error(1129,
+                           "Host '10.0.0.7' is blocked because of many connection errors; "
+                           "unblock with 'mariadb-admin flush-hosts'"),
+            Failure::HostBlocked);
+}
+
+TEST(MysqlSession, ClassifiesTheRawMessageThenRedacts) {
+  using mysql::error_outcome;
+  using mysql::Failure;
+  // A password that is part of the refusal's text: still Refused, and not shown.
+  auto refused = error_outcome(2003, "Can't connect to server on '127.0.0.1' (111)", "111)");
+  EXPECT_EQ(refused.failure, Failure::Refused);
+  EXPECT_EQ(refused.message, "Can't connect to server on '127.0.0.1' (***");
+  EXPECT_EQ(refused.code, 2003u);
+  // Shorter than 4 characters: not redacted, so messages stay readable.
+  EXPECT_EQ(mysql::redact("Can't connect to server on '127.0.0.1' (111)", "1"),
+            "Can't connect to server on '127.0.0.1' (111)");
+  EXPECT_EQ(mysql::redact("Access denied", "a"), "Access denied");
+  EXPECT_EQ(mysql::redact("pw s3cret and s3cret", "s3cret"), "pw *** and ***");
+  EXPECT_EQ(mysql::redact("no password", std::nullopt), "no password");
+  EXPECT_EQ(mysql::redact("aaaaaaaa", "aaaa"), "******");
 }
 
 TEST(MysqlProbeKeys, ValidatesAndNeverShowsThePassword) {
