@@ -14,10 +14,11 @@
 // a retry): connect (MariaDB Connector/C; connect/read/write timeouts set to the check's timeout
 // and, in milliseconds, a deadline over the whole check: probes/clients/mysql_session.h), the
 // query (timed: mysql_query_seconds), SHOW GLOBAL STATUS LIKE 'Threads_connected',
-// SELECT @@max_connections, SHOW REPLICA STATUS (SHOW SLAVE STATUS when the server does not know
-// it: MariaDB < 10.5, MySQL < 8.0.22), then COM_QUIT. The replica status needs the REPLICA
-// MONITOR (MariaDB ≥ 10.5.9) or REPLICATION CLIENT privilege: without it, and without
-// expect_role, the replica figures are simply absent; with expect_role → Unhealthy Auth.
+// SELECT @@max_connections, the status of every replication channel (SHOW ALL REPLICAS STATUS on
+// MariaDB ≥ 10.5.1, SHOW ALL SLAVES STATUS on older MariaDB, SHOW REPLICA STATUS on MySQL ≥
+// 8.0.22, SHOW SLAVE STATUS before: the first the server knows), then COM_QUIT. The replica status
+// needs the REPLICA MONITOR (MariaDB ≥ 10.5.9) or REPLICATION CLIENT privilege: without it, and
+// without expect_role, the replica figures are simply absent; with expect_role → Unhealthy Auth.
 //
 // Results: server down (connection refused, or a missing unix socket) → Unhealthy Refused; no
 // connection or answer within the timeout (a frozen server) → Unhealthy Timeout; access denied
