@@ -205,8 +205,8 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
   out.run = probes::run_process(spec);
   if (!file.finish()) {
     out.write_errno = file.error_number();
-    out.error = "cannot write " + partial.filename().string() + ": " +
-                config::errno_text(out.write_errno);
+    out.error =
+        "cannot write " + partial.filename().string() + ": " + config::errno_text(out.write_errno);
   }
   out.size_bytes = file.size();
   out.sha256 = file.sha256();

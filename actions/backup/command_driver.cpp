@@ -58,8 +58,8 @@ void CommandDriver::restore(const bk::BackupMetadata& backup, const RestoreReque
   const auto& argv = target_.command.restore_command;
   if (argv.empty()) {
     outcome.refused = true;
-    outcome.error = "target " + target_.name +
-                    " has no restore_command: restore " + backup.file + " by hand";
+    outcome.error =
+        "target " + target_.name + " has no restore_command: restore " + backup.file + " by hand";
     return;
   }
   probes::ProcessSpec spec;

@@ -25,16 +25,20 @@ using Type = bk::ListedEntry::Type;
 // "a directory", "a symlink to v2", "12 bytes (sha256 9c1d…)".
 std::string describe_entry(const bk::ListedEntry& entry) {
   switch (entry.type) {
-    case Type::Directory: return "a directory";
-    case Type::Symlink: return "a symlink to " + entry.link;
-    case Type::File: break;
+    case Type::Directory:
+      return "a directory";
+    case Type::Symlink:
+      return "a symlink to " + entry.link;
+    case Type::File:
+      break;
   }
   return std::to_string(entry.size) + " bytes (sha256 " + entry.sha256.substr(0, 12) + "…)";
 }
 
 // The listing of a restored tree, hashed file by file (the writer's walk, writing nowhere).
 WrittenTree list_tree(const fs::path& root, Clock::time_point deadline) {
-  return write_tree(root, {}, {}, [](const char*, std::size_t) { return true; }, deadline);
+  return write_tree(
+      root, {}, {}, [](const char*, std::size_t) { return true; }, deadline);
 }
 
 std::optional<fs::path> make_temp_directory(const fs::path& pattern, std::string& error) {
@@ -84,8 +88,8 @@ std::string swap_in(const fs::path& fresh, const fs::path& into, std::string& no
     fs::rename(fresh, into, ec);
     return ec ? "cannot move the restored tree to " + into.string() + ": " + ec.message() : "";
   }
-  const fs::path kept = into.string() + ".before-restore-" +
-                        bk::format_backup_time(std::chrono::system_clock::now());
+  const fs::path kept =
+      into.string() + ".before-restore-" + bk::format_backup_time(std::chrono::system_clock::now());
   // One atomic exchange where the file system has it, so `into` is never missing.
   if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, into.c_str(), RENAME_EXCHANGE) == 0) {
     fs::rename(fresh, kept, ec);
@@ -161,8 +165,8 @@ DrillOutcome FilesDriver::drill(std::chrono::milliseconds timeout) {
   DrillOutcome outcome;
   const char* tmp = std::getenv("TMPDIR");
   const fs::path base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-  auto scratch = make_temp_directory(base / ("watchdog-drill-" + target_.name + "-XXXXXX"),
-                                     outcome.detail);
+  auto scratch =
+      make_temp_directory(base / ("watchdog-drill-" + target_.name + "-XXXXXX"), outcome.detail);
   if (!scratch) return outcome;
   RestoreRequest request;
   request.into_name = (*scratch / "tree").string();
@@ -173,9 +177,9 @@ DrillOutcome FilesDriver::drill(std::chrono::milliseconds timeout) {
   outcome.backup = restored.backup;
   outcome.ok = restored.ok;
   std::string detail = restored.detail.substr(0, restored.detail.rfind(" into "));
-  outcome.detail = (restored.backup.empty() ? "" : restored.backup + ": ") +
-                   (restored.ok ? detail + " in " + config::human_duration(restored.elapsed)
-                                : restored.error);
+  outcome.detail =
+      (restored.backup.empty() ? "" : restored.backup + ": ") +
+      (restored.ok ? detail + " in " + config::human_duration(restored.elapsed) : restored.error);
   return outcome;
 }
 

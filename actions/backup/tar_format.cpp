@@ -173,9 +173,15 @@ std::optional<Entry> to_entry(const RawHeader& header, std::string& error) {
   Entry entry;
   switch (header.type) {
     case '0':
-    case '\0': entry.type = Entry::Type::File; break;
-    case '5': entry.type = Entry::Type::Directory; break;
-    case '2': entry.type = Entry::Type::Symlink; break;
+    case '\0':
+      entry.type = Entry::Type::File;
+      break;
+    case '5':
+      entry.type = Entry::Type::Directory;
+      break;
+    case '2':
+      entry.type = Entry::Type::Symlink;
+      break;
     default:
       error = std::string("unsupported tar entry type '") + header.type + "' (" + header.name + ")";
       return std::nullopt;

@@ -140,7 +140,8 @@ class Extractor {
     for (std::size_t i = 0; i < count && current.get() >= 0; ++i) {
       const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
       int next = ::openat(current.get(), parts[i].c_str(), flags);
-      if (next < 0 && errno == ENOENT && create && ::mkdirat(current.get(), parts[i].c_str(), 0755) == 0) {
+      if (next < 0 && errno == ENOENT && create &&
+          ::mkdirat(current.get(), parts[i].c_str(), 0755) == 0) {
         next = ::openat(current.get(), parts[i].c_str(), flags);
       }
       if (next < 0) {
@@ -183,7 +184,8 @@ class Extractor {
         }
         ::utimensat(parent.get(), leaf, times, AT_SYMLINK_NOFOLLOW);
         return true;
-      case tar::Entry::Type::File: break;
+      case tar::Entry::Type::File:
+        break;
     }
     const Fd file(
         ::openat(parent.get(), leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -214,8 +216,8 @@ class Extractor {
     std::stable_sort(directories_.begin(), directories_.end(),
                      [&](const auto& a, const auto& b) { return depth(a) > depth(b); });
     for (const auto& directory : directories_) {
-      const auto parts = directory.path.empty() ? std::vector<std::string>{}
-                                                : components(directory.path);
+      const auto parts =
+          directory.path.empty() ? std::vector<std::string>{} : components(directory.path);
       const Fd fd = open_directory(parts, parts.size(), false);
       const timespec times[2] = {{directory.mtime, 0}, {directory.mtime, 0}};
       if (fd.get() < 0) return false;
@@ -244,8 +246,8 @@ ExtractedTree extract_tree(const fs::path& archive, const fs::path& root,
   const Fd directory(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   ExtractedTree out;
   if (input.get() < 0 || directory.get() < 0) {
-    out.error = "cannot open " + (input.get() < 0 ? archive : root).string() + ": " +
-                config::errno_text();
+    out.error =
+        "cannot open " + (input.get() < 0 ? archive : root).string() + ": " + config::errno_text();
     return out;
   }
   return Extractor(input.get(), directory.get(), deadline).run();

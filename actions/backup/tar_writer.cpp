@@ -66,9 +66,13 @@ class TreeWalker {
   // Header and listing row of a directory or symlink (files: file()).
   bool entry(const std::string& relative, Type type, const struct stat& st,
              const std::string& link = "") {
-    tar::Entry header{relative, type == Type::Directory ? tar::Entry::Type::Directory
-                                                        : tar::Entry::Type::Symlink,
-                      static_cast<std::uint32_t>(st.st_mode & 07777), 0, st.st_mtim.tv_sec, link};
+    tar::Entry header{
+        relative,
+        type == Type::Directory ? tar::Entry::Type::Directory : tar::Entry::Type::Symlink,
+        static_cast<std::uint32_t>(st.st_mode & 07777),
+        0,
+        st.st_mtim.tv_sec,
+        link};
     out_.listing.push_back({relative, type, 0, "", link});
     return emit(tar::encode_header(header));
   }
@@ -126,15 +130,16 @@ class TreeWalker {
     struct stat before {};
     if (::fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) return true;  // replaced: gone
     const auto size = static_cast<std::uint64_t>(before.st_size);
-    const tar::Entry header{relative, tar::Entry::Type::File,
-                            static_cast<std::uint32_t>(before.st_mode & 07777), size,
-                            before.st_mtim.tv_sec, ""};
+    const tar::Entry header{
+        relative, tar::Entry::Type::File, static_cast<std::uint32_t>(before.st_mode & 07777),
+        size,     before.st_mtim.tv_sec,  ""};
     if (!emit(tar::encode_header(header))) return false;
     bk::Sha256 hash;
     std::uint64_t done = 0;
     while (done < size) {
       if (Clock::now() >= deadline_) return fail("timed out while reading " + path.string());
-      const ssize_t n = ::read(fd, buffer_.data(), std::min<std::uint64_t>(buffer_.size(), size - done));
+      const ssize_t n =
+          ::read(fd, buffer_.data(), std::min<std::uint64_t>(buffer_.size(), size - done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return fail("cannot read " + path.string() + ": " + config::errno_text());
       if (n == 0) return changed(relative, "shrank");

@@ -166,14 +166,14 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
     if (streaming) {
       // A larger pipe means fewer wake-ups per MiB; failure to enlarge it is harmless.
       fcntl(stdout_pipe.native_source(), F_SETPIPE_SZ, 1 << 20);
-      return bp::child(setup, bp::exe = program, bp::args = args, input,
-                       bp::std_out > stdout_pipe, bp::std_err > pipe, group, ec);
+      return bp::child(setup, bp::exe = program, bp::args = args, input, bp::std_out > stdout_pipe,
+                       bp::std_err > pipe, group, ec);
     }
     auto merged_output = (bp::std_out & bp::std_err) > pipe;
     return bp::child(setup, bp::exe = program, bp::args = args, input, merged_output, group, ec);
   };
-  bp::child child = stdin_file ? start_child(bp::std_in < stdin_file.get())
-                               : start_child(bp::std_in < bp::null);
+  bp::child child =
+      stdin_file ? start_child(bp::std_in < stdin_file.get()) : start_child(bp::std_in < bp::null);
   stdin_file.reset();  // the child holds its own copy
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it

@@ -29,7 +29,7 @@ struct ProcessSpec {
   std::vector<std::string> argv;           // argv[0]: absolute path, or a name searched in PATH
   std::map<std::string, std::string> env;  // added to (and overriding) the inherited environment
   std::string working_dir;                 // empty = inherit
-  std::filesystem::path stdin_file;        // the child's stdin (a dump to restore); empty = /dev/null
+  std::filesystem::path stdin_file;        // the child's stdin (a dump); empty = /dev/null
   std::chrono::milliseconds timeout{60000};
   std::size_t tail_bytes = 4096;
   // Streaming (pg_dump > file): when set, stdout is NOT merged into the tail but handed to this

@@ -76,10 +76,11 @@ components:
     probes:
       - {name: mongo-backup, kind: backup, target: mongo}
 )",
-      {{"DUMP", dump.string()},
-       {"RESTORE", restore.string()},
-       {"CHECK", check.string()},
-       {"BACKUPS", backups.string()}})).string();
+                                                             {{"DUMP", dump.string()},
+                                                              {"RESTORE", restore.string()},
+                                                              {"CHECK", check.string()},
+                                                              {"BACKUPS", backups.string()}}))
+                                 .string();
   const Cli watchdog{config};
 
   const auto backup = watchdog({"backup"}, "mongo");
@@ -139,7 +140,9 @@ TEST(BackupCommandTarget, RedisCliRdbDumpRestoresIntoAnotherServer) {
   RedisServer restored;
   const fs::path backups = dir / "backups";
   // Restoring an RDB file = placing it where a stopped server loads it at start.
-  const std::string config = dir.write("watchdog.yaml", fill(R"(backups:
+  const std::string config =
+      dir.write("watchdog.yaml",
+                fill(R"(backups:
   - name: cache
     kind: command
     command: [redis-cli, -h, 127.0.0.1, -p, "@PORT@", --rdb, "-"]
@@ -153,7 +156,8 @@ components:
     probes:
       - {name: cache-backup, kind: backup, target: cache}
 )",
-      {{"PORT", std::to_string(source.port())}, {"BACKUPS", backups.string()}})).string();
+                     {{"PORT", std::to_string(source.port())}, {"BACKUPS", backups.string()}}))
+          .string();
   const Cli watchdog{config};
 
   const auto backup = watchdog({"backup"}, "cache");

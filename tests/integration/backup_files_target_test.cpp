@@ -27,7 +27,8 @@ TEST(BackupFilesTarget, BacksUpDrillsRestoresWithGuardAndSafetyCopyAndRefusesCor
   fs::create_symlink("v2", source / "current");
   // The backups live inside the source: they must never back themselves up.
   const fs::path backups = source / "backups";
-  const std::string config = dir.write("watchdog.yaml", fill(R"(backups:
+  const std::string config =
+      dir.write("watchdog.yaml", fill(R"(backups:
   - name: models
     kind: files
     source: @SOURCE@
@@ -38,7 +39,8 @@ components:
     probes:
       - {name: models-backup, kind: backup, target: models}
 )",
-      {{"SOURCE", source.string()}, {"BACKUPS", backups.string()}})).string();
+                                      {{"SOURCE", source.string()}, {"BACKUPS", backups.string()}}))
+          .string();
   auto watchdog = [&](std::vector<std::string> args) {
     args.insert(args.begin(), kWatchdog);
     args.insert(args.end(), {"-c", config, "--target", "models"});

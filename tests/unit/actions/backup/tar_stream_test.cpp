@@ -44,9 +44,17 @@ std::string read_file(const fs::path& path) {
 
 TEST(TarFormat, SafeMemberPaths) {
   const std::vector<std::pair<std::string, std::optional<std::string>>> cases = {
-      {"a/b.txt", "a/b.txt"},  {"./a/./b/", "a/b"},  {"./", ""},           {".", ""},
-      {"../x", std::nullopt},  {"a/../../x", std::nullopt}, {"/etc/passwd", std::nullopt},
-      {"a//b", std::nullopt},  {"", std::nullopt},  {"a/..", std::nullopt}, {"..", std::nullopt},
+      {"a/b.txt", "a/b.txt"},
+      {"./a/./b/", "a/b"},
+      {"./", ""},
+      {".", ""},
+      {"../x", std::nullopt},
+      {"a/../../x", std::nullopt},
+      {"/etc/passwd", std::nullopt},
+      {"a//b", std::nullopt},
+      {"", std::nullopt},
+      {"a/..", std::nullopt},
+      {"..", std::nullopt},
   };
   for (const auto& [name, expected] : cases) {
     EXPECT_EQ(tar::safe_member_path(name), expected) << name;
@@ -56,11 +64,13 @@ TEST(TarFormat, SafeMemberPaths) {
 TEST(TarFormat, ExcludePatterns) {
   const std::vector<std::string> patterns = {"*.tmp", "cache", "logs/*.gz"};
   const std::vector<std::pair<std::string, bool>> cases = {
-      {"a.tmp", true},      {"deep/er/x.tmp", true}, {"cache", true},       {"x/cache", true},
-      {"cached", false},    {"logs/a.gz", true},     {"logs/old/b.gz", true}, {"a/logs/c.gz", false},
-      {"model.bin", false}, {"tmp", false},
+      {"a.tmp", true},         {"deep/er/x.tmp", true}, {"cache", true},
+      {"x/cache", true},       {"cached", false},       {"logs/a.gz", true},
+      {"logs/old/b.gz", true}, {"a/logs/c.gz", false},  {"model.bin", false},
+      {"tmp", false},
   };
-  for (const auto& [path, expected] : cases) EXPECT_EQ(tar::excluded(path, patterns), expected) << path;
+  for (const auto& [path, expected] : cases)
+    EXPECT_EQ(tar::excluded(path, patterns), expected) << path;
 }
 
 TEST(TarFormat, PaxCarriesLongNamesAndDecodingChecksTheChecksum) {
@@ -159,8 +169,8 @@ TEST(TarStream, RefusesPathsOutsideAndWritingThroughSymlinks) {
     return tar::encode_header({path, tar::Entry::Type::File, 0644, content.size(), 0, ""}) +
            content + std::string(tar::padding(content.size()), '\0');
   };
-  const std::string link = tar::encode_header(
-      {"evil", tar::Entry::Type::Symlink, 0777, 0, 0, outside.string()});
+  const std::string link =
+      tar::encode_header({"evil", tar::Entry::Type::Symlink, 0777, 0, 0, outside.string()});
   const std::vector<std::pair<std::string, std::string>> cases = {
       {file_entry("../x", "up") + tar::end_of_archive(), "unsafe path in the archive: ../x"},
       {file_entry((outside / "abs").string(), "abs") + tar::end_of_archive(),
@@ -198,7 +208,8 @@ TEST(FilesListing, ComparesEveryEntry) {
   EXPECT_EQ(compare_listing(backup, backup), "");
   EXPECT_EQ(compare_listing(backup, changed),
             "a.bin: 10 bytes (sha256 bbbbbbbbbbbb…), backup had 12 bytes (sha256 aaaaaaaaaaaa…)");
-  EXPECT_EQ(compare_listing(backup, relinked), "link: a symlink to other, backup had a symlink to a.bin");
+  EXPECT_EQ(compare_listing(backup, relinked),
+            "link: a symlink to other, backup had a symlink to a.bin");
   EXPECT_EQ(compare_listing(backup, shorter), "link is missing after the restore");
   EXPECT_EQ(compare_listing(backup, longer), "zz is not in the backup's listing");
   EXPECT_EQ(describe_listing(backup), "1 file, 12 B");
