@@ -3,8 +3,9 @@
 //
 // The walk (sorted by name, so two backups of the same tree are the same bytes):
 //  - regular files, directories and symlinks (as links, never followed); sockets, FIFOs and
-//    devices are skipped; hard links are stored as separate files (restored as copies). Excluded paths (tar::excluded) and `skip` directories (the backup
-//    directory itself when it lies under the source) are left out, with all they hold.
+//    devices are skipped; hard links are stored as separate files (restored as copies).
+//    Excluded paths (tar::excluded) and `skip` directories (the backup directory itself when it
+//    lies under the source) are left out, with all they hold.
 //  - A file or directory that vanishes between the directory listing and its open is skipped:
 //    it was gone before its turn came, as if deleted just before the backup.
 //  - A file that changes while it is read (size or mtime differ after reading, or it holds more
