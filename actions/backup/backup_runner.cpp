@@ -156,45 +156,60 @@ std::string pg_error(const std::string& tool, const probes::ProcessResult& run,
   return tool + " exit " + std::to_string(run.exit_code) + (line.empty() ? "" : ": " + line);
 }
 
+DumpFile::DumpFile(const fs::path& partial) {
+  fd_ = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  created_ = fd_ >= 0;
+  if (!created_) errno_ = errno;
+}
+
+DumpFile::~DumpFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool DumpFile::write(const char* data, std::size_t size) {
+  if (fd_ < 0 || errno_ != 0) return false;
+  hash_.update(data, size);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd_, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      errno_ = n < 0 ? errno : EIO;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  size_ += size;
+  return true;
+}
+
+bool DumpFile::finish() {
+  if (fd_ < 0) return false;
+  if (errno_ == 0 && ::fsync(fd_) != 0) errno_ = errno;
+  ::close(fd_);
+  fd_ = -1;
+  return errno_ == 0;
+}
+
 StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
   StreamedDump out;
-  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    out.write_errno = errno;
-    out.error = "cannot create " + partial.string() + ": " + config::errno_text();
+  DumpFile file(partial);
+  if (!file.created()) {
+    out.write_errno = file.error_number();
+    out.error = "cannot create " + partial.string() + ": " + config::errno_text(out.write_errno);
     return out;
   }
   out.created = true;
-  bk::Sha256 hash;
-  std::uint64_t bytes = 0;
-  int write_errno = 0;
-  // Every chunk is hashed and written as it arrives; a write error stops pg_dump.
-  spec.on_stdout = [&](const char* data, std::size_t size) {
-    hash.update(data, size);
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::write(fd, data + done, size - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        write_errno = n < 0 ? errno : EIO;
-        return false;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    bytes += size;
-    return true;
-  };
+  // Every chunk is hashed and written as it arrives; a write error stops the dump program.
+  spec.on_stdout = [&file](const char* data, std::size_t size) { return file.write(data, size); };
   out.run = probes::run_process(spec);
-  const bool synced = write_errno == 0 && ::fsync(fd) == 0;
-  if (write_errno == 0 && !synced) write_errno = errno;
-  ::close(fd);
-  if (write_errno != 0) {
-    out.write_errno = write_errno;
+  if (!file.finish()) {
+    out.write_errno = file.error_number();
     out.error =
-        "cannot write " + partial.filename().string() + ": " + config::errno_text(write_errno);
+        "cannot write " + partial.filename().string() + ": " + config::errno_text(out.write_errno);
   }
-  out.size_bytes = bytes;
-  out.sha256 = hash.hex();
+  out.size_bytes = file.size();
+  out.sha256 = file.sha256();
   return out;
 }
 

@@ -63,6 +63,30 @@ BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::mi
 // "backup main_20261122T031500Z: 1.2 MiB in 3.1 s, verified; retention removed 2" or the error.
 std::string describe_outcome(const BackupOutcome& outcome);
 
+// The partial file of a dump: created (never an existing file), every chunk hashed on its way
+// to the disk, fsynced by finish(). After the first failure every call returns false and
+// error_number() says why (ENOSPC: the volume is full).
+class DumpFile {
+ public:
+  explicit DumpFile(const std::filesystem::path& partial);
+  ~DumpFile();
+  DumpFile(const DumpFile&) = delete;
+  DumpFile& operator=(const DumpFile&) = delete;
+  bool created() const { return created_; }
+  bool write(const char* data, std::size_t size);
+  bool finish();  // fsync and close
+  int error_number() const { return errno_; }
+  std::uint64_t size() const { return size_; }
+  std::string sha256() { return hash_.hex(); }  // once, after finish()
+
+ private:
+  int fd_ = -1;
+  bool created_ = false;
+  int errno_ = 0;
+  std::uint64_t size_ = 0;
+  probes::backup::Sha256 hash_;
+};
+
 // Step 2 for every dump that is a program's stdout (pg_dump -Fc, safety dumps, mariadb-dump, any
 // `command`): runs `spec` and streams its output into `partial` (created; must not exist),
 // hashing every chunk on the way, then fsyncs it. The caller checks `run`, then renames (or

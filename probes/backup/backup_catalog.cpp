@@ -37,6 +37,47 @@ SystemTime time_from(const json& j) {
   return *parsed;
 }
 
+// Files as {"path", "size", "sha256"}; directories and symlinks say their "type" (and "link").
+json listing_json(const std::vector<ListedEntry>& listing) {
+  json out = json::array();
+  for (const auto& entry : listing) {
+    json row = {{"path", entry.path}};
+    if (entry.type == ListedEntry::Type::File) {
+      row["size"] = entry.size;
+      row["sha256"] = entry.sha256;
+    } else if (entry.type == ListedEntry::Type::Directory) {
+      row["type"] = "dir";
+    } else {
+      row["type"] = "symlink";
+      row["link"] = entry.link;
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::vector<ListedEntry> listing_from(const json& rows) {
+  std::vector<ListedEntry> listing;
+  for (const auto& row : rows) {
+    ListedEntry entry;
+    entry.path = row.at("path").get<std::string>();
+    const std::string type = row.value("type", "file");
+    if (type == "file") {
+      entry.size = row.at("size").get<std::uint64_t>();
+      entry.sha256 = row.at("sha256").get<std::string>();
+    } else if (type == "dir") {
+      entry.type = ListedEntry::Type::Directory;
+    } else if (type == "symlink") {
+      entry.type = ListedEntry::Type::Symlink;
+      entry.link = row.at("link").get<std::string>();
+    } else {
+      throw std::invalid_argument("bad listing type");
+    }
+    listing.push_back(std::move(entry));
+  }
+  return listing;
+}
+
 json to_json(const BackupMetadata& m) {
   json j = {{"kind", m.safety ? "watchdog-safety-dump" : "watchdog-backup"},
             {"version", 1},
@@ -60,6 +101,7 @@ json to_json(const BackupMetadata& m) {
                    {"salvaged", m.safety->salvaged}};
   }
   if (!m.files.empty()) j["files"] = m.files;
+  if (!m.listing.empty()) j["listing"] = listing_json(m.listing);
   if (m.verification) {
     j["verification"] = {{"at", time_json(m.verification->at)},
                          {"ok", m.verification->ok},
@@ -93,6 +135,7 @@ BackupMetadata metadata_from(const json& j) {
   m.row_counts = j.value("row_counts", std::map<std::string, std::int64_t>{});
   m.row_counts_exact = j.value("row_counts_exact", true);
   m.files = j.value("files", std::map<std::string, std::string>{});
+  if (j.contains("listing")) m.listing = listing_from(j["listing"]);
   m.watchdog_version = j.value("watchdog_version", "");
   if (j.contains("verification")) {
     const auto& v = j["verification"];

@@ -48,6 +48,17 @@ struct SafetyInfo {
   bool salvaged = false;  // dumped with zero_damaged_pages=on: rows on damaged pages are lost
 };
 
+// One entry of a `files` backup's tree (kind: files): what a restore must bring back.
+struct ListedEntry {
+  enum class Type { File, Directory, Symlink };
+  std::string path;  // relative to the source, '/'-separated; "" = the source directory itself
+  Type type = Type::File;
+  std::uint64_t size = 0;  // files
+  std::string sha256;      // files: hex
+  std::string link;        // symlinks: the link's target, as written
+  bool operator==(const ListedEntry&) const = default;
+};
+
 struct BackupMetadata {
   std::string name;    // "main_20261122T031500Z" (also the metadata file's stem)
   std::string target;  // "main"
@@ -60,6 +71,7 @@ struct BackupMetadata {
   std::uint64_t size_bytes = 0;
   std::string sha256;  // hex; `directory` format: of the manifest (sorted "sha256  file" lines)
   std::map<std::string, std::string> files;        // `directory` format: file → sha256
+  std::vector<ListedEntry> listing;                // kind files: the tree, in archive order
   std::map<std::string, std::int64_t> row_counts;  // "schema.table" → rows
   bool row_counts_exact = true;                    // false: pg_class.reltuples estimates
   std::string watchdog_version;

@@ -19,10 +19,12 @@
 #include <boost/process/io.hpp>
 #pragma GCC diagnostic pop
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <thread>
 
@@ -149,19 +151,30 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   setup.failed_pid = &failed_pid;
   setup.envp = envp.data();
   std::error_code ec;
-  auto no_input = bp::std_in < bp::null;
+  // Opened here, close-on-exec: the child gets it as its stdin only (dup2).
+  std::unique_ptr<FILE, int (*)(FILE*)> stdin_file(nullptr, &std::fclose);
+  if (!spec.stdin_file.empty()) {
+    stdin_file.reset(std::fopen(spec.stdin_file.c_str(), "rbe"));
+    if (!stdin_file) {
+      result.start_error = "cannot open " + spec.stdin_file.string() + ": " + std::strerror(errno);
+      return;
+    }
+  }
   bp::async_pipe stdout_pipe(io);
   const bool streaming = static_cast<bool>(spec.on_stdout);
-  bp::child child = [&] {
+  auto start_child = [&](auto input) {
     if (streaming) {
       // A larger pipe means fewer wake-ups per MiB; failure to enlarge it is harmless.
       fcntl(stdout_pipe.native_source(), F_SETPIPE_SZ, 1 << 20);
-      return bp::child(setup, bp::exe = program, bp::args = args, no_input,
-                       bp::std_out > stdout_pipe, bp::std_err > pipe, group, ec);
+      return bp::child(setup, bp::exe = program, bp::args = args, input, bp::std_out > stdout_pipe,
+                       bp::std_err > pipe, group, ec);
     }
     auto merged_output = (bp::std_out & bp::std_err) > pipe;
-    return bp::child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group, ec);
-  }();
+    return bp::child(setup, bp::exe = program, bp::args = args, input, merged_output, group, ec);
+  };
+  bp::child child =
+      stdin_file ? start_child(bp::std_in < stdin_file.get()) : start_child(bp::std_in < bp::null);
+  stdin_file.reset();  // the child holds its own copy
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it
       kill(failed_pid, SIGKILL);

@@ -261,7 +261,8 @@ int restore(const Plan& plan, const Args& args) {
     return 1;
   }
   std::cout << "restored " << outcome.backup << " into " << destination << " in "
-            << config::human_duration(outcome.elapsed) << "\n";
+            << config::human_duration(outcome.elapsed)
+            << (outcome.note.empty() ? "" : " (" + outcome.note + ")") << "\n";
   return 0;
 }
 

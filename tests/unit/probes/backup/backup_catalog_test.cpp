@@ -97,6 +97,25 @@ TEST_F(CatalogTest, MetadataRoundTripAndListing) {
   EXPECT_NE(error.find("cannot list"), std::string::npos);
 }
 
+TEST_F(CatalogTest, FilesListingRoundTripsAndIsAbsentForOtherKinds) {
+  auto files = make("20261122T031500Z", "tar stream");
+  using Type = ListedEntry::Type;
+  files.listing = {{"", Type::Directory, 0, "", ""},
+                   {"models/a.bin", Type::File, 12, std::string(64, 'a'), ""},
+                   {"current", Type::Symlink, 0, "", "models/a.bin"}};
+  std::string error;
+  ASSERT_TRUE(write_metadata(dir.path(), files, error)) << error;
+  auto read = read_metadata(dir / "main_20261122T031500Z.json", error);
+  ASSERT_TRUE(read) << error;
+  EXPECT_EQ(read->listing, files.listing);
+  // Older metadata (and every other kind) has no "listing" key at all.
+  make("20261121T031500Z", "custom dump");
+  std::ifstream in(dir / "main_20261121T031500Z.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("listing"), std::string::npos) << text;
+  EXPECT_TRUE(read_metadata(dir / "main_20261121T031500Z.json", error)->listing.empty());
+}
+
 TEST_F(CatalogTest, SafetyDumpsAreNeverListedAsBackups) {
   make("20261122T031500Z", "backup");
   BackupMetadata safety = make("20261122T031501Z", "what was there");

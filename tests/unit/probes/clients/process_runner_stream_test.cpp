@@ -1,8 +1,11 @@
 // ProcessSpec::on_stdout: stdout streamed to a callback (pg_dump → hash → file), stderr alone
-// in the tail, and a sink that refuses more data stops the whole group at once.
+// in the tail, and a sink that refuses more data stops the whole group at once. stdin_file: a
+// file as the child's stdin (a dump fed to a restore command).
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 
 #include "probes/clients/process_runner.h"
 
@@ -51,6 +54,27 @@ TEST(ProcessRunnerStream, RefusingSinkKillsTheGroup) {
   EXPECT_EQ(result.signal, SIGKILL);
   EXPECT_LT(result.elapsed, 5s);
   EXPECT_GE(bytes, 1000000u);
+}
+
+TEST(ProcessRunnerStream, StdinFileIsTheChildsStdin) {
+  char dir_template[] = "/tmp/stdin-file-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  std::ofstream(dir / "dump") << "line one\nline two\n";
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "wc -l; cat"};
+  spec.stdin_file = dir / "dump";
+  spec.timeout = 10s;
+  auto result = run_process(spec);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output_tail, "2\n");  // wc consumed it all; cat found the end
+
+  spec.stdin_file = dir / "missing";
+  result = run_process(spec);
+  EXPECT_FALSE(result.started);
+  EXPECT_EQ(result.start_error, "cannot open " + (dir / "missing").string() +
+                                    ": No such file or directory");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
