@@ -56,6 +56,7 @@ RetentionPolicy read_retention(Options& parent) {
   policy.keep_daily = static_cast<int>(options.integer_or("keep_daily", 0, 0, kMax));
   policy.keep_weekly = static_cast<int>(options.integer_or("keep_weekly", 0, 0, kMax));
   policy.keep_monthly = static_cast<int>(options.integer_or("keep_monthly", 0, 0, kMax));
+  policy.keep_within = options.duration_or("keep_within", Duration::zero());
   options.finish();
   return policy;
 }

@@ -43,8 +43,10 @@ struct RetentionPolicy {
   int keep_daily = 0;
   int keep_weekly = 0;
   int keep_monthly = 0;
+  Duration keep_within = Duration::zero();  // everything newer than the newest minus this
   bool keeps_everything() const {
-    return keep_last == 0 && keep_daily == 0 && keep_weekly == 0 && keep_monthly == 0;
+    return keep_last == 0 && keep_daily == 0 && keep_weekly == 0 && keep_monthly == 0 &&
+           keep_within == Duration::zero();
   }
 };
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/backup_report.h"
 #include "config/backup_target.h"
 #include "config/maintenance.h"
 #include "config/options.h"
@@ -142,6 +143,7 @@ struct Config {
   std::vector<AlertSpec> alerts;
   std::vector<MaintenanceWindowSpec> maintenance;
   std::vector<BackupTargetSpec> backups;  // `backups:` (config/backup_target.h)
+  std::optional<BackupReportSpec> backup_report;  // `backup_report:` (config/backup_report.h)
 };
 
 }  // namespace watchdog::config

@@ -240,7 +240,8 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
     throw_config_error(source_name, root.Mark(), "", "expected a mapping at the top level");
   }
   auto top = Options::Impl::make(source_name, "", root, root.Mark());
-  expect_keys(top, {"watchdog", "defaults", "components", "alerts", "backups", "maintenance"});
+  expect_keys(top, {"watchdog", "defaults", "components", "alerts", "backups", "maintenance",
+                   "backup_report"});
 
   Config config;
   config.source = source_name;
@@ -305,6 +306,10 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
     config.backups.push_back(read_backup_target(target_options));
     config.backups.back().status_fallback_directory = config.watchdog.state_dir / "backup-status";
     backup_names.add(target_impl, config.backups.back().name);
+  }
+  if (Options(top).has("backup_report")) {
+    Options report_options(child_impl(*top, "backup_report"));
+    config.backup_report = read_backup_report(report_options, config.alerts);
   }
   NameRegistry window_names("maintenance window");
   for (const auto& window_impl : child_list(*top, "maintenance", false)) {

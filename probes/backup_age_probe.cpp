@@ -1,8 +1,5 @@
 #include "probes/backup_age_probe.h"
 
-#include <fnmatch.h>
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <optional>
 #include <system_error>
@@ -15,20 +12,11 @@
 namespace watchdog::probes {
 namespace {
 
-struct BackupFile {
-  std::string name;
-  std::chrono::system_clock::time_point mtime;
-  std::uint64_t size = 0;
-};
-
-std::chrono::system_clock::time_point to_time_point(const timespec& ts) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
-}
+using backup::BackupEntry;
+using backup::EntryKinds;
 
 // The newest file's size against the files before it (`oldest_first`); files carry no duration.
-backup::HistoryVerdict judge_files(const std::vector<BackupFile>& oldest_first,
+backup::HistoryVerdict judge_files(const std::vector<BackupEntry>& oldest_first,
                                    const backup::AnomalySettings& settings) {
   std::vector<backup::BackupSample> samples;
   samples.reserve(oldest_first.size());
@@ -39,7 +27,7 @@ backup::HistoryVerdict judge_files(const std::vector<BackupFile>& oldest_first,
 // Every file's mtime is a run's finish (a file being written keeps its mtime fresh, so a run
 // in progress counts as the latest run); the newest file is judged.
 backup::Lateness judge_schedule(const BackupAgeProbe::Settings& settings,
-                                const std::vector<BackupFile>& oldest_first) {
+                                const std::vector<BackupEntry>& oldest_first) {
   backup::LatenessInput input;
   input.now = std::chrono::system_clock::now();
   input.grace = settings.grace;
@@ -66,12 +54,19 @@ std::unique_ptr<Probe> BackupAgeProbe::create(std::string name, config::Options&
   if (rpo->count() <= 0) options.fail("rpo", "must be greater than zero");
   settings.rpo = *rpo;
   settings.min_size = options.size("min_size").value_or(settings.min_size);
+  const std::string entries = options.string_or("entries", "files");
+  auto kinds = backup::entry_kinds_from_string(entries);
+  if (!kinds) options.fail("entries", "expected files, directories or any, got '" + entries + "'");
+  settings.entries = *kinds;
+  settings.check_integrity = options.boolean_or("check_integrity", settings.check_integrity);
+  settings.integrity_max_size =
+      options.size("integrity_max_size").value_or(settings.integrity_max_size);
   settings.anomaly = backup::read_anomaly_settings(options, false);
   settings.settle = options.duration_or("settle", settings.settle);
   if (settings.settle.count() < 0) options.fail("settle", "must not be negative");
   if (auto schedule = options.string("schedule")) {
-    settings.schedule =
-        backup::run_schedule(config::read_zoned_cron(options, *schedule, options.string("time_zone")));
+    settings.schedule = backup::run_schedule(
+        config::read_zoned_cron(options, *schedule, options.string("time_zone")));
     settings.grace = backup::read_grace(options);
   } else {
     for (const char* key : {"time_zone", "grace"}) {
@@ -84,50 +79,61 @@ std::unique_ptr<Probe> BackupAgeProbe::create(std::string name, config::Options&
 BackupAgeProbe::BackupAgeProbe(std::string name, Settings settings)
     : GuardedProbe(std::move(name)), settings_(std::move(settings)) {}
 
+void BackupAgeProbe::restore_memory(std::string_view memory) noexcept {
+  try {
+    auto remembered = backup::RememberedVerdict::decode(memory);
+    // Only proven verdicts outlive a restart: "not checked" may depend on settings just changed.
+    if (remembered && remembered->verdict.state != backup::ArchiveVerdict::State::Unchecked) {
+      remembered_ = std::move(remembered);
+    }
+  } catch (...) {  // out of memory: check the file again
+  }
+}
+
+std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
+    const BackupEntry& judged, std::chrono::steady_clock::time_point deadline,
+    std::optional<std::string>& memory) {
+  const auto format = backup::archive_format(judged.name);
+  if (!settings_.check_integrity || judged.directory || !format) return std::nullopt;
+  backup::RememberedVerdict current{
+      (settings_.directory / judged.name).native(),
+      judged.size,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(judged.mtime.time_since_epoch()).count(),
+      {}};
+  if (remembered_ && remembered_->same_file(current)) return remembered_->verdict;
+  if (judged.size > settings_.integrity_max_size) {
+    current.verdict = {
+        backup::ArchiveVerdict::State::Unchecked,
+        "larger than integrity_max_size " + config::format_size(settings_.integrity_max_size)};
+  } else {
+    current.verdict = backup::check_archive(current.path, *format, deadline);
+  }
+  memory = current.encode();
+  remembered_ = std::move(current);
+  return remembered_->verdict;
+}
+
 ProbeResult BackupAgeProbe::check_once(std::chrono::milliseconds timeout) {
   return scan(std::chrono::steady_clock::now() + timeout);
 }
 
-ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline) const {
-  namespace fs = std::filesystem;
+ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline) {
   const std::string dir = settings_.directory.native();
-  std::error_code error;
-  fs::directory_iterator it(settings_.directory, error);
-  if (error) {
-    bool missing = error == std::errc::no_such_file_or_directory;
-    return unhealthy(missing ? FailureKind::NotFound : FailureKind::Error,
-                     missing ? "directory " + dir + " does not exist"
-                             : "cannot list " + dir + ": " + error.message());
-  }
-
-  std::vector<BackupFile> found;
-  for (; it != fs::directory_iterator(); it.increment(error)) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return unhealthy(FailureKind::Timeout, "listing " + dir + " took longer than the timeout");
-    }
-    std::string name = it->path().filename().native();
-    if (::fnmatch(settings_.pattern.c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
-    struct stat st {};
-    // stat() follows symlinks; files that vanish mid-scan (rotation) are skipped.
-    if (::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    found.push_back(
-        {std::move(name), to_time_point(st.st_mtim), static_cast<std::uint64_t>(st.st_size)});
-  }
-  if (error) return unhealthy(FailureKind::Error, "cannot list " + dir + ": " + error.message());
-
+  auto listing = backup::list_backup_entries(settings_.directory, settings_.pattern,
+                                             settings_.entries, deadline);
+  if (listing.failure != FailureKind::None) return unhealthy(listing.failure, listing.error);
+  auto& found = listing.entries;
   const auto files = static_cast<long long>(found.size());
   std::vector<Measurement> measurements{{"backup_files", static_cast<double>(files)}};
   if (found.empty()) {
-    ProbeResult result =
-        unhealthy(FailureKind::NotFound, "no file matching '" + settings_.pattern + "' in " + dir);
+    ProbeResult result = unhealthy(
+        FailureKind::NotFound, "no " + std::string(backup::entry_noun(settings_.entries, false)) +
+                                   " matching '" + settings_.pattern + "' in " + dir);
     result.measurements = std::move(measurements);
     return result;
   }
   // Oldest first; the newest (by mtime) decides, the ones before it are its history.
-  std::sort(found.begin(), found.end(), [](const BackupFile& a, const BackupFile& b) {
-    return a.mtime != b.mtime ? a.mtime < b.mtime : a.name < b.name;
-  });
-  const BackupFile* newest = &found.back();
+  const BackupEntry* newest = &found.back();
   auto age = std::max(std::chrono::system_clock::duration::zero(),
                       std::chrono::system_clock::now() - newest->mtime);
   auto age_seconds = std::chrono::duration_cast<std::chrono::seconds>(age);
@@ -138,12 +144,21 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
   // newest settled one is judged instead, against the files before it.
   auto settled = found;
   if (age < settings_.settle) settled.pop_back();
-  const BackupFile* judged = settled.empty() ? nullptr : &settled.back();
+  const BackupEntry* judged = settled.empty() ? nullptr : &settled.back();
   const auto history =
       settled.empty() ? backup::HistoryVerdict{} : judge_files(settled, settings_.anomaly);
   std::optional<backup::Lateness> lateness;
   if (settings_.schedule) lateness = judge_schedule(settings_, found);
   backup::add_anomaly_measurements(history, lateness, measurements);
+  std::optional<std::string> memory;
+  const auto archive = judged ? integrity(*judged, deadline, memory) : std::nullopt;
+  std::string archive_text;
+  if (archive) {
+    archive_text = backup::describe(*archive, judged->name, *backup::archive_format(judged->name));
+    if (archive->state != backup::ArchiveVerdict::State::Unchecked) {
+      measurements.push_back({"backup_archive_ok", archive->damaged() ? 0.0 : 1.0});
+    }
+  }
 
   std::string subject =
       "newest backup " + newest->name + " is " + config::format_duration(age_seconds) + " old";
@@ -156,13 +171,18 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
         unhealthy(FailureKind::Threshold, "newest backup " + judged->name + " is " +
                                               config::format_size(judged->size) + " (minimum " +
                                               config::format_size(settings_.min_size) + ")");
+  } else if (archive && archive->damaged()) {
+    result = unhealthy(FailureKind::Corrupt, archive_text);
   } else if (auto anomaly = backup::anomaly_result(history, lateness)) {
     result = std::move(*anomaly);
   } else {
-    result = healthy(subject + ", " + config::format_size(newest->size) + " (" +
-                     std::to_string(files) + " files)");
+    result =
+        healthy(subject + ", " + config::format_size(newest->size) + " (" + std::to_string(files) +
+                " " + std::string(backup::entry_noun(settings_.entries, true)) + ")" +
+                (archive ? "; " + archive_text : ""));
   }
   result.measurements = std::move(measurements);
+  result.memory = std::move(memory);
   return result;
 }
 

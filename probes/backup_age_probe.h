@@ -1,36 +1,56 @@
 #pragma once
-// `backup_age`: is the newest backup in a directory recent enough (RPO) and non-trivial?
+// `backup_age`: is the newest backup in a directory recent enough (RPO), non-trivial and, when
+// compressed, whole?
 //
-// Keys: directory (required, absolute), pattern (fnmatch glob on file names, default "*"),
-// rpo (required duration > 0), min_size (size, default 1 byte: an empty file fails),
-// anomaly_history (7), min_ratio (0.5; 0 = off), settle (5m), schedule (cron, optional),
-// time_zone (IANA, default UTC; with schedule only), grace (30m; with schedule only) — see
-// probes/backup/anomaly_checks.h. `pattern` must match exactly one file per run (the dump, not
+// Keys: directory (required, absolute), pattern (fnmatch glob on entry names, default "*"),
+// entries (files | directories | any, default files), rpo (required duration > 0), min_size
+// (size, default 1 byte: an empty file fails), anomaly_history (7), min_ratio (0.5; 0 = off),
+// settle (5m), schedule (cron, optional), time_zone (IANA, default UTC; with schedule only),
+// grace (30m; with schedule only) — see probes/backup/anomaly_checks.h; check_integrity (true),
+// integrity_max_size (16GiB). `pattern` must match exactly one entry per run (the dump, not
 // its .sha256 or .log beside it), or the small companions read as small backups.
-// Only regular files directly in `directory` count (symlinks are followed, no recursion).
-// The glob behaves like a shell's: "*" does not match names starting with '.', so hidden
-// temporary files of rsync/rclone uploads are ignored unless the pattern starts with '.'.
+// Only entries directly in `directory` count (no recursion into it; symlinks to files are
+// followed, symlinks to directories ignored). The glob behaves like a shell's: "*" does not
+// match names starting with '.', so hidden temporary files of rsync/rclone uploads are ignored
+// unless the pattern starts with '.'.
+// entries: directories (issue #17) watches one dump directory per run (mongodump's
+// /backups/mongo/2026-12-05/): a directory's size is the total of the regular files under it,
+// its mtime the newest of itself and those files (see probes/backup/backup_entries.h); every
+// judgement below applies to it as to a file. Ordering is by mtime, never by name.
 //
-// The newest matching file (by mtime) decides: age > rpo or size < min_size → Unhealthy
-// (Threshold); missing directory or no match → Unhealthy (NotFound). A newest file younger than
-// `settle` may still be being written (pg_dump -f, `> file` keep its mtime fresh): the size
-// judgements (min_size, min_ratio) take the newest file older than that instead.
-// Otherwise anomalies (issue #18) → Degraded (Threshold): the newest file smaller than
-// min_ratio × the median size of up to anomaly_history files before it (judged from 3 on):
+// The newest matching entry (by mtime) decides: age > rpo or size < min_size → Unhealthy
+// (Threshold); missing directory or no match → Unhealthy (NotFound). A newest entry younger
+// than `settle` may still be being written (pg_dump -f, `> file`, a dump directory filling up
+// keep their mtime fresh): the size and integrity judgements take the newest entry older than
+// that instead (the "judged" one).
+// Integrity (issue #17): when the judged entry is a FILE named .gz/.tgz (gzip) or .zst/.tzst
+// (zstd) — so .tar.gz and .tar.zst too — and check_integrity is on, it is decompressed once,
+// streaming (probes/backup/archive_integrity.h): truncated or damaged → Unhealthy (Corrupt),
+// "mongo-20261205.tar.gz is truncated (gzip stream ends early)". The verdict is kept per
+// (path, size, mtime) and the file is read again only when one of them changes; proven
+// verdicts outlive restarts as the probe's memory. The read shares the check's timeout (10s by
+// default: roughly 1–3 GiB of gzip, more of zstd); a file not read to its end in time, or
+// larger than integrity_max_size, is "not checked" (said in the detail, no failure) and not
+// tried again until it changes — raise `timeout` for bigger archives. Files inside a
+// directory backup are not checked.
+// Otherwise anomalies (issue #18) → Degraded (Threshold): the newest entry smaller than
+// min_ratio × the median size of up to anomaly_history entries before it (judged from 3 on):
 // "db_20261204.dump is 2.1 MiB, 38 % of the usual 5.5 MiB"; with a schedule, mtimes count as
 // the runs' finish, so grace must cover how long a backup takes to write: the next run is due
-// at the first scheduled time after the newest file, "the 03:00 backup in /backups has not
-// arrived (due 2026-12-05T03:00:00Z, grace 30m)" (late keeps growing until a file arrives), and
-// the newest file against the first scheduled time after the file before it,
-// "db_20261205.dump arrived 47m late (grace 30m)"; a single file is not judged. Files
+// at the first scheduled time after the newest entry, "the 03:00 backup in /backups has not
+// arrived (due 2026-12-05T03:00:00Z, grace 30m)" (late keeps growing until an entry arrives),
+// and the newest entry against the first scheduled time after the one before it,
+// "db_20261205.dump arrived 47m late (grace 30m)"; a single entry is not judged. Files
 // carry no duration: the duration check of the `backup` probe does not apply.
-// Measurements: backup_files (matching count, always), backup_age_seconds and
+// Measurements: backup_files (matching entries, always), backup_age_seconds and
 // backup_size_bytes (of the newest, when one exists), backup_usual_size_bytes and
-// backup_size_ratio (from 3 previous files on), backup_late_seconds (with a schedule).
+// backup_size_ratio (from 3 previous entries on), backup_late_seconds (with a schedule),
+// backup_archive_ok (1 whole / 0 truncated or corrupt; only when the judged file was checked).
 // Directory and file names are not secret and appear in the detail.
 //
-// The directory listing stops at `timeout` (Unhealthy, Timeout); a single blocking stat() on a
-// dead mount cannot be interrupted and is left to the worker's guard.
+// The listing (and the walk of directory backups) stops at `timeout` (Unhealthy, Timeout); a
+// single blocking stat() on a dead mount cannot be interrupted and is left to the worker's
+// guard.
 
 #include <chrono>
 #include <cstdint>
@@ -40,7 +60,9 @@
 #include <string>
 
 #include "config/options.h"
+#include "probes/backup/archive_integrity.h"
 #include "probes/backup/backup_anomaly.h"
+#include "probes/backup/backup_entries.h"
 #include "probes/backup/backup_lateness.h"
 #include "probes/guarded_probe.h"
 
@@ -57,6 +79,9 @@ class BackupAgeProbe final : public GuardedProbe {
     std::optional<backup::RunSchedule> schedule;  // none = lateness not judged
     std::chrono::milliseconds grace{0};
     std::chrono::milliseconds settle{std::chrono::minutes(5)};
+    backup::EntryKinds entries = backup::EntryKinds::Files;
+    bool check_integrity = true;
+    std::uint64_t integrity_max_size = std::uint64_t{16} << 30;  // 16 GiB
   };
 
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.
@@ -64,11 +89,18 @@ class BackupAgeProbe final : public GuardedProbe {
 
   BackupAgeProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "backup_age"; }
+  void restore_memory(std::string_view memory) noexcept override;
 
  private:
   ProbeResult check_once(std::chrono::milliseconds timeout) override;
-  ProbeResult scan(std::chrono::steady_clock::time_point deadline) const;
+  ProbeResult scan(std::chrono::steady_clock::time_point deadline);
+  // The integrity verdict of the judged entry when it is a compressed file to check: the
+  // remembered one while the file is unchanged, else read now (and `memory` set to remember it).
+  std::optional<backup::ArchiveVerdict> integrity(const backup::BackupEntry& judged,
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  std::optional<std::string>& memory);
   Settings settings_;
+  std::optional<backup::RememberedVerdict> remembered_;  // the last file read, and its verdict
 };
 
 }  // namespace watchdog::probes

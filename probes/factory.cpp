@@ -10,6 +10,7 @@
 #include "probes/docker_probe.h"
 #include "probes/http_probe.h"
 #include "probes/kubernetes_probe.h"
+#include "probes/mysql_probe.h"
 #include "probes/postgres_probe.h"
 #include "probes/redis_probe.h"
 #include "probes/tcp_probe.h"
@@ -40,6 +41,7 @@ constexpr std::array kKinds = {
     Kind{"command", plain<CommandProbe::create>},
     Kind{"postgres", plain<PostgresProbe::create>},
     Kind{"redis", plain<RedisProbe::create>},
+    Kind{"mysql", plain<MysqlProbe::create>},
     Kind{"backup", BackupProbe::create},
     Kind{"docker", plain<DockerProbe::create>},
     Kind{"kubernetes", plain<KubernetesProbe::create>},

@@ -10,6 +10,8 @@ packages=(
   libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libboost-dev libboost-filesystem-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libcpp-httplib-dev libpqxx-dev libhiredis-dev libpq-dev libmariadb-dev
+  # integrity checks of .gz/.zst backup files (the backup_age probe): zlib and libzstd
+  zlib1g-dev libzstd-dev
   # tests
   libgtest-dev libgmock-dev
   # promtool for the metrics lint test; curl and busybox (httpd) for the demo and tests

@@ -17,6 +17,7 @@
 #include "config/options.h"
 #include "config/text.h"
 #include "watchdog/alerts/dispatcher.h"
+#include "watchdog/backup_report_scheduler.h"
 #include "watchdog/backup_scheduler.h"
 #include "watchdog/http/http_server.h"
 #include "watchdog/leader/leader_elector.h"
@@ -186,6 +187,8 @@ int run_daemon(const RunOptions& options) {
   dispatcher.set_providers(plan.alerts);
   BackupScheduler backups([&elector] { return elector.is_leader(); });  // leader only
   backups.start(plan.config.backups);
+  BackupReportScheduler report(dispatcher, [&elector] { return elector.is_leader(); });
+  report.start(plan.config.backup_report, plan.config.backups, plan.alerts);
   engine.start(std::move(plan));
   return_freed_memory();
 
@@ -204,6 +207,7 @@ int run_daemon(const RunOptions& options) {
         dispatcher.set_providers(fresh.alerts);
         set_api_token(api_token, fresh);
         backups.start(fresh.config.backups);
+        report.start(fresh.config.backup_report, fresh.config.backups, fresh.alerts);
         engine.reload(std::move(fresh));  // returns once the loop has applied it
         return_freed_memory();
         metrics.count_reload(true);
@@ -221,6 +225,7 @@ int run_daemon(const RunOptions& options) {
   http.begin_stop();  // /readyz says "stopping" while the rest shuts down
   engine.stop();
   backups.stop();
+  report.stop();
   elector.stop();  // releases the lock so another replica takes over at once
   dispatcher.stop(std::chrono::milliseconds(1000));
   http.stop();

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "config/time_text.h"
+#include "config/units.h"
 
 namespace watchdog::actions {
 namespace {
@@ -49,6 +50,16 @@ std::vector<RetentionDecision> plan_retention(const std::vector<RetentionItem>& 
       {"monthly", policy.keep_monthly,
        [](SystemTime t, std::size_t) { return config::format_utc(t, "%Y-%m"); }},
   };
+  if (policy.keep_within > config::Duration::zero() && !order.empty()) {
+    // restic: kept when strictly newer than the newest backup's time minus the duration.
+    const SystemTime cutoff = items[order.front()].time - policy.keep_within;
+    const std::string reason = "within " + config::format_duration(policy.keep_within);
+    for (std::size_t n : order) {
+      if (items[n].time <= cutoff) break;
+      decisions[n].keep = true;
+      decisions[n].reasons.push_back(reason);
+    }
+  }
   for (auto& rule : rules) {
     if (rule.count <= 0) continue;
     std::string last;

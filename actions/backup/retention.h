@@ -3,8 +3,12 @@
 //   keep_last N     the N newest backups
 //   keep_daily N    the newest backup of each of the last N days that hold one (UTC days)
 //   keep_weekly N   … of each of the last N ISO weeks; keep_monthly N … of the last N months
+//   keep_within D   every backup strictly newer than the newest backup's time minus D (restic
+//                   measures from the newest backup, not from now, so a stopped backup job
+//                   never ages everything out; days are 24 h, as in config/units.h)
 //   rules are OR-ed; when a daily/weekly/monthly rule still has count left after the oldest
-//   backup, the oldest backup is kept too (restic keeps it "additionally").
+//   backup, the oldest backup is kept too (restic keeps it "additionally"; keep_within never
+//   does, as in restic's code).
 // Beyond restic: the newest good (verified) backup is never deleted, whatever the policy; a
 // policy of all zeros keeps everything. Backups are the ones with metadata (catalog); files
 // without metadata are never touched.
@@ -29,7 +33,7 @@ struct RetentionItem {
 struct RetentionDecision {
   std::string name;
   bool keep = false;
-  std::vector<std::string> reasons;  // "last", "daily 2026-11-22", "newest good", "oldest"
+  std::vector<std::string> reasons;  // "last", "daily 2026-11-22", "within 30d", "newest good"
 };
 
 // Decisions in the order of `items` (any order in; each decided on its time).

@@ -1,9 +1,9 @@
 // /metrics passes `promtool check metrics` with every probe kind configured and measuring (issue
 // #14): each kind against the real thing where one runs here — PostgreSQL 15, Redis 7, a Docker
 // engine with a health-checked container, backups made and drilled by the `watchdog backup` and
-// `drill` commands — and the HTTPS stand-in for the Kubernetes API (pods and a deployment). A
-// kind added to probes/factory.cpp without a probe here fails the test, and so does any
-// measurement name promtool objects to (a gauge named *_count, say).
+// `drill` commands, MariaDB 10.11 — and the HTTPS stand-in for the Kubernetes API (pods and a
+// deployment). A kind added to probes/factory.cpp without a probe here fails the test, and so does
+// any measurement name promtool objects to (a gauge named *_count, say).
 #include <gtest/gtest.h>
 
 #include "probes/factory.h"
@@ -11,6 +11,7 @@
 #include "tests/integration/docker_fixture.h"
 #include "tests/integration/harness.h"
 #include "tests/support/kubernetes_standin.h"
+#include "tests/support/mariadb_server.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/webhook_receiver.h"
@@ -30,6 +31,7 @@ const std::map<std::string, std::vector<std::string>> kMeasurementsByKind = {
     {"disk", {"watchdog_disk_used_ratio", "watchdog_disk_free_bytes"}},
     {"postgres", {"watchdog_postgres_connections", "watchdog_postgres_query_seconds"}},
     {"redis", {"watchdog_redis_ping_seconds", "watchdog_redis_used_memory_bytes"}},
+    {"mysql", {"watchdog_mysql_connections", "watchdog_mysql_query_seconds"}},
     {"backup",
      {"watchdog_backup_age_seconds", "watchdog_backup_storage_bytes",
       "watchdog_backup_duration_seconds", "watchdog_backup_oldest_restorable_timestamp_seconds",
@@ -50,6 +52,7 @@ TEST(MetricsProbeKinds, EveryKindMeasuresAndPromtoolFindsNothing) {
   TempDir dir;
   WebhookReceiver web;
   RedisServer redis;
+  MariaDbServer mariadb;
   PostgresServer postgres;
   create_shop(postgres);
   DockerdServer engine;
@@ -58,7 +61,8 @@ TEST(MetricsProbeKinds, EveryKindMeasuresAndPromtoolFindsNothing) {
   api.put_pod("shop", make_pod("api-1", {{"app", "api"}}, true));
   api.put_deployment("shop", make_deployment("api", 2, 2));
   dir.write("dumps/nightly.sql", "a dump");
-  const std::map<std::string, std::string> env = {{"TEST_SHOP_DSN", shop_dsn(postgres)}};
+  const std::map<std::string, std::string> env = {{"TEST_SHOP_DSN", shop_dsn(postgres)},
+                                                  {"TEST_MYSQL_PASSWORD", mariadb.password()}};
 
   // Real backups and a real drill first: the runners write what the backup probe measures.
   const auto backups = dir / "backups";
@@ -88,6 +92,8 @@ components:
       - {name: p-disk, kind: disk, path: /, warn: 100%, critical: 100%}
       - {name: p-postgres, kind: postgres, dsn: "${TEST_SHOP_DSN}"}
       - {name: p-redis, kind: redis, host: 127.0.0.1, port: @REDIS_PORT@}
+      - {name: p-mysql, kind: mysql, host: 127.0.0.1, port: @MYSQL_PORT@, user: root,
+         password: "${TEST_MYSQL_PASSWORD}"}
       - {name: p-backup, kind: backup, target: main}
       - {name: p-backup-age, kind: backup_age, directory: @DUMPS@, pattern: "*.sql", rpo: 1h}
       - {name: p-docker, kind: docker, socket: @SOCKET@, container: web}
@@ -102,6 +108,7 @@ components:
                            fill(probes, {{"URL", web.url("/health")},
                                          {"WEB_PORT", std::to_string(web.port())},
                                          {"REDIS_PORT", std::to_string(redis.port())},
+                                         {"MYSQL_PORT", std::to_string(mariadb.port())},
                                          {"DUMPS", (dir / "dumps").string()},
                                          {"SOCKET", engine.socket().string()},
                                          {"K8S", k8s}});

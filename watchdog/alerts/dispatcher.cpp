@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "config/backup_report.h"
 #include "watchdog/alerts/dispatcher_internal.h"
 #include "watchdog/logging.h"
 
@@ -188,6 +189,23 @@ std::vector<std::string> Dispatcher::acknowledge(const AlertEvent& event) {
     }
   }
   std::sort(targets.begin(), targets.end());
+  if (!targets.empty()) enqueue(event, targets);
+  return targets;
+}
+
+std::vector<std::string> Dispatcher::inform(const AlertEvent& event,
+                                            const std::vector<std::string>& sinks) {
+  std::vector<std::string> targets;
+  {
+    std::lock_guard lock(shared_->mutex);
+    for (const auto& name : sinks) {
+      auto it = shared_->sinks.find(name);
+      if (it != shared_->sinks.end() &&
+          config::alert_kind_takes_reports(it->second->provider->kind())) {
+        targets.push_back(name);
+      }
+    }
+  }
   if (!targets.empty()) enqueue(event, targets);
   return targets;
 }

@@ -59,6 +59,11 @@ class Dispatcher {
   // sink that takes acknowledgements (PagerDuty, webhook) and alerted that incident. Returns
   // the sinks it was queued for.
   std::vector<std::string> acknowledge(const AlertEvent& event);
+  // An informational message (the backup report): queued for each of `sinks` that is configured
+  // and whose kind takes reports (config::alert_kind_takes_reports: never a paging sink). A
+  // sink that already has the event's key is skipped by the outbox, so a key per report (one
+  // per day) sends it at most once, across restarts too. Returns the sinks it was queued for.
+  std::vector<std::string> inform(const AlertEvent& event, const std::vector<std::string>& sinks);
   // Stops the senders. Pending rows stay in the outbox; a send in flight gets up to
   // `limit` to finish (its row is sent again after a restart if it did not).
   void stop(std::chrono::milliseconds limit);

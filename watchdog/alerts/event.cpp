@@ -89,6 +89,7 @@ nlohmann::json to_json(const AlertEvent& event) {
       {"watchdog", {{"version", kVersion}}},
   };
   if (event.type == "reminder") doc["reminder"] = event.reminder;
+  if (!event.report.is_null()) doc["report"] = event.report;
   doc["incident_started"] = event.incident_started
                                 ? nlohmann::json(config::format_rfc3339_ms(*event.incident_started))
                                 : nullptr;
@@ -151,6 +152,7 @@ AlertEvent from_json(const nlohmann::json& doc) {
   if (const auto& started = doc.value("incident_started", nlohmann::json()); started.is_string()) {
     event.incident_started = time_from(started.get<std::string>());
   }
+  if (doc.contains("report")) event.report = doc.at("report");
   if (const auto& link = doc.value("link", nlohmann::json()); link.is_string()) {
     event.link = link.get<std::string>();
   }

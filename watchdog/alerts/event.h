@@ -61,6 +61,8 @@ struct AlertEvent {
   std::optional<core::TimePoint> incident_started;
   // The incident's page (`watchdog.external_url` + "/incidents/<id>"); "" when not configured.
   std::string link;
+  // type "backup_report" only: the report as JSON (watchdog/cli/backup_report.h); null otherwise.
+  nlohmann::json report;
 };
 
 // The key a receiver deduplicates on: event_id, plus "/reminder-<due time, UTC>" for

@@ -122,7 +122,22 @@ std::string truncate_text(std::string_view text, std::size_t max_chars) {
   return out += kEllipsis;
 }
 
+namespace {
+
+// The backup report (type "backup_report"): the headline as title, one line per target.
+Message compose_report(const AlertEvent& event) {
+  Message message;
+  message.title = "Backup report: " + event.reason;
+  message.summary = "Backups as of " + config::format_rfc3339(event.at) + ": " + event.reason;
+  message.severity = severity_of(event.to);
+  for (const auto& target : event.probes) message.probe_lines.push_back(target.detail);
+  return message;
+}
+
+}  // namespace
+
 Message compose(const AlertEvent& event) {
+  if (event.type == "backup_report") return compose_report(event);
   Message message;
   message.title = title_of(event);
   message.summary = headline(event);

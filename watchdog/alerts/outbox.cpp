@@ -177,9 +177,10 @@ std::map<std::string, std::map<std::string, int>> Outbox::counts() {
 int Outbox::prune(OutboxTime before) {
   std::lock_guard lock(mutex_);
   // Rows of an incident still open stay: reminders, re-sends and the resolution read them.
+  // Backup reports belong to no incident.
   auto remove = db_->prepare(
       "DELETE FROM alert_outbox WHERE status != 'pending' AND finished_ms < ? AND "
-      "(type = 'reminder' OR incident_id IN "
+      "(type IN ('reminder', 'backup_report') OR incident_id IN "
       "(SELECT incident_id FROM alert_outbox WHERE state = 'HEALTHY'))");
   remove.bind(1, config::epoch_ms(before)).run();
   return sqlite3_changes(db_->handle());

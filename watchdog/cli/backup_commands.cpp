@@ -15,6 +15,8 @@
 #include "config/units.h"
 #include "probes/backup/backup_catalog.h"
 #include "probes/clients/process_runner.h"
+#include "watchdog/cli/prune_files.h"
+#include "watchdog/cli/backup_report_command.h"
 #include "watchdog/plan.h"
 
 namespace watchdog::core {
@@ -194,12 +196,7 @@ int prune(const Plan& plan, const Args& args) {
     actions::BackupLock lock(target, true);
     if (!lock.held()) throw std::runtime_error(lock.error());
     const auto result = actions::apply_retention(target, args.dry_run);
-    for (const auto& d : result.decisions) {
-      std::string reasons;
-      for (const auto& r : d.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
-      std::cout << (d.keep ? "keep   " : (args.dry_run ? "would delete " : "delete ")) << d.name
-                << (reasons.empty() ? "" : "  (" + reasons + ")") << "\n";
-    }
+    print_retention_decisions(result.decisions, args.dry_run, std::cout);
     if (!result.error.empty()) {
       std::cout << target.name << ": " << result.error << "\n";
       code = 1;
@@ -290,6 +287,7 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   config_option(backup);
   auto* backups = app.add_subcommand("backups", "list, verify or prune backups");
   backups->require_subcommand(1);
+  auto run_report = register_backup_report_command(*backups);  // backup_report_command.h
   auto* list_command = backups->add_subcommand("list", "backups with age, size, checksum state");
   config_option(list_command);
   list_command->add_flag("--json", args->json, "JSON instead of a table");
@@ -300,6 +298,7 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   auto* prune_command = backups->add_subcommand("prune", "apply the retention policy now");
   config_option(prune_command);
   prune_command->add_flag("--dry-run", args->dry_run, "list what would be deleted");
+  auto prune_files = add_file_prune_options(*prune_command);  // --glob: plain files
   auto* restore_command = app.add_subcommand("restore", "restore a backup into a database");
   config_option(restore_command);
   restore_command->add_option("name", args->name, "backup name or `latest`")->required();
@@ -317,7 +316,9 @@ std::function<std::optional<int>()> register_backup_commands(CLI::App& app) {
   const std::vector<std::pair<CLI::App*, Handler>> handlers = {
       {backup, backup_now},   {list_command, list},       {verify_command, verify},
       {prune_command, prune}, {restore_command, restore}, {drill_command, drill}};
-  return [args, handlers]() -> std::optional<int> {
+  return [args, handlers, prune_files, run_report]() -> std::optional<int> {
+    if (auto code = prune_files()) return code;
+    if (auto code = run_report()) return code;
     for (const auto& [command, handler] : handlers) {
       if (!command->parsed()) continue;
       try {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "config/time_zone.h"
 #include "config/units.h"
+#include "watchdog/backup_report_scheduler.h"
 
 namespace watchdog::core {
 namespace {
@@ -33,9 +35,16 @@ std::string delivery_summary(const alerts::Provider& sink) {
 
 using config::format_duration;
 
-// Left-aligned columns sized to their widest cell.
+std::string milliseconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), seconds < 0.01 ? "%.2f ms" : "%.0f ms", seconds * 1000);
+  return buffer;
+}
+
+}  // namespace
+
 void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out,
-                 const std::string& indent = "") {
+                 const std::string& indent) {
   std::vector<std::size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
@@ -51,11 +60,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream
   }
 }
 
-std::string milliseconds_text(double seconds) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), seconds < 0.01 ? "%.2f ms" : "%.0f ms", seconds * 1000);
-  return buffer;
-}
+namespace {
 
 // "last 3, daily 7, weekly 4" or "keep everything".
 std::string retention_text(const config::RetentionPolicy& policy) {
@@ -69,6 +74,9 @@ std::string retention_text(const config::RetentionPolicy& policy) {
   add("daily", policy.keep_daily);
   add("weekly", policy.keep_weekly);
   add("monthly", policy.keep_monthly);
+  if (policy.keep_within > config::Duration::zero()) {
+    text += (text.empty() ? "" : ", ") + ("within " + format_duration(policy.keep_within));
+  }
   return text.empty() ? "keep everything" : text;
 }
 
@@ -138,6 +146,15 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
       out << "  " << a->name() << " (" << a->kind() << "): " << a->describe() << "; "
           << delivery_summary(*a) << "\n";
     }
+  }
+  if (const auto& report = config.backup_report) {
+    std::string sinks;
+    for (const auto& name : report_sinks(*report, plan.alerts)) {
+      sinks += (sinks.empty() ? "" : ", ") + name;
+    }
+    out << "\nbackup report: daily at " << report->daily_at_text << " "
+        << report->daily.zone->name() << ", covering " << format_duration(report->since) << ", to "
+        << (sinks.empty() ? "no sink (no webhook, slack, discord or teams alert)" : sinks) << "\n";
   }
   print_backup_targets(config.backups, out);
 }

@@ -13,6 +13,10 @@ namespace watchdog::core {
 
 void print_config_summary(const Plan& plan, std::ostream& out);
 
+// Left-aligned columns sized to their widest cell, two blanks apart, each line after `indent`.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out,
+                 const std::string& indent = "");
+
 struct OnceRow {
   std::string component;
   bool critical = true;

@@ -40,7 +40,7 @@ TEST(BackupTarget, ReadsEveryKey) {
     verify_after_backup: false
     rpo: 6h
     min_size: 1MiB
-    retention: {keep_last: 3, keep_daily: 7, keep_weekly: 4, keep_monthly: 6}
+    retention: {keep_last: 3, keep_daily: 7, keep_weekly: 4, keep_monthly: 6, keep_within: 30d}
     schedule: {interval: 1h}
     drill: {daily_at: "04:30"}
     pg_dump: /usr/lib/postgresql/15/bin/pg_dump
@@ -63,6 +63,7 @@ TEST(BackupTarget, ReadsEveryKey) {
   EXPECT_EQ(t.min_size, 1048576u);
   EXPECT_EQ(t.retention.keep_daily, 7);
   EXPECT_EQ(t.retention.keep_monthly, 6);
+  EXPECT_EQ(t.retention.keep_within, 720h);
   EXPECT_EQ(t.schedule.interval, 1h);
   EXPECT_EQ(t.schedule.text(), "every 1h");
   EXPECT_EQ(t.drill.daily_at, std::chrono::minutes(4 * 60 + 30));
@@ -102,6 +103,9 @@ TEST(BackupTarget, ErrorsNameTheKey) {
             std::string::npos);
   EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, schedule: {daily_at: '25:00'}}\n")
                 .find("expected HH:MM"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, retention: {keep_within: 30}}\n")
+                .find("keep_within"),
             std::string::npos);
   EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, retention: {keep_lats: 1}}\n")
                 .find("did you mean 'keep_last'"),

@@ -83,5 +83,58 @@ TEST(Retention, EmptyPolicyKeepsEverythingAndOrderOfInputDoesNotMatter) {
             (std::vector<std::string>{"daily 2026-11-22", "newest good"}));
 }
 
+// keep_within (restic): strictly newer than the NEWEST backup's time minus the duration, so a
+// stopped backup job never ages everything out; OR-ed with the count rules.
+struct WithinCase {
+  const char* why;
+  config::Duration within;
+  int keep_monthly;
+  std::set<std::string> expected;
+};
+
+TEST(Retention, KeepWithinCountsFromTheNewestBackup) {
+  using namespace std::chrono_literals;
+  const std::vector<WithinCase> cases = {
+      {"1 day: the two on the 22nd and the one exactly 24h before is out",
+       24h,
+       0,
+       {"20261122T030000Z", "20261122T010000Z"}},
+      {"a second more reaches the 21st (strictly newer than the cutoff)",
+       24h + 1s,
+       0,
+       {"20261122T030000Z", "20261122T010000Z", "20261121T030000Z"}},
+      {"30 days from the 22nd reach back to Oct 23: the 1st of Nov stays, Oct 15 goes",
+       720h,
+       0,
+       {"20261122T030000Z", "20261122T010000Z", "20261121T030000Z", "20261120T030000Z",
+        "20261118T030000Z", "20261101T030000Z"}},
+      {"OR-ed with keep_monthly",
+       24h,
+       2,
+       {"20261122T030000Z", "20261122T010000Z", "20261015T030000Z"}},
+  };
+  for (const auto& c : cases) {
+    config::RetentionPolicy policy;
+    policy.keep_within = c.within;
+    policy.keep_monthly = c.keep_monthly;
+    EXPECT_EQ(kept(kSet, policy), c.expected) << c.why;
+  }
+  config::RetentionPolicy policy;
+  policy.keep_within = 720h;
+  EXPECT_FALSE(policy.keeps_everything());
+  EXPECT_EQ(plan_retention(kSet, policy).front().reasons,
+            (std::vector<std::string>{"within 30d", "newest good"}));
+}
+
+TEST(Retention, KeepWithinIgnoresTheClockWhenBackupsStopped) {
+  using namespace std::chrono_literals;
+  // The newest backup is years old: keep_within still keeps it and its recent neighbours.
+  const std::vector<RetentionItem> items = {item("20200110T030000Z"), item("20200109T030000Z"),
+                                            item("20200101T030000Z")};
+  config::RetentionPolicy policy;
+  policy.keep_within = 48h;
+  EXPECT_EQ(kept(items, policy), (std::set<std::string>{"20200110T030000Z", "20200109T030000Z"}));
+}
+
 }  // namespace
 }  // namespace watchdog::actions

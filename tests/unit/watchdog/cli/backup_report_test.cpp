@@ -1,0 +1,263 @@
+// The backup report's rules (judge_target) over tables of catalog states, and its renderings:
+// the table, the chat line, the JSON document and the alert event.
+#include "watchdog/cli/backup_report.h"
+
+#include <gtest/gtest.h>
+
+#include "watchdog/alerts/message.h"
+
+namespace watchdog::core {
+namespace {
+
+using namespace std::chrono_literals;
+namespace bk = probes::backup;
+
+const SystemTime kNow = SystemTime(std::chrono::seconds(1'796'454'000));  // 2026-12-05T07:00:00Z
+
+bk::BackupMetadata backup(std::chrono::hours ago, std::uint64_t size,
+                          std::optional<bool> verified = true) {
+  bk::BackupMetadata b;
+  b.started = kNow - ago - 1min;
+  b.finished = kNow - ago;
+  b.name = bk::backup_name("main", b.started);
+  b.target = "main";
+  b.size_bytes = size;
+  if (verified)
+    b.verification =
+        bk::Verification{b.finished + 1s, *verified, *verified ? "" : "checksum mismatch"};
+  return b;
+}
+
+TargetFacts facts(std::vector<bk::BackupMetadata> backups) {
+  TargetFacts f;
+  f.target = "main";
+  f.rpo = 25h;
+  f.backups = std::move(backups);
+  f.volume = bk::VolumeUse{10ull << 30, 20ull << 30, 0.5};
+  if (!f.backups.empty())
+    f.newest_attempt = bk::Attempt{f.backups.back().finished, true, f.backups.back().name, ""};
+  return f;
+}
+
+TargetFacts with_drill(TargetFacts f, bool ok, const std::string& detail) {
+  f.status.last_drill = bk::Drill{kNow - 2h, ok, f.backups.back().name, detail, 3.0};
+  return f;
+}
+
+TargetFacts with_failed_attempt(TargetFacts f, std::chrono::hours ago, bool still_last) {
+  f.last_failed_attempt = kNow - ago;
+  if (still_last)
+    f.newest_attempt = bk::Attempt{kNow - ago, false, "", "pg_dump exited 1: connection refused"};
+  return f;
+}
+
+struct Case {
+  std::string name;
+  TargetFacts facts;
+  std::vector<std::string> problems;  // substrings, in order; empty = OK
+  int backups_in_period;
+  int verify_failures_in_period;
+  bool failed_attempt_in_period;
+};
+
+TEST(BackupReport, JudgesTargets) {
+  const Case cases[] = {
+      {"healthy",
+       with_drill(facts({backup(30h, 1000), backup(6h, 1031)}), true, "3 tables match"),
+       {},
+       1,
+       0,
+       false},
+      {"no backups", facts({}), {"no backups"}, 0, 0, false},
+      {"missing directory",
+       [] {
+         auto f = facts({});
+         f.list_error = "no such directory";
+         return f;
+       }(),
+       {"no backups: no such directory"},
+       0,
+       0,
+       false},
+      {"breached",
+       facts({backup(50h, 1000), backup(26h, 1000)}),
+       {"RPO breached: newest backup is 1d 2h old (RPO 1d 1h)"},
+       0,
+       0,
+       false},
+      {"shrunk",
+       facts({backup(96h, 1000), backup(72h, 1000), backup(48h, 1000), backup(3h, 100)}),
+       {"suspicious: main_"},
+       1,
+       0,
+       false},
+      {"failed verify",
+       facts({backup(30h, 1000), backup(6h, 1000, false)}),
+       {"newest backup failed verification: checksum mismatch"},
+       1,
+       1,
+       false},
+      {"older failed verify",
+       facts({backup(20h, 1000, false), backup(6h, 1000)}),
+       {"1 older backup failed verification in the period"},
+       2,
+       1,
+       false},
+      {"failed verify before the period",
+       facts({backup(40h, 1000, false), backup(6h, 1000)}),
+       {},
+       1,
+       0,
+       false},
+      {"failed drill",
+       with_drill(facts({backup(6h, 1000)}), false, "public.orders: 10 rows, expected 12"),
+       {"last drill failed: public.orders: 10 rows, expected 12"},
+       1,
+       0,
+       false},
+      {"last attempt failed",
+       with_failed_attempt(facts({backup(20h, 1000)}), 1h, true),
+       {"last backup attempt failed: pg_dump exited 1: connection refused"},
+       1,
+       0,
+       true},
+      {"failure made up for",
+       with_failed_attempt(facts({backup(30h, 1000), backup(2h, 1000)}), 3h, false),
+       {},
+       1,
+       0,
+       true},
+      {"failure before the period",
+       with_failed_attempt(facts({backup(2h, 1000)}), 30h, false),
+       {},
+       1,
+       0,
+       false},
+      {"several at once",
+       with_failed_attempt(with_drill(facts({backup(30h, 1000, false)}), false, "restore failed"),
+                           1h, true),
+       {"RPO breached", "newest backup failed verification", "last drill failed",
+        "last backup attempt failed"},
+       0,
+       0,
+       true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto report = judge_target(c.facts, 24h, kNow);
+    ASSERT_EQ(report.problems.size(), c.problems.size())
+        << ::testing::PrintToString(report.problems);
+    for (std::size_t i = 0; i < c.problems.size(); ++i) {
+      EXPECT_NE(report.problems[i].find(c.problems[i]), std::string::npos) << report.problems[i];
+    }
+    EXPECT_EQ(report.ok(), c.problems.empty());
+    EXPECT_EQ(report.backups_in_period, c.backups_in_period);
+    EXPECT_EQ(report.verify_failures_in_period, c.verify_failures_in_period);
+    EXPECT_EQ(report.failed_attempt_in_period.has_value(), c.failed_attempt_in_period);
+  }
+}
+
+TEST(BackupReport, FiguresOfTheNewest) {
+  const auto report = judge_target(facts({backup(30h, 1000), backup(6h, 1031)}), 24h, kNow);
+  ASSERT_TRUE(report.newest);
+  EXPECT_EQ(report.newest->age, std::chrono::seconds(6h));
+  EXPECT_TRUE(report.within_rpo);
+  EXPECT_EQ(report.newest->size_bytes, 1031u);
+  ASSERT_TRUE(report.newest->change_percent);
+  EXPECT_NEAR(*report.newest->change_percent, 3.1, 1e-9);
+  EXPECT_EQ(report.newest->verification, "verified");
+  EXPECT_EQ(report.stored_bytes, 2031u);
+  EXPECT_EQ(report.free_bytes, 10ull << 30);
+
+  const auto single = judge_target(facts({backup(6h, 1000, std::nullopt)}), 24h, kNow);
+  EXPECT_FALSE(single.newest->change_percent);
+  EXPECT_EQ(single.newest->verification, "unverified");
+}
+
+TEST(BackupReport, FailedAttemptKeepsItsErrorOnlyWhileItIsTheLast) {
+  auto last = judge_target(with_failed_attempt(facts({backup(20h, 1000)}), 1h, true), 24h, kNow);
+  EXPECT_EQ(last.failed_attempt_error, "pg_dump exited 1: connection refused");
+  auto old = judge_target(with_failed_attempt(facts({backup(2h, 1000)}), 3h, false), 24h, kNow);
+  EXPECT_EQ(old.failed_attempt_error, "");
+}
+
+BackupReport two_targets() {
+  BackupReport report;
+  report.generated = kNow;
+  report.period = 24h;
+  report.targets.push_back(judge_target(
+      with_drill(facts({backup(30h, 1000), backup(6h, 1031)}), true, "ok"), 24h, kNow));
+  auto breached = facts({backup(26h, 2048)});
+  breached.target = "orders";
+  report.targets.push_back(judge_target(breached, 24h, kNow));
+  return report;
+}
+
+TEST(BackupReport, Headline) {
+  BackupReport none;
+  EXPECT_EQ(none.headline(), "no backup targets");
+  EXPECT_TRUE(none.ok());
+  auto report = two_targets();
+  EXPECT_EQ(report.headline(), "2 targets, 1 needs attention");
+  report.targets.pop_back();
+  EXPECT_EQ(report.headline(), "1 target, all OK");
+}
+
+TEST(BackupReport, TextTable) {
+  const auto text = render_text(two_targets());
+  EXPECT_EQ(
+      text.rfind(
+          "Backup report, last 1d 0h, at 2026-12-05T07:00:00Z: 2 targets, 1 needs attention\n", 0),
+      0u)
+      << text;
+  EXPECT_NE(text.find("TARGET"), std::string::npos);
+  EXPECT_NE(text.find("main    OK"), std::string::npos) << text;
+  EXPECT_NE(text.find("orders  ATTENTION"), std::string::npos) << text;
+  EXPECT_NE(text.find("+3.1 %"), std::string::npos) << text;
+  EXPECT_NE(text.find("ok 2h 00m ago"), std::string::npos) << text;
+  EXPECT_NE(text.find("Needs attention:\n- orders: RPO breached"), std::string::npos) << text;
+}
+
+TEST(BackupReport, ChatLine) {
+  const auto report = two_targets();
+  EXPECT_EQ(target_line(report.targets[0]),
+            "main: OK \xE2\x80\x94 newest " + report.targets[0].newest->name +
+                ", 6h 00m old (RPO 1d 1h), 1 KiB (+3.1 %), verified; drill ok 2h 00m ago; "
+                "2 KiB stored, 10 GiB free; 1 backup, no errors");
+  EXPECT_EQ(target_line(report.targets[1]).rfind("orders: NEEDS ATTENTION; RPO breached", 0), 0u);
+}
+
+TEST(BackupReport, Json) {
+  const auto doc = report_json(two_targets());
+  EXPECT_EQ(doc["headline"], "2 targets, 1 needs attention");
+  EXPECT_EQ(doc["needs_attention"], 1);
+  EXPECT_EQ(doc["ok"], false);
+  ASSERT_EQ(doc["targets"].size(), 2u);
+  const auto& main = doc["targets"][0];
+  EXPECT_EQ(main["status"], "ok");
+  EXPECT_EQ(main["newest"]["size_bytes"], 1031);
+  EXPECT_NEAR(main["newest"]["change_percent"].get<double>(), 3.1, 1e-9);
+  EXPECT_EQ(main["last_drill"]["ok"], true);
+  EXPECT_EQ(main["period"]["backups"], 1);
+  EXPECT_TRUE(main["period"]["failed_attempt_at"].is_null());
+  EXPECT_EQ(doc["targets"][1]["status"], "attention");
+  EXPECT_EQ(doc["targets"][1]["within_rpo"], false);
+}
+
+TEST(BackupReport, AlertEventRoundTripsAndComposes) {
+  const auto event = report_event(two_targets(), "backup-report/2026-12-05");
+  EXPECT_EQ(event.type, "backup_report");
+  EXPECT_EQ(alerts::idempotency_key(event), "backup-report/2026-12-05");
+  EXPECT_EQ(event.to, State::Degraded);
+  const auto back = alerts::from_json(alerts::to_json(event));  // the outbox's form
+  EXPECT_EQ(back.report, event.report);
+  const auto message = alerts::compose(back);
+  EXPECT_EQ(message.title, "Backup report: 2 targets, 1 needs attention");
+  ASSERT_EQ(message.probe_lines.size(), 2u);
+  EXPECT_EQ(message.probe_lines[0].rfind("main: OK", 0), 0u);
+  EXPECT_TRUE(message.facts.empty());
+  EXPECT_FALSE(message.resolved);
+}
+
+}  // namespace
+}  // namespace watchdog::core
