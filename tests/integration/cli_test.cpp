@@ -56,11 +56,6 @@ components:
         - name: restart-api
           kind: command
           argv: ["/bin/echo", "restart"]
-alerts:
-  - name: ops
-    kind: webhook
-    url: ${CLI_HOOK_URL}
-    secret: ${CLI_HOOK_SECRET}
 backups:
   - name: main
     dsn: host=127.0.0.1 dbname=app password=${CLI_DB_PASSWORD}
@@ -71,6 +66,11 @@ backups:
     kind: files
     source: /srv/models
     directory: /var/backups/models
+alerts:  # last: a test appends a sink
+  - name: ops
+    kind: webhook
+    url: ${CLI_HOOK_URL}
+    secret: ${CLI_HOOK_SECRET}
 )";
 
 TEST(Cli, CheckConfigSummarisesValidConfigWithoutSecrets) {
