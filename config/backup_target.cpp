@@ -57,11 +57,24 @@ RetentionPolicy read_retention(Options& parent) {
   policy.keep_weekly = static_cast<int>(options.integer_or("keep_weekly", 0, 0, kMax));
   policy.keep_monthly = static_cast<int>(options.integer_or("keep_monthly", 0, 0, kMax));
   policy.keep_within = options.duration_or("keep_within", Duration::zero());
+  if (auto problem = keep_within_problem(policy.keep_within); !problem.empty()) {
+    options.fail("keep_within", problem);
+  }
   options.finish();
   return policy;
 }
 
 }  // namespace
+
+std::string keep_within_problem(Duration keep_within) {
+  if (keep_within == Duration::zero()) return "";
+  if (keep_within < std::chrono::hours(1)) {
+    return "must be at least 1h, got " + format_duration(keep_within) +
+           " (`m` is minutes here, not months as in restic; for months write e.g. 180d)";
+  }
+  if (keep_within > std::chrono::hours(24 * 36525)) return "must be at most 100 years (36525d)";
+  return "";
+}
 
 std::string BackupSchedule::text() const {
   if (interval > Duration::zero()) return "every " + format_duration(interval);

@@ -38,6 +38,11 @@
 namespace watchdog::config {
 
 // restic `forget` semantics (see actions/backup/retention.h); all zero = keep everything.
+// Why `keep_within` is refused, or "" when it is fine: 0 (off) or 1h … 100 years. Under an
+// hour is refused because restic's `m` means months while ours means minutes (keep_within: 6m
+// would keep 6 minutes of backups); above 100 years the cutoff would overflow the clock.
+std::string keep_within_problem(Duration keep_within);
+
 struct RetentionPolicy {
   int keep_last = 0;
   int keep_daily = 0;

@@ -116,6 +116,12 @@ std::string human_duration(nanoseconds duration) {
   return std::to_string(s / 60) + " min" + (s % 60 ? " " + std::to_string(s % 60) + " s" : "");
 }
 
+std::string latency_ms(nanoseconds elapsed) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f ms", duration<double, std::milli>(elapsed).count());
+  return text;
+}
+
 std::string coarse_duration(seconds duration) {
   const long long total = std::max<long long>(0, duration.count());
   const long long days = total / 86400, whole_hours = total % 86400 / 3600;

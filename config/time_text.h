@@ -45,6 +45,8 @@ SystemTime from_epoch_ms(std::int64_t ms);
 // "120 ms", "1.2 s", "60 s", "5 min 3 s", "5 min". A negative one (a clock step) stays in
 // milliseconds: "-1500 ms".
 std::string human_duration(std::chrono::nanoseconds duration);
+// A short latency in milliseconds to a tenth, for probe details: "0.4 ms", "25.0 ms", "1500.0 ms".
+std::string latency_ms(std::chrono::nanoseconds elapsed);
 // A duration in its two largest units, for chat and paging messages: "45s", "3m 12s",
 // "2h 05m", "3d 4h". Negative durations count as zero ("0s").
 std::string coarse_duration(std::chrono::seconds duration);

@@ -92,7 +92,7 @@ void BackupAgeProbe::restore_memory(std::string_view memory) noexcept {
 
 std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
     const BackupEntry& judged, std::chrono::steady_clock::time_point deadline,
-    std::optional<std::string>& memory) {
+    std::chrono::milliseconds timeout, std::optional<std::string>& memory) {
   const auto format = backup::archive_format(judged.name);
   if (!settings_.check_integrity || judged.directory || !format) return std::nullopt;
   backup::RememberedVerdict current{
@@ -106,7 +106,14 @@ std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
         backup::ArchiveVerdict::State::Unchecked,
         "larger than integrity_max_size " + config::format_size(settings_.integrity_max_size)};
   } else {
-    current.verdict = backup::check_archive(current.path, *format, deadline);
+    const auto started = std::chrono::steady_clock::now();
+    current.verdict = backup::check_archive(current.path, *format, deadline,
+                                            backup::FileVersion{current.size, current.mtime_ns});
+    // A passing reason (I/O error, a change while read, a listing that ate the timeout): read
+    // again at the next check.
+    if (!backup::worth_remembering(current.verdict, deadline - started, timeout)) {
+      return current.verdict;
+    }
   }
   memory = current.encode();
   remembered_ = std::move(current);
@@ -114,16 +121,16 @@ std::optional<backup::ArchiveVerdict> BackupAgeProbe::integrity(
 }
 
 ProbeResult BackupAgeProbe::check_once(std::chrono::milliseconds timeout) {
-  return scan(std::chrono::steady_clock::now() + timeout);
-}
-
-ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string dir = settings_.directory.native();
+  // Walked: the newest dump directory (maybe still being written), the judged one and its
+  // history; older ones are only counted.
+  const auto walk_limit = static_cast<std::size_t>(std::max(settings_.anomaly.history, 0)) + 2;
   auto listing = backup::list_backup_entries(settings_.directory, settings_.pattern,
-                                             settings_.entries, deadline);
+                                             settings_.entries, deadline, walk_limit);
   if (listing.failure != FailureKind::None) return unhealthy(listing.failure, listing.error);
   auto& found = listing.entries;
-  const auto files = static_cast<long long>(found.size());
+  const auto files = static_cast<long long>(found.size() + listing.unwalked);
   std::vector<Measurement> measurements{{"backup_files", static_cast<double>(files)}};
   if (found.empty()) {
     ProbeResult result = unhealthy(
@@ -151,7 +158,7 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
   if (settings_.schedule) lateness = judge_schedule(settings_, found);
   backup::add_anomaly_measurements(history, lateness, measurements);
   std::optional<std::string> memory;
-  const auto archive = judged ? integrity(*judged, deadline, memory) : std::nullopt;
+  const auto archive = judged ? integrity(*judged, deadline, timeout, memory) : std::nullopt;
   std::string archive_text;
   if (archive) {
     archive_text = backup::describe(*archive, judged->name, *backup::archive_format(judged->name));
@@ -172,7 +179,10 @@ ProbeResult BackupAgeProbe::scan(std::chrono::steady_clock::time_point deadline)
                                               config::format_size(judged->size) + " (minimum " +
                                               config::format_size(settings_.min_size) + ")");
   } else if (archive && archive->damaged()) {
-    result = unhealthy(FailureKind::Corrupt, archive_text);
+    // BadResponse, as the `backup` probe reports a failed verification: Corrupt would fire
+    // restore_latest (default when: [not_found, corrupt]) on a healthy database because of a
+    // damaged dump FILE in the same component.
+    result = unhealthy(FailureKind::BadResponse, archive_text);
   } else if (auto anomaly = backup::anomaly_result(history, lateness)) {
     result = std::move(*anomaly);
   } else {

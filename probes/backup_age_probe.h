@@ -7,7 +7,7 @@
 // (size, default 1 byte: an empty file fails), anomaly_history (7), min_ratio (0.5; 0 = off),
 // settle (5m), schedule (cron, optional), time_zone (IANA, default UTC; with schedule only),
 // grace (30m; with schedule only) — see probes/backup/anomaly_checks.h; check_integrity (true),
-// integrity_max_size (16GiB). `pattern` must match exactly one entry per run (the dump, not
+// integrity_max_size (2GiB). `pattern` must match exactly one entry per run (the dump, not
 // its .sha256 or .log beside it), or the small companions read as small backups.
 // Only entries directly in `directory` count (no recursion into it; symlinks to files are
 // followed, symlinks to directories ignored). The glob behaves like a shell's: "*" does not
@@ -16,7 +16,10 @@
 // entries: directories (issue #17) watches one dump directory per run (mongodump's
 // /backups/mongo/2026-12-05/): a directory's size is the total of the regular files under it,
 // its mtime the newest of itself and those files (see probes/backup/backup_entries.h); every
-// judgement below applies to it as to a file. Ordering is by mtime, never by name.
+// judgement below applies to it as to a file. Ordering is by mtime, never by name. Each check
+// walks only the newest anomaly_history + 2 directories by their own mtime (the newest, the
+// judged one and its history); older ones count in backup_files without being walked. Anything
+// written into an old dump directory later (a verify marker) makes it the newest again.
 //
 // The newest matching entry (by mtime) decides: age > rpo or size < min_size → Unhealthy
 // (Threshold); missing directory or no match → Unhealthy (NotFound). A newest entry younger
@@ -25,14 +28,20 @@
 // that instead (the "judged" one).
 // Integrity (issue #17): when the judged entry is a FILE named .gz/.tgz (gzip) or .zst/.tzst
 // (zstd) — so .tar.gz and .tar.zst too — and check_integrity is on, it is decompressed once,
-// streaming (probes/backup/archive_integrity.h): truncated or damaged → Unhealthy (Corrupt),
+// streaming (probes/backup/archive_integrity.h): truncated or damaged → Unhealthy
+// (BadResponse, as the `backup` probe's failed verification — never Corrupt, which means the
+// database itself and fires restore_latest),
 // "mongo-20261205.tar.gz is truncated (gzip stream ends early)". The verdict is kept per
 // (path, size, mtime) and the file is read again only when one of them changes; proven
 // verdicts outlive restarts as the probe's memory. The read shares the check's timeout (10s by
-// default: roughly 1–3 GiB of gzip, more of zstd); a file not read to its end in time, or
-// larger than integrity_max_size, is "not checked" (said in the detail, no failure) and not
-// tried again until it changes — raise `timeout` for bigger archives. Files inside a
-// directory backup are not checked.
+// default: count on about 1 GiB of gzip, more of zstd, less from a cold or network disk). "Not
+// checked" (said in the detail, no failure) until the file changes: larger than
+// integrity_max_size, a zstd window over 128 MiB, or not read to its end when the read had at
+// least half the timeout — raise `timeout` for bigger archives. Tried again at the next check:
+// an I/O error, a read cut short because the listing ate the timeout, and a file that changed
+// while read (a writer that paused longer than `settle`). `settle: 0` with check_integrity
+// reads a file still being written: truncated whenever its writer pauses during the read.
+// Files inside a directory backup are not checked.
 // Otherwise anomalies (issue #18) → Degraded (Threshold): the newest entry smaller than
 // min_ratio × the median size of up to anomaly_history entries before it (judged from 3 on):
 // "db_20261204.dump is 2.1 MiB, 38 % of the usual 5.5 MiB"; with a schedule, mtimes count as
@@ -81,7 +90,7 @@ class BackupAgeProbe final : public GuardedProbe {
     std::chrono::milliseconds settle{std::chrono::minutes(5)};
     backup::EntryKinds entries = backup::EntryKinds::Files;
     bool check_integrity = true;
-    std::uint64_t integrity_max_size = std::uint64_t{16} << 30;  // 16 GiB
+    std::uint64_t integrity_max_size = std::uint64_t{2} << 30;  // ~20 s of gzip: raise timeout
   };
 
   // Reads and validates the keys above; no I/O. Throws config::ConfigError.
@@ -93,11 +102,12 @@ class BackupAgeProbe final : public GuardedProbe {
 
  private:
   ProbeResult check_once(std::chrono::milliseconds timeout) override;
-  ProbeResult scan(std::chrono::steady_clock::time_point deadline);
   // The integrity verdict of the judged entry when it is a compressed file to check: the
-  // remembered one while the file is unchanged, else read now (and `memory` set to remember it).
+  // remembered one while the file is unchanged, else read now (and, when worth remembering —
+  // backup::worth_remembering — `memory` set to remember it).
   std::optional<backup::ArchiveVerdict> integrity(const backup::BackupEntry& judged,
                                                   std::chrono::steady_clock::time_point deadline,
+                                                  std::chrono::milliseconds timeout,
                                                   std::optional<std::string>& memory);
   Settings settings_;
   std::optional<backup::RememberedVerdict> remembered_;  // the last file read, and its verdict

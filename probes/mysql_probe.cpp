@@ -8,7 +8,7 @@ namespace {
 using Clock = mysql::Session::Clock;
 using std::chrono::milliseconds;
 
-constexpr unsigned kParseError = 1064;            // ER_PARSE_ERROR: SHOW REPLICA unknown
+constexpr unsigned kParseError = 1064;            // ER_PARSE_ERROR: a SHOW … spelling unknown
 constexpr unsigned kSpecificAccessDenied = 1227;  // ER_SPECIFIC_ACCESS_DENIED_ERROR
 
 // The first cell of the first row as a number (0 when absent).
@@ -98,9 +98,16 @@ std::optional<ProbeResult> MysqlProbe::read_replica(mysql::Session& session,
                                                     Clock::time_point deadline,
                                                     milliseconds timeout,
                                                     mysql_status::Figures& figures) const {
+  // Every channel: MariaDB's named connections only show with ALL (its plain SHOW REPLICA
+  // STATUS is the default connection alone); MySQL 8 lists its channels without it. Each
+  // spelling the server does not know is a parse error: try the next.
   mysql::Rows rows;
-  auto outcome = session.query("SHOW REPLICA STATUS", deadline, rows);
-  if (outcome.code == kParseError) outcome = session.query("SHOW SLAVE STATUS", deadline, rows);
+  mysql::Outcome outcome;
+  for (const char* statement : {"SHOW ALL REPLICAS STATUS", "SHOW ALL SLAVES STATUS",
+                                "SHOW REPLICA STATUS", "SHOW SLAVE STATUS"}) {
+    outcome = session.query(statement, deadline, rows);
+    if (outcome.code != kParseError) break;
+  }
   if (outcome.code == kSpecificAccessDenied) {
     if (settings_.status.expect_role == mysql_status::Role::Any) return std::nullopt;
     return unhealthy(FailureKind::Auth,
@@ -110,7 +117,7 @@ std::optional<ProbeResult> MysqlProbe::read_replica(mysql::Session& session,
   }
   if (!outcome.ok()) return failed(outcome, "SHOW REPLICA STATUS", timeout);
   figures.replica_known = true;
-  figures.replica = mysql_status::parse_replica(rows.columns, rows.rows);
+  figures.replicas = mysql_status::parse_replicas(rows.columns, rows.rows);
   return std::nullopt;
 }
 
@@ -134,10 +141,14 @@ ProbeResult MysqlProbe::failed(const mysql::Outcome& outcome, const std::string&
       return unhealthy(
           FailureKind::NotFound,
           "unknown database '" + settings_.endpoint.database.value_or("") + "' (" + error + ")");
-    case mysql::Failure::TooManyConnections:
+    case mysql::Failure::TooManyConnections:  // the message names which limit
       return unhealthy(
           FailureKind::Threshold,
-          "max_connections reached: the server refused a new connection (" + error + ")");
+          "connection limit reached: the server refused a new connection (" + error + ")");
+    case mysql::Failure::HostBlocked:
+      return unhealthy(
+          FailureKind::Threshold,
+          "host blocked after too many connection errors: FLUSH HOSTS (" + error + ")");
     case mysql::Failure::ServerError:
       return unhealthy(FailureKind::BadResponse, during + " failed (" + error + ")");
     case mysql::Failure::ConnectionError:

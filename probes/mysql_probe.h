@@ -14,20 +14,23 @@
 // a retry): connect (MariaDB Connector/C; connect/read/write timeouts set to the check's timeout
 // and, in milliseconds, a deadline over the whole check: probes/clients/mysql_session.h), the
 // query (timed: mysql_query_seconds), SHOW GLOBAL STATUS LIKE 'Threads_connected',
-// SELECT @@max_connections, SHOW REPLICA STATUS (SHOW SLAVE STATUS when the server does not know
-// it: MariaDB < 10.5, MySQL < 8.0.22), then COM_QUIT. The replica status needs the REPLICA
-// MONITOR (MariaDB ≥ 10.5.9) or REPLICATION CLIENT privilege: without it, and without
-// expect_role, the replica figures are simply absent; with expect_role → Unhealthy Auth.
+// SELECT @@max_connections, the status of every replication channel (SHOW ALL REPLICAS STATUS on
+// MariaDB ≥ 10.5.1, SHOW ALL SLAVES STATUS on older MariaDB, SHOW REPLICA STATUS on MySQL ≥
+// 8.0.22, SHOW SLAVE STATUS before: the first the server knows), then COM_QUIT. The replica status
+// needs the REPLICA MONITOR (MariaDB ≥ 10.5.9) or REPLICATION CLIENT privilege: without it, and
+// without expect_role, the replica figures are simply absent; with expect_role → Unhealthy Auth.
 //
 // Results: server down (connection refused, or a missing unix socket) → Unhealthy Refused; no
 // connection or answer within the timeout (a frozen server) → Unhealthy Timeout; access denied
-// (1045, 1044, 1698, 1130 …) → Unhealthy Auth "access denied for user 'app' …"; unknown database
-// (1049) → Unhealthy NotFound "unknown database 'shop'"; max_connections reached (1040) →
-// Unhealthy Threshold; the query rejected → Unhealthy BadResponse with the server's error; any
-// other client error (lost connection, unknown host) → Unhealthy Error. The rest (role,
-// replication threads, lag, connections, latency) and the measurements are in
-// probes/mysql_status.h. The password is never part of a detail or a config error.
-// Thread-safety: as every probe — check() is never called concurrently for one object.
+// (1045, 1044, 1698, 1130, account locked or password expired …) → Unhealthy Auth "access denied
+// for user 'app' …"; unknown database (1049) → Unhealthy NotFound "unknown database 'shop'"; a
+// connection limit reached (max_connections 1040, the user's own 1203/1226) → Unhealthy Threshold
+// "connection limit reached …"; this host blocked by max_connect_errors (1129) → Unhealthy
+// Threshold "host blocked after too many connection errors: FLUSH HOSTS …"; the query rejected →
+// Unhealthy BadResponse with the server's error; any other client error (lost connection, unknown
+// host) → Unhealthy Error. The rest (role, replication threads, lag, connections, latency) and the
+// measurements are in probes/mysql_status.h. The password is never part of a detail or a config
+// error. Thread-safety: as every probe — check() is never called concurrently for one object.
 
 #include <chrono>
 #include <memory>

@@ -1,9 +1,9 @@
 #include "probes/mysql_status.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
+#include "config/time_text.h"
 #include "config/units.h"
 
 namespace watchdog::probes::mysql_status {
@@ -37,13 +37,6 @@ class Verdict {
   Level unhealthy_, degraded_;
 };
 
-std::string format_ms(std::chrono::nanoseconds elapsed) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f ms",
-                std::chrono::duration<double, std::milli>(elapsed).count());
-  return text;
-}
-
 std::string format_lag(double seconds) {
   return config::format_duration(milliseconds(static_cast<long long>(seconds * 1000)));
 }
@@ -76,56 +69,96 @@ std::string stopped_threads(const Replica& replica) {
   return out;
 }
 
-void judge_replica(const Settings& settings, const Figures& figures, Verdict& verdict) {
-  if (!figures.replica_known) return;
-  if (settings.expect_role == Role::Replica && !figures.replica) {
-    verdict.add(ProbeStatus::Unhealthy, FailureKind::BadResponse,
-                "not a replica (no replication configured), expected replica");
+int threads_running(const Replica& replica) {
+  return (replica.io_running == "Yes" ? 1 : 0) + (replica.sql_running == "Yes" ? 1 : 0);
+}
+
+std::string channel_text(const Replica& replica) {
+  return replica.channel.empty() ? "" : "channel '" + replica.channel + "' ";
+}
+
+// The channels that replicate or are broken (not those stopped on purpose).
+std::vector<Replica> active(const Figures& figures) {
+  std::vector<Replica> out;
+  for (const auto& replica : figures.replicas) {
+    if (!stopped_on_purpose(replica)) out.push_back(replica);
   }
-  if (settings.expect_role == Role::Primary && figures.replica) {
-    verdict.add(ProbeStatus::Unhealthy, FailureKind::BadResponse,
-                "replication is configured (a replica), expected primary");
+  return out;
+}
+
+// The channel with the largest lag; nullptr when no channel has one.
+const Replica* most_behind(const std::vector<Replica>& replicas) {
+  const Replica* worst = nullptr;
+  for (const auto& replica : replicas) {
+    if (replica.lag_seconds && (!worst || *replica.lag_seconds > *worst->lag_seconds)) {
+      worst = &replica;
+    }
   }
-  if (!figures.replica) return;
-  const Replica& replica = *figures.replica;
-  if (auto stopped = stopped_threads(replica); !stopped.empty()) {
-    verdict.add(
-        settings.expect_role == Role::Replica ? ProbeStatus::Unhealthy : ProbeStatus::Degraded,
-        FailureKind::BadResponse, "replication stopped: " + stopped);
-  }
-  if (!replica.lag_seconds) return;
+  return worst;
+}
+
+void judge_lag(const Settings& settings, const Replica& replica, Verdict& verdict) {
   const double lag_ms = *replica.lag_seconds * 1000;
   const auto over = [&](const std::optional<milliseconds>& limit) {
     return limit && lag_ms >= static_cast<double>(limit->count());
   };
+  const std::string lag = "replica lag " + format_lag(*replica.lag_seconds) +
+                          (replica.channel.empty() ? "" : " in channel '" + replica.channel + "'");
   if (over(settings.replica_lag_critical)) {
-    verdict.add(ProbeStatus::Unhealthy, FailureKind::Threshold,
-                "replica lag " + format_lag(*replica.lag_seconds) + " (critical " +
-                    config::format_duration(*settings.replica_lag_critical) + ")");
+    verdict.add(
+        ProbeStatus::Unhealthy, FailureKind::Threshold,
+        lag + " (critical " + config::format_duration(*settings.replica_lag_critical) + ")");
   } else if (over(settings.replica_lag_warn)) {
     verdict.add(ProbeStatus::Degraded, FailureKind::Threshold,
-                "replica lag " + format_lag(*replica.lag_seconds) + " (warn " +
-                    config::format_duration(*settings.replica_lag_warn) + ")");
+                lag + " (warn " + config::format_duration(*settings.replica_lag_warn) + ")");
   }
+}
+
+void judge_replicas(const Settings& settings, const std::vector<Replica>& replicas,
+                    Verdict& verdict) {
+  if (settings.expect_role == Role::Replica && replicas.empty()) {
+    verdict.add(ProbeStatus::Unhealthy, FailureKind::BadResponse,
+                "not a replica (no replication configured), expected replica");
+  }
+  if (settings.expect_role == Role::Primary && !replicas.empty()) {
+    verdict.add(ProbeStatus::Unhealthy, FailureKind::BadResponse,
+                "replication is configured (a replica), expected primary");
+  }
+  for (const auto& replica : replicas) {
+    if (auto stopped = stopped_threads(replica); !stopped.empty()) {
+      verdict.add(
+          settings.expect_role == Role::Replica ? ProbeStatus::Unhealthy : ProbeStatus::Degraded,
+          FailureKind::BadResponse, "replication stopped: " + channel_text(replica) + stopped);
+    }
+  }
+  if (const Replica* worst = most_behind(replicas)) judge_lag(settings, *worst, verdict);
 }
 
 }  // namespace
 
-std::optional<Replica> parse_replica(const std::vector<std::string>& columns,
-                                     const std::vector<std::vector<Cell>>& rows) {
-  if (rows.empty()) return std::nullopt;
-  const auto& row = rows.front();
-  Replica replica;
-  replica.io_running = text(column(columns, row, {"Slave_IO_Running", "Replica_IO_Running"}));
-  replica.sql_running = text(column(columns, row, {"Slave_SQL_Running", "Replica_SQL_Running"}));
-  replica.last_io_error = text(column(columns, row, {"Last_IO_Error"}));
-  replica.last_sql_error = text(column(columns, row, {"Last_SQL_Error"}));
-  const std::string lag =
-      text(column(columns, row, {"Seconds_Behind_Master", "Seconds_Behind_Source"}));
-  char* end = nullptr;
-  const double seconds = std::strtod(lag.c_str(), &end);
-  if (!lag.empty() && end == lag.c_str() + lag.size()) replica.lag_seconds = seconds;
-  return replica;
+bool stopped_on_purpose(const Replica& replica) {
+  return replica.io_running == "No" && replica.sql_running == "No" &&
+         replica.last_io_error.empty() && replica.last_sql_error.empty();
+}
+
+std::vector<Replica> parse_replicas(const std::vector<std::string>& columns,
+                                    const std::vector<std::vector<Cell>>& rows) {
+  std::vector<Replica> out;
+  for (const auto& row : rows) {
+    Replica& replica = out.emplace_back();
+    replica.io_running = text(column(columns, row, {"Slave_IO_Running", "Replica_IO_Running"}));
+    replica.sql_running = text(column(columns, row, {"Slave_SQL_Running", "Replica_SQL_Running"}));
+    replica.last_io_error = text(column(columns, row, {"Last_IO_Error"}));
+    replica.last_sql_error = text(column(columns, row, {"Last_SQL_Error"}));
+    replica.channel =
+        text(column(columns, row, {"Connection_name", "Channel_Name", "Channel_name"}));
+    const std::string lag =
+        text(column(columns, row, {"Seconds_Behind_Master", "Seconds_Behind_Source"}));
+    char* end = nullptr;
+    const double seconds = std::strtod(lag.c_str(), &end);
+    if (!lag.empty() && end == lag.c_str() + lag.size()) replica.lag_seconds = seconds;
+  }
+  return out;
 }
 
 ProbeResult evaluate(const Settings& settings, const Figures& figures) {
@@ -135,7 +168,8 @@ ProbeResult evaluate(const Settings& settings, const Figures& figures) {
       {"mysql_connections", figures.connections},
       {"mysql_max_connections", figures.max_connections},
   };
-  judge_replica(settings, figures, verdict);
+  const std::vector<Replica> replicas = active(figures);
+  if (figures.replica_known) judge_replicas(settings, replicas, verdict);
   if (figures.max_connections > 0) {
     const double ratio = figures.connections / figures.max_connections;
     measurements.push_back({"mysql_connections_used_ratio", ratio});
@@ -149,28 +183,27 @@ ProbeResult evaluate(const Settings& settings, const Figures& figures) {
   }
   if (settings.latency_warn && figures.query_time > *settings.latency_warn) {
     verdict.add(ProbeStatus::Degraded, FailureKind::Threshold,
-                "query took " + format_ms(figures.query_time) + " (warn " +
+                "query took " + config::latency_ms(figures.query_time) + " (warn " +
                     config::format_duration(*settings.latency_warn) + ")");
   }
   if (figures.replica_known) {
-    measurements.push_back({"mysql_replica", figures.replica ? 1.0 : 0.0});
+    measurements.push_back({"mysql_replica", replicas.empty() ? 0.0 : 1.0});
   }
-  std::string role = "role unknown";
-  if (figures.replica) {
-    const Replica& replica = *figures.replica;
-    if (replica.lag_seconds)
-      measurements.push_back({"mysql_replica_lag_seconds", *replica.lag_seconds});
-    measurements.push_back(
-        {"mysql_replica_threads_running",
-         (replica.io_running == "Yes" ? 1.0 : 0.0) + (replica.sql_running == "Yes" ? 1.0 : 0.0)});
-    role = "replica" + (replica.lag_seconds ? ", lag " + format_lag(*replica.lag_seconds) : "");
-  } else if (figures.replica_known) {
-    role = "primary";
+  std::string role = figures.replica_known ? "primary" : "role unknown";
+  if (!replicas.empty()) {
+    const Replica* worst = most_behind(replicas);
+    if (worst) measurements.push_back({"mysql_replica_lag_seconds", *worst->lag_seconds});
+    int running = 2;
+    for (const auto& replica : replicas) running = std::min(running, threads_running(replica));
+    measurements.push_back({"mysql_replica_threads_running", static_cast<double>(running)});
+    role = "replica" +
+           (replicas.size() > 1 ? " (" + std::to_string(replicas.size()) + " channels)" : "") +
+           (worst ? ", lag " + format_lag(*worst->lag_seconds) : "");
   }
-  ProbeResult result =
-      verdict.result("query in " + format_ms(figures.query_time) + ", " + role + ", connections " +
-                     std::to_string(static_cast<long long>(figures.connections)) + "/" +
-                     std::to_string(static_cast<long long>(figures.max_connections)));
+  ProbeResult result = verdict.result(
+      "query in " + config::latency_ms(figures.query_time) + ", " + role + ", connections " +
+      std::to_string(static_cast<long long>(figures.connections)) + "/" +
+      std::to_string(static_cast<long long>(figures.max_connections)));
   result.measurements = std::move(measurements);
   return result;
 }

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
-#include <cstdio>
 #include <map>
 
 #include "config/time_text.h"
@@ -16,13 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::string format_ms(std::chrono::nanoseconds elapsed) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f ms",
-                std::chrono::duration<double, std::milli>(elapsed).count());
-  return text;
-}
 
 bool starts_with(const std::string& text, std::string_view prefix) {
   return text.rfind(prefix, 0) == 0;
@@ -286,13 +278,13 @@ ProbeResult RedisProbe::evaluate(const Info& info, std::chrono::nanoseconds ping
   }
   if (settings_.latency_warn && ping > *settings_.latency_warn) {
     issues.push_back({ProbeStatus::Degraded, FailureKind::Threshold,
-                      "PING took " + format_ms(ping) + " (warn " +
+                      "PING took " + config::latency_ms(ping) + " (warn " +
                           config::format_duration(*settings_.latency_warn) + ")"});
   }
 
   ProbeResult result;
   if (issues.empty()) {
-    std::string detail = "PONG in " + format_ms(ping) + ", role " + role;
+    std::string detail = "PONG in " + config::latency_ms(ping) + ", role " + role;
     if (used) detail += ", memory " + config::format_size(static_cast<std::uint64_t>(*used));
     result = healthy(std::move(detail));
   } else {

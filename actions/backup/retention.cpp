@@ -21,6 +21,14 @@ struct Rule {
   std::function<std::string(SystemTime, std::size_t)> key;
 };
 
+// newest − keep_within, or the earliest time when keep_within reaches back before the epoch
+// (nanosecond time points overflow ~292 years out: compare in the duration's own unit first).
+SystemTime within_cutoff(SystemTime newest, config::Duration keep_within) {
+  const auto since_epoch = std::chrono::duration_cast<config::Duration>(newest.time_since_epoch());
+  if (keep_within >= since_epoch) return SystemTime::min();
+  return newest - std::chrono::duration_cast<SystemTime::duration>(keep_within);
+}
+
 }  // namespace
 
 std::vector<RetentionDecision> plan_retention(const std::vector<RetentionItem>& items,
@@ -52,7 +60,7 @@ std::vector<RetentionDecision> plan_retention(const std::vector<RetentionItem>& 
   };
   if (policy.keep_within > config::Duration::zero() && !order.empty()) {
     // restic: kept when strictly newer than the newest backup's time minus the duration.
-    const SystemTime cutoff = items[order.front()].time - policy.keep_within;
+    const SystemTime cutoff = within_cutoff(items[order.front()].time, policy.keep_within);
     const std::string reason = "within " + config::format_duration(policy.keep_within);
     for (std::size_t n : order) {
       if (items[n].time <= cutoff) break;

@@ -1,9 +1,11 @@
 #include "probes/backup/archive_integrity.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <array>
 #include <cerrno>
@@ -12,6 +14,8 @@
 #include <system_error>
 #include <vector>
 
+#include "probes/backup/deadline.h"
+
 namespace watchdog::probes::backup {
 namespace {
 
@@ -19,10 +23,16 @@ using State = ArchiveVerdict::State;
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr unsigned char kGzipMagic = 0x1f;  // the first byte of every gzip member
 
-ArchiveVerdict make_verdict(State state, std::string reason) { return {state, std::move(reason)}; }
+using Retry = ArchiveVerdict::Retry;
+constexpr off_t kDropCacheEvery = 16 << 20;  // bytes read between POSIX_FADV_DONTNEED calls
 
 ArchiveVerdict too_slow() {
-  return make_verdict(State::Unchecked, "not finished within the timeout");
+  return {State::Unchecked, "not finished within the timeout", Retry::IfTheReadWasShort};
+}
+
+// Unchecked for a passing reason (I/O error, memory): tried again at the next check.
+ArchiveVerdict transient(std::string reason) {
+  return {State::Unchecked, std::move(reason), Retry::NextCheck};
 }
 
 // Reads the file in chunks; the descriptor closes with the object.
@@ -44,28 +54,38 @@ class ChunkReader {
       n = ::read(fd_, buffer_.data(), buffer_.size());
     } while (n < 0 && errno == EINTR);
     if (n < 0) error_ = errno;
-    return n > 0 ? std::string_view(buffer_.data(), static_cast<std::size_t>(n)) : "";
+    if (n <= 0) return "";
+    offset_ += n;
+    if (offset_ - dropped_ >= kDropCacheEvery) {  // a backup read once: keep it out of the cache
+      ::posix_fadvise(fd_, 0, offset_, POSIX_FADV_DONTNEED);
+      dropped_ = offset_;
+    }
+    return std::string_view(buffer_.data(), static_cast<std::size_t>(n));
   }
   std::optional<ArchiveVerdict> failure() const {
     if (error_ == 0) return std::nullopt;
-    return make_verdict(State::Unchecked, (fd_ < 0 ? "cannot open: " : "read error: ") +
-                                              std::generic_category().message(error_));
+    return transient((fd_ < 0 ? "cannot open: " : "read error: ") +
+                     std::generic_category().message(error_));
+  }
+  // The file as it is now (after the read), to compare with the listing's.
+  std::optional<FileVersion> version() const {
+    struct stat st {};
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0) return std::nullopt;
+    return FileVersion{static_cast<std::uint64_t>(st.st_size),
+                       std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
   }
 
  private:
   int fd_;
   int error_;
+  off_t offset_ = 0;
+  off_t dropped_ = 0;
   std::vector<char> buffer_ = std::vector<char>(kChunk);
 };
 
-bool past(std::chrono::steady_clock::time_point deadline) {
-  return std::chrono::steady_clock::now() > deadline;
-}
-
 ArchiveVerdict check_gzip(ChunkReader& reader, std::chrono::steady_clock::time_point deadline) {
   z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK)
-    return make_verdict(State::Unchecked, "zlib: out of memory");
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) return transient("zlib: out of memory");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
   std::array<unsigned char, kChunk> out{};
   bool in_member = false, padding = false;
@@ -79,7 +99,7 @@ ArchiveVerdict check_gzip(ChunkReader& reader, std::chrono::steady_clock::time_p
         // After a member: another member, or zero padding (tape-style blocks) to the end.
         padding = true;
         if (*zs.next_in != 0) {
-          return make_verdict(State::Corrupt, "unexpected data after the gzip stream");
+          return ArchiveVerdict{State::Corrupt, "unexpected data after the gzip stream"};
         }
         ++zs.next_in;
         --zs.avail_in;
@@ -94,37 +114,67 @@ ArchiveVerdict check_gzip(ChunkReader& reader, std::chrono::steady_clock::time_p
         ++members;
         inflateReset(&zs);
       } else if (ret == Z_DATA_ERROR) {
-        return make_verdict(State::Corrupt,
-                            std::string("gzip: ") + (zs.msg ? zs.msg : "data error"));
+        return ArchiveVerdict{State::Corrupt,
+                              std::string("gzip: ") + (zs.msg ? zs.msg : "data error")};
       } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-        return make_verdict(State::Unchecked, "zlib error " + std::to_string(ret));
+        return transient("zlib error " + std::to_string(ret));
       }
     }
   }
   if (auto failure = reader.failure()) return *failure;
-  if (in_member) return make_verdict(State::Truncated, "gzip stream ends early");
-  if (members == 0) return make_verdict(State::Truncated, "the file is empty");
-  return make_verdict(State::Ok, "");
+  if (in_member) return ArchiveVerdict{State::Truncated, "gzip stream ends early"};
+  if (members == 0) return ArchiveVerdict{State::Truncated, "the file is empty"};
+  return ArchiveVerdict{State::Ok, ""};
+}
+
+// The window a zstd frame header asks for (RFC 8878 3.1.1.1.2), or 0 when `head` does not start
+// with a frame header that names one (a single-segment frame's window is its content size).
+std::uint64_t zstd_window_size(std::string_view head) {
+  constexpr std::string_view kMagic("\x28\xb5\x2f\xfd", 4);
+  if (head.size() < 6 || !head.starts_with(kMagic)) return 0;
+  const auto descriptor = static_cast<unsigned char>(head[4]);
+  if (descriptor & 0x20) return 0;  // single segment: no window descriptor
+  const auto window = static_cast<unsigned char>(head[5]);
+  const std::uint64_t base = std::uint64_t{1} << (10 + (window >> 3));
+  return base + (base / 8) * (window & 7);
+}
+
+// libzstd's default ceiling on the decoding window (ZSTD_WINDOWLOG_LIMIT_DEFAULT, 2^27):
+// frames written with `zstd --long=28..31` need more memory than a probe should take.
+ArchiveVerdict window_too_large(std::uint64_t window) {
+  std::string needs = window > 0 ? "needs " + std::to_string(window >> 20) + " MiB, " : "";
+  return {State::Unchecked,
+          "zstd window too large: " + needs + "over the 128 MiB this check decodes (zstd --long)"};
 }
 
 ArchiveVerdict check_zstd(ChunkReader& reader, std::chrono::steady_clock::time_point deadline) {
   std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  if (!context) return make_verdict(State::Unchecked, "zstd: out of memory");
+  if (!context) return transient("zstd: out of memory");
   std::vector<char> out(ZSTD_DStreamOutSize());
   std::size_t pending = 0;   // 0 = a frame just ended and everything was flushed
   std::size_t produced = 0;  // by the last step
+  std::uint64_t window = 0;  // the first frame's, for the message
   bool any = false;
   const auto step = [&](ZSTD_inBuffer& in) -> std::optional<ArchiveVerdict> {
     ZSTD_outBuffer output{out.data(), out.size(), 0};
     pending = ZSTD_decompressStream(context.get(), &output, &in);
     produced = output.pos;
     if (ZSTD_isError(pending)) {
-      return make_verdict(State::Corrupt, std::string("zstd: ") + ZSTD_getErrorName(pending));
+      // Limits of this reader, not damage: the file may be whole.
+      switch (ZSTD_getErrorCode(pending)) {
+        case ZSTD_error_frameParameter_windowTooLarge:
+          return window_too_large(window);
+        case ZSTD_error_memory_allocation:
+          return transient("zstd: out of memory");
+        default:
+          return ArchiveVerdict{State::Corrupt, std::string("zstd: ") + ZSTD_getErrorName(pending)};
+      }
     }
     return std::nullopt;
   };
   for (std::string_view chunk = reader.next(); !chunk.empty(); chunk = reader.next()) {
     if (past(deadline)) return too_slow();
+    if (!any) window = zstd_window_size(chunk);
     any = true;
     ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
     while (in.pos < in.size) {
@@ -132,17 +182,17 @@ ArchiveVerdict check_zstd(ChunkReader& reader, std::chrono::steady_clock::time_p
     }
   }
   if (auto failure = reader.failure()) return *failure;
-  if (!any) return make_verdict(State::Truncated, "the file is empty");
+  if (!any) return ArchiveVerdict{State::Truncated, "the file is empty"};
   // Input is over: flush what the decoder still holds; no progress with work left = truncated.
   while (pending != 0) {
     if (past(deadline)) return too_slow();
     ZSTD_inBuffer none{nullptr, 0, 0};
     if (auto bad = step(none)) return *bad;
     if (pending != 0 && produced == 0) {
-      return make_verdict(State::Truncated, "zstd frame ends early");
+      return ArchiveVerdict{State::Truncated, "zstd frame ends early"};
     }
   }
-  return make_verdict(State::Ok, "");
+  return ArchiveVerdict{State::Ok, ""};
 }
 
 bool ends_with(std::string_view name, std::string_view suffix) {
@@ -162,15 +212,34 @@ std::string_view to_string(ArchiveFormat format) {
 }
 
 ArchiveVerdict check_archive(const std::filesystem::path& path, ArchiveFormat format,
-                             std::chrono::steady_clock::time_point deadline) {
+                             std::chrono::steady_clock::time_point deadline,
+                             const std::optional<FileVersion>& listed) {
   try {
     ChunkReader reader(path);
     if (auto failure = reader.failure()) return *failure;
-    return format == ArchiveFormat::Gzip ? check_gzip(reader, deadline)
-                                         : check_zstd(reader, deadline);
+    auto verdict =
+        format == ArchiveFormat::Gzip ? check_gzip(reader, deadline) : check_zstd(reader, deadline);
+    // A writer that stalled past `settle` and went on: what was read is not the listed file.
+    if (listed && reader.version() != listed) return transient("changed while read");
+    return verdict;
   } catch (const std::bad_alloc&) {
-    return make_verdict(State::Unchecked, "out of memory");
+    return transient("out of memory");
   }
+}
+
+bool worth_remembering(const ArchiveVerdict& verdict,
+                       std::chrono::steady_clock::duration read_budget,
+                       std::chrono::milliseconds timeout) {
+  if (verdict.state != State::Unchecked) return true;
+  switch (verdict.retry) {
+    case Retry::Never:
+      return true;
+    case Retry::NextCheck:
+      return false;
+    case Retry::IfTheReadWasShort:
+      break;
+  }
+  return read_budget * 2 >= timeout;
 }
 
 std::string describe(const ArchiveVerdict& verdict, std::string_view file_name,

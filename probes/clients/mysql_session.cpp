@@ -2,9 +2,12 @@
 
 #include <mysql.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 namespace watchdog::probes::mysql {
@@ -77,6 +80,40 @@ unsigned int seconds_left(Clock::time_point deadline) {
   return static_cast<unsigned int>(std::max<long long>(1, left));
 }
 
+// The rows of a stored result set.
+void read_rows(MYSQL_RES* result, Rows& rows) {
+  const unsigned int fields = mysql_num_fields(result);
+  const MYSQL_FIELD* field = mysql_fetch_fields(result);
+  for (unsigned int i = 0; i < fields; ++i) rows.columns.emplace_back(field[i].name);
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {  // stored: no I/O
+    const unsigned long* lengths = mysql_fetch_lengths(result);
+    auto& out = rows.rows.emplace_back();
+    for (unsigned int i = 0; i < fields; ++i) {
+      out.push_back(row[i] ? std::optional<std::string>(std::string(row[i], lengths[i]))
+                           : std::nullopt);
+    }
+  }
+}
+
+// Stores the current result (if the statement has one) into `rows` when `keep`, else drops it.
+// `failed` is set when the server or the connection failed instead.
+Driven take_result(MYSQL* mysql, Clock::time_point deadline, Rows* keep, bool& failed) {
+  if (mysql_field_count(mysql) == 0) return Driven::Done;
+  MYSQL_RES* result = nullptr;
+  const Driven driven = drive(
+      mysql, deadline, [&] { return mysql_store_result_start(&result, mysql); },
+      [&](int ready) { return mysql_store_result_cont(&result, mysql, ready); });
+  if (driven == Driven::Done && result == nullptr) failed = true;
+  if (result != nullptr) {
+    if (driven == Driven::Done && keep != nullptr) read_rows(result, *keep);
+    mysql_free_result(result);
+  }
+  return driven;
+}
+
+constexpr int kLeakedHandlesError = 64;
+std::atomic<int> leaked_handles{0};
+
 }  // namespace
 
 struct Session::Handle {
@@ -84,22 +121,66 @@ struct Session::Handle {
   bool stuck = false;  // see drive(): never touched again, leaked rather than closed
 };
 
+namespace {
+
+// A handle suspended inside the library (Driven::Stuck): it must never be resumed or freed.
+// Its socket (already shut down) is closed so no descriptor leaks; the memory does.
+template <typename Handle>
+void leak(std::unique_ptr<Handle> handle) {
+  const auto fd = mysql_get_socket(&handle->mysql);
+  if (fd >= 0) ::close(fd);
+  (void)handle.release();
+  const int count = ++leaked_handles;
+  if (count == 1) {
+    spdlog::warn(
+        "mysql: a client call did not end at its deadline even with its socket shut down; its "
+        "connection handle is leaked (memory only)");
+  } else if (count == kLeakedHandlesError) {
+    spdlog::error(
+        "mysql: {} connection handles leaked so far; restart the watchdog to reclaim "
+        "their memory",
+        count);
+  }
+}
+
+}  // namespace
+
+std::string redact(std::string text, const std::optional<std::string>& password) {
+  if (!password || password->size() < 4) return text;
+  const std::string& secret = *password;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+    text.replace(at, secret.size(), "***");
+  }
+  return text;
+}
+
+Outcome error_outcome(unsigned code, const std::string& raw_message,
+                      const std::optional<std::string>& password) {
+  return {classify_error(code, raw_message), code, redact(raw_message, password)};
+}
+
 Failure classify_error(unsigned code, const std::string& message) {
   switch (code) {
     case 0:
       return Failure::None;
     case 1044:  // ER_DBACCESS_DENIED_ERROR
     case 1045:  // ER_ACCESS_DENIED_ERROR
-    case 1129:  // ER_HOST_IS_BLOCKED
     case 1130:  // ER_HOST_NOT_PRIVILEGED
     case 1251:  // ER_NOT_SUPPORTED_AUTH_MODE
     case 1698:  // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+    case 1820:  // ER_MUST_CHANGE_PASSWORD (expired, sandbox mode)
     case 1862:  // ER_MUST_CHANGE_PASSWORD_LOGIN
+    case 3118:  // ER_ACCOUNT_HAS_BEEN_LOCKED (MySQL)
+    case 4151:  // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB)
       return Failure::Auth;
     case 1049:  // ER_BAD_DB_ERROR
       return Failure::UnknownDatabase;
     case 1040:  // ER_CON_COUNT_ERROR
+    case 1203:  // ER_TOO_MANY_USER_CONNECTIONS (max_user_connections)
+    case 1226:  // ER_USER_LIMIT_REACHED (the account's MAX_USER_CONNECTIONS …)
       return Failure::TooManyConnections;
+    case 1129:  // ER_HOST_IS_BLOCKED
+      return Failure::HostBlocked;
     case 2002:  // CR_CONNECTION_ERROR (unix socket)
     case 2003:  // CR_CONN_HOST_ERROR (TCP): "… (111)" is ECONNREFUSED, "(2)" a missing socket
       if (message.find("(111)") != std::string::npos || message.find("(2)") != std::string::npos)
@@ -116,6 +197,7 @@ Session::~Session() { close(); }
 
 Outcome Session::connect(Clock::time_point deadline) {
   close();
+  deadline_ = deadline;
   handle_ = std::make_unique<Handle>();
   MYSQL* mysql = &handle_->mysql;
   if (mysql_init(mysql) == nullptr) {
@@ -137,9 +219,9 @@ Outcome Session::connect(Clock::time_point deadline) {
   const Driven driven = drive(
       mysql, deadline,
       [&] {
-        return mysql_real_connect_start(&connected, mysql, endpoint_.host.c_str(),
-                                        endpoint_.user.c_str(), password, database,
-                                        static_cast<unsigned int>(endpoint_.port), nullptr, 0);
+        return mysql_real_connect_start(
+            &connected, mysql, endpoint_.host.c_str(), endpoint_.user.c_str(), password, database,
+            static_cast<unsigned int>(endpoint_.port), nullptr, CLIENT_MULTI_RESULTS);
       },
       [&](int ready) { return mysql_real_connect_cont(&connected, mysql, ready); });
   if (driven != Driven::Done) {
@@ -147,7 +229,7 @@ Outcome Session::connect(Clock::time_point deadline) {
     return timed_out();
   }
   if (connected == nullptr) {
-    Outcome outcome = error_outcome();
+    Outcome outcome = last_error();
     close();
     return outcome;
   }
@@ -158,87 +240,69 @@ Outcome Session::connect(Clock::time_point deadline) {
 Outcome Session::query(const std::string& statement, Clock::time_point deadline, Rows& rows) {
   rows = {};
   if (!connected_) return {Failure::ConnectionError, 0, "not connected"};
+  deadline_ = deadline;
   MYSQL* mysql = &handle_->mysql;
-  int failed = 0;
+  int query_failed = 0;
   Driven driven = drive(
       mysql, deadline,
-      [&] { return mysql_real_query_start(&failed, mysql, statement.data(), statement.size()); },
-      [&](int ready) { return mysql_real_query_cont(&failed, mysql, ready); });
-  MYSQL_RES* result = nullptr;
-  if (driven == Driven::Done && failed == 0 && mysql_field_count(mysql) > 0) {
+      [&] {
+        return mysql_real_query_start(&query_failed, mysql, statement.data(), statement.size());
+      },
+      [&](int ready) { return mysql_real_query_cont(&query_failed, mysql, ready); });
+  bool failed = driven == Driven::Done && query_failed != 0;
+  // Every result, the first kept: a CALL leaves one per SELECT and a status after them.
+  for (bool first = true; driven == Driven::Done && !failed; first = false) {
+    driven = take_result(mysql, deadline, first ? &rows : nullptr, failed);
+    if (driven != Driven::Done || failed || !mysql_more_results(mysql)) break;
+    int next = 0;  // 0: another result, -1: none, > 0: an error
     driven = drive(
-        mysql, deadline, [&] { return mysql_store_result_start(&result, mysql); },
-        [&](int ready) { return mysql_store_result_cont(&result, mysql, ready); });
+        mysql, deadline, [&] { return mysql_next_result_start(&next, mysql); },
+        [&](int ready) { return mysql_next_result_cont(&next, mysql, ready); });
+    failed = driven == Driven::Done && next > 0;
+    if (next < 0) break;
   }
   if (driven != Driven::Done) {
-    if (result != nullptr) mysql_free_result(result);
     handle_->stuck = driven == Driven::Stuck;
     return timed_out();
   }
-  if (failed != 0 || (result == nullptr && mysql_field_count(mysql) > 0)) {
-    Outcome outcome = error_outcome();
+  if (failed) {
+    Outcome outcome = last_error();
     if (outcome.failure != Failure::ServerError) close();  // the connection itself broke
     return outcome;
   }
-  if (result == nullptr) return {};
-  const unsigned int fields = mysql_num_fields(result);
-  const MYSQL_FIELD* field = mysql_fetch_fields(result);
-  for (unsigned int i = 0; i < fields; ++i) rows.columns.emplace_back(field[i].name);
-  while (MYSQL_ROW row = mysql_fetch_row(result)) {  // stored: no I/O
-    const unsigned long* lengths = mysql_fetch_lengths(result);
-    auto& out = rows.rows.emplace_back();
-    for (unsigned int i = 0; i < fields; ++i) {
-      out.push_back(row[i] ? std::optional<std::string>(std::string(row[i], lengths[i]))
-                           : std::nullopt);
-    }
-  }
-  mysql_free_result(result);
   return {};
 }
 
 void Session::close() noexcept {
   if (!handle_) return;
-  if (handle_->stuck) {
-    (void)handle_.release();  // suspended inside the library: leaked, never resumed
-  } else {
+  bool stuck = handle_->stuck;
+  if (!stuck && connected_) {
+    // COM_QUIT (the server frees its thread at once), within the caller's deadline: briefly
+    // when time is left, a bare send without waiting when none is.
     MYSQL* mysql = &handle_->mysql;
-    Driven driven = Driven::Done;
-    if (connected_) {  // COM_QUIT, briefly: the server frees its thread at once
-      driven = drive(
-          mysql, Clock::now() + std::chrono::milliseconds(200),
-          [&] { return mysql_close_start(mysql); },
-          [&](int ready) { return mysql_close_cont(mysql, ready); });
-    } else {
-      mysql_close(mysql);
-    }
-    if (driven == Driven::Stuck) {
-      (void)handle_.release();
-    } else {
-      handle_.reset();
-    }
+    stuck = drive(
+                mysql, std::min(deadline_, Clock::now() + std::chrono::milliseconds(200)),
+                [&] { return mysql_close_start(mysql); },
+                [&](int ready) { return mysql_close_cont(mysql, ready); }) == Driven::Stuck;
+  } else if (!stuck) {
+    mysql_close(&handle_->mysql);  // no connection: nothing to send
+  }
+  if (stuck) {
+    leak(std::move(handle_));
+  } else {
+    handle_.reset();
   }
   connected_ = false;
 }
 
-Outcome Session::error_outcome() const {
+Outcome Session::last_error() const {
   MYSQL* mysql = &handle_->mysql;
-  const unsigned code = mysql_errno(mysql);
-  std::string message = redact(mysql_error(mysql));
-  return {classify_error(code, message), code, std::move(message)};
+  return error_outcome(mysql_errno(mysql), mysql_error(mysql), endpoint_.password);
 }
 
 Outcome Session::timed_out() {
   close();
   return {Failure::Timeout, 0, "no answer in time"};
-}
-
-std::string Session::redact(std::string text) const {
-  if (!endpoint_.password || endpoint_.password->empty()) return text;
-  const std::string& secret = *endpoint_.password;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-    text.replace(at, secret.size(), "***");
-  }
-  return text;
 }
 
 }  // namespace watchdog::probes::mysql

@@ -14,7 +14,17 @@
 //
 // Failures come back as values (Outcome) for the caller to word. The server's messages never
 // contain the password ("Access denied for user 'u'@'h' (using password: YES)"); the session
-// still replaces any occurrence of it with "***" before returning a message.
+// still replaces any occurrence of it with "***" before returning a message (after classifying
+// the raw text; see redact()).
+//
+// A statement's every result is read (a CALL returns one per SELECT in the procedure, then a
+// status), so the next statement never meets "Commands out of sync"; the first result set is
+// returned. close() sends COM_QUIT within min(the last deadline, 200 ms from now).
+//
+// Should a call not end even after its socket is shut down (not seen, but the library owns the
+// control flow), the handle is suspended inside the library and can neither be resumed nor
+// freed: its descriptor is closed and its memory leaked, with a warning logged at the first
+// such handle and an error at the 64th (restart the watchdog to reclaim the memory).
 // Not thread-safe: one caller at a time per session.
 
 #include <chrono>
@@ -37,9 +47,12 @@ enum class Failure {
   None,
   Timeout,             // no connection or no answer before the deadline
   Refused,             // nothing listens (ECONNREFUSED)
-  Auth,                // 1045 access denied, 1044 no access to the database, 1698, 1130 host
+  Auth,                // 1045 access denied, 1044 no access to the database, 1698, 1130 host,
+                       // an account locked (3118, 4151) or its password expired (1820, 1862)
   UnknownDatabase,     // 1049
-  TooManyConnections,  // 1040: max_connections reached (and no SUPER slot left)
+  TooManyConnections,  // 1040 max_connections reached (and no SUPER slot left); 1203, 1226:
+                       // the user's own limit (max_user_connections, MAX_USER_CONNECTIONS)
+  HostBlocked,         // 1129: too many failed connects from this host (max_connect_errors)
   ServerError,         // the server answered a statement with an error (`code`, `message`)
   ConnectionError,     // any other client-side error (lost connection, unknown host …)
 };
@@ -54,6 +67,16 @@ struct Outcome {
   std::string message;  // the library's or server's text, password removed
   bool ok() const { return failure == Failure::None; }
 };
+
+// Every occurrence of `password` in `text` replaced by "***" — only for passwords of at least
+// 4 characters: a shorter one matches everyday text (the "1" of "(111)", the "a" of any word),
+// so redacting it would garble every message while hiding nothing a guess of three characters
+// does not give away. Pure.
+std::string redact(std::string text, const std::optional<std::string>& password);
+// The Outcome of error `code` with the library's `raw_message`: classified on the raw text
+// (classify_error looks for "(111)"), redacted afterwards. Pure.
+Outcome error_outcome(unsigned code, const std::string& raw_message,
+                      const std::optional<std::string>& password);
 
 // A result set: column names and rows of text (nullopt = SQL NULL).
 struct Rows {
@@ -74,20 +97,21 @@ class Session {
   // Connects (and authenticates, selecting the database when one is set); replaces an open
   // connection. Any failure leaves the session closed.
   Outcome connect(Clock::time_point deadline);
-  // One statement and its whole result (an empty Rows for statements without one). A timeout
-  // or a lost connection closes the session; a server error (syntax, privilege) keeps it.
+  // One statement and its whole result (an empty Rows for statements without one; the first
+  // result set when there are several). A timeout or a lost connection closes the session; a
+  // server error (syntax, privilege) keeps it.
   Outcome query(const std::string& statement, Clock::time_point deadline, Rows& rows);
   void close() noexcept;
 
  private:
   struct Handle;
-  Outcome error_outcome() const;
+  Outcome last_error() const;
   Outcome timed_out();
-  std::string redact(std::string text) const;
 
   Endpoint endpoint_;
   std::unique_ptr<Handle> handle_;
   bool connected_ = false;
+  Clock::time_point deadline_ = Clock::time_point::max();  // of the last connect or query
 };
 
 }  // namespace watchdog::probes::mysql

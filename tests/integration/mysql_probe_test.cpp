@@ -1,10 +1,15 @@
 // The `mysql` probe against a real MariaDB (tests/support/mariadb_server.h). Two tests, one
 // server each (start-up costs ~5 s, and ctest runs every test in a process of its own): healthy
-// figures, roles, the connection budget and a broken replication link; then rejected logins, an
-// unknown database, and the server stopped and frozen.
+// figures, a procedure's several results, roles, the connection budget, a broken replication
+// link on a named connection and replication stopped on purpose; then rejected logins (wrong
+// password, locked account, the user's connection limit), an unknown database, and the server
+// stopped and frozen.
 #include <gtest/gtest.h>
 
-#include "tests/integration/postgres_probe_fixture.h"  // make(), measurement(), describe()
+#include <filesystem>
+
+#include "probes/clients/mysql_session.h"
+#include "tests/integration/probe_fixture.h"
 #include "tests/support/mariadb_server.h"
 
 namespace watchdog::testing {
@@ -38,7 +43,10 @@ class MysqlProbeTest : public ::testing::Test {
 };
 
 TEST_F(MysqlProbeTest, HealthyFiguresRolesConnectionBudgetAndBrokenReplication) {
-  auto result = probe("        database: shop\n")->check(5s);
+  // A procedure answers with its result set and then a status: both are read, so the
+  // statements after it are not "out of sync".
+  server_.sql("CREATE PROCEDURE shop.two_rows() SELECT 1 AS n UNION ALL SELECT 2");
+  auto result = probe("        database: shop\n        query: CALL two_rows()\n")->check(5s);
   ASSERT_EQ(result.status, ProbeStatus::Healthy) << describe(result);
   EXPECT_NE(result.detail.find("primary"), std::string::npos) << result.detail;
   EXPECT_GT(measurement(result, "mysql_query_seconds").value_or(-1), 0);
@@ -48,6 +56,17 @@ TEST_F(MysqlProbeTest, HealthyFiguresRolesConnectionBudgetAndBrokenReplication) 
   EXPECT_EQ(measurement(result, "mysql_replica"), 0);
   EXPECT_FALSE(measurement(result, "mysql_replica_lag_seconds"));
   EXPECT_FALSE(measurement(result, "mysql_replica_threads_running"));
+
+  // The harness keeps root's password out of the server user's reach.
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(server_.client_defaults_file()).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(server_.client_defaults_file().parent_path()).permissions(),
+            fs::perms::owner_all);
+  EXPECT_EQ(std::distance(fs::directory_iterator(server_.client_defaults_file().parent_path()),
+                          fs::directory_iterator()),
+            1)
+      << "the password script is deleted";
 
   EXPECT_EQ(probe("        expect_role: primary\n")->check(5s).status, ProbeStatus::Healthy);
   auto wrong_role = probe("        expect_role: replica\n")->check(5s);
@@ -61,31 +80,39 @@ TEST_F(MysqlProbeTest, HealthyFiguresRolesConnectionBudgetAndBrokenReplication) 
   EXPECT_NE(over_budget.detail.find("of 20"), std::string::npos) << over_budget.detail;
 
   // A replica whose source does not answer: the IO thread stays "Connecting", the SQL one runs.
-  server_.sql(
-      "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + std::to_string(free_port()) +
-      ", MASTER_USER='repl', MASTER_PASSWORD='repl-pw', MASTER_CONNECT_RETRY=1;"
-      " START SLAVE;");
+  // A named connection (MariaDB multi-source), which only SHOW ALL … STATUS lists.
+  server_.sql("CHANGE MASTER 'feed' TO MASTER_HOST='127.0.0.1', MASTER_PORT=" +
+              std::to_string(free_port()) +
+              ", MASTER_USER='repl', MASTER_PASSWORD='repl-pw', MASTER_CONNECT_RETRY=1;"
+              " START SLAVE 'feed';");
   auto replica_probe = probe("        expect_role: replica\n");
   ProbeResult replica;
-  wait_until(  // START SLAVE returns before the SQL thread reports running
+  ASSERT_TRUE(wait_until(  // START SLAVE returns before the SQL thread reports running
       [&] {
         replica = replica_probe->check(5s);
         return measurement(replica, "mysql_replica_threads_running") == 1;
       },
-      10s, 100ms);
+      10s, 100ms))
+      << describe(replica);
   auto other_role = probe("        expect_role: primary\n")->check(5s);
   auto any_role = probe()->check(5s);
-  server_.sql("STOP SLAVE; RESET SLAVE ALL;");
+  // Promoted: STOP SLAVE; RESET SLAVE (not ALL) keeps a row with both threads "No" and no error.
+  server_.sql("STOP SLAVE 'feed'; RESET SLAVE 'feed';");
+  ASSERT_NE(server_.sql("SHOW ALL SLAVES STATUS"), "") << "the row stays";
+  auto promoted = probe("        expect_role: primary\n")->check(5s);
+  server_.sql("RESET SLAVE 'feed' ALL;");
 
   EXPECT_EQ(replica.status, ProbeStatus::Unhealthy) << describe(replica);
   EXPECT_EQ(replica.failure, FailureKind::BadResponse) << describe(replica);
-  EXPECT_NE(replica.detail.find("IO thread"), std::string::npos) << replica.detail;
+  EXPECT_NE(replica.detail.find("channel 'feed' IO thread"), std::string::npos) << replica.detail;
   EXPECT_EQ(replica.detail.find("repl-pw"), std::string::npos) << replica.detail;
   EXPECT_EQ(measurement(replica, "mysql_replica"), 1);
   EXPECT_EQ(measurement(replica, "mysql_replica_threads_running"), 1);  // SQL only
   EXPECT_FALSE(measurement(replica, "mysql_replica_lag_seconds")) << "NULL while not connected";
   EXPECT_EQ(other_role.failure, FailureKind::BadResponse) << describe(other_role);
   EXPECT_EQ(any_role.status, ProbeStatus::Degraded) << describe(any_role);
+  EXPECT_EQ(promoted.status, ProbeStatus::Healthy) << describe(promoted);
+  EXPECT_EQ(measurement(promoted, "mysql_replica"), 0);
 }
 
 TEST_F(MysqlProbeTest, RejectedLoginsUnknownDatabaseDownAndFrozenServer) {
@@ -95,6 +122,20 @@ TEST_F(MysqlProbeTest, RejectedLoginsUnknownDatabaseDownAndFrozenServer) {
   EXPECT_NE(wrong_password.detail.find("access denied for user 'root'"), std::string::npos)
       << wrong_password.detail;
   EXPECT_EQ(wrong_password.detail.find(kWrongPassword), std::string::npos);
+
+  server_.sql(
+      "CREATE USER 'locked'@'127.0.0.1' IDENTIFIED BY 'locked-pw-5e1b' ACCOUNT LOCK;"
+      " CREATE USER 'capped'@'127.0.0.1' IDENTIFIED BY 'capped-pw-08f2' WITH"
+      " MAX_USER_CONNECTIONS 1;");
+  auto locked = probe("", "locked", "locked-pw-5e1b")->check(5s);
+  EXPECT_EQ(locked.failure, FailureKind::Auth) << describe(locked);
+  probes::mysql::Session holder({"127.0.0.1", server_.port(), "capped", "capped-pw-08f2", {}});
+  ASSERT_TRUE(holder.connect(std::chrono::steady_clock::now() + 5s).ok());
+  auto capped = probe("", "capped", "capped-pw-08f2")->check(5s);
+  holder.close();
+  EXPECT_EQ(capped.status, ProbeStatus::Unhealthy) << describe(capped);
+  EXPECT_EQ(capped.failure, FailureKind::Threshold) << describe(capped);
+  EXPECT_NE(capped.detail.find("connection limit reached"), std::string::npos) << capped.detail;
 
   auto unknown_database = probe("        database: no_such_db\n")->check(5s);
   EXPECT_EQ(unknown_database.status, ProbeStatus::Unhealthy) << describe(unknown_database);

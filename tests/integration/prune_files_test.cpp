@@ -41,6 +41,10 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
     const std::string name = "mongo/day-" + std::string(day < 10 ? "0" : "") + std::to_string(day);
     write_aged(root, name + "/shop/orders.bson", now - 1h - day * 24h);
   }
+  // Not counted, never deleted (--settle, default 5m): a dump still being written and one
+  // dated in the future, which would otherwise move the 7-day cutoff 2 days forward.
+  write_aged(root, "mongo/day-new/shop/orders.bson", now);
+  write_aged(root, "mongo/day-future/shop/orders.bson", now + 48h);
   write_aged(root, "mongo/old-20261001.tar.gz", now - 24h * 60);  // a file is an item too
   write_aged(root, "mongo/.partial-upload", now - 24h * 60);      // hidden: "*" never matches it
   fs::create_directory_symlink(root / "mongo/day-00", root / "mongo/latest");  // never an item
@@ -53,7 +57,7 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
 
   // 7 days from the newest: day-00 … day-06 stay (day-07 is exactly 7 days older: restic keeps
   // only what is strictly newer); nothing moves in a dry run.
-  auto dry = prune({"--glob", glob, "--keep-within", "7d", "--dry-run"});
+  auto dry = prune({"--glob", glob, "--entries", "any", "--keep-within", "7d", "--dry-run"});
   ASSERT_EQ(dry.exit_code, 0) << dry.out << dry.err;
   EXPECT_NE(dry.out.find("keep   day-06  (within 7d)"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("keep   day-00  (within 7d, newest good)"), std::string::npos) << dry.out;
@@ -61,6 +65,17 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
   EXPECT_NE(dry.out.find("would delete old-20261001.tar.gz"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("skip   latest  (symlink)"), std::string::npos) << dry.out;
   EXPECT_EQ(dry.out.find("partial"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("skip   day-new  (younger than --settle 5m)"), std::string::npos);
+  EXPECT_NE(dry.out.find("skip   day-future  (dated in the future)"), std::string::npos);
+  EXPECT_NE(dry.err.find("warning: day-future is dated in the future"), std::string::npos);
+  // --entries defaults to files, as the probe's: no dump directory is judged, the one file is
+  // the newest and stays.
+  auto files_only = prune({"--glob", glob, "--keep-last", "1", "--dry-run"});
+  ASSERT_EQ(files_only.exit_code, 0) << files_only.out << files_only.err;
+  EXPECT_EQ(files_only.out.find("day-0"), std::string::npos) << files_only.out;
+  EXPECT_NE(files_only.out.find("keep   old-20261001.tar.gz  (last, newest good)"),
+            std::string::npos)
+      << files_only.out;
   EXPECT_EQ(names_in(root / "mongo"), before);
 
   // Refused before anything is listed or deleted: exit 2, the tree untouched.
@@ -71,10 +86,13 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
       {"--glob", "/*", "--keep-last", "1"},
       {"--glob", "mongo/*", "--keep-last", "1"},
       {"--glob", (root / "*").string() + "/shop", "--keep-last", "1"},
-      {"--glob", glob},                        // no --keep-* rule
-      {"--glob", glob, "--keep-within", "7"},  // a duration needs its unit
-      {"--glob", glob, "--keep-last", "1"},    // mongo/evil leads out
-      {"--dry-run"},                           // neither -c nor --glob
+      {"--glob", glob},                         // no --keep-* rule
+      {"--glob", glob, "--keep-within", "7"},   // a duration needs its unit
+      {"--glob", glob, "--keep-within", "6m"},  // minutes here, months in restic: refused
+      {"--glob", glob, "--keep-last", "1"},     // mongo/evil leads out
+      {"--glob", glob, "--keep-last", "1", "--entries", "dirs"},
+      {"--glob", glob, "--keep-last", "1", "--settle", "soon"},
+      {"--dry-run"},  // neither -c nor --glob
   };
   for (const auto& args : refused) {
     const auto result = prune(args);
@@ -83,16 +101,19 @@ TEST(PruneFiles, DryRunThenPruneKeepsWithinAndRefusesDangerousGlobs) {
   }
   EXPECT_NE(prune({"--glob", glob, "--keep-last", "1"}).err.find("leads out of"),
             std::string::npos);
+  EXPECT_NE(prune({"--glob", glob, "--keep-within", "6m"}).err.find("for months write e.g. 180d"),
+            std::string::npos);
   EXPECT_NE(prune({"--glob", glob, "-c", "/x.yaml", "--keep-last", "1"}).exit_code, 0);
   fs::remove(root / "mongo/evil");
   EXPECT_EQ(names_in(root / "mongo"), before);
 
-  auto real = prune({"--glob", glob, "--keep-within", "7d"});
+  auto real = prune({"--glob", glob, "--entries", "any", "--keep-within", "7d"});
   ASSERT_EQ(real.exit_code, 0) << real.out << real.err;
   EXPECT_NE(real.out.find("delete day-11\n"), std::string::npos) << real.out;
-  EXPECT_EQ(names_in(root / "mongo"),
-            (std::vector<std::string>{".partial-upload", "day-00", "day-01", "day-02", "day-03",
-                                      "day-04", "day-05", "day-06", "latest"}));
+  EXPECT_EQ(
+      names_in(root / "mongo"),
+      (std::vector<std::string>{".partial-upload", "day-00", "day-01", "day-02", "day-03", "day-04",
+                                "day-05", "day-06", "day-future", "day-new", "latest"}));
   EXPECT_TRUE(fs::exists(root / "mongo/day-06/shop/orders.bson"));
   EXPECT_TRUE(fs::exists(outside)) << "nothing outside the directory is touched";
 }

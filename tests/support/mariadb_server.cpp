@@ -1,10 +1,12 @@
 #include "tests/support/mariadb_server.h"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 
@@ -15,7 +17,7 @@ constexpr const char* kServer = "/usr/sbin/mariadbd";
 constexpr const char* kInstallDb = "/usr/bin/mariadb-install-db";
 constexpr const char* kClient = "/usr/bin/mariadb";
 
-// Letters and digits only: safe inside SQL quotes and an option file without escaping.
+// Letters, digits and '-' only: safe inside SQL quotes and an option file without escaping.
 std::string random_password() {
   std::random_device device;
   std::string out = "my-";
@@ -23,12 +25,26 @@ std::string random_password() {
   return out;
 }
 
-void chown_to_mysql(const std::filesystem::path& path) {
+// A directory only the server's user (`mysql`) may write: data/ and run/.
+void create_dir_for_mysql(const std::filesystem::path& path) {
+  std::filesystem::create_directory(path);
   const passwd* user = getpwnam("mysql");
   if (user == nullptr) throw std::runtime_error("no `mysql` user on this machine");
   if (chown(path.c_str(), user->pw_uid, user->pw_gid) != 0) {
     throw std::runtime_error("chown " + path.string() + " failed");
   }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+// A new file with mode 0600 from the start (never briefly readable by others), refusing to
+// follow or reuse anything already at `path`.
+void write_private_file(const std::filesystem::path& path, const std::string& content) {
+  const int fd = open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("creating " + path.string() + ": " + std::strerror(errno));
+  const bool written =
+      write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("writing " + path.string() + " failed");
 }
 
 // Options both the bootstrap and the server get, so the files install-db writes fit the server.
@@ -40,15 +56,20 @@ const std::vector<std::string> kStorageOptions = {"--innodb-buffer-pool-size=16M
 MariaDbServer::MariaDbServer(MariaDbOptions options)
     : options_(std::move(options)),
       data_dir_(dir_ / "data"),
-      socket_path_(dir_ / "mysqld.sock"),
-      error_log_(dir_ / "error.log"),
-      defaults_file_(dir_ / "client.cnf"),
+      run_dir_(dir_ / "run"),
+      secrets_dir_(dir_ / "secrets"),
+      socket_path_(run_dir_ / "mysqld.sock"),
+      error_log_(run_dir_ / "error.log"),
+      defaults_file_(secrets_dir_ / "client.cnf"),
       password_(random_password()) {
-  // The server (as `mysql`) needs to reach its dir for the socket, pid file and error log.
+  // The top dir stays root's (0711: `mysql` may pass through, not write); the secrets dir is
+  // root's alone (0700), so the server's user can neither read nor plant a link there.
   std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
                                                 std::filesystem::perms::group_exec |
                                                 std::filesystem::perms::others_exec);
-  chown_to_mysql(dir_.path());
+  std::filesystem::create_directory(secrets_dir_);
+  std::filesystem::permissions(secrets_dir_, std::filesystem::perms::owner_all);
+  create_dir_for_mysql(run_dir_);
   install();
   // A port that was free a moment ago may be taken by a parallel test: try a few.
   for (int attempt = 0;; ++attempt) {
@@ -72,8 +93,7 @@ MariaDbServer::~MariaDbServer() {
 }
 
 void MariaDbServer::install() {
-  std::filesystem::create_directory(data_dir_);
-  chown_to_mysql(data_dir_);
+  create_dir_for_mysql(data_dir_);
   std::vector<std::string> argv = {kInstallDb,
                                    "--no-defaults",
                                    "--datadir=" + data_dir_.string(),
@@ -94,7 +114,7 @@ std::vector<std::string> MariaDbServer::server_argv() const {
                                    "--socket=" + socket_path_.string(),
                                    "--port=" + std::to_string(port_),
                                    "--bind-address=127.0.0.1",
-                                   "--pid-file=" + (dir_ / "mariadbd.pid").string(),
+                                   "--pid-file=" + (run_dir_ / "mariadbd.pid").string(),
                                    "--log-error=" + error_log_.string(),
                                    "--skip-name-resolve",
                                    "--performance-schema=OFF",
@@ -106,20 +126,23 @@ std::vector<std::string> MariaDbServer::server_argv() const {
 }
 
 // install-db's root accounts have no password (auth method `normal`); root@<hostname> is left
-// alone (ignored under skip-name-resolve).
+// alone (ignored under skip-name-resolve). The statements go in on stdin from a private file,
+// never on the command line (visible to every user in /proc/*/cmdline).
 void MariaDbServer::set_root_password() {
   std::string statements;
   for (const char* host : {"localhost", "127.0.0.1", "::1"}) {
     statements +=
-        "SET PASSWORD FOR 'root'@'" + std::string(host) + "' = PASSWORD('" + password_ + "');";
+        "SET PASSWORD FOR 'root'@'" + std::string(host) + "' = PASSWORD('" + password_ + "');\n";
   }
-  auto result = run_command({kClient, "--no-defaults", "--socket=" + socket_path_.string(),
-                             "--user=root", "--batch", "-e", statements});
+  const auto script = secrets_dir_ / "set-password.sql";
+  write_private_file(script, statements);
+  auto result = run_command(
+      {kClient, "--no-defaults", "--socket=" + socket_path_.string(), "--user=root", "--batch"}, {},
+      std::chrono::seconds(20), script);
+  std::filesystem::remove(script);
   if (result.exit_code != 0) throw std::runtime_error("setting root's password: " + result.err);
-  std::ofstream(defaults_file_) << "[client]\nuser=" << user_ << "\npassword=" << password_
-                                << "\nhost=127.0.0.1\nport=" << port_ << "\n";
-  std::filesystem::permissions(
-      defaults_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  write_private_file(defaults_file_, "[client]\nuser=" + user_ + "\npassword=" + password_ +
+                                         "\nhost=127.0.0.1\nport=" + std::to_string(port_) + "\n");
 }
 
 void MariaDbServer::wait_until_answering(const std::vector<std::string>& probe_argv) {

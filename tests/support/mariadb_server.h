@@ -1,17 +1,18 @@
 #pragma once
 // A real MariaDB (10.11) for integration tests: mariadb-install-db --no-defaults into a temp
-// dir owned by the `mysql` user (the tests run as root; the server drops to `mysql` itself),
-// then `mariadbd --no-defaults` on 127.0.0.1 and a free port, its unix socket, pid file and
-// error log in that dir, kept small (16 MiB buffer pool, 4 MiB redo log, no performance schema,
-// skip-name-resolve). Once it answers, root (root@localhost, root@127.0.0.1, root@::1) gets a
-// random password. The constructor throws std::runtime_error with the error log when the server
-// does not come up within 30 s — tests let that fail them, in CI and elsewhere; never skip.
-// The destructor thaws, SIGKILLs the server (a test server keeps nothing worth a clean
-// shutdown) and removes everything.
+// dir (the tests run as root; the server drops to `mysql` itself), then `mariadbd --no-defaults`
+// on 127.0.0.1 and a free port. The `mysql` user owns only data/ and run/ (unix socket, pid
+// file, error log); the top dir and secrets/ (client.cnf) stay root's. Kept small (16 MiB buffer
+// pool, 4 MiB redo log, no performance schema, skip-name-resolve). Once it answers, root
+// (root@localhost, root@127.0.0.1, root@::1) gets a random password. The constructor throws
+// std::runtime_error with the error log when the server does not come up within 30 s — tests let
+// that fail them, in CI and elsewhere; never skip. The destructor thaws, SIGKILLs the server (a
+// test server keeps nothing worth a clean shutdown) and removes everything.
 //
 // The password is never on a command line: the `mariadb` client reads it from
-// client_defaults_file() (mode 0600, [client] user/password/host/port), which a test or a
-// backup command may use too (`--defaults-file=…` must be the first argument).
+// client_defaults_file() (mode 0600 from creation, in a root-only 0700 dir; [client]
+// user/password/host/port), which a test or a backup command run as root may use too
+// (`--defaults-file=…` must be the first argument). Setting the password feeds the SQL on stdin.
 //
 // Thread-safety: one test thread drives it; port()/password() may be read from any thread.
 
@@ -68,7 +69,7 @@ class MariaDbServer {
   void wait_until_answering(const std::vector<std::string>& probe_argv);
   TempDir dir_;
   MariaDbOptions options_;
-  std::filesystem::path data_dir_, socket_path_, error_log_, defaults_file_;
+  std::filesystem::path data_dir_, run_dir_, secrets_dir_, socket_path_, error_log_, defaults_file_;
   int port_ = 0;
   std::string user_ = "root";
   std::string password_;

@@ -17,6 +17,7 @@
 #include "probes/clients/process_runner.h"
 #include "watchdog/cli/prune_files.h"
 #include "watchdog/cli/backup_report_command.h"
+#include "watchdog/cli/retention_output.h"
 #include "watchdog/plan.h"
 
 namespace watchdog::core {

@@ -107,6 +107,13 @@ TEST(BackupTarget, ErrorsNameTheKey) {
   EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, retention: {keep_within: 30}}\n")
                 .find("keep_within"),
             std::string::npos);
+  // `m` is minutes here, months in restic: under an hour is refused, with the way out.
+  EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, retention: {keep_within: 6m}}\n")
+                .find("`m` is minutes here, not months as in restic; for months write e.g. 180d"),
+            std::string::npos);
+  EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, retention: {keep_within: 40000d}}\n")
+                .find("at most 100 years"),
+            std::string::npos);
   EXPECT_NE(error_of("  - {name: m, dsn: x, directory: /b, retention: {keep_lats: 1}}\n")
                 .find("did you mean 'keep_last'"),
             std::string::npos);

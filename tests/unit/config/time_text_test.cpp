@@ -123,6 +123,13 @@ TEST(HumanDuration, NegativeStaysInMilliseconds) {
   EXPECT_EQ(human_duration(-1500ms), "-1500 ms");
 }
 
+TEST(LatencyMs, MillisecondsToATenth) {
+  EXPECT_EQ(latency_ms(0ns), "0.0 ms");
+  EXPECT_EQ(latency_ms(420us), "0.4 ms");
+  EXPECT_EQ(latency_ms(25ms), "25.0 ms");
+  EXPECT_EQ(latency_ms(1500ms), "1500.0 ms");
+}
+
 TEST(CoarseDuration, TwoLargestUnits) {
   EXPECT_EQ(coarse_duration(0s), "0s");
   EXPECT_EQ(coarse_duration(45s), "45s");

@@ -103,7 +103,7 @@ TEST_F(BackupEntriesTest, DirectoryBeingWrittenIsNotJudgedBySize) {
   EXPECT_DOUBLE_EQ(measurement(result, "backup_size_ratio"), 0.15);
 }
 
-TEST_F(BackupEntriesTest, TruncatedArchiveIsCorrupt) {
+TEST_F(BackupEntriesTest, TruncatedArchiveIsBadResponseNeverCorrupt) {
   const std::string gz = testing::gzip_member(testing::payload());
   write("mongo-20261204.tar.gz", 26h, gz);
   const auto newest = write("mongo-20261205.tar.gz", 2h, gz.substr(0, gz.size() / 2));
@@ -111,7 +111,7 @@ TEST_F(BackupEntriesTest, TruncatedArchiveIsCorrupt) {
                                                  "\nrpo: 25h\npattern: '*.tar.gz'\nmin_ratio: 0");
   auto result = probe->check(5s);
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy) << result.detail;
-  EXPECT_EQ(result.failure, FailureKind::Corrupt);
+  EXPECT_EQ(result.failure, FailureKind::BadResponse);
   EXPECT_EQ(result.detail, "mongo-20261205.tar.gz is truncated (gzip stream ends early)");
   EXPECT_EQ(measurement(result, "backup_archive_ok"), 0);
   ASSERT_TRUE(result.memory);
@@ -143,7 +143,7 @@ TEST_F(BackupEntriesTest, TruncatedArchiveIsCorrupt) {
   restarted->restore_memory(memory);
   EXPECT_EQ(restarted->check(5s).status, ProbeStatus::Healthy);
   result = check("rpo: 25h\npattern: '*.tar.gz'\nmin_ratio: 0");
-  EXPECT_EQ(result.failure, FailureKind::Corrupt) << result.detail;
+  EXPECT_EQ(result.failure, FailureKind::BadResponse) << result.detail;
   EXPECT_NE(result.detail.find("is corrupt (gzip: "), std::string::npos) << result.detail;
 }
 

@@ -136,5 +136,17 @@ TEST(Retention, KeepWithinIgnoresTheClockWhenBackupsStopped) {
   EXPECT_EQ(kept(items, policy), (std::set<std::string>{"20200110T030000Z", "20200109T030000Z"}));
 }
 
+TEST(Retention, KeepWithinBeyondTheEpochKeepsEverything) {
+  using namespace std::chrono_literals;
+  // newest − keep_within would wrap a nanosecond time point (> ~292 years back from 2026):
+  // every backup is within, none deleted.
+  for (const config::Duration within :
+       std::vector<config::Duration>{24h * 365 * 57, 24h * 365 * 300, config::Duration::max()}) {
+    config::RetentionPolicy policy;
+    policy.keep_within = within;
+    EXPECT_EQ(kept(kSet, policy).size(), kSet.size()) << within.count();
+  }
+}
+
 }  // namespace
 }  // namespace watchdog::actions

@@ -4,6 +4,7 @@
 #include "probes/backup/archive_integrity.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/support/temp_dir.h"
 #include "tests/unit/probes/archive_test_files.h"
@@ -74,6 +75,27 @@ TEST(ArchiveIntegrity, FindsEveryDamage) {
   }
 }
 
+TEST(ArchiveIntegrity, ZstdWindowBeyond128MiBIsNotCheckedNotCorrupt) {
+  // The frame header `zstd --long=30` writes for a stream of unknown size (the zstd tool
+  // refuses it too without --long=30): a 1 GiB window, then one raw block "hello". libzstd
+  // decodes up to 128 MiB windows by default; a larger one says nothing about damage.
+  const std::string long30("\x28\xb5\x2f\xfd\x00\xa0\x29\x00\x00hello", 14);
+  testing::TempDir dir;
+  const auto verdict = check_archive(dir.write("big.tar.zst", long30), ArchiveFormat::Zstd,
+                                     std::chrono::steady_clock::now() + 30s);
+  EXPECT_EQ(verdict.state, State::Unchecked) << verdict.reason;
+  EXPECT_EQ(verdict.reason,
+            "zstd window too large: needs 1024 MiB, over the 128 MiB this check decodes (zstd "
+            "--long)");
+  // The same frame with a 1 MiB window (exponent 10) decodes: the header is well formed.
+  std::string small = long30;
+  small[5] = static_cast<char>(10 << 3);
+  EXPECT_EQ(check_archive(dir.write("small.zst", small), ArchiveFormat::Zstd,
+                          std::chrono::steady_clock::now() + 30s)
+                .state,
+            State::Ok);
+}
+
 TEST(ArchiveIntegrity, FormatComesFromTheName) {
   EXPECT_EQ(archive_format("x.tar.gz"), ArchiveFormat::Gzip);
   EXPECT_EQ(archive_format("x.tgz"), ArchiveFormat::Gzip);
@@ -95,6 +117,63 @@ TEST(ArchiveIntegrity, StopsAtTheDeadlineAndReportsUnreadableFiles) {
                           std::chrono::steady_clock::now() + 30s);
   EXPECT_EQ(verdict.state, State::Unchecked);
   EXPECT_NE(verdict.reason.find("cannot open"), std::string::npos) << verdict.reason;
+}
+
+TEST(ArchiveIntegrity, AFileThatChangedWhileReadIsNotJudged) {
+  // A writer that paused longer than `settle` and went on: the file is no longer the listed
+  // one after the read, so its end proves nothing (here: a half-written gzip, "truncated").
+  testing::TempDir dir;
+  const std::string gz = gzip_member(payload());
+  const auto path = dir.write("a.gz", gz.substr(0, gz.size() / 2));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  const FileVersion listed{static_cast<std::uint64_t>(st.st_size),
+                           std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  EXPECT_EQ(check_archive(path, ArchiveFormat::Gzip, deadline, listed).state, State::Truncated);
+  for (const FileVersion other : {FileVersion{listed.size + 1, listed.mtime_ns},
+                                  FileVersion{listed.size, listed.mtime_ns - 1}}) {
+    const auto verdict = check_archive(path, ArchiveFormat::Gzip, deadline, other);
+    EXPECT_EQ(verdict.state, State::Unchecked);
+    EXPECT_EQ(verdict.reason, "changed while read");
+    EXPECT_FALSE(worth_remembering(verdict, 10s, 10s)) << "read again at the next check";
+  }
+}
+
+// What is kept until the file changes, and what is tried again at the next check.
+TEST(ArchiveIntegrity, OnlyLastingVerdictsAreRemembered) {
+  using Retry = ArchiveVerdict::Retry;
+  struct Row {
+    const char* why;
+    ArchiveVerdict verdict;
+    std::chrono::milliseconds read_budget;
+    bool remembered;
+  };
+  const std::vector<Row> rows = {
+      {"whole", {State::Ok, ""}, 1s, true},
+      {"truncated", {State::Truncated, "gzip stream ends early"}, 1s, true},
+      {"corrupt", {State::Corrupt, "gzip: bad"}, 1s, true},
+      {"over integrity_max_size", {State::Unchecked, "larger than …"}, 1s, true},
+      {"an I/O error", {State::Unchecked, "read error: EIO", Retry::NextCheck}, 10s, false},
+      {"the read had the whole timeout",
+       {State::Unchecked, "", Retry::IfTheReadWasShort},
+       10s,
+       true},
+      {"the read had half of it", {State::Unchecked, "", Retry::IfTheReadWasShort}, 5s, true},
+      {"the listing ate the time", {State::Unchecked, "", Retry::IfTheReadWasShort}, 4s, false},
+  };
+  for (const auto& row : rows) {
+    EXPECT_EQ(worth_remembering(row.verdict, row.read_budget, 10s), row.remembered) << row.why;
+  }
+  // The reader's own verdicts carry the right retry.
+  testing::TempDir dir;
+  const auto path = dir.write("a.gz", gzip_member(payload()));
+  EXPECT_EQ(check_archive(path, ArchiveFormat::Gzip, std::chrono::steady_clock::now() - 1s).retry,
+            Retry::IfTheReadWasShort);
+  EXPECT_EQ(
+      check_archive(dir / "missing.gz", ArchiveFormat::Gzip, std::chrono::steady_clock::now() + 30s)
+          .retry,
+      Retry::NextCheck);
 }
 
 TEST(ArchiveIntegrity, RememberedVerdictRoundTrips) {
