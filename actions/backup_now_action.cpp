@@ -27,11 +27,12 @@ BackupNowAction::BackupNowAction(std::string name, config::BackupTargetSpec targ
     : GuardedAction(std::move(name)), target_(std::move(target)) {}
 
 std::string BackupNowAction::describe() const {
-  return "pg_dump of target " + target_.name + " into " + target_.directory.string();
+  return std::string(config::kind_name(target_.kind)) + " backup of target " + target_.name +
+         " into " + target_.directory.string() + " (joins a run already in progress)";
 }
 
 ActionOutcome BackupNowAction::run_once(const Incident&, std::chrono::milliseconds timeout) {
-  const auto backup = run_backup(target_, timeout);
+  const auto backup = run_backup(target_, timeout, true);
   return backup.ok ? succeeded(describe_outcome(backup)) : failed(describe_outcome(backup));
 }
 

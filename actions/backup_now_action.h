@@ -1,11 +1,13 @@
 #pragma once
 // `backup_now`: takes a backup of a `backups:` target right away (actions/backup/backup_runner.h):
-// pg_dump streamed and hashed, renamed only on success, verified, recorded, retention applied.
-// The recovery for an RPO breach reported by a `backup` probe: once the new verified backup is
-// in the catalog, the probe passes and the component heals.
+// the kind's dump streamed and hashed, renamed only on success, verified, recorded, retention
+// applied. The recovery for an RPO breach reported by a `backup` probe: once the new verified
+// backup is in the catalog, the probe passes and the component heals. A backup of the target
+// already running (the scheduler's, the CLI's) is joined rather than failed: the action waits
+// for it and is done when it wrote a good backup, and takes its own only when it did not.
 //
-// Keys: target (required, a name from `backups:`). The action's `timeout` bounds pg_dump.
-// ok = a verified backup was written. Detail: "backup main_20261122T031500Z: 1.2 MiB in 3.1 s,
+// Keys: target (required, a name from `backups:`). The action's `timeout` bounds the wait and
+// the dump. ok = a verified backup was written. Detail: "backup main_20261122T031500Z: 1.2 MiB in 3.1 s,
 // verified" or "backup failed: cannot connect to main: password authentication failed …".
 
 #include <memory>

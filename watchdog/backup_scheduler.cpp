@@ -79,7 +79,9 @@ void BackupScheduler::Worker::loop() {
     }
     const auto at = std::chrono::system_clock::now();
     if (backup_due <= at) {
-      const auto outcome = actions::run_backup(target, target.timeout);
+      // Joins a run in progress (backup_now, the CLI) or waits out a restore, rather than
+      // failing "busy" and coming straight back.
+      const auto outcome = actions::run_backup(target, target.timeout, true);
       auto log = outcome.ok ? spdlog::level::info : spdlog::level::err;
       spdlog::log(log, "scheduled_backup {} {} {}", logging::kv("target", target.name),
                   logging::kv("ok", outcome.ok ? "true" : "false"),

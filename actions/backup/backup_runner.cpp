@@ -213,7 +213,11 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
   return out;
 }
 
-BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
+BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait)
+    : BackupLock(target, wait ? Clock::time_point::max()
+                              : Clock::now() + std::chrono::milliseconds(200)) {}
+
+BackupLock::BackupLock(const config::BackupTargetSpec& target, Clock::time_point deadline) {
   const fs::path path = bk::backup_lock_path(target.directory, target.name);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0) {
@@ -221,18 +225,17 @@ BackupLock::BackupLock(const config::BackupTargetSpec& target, bool wait) {
              volume_note(target.directory);
     return;
   }
-  // Without `wait`, a few short retries still: the backup probe tests the lock with a shared
-  // flock held for microseconds (run_in_progress), which must not make a run say "busy".
+  const bool forever = deadline == Clock::time_point::max();
   int locked = -1, error = 0;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    locked = ::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+  while (true) {
+    locked = ::flock(fd_, forever ? LOCK_EX : LOCK_EX | LOCK_NB);
     error = errno;
-    if (locked == 0 || wait || error != EWOULDBLOCK) break;
+    if (locked == 0 || forever || error != EWOULDBLOCK || Clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (locked != 0) {
     busy_ = error == EWOULDBLOCK;
-    error_ = busy_ ? "another backup of " + target.name + " is running"
+    error_ = busy_ ? "another backup or restore of " + target.name + " is running"
                    : "cannot lock " + path.string() + ": " + config::errno_text(error);
     ::close(fd_);
     fd_ = -1;
@@ -243,21 +246,48 @@ BackupLock::~BackupLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-BackupOutcome run_backup(const config::BackupTargetSpec& target,
-                         std::chrono::milliseconds timeout) {
+namespace {
+
+// The newest good backup of `target` that finished at or after `since`, if any. The metadata keeps
+// whole seconds: so does the comparison.
+std::optional<bk::BackupMetadata> good_backup_since(const config::BackupTargetSpec& target,
+                                                   std::chrono::system_clock::time_point asked) {
+  const auto since = std::chrono::floor<std::chrono::seconds>(asked);
+  std::string error;
+  auto backups = bk::list_backups(target.directory, target.name, error);
+  for (auto it = backups.rbegin(); it != backups.rend(); ++it) {
+    if (it->finished < since) break;
+    if (!it->verify_failed()) return std::move(*it);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout,
+                         bool join_running) {
   BackupOutcome outcome;
   const auto start = Clock::now();
+  const auto asked = std::chrono::system_clock::now();
   try {
     std::error_code ec;
     fs::create_directories(target.directory, ec);
-    BackupLock lock(target, false);
-    if (!lock.held()) {
-      outcome.error = lock.error();
+    auto lock = std::make_unique<BackupLock>(target, false);
+    if (!lock->held() && lock->busy() && join_running) {
+      lock = std::make_unique<BackupLock>(target, start + timeout);
+      if (lock->held()) outcome.metadata = good_backup_since(target, asked);
+    }
+    if (outcome.metadata) {
+      outcome.ok = outcome.joined = true;
+    } else if (!lock->held()) {
+      outcome.error = lock->error();
       // An unwritable volume is a failed attempt; another backup still running is not.
-      if (!lock.busy()) record_attempt(target, false, "", outcome.error);
+      if (!lock->busy()) record_attempt(target, false, "", outcome.error);
     } else {
       remove_partials(target.directory, target.name);
-      backup(target, timeout, outcome);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          start + timeout - Clock::now());
+      backup(target, std::max(left, std::chrono::milliseconds(1)), outcome);
       outcome.ok = outcome.error.empty();
       record_attempt(target, outcome.ok, outcome.metadata ? outcome.metadata->name : "",
                      outcome.error);
@@ -278,6 +308,10 @@ BackupOutcome run_backup(const config::BackupTargetSpec& target,
 std::string describe_outcome(const BackupOutcome& outcome) {
   if (!outcome.ok) return "backup failed: " + outcome.error;
   const auto& meta = *outcome.metadata;
+  if (outcome.joined) {
+    return "backup " + meta.name + " taken by the run that was already in progress (" +
+           config::format_size(meta.size_bytes) + ")";
+  }
   std::string text = "backup " + meta.name + ": " + config::format_size(meta.size_bytes) + " in " +
                      config::human_duration(outcome.elapsed) +
                      (meta.verified() ? ", verified" : "");

@@ -37,13 +37,22 @@ struct BackupOutcome {
   std::optional<probes::backup::BackupMetadata> metadata;
   std::vector<std::string> removed;  // backups retention deleted afterwards
   std::string retention_error;       // retention failed (the backup itself is fine)
+  // With `join_running`: another run was already taking a backup; `metadata` is the good backup
+  // it finished after this one was asked for, and no second dump was taken.
+  bool joined = false;
   std::chrono::nanoseconds elapsed{0};
 };
 
-// flock() on DIR/.TARGET.backup.lock, held by a backup (and its retention) and by `prune`.
+// flock() on DIR/.TARGET.backup.lock, held by a backup (and its retention), by a restore or
+// drill (so that no backup dumps a half-restored database and retention never deletes the backup
+// being restored) and by `prune`.
 class BackupLock {
  public:
+  // `wait`: until the lock is free; otherwise about 0.2 s (the backup probe tests the lock for
+  // microseconds, which must not make a run say "busy").
   BackupLock(const config::BackupTargetSpec& target, bool wait);
+  // Waits at most until `deadline` for the run holding it.
+  BackupLock(const config::BackupTargetSpec& target, std::chrono::steady_clock::time_point deadline);
   ~BackupLock();
   BackupLock(const BackupLock&) = delete;
   BackupLock& operator=(const BackupLock&) = delete;
@@ -57,8 +66,13 @@ class BackupLock {
   std::string error_;
 };
 
-// Never throws; returns within `timeout` plus the time to remove what it started.
-BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout);
+// Never throws; returns within `timeout` plus the time to remove what it started. Another run
+// of the target in progress: fails at once ("another backup of main is running", not recorded as
+// a failed attempt) — or, with `join_running` (backup_now: an RPO breach wants a fresh backup,
+// not two), waits for it within `timeout` and returns its backup when it succeeded, taking one
+// itself only when it did not.
+BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout,
+                         bool join_running = false);
 
 // "backup main_20261122T031500Z: 1.2 MiB in 3.1 s, verified; retention removed 2" or the error.
 std::string describe_outcome(const BackupOutcome& outcome);

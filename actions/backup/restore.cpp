@@ -1,6 +1,7 @@
 #include "actions/backup/restore.h"
 
 #include "actions/backup/backup_driver.h"
+#include "actions/backup/backup_runner.h"
 
 namespace watchdog::actions {
 namespace {
@@ -11,6 +12,14 @@ using Clock = std::chrono::steady_clock;
 void restore(const config::BackupTargetSpec& target, const RestoreRequest& request,
              RestoreOutcome& outcome) {
   const auto deadline = Clock::now() + request.timeout;
+  // Held to the end: no backup dumps a half-restored source (and becomes the newest "good"
+  // backup), and retention cannot delete the backup being restored.
+  BackupLock lock(target, deadline);
+  if (!lock.held()) {
+    outcome.error = lock.busy() ? "a backup of " + target.name + " was still running at the timeout"
+                                : lock.error();
+    return;
+  }
   std::string error;
   auto backups = bk::list_backups(target.directory, target.name, error);
   if (!error.empty()) {

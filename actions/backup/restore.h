@@ -1,6 +1,8 @@
 #pragma once
 // Restoring a target's backup (the `restore` CLI, the `restore_latest` action and drills). Steps
 // 1–2 are the same for every kind; the driver (backup_driver.h) does the rest — for postgres:
+//  0. Take the target's backup lock (backup_runner.h), waiting within the timeout for a backup
+//     in progress, and hold it to the end.
 //  1. Pick the backup: a name (a safety dump too), or "latest" = the newest backup that has not
 //     failed verification (never a safety dump).
 //  2. Verify its checksum by re-reading it (a truncated or altered dump is refused; pg_restore

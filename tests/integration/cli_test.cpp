@@ -27,6 +27,7 @@ const std::map<std::string, std::string> kSecrets = {
     {"CLI_AUTH_TOKEN", "auth-sentinel-a91c"},
     {"CLI_HOOK_URL", "http://127.0.0.1:9/hook-sentinel-2f0d"},
     {"CLI_HOOK_SECRET", "hook-secret-sentinel-77aa"},
+    {"CLI_DB_PASSWORD", "db-password-sentinel-5c1e"},
 };
 
 void expect_no_secret(const CommandResult& result) {
@@ -55,7 +56,17 @@ components:
         - name: restart-api
           kind: command
           argv: ["/bin/echo", "restart"]
-alerts:
+backups:
+  - name: main
+    dsn: host=127.0.0.1 dbname=app password=${CLI_DB_PASSWORD}
+    directory: /var/backups/main
+    schedule: {interval: 6h}
+    retention: {keep_last: 3, keep_within: 7d}
+  - name: models
+    kind: files
+    source: /srv/models
+    directory: /var/backups/models
+alerts:  # last: a test appends a sink
   - name: ops
     kind: webhook
     url: ${CLI_HOOK_URL}
@@ -67,7 +78,9 @@ TEST(Cli, CheckConfigSummarisesValidConfigWithoutSecrets) {
   auto path = dir.write("good.yaml", kGoodConfig);
   auto result = run_command({kWatchdog, "check-config", path.string()}, kSecrets);
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  for (const char* name : {"api", "api-http", "api-disk", "restart-api", "ops"}) {
+  for (const char* name : {"api", "api-http", "api-disk", "restart-api", "ops", "main", "postgres",
+                           "every 6h", "last 3, within 7d", "models", "files",
+                           "/var/backups/models", "keep everything"}) {
     EXPECT_NE(result.out.find(name), std::string::npos) << name << " missing in:\n" << result.out;
   }
   expect_no_secret(result);

@@ -60,6 +60,40 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream
   }
 }
 
+namespace {
+
+// "last 3, daily 7, weekly 4" or "keep everything".
+std::string retention_text(const config::RetentionPolicy& policy) {
+  std::string text;
+  auto add = [&text](const char* rule, int count) {
+    if (count > 0) {
+      text += (text.empty() ? "" : ", ") + std::string(rule) + " " + std::to_string(count);
+    }
+  };
+  add("last", policy.keep_last);
+  add("daily", policy.keep_daily);
+  add("weekly", policy.keep_weekly);
+  add("monthly", policy.keep_monthly);
+  if (policy.keep_within > config::Duration::zero()) {
+    text += (text.empty() ? "" : ", ") + ("within " + format_duration(policy.keep_within));
+  }
+  return text.empty() ? "keep everything" : text;
+}
+
+void print_backup_targets(const std::vector<config::BackupTargetSpec>& targets, std::ostream& out) {
+  if (targets.empty()) return;
+  out << "\nbackups:\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"TARGET", "KIND", "DIRECTORY", "SCHEDULE", "DRILL", "RPO", "RETENTION"}};
+  for (const auto& t : targets) {
+    rows.push_back({t.name, config::kind_name(t.kind), t.directory.string(), t.schedule.text(),
+                    t.drill.text(), format_duration(t.rpo), retention_text(t.retention)});
+  }
+  print_table(rows, out);
+}
+
+}  // namespace
+
 void print_config_summary(const Plan& plan, std::ostream& out) {
   const auto& config = plan.config;
   std::size_t probe_count = 0, action_count = 0;
@@ -122,6 +156,7 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
         << report->daily.zone->name() << ", covering " << format_duration(report->since) << ", to "
         << (sinks.empty() ? "no sink (no webhook, slack, discord or teams alert)" : sinks) << "\n";
   }
+  print_backup_targets(config.backups, out);
 }
 
 void print_once_table(const std::vector<OnceRow>& rows, std::ostream& out) {
