@@ -32,8 +32,8 @@ void chown_to_mysql(const std::filesystem::path& path) {
 }
 
 // Options both the bootstrap and the server get, so the files install-db writes fit the server.
-const std::vector<std::string> kStorageOptions = {
-    "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=4M", "--user=mysql"};
+const std::vector<std::string> kStorageOptions = {"--innodb-buffer-pool-size=16M",
+                                                  "--innodb-log-file-size=4M", "--user=mysql"};
 
 }  // namespace
 
@@ -110,27 +110,28 @@ std::vector<std::string> MariaDbServer::server_argv() const {
 void MariaDbServer::set_root_password() {
   std::string statements;
   for (const char* host : {"localhost", "127.0.0.1", "::1"}) {
-    statements += "SET PASSWORD FOR 'root'@'" + std::string(host) + "' = PASSWORD('" + password_ +
-                  "');";
+    statements +=
+        "SET PASSWORD FOR 'root'@'" + std::string(host) + "' = PASSWORD('" + password_ + "');";
   }
   auto result = run_command({kClient, "--no-defaults", "--socket=" + socket_path_.string(),
                              "--user=root", "--batch", "-e", statements});
   if (result.exit_code != 0) throw std::runtime_error("setting root's password: " + result.err);
   std::ofstream(defaults_file_) << "[client]\nuser=" << user_ << "\npassword=" << password_
                                 << "\nhost=127.0.0.1\nport=" << port_ << "\n";
-  std::filesystem::permissions(defaults_file_, std::filesystem::perms::owner_read |
-                                                   std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      defaults_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 void MariaDbServer::wait_until_answering(const std::vector<std::string>& probe_argv) {
-  auto answers = [&] { return run_command(probe_argv, {}, std::chrono::seconds(5)).exit_code == 0; };
+  auto answers = [&] {
+    return run_command(probe_argv, {}, std::chrono::seconds(5)).exit_code == 0;
+  };
   wait_until([&] { return !process_->running() || answers(); }, std::chrono::seconds(30),
              std::chrono::milliseconds(100));
   if (!process_->running() || !answers()) {
     process_.reset();
-    throw std::runtime_error("mariadbd on port " + std::to_string(port_) +
-                             " did not answer:\n" + read_text(error_log_) +
-                             read_text(dir_ / "mariadbd.out"));
+    throw std::runtime_error("mariadbd on port " + std::to_string(port_) + " did not answer:\n" +
+                             read_text(error_log_) + read_text(dir_ / "mariadbd.out"));
   }
 }
 
