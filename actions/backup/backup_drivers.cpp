@@ -1,5 +1,6 @@
 // The kinds table: `kind:` of a `backups:` entry → its driver.
 #include "actions/backup/backup_driver.h"
+#include "actions/backup/mysql_driver.h"
 #include "actions/backup/postgres_driver.h"
 
 namespace watchdog::actions {
@@ -7,7 +8,7 @@ namespace watchdog::actions {
 std::unique_ptr<BackupDriver> backup_driver(const config::BackupTargetSpec& target) {
   switch (target.kind) {
     case config::BackupKind::Postgres: return std::make_unique<PostgresDriver>(target);
-    case config::BackupKind::Mysql:
+    case config::BackupKind::Mysql: return std::make_unique<MysqlDriver>(target);
     case config::BackupKind::Command:
     case config::BackupKind::Files: break;
   }

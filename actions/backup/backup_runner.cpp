@@ -168,8 +168,11 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
   bk::Sha256 hash;
   std::uint64_t bytes = 0;
   int write_errno = 0;
-  // Every chunk is hashed and written as it arrives; a write error stops pg_dump.
+  // Every chunk is hashed and written as it arrives; a write error stops pg_dump. The caller's
+  // own on_stdout (counting rows) sees every chunk first.
+  auto tap = std::move(spec.on_stdout);
   spec.on_stdout = [&](const char* data, std::size_t size) {
+    if (tap && !tap(data, size)) return false;
     hash.update(data, size);
     std::size_t done = 0;
     while (done < size) {

@@ -19,10 +19,12 @@
 #include <boost/process/io.hpp>
 #pragma GCC diagnostic pop
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <thread>
 
@@ -149,18 +151,26 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   setup.failed_pid = &failed_pid;
   setup.envp = envp.data();
   std::error_code ec;
-  auto no_input = bp::std_in < bp::null;
+  // stdin: /dev/null unless the spec names a file (opened here, so a bad path is a start error).
+  const std::filesystem::path input_path = spec.stdin_file.empty() ? "/dev/null" : spec.stdin_file;
+  std::unique_ptr<FILE, int (*)(FILE*)> input(std::fopen(input_path.c_str(), "re"), &std::fclose);
+  if (!input) {
+    result.start_error = "cannot open " + input_path.string() + ": " + std::strerror(errno);
+    return;
+  }
+  auto input_from = bp::std_in < input.get();
   bp::async_pipe stdout_pipe(io);
   const bool streaming = static_cast<bool>(spec.on_stdout);
   bp::child child = [&] {
     if (streaming) {
       // A larger pipe means fewer wake-ups per MiB; failure to enlarge it is harmless.
       fcntl(stdout_pipe.native_source(), F_SETPIPE_SZ, 1 << 20);
-      return bp::child(setup, bp::exe = program, bp::args = args, no_input,
+      return bp::child(setup, bp::exe = program, bp::args = args, input_from,
                        bp::std_out > stdout_pipe, bp::std_err > pipe, group, ec);
     }
     auto merged_output = (bp::std_out & bp::std_err) > pipe;
-    return bp::child(setup, bp::exe = program, bp::args = args, no_input, merged_output, group, ec);
+    return bp::child(setup, bp::exe = program, bp::args = args, input_from, merged_output, group,
+                     ec);
   }();
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it

@@ -1,8 +1,8 @@
 #pragma once
-// Runs a command through Boost.Process: an argv vector (never a shell), stdin from /dev/null,
-// stdout+stderr merged and the last `tail_bytes` kept, its own process group, a hard timeout
-// after which the WHOLE group is killed (SIGKILL). Shared by the command probe and the command
-// action.
+// Runs a command through Boost.Process: an argv vector (never a shell), stdin from /dev/null (or
+// a file), stdout+stderr merged and the last `tail_bytes` kept, its own process group, a hard
+// timeout after which the WHOLE group is killed (SIGKILL). Shared by the command probe and the
+// command action.
 //
 // The run ends when the child exits (background processes it started keep running; they must
 // not write to the inherited stdout/stderr — redirect them — or they get SIGPIPE) or when the
@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -28,6 +29,7 @@ struct ProcessSpec {
   std::vector<std::string> argv;           // argv[0]: absolute path, or a name searched in PATH
   std::map<std::string, std::string> env;  // added to (and overriding) the inherited environment
   std::string working_dir;                 // empty = inherit
+  std::filesystem::path stdin_file;        // read as stdin (mariadb < dump.sql); empty = /dev/null
   std::chrono::milliseconds timeout{60000};
   std::size_t tail_bytes = 4096;
   // Streaming (pg_dump > file): when set, stdout is NOT merged into the tail but handed to this
