@@ -171,6 +171,10 @@ std::string mysql_error(const std::string& tool, const probes::ProcessResult& ru
   probes::ProcessResult trimmed = run;
   const std::string own = fs::path(tool).filename().string() + ": ";
   if (trimmed.output_tail.starts_with(own)) trimmed.output_tail.erase(0, own.size());
+  // The client may echo the failed statement between dashed lines first: the ERROR line says why.
+  if (auto at = trimmed.output_tail.find("ERROR "); at != std::string::npos) {
+    trimmed.output_tail.erase(0, at);
+  }
   return pg_error(tool, trimmed, timeout);
 }
 

@@ -61,7 +61,10 @@ void DumpRowCounter::identifier_done() {
 }
 
 void DumpRowCounter::step(char c) {
-  if (c == '\n' && state_ != State::String && state_ != State::StringEscape) {
+  // An INSERT may span lines (MariaDB 10.11 writes one row per line): it ends at its ';'.
+  const bool in_insert = state_ == State::BeforeValues || state_ == State::Values ||
+                         state_ == State::String || state_ == State::StringEscape;
+  if (c == '\n' && !in_insert) {
     if (state_ == State::IdentifierQuote) identifier_done();
     end_of_line();
     return;
@@ -95,7 +98,7 @@ void DumpRowCounter::step(char c) {
         depth_ = 0;
         state_ = State::Values;
         step(c);
-      } else if (!in_backticks_ && c != ' ') {
+      } else if (!in_backticks_ && c != ' ' && c != '\n' && c != '\r' && c != '\t') {
         recent_ += c;
         if (recent_.size() > 16) recent_.erase(0, recent_.size() - 8);
       }

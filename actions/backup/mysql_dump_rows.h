@@ -7,10 +7,11 @@
 // What it relies on (the dump tool's own layout, default options):
 //  - every base table has a line "CREATE TABLE `name` (" (views and their stand-ins are
 //    inside /*!50001 … */ comments, sequences are CREATE SEQUENCE): a table with 0 rows;
-//  - rows come as lines "INSERT INTO `name` VALUES (…),(…);" (optionally with a column list
-//    before VALUES), strings in single quotes with backslash escapes (a raw newline never
-//    occurs in one), binary data as 0x… (--hex-blob): every '(' at depth 0 after VALUES,
-//    outside a string, starts one row;
+//  - rows come in statements that start a line, "INSERT INTO `name` VALUES (…),(…);" (on one
+//    line, or one row per line as MariaDB 10.11 writes them; optionally with a column list
+//    before VALUES), strings in single quotes with backslash escapes, binary data as 0x…
+//    (--hex-blob): every '(' at depth 0 after VALUES, outside a string, starts one row, and
+//    the statement ends at the first ';' outside a string and the parentheses;
 //  - triggers, routines and events sit between "DELIMITER ;;" and "DELIMITER ;" lines, so a
 //    line of their bodies that reads like an INSERT is not counted.
 // Pure logic, no I/O.

@@ -30,6 +30,10 @@ TEST(DumpRowCounter, CountsTheRowsOfEachTableInTheDump) {
        "CREATE TABLE `t` (\n  `a` int\n);\nLOCK TABLES `t` WRITE;\n"
        "INSERT INTO `t` VALUES (1),(2),(3);\nINSERT INTO `t` VALUES (4);\nUNLOCK TABLES;\n",
        {{"t", 4}}},
+      {"one row per line (MariaDB 10.11), strings with newlines escaped",
+       "INSERT INTO `t` VALUES\n(1,'a\\n(b);'),\n(2,NULL),\n(3,'\\'');\nUNLOCK TABLES;\n"
+       "INSERT INTO `u` VALUES\n(1);\n",
+       {{"t", 3}, {"u", 1}}},
       {"parentheses, quotes and semicolons inside strings",
        "INSERT INTO `t` VALUES (1,'a(b),(c'),(2,'it\\'s (x);'),(3,'say ''(hi)'''),(4,'\\\\'),"
        "(5,NULL);\n",
