@@ -49,6 +49,9 @@ RestoreLatestAction::RestoreLatestAction(std::string name, config::BackupTargetS
 
 std::string RestoreLatestAction::destination() const {
   if (target_.kind == config::BackupKind::Postgres) return "database " + into_.dbname();
+  if (target_.kind == config::BackupKind::Mysql) {
+    return "database " + (into_name_.empty() ? target_.dbname : into_name_);
+  }
   return into_name_.empty() ? "its own place" : into_name_;
 }
 

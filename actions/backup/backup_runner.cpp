@@ -200,8 +200,13 @@ StreamedDump stream_dump(probes::ProcessSpec spec, const fs::path& partial) {
     return out;
   }
   out.created = true;
-  // Every chunk is hashed and written as it arrives; a write error stops the dump program.
-  spec.on_stdout = [&file](const char* data, std::size_t size) { return file.write(data, size); };
+  // Every chunk is hashed and written as it arrives; a write error stops the dump program. The
+  // caller's own on_stdout (mysql: counting rows) sees every chunk first.
+  auto tap = std::move(spec.on_stdout);
+  spec.on_stdout = [&file, tap](const char* data, std::size_t size) {
+    if (tap && !tap(data, size)) return false;
+    return file.write(data, size);
+  };
   out.run = probes::run_process(spec);
   if (!file.finish()) {
     out.write_errno = file.error_number();

@@ -103,8 +103,9 @@ class DumpFile {
 
 // Step 2 for every dump that is a program's stdout (pg_dump -Fc, safety dumps, mariadb-dump, any
 // `command`): runs `spec` and streams its output into `partial` (created; must not exist),
-// hashing every chunk on the way, then fsyncs it. The caller checks `run`, then renames (or
-// deletes) the partial file. `error`: the first local I/O error ("" when none).
+// hashing every chunk on the way, then fsyncs it; a `spec.on_stdout` sees each chunk first. The
+// caller checks `run`, then renames (or deletes) the partial file. `error`: the first local I/O
+// error ("" when none).
 struct StreamedDump {
   bool created = false;  // false: `partial` could not be created (and nothing ran)
   probes::ProcessResult run;

@@ -1,6 +1,7 @@
 #include "actions/backup/drill.h"
 
 #include "actions/backup/backup_driver.h"
+#include "config/time_text.h"
 #include "probes/backup/backup_catalog.h"
 
 namespace watchdog::actions {
@@ -11,6 +12,17 @@ std::string drill_database(const std::string& target) {
     if (c == '-' || c == '.') c = '_';
   }
   return name;
+}
+
+DrillOutcome drill_outcome(const RestoreOutcome& restored) {
+  DrillOutcome outcome;
+  outcome.backup = restored.backup;
+  outcome.ok = restored.ok;
+  outcome.detail =
+      (restored.backup.empty() ? "" : restored.backup + ": ") +
+      (restored.ok ? restored.detail + " in " + config::human_duration(restored.elapsed)
+                   : restored.error);
+  return outcome;
 }
 
 DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "actions/backup/restore.h"
 #include "config/backup_target.h"
 
 namespace watchdog::actions {
@@ -23,5 +24,9 @@ struct DrillOutcome {
 DrillOutcome run_drill(const config::BackupTargetSpec& target, std::chrono::milliseconds timeout);
 
 std::string drill_database(const std::string& target);
+
+// A driver's drill result from its restore into the scratch place: "main_…: 3 tables, row counts
+// match in 1.2 s", or the restore's error.
+DrillOutcome drill_outcome(const RestoreOutcome& restored);
 
 }  // namespace watchdog::actions

@@ -3,7 +3,6 @@
 #include <future>
 
 #include "actions/backup/backup_runner.h"
-#include "config/time_text.h"
 #include "probes/clients/pg_connection.h"
 #include "probes/clients/process_runner.h"
 
@@ -117,12 +116,7 @@ DrillOutcome PostgresDriver::drill(std::chrono::milliseconds timeout) {
   request.replace = true;  // the scratch database of an interrupted drill
   request.compare_row_counts = true;
   request.timeout = timeout;
-  const auto restored = restore_backup(target_, request);
-  outcome.backup = restored.backup;
-  outcome.ok = restored.ok;
-  outcome.detail = (restored.backup.empty() ? "" : restored.backup + ": ") +
-                   (restored.ok ? restored.detail + " in " + config::human_duration(restored.elapsed)
-                                : restored.error);
+  outcome = drill_outcome(restore_backup(target_, request));
   PgSession admin(connection->with_dbname("postgres"), std::chrono::seconds(10));
   if (!admin.exec("DROP DATABASE IF EXISTS " + quote_identifier(request.into.dbname()) +
                   " WITH (FORCE)") &&

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "actions/backup/backup_driver.h"
 #include "actions/backup/backup_runner.h"
+#include "actions/backup/mysql_driver.h"
 #include "config/time_text.h"
 #include "config/units.h"
 #include "probes/clients/process_runner.h"
@@ -52,13 +54,25 @@ std::vector<std::string> prune(const config::BackupTargetSpec& target) {
   return removed;
 }
 
-// One pg_dump -Fc run into `partial`; "" when it worked, else why not.
+// mariadb-dump of the destination database into `partial`; "" when it worked, else why not.
+std::string dump_mysql(const config::BackupTargetSpec& target, const Destination& destination,
+                       const fs::path& partial, bk::BackupMetadata& meta) {
+  const auto result =
+      dump_mysql_database(target, destination.database, partial, destination.deadline, meta);
+  std::error_code ec;
+  if (!result.error.empty()) fs::remove(partial, ec);
+  return result.error;
+}
+
+// One pg_dump -Fc run into `partial` (mysql: mariadb-dump); "" when it worked, else why not.
 std::string dump_once(const config::BackupTargetSpec& target, const Destination& destination,
                       const fs::path& partial, bool salvage, bk::BackupMetadata& meta) {
   std::error_code ec;
   fs::remove(partial, ec);
   const auto timeout = time_left(destination.deadline);
   if (timeout <= std::chrono::milliseconds(0)) return "no time left before the action's timeout";
+  if (target.kind == config::BackupKind::Mysql)
+    return dump_mysql(target, destination, partial, meta);
   probes::ProcessSpec spec;
   spec.argv = {target.pg_dump, "--no-password", "--format=custom",
                "--dbname=" + destination.connection.conninfo()};
@@ -93,7 +107,10 @@ void dump(const config::BackupTargetSpec& target, const Destination& destination
 
   bk::BackupMetadata meta;
   meta.target = target.name;
-  meta.format = "custom";
+  // postgres: always -Fc (a `directory` target's safety dump too); other kinds: their own format.
+  const bool postgres = target.kind == config::BackupKind::Postgres;
+  const auto driver = backup_driver(target);
+  meta.format = postgres ? "custom" : driver->format();
   meta.database = destination.database;
   meta.owner = destination.owner;
   meta.watchdog_version = WATCHDOG_VERSION;
@@ -101,13 +118,14 @@ void dump(const config::BackupTargetSpec& target, const Destination& destination
   meta.started = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   while (true) {  // unique per second, like backups
     meta.name = bk::safety_dump_name(target.name, meta.started);
-    meta.file = bk::backup_file(meta.name, meta.format);
+    meta.file = postgres ? bk::backup_file(meta.name, meta.format) : driver->file_name(meta.name);
     if (!fs::exists(dir / meta.file, ec) && !fs::exists(dir / (meta.name + ".json"), ec)) break;
     meta.started += std::chrono::seconds(1);
   }
   const fs::path partial = partial_path(dir, meta.file);
   std::string error = dump_once(target, destination, partial, false, meta);
-  if (!error.empty() && time_left(destination.deadline) > std::chrono::milliseconds(0) &&
+  if (!error.empty() && postgres &&
+      time_left(destination.deadline) > std::chrono::milliseconds(0) &&
       error.find("killed") == std::string::npos) {
     // A damaged page stops a plain pg_dump; zero_damaged_pages reads it as empty instead.
     const std::string salvage_error = dump_once(target, destination, partial, true, meta);

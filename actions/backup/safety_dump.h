@@ -1,7 +1,8 @@
 #pragma once
 // The safety dump: before a destructive restore (restore_latest with `replace: true`) drops a
-// database that still exists and answers, what it holds is dumped (pg_dump -Fc) into the
-// target's backup directory, so that even a wrong restore loses nothing.
+// database that still exists and answers, what it holds is dumped (pg_dump -Fc; kind mysql:
+// mariadb-dump, NAME.sql with its row counts) into the target's backup directory, so that even a
+// wrong restore loses nothing.
 //
 //   DIR/main_safety_20261205T101500Z.dump   written as .safety-….partial, hashed (SHA-256) while
 //   DIR/main_safety_20261205T101500Z.json   streamed, fsynced, renamed, directory fsynced; then
@@ -13,9 +14,10 @@
 // of list_backups). Retention never deletes one; a new safety dump keeps the newest
 // `safety_keep` (default 3) of the target and deletes older ones.
 //
-// A damaged database makes a plain pg_dump fail on the bad page: the dump is retried once with
-// PGOPTIONS='-c zero_damaged_pages=on' (needs superuser), which reads damaged pages as empty —
-// the rows on them are lost, so the metadata says `salvaged: true` and the detail says so.
+// PostgreSQL only: a damaged database makes a plain pg_dump fail on the bad page: the dump is
+// retried once with PGOPTIONS='-c zero_damaged_pages=on' (needs superuser), which reads damaged
+// pages as empty — the rows on them are lost, so the metadata says `salvaged: true` and the
+// detail says so.
 // A missing database (or one without tables) has nothing to save: skipped, with the reason in
 // the detail. One that exists but does not answer cannot be copied: not taken, not skipped —
 // it may hold good data, so restore_latest refuses to drop it. The caller decides what a failed
