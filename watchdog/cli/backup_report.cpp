@@ -18,8 +18,8 @@ std::string verification_text(const bk::BackupMetadata& backup) {
 NewestBackup describe_newest(const std::vector<bk::BackupMetadata>& backups, SystemTime now) {
   const auto& newest = backups.back();
   NewestBackup out{newest.name,       newest.finished, bk::age_at(now, newest.finished),
-                   newest.size_bytes, std::nullopt,    verification_text(newest)};
-  if (newest.verify_failed()) out.verification_error = newest.verification->error;
+                   newest.size_bytes, std::nullopt,    verification_text(newest),
+                   newest.verify_failed() ? newest.verification->error : ""};
   if (backups.size() >= 2) {
     const auto previous = backups[backups.size() - 2].size_bytes;
     if (previous > 0) {
