@@ -16,18 +16,6 @@ bool valid_target_name(const std::string& name) {
   return true;
 }
 
-// "03:15" → 195 min.
-std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  for (std::size_t i : {0, 1, 3, 4}) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
-  }
-  const int hours = std::stoi(text.substr(0, 2));
-  const int minutes = std::stoi(text.substr(3, 2));
-  if (hours > 23 || minutes > 59) return std::nullopt;
-  return std::chrono::minutes(hours * 60 + minutes);
-}
-
 BackupSchedule read_schedule(Options& parent, const std::string& key) {
   BackupSchedule schedule;
   if (!parent.has(key)) return schedule;
@@ -74,6 +62,18 @@ std::string keep_within_problem(Duration keep_within) {
   }
   if (keep_within > std::chrono::hours(24 * 36525)) return "must be at most 100 years (36525d)";
   return "";
+}
+
+// "03:15" → 195 min.
+std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (std::size_t i : {0, 1, 3, 4}) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  }
+  const int hours = std::stoi(text.substr(0, 2));
+  const int minutes = std::stoi(text.substr(3, 2));
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return std::chrono::minutes(hours * 60 + minutes);
 }
 
 std::string BackupSchedule::text() const {

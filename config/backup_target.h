@@ -132,6 +132,9 @@ struct BackupTargetSpec {
 BackupTargetSpec read_backup_target(Options& options);
 
 // The target called `name`, or nullptr.
+// "03:15" → 195 min; nothing unless exactly two digits, ':', two digits (00:00–23:59).
+std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text);
+
 const BackupTargetSpec* find_backup_target(const std::vector<BackupTargetSpec>& targets,
                                            const std::string& name);
 

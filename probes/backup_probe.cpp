@@ -2,31 +2,19 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
 #include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup/anomaly_checks.h"
 #include "probes/backup/backup_attempts.h"
 #include "probes/backup/backup_catalog.h"
+#include "probes/backup/backup_judge.h"
 #include "probes/backup/backup_schedule.h"
 
 namespace watchdog::probes {
 namespace {
 
 using backup::SystemTime;
-
-std::chrono::seconds age_of(SystemTime t) {
-  return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(
-                                               std::chrono::system_clock::now() - t));
-}
-
-// "1.5", "2": a multiplier as the operator wrote it.
-std::string format_factor(double factor) {
-  std::ostringstream out;
-  out << factor;
-  return out.str();
-}
 
 // Failure times are 0 when none was recorded (an alert compares them with the successes).
 void add_failure_and_drill_measurements(const backup::TargetStatus& status,
@@ -48,9 +36,7 @@ void add_failure_and_drill_measurements(const backup::TargetStatus& status,
 void add_catalog_measurements(const std::vector<backup::BackupMetadata>& backups,
                               const backup::BackupMetadata* oldest_good,
                               std::vector<Measurement>& out) {
-  double storage = 0;
-  for (const auto& b : backups) storage += static_cast<double>(b.size_bytes);
-  out.push_back({"backup_storage_bytes", storage});
+  out.push_back({"backup_storage_bytes", static_cast<double>(backup::stored_bytes(backups))});
   if (!backups.empty()) {
     const auto& newest = backups.back();
     out.push_back(
@@ -83,20 +69,6 @@ std::optional<SystemTime> in_progress_start(const std::filesystem::path& dir,
     if (at && *at > newest_listed && (!start || *at > *start)) start = at;
   }
   return start;
-}
-
-// The newest backup against the previous ones: sizes and start → finish durations.
-backup::HistoryVerdict judge_catalog(const std::vector<backup::BackupMetadata>& backups,
-                                     const backup::AnomalySettings& settings) {
-  std::vector<backup::BackupSample> samples;
-  for (const auto& b : backups) {
-    backup::BackupSample sample{b.name, b.size_bytes, std::nullopt};
-    if (b.finished >= b.started) {
-      sample.duration_seconds = std::chrono::duration<double>(b.finished - b.started).count();
-    }
-    samples.push_back(std::move(sample));
-  }
-  return backup::judge_history(samples, settings);
 }
 
 // The latest run as the scheduler counts it (backup_schedule.h); every backup's start and the
@@ -141,24 +113,8 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
                                (known.empty() ? "none" : known) + ")");
   }
   settings.directory = target->directory;
-  settings.rpo = options.duration_or("rpo", target->rpo);
-  if (settings.rpo.count() <= 0) options.fail("rpo", "must be greater than zero");
-  settings.min_size = options.size("min_size").value_or(target->min_size);
-  settings.min_redundancy = static_cast<int>(options.integer_or("min_redundancy", 1, 1, 10000));
-  if (auto drill = options.duration("drill_max_age")) {
-    if (drill->count() <= 0) options.fail("drill_max_age", "must be greater than zero");
-    settings.drill_max_age = *drill;
-  }
-  if (auto headroom = options.string("headroom")) {
-    char* end = nullptr;
-    settings.headroom = std::strtod(headroom->c_str(), &end);
-    if (headroom->empty() || end == nullptr || *end != '\0' ||
-        !(settings.headroom == 0 || (settings.headroom >= 1 && settings.headroom <= 100))) {
-      options.fail("headroom", "must be 0 (off) or a number from 1 to 100, e.g. 1.5");
-    }
-  }
+  settings.judge = judge_settings(options, *target);
   settings.status_fallback_directory = target->status_fallback_directory;
-  settings.anomaly = backup::read_anomaly_settings(options, true);
   settings.schedule = backup::run_schedule(target->schedule);
   if (settings.schedule) {
     settings.grace = backup::read_grace(options);
@@ -166,6 +122,34 @@ std::unique_ptr<Probe> BackupProbe::create(std::string name, config::Options& op
     options.fail("grace", "applies only to a target with a schedule (interval or daily_at)");
   }
   return std::make_unique<BackupProbe>(std::move(name), std::move(settings));
+}
+
+backup::JudgeSettings BackupProbe::judge_settings(config::Options& options,
+                                                  const config::BackupTargetSpec& target) {
+  backup::JudgeSettings judge;
+  judge.rpo = options.duration_or("rpo", target.rpo);
+  if (judge.rpo.count() <= 0) options.fail("rpo", "must be greater than zero");
+  judge.min_size = options.size("min_size").value_or(target.min_size);
+  judge.min_redundancy = static_cast<int>(options.integer_or("min_redundancy", 1, 1, 10000));
+  if (auto drill = options.duration("drill_max_age")) {
+    if (drill->count() <= 0) options.fail("drill_max_age", "must be greater than zero");
+    judge.drill_max_age = *drill;
+  }
+  if (auto headroom = options.string("headroom")) {
+    char* end = nullptr;
+    judge.headroom = std::strtod(headroom->c_str(), &end);
+    if (headroom->empty() || end == nullptr || *end != '\0' ||
+        !(judge.headroom == 0 || (judge.headroom >= 1 && judge.headroom <= 100))) {
+      options.fail("headroom", "must be 0 (off) or a number from 1 to 100, e.g. 1.5");
+    }
+  }
+  judge.anomaly = backup::read_anomaly_settings(options, true);
+  return judge;
+}
+
+backup::JudgeSettings BackupProbe::judge_settings(const config::BackupTargetSpec& target) {
+  config::Options none;
+  return judge_settings(none, target);
 }
 
 BackupProbe::BackupProbe(std::string name, Settings settings)
@@ -176,14 +160,14 @@ ProbeResult BackupProbe::check_once(std::chrono::milliseconds) { return evaluate
 ProbeResult BackupProbe::evaluate() const {
   const auto& dir = settings_.directory;
   std::string error;
-  const auto backups = backup::list_backups(dir, settings_.target, error);
+  auto backups = backup::list_backups(dir, settings_.target, error);
   const auto status = backup::read_status(dir, settings_.target);
   const auto fallback =
       backup::read_fallback_status(settings_.status_fallback_directory, settings_.target);
   const auto last_attempt = backup::newest_attempt(status, fallback);
   const auto volume = backup::volume_use(dir);
   std::vector<Measurement> measurements = {
-      {"backup_rpo_seconds", std::chrono::duration<double>(settings_.rpo).count()},
+      {"backup_rpo_seconds", std::chrono::duration<double>(settings_.judge.rpo).count()},
       {"backup_verify_failures_total", static_cast<double>(status.verify_failures)}};
   if (volume) {
     measurements.push_back({"backup_volume_free_bytes", static_cast<double>(volume->free_bytes)});
@@ -200,100 +184,25 @@ ProbeResult BackupProbe::evaluate() const {
   };
   if (!error.empty()) return finish(unhealthy(FailureKind::NotFound, error));
 
-  const backup::BackupMetadata* newest_good = nullptr;
-  const backup::BackupMetadata* oldest_good = nullptr;
-  int good = 0;
-  for (const auto& b : backups) {
-    if (b.verified() && !backup::quick_check(dir, b)) {
-      ++good;
-      newest_good = &b;
-      if (oldest_good == nullptr) oldest_good = &b;
-    }
+  backup::CatalogFacts facts{settings_.target, dir.string(), std::move(backups), "", {}, status,
+                             last_attempt, volume, std::nullopt, std::chrono::system_clock::now()};
+  for (const auto& b : facts.backups) facts.damage.push_back(backup::quick_check(dir, b));
+  if (settings_.schedule) {
+    facts.lateness = judge_schedule(settings_, facts.backups, status, fallback);
   }
-  add_catalog_measurements(backups, oldest_good, measurements);
-  const auto history = judge_catalog(backups, settings_.anomaly);
-  std::optional<backup::Lateness> lateness;
-  if (settings_.schedule) lateness = judge_schedule(settings_, backups, status, fallback);
-  backup::add_anomaly_measurements(history, lateness, measurements);
-  measurements.push_back({"backup_good_backups", static_cast<double>(good)});
-  if (newest_good != nullptr) {
+  const auto verdict = backup::judge_backups(facts, settings_.judge);
+  add_catalog_measurements(facts.backups, verdict.oldest_good, measurements);
+  backup::add_anomaly_measurements(verdict.history, facts.lateness, measurements);
+  measurements.push_back({"backup_good_backups", static_cast<double>(verdict.good)});
+  if (const auto* good = verdict.newest_good) {
     measurements.push_back(
-        {"backup_last_success_timestamp_seconds", config::unix_seconds(newest_good->finished)});
-    measurements.push_back({"backup_age_seconds",
-                            std::chrono::duration<double>(age_of(newest_good->finished)).count()});
-    measurements.push_back({"backup_size_bytes", static_cast<double>(newest_good->size_bytes)});
+        {"backup_last_success_timestamp_seconds", config::unix_seconds(good->finished)});
+    measurements.push_back(
+        {"backup_age_seconds",
+         static_cast<double>(backup::age_at(facts.now, good->finished).count())});
+    measurements.push_back({"backup_size_bytes", static_cast<double>(good->size_bytes)});
   }
-
-  if (!backups.empty()) {
-    const auto& newest = backups.back();
-    if (newest.verify_failed()) {
-      return finish(unhealthy(
-          FailureKind::BadResponse,
-          "newest backup " + newest.name + " failed verification: " + newest.verification->error));
-    }
-    if (auto problem = backup::quick_check(dir, newest)) {
-      return finish(
-          unhealthy(FailureKind::BadResponse, "newest backup " + newest.name + ": " + *problem));
-    }
-  }
-  if (const auto& attempt = last_attempt;
-      attempt && !attempt->ok && (!newest_good || attempt->at >= newest_good->started)) {
-    return finish(unhealthy(FailureKind::Error, "backup of " + settings_.target + " failed at " +
-                                                    config::format_rfc3339(attempt->at) + ": " +
-                                                    attempt->error));
-  }
-  if (newest_good == nullptr) {
-    return finish(unhealthy(FailureKind::NotFound,
-                            "no verified backup of " + settings_.target + " in " + dir.string()));
-  }
-  const auto age = age_of(newest_good->finished);
-  const std::string subject = "newest verified backup " + newest_good->name + " is " +
-                              config::format_duration(age) + " old";
-  if (age > settings_.rpo) {
-    return finish(unhealthy(FailureKind::Threshold,
-                            subject + " (RPO " + config::format_duration(settings_.rpo) + ")"));
-  }
-  if (newest_good->size_bytes < settings_.min_size) {
-    return finish(unhealthy(FailureKind::Threshold,
-                            "newest verified backup " + newest_good->name + " is " +
-                                config::format_size(newest_good->size_bytes) + " (minimum " +
-                                config::format_size(settings_.min_size) + ")"));
-  }
-  if (const auto& drill = status.last_drill;
-      drill && !drill->ok &&
-      (!status.last_drill_success || drill->at >= *status.last_drill_success)) {
-    return finish(unhealthy(FailureKind::BadResponse, "last restore drill failed at " +
-                                                          config::format_rfc3339(drill->at) + ": " +
-                                                          drill->detail));
-  }
-  if (settings_.drill_max_age) {
-    if (!status.last_drill_success) {
-      return finish(unhealthy(FailureKind::Threshold, "no successful restore drill recorded"));
-    }
-    const auto drill_age = age_of(*status.last_drill_success);
-    if (drill_age > *settings_.drill_max_age) {
-      return finish(unhealthy(FailureKind::Threshold,
-                              "last successful restore drill was " +
-                                  config::format_duration(drill_age) + " ago (maximum " +
-                                  config::format_duration(*settings_.drill_max_age) + ")"));
-    }
-  }
-  const std::string summary = subject + ", " + config::format_size(newest_good->size_bytes) + " (" +
-                              std::to_string(good) + " good)";
-  if (const auto needed = static_cast<std::uint64_t>(
-          settings_.headroom * static_cast<double>(backups.back().size_bytes));
-      volume && volume->free_bytes < needed) {
-    return finish(degraded(FailureKind::Threshold,
-                           "backups volume has " + config::format_size(volume->free_bytes) +
-                               " free, next dump needs ~" + config::format_size(needed) + " (" +
-                               format_factor(settings_.headroom) + " × last)"));
-  }
-  if (good < settings_.min_redundancy) {
-    return finish(degraded(FailureKind::Threshold, summary + ", fewer than min_redundancy " +
-                                                       std::to_string(settings_.min_redundancy)));
-  }
-  if (auto anomaly = backup::anomaly_result(history, lateness)) return finish(*anomaly);
-  return finish(healthy(summary));
+  return finish(verdict.result);
 }
 
 }  // namespace watchdog::probes

@@ -41,6 +41,7 @@
 //     slot counts from a finish the status file no longer keeps). No run known → not judged.
 //     grace without a schedule on the target is a config error.
 // This is how a failed scheduled backup or drill alerts: through this probe's component.
+// The rules above are probes/backup/backup_judge.h (pure), which the backup report applies too.
 //
 // Measurements: backup_last_success_timestamp_seconds, backup_age_seconds, backup_size_bytes
 // (newest good), backup_rpo_seconds, backup_good_backups,
@@ -65,7 +66,7 @@
 
 #include "config/backup_target.h"
 #include "config/options.h"
-#include "probes/backup/backup_anomaly.h"
+#include "probes/backup/backup_judge.h"
 #include "probes/backup/backup_lateness.h"
 #include "probes/guarded_probe.h"
 
@@ -76,13 +77,8 @@ class BackupProbe final : public GuardedProbe {
   struct Settings {
     std::string target;
     std::filesystem::path directory;
-    std::chrono::milliseconds rpo{0};
-    std::uint64_t min_size = 1;
-    int min_redundancy = 1;
-    std::optional<std::chrono::milliseconds> drill_max_age;
-    double headroom = 1.5;                            // 0 = no free-space check
+    backup::JudgeSettings judge;  // rpo, min_size, min_redundancy, drill_max_age, headroom, …
     std::filesystem::path status_fallback_directory;  // "" = only the status beside the backups
-    backup::AnomalySettings anomaly;
     std::optional<backup::RunSchedule> schedule;  // the target's; none = lateness not judged
     std::chrono::milliseconds grace{0};
   };
@@ -91,6 +87,11 @@ class BackupProbe final : public GuardedProbe {
   // Throws config::ConfigError (also for an unknown target).
   static std::unique_ptr<Probe> create(std::string name, config::Options& options,
                                        const std::vector<config::BackupTargetSpec>& targets);
+  // The rules' settings from a probe's keys (throws like create), and without a probe: the
+  // target's rpo and min_size, the other keys' defaults. The backup report judges with these.
+  static backup::JudgeSettings judge_settings(config::Options& options,
+                                              const config::BackupTargetSpec& target);
+  static backup::JudgeSettings judge_settings(const config::BackupTargetSpec& target);
 
   BackupProbe(std::string name, Settings settings);
   std::string_view kind() const override { return "backup"; }

@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::chrono::days kHorizon{2};  // a daily slot is always found within two days
 constexpr auto kNotLeaderRecheck = std::chrono::seconds(2);
+constexpr auto kStartWindow = std::chrono::minutes(1);
+constexpr auto kRetryAfterFailure = std::chrono::minutes(5);
 
 }  // namespace
 
@@ -36,17 +38,6 @@ std::string report_key(const config::ZonedCron& daily, SystemTime slot) {
   return "backup-report/" + config::format_utc(SystemTime(local.time_since_epoch()), "%Y-%m-%d");
 }
 
-std::vector<std::string> report_sinks(
-    const config::BackupReportSpec& spec,
-    const std::vector<std::shared_ptr<alerts::Provider>>& alerts) {
-  if (!spec.alerts.empty()) return spec.alerts;
-  std::vector<std::string> sinks;
-  for (const auto& provider : alerts) {
-    if (config::alert_kind_takes_reports(provider->kind())) sinks.push_back(provider->name());
-  }
-  return sinks;
-}
-
 BackupReportScheduler::BackupReportScheduler(alerts::Dispatcher& dispatcher,
                                              std::function<bool()> may_run,
                                              std::function<SystemTime()> clock)
@@ -58,10 +49,11 @@ BackupReportScheduler::~BackupReportScheduler() { stop(); }
 
 void BackupReportScheduler::start(const std::optional<config::BackupReportSpec>& spec,
                                   const std::vector<config::BackupTargetSpec>& targets,
-                                  const std::vector<std::shared_ptr<alerts::Provider>>& alerts) {
+                                  const std::vector<std::shared_ptr<alerts::Provider>>& alerts,
+                                  const std::map<std::string, probes::backup::JudgeSettings>& judge) {
   stop();
   if (!spec) return;
-  auto settings = std::make_shared<Settings>(Settings{*spec, targets, report_sinks(*spec, alerts)});
+  auto settings = std::make_shared<Settings>(Settings{*spec, targets, report_sinks(*spec, alerts), judge});
   spdlog::info(
       "backup_report_schedule {} {} {}",
       logging::kv("daily_at", spec->daily_at_text + " " + spec->daily.zone->name()),
@@ -70,7 +62,7 @@ void BackupReportScheduler::start(const std::optional<config::BackupReportSpec>&
       logging::kv("sinks", std::to_string(settings->sinks.size())));
   if (settings->sinks.empty()) {  // check-config says so too
     spdlog::warn("backup_report_without_sinks {}",
-                 logging::kv("hint", "add a webhook, slack, discord or teams alert"));
+                 logging::kv("hint", "add a slack, discord or teams alert, or name a webhook in backup_report.alerts"));
     return;
   }
   std::lock_guard lock(mutex_);
@@ -87,18 +79,60 @@ void BackupReportScheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+SlotAction decide_slot(std::optional<SystemTime> slot, std::optional<SystemTime> done,
+                       SystemTime now, LeaderTurn turn) {
+  if (!slot || slot == done) return SlotAction::Nothing;
+  switch (turn) {
+    case LeaderTurn::AtStart:
+      return now - *slot <= kCatchUpGrace ? SlotAction::Send : SlotAction::MarkDone;
+    case LeaderTurn::Gained:
+      return SlotAction::MarkDone;
+    case LeaderTurn::Leading:
+      return SlotAction::Send;
+  }
+  return SlotAction::Nothing;
+}
+
 void BackupReportScheduler::loop(const Settings& settings) {
-  std::optional<SystemTime> done;  // the last slot handled (sent now or found sent before)
+  std::optional<SystemTime> done;  // the last slot handled (sent, found sent, or skipped)
+  const auto started = std::chrono::steady_clock::now();
+  bool led = false;  // leading at the previous turn
+  auto retry_at = std::chrono::steady_clock::time_point::min();
   while (true) {
     const auto now = clock_();
     const bool leading = !may_run_ || may_run_();
-    if (leading) {
+    if (leading && std::chrono::steady_clock::now() >= retry_at) {
+      // Leadership won within the first minute (the elector's first round) counts as the start.
+      const auto turn = led ? LeaderTurn::Leading
+                        : std::chrono::steady_clock::now() - started < kStartWindow
+                            ? LeaderTurn::AtStart
+                            : LeaderTurn::Gained;
       const auto slot = latest_report_slot(settings.spec.daily, now);
-      if (slot && slot != done) {
-        send_if_new(settings, *slot);
-        done = slot;
+      try {
+        switch (decide_slot(slot, done, now, turn)) {
+          case SlotAction::Send:
+            send_if_new(settings, *slot);
+            done = slot;
+            break;
+          case SlotAction::MarkDone:
+            spdlog::info("backup_report_slot_skipped {} {}",
+                         logging::kv("key", report_key(settings.spec.daily, *slot)),
+                         logging::kv("why", turn == LeaderTurn::Gained
+                                                ? "became leader after the slot"
+                                                : "missed by more than 6h"));
+            done = slot;
+            break;
+          case SlotAction::Nothing:
+            break;
+        }
+      } catch (const std::exception& error) {  // never take the daemon down: try again later
+        spdlog::error("backup_report_failed {} {}", logging::kv("error", error.what()),
+                      logging::kv("retry_in", "5m"));
+        retry_at = std::chrono::steady_clock::now() + kRetryAfterFailure;
       }
+      led = true;  // a failed turn is retried as Leading: the slot is still not done
     }
+    if (!leading) led = false;
     const auto next = next_report_slot(settings.spec.daily, now);
     // The clock may be a test's: wake at least every minute to read it again.
     auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
@@ -127,7 +161,9 @@ void BackupReportScheduler::send_if_new(const Settings& settings, SystemTime slo
     return;
   }
   const auto since = std::chrono::duration_cast<std::chrono::seconds>(settings.spec.since);
-  const auto report = build_report(settings.targets, since, clock_());
+  auto report = build_report(settings.targets, settings.judge, since, clock_());
+  report.slot = slot;
+  report.time_zone = settings.spec.daily.zone->name();
   const auto queued = dispatcher_.inform(report_event(report, key), settings.sinks);
   spdlog::info("backup_report_queued {} {} {} {}", logging::kv("key", key),
                logging::kv("slot", config::format_rfc3339(slot)),

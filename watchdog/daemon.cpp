@@ -18,6 +18,7 @@
 #include "config/text.h"
 #include "watchdog/alerts/dispatcher.h"
 #include "watchdog/backup_report_scheduler.h"
+#include "watchdog/cli/backup_report.h"
 #include "watchdog/backup_scheduler.h"
 #include "watchdog/http/http_server.h"
 #include "watchdog/leader/leader_elector.h"
@@ -188,7 +189,8 @@ int run_daemon(const RunOptions& options) {
   BackupScheduler backups([&elector] { return elector.is_leader(); });  // leader only
   backups.start(plan.config.backups);
   BackupReportScheduler report(dispatcher, [&elector] { return elector.is_leader(); });
-  report.start(plan.config.backup_report, plan.config.backups, plan.alerts);
+  report.start(plan.config.backup_report, plan.config.backups, plan.alerts,
+               judge_settings_of(plan.config));
   engine.start(std::move(plan));
   return_freed_memory();
 
@@ -207,7 +209,8 @@ int run_daemon(const RunOptions& options) {
         dispatcher.set_providers(fresh.alerts);
         set_api_token(api_token, fresh);
         backups.start(fresh.config.backups);
-        report.start(fresh.config.backup_report, fresh.config.backups, fresh.alerts);
+        report.start(fresh.config.backup_report, fresh.config.backups, fresh.alerts,
+                     judge_settings_of(fresh.config));
         engine.reload(std::move(fresh));  // returns once the loop has applied it
         return_freed_memory();
         metrics.count_reload(true);

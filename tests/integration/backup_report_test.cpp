@@ -12,6 +12,8 @@
 #include "tests/integration/harness.h"
 #include "tests/support/watchdog_process.h"
 #include "tests/support/webhook_receiver.h"
+#include "watchdog/alerts/outbox.h"
+#include "watchdog/store/state_store.h"
 
 namespace watchdog::testing {
 namespace {
@@ -51,6 +53,7 @@ backup_report:
   daily_at: ")" + daily_at +
                            R"("
   since: 24h
+  alerts: [hook]
 components:
   - name: backups
     probes:
@@ -69,7 +72,10 @@ components:
   auto empty = watchdog({"backups", "report", "-c", config.string()});
   EXPECT_EQ(empty.exit_code, 1) << empty.out << empty.err;
   EXPECT_NE(empty.out.find("1 target, 1 needs attention"), std::string::npos) << empty.out;
-  EXPECT_NE(empty.out.find("- main: no backups"), std::string::npos) << empty.out;
+  // As the `backup` probe says it: the directory is not there yet, or holds no verified backup.
+  EXPECT_TRUE(empty.out.find("- main: cannot list ") != std::string::npos ||
+              empty.out.find("- main: no verified backup of main") != std::string::npos)
+      << empty.out;
 
   ASSERT_EQ(watchdog({"backup", "-c", config.string()}).exit_code, 0);
   sql(server, "shop",
@@ -116,12 +122,32 @@ components:
   EXPECT_NE(text.out.find("ok 0s ago"), std::string::npos) << text.out;
   EXPECT_EQ(watchdog({"backups", "report", "-c", config.string(), "--target", "nope"}).exit_code,
             2);
+  EXPECT_EQ(watchdog({"backups", "report", "-c", config.string(), "--since", "10s"}).exit_code, 2);
+  EXPECT_EQ(
+      watchdog({"backups", "report", "-c", config.string(), "--since", "99999999999999999999h"})
+          .exit_code,
+      2);
 
-  // --send: through the outbox to the webhook, now.
+  // --send: straight to the webhook, now, and only the report: a state change the daemon has
+  // queued in its outbox stays for the daemon (the CLI once delivered it too).
+  const auto state_dir = dir / "cli-state";
+  fs::create_directories(state_dir);
+  store::StateStore::open(state_dir);
+  auto outbox = alerts::Outbox::open(store::StateStore::file_in(state_dir));
+  alerts::OutboxEntry queued;
+  queued.key = "daemon-page";
+  queued.component = "db";
+  queued.type = "state_change";
+  queued.payload = "{}";
+  queued.created = queued.next_attempt = std::chrono::system_clock::now();
+  ASSERT_EQ(outbox->enqueue(queued, {"hook"}).size(), 1u);
   auto sent = watchdog({"backups", "report", "-c", config.string(), "--send"});
   ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
   EXPECT_NE(sent.out.find("sent to hook: delivered"), std::string::npos) << sent.out;
   ASSERT_EQ(receiver.requests("POST").size(), 1u);
+  EXPECT_EQ(outbox->pending("hook").size(), 1u) << "the daemon's row is left alone";
+  EXPECT_FALSE(outbox->has_key("hook", receiver.requests("POST")[0].header("Idempotency-Key")))
+      << "a manual report is not queued";
   const auto manual = receiver.requests("POST")[0];
   EXPECT_EQ(manual.header("X-Watchdog-Event"), "backup_report");
   EXPECT_EQ(manual.header("Idempotency-Key").rfind("backup-report/manual-", 0), 0u);
@@ -137,6 +163,10 @@ components:
     EXPECT_EQ(scheduled.header("Idempotency-Key"), day_key);
     EXPECT_EQ(scheduled.json["reason"], "1 target, all OK");
     EXPECT_EQ(scheduled.json["report"]["targets"][0]["status"], "ok");
+    EXPECT_EQ(scheduled.json["report"]["slot"], config::format_rfc3339(slot));
+    EXPECT_EQ(scheduled.json["report"]["time_zone"], "UTC");
+    EXPECT_EQ(scheduled.json["component"], "backup_report");
+    EXPECT_EQ(scheduled.json["to"], "");
     ASSERT_TRUE(log_has(run, "backup_report_queued key=" + day_key)) << run.log();
     run.process().signal(SIGTERM);
     ASSERT_TRUE(run.process().wait(20s).has_value());

@@ -207,6 +207,9 @@ std::vector<std::string> Dispatcher::inform(const AlertEvent& event,
     }
   }
   if (!targets.empty()) enqueue(event, targets);
+  // Reminders prune too, but only while something is unhealthy: a healthy system's reports
+  // would pile up.
+  prune_if_due();
   return targets;
 }
 
@@ -244,25 +247,29 @@ void Dispatcher::enqueue(const AlertEvent& event, const std::vector<std::string>
   s.wake.notify_all();
 }
 
+void Dispatcher::prune_if_due() {
+  auto& s = *shared_;
+  const auto now = s.now();
+  {
+    std::lock_guard lock(s.mutex);
+    if (now - s.last_prune <= kPruneEvery) return;
+    s.last_prune = now;
+  }
+  or_else("pruning", 0, [&] { return s.outbox->prune(now - kKeepFinished); });
+  s.publish_failed();
+}
+
 void Dispatcher::remind(const std::string& event_id, core::State state, bool acknowledged) {
   auto& s = *shared_;
   if (state == core::State::Healthy) return;
   const auto now = s.now();
-  bool prune = false;
+  prune_if_due();
   std::optional<AlertEvent> original;
   {
     std::lock_guard lock(s.mutex);
-    if (now - s.last_prune > kPruneEvery) {
-      s.last_prune = now;
-      prune = true;
-    }
     if (auto known = s.remembered.find(event_id); known != s.remembered.end()) {
       original = known->second;
     }
-  }
-  if (prune) {
-    or_else("pruning", 0, [&] { return s.outbox->prune(now - kKeepFinished); });
-    s.publish_failed();
   }
   if (!original) {  // queued before a restart, or never (muted, no sink wanted it)
     const auto payload =

@@ -62,7 +62,9 @@ class Dispatcher {
   // An informational message (the backup report): queued for each of `sinks` that is configured
   // and whose kind takes reports (config::alert_kind_takes_reports: never a paging sink). A
   // sink that already has the event's key is skipped by the outbox, so a key per report (one
-  // per day) sends it at most once, across restarts too. Returns the sinks it was queued for.
+  // per day) sends it at most once, across restarts too. The routes' filters (components,
+  // min_severity) are for state changes and do not apply: the sinks were chosen by name or kind
+  // (backup_report.alerts). Prunes the outbox when due. Returns the sinks it was queued for.
   std::vector<std::string> inform(const AlertEvent& event, const std::vector<std::string>& sinks);
   // Stops the senders. Pending rows stay in the outbox; a send in flight gets up to
   // `limit` to finish (its row is sent again after a restart if it did not).
@@ -76,6 +78,8 @@ class Dispatcher {
   static void sender_loop(std::shared_ptr<Shared> shared);
   // Writes the event's rows for `targets` to the outbox and hands them to the senders.
   void enqueue(const AlertEvent& event, const std::vector<std::string>& targets);
+  // Deletes finished outbox rows older than a week, at most once an hour (remind, inform).
+  void prune_if_due();
 
   std::shared_ptr<Outbox> outbox_;
   std::shared_ptr<Shared> shared_;

@@ -71,20 +71,26 @@ nlohmann::json to_json(const AlertEvent& event) {
                       {"failure", p.failure},
                       {"detail", p.detail}});
   }
+  // A report is no transition: no from/to/overall (""), consumers go by `type`. Its `to` only
+  // carries the severity (HEALTHY → info, DEGRADED → warning), read back from "severity".
+  const bool report = event.type == "backup_report";
+  auto state_text = [&](core::State state) {
+    return report ? std::string() : std::string(core::to_string(state));
+  };
   nlohmann::json doc = {
       {"version", 1},
       {"type", event.type},
       {"event_id", event.event_id},
       {"key", idempotency_key(event)},
       {"component", event.component},
-      {"from", std::string(core::to_string(event.from))},
-      {"to", std::string(core::to_string(event.to))},
+      {"from", state_text(event.from)},
+      {"to", state_text(event.to)},
       {"severity", std::string(to_string(severity_of(event.to)))},
       {"reason", event.reason},
       {"incident_id", event.incident_id},
       {"attempt", event.attempt},
       {"at", config::format_rfc3339_ms(event.at)},
-      {"overall", std::string(core::to_string(event.overall))},
+      {"overall", state_text(event.overall)},
       {"probes", probes},
       {"watchdog", {{"version", kVersion}}},
   };
@@ -130,13 +136,20 @@ AlertEvent from_json(const nlohmann::json& doc) {
   event.type = doc.value("type", "state_change");
   event.reminder = doc.value("reminder", 0);
   event.component = doc.at("component").get<std::string>();
-  event.from = state_field(doc, "from");
-  event.to = state_field(doc, "to");
+  const bool report = event.type == "backup_report";
+  if (report) {
+    event.to = doc.value("severity", "info") == "info" ? core::State::Healthy
+                                                       : core::State::Degraded;
+    event.from = event.overall = event.to;
+  } else {
+    event.from = state_field(doc, "from");
+    event.to = state_field(doc, "to");
+  }
   event.reason = doc.value("reason", "");
   event.incident_id = doc.value("incident_id", "");
   event.attempt = doc.value("attempt", 0);
   event.at = time_from(doc.at("at").get<std::string>());
-  event.overall = state_field(doc, "overall");
+  if (!report) event.overall = state_field(doc, "overall");
   for (const auto& p : doc.value("probes", nlohmann::json::array())) {
     event.probes.push_back({p.value("name", ""), p.value("kind", ""), p.value("status", ""),
                             p.value("failure", ""), p.value("detail", "")});

@@ -2,7 +2,7 @@
 
 #include "config/time_text.h"
 #include "config/units.h"
-#include "probes/backup/backup_anomaly.h"
+#include "probes/backup_probe.h"
 
 namespace watchdog::core {
 namespace {
@@ -10,19 +10,16 @@ namespace {
 namespace bk = probes::backup;
 using std::chrono::seconds;
 
-seconds whole_seconds(SystemTime::duration d) {
-  return std::max(seconds(0), std::chrono::duration_cast<seconds>(d));
-}
-
 std::string verification_text(const bk::BackupMetadata& backup) {
-  if (backup.verify_failed()) return "failed: " + backup.verification->error;
+  if (backup.verify_failed()) return "failed";
   return backup.verified() ? "verified" : "unverified";
 }
 
 NewestBackup describe_newest(const std::vector<bk::BackupMetadata>& backups, SystemTime now) {
   const auto& newest = backups.back();
-  NewestBackup out{newest.name,       newest.finished, whole_seconds(now - newest.finished),
-                   newest.size_bytes, std::nullopt,    verification_text(newest)};
+  NewestBackup out{newest.name,       newest.finished, bk::age_at(now, newest.finished),
+                   newest.size_bytes, std::nullopt,    verification_text(newest),
+                   newest.verify_failed() ? newest.verification->error : ""};
   if (backups.size() >= 2) {
     const auto previous = backups[backups.size() - 2].size_bytes;
     if (previous > 0) {
@@ -51,66 +48,42 @@ void count_period(const TargetFacts& facts, SystemTime since, TargetReport& repo
   }
 }
 
-std::vector<bk::BackupSample> samples_of(const std::vector<bk::BackupMetadata>& backups) {
-  std::vector<bk::BackupSample> samples;
-  for (const auto& backup : backups) {
-    samples.push_back({backup.name, backup.size_bytes, std::nullopt});  // sizes only
+// A backup directory not created yet (no backup so far) will live on its nearest existing
+// parent's volume: that free space is the one that matters.
+std::filesystem::path nearest_existing(std::filesystem::path dir) {
+  std::error_code error;
+  while (!std::filesystem::exists(dir, error) && dir.has_parent_path() &&
+         dir.parent_path() != dir) {
+    dir = dir.parent_path();
   }
-  return samples;
+  return dir;
 }
 
-std::vector<std::string> problems_of(const TargetFacts& facts, const TargetReport& report,
-                                     SystemTime since) {
+// The `backup` probe's rules (probes/backup/backup_judge.h), every finding: the report
+// needs attention exactly when the probe is not healthy.
+std::vector<std::string> problems_of(const bk::CatalogVerdict& verdict) {
   std::vector<std::string> problems;
-  if (!report.newest) {
-    problems.push_back(facts.list_error.empty() ? "no backups" : "no backups: " + facts.list_error);
-  } else {
-    if (!report.within_rpo) {
-      problems.push_back("RPO breached: newest backup is " +
-                         config::coarse_duration(report.newest->age) + " old (RPO " +
-                         config::coarse_duration(report.rpo) + ")");
-    }
-    if (facts.backups.back().verify_failed()) {
-      problems.push_back("newest backup failed verification: " +
-                         facts.backups.back().verification->error);
-    }
-  }
-  // The newest one's failure is named above; the others only counted.
-  int older_failures = report.verify_failures_in_period;
-  if (report.newest && facts.backups.back().verify_failed() &&
-      facts.backups.back().verification->at >= since) {
-    --older_failures;
-  }
-  if (older_failures > 0) {
-    problems.push_back(std::to_string(older_failures) +
-                       (older_failures == 1 ? " older backup" : " older backups") +
-                       " failed verification in the period");
-  }
-  // A newest backup much smaller than usual (the `backup` probe's default threshold).
-  for (auto& anomaly : bk::judge_history(samples_of(facts.backups), {}).anomalies) {
-    problems.push_back("suspicious: " + anomaly);
-  }
-  if (report.last_drill && !report.last_drill->ok) {
-    problems.push_back("last drill failed: " + report.last_drill->detail);
-  }
-  if (facts.newest_attempt && !facts.newest_attempt->ok) {
-    problems.push_back("last backup attempt failed: " + facts.newest_attempt->error);
-  }
+  for (const auto& finding : verdict.findings) problems.push_back(finding.detail);
   return problems;
 }
 
 }  // namespace
 
-TargetFacts collect_facts(const config::BackupTargetSpec& target) {
+TargetFacts collect_facts(const config::BackupTargetSpec& target,
+                          const bk::JudgeSettings& settings) {
   TargetFacts facts;
   facts.target = target.name;
-  facts.rpo = std::chrono::duration_cast<seconds>(target.rpo);
+  facts.directory = target.directory.string();
+  facts.settings = settings;
   facts.backups = bk::list_backups(target.directory, target.name, facts.list_error);
+  for (const auto& backup : facts.backups) {
+    facts.damage.push_back(bk::quick_check(target.directory, backup));
+  }
   facts.status = bk::read_status(target.directory, target.name);
   const auto fallback = bk::read_fallback_status(target.status_fallback_directory, target.name);
   facts.newest_attempt = bk::newest_attempt(facts.status, fallback);
   facts.last_failed_attempt = bk::last_failed_attempt(facts.status, fallback);
-  facts.volume = bk::volume_use(target.directory);
+  facts.volume = bk::volume_use(nearest_existing(target.directory));
   return facts;
 }
 
@@ -118,28 +91,65 @@ TargetReport judge_target(const TargetFacts& facts, seconds period, SystemTime n
   TargetReport report;
   report.target = facts.target;
   report.judged_at = now;
-  report.rpo = facts.rpo;
-  if (!facts.backups.empty()) {
-    report.newest = describe_newest(facts.backups, now);
-    report.within_rpo = report.newest->age <= facts.rpo;
-  }
+  report.rpo = std::chrono::duration_cast<seconds>(facts.settings.rpo);
+  const bk::CatalogFacts catalog{facts.target, facts.directory,     facts.backups,
+                                 facts.list_error, facts.damage,   facts.status,
+                                 facts.newest_attempt, facts.volume, std::nullopt, now};
+  const auto verdict = bk::judge_backups(catalog, facts.settings);
+  if (!facts.backups.empty()) report.newest = describe_newest(facts.backups, now);
+  report.within_rpo = verdict.newest_good != nullptr &&
+                      now - verdict.newest_good->finished <= facts.settings.rpo;
   report.last_drill = facts.status.last_drill;
-  for (const auto& backup : facts.backups) report.stored_bytes += backup.size_bytes;
+  report.stored_bytes = bk::stored_bytes(facts.backups);
   if (facts.volume) report.free_bytes = facts.volume->free_bytes;
   count_period(facts, now - period, report);
-  report.problems = problems_of(facts, report, now - period);
+  report.problems = problems_of(verdict);
   return report;
 }
 
-BackupReport build_report(const std::vector<config::BackupTargetSpec>& targets, seconds period,
+std::map<std::string, bk::JudgeSettings> judge_settings_of(const config::Config& config) {
+  std::map<std::string, bk::JudgeSettings> settings;
+  for (const auto& component : config.components) {
+    for (const auto& probe : component.probes) {
+      if (probe.kind != "backup") continue;
+      auto options = probe.options;
+      const auto name = options.string("target");
+      const auto* target = name ? config::find_backup_target(config.backups, *name) : nullptr;
+      if (target != nullptr && !settings.contains(target->name)) {
+        settings.emplace(target->name, probes::BackupProbe::judge_settings(options, *target));
+      }
+    }
+  }
+  for (const auto& target : config.backups) {
+    settings.try_emplace(target.name, probes::BackupProbe::judge_settings(target));
+  }
+  return settings;
+}
+
+BackupReport build_report(const std::vector<config::BackupTargetSpec>& targets,
+                          const std::map<std::string, bk::JudgeSettings>& settings, seconds period,
                           SystemTime now) {
   BackupReport report;
   report.generated = now;
   report.period = period;
   for (const auto& target : targets) {
-    report.targets.push_back(judge_target(collect_facts(target), period, now));
+    const auto found = settings.find(target.name);
+    const auto judge = found != settings.end() ? found->second
+                                               : probes::BackupProbe::judge_settings(target);
+    report.targets.push_back(judge_target(collect_facts(target, judge), period, now));
   }
   return report;
+}
+
+std::vector<std::string> report_sinks(
+    const config::BackupReportSpec& spec,
+    const std::vector<std::shared_ptr<alerts::Provider>>& alerts) {
+  if (!spec.alerts.empty()) return spec.alerts;
+  std::vector<std::string> sinks;
+  for (const auto& provider : alerts) {
+    if (config::alert_kind_gets_reports_by_default(provider->kind())) sinks.push_back(provider->name());
+  }
+  return sinks;
 }
 
 int BackupReport::needing_attention() const {

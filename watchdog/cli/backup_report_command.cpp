@@ -1,21 +1,17 @@
 #include "watchdog/cli/backup_report_command.h"
 
+#include <algorithm>
 #include <iostream>
-#include <thread>
 
 #include "config/time_text.h"
 #include "config/units.h"
-#include "watchdog/alerts/dispatcher.h"
-#include "watchdog/backup_report_scheduler.h"
+#include "probes/clients/http_client.h"
+#include "watchdog/alerts/retry_policy.h"
 #include "watchdog/cli/backup_report.h"
-#include "watchdog/metrics.h"
 #include "watchdog/plan.h"
-#include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
 namespace {
-
-constexpr auto kDeliveryWait = std::chrono::seconds(30);
 
 struct ReportArgs {
   std::string config_path;
@@ -25,44 +21,35 @@ struct ReportArgs {
   bool send = false;
 };
 
-// Queues the report for the configured sinks and waits until none of its rows is pending.
-// True when every sink took it.
-bool send_now(Plan& plan, const BackupReport& report) {
+// Sends the report once, straight to each report sink (provider->format() + one HTTP request),
+// and prints what each answered. Deliberately not through the daemon's outbox: a dispatcher on
+// that file would also deliver the daemon's queued alerts, and a manual report that timed out
+// would stay pending for the daemon to send later. No retries: run it again. True when every
+// sink took it.
+bool send_now(const Plan& plan, const BackupReport& report) {
   const auto spec = plan.config.backup_report.value_or(config::BackupReportSpec{});
   const auto sinks = report_sinks(spec, plan.alerts);
   if (sinks.empty()) {
-    std::cerr << "--send: no webhook, slack, discord or teams alert is configured\n";
+    std::cerr << "--send: no slack, discord or teams alert is configured "
+                 "(a webhook only when named in backup_report.alerts)\n";
     return false;
   }
-  const auto& state_dir = plan.config.watchdog.state_dir;
-  std::filesystem::create_directories(state_dir);
-  store::StateStore::open(state_dir);  // creates the store (and so the outbox's file) if new
-  auto outbox = alerts::Outbox::open(store::StateStore::file_in(state_dir));
-  Metrics metrics;
-  alerts::Dispatcher dispatcher(metrics, outbox);
-  dispatcher.set_providers(plan.alerts);
-  const auto key = "backup-report/manual-" + config::format_utc_stamp(report.generated);
-  const auto queued = dispatcher.inform(report_event(report, key), sinks);
-  const auto give_up = std::chrono::steady_clock::now() + kDeliveryWait;
-  std::vector<alerts::OutboxEntry> rows;
-  while (true) {
-    rows.clear();
-    for (auto& row : outbox->recent(200)) {
-      if (row.key == key) rows.push_back(std::move(row));
-    }
-    const bool pending = std::any_of(rows.begin(), rows.end(),
-                                     [](const auto& row) { return row.status == "pending"; });
-    if (!pending || std::chrono::steady_clock::now() > give_up) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto event =
+      report_event(report, "backup-report/manual-" + config::format_utc_stamp(report.generated));
+  bool all = true;
+  for (const auto& sink : sinks) {
+    const auto it = std::find_if(plan.alerts.begin(), plan.alerts.end(),
+                                 [&](const auto& provider) { return provider->name() == sink; });
+    if (it == plan.alerts.end()) continue;  // the loader rejects unknown names
+    const auto& provider = **it;
+    const auto response = probes::perform(provider.format(event));
+    const auto answer = alerts::judge(provider, response, 1, std::chrono::seconds(0), 0.5);
+    const bool delivered = answer.verdict == alerts::DeliveryVerdict::Delivered;
+    std::cout << "sent to " << sink << ": " << (delivered ? "delivered" : "failed") << " ("
+              << answer.detail << ")\n";
+    all = all && delivered;
   }
-  dispatcher.stop(std::chrono::milliseconds(1000));
-  bool all = rows.size() == queued.size();
-  for (const auto& row : rows) {
-    std::cout << "sent to " << row.sink << ": " << row.status
-              << (row.last_error.empty() ? "" : " (" + row.last_error + ")") << "\n";
-    all = all && row.status == "delivered";
-  }
-  return all && !queued.empty();
+  return all;
 }
 
 int run_report(const ReportArgs& args) {
@@ -79,16 +66,21 @@ int run_report(const ReportArgs& args) {
   std::chrono::seconds since = std::chrono::duration_cast<std::chrono::seconds>(
       plan.config.backup_report.value_or(config::BackupReportSpec{}).since);
   if (!args.since.empty()) {
-    try {
+    try {  // invalid_argument, or out_of_range for a huge number: a usage error either way
       since = std::chrono::duration_cast<std::chrono::seconds>(config::parse_duration(args.since));
-    } catch (const std::invalid_argument& error) {
+    } catch (const std::logic_error& error) {
       std::cerr << "--since: " << error.what() << "\n";
       return 2;
     }
+    if (since < std::chrono::minutes(1)) {  // as backup_report.since
+      std::cerr << "--since: must be at least 1m\n";
+      return 2;
+    }
   }
-  const auto report = build_report(targets, since, std::chrono::system_clock::now());
+  const auto report = build_report(targets, judge_settings_of(plan.config), since,
+                                   std::chrono::system_clock::now());
   if (args.json) {
-    std::cout << report_json(report).dump(2) << "\n";
+    std::cout << report_json_text(report) << "\n";
   } else {
     std::cout << render_text(report);
   }

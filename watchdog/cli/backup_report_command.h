@@ -4,9 +4,10 @@
 //   watchdog backups report -c F [--since 24h] [--json] [--target T] [--send]
 //
 // Prints the backup report (watchdog/cli/backup_report.h): a table, or --json. --send also
-// queues it now for the report's sinks (`backup_report.alerts`, default every webhook, slack,
-// discord and teams sink) through the durable outbox in `watchdog.state_dir`, with the key
-// "backup-report/manual-<UTC time>", and waits up to 30 s for the deliveries.
+// sends it now, once, to the report's sinks (`backup_report.alerts`, default every slack,
+// discord and teams sink) with the key "backup-report/manual-<UTC time>", and prints each
+// sink's answer. Directly, not through the daemon's outbox (whose queued alerts are the
+// daemon's to deliver); no retries.
 //
 // Exit codes: 0 every target OK, 1 a target needs attention (or --send could not deliver),
 // 2 invalid configuration or usage.

@@ -72,7 +72,9 @@ json target_json(const TargetReport& target) {
               {"age_seconds", n.age.count()},
               {"size_bytes", n.size_bytes},
               {"change_percent", n.change_percent ? json(*n.change_percent) : json(nullptr)},
-              {"verification", n.verification}};
+              {"verification", n.verification},
+              {"verification_error",
+               n.verification_error.empty() ? json(nullptr) : json(n.verification_error)}};
   }
   json drill = nullptr;
   if (target.last_drill) {
@@ -93,7 +95,9 @@ json target_json(const TargetReport& target) {
           {"period",
            {{"backups", target.backups_in_period},
             {"failed_attempt_at", time_or_null(target.failed_attempt_in_period)},
-            {"failed_attempt_error", target.failed_attempt_error},
+            {"failed_attempt_error", target.failed_attempt_error.empty()
+                                         ? json(nullptr)
+                                         : json(target.failed_attempt_error)},
             {"verify_failures", target.verify_failures_in_period}}}};
 }
 
@@ -115,8 +119,7 @@ std::string render_text(const BackupReport& report) {
       continue;
     }
     const auto& n = *t.newest;
-    const auto verify =
-        n.verification.rfind("failed", 0) == 0 ? std::string("FAILED") : n.verification;
+    const auto verify = n.verification == "failed" ? std::string("FAILED") : n.verification;
     rows.push_back({t.target, status, n.name, config::coarse_duration(n.age) + rpo,
                     config::format_size(n.size_bytes), change_text(n.change_percent), verify,
                     drill_text(t, t.judged_at), config::format_size(t.stored_bytes), free_text(t),
@@ -144,7 +147,7 @@ std::string target_line(const TargetReport& t) {
     line += " \xE2\x80\x94 newest " + n.name + ", " + config::coarse_duration(n.age) +
             " old (RPO " + config::coarse_duration(t.rpo) + "), " +
             config::format_size(n.size_bytes) + (change.empty() ? "" : " (" + change + ")") + ", " +
-            n.verification;
+            n.verification + (n.verification_error.empty() ? "" : ": " + n.verification_error);
   }
   line += "; drill " + drill_text(t, t.judged_at);
   line += "; " + config::format_size(t.stored_bytes) + " stored, " + free_text(t) + " free; " +
@@ -155,7 +158,10 @@ std::string target_line(const TargetReport& t) {
 json report_json(const BackupReport& report) {
   json targets = json::array();
   for (const auto& target : report.targets) targets.push_back(target_json(target));
-  return {{"generated_at", config::format_rfc3339(report.generated)},
+  return {{"schema_version", kReportSchemaVersion},
+          {"generated_at", config::format_rfc3339(report.generated)},
+          {"slot", time_or_null(report.slot)},
+          {"time_zone", report.time_zone.empty() ? json(nullptr) : json(report.time_zone)},
           {"period_seconds", report.period.count()},
           {"headline", report.headline()},
           {"targets_total", report.targets.size()},
@@ -164,11 +170,17 @@ json report_json(const BackupReport& report) {
           {"targets", targets}};
 }
 
+std::string report_json_text(const BackupReport& report) {
+  // Status files are the operator's: an error text need not be UTF-8 (dump would throw).
+  return report_json(report).dump(2, ' ', false, json::error_handler_t::replace);
+}
+
 alerts::AlertEvent report_event(const BackupReport& report, const std::string& key) {
   alerts::AlertEvent event;
   event.event_id = key;
   event.type = "backup_report";
-  event.component = "backups";
+  event.component = "backup_report";  // not a component: consumers go by `type`
+  // Only the severity (info / warning); to_json leaves from/to/overall empty for a report.
   event.from = event.to = event.overall =
       report.ok() ? core::State::Healthy : core::State::Degraded;
   event.reason = report.headline();

@@ -5,7 +5,7 @@
 
 #include "config/time_zone.h"
 #include "config/units.h"
-#include "watchdog/backup_report_scheduler.h"
+#include "watchdog/cli/backup_report.h"
 
 namespace watchdog::core {
 namespace {
@@ -154,7 +154,7 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
     }
     out << "\nbackup report: daily at " << report->daily_at_text << " "
         << report->daily.zone->name() << ", covering " << format_duration(report->since) << ", to "
-        << (sinks.empty() ? "no sink (no webhook, slack, discord or teams alert)" : sinks) << "\n";
+        << (sinks.empty() ? "no sink (no slack, discord or teams alert; a webhook only when named)" : sinks) << "\n";
   }
   print_backup_targets(config.backups, out);
 }

@@ -47,6 +47,11 @@ TEST(BackupReportConfig, ReadsEveryKey) {
   EXPECT_EQ(spec.alerts, std::vector<std::string>{"chat"});
 }
 
+TEST(BackupReportConfig, RepeatedAlertNamesCountOnce) {
+  const auto spec = *load("  daily_at: \"07:30\"\n  alerts: [chat, chat]\n").backup_report;
+  EXPECT_EQ(spec.alerts, std::vector<std::string>{"chat"});
+}
+
 TEST(BackupReportConfig, Defaults) {
   const auto spec = *load("  daily_at: \"00:05\"\n").backup_report;
   EXPECT_EQ(spec.daily.zone->name(), "UTC");
@@ -64,6 +69,11 @@ TEST(BackupReportConfig, Mistakes) {
       {"  daily_at: \"24:00\"\n", "expected HH:MM"},
       {"  daily_at: \"07:60\"\n", "expected HH:MM"},
       {"  daily_at: \"07:00x\"\n", "expected HH:MM"},
+      {"  daily_at: \" 7:00\"\n", "expected HH:MM"},
+      {"  daily_at: \"+7:00\"\n", "expected HH:MM"},
+      {"  daily_at: \"07:+5\"\n", "expected HH:MM"},
+      {"  daily_at: \"07-00\"\n", "expected HH:MM"},
+      {"  daily_at: \"07:00\"\n  alerts: []\n", "alerts: name at least one alert"},
       {"  daily_at: \"07:00\"\n  time_zone: Mars/Olympus\n", "unknown time zone"},
       {"  daily_at: \"07:00\"\n  since: 10s\n", "since: must be at least 1m"},
       {"  daily_at: \"07:00\"\n  alerts: [nope]\n", "unknown alert 'nope'"},
@@ -83,6 +93,12 @@ TEST(BackupReportConfig, KindsThatTakeReports) {
   }
   for (const char* kind : {"pagerduty", "alertmanager", ""}) {
     EXPECT_FALSE(alert_kind_takes_reports(kind)) << kind;
+  }
+  for (const char* kind : {"slack", "discord", "teams"}) {
+    EXPECT_TRUE(alert_kind_gets_reports_by_default(kind)) << kind;
+  }
+  for (const char* kind : {"webhook", "pagerduty", "alertmanager"}) {
+    EXPECT_FALSE(alert_kind_gets_reports_by_default(kind)) << kind;
   }
 }
 

@@ -13,6 +13,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/webhook_receiver.h"
 #include "watchdog/alerts/webhook_provider.h"
+#include "watchdog/cli/backup_report.h"
 
 namespace watchdog::core {
 namespace {
@@ -86,10 +87,43 @@ TEST(BackupReportSchedule, SinksAreChatLikeUnlessNamed) {
       std::make_shared<FakeProvider>("t", "teams"),
       std::make_shared<FakeProvider>("d", "discord")};
   config::BackupReportSpec every;
-  EXPECT_EQ(report_sinks(every, alerts), (std::vector<std::string>{"s", "w", "t", "d"}));
+  // A generic webhook only when named: it often feeds an incident tool.
+  EXPECT_EQ(report_sinks(every, alerts), (std::vector<std::string>{"s", "t", "d"}));
   config::BackupReportSpec named;
   named.alerts = {"w"};
   EXPECT_EQ(report_sinks(named, alerts), std::vector<std::string>{"w"});
+}
+
+// Catch up only at start and only within 6 h; a replica that becomes leader after the slot
+// does not send it again (the old leader did; chat sinks cannot deduplicate).
+TEST(BackupReportScheduler, DecidesWhatToDoWithThePassedSlot) {
+  const auto slot = at("2026-12-05T07:00:00Z");
+  struct Case {
+    const char* name;
+    std::optional<SystemTime> done;
+    const char* now;
+    LeaderTurn turn;
+    SlotAction action;
+  };
+  const Case cases[] = {
+      {"start, 2 h late", std::nullopt, "2026-12-05T09:00:00Z", LeaderTurn::AtStart,
+       SlotAction::Send},
+      {"start, 6 h late", std::nullopt, "2026-12-05T13:00:00Z", LeaderTurn::AtStart,
+       SlotAction::Send},
+      {"start before today's slot: yesterday's is 23 h old", std::nullopt,
+       "2026-12-06T06:00:00Z", LeaderTurn::AtStart, SlotAction::MarkDone},
+      {"became leader mid-day", std::nullopt, "2026-12-05T12:00:00Z", LeaderTurn::Gained,
+       SlotAction::MarkDone},
+      {"leading when the slot passes", std::nullopt, "2026-12-05T07:00:01Z", LeaderTurn::Leading,
+       SlotAction::Send},
+      {"already handled", slot, "2026-12-05T08:00:00Z", LeaderTurn::Leading, SlotAction::Nothing},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(decide_slot(slot, c.done, at(c.now), c.turn), c.action);
+  }
+  EXPECT_EQ(decide_slot(std::nullopt, std::nullopt, slot, LeaderTurn::AtStart),
+            SlotAction::Nothing);
 }
 
 bool eventually(const std::function<bool()>& condition) {
@@ -104,7 +138,8 @@ bool eventually(const std::function<bool()>& condition) {
 TEST(BackupReportScheduler, SendsAPassedSlotOnceAcrossRestartsAndOnlyAsLeader) {
   testing::TempDir dir;
   testing::WebhookReceiver receiver;
-  const auto report = spec("  daily_at: \"07:00\"\n");
+  auto report = spec("  daily_at: \"07:00\"\n");
+  report.alerts = {"hook"};  // a webhook gets reports only when named
   std::vector<std::shared_ptr<alerts::Provider>> providers = {
       std::make_shared<alerts::WebhookProvider>("hook", alerts::DeliveryPolicy{}, alerts::Route{},
                                                 config::Secret{receiver.url(), "inline"},
@@ -151,6 +186,32 @@ TEST(BackupReportScheduler, SendsAPassedSlotOnceAcrossRestartsAndOnlyAsLeader) {
   EXPECT_EQ(receiver.requests("POST")[1].header("Idempotency-Key"), "backup-report/2026-12-06");
   // The paging sink never got a row.
   EXPECT_EQ(alerts::Outbox::open(file)->counts().count("pager"), 0u);
+}
+
+// A report that cannot be built (here: the clock throws while building it) is logged and
+// retried later; the thread, and so the daemon, lives on and stops cleanly.
+TEST(BackupReportScheduler, SurvivesAFailingReport) {
+  testing::TempDir dir;
+  testing::WebhookReceiver receiver;
+  std::vector<std::shared_ptr<alerts::Provider>> providers = {
+      std::make_shared<alerts::WebhookProvider>("hook", alerts::DeliveryPolicy{}, alerts::Route{},
+                                                config::Secret{receiver.url(), "inline"},
+                                                std::nullopt)};
+  core::Metrics metrics;
+  alerts::Dispatcher dispatcher(metrics, alerts::Outbox::open(dir / "state.db"));
+  dispatcher.set_providers(providers);
+  std::atomic<int> calls = 0;
+  BackupReportScheduler scheduler(dispatcher, {}, [&]() -> SystemTime {
+    if (++calls == 2) throw std::runtime_error("clock broke");  // inside build_report
+    return at("2026-12-05T09:00:00Z");
+  });
+  auto report = spec("  daily_at: \"07:00\"\n");
+  report.alerts = {"hook"};
+  scheduler.start(report, {}, providers);
+  EXPECT_TRUE(eventually([&] { return calls >= 2; }));
+  scheduler.stop();
+  dispatcher.stop(1000ms);
+  EXPECT_EQ(receiver.requests("POST").size(), 0u);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "tests/support/temp_dir.h"
 #include "watchdog/alerts/message.h"
 
 namespace watchdog::core {
@@ -31,8 +34,10 @@ bk::BackupMetadata backup(std::chrono::hours ago, std::uint64_t size,
 TargetFacts facts(std::vector<bk::BackupMetadata> backups) {
   TargetFacts f;
   f.target = "main";
-  f.rpo = 25h;
+  f.directory = "/backups";
+  f.settings.rpo = 25h;
   f.backups = std::move(backups);
+  f.damage.resize(f.backups.size());
   f.volume = bk::VolumeUse{10ull << 30, 20ull << 30, 0.5};
   if (!f.backups.empty())
     f.newest_attempt = bk::Attempt{f.backups.back().finished, true, f.backups.back().name, ""};
@@ -41,6 +46,12 @@ TargetFacts facts(std::vector<bk::BackupMetadata> backups) {
 
 TargetFacts with_drill(TargetFacts f, bool ok, const std::string& detail) {
   f.status.last_drill = bk::Drill{kNow - 2h, ok, f.backups.back().name, detail, 3.0};
+  return f;
+}
+
+// The probe's keys and facts the report now judges alike (probes/backup/backup_judge.h).
+TargetFacts changed(TargetFacts f, const std::function<void(TargetFacts&)>& change) {
+  change(f);
   return f;
 }
 
@@ -68,41 +79,71 @@ TEST(BackupReport, JudgesTargets) {
        1,
        0,
        false},
-      {"no backups", facts({}), {"no backups"}, 0, 0, false},
+      {"no backups", facts({}), {"no verified backup of main in /backups"}, 0, 0, false},
       {"missing directory",
        [] {
          auto f = facts({});
          f.list_error = "no such directory";
          return f;
        }(),
-       {"no backups: no such directory"},
+       {"no such directory"},
        0,
        0,
        false},
       {"breached",
        facts({backup(50h, 1000), backup(26h, 1000)}),
-       {"RPO breached: newest backup is 1d 2h old (RPO 1d 1h)"},
+       {"newest verified backup main_20261204T045900Z is 1d2h old (RPO 1d1h)"},
        0,
+       0,
+       false},
+      // The probe judges the RPO on the newest *verified* backup: an unverified newer one
+      // does not make up for it.
+      {"newest unverified, verified one breached",
+       facts({backup(30h, 1000), backup(2h, 1000, std::nullopt)}),
+       {"newest verified backup main_20261204T005900Z is 1d6h old (RPO 1d1h)"},
+       1,
+       0,
+       false},
+      {"newest data missing",
+       changed(facts({backup(20h, 1000), backup(2h, 1000)}),
+               [](auto& f) { f.damage.back() = "data file is missing"; }),
+       {"newest backup main_20261205T045900Z: data file is missing"},
+       2,
+       0,
+       false},
+      {"below min_size",
+       changed(facts({backup(6h, 1000)}), [](auto& f) { f.settings.min_size = 2048; }),
+       {"is 1000 B (minimum 2 KiB)"},
+       1,
+       0,
+       false},
+      {"too little headroom",
+       changed(facts({backup(6h, 1000)}), [](auto& f) { f.volume->free_bytes = 1400; }),
+       {"has 1.4 KiB free, next dump needs ~1.5 KiB (1.5 \xC3\x97 last)"},
+       1,
        0,
        false},
       {"shrunk",
        facts({backup(96h, 1000), backup(72h, 1000), backup(48h, 1000), backup(3h, 100)}),
-       {"suspicious: main_"},
+       {"% of the usual"},
+       1,
+       0,
+       false},
+      {"shrunk, min_ratio 0 (off)",
+       changed(facts({backup(96h, 1000), backup(72h, 1000), backup(48h, 1000), backup(3h, 100)}),
+               [](auto& f) { f.settings.anomaly.min_ratio = 0; }),
+       {},
        1,
        0,
        false},
       {"failed verify",
        facts({backup(30h, 1000), backup(6h, 1000, false)}),
-       {"newest backup failed verification: checksum mismatch"},
+       {"failed verification: checksum mismatch", "old (RPO"},
        1,
        1,
        false},
-      {"older failed verify",
-       facts({backup(20h, 1000, false), backup(6h, 1000)}),
-       {"1 older backup failed verification in the period"},
-       2,
-       1,
-       false},
+      // Counted in the period, not judged: the probe looks at the newest only.
+      {"older failed verify", facts({backup(20h, 1000, false), backup(6h, 1000)}), {}, 2, 1, false},
       {"failed verify before the period",
        facts({backup(40h, 1000, false), backup(6h, 1000)}),
        {},
@@ -111,13 +152,13 @@ TEST(BackupReport, JudgesTargets) {
        false},
       {"failed drill",
        with_drill(facts({backup(6h, 1000)}), false, "public.orders: 10 rows, expected 12"),
-       {"last drill failed: public.orders: 10 rows, expected 12"},
+       {": public.orders: 10 rows, expected 12"},
        1,
        0,
        false},
       {"last attempt failed",
        with_failed_attempt(facts({backup(20h, 1000)}), 1h, true),
-       {"last backup attempt failed: pg_dump exited 1: connection refused"},
+       {"backup of main failed at 2026-12-05T06:00:00Z: pg_dump exited 1: connection refused"},
        1,
        0,
        true},
@@ -136,8 +177,8 @@ TEST(BackupReport, JudgesTargets) {
       {"several at once",
        with_failed_attempt(with_drill(facts({backup(30h, 1000, false)}), false, "restore failed"),
                            1h, true),
-       {"RPO breached", "newest backup failed verification", "last drill failed",
-        "last backup attempt failed"},
+       {"failed verification", "backup of main failed", "no verified backup",
+        "restore drill failed"},
        0,
        0,
        true},
@@ -169,9 +210,24 @@ TEST(BackupReport, FiguresOfTheNewest) {
   EXPECT_EQ(report.stored_bytes, 2031u);
   EXPECT_EQ(report.free_bytes, 10ull << 30);
 
+  const auto failed = judge_target(facts({backup(6h, 1000, false)}), 24h, kNow);
+  EXPECT_EQ(failed.newest->verification, "failed");
+  EXPECT_EQ(failed.newest->verification_error, "checksum mismatch");
+
   const auto single = judge_target(facts({backup(6h, 1000, std::nullopt)}), 24h, kNow);
   EXPECT_FALSE(single.newest->change_percent);
   EXPECT_EQ(single.newest->verification, "unverified");
+}
+
+TEST(BackupReport, FreeSpaceOfAMissingDirectoryIsItsParentVolumes) {
+  testing::TempDir dir;
+  config::BackupTargetSpec target;
+  target.name = "main";
+  target.directory = dir / "not" / "yet";
+  const auto f = collect_facts(target, {});
+  EXPECT_FALSE(f.list_error.empty());
+  ASSERT_TRUE(f.volume) << "statvfs of " << dir.path();
+  EXPECT_GT(f.volume->free_bytes, 0u);
 }
 
 TEST(BackupReport, FailedAttemptKeepsItsErrorOnlyWhileItIsTheLast) {
@@ -215,7 +271,7 @@ TEST(BackupReport, TextTable) {
   EXPECT_NE(text.find("orders  ATTENTION"), std::string::npos) << text;
   EXPECT_NE(text.find("+3.1 %"), std::string::npos) << text;
   EXPECT_NE(text.find("ok 2h 00m ago"), std::string::npos) << text;
-  EXPECT_NE(text.find("Needs attention:\n- orders: RPO breached"), std::string::npos) << text;
+  EXPECT_NE(text.find("Needs attention:\n- orders: newest verified backup"), std::string::npos) << text;
 }
 
 TEST(BackupReport, ChatLine) {
@@ -224,7 +280,7 @@ TEST(BackupReport, ChatLine) {
             "main: OK \xE2\x80\x94 newest " + report.targets[0].newest->name +
                 ", 6h 00m old (RPO 1d 1h), 1 KiB (+3.1 %), verified; drill ok 2h 00m ago; "
                 "2 KiB stored, 10 GiB free; 1 backup, no errors");
-  EXPECT_EQ(target_line(report.targets[1]).rfind("orders: NEEDS ATTENTION; RPO breached", 0), 0u);
+  EXPECT_EQ(target_line(report.targets[1]).rfind("orders: NEEDS ATTENTION; newest verified backup", 0), 0u);
 }
 
 TEST(BackupReport, Json) {
@@ -240,8 +296,24 @@ TEST(BackupReport, Json) {
   EXPECT_EQ(main["last_drill"]["ok"], true);
   EXPECT_EQ(main["period"]["backups"], 1);
   EXPECT_TRUE(main["period"]["failed_attempt_at"].is_null());
+  EXPECT_TRUE(main["period"]["failed_attempt_error"].is_null());
+  EXPECT_EQ(main["newest"]["verification"], "verified");
+  EXPECT_TRUE(main["newest"]["verification_error"].is_null());
+  EXPECT_EQ(doc["schema_version"], 1);
+  EXPECT_TRUE(doc["slot"].is_null()) << "on demand: no slot";
+  EXPECT_TRUE(doc["time_zone"].is_null());
   EXPECT_EQ(doc["targets"][1]["status"], "attention");
   EXPECT_EQ(doc["targets"][1]["within_rpo"], false);
+}
+
+TEST(BackupReport, JsonTextSurvivesInvalidUtf8) {
+  auto f = with_failed_attempt(facts({backup(20h, 1000)}), 1h, true);
+  f.newest_attempt->error = "pg_dump: \xFF\xFE broken";
+  BackupReport report;
+  report.targets.push_back(judge_target(f, 24h, kNow));
+  std::string text;
+  ASSERT_NO_THROW(text = report_json_text(report));
+  EXPECT_NE(text.find("pg_dump: \xEF\xBF\xBD"), std::string::npos) << text;
 }
 
 TEST(BackupReport, AlertEventRoundTripsAndComposes) {
@@ -249,8 +321,15 @@ TEST(BackupReport, AlertEventRoundTripsAndComposes) {
   EXPECT_EQ(event.type, "backup_report");
   EXPECT_EQ(alerts::idempotency_key(event), "backup-report/2026-12-05");
   EXPECT_EQ(event.to, State::Degraded);
-  const auto back = alerts::from_json(alerts::to_json(event));  // the outbox's form
+  const auto doc = alerts::to_json(event);  // the outbox's and the webhook's form
+  EXPECT_EQ(doc["component"], "backup_report");
+  EXPECT_EQ(doc["from"], "") << "a report is no state change";
+  EXPECT_EQ(doc["to"], "");
+  EXPECT_EQ(doc["overall"], "");
+  EXPECT_EQ(doc["severity"], "warning");
+  const auto back = alerts::from_json(doc);
   EXPECT_EQ(back.report, event.report);
+  EXPECT_EQ(alerts::severity_of(back.to), alerts::Severity::Warning);
   const auto message = alerts::compose(back);
   EXPECT_EQ(message.title, "Backup report: 2 targets, 1 needs attention");
   ASSERT_EQ(message.probe_lines.size(), 2u);
