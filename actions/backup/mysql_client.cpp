@@ -100,7 +100,11 @@ ClientDefaults::~ClientDefaults() {
 }
 
 std::vector<std::string> ClientDefaults::argv(const std::string& tool) const {
-  return {tool, "--defaults-extra-file=" + (dir_ / "client.cnf").string()};
+  // --defaults-file: this file only. With --defaults-extra-file the server's /etc/mysql/*.cnf and
+  // ~/.my.cnf are read too, and a [mysqldump] `databases` there would put CREATE DATABASE/USE of
+  // the source into the dump (a restore elsewhere would write into the source), a [client] host
+  // would send the tools to another server.
+  return {tool, "--defaults-file=" + (dir_ / "client.cnf").string()};
 }
 
 std::vector<std::vector<std::string>> parse_batch_rows(const std::string& output) {

@@ -5,8 +5,8 @@
 //
 // The password never reaches argv or the environment (MYSQL_PWD is visible in
 // /proc/PID/environ and deprecated): ClientDefaults writes [client] user/password/host/port to a
-// 0600 file in a private 0700 temp dir, passed as --defaults-extra-file= (which must be the
-// tool's first argument), and removes both when it goes out of scope.
+// 0600 file in a private 0700 temp dir, passed as --defaults-file= (the tool's first argument;
+// no other option file is read), and removes both when it goes out of scope.
 
 #include <chrono>
 #include <filesystem>
@@ -26,7 +26,7 @@ class ClientDefaults {
   ClientDefaults(const ClientDefaults&) = delete;
   ClientDefaults& operator=(const ClientDefaults&) = delete;
   const std::string& error() const { return error_; }  // "" = the file is ready
-  // {tool, "--defaults-extra-file=…"}: the start of every argv.
+  // {tool, "--defaults-file=…"}: the start of every argv.
   std::vector<std::string> argv(const std::string& tool) const;
 
  private:

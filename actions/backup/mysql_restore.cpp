@@ -46,14 +46,19 @@ std::optional<std::map<std::string, std::int64_t>> row_counts(Session& session,
   return counts;
 }
 
-// Creates (or, with replace, recreates) `db`; "" or why it refused/failed.
+// Creates (or, with replace, recreates) `db`; "" or why it refused/failed. Routines and events
+// count as data too: the dump's DROP … IF EXISTS would replace them.
 std::string prepare_destination(Session& session, const RestoreRequest& request,
                                 const std::string& db, RestoreOutcome& outcome) {
   using State = Destination::State;
   auto found = session.query(
       "", "SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
               mysql_literal(db) + "), (SELECT COUNT(*) FROM information_schema.TABLES " +
-              "WHERE TABLE_SCHEMA = " + mysql_literal(db) + ")");
+              "WHERE TABLE_SCHEMA = " + mysql_literal(db) +
+              ") + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " +
+              mysql_literal(db) +
+              ") + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
+              mysql_literal(db) + ")");
   if (!found || found->empty() || found->front().size() != 2) {
     return "cannot connect to the destination server: " + session.error;
   }
@@ -63,7 +68,7 @@ std::string prepare_destination(Session& session, const RestoreRequest& request,
   if (destination.state == State::HoldsData && !request.replace) {
     outcome.refused = true;
     return "database " + db + " exists and holds " + tables +
-           " tables; refusing to overwrite it without --yes (replace)";
+           " tables, routines or events; refusing to overwrite it without --yes (replace)";
   }
   if (request.replace && request.before_replace) {
     if (std::string refusal = request.before_replace(destination); !refusal.empty()) {

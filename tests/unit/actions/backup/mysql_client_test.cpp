@@ -45,8 +45,8 @@ TEST(MysqlClient, OptionsFileIsPrivateAndRemovedAfterwards) {
     const auto argv = defaults.argv("mariadb");
     ASSERT_EQ(argv.size(), 2u);
     EXPECT_EQ(argv[0], "mariadb");
-    ASSERT_TRUE(argv[1].starts_with("--defaults-extra-file="));
-    file = argv[1].substr(std::string("--defaults-extra-file=").size());
+    ASSERT_TRUE(argv[1].starts_with("--defaults-file="));
+    file = argv[1].substr(std::string("--defaults-file=").size());
     struct stat info {};
     ASSERT_EQ(stat(file.c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0600u);
