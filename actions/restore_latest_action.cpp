@@ -1,6 +1,7 @@
 #include "actions/restore_latest_action.h"
 
 #include "actions/backup/backup_driver.h"
+#include "actions/backup/command_safety_dump.h"
 #include "actions/backup/restore.h"
 #include "actions/backup/safety_dump.h"
 #include "actions/backup_now_action.h"
@@ -8,6 +9,8 @@
 #include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
+
+namespace bk = probes::backup;
 
 std::unique_ptr<Action> RestoreLatestAction::create(
     std::string name, config::Options& options,
@@ -58,11 +61,16 @@ std::string RestoreLatestAction::destination() const {
 std::string RestoreLatestAction::describe() const {
   auto target = target_;
   target.jobs = jobs_;
+  std::string replacing;
+  if (replace_ && target_.kind == config::BackupKind::Files) {
+    // The files driver never deletes: the old tree is moved aside, that is its safety copy.
+    replacing = " (replacing it, the old tree kept as DIR.before-restore-TIME)";
+  } else if (replace_) {
+    replacing = safety_dump_ ? " (replacing it after a safety dump)"
+                             : " (replacing it, no safety dump)";
+  }
   return backup_driver(target)->restore_tool() + " of the newest verified backup of " +
-         target_.name + " into " + destination() +
-         (replace_ ? (safety_dump_ ? " (replacing it after a safety dump)"
-                                   : " (replacing it, no safety dump)")
-                   : "");
+         target_.name + " into " + destination() + replacing;
 }
 
 ActionOutcome RestoreLatestAction::run_once(const Incident& incident,
@@ -75,21 +83,23 @@ ActionOutcome RestoreLatestAction::run_once(const Incident& incident,
   request.jobs = jobs_;
   request.replace = replace_;
   request.timeout = timeout;
-  if (replace_ && safety_dump_) {
+  if (replace_ && safety_dump_ && target_.kind != config::BackupKind::Files) {
     request.before_replace = [&](const Destination& destination) -> std::string {
       const auto started = std::chrono::steady_clock::now();
-      const auto dump = take_safety_dump(target_, destination, {incident.id, incident.reason});
+      const bool command = target_.kind == config::BackupKind::Command;
+      const bk::SafetyInfo why{incident.id, incident.reason};
+      const auto dump = command ? take_command_safety_dump(target_, destination, why)
+                                : take_safety_dump(target_, destination, why);
+      const std::string what = (command ? "" : "database ") + destination.database;
       safety = dump.detail;
       if (!dump.taken && !dump.skipped) {
-        return "refusing to replace database " + destination.database + " without a safety copy (" +
-               dump.detail + ")";
+        return "refusing to replace " + what + " without a safety copy (" + dump.detail + ")";
       }
       // A restore takes at least as long as the dump of the same data: with less time left
       // than the dump took, the drop would be followed by a pg_restore killed half-way.
       const auto now = std::chrono::steady_clock::now();
       if (dump.taken && destination.deadline - now < now - started) {
-        return "refusing to replace database " + destination.database +
-               ": the safety dump used most of the timeout (" +
+        return "refusing to replace " + what + ": the safety dump used most of the timeout (" +
                config::human_duration(destination.deadline - now) +
                " left), so the restore would not finish; raise the action's timeout";
       }

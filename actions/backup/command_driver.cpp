@@ -27,6 +27,23 @@ std::string program_name(const std::vector<std::string>& argv) {
   return argv.empty() ? "" : std::filesystem::path(argv.front()).filename().string();
 }
 
+std::string without_uri_credentials(std::string text) {
+  for (std::size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at)) {
+    at += 3;
+    std::size_t end = text.find_first_of("/?# \t\r\n\"'", at);
+    if (end == std::string::npos) end = text.size();
+    const std::size_t user_end = text.substr(at, end - at).rfind('@');
+    if (user_end != std::string::npos) text.replace(at, user_end, "***");
+  }
+  return text;
+}
+
+std::string command_error(const std::vector<std::string>& argv, probes::ProcessResult run,
+                          std::chrono::milliseconds timeout) {
+  run.output_tail = without_uri_credentials(std::move(run.output_tail));
+  return pg_error(program_name(argv), run, timeout);
+}
+
 std::string CommandDriver::restore_tool() const {
   return target_.command.restore_command.empty() ? "nothing (no restore_command)"
                                                  : program_name(target_.command.restore_command);
@@ -44,7 +61,7 @@ DumpResult CommandDriver::dump(const DumpJob& job, bk::BackupMetadata& meta) {
   if (!streamed.created || streamed.write_errno != 0) return result;
   const std::string program = program_name(spec.argv);
   if (!succeeded(streamed.run)) {
-    result.error = pg_error(program, streamed.run, job.timeout);
+    result.error = command_error(spec.argv, streamed.run, job.timeout);
   } else if (streamed.size_bytes == 0) {  // whatever min_size says: nothing is not a backup
     result.error = program + " exited 0 but wrote nothing to stdout";
   }
@@ -62,6 +79,18 @@ void CommandDriver::restore(const bk::BackupMetadata& backup, const RestoreReque
         "target " + target_.name + " has no restore_command: restore " + backup.file + " by hand";
     return;
   }
+  if (request.replace && request.before_replace) {
+    // The store cannot be asked what it holds: assume data, so restore_latest copies it first.
+    Destination destination;
+    destination.state = Destination::State::HoldsData;
+    destination.database = request.into_name.empty() ? target_.name : request.into_name;
+    destination.deadline = deadline;
+    if (std::string refusal = request.before_replace(destination); !refusal.empty()) {
+      outcome.refused = true;
+      outcome.error = std::move(refusal);
+      return;
+    }
+  }
   probes::ProcessSpec spec;
   spec.argv = argv;
   spec.stdin_file = target_.directory / backup.file;
@@ -73,7 +102,7 @@ void CommandDriver::restore(const bk::BackupMetadata& backup, const RestoreReque
   spec.tail_bytes = 2048;
   const auto run = probes::run_process(spec);
   if (!succeeded(run)) {
-    outcome.error = pg_error(program_name(argv), run, spec.timeout);
+    outcome.error = command_error(argv, run, spec.timeout);
     return;
   }
   outcome.detail = program_name(argv) + " exit 0";

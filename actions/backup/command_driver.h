@@ -6,18 +6,21 @@
 //  dump     `command` streamed and hashed into NAME.EXTENSION; format "stream". A non-zero exit,
 //           a signal, the timeout or an empty output fails the backup; the error names the
 //           program (argv[0]'s file name only: the arguments may carry secrets), its exit code
-//           and its first stderr line.
+//           and its first stderr line (URI user info `scheme://user:pass@` shown as `***@`).
 //  restore  `restore_command` with the backup on stdin and in its environment
 //           WATCHDOG_BACKUP_FILE (the file's path), WATCHDOG_BACKUP_NAME,
 //           WATCHDOG_RESTORE_INTO (`--into` / restore_latest `into`, when given) and
 //           WATCHDOG_RESTORE_REPLACE=1 (with --yes / replace: the command decides what
 //           "replace" means for its store). Without `restore_command` a restore is refused.
+//           With `replace`, request.before_replace is called first (the store counts as holding
+//           data: restore_latest takes its safety dump, command_safety_dump.h) and may refuse.
 //  drill    `check_command` with the newest good backup on stdin (its checksum verified first,
 //           as for a restore): exit 0 = the dump is usable. There is no scratch place to
 //           restore an arbitrary dump into, so without `check_command` the drill fails — "no
 //           check_command: nothing can prove this dump restores" — rather than pass unproven.
 
 #include "actions/backup/backup_driver.h"
+#include "probes/clients/process_runner.h"
 
 namespace watchdog::actions {
 
@@ -42,5 +45,13 @@ class CommandDriver final : public BackupDriver {
 // The program's name for error lines: the file name of argv[0] ("mongodump"), never the
 // arguments.
 std::string program_name(const std::vector<std::string>& argv);
+
+// `text` with the user info of every URI replaced ("mongodb://app:pw@db/x" → "mongodb://***@db/x"):
+// a dump tool's stderr often repeats its connection string, password included.
+std::string without_uri_credentials(std::string text);
+
+// Why the command `argv` failed, one safe line (pg_error on its output without URI user info).
+std::string command_error(const std::vector<std::string>& argv, probes::ProcessResult run,
+                          std::chrono::milliseconds timeout);
 
 }  // namespace watchdog::actions

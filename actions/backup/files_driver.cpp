@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>  // renameat2
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -50,6 +51,25 @@ std::optional<fs::path> make_temp_directory(const fs::path& pattern, std::string
   return fs::path(text);
 }
 
+// Whether `inner` is `outer` or lies below it, as the file system sees it: symlinks in `inner`
+// resolved, then each of its parents compared by (device, inode) — a bind mount or a second path
+// to the same directory matches too.
+bool lies_inside(const fs::path& inner, const fs::path& outer) {
+  struct stat top {};
+  if (::stat(outer.c_str(), &top) != 0) return false;
+  std::error_code ec;
+  fs::path path = fs::weakly_canonical(fs::absolute(inner, ec), ec);
+  if (ec) path = fs::absolute(inner).lexically_normal();
+  while (true) {
+    struct stat here {};
+    if (::stat(path.c_str(), &here) == 0 && here.st_dev == top.st_dev && here.st_ino == top.st_ino) {
+      return true;
+    }
+    if (!path.has_relative_path()) return false;  // the root: nothing above it
+    path = path.parent_path();
+  }
+}
+
 // Where a restore writes: --into, or the source; "" with `error` when it may not.
 fs::path destination_of(const config::BackupTargetSpec& target, const RestoreRequest& request,
                         RestoreOutcome& outcome) {
@@ -65,13 +85,13 @@ fs::path destination_of(const config::BackupTargetSpec& target, const RestoreReq
   }
   if (fs::is_empty(into, ec)) return into;
   outcome.refused = true;
-  const std::string backups = fs::absolute(target.directory).lexically_normal().string();
   if (!request.replace) {
     outcome.error = "directory " + into.string() +
                     " is not empty; refusing to overwrite it without --yes (replace)";
-  } else if (backups == into.string() || backups.starts_with(into.string() + "/")) {
+  } else if (lies_inside(target.directory, into)) {
     // Replacing it would move the backups themselves into the safety copy.
-    outcome.error = "the backup directory " + backups + " lies inside " + into.string() +
+    outcome.error = "the backup directory " + target.directory.string() + " lies inside " +
+                    into.string() +
                     ": restore elsewhere (--into) or keep the backups outside the source";
   } else {
     outcome.refused = false;
@@ -79,8 +99,21 @@ fs::path destination_of(const config::BackupTargetSpec& target, const RestoreReq
   return outcome.refused ? fs::path() : into;
 }
 
+// INTO.before-restore-TIME, with -1, -2… when that is taken (two restores in one second).
+fs::path unused_kept_name(const fs::path& into) {
+  const std::string base =
+      into.string() + ".before-restore-" + bk::format_backup_time(std::chrono::system_clock::now());
+  fs::path kept = base;
+  std::error_code ec;
+  for (int n = 1; fs::exists(fs::symlink_status(kept, ec)); ++n) {
+    kept = base + "-" + std::to_string(n);
+  }
+  return kept;
+}
+
 // Moves the extracted tree `fresh` to `into`; a tree that was there is kept beside it as
-// INTO.before-restore-TIME (named in `note`). Both renames stay on one file system.
+// INTO.before-restore-TIME (named in `note`, or in the error when a move failed half-way).
+// Both renames stay on one file system.
 std::string swap_in(const fs::path& fresh, const fs::path& into, std::string& note) {
   std::error_code ec;
   const bool holds_data = fs::is_directory(into, ec) && !fs::is_empty(into, ec);
@@ -88,22 +121,24 @@ std::string swap_in(const fs::path& fresh, const fs::path& into, std::string& no
     fs::rename(fresh, into, ec);
     return ec ? "cannot move the restored tree to " + into.string() + ": " + ec.message() : "";
   }
-  const fs::path kept =
-      into.string() + ".before-restore-" + bk::format_backup_time(std::chrono::system_clock::now());
+  const fs::path kept = unused_kept_name(into);
   // One atomic exchange where the file system has it, so `into` is never missing.
   if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, into.c_str(), RENAME_EXCHANGE) == 0) {
-    fs::rename(fresh, kept, ec);
-    note = ec ? "the previous tree is left in " + fresh.string()
+    fs::rename(fresh, kept, ec);  // `fresh` now holds the previous tree
+    note = ec ? "the previous tree is left in " + fresh.string() + " (cannot rename it to " +
+                    kept.string() + ": " + ec.message() + ")"
               : "the previous tree is kept as " + kept.string();
     return "";
   }
   fs::rename(into, kept, ec);
-  if (ec) return "cannot move " + into.string() + " aside: " + ec.message();
+  if (ec) return "cannot move " + into.string() + " aside to " + kept.string() + ": " + ec.message();
   fs::rename(fresh, into, ec);
   if (ec) {
-    std::error_code ignored;
-    fs::rename(kept, into, ignored);
-    return "cannot move the restored tree to " + into.string() + ": " + ec.message();
+    std::error_code back;
+    fs::rename(kept, into, back);
+    return "cannot move the restored tree to " + into.string() + ": " + ec.message() +
+           (back ? "; the previous tree is in " + kept.string() + " (" + back.message() + ")"
+                 : "; the previous tree is back in place");
   }
   note = "the previous tree is kept as " + kept.string();
   return "";
@@ -142,6 +177,16 @@ void FilesDriver::restore(const bk::BackupMetadata& backup, const RestoreRequest
   auto fresh = make_temp_directory(
       into.parent_path() / ("." + into.filename().string() + ".restore-XXXXXX"), outcome.error);
   if (!fresh) return;
+  struct statvfs volume {};
+  if (::statvfs(fresh->c_str(), &volume) == 0) {
+    const auto available = std::uint64_t(volume.f_bavail) * volume.f_frsize;
+    outcome.error = space_shortfall(backup.listing, available, into.parent_path().string());
+    if (!outcome.error.empty()) {
+      outcome.refused = true;
+      remove_tree(*fresh);
+      return;
+    }
+  }
   const auto extracted = extract_tree(target_.directory / backup.file, *fresh, deadline);
   outcome.error = extracted.error;
   if (outcome.error.empty() && request.compare_row_counts) {  // a drill: compare the listing
@@ -198,6 +243,16 @@ std::string compare_listing(const std::vector<bk::ListedEntry>& expected,
   if (expected.size() > common) return expected[common].path + " is missing after the restore";
   if (restored.size() > common) return restored[common].path + " is not in the backup's listing";
   return "";
+}
+
+std::string space_shortfall(const std::vector<bk::ListedEntry>& listing, std::uint64_t available,
+                            const std::string& where) {
+  std::uint64_t bytes = 0;
+  for (const auto& entry : listing) bytes += entry.size;
+  const std::uint64_t needed = bytes + bytes / 10;
+  if (available >= needed) return "";
+  return "not enough space in " + where + " for " + config::format_size(bytes) +
+         " (+10 %): " + config::format_size(available) + " free";
 }
 
 std::string describe_listing(const std::vector<bk::ListedEntry>& listing) {

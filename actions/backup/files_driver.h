@@ -1,6 +1,8 @@
 #pragma once
 // kind: files — a directory tree (model artifacts, configuration, uploads) (backup_driver.h).
 // Keys: `source` (absolute directory), `exclude` (globs, tar::excluded in tar_format.h).
+// The backup directory counts as inside `source` as the file system sees it (symlinks and bind
+// mounts resolved, compared by device and inode): a `replace` restore of such a source is refused.
 //  dump     the tree under `source` as a ustar/pax tar stream written by our own code
 //           (tar_writer.h: what is kept, skipped or fails the backup), hashed whole (sha256)
 //           and file by file: the metadata's `listing` (path, size, SHA-256; directories and
@@ -9,7 +11,9 @@
 //  restore  into `--into DIR` (restore_latest `into`), or `source` when none is given. A
 //           destination that holds anything is refused unless `replace` (--yes). The archive is
 //           extracted by our own reader (tar_reader.h: no absolute paths, no "..", never
-//           through a symlink) into a temp dir beside the destination, then swapped in by
+//           through a symlink) into a temp dir beside the destination (refused first when its
+//           file system has less free space than the listing's files + 10 %; every file and
+//           directory fsynced), then swapped in by
 //           rename, so a failed restore never leaves a half-written tree; a replaced tree is
 //           kept as DIR.before-restore-YYYYmmddTHHMMSSZ (the safety copy: delete it by hand
 //           once the restore is judged good). Modes and mtimes are restored, owners are not.
@@ -44,6 +48,11 @@ std::string compare_listing(const std::vector<probes::backup::ListedEntry>& expe
 
 // "412 files, 1.3 GiB" of a listing.
 std::string describe_listing(const std::vector<probes::backup::ListedEntry>& listing);
+
+// "" when `available` bytes hold the listing's files with a 10 % margin, else why not:
+// "not enough space in /srv for 1.0 GiB (+10 %): 512 MiB free".
+std::string space_shortfall(const std::vector<probes::backup::ListedEntry>& listing,
+                            std::uint64_t available, const std::string& where);
 
 // Removes a tree that may hold read-only directories (a restored one): they are made writable
 // first. Symlinks are removed, never followed.

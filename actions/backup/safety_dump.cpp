@@ -198,4 +198,8 @@ SafetyDumpOutcome take_safety_dump(const config::BackupTargetSpec& target,
   return outcome;
 }
 
+std::vector<std::string> prune_safety_dumps(const config::BackupTargetSpec& target) {
+  return prune(target);
+}
+
 }  // namespace watchdog::actions

@@ -50,4 +50,8 @@ SafetyDumpOutcome take_safety_dump(const config::BackupTargetSpec& target,
                                    const Destination& destination,
                                    const probes::backup::SafetyInfo& why);
 
+// Keeps the newest `safety_keep` safety dumps of the target (of any kind); returns the names
+// deleted.
+std::vector<std::string> prune_safety_dumps(const config::BackupTargetSpec& target);
+
 }  // namespace watchdog::actions

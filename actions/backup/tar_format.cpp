@@ -163,7 +163,15 @@ bool apply_pax(const std::string& records, RawHeader& header, std::string& error
         return false;
       }
       if (key == "size") header.size = *number;
-      if (key == "mtime") header.mtime = static_cast<std::int64_t>(*number);
+      if (key == "mtime") {
+        // Past 9999-12-31 the value is garbage (and would overflow time_t casts): refuse it.
+        constexpr std::uint64_t kLatestMtime = 253402300799;
+        if (*number > kLatestMtime) {
+          error = "pax mtime " + value + " of " + header.name + " is out of range";
+          return false;
+        }
+        header.mtime = static_cast<std::int64_t>(*number);
+      }
     }
   }
   return true;

@@ -59,10 +59,10 @@ class Extractor {
   Extractor(int archive, int root, Clock::time_point deadline)
       : archive_(archive), root_(root), deadline_(deadline) {}
 
+  // Each file is fsynced once written, each directory once complete (not syncfs: that would
+  // wait for every dirty page of the whole file system, past any deadline).
   ExtractedTree run() {
-    if (members() && finish_directories() && ::syncfs(root_) != 0) {
-      fail("cannot sync the restored files: " + config::errno_text());
-    }
+    if (members()) finish_directories();
     return std::move(out_);
   }
 
@@ -89,6 +89,7 @@ class Extractor {
   bool read_data(std::uint64_t size, Sink&& sink) {
     std::uint64_t left = size + tar::padding(size);
     while (left > 0) {
+      if (Clock::now() >= deadline_) return fail("timed out while extracting");
       const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer_.size()));
       if (!read_exact(buffer_.data(), chunk)) return false;
       const std::uint64_t data_left = left > tar::padding(size) ? left - tar::padding(size) : 0;
@@ -203,6 +204,9 @@ class Extractor {
     if (::fchmod(file.get(), entry.mode & 01777) != 0 || ::futimens(file.get(), times) != 0) {
       return fail("cannot set the mode or mtime of " + entry.path + ": " + config::errno_text());
     }
+    if (::fsync(file.get()) != 0) {
+      return fail("cannot sync " + entry.path + ": " + config::errno_text());
+    }
     ++out_.files;
     out_.file_bytes += entry.size;
     return true;
@@ -216,13 +220,15 @@ class Extractor {
     std::stable_sort(directories_.begin(), directories_.end(),
                      [&](const auto& a, const auto& b) { return depth(a) > depth(b); });
     for (const auto& directory : directories_) {
+      if (Clock::now() >= deadline_) return fail("timed out while extracting");
       const auto parts =
           directory.path.empty() ? std::vector<std::string>{} : components(directory.path);
       const Fd fd = open_directory(parts, parts.size(), false);
       const timespec times[2] = {{directory.mtime, 0}, {directory.mtime, 0}};
       if (fd.get() < 0) return false;
-      if (::fchmod(fd.get(), directory.mode & 01777) != 0 || ::futimens(fd.get(), times) != 0) {
-        return fail("cannot set the mode or mtime of " +
+      if (::fchmod(fd.get(), directory.mode & 01777) != 0 || ::futimens(fd.get(), times) != 0 ||
+          ::fsync(fd.get()) != 0) {
+        return fail("cannot set the mode or mtime of, or sync, " +
                     (directory.path.empty() ? std::string(".") : directory.path) + ": " +
                     config::errno_text());
       }

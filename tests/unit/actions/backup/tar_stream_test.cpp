@@ -98,6 +98,28 @@ TEST(TarFormat, PaxCarriesLongNamesAndDecodingChecksTheChecksum) {
   EXPECT_EQ(error, "damaged tar header (checksum mismatch)");
 }
 
+TEST(TarFormat, PaxRefusesAnAbsurdMtime) {
+  const struct {
+    std::string record;  // "key=value"
+    std::string error;   // "" = accepted
+  } cases[] = {
+      {"mtime=253402300799.5", ""},
+      {"mtime=253402300800", "pax mtime 253402300800 of x is out of range"},
+      {"mtime=99999999999999999999", "malformed pax mtime"},
+      {"mtime=9999999999999999999", "pax mtime 9999999999999999999 of x is out of range"},
+  };
+  for (const auto& c : cases) {
+    // "LEN key=value\n" where LEN counts itself.
+    std::string line = " " + c.record + "\n";
+    line = std::to_string(line.size() + 2) + line;
+    tar::RawHeader header;
+    header.name = "x";
+    std::string error;
+    EXPECT_EQ(tar::apply_pax(line, header, error), c.error.empty()) << c.record;
+    EXPECT_EQ(error, c.error) << c.record;
+  }
+}
+
 TEST(TarStream, RoundTripsATreeThatGnuTarReadsToo) {
   testing::TempDir dir;
   const fs::path source = dir / "source";
