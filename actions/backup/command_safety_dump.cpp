@@ -82,14 +82,7 @@ SafetyDumpOutcome take_command_safety_dump(const config::BackupTargetSpec& targe
     fs::create_directories(dir, ec);
     auto meta = new_metadata(target, why);
     std::string error = write_dump(target, destination.deadline, meta);
-    std::string io_error;
-    if (error.empty() && !bk::fsync_directory(dir, io_error)) error = io_error;
-    meta.finished = std::chrono::system_clock::now();
-    if (error.empty() && target.verify_after_backup) {
-      meta.verification = bk::verify_backup(dir, meta);
-      if (!meta.verification->ok) error = "verification failed: " + meta.verification->error;
-    }
-    if (error.empty() && !bk::write_metadata(dir, meta, io_error)) error = io_error;
+    if (error.empty()) error = seal_safety_dump(target, meta);
     if (!error.empty()) {
       fs::remove(dir / meta.file, ec);
       outcome.detail = "no safety dump of " + destination.database + ": " + error;

@@ -136,18 +136,11 @@ void dump(const config::BackupTargetSpec& target, const Destination& destination
       error += "; with zero_damaged_pages: " + salvage_error;
     }
   }
-  std::string io_error;
   if (error.empty()) {
     fs::rename(partial, dir / meta.file, ec);
     if (ec) error = "cannot rename " + partial.filename().string() + ": " + ec.message();
   }
-  if (error.empty() && !bk::fsync_directory(dir, io_error)) error = io_error;
-  meta.finished = std::chrono::system_clock::now();
-  if (error.empty() && target.verify_after_backup) {
-    meta.verification = bk::verify_backup(dir, meta);
-    if (!meta.verification->ok) error = "verification failed: " + meta.verification->error;
-  }
-  if (error.empty() && !bk::write_metadata(dir, meta, io_error)) error = io_error;
+  if (error.empty()) error = seal_safety_dump(target, meta);
   if (!error.empty()) {
     fs::remove(partial, ec);
     fs::remove(dir / meta.file, ec);
@@ -165,6 +158,21 @@ void dump(const config::BackupTargetSpec& target, const Destination& destination
 }
 
 }  // namespace
+
+std::string seal_safety_dump(const config::BackupTargetSpec& target, bk::BackupMetadata& meta) {
+  const fs::path& dir = target.directory;
+  std::string error;
+  if (!bk::fsync_directory(dir, error)) return error;
+  meta.finished = std::chrono::system_clock::now();
+  if (target.verify_after_backup) {
+    meta.verification = bk::verify_backup(dir, meta);
+    if (!meta.verification->ok) error = "verification failed: " + meta.verification->error;
+  }
+  if (error.empty()) bk::write_metadata(dir, meta, error);
+  std::error_code ec;
+  if (!error.empty()) fs::remove(dir / meta.file, ec);
+  return error;
+}
 
 SafetyDumpOutcome take_safety_dump(const config::BackupTargetSpec& target,
                                    const Destination& destination, const bk::SafetyInfo& why) {

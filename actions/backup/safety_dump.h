@@ -44,6 +44,12 @@ struct SafetyDumpOutcome {
   std::vector<std::string> removed;  // older safety dumps deleted beyond safety_keep
 };
 
+// The last steps of every kind's safety dump once its data is in place as DIR/meta.file: fsync
+// the directory, verify when the target verifies backups, write the metadata. "" or the error,
+// and then the data file is gone.
+std::string seal_safety_dump(const config::BackupTargetSpec& target,
+                             probes::backup::BackupMetadata& meta);
+
 // Dumps `destination` (as restore_backup's before_replace sees it) into the target's directory
 // before its deadline. Never throws.
 SafetyDumpOutcome take_safety_dump(const config::BackupTargetSpec& target,
