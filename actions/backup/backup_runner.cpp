@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "actions/backup/backup_driver.h"
@@ -253,15 +254,24 @@ BackupLock::~BackupLock() {
 
 namespace {
 
-// The newest good backup of `target` that finished at or after `since`, if any. The metadata keeps
-// whole seconds: so does the comparison.
+// The names of the target's backups now.
+std::set<std::string> backup_names(const config::BackupTargetSpec& target) {
+  std::string error;
+  std::set<std::string> names;
+  for (const auto& backup : bk::list_backups(target.directory, target.name, error)) {
+    names.insert(backup.name);
+  }
+  return names;
+}
+
+// The newest good backup of `target` that is not among `before` (written by the run that held
+// the lock meanwhile), if any. By name, not by time: the metadata keeps whole seconds.
 std::optional<bk::BackupMetadata> good_backup_since(const config::BackupTargetSpec& target,
-                                                   std::chrono::system_clock::time_point asked) {
-  const auto since = std::chrono::floor<std::chrono::seconds>(asked);
+                                                   const std::set<std::string>& before) {
   std::string error;
   auto backups = bk::list_backups(target.directory, target.name, error);
   for (auto it = backups.rbegin(); it != backups.rend(); ++it) {
-    if (it->finished < since) break;
+    if (before.contains(it->name)) break;
     if (!it->verify_failed()) return std::move(*it);
   }
   return std::nullopt;
@@ -273,14 +283,14 @@ BackupOutcome run_backup(const config::BackupTargetSpec& target, std::chrono::mi
                          bool join_running) {
   BackupOutcome outcome;
   const auto start = Clock::now();
-  const auto asked = std::chrono::system_clock::now();
   try {
     std::error_code ec;
     fs::create_directories(target.directory, ec);
     auto lock = std::make_unique<BackupLock>(target, false);
     if (!lock->held() && lock->busy() && join_running) {
+      const auto before = backup_names(target);
       lock = std::make_unique<BackupLock>(target, start + timeout);
-      if (lock->held()) outcome.metadata = good_backup_since(target, asked);
+      if (lock->held()) outcome.metadata = good_backup_since(target, before);
     }
     if (outcome.metadata) {
       outcome.ok = outcome.joined = true;

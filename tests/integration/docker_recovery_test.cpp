@@ -169,6 +169,8 @@ TEST(DockerRecovery, ContainerThatCrashesOnEveryStartEndsFailedWithBackoff) {
   ASSERT_TRUE(
       wait_until([&] { return component_state(watchdog.status(), "app") == "FAILED"; }, 60s))
       << watchdog.log();
+  // The FAILED alert is delivered by a sender thread after the state change.
+  wait_until([&] { return transitions(receiver, "app").size() >= 3; }, 10s);
   EXPECT_EQ(transitions(receiver, "app"),
             (std::vector<std::string>{"CRITICAL", "RECOVERING", "FAILED"}))
       << watchdog.log();

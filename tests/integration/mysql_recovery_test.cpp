@@ -18,8 +18,8 @@ TEST(MysqlRecovery, DroppedDatabaseIsRestoredFromTheLatestVerifiedBackup) {
   MariaDbServer server;
   WebhookReceiver receiver;
   server.sql(
-      "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, total "
-      "DECIMAL(10,2)); INSERT INTO shop.orders (total) SELECT seq * 1.5 FROM seq_1_to_300;");
+      "CREATE DATABASE shop; USE shop; CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, "
+      "total DECIMAL(10,2)); INSERT INTO orders (total) SELECT seq * 1.5 FROM seq_1_to_300;");
   const std::string yaml = fill(R"(
 backups:
   - name: shop
@@ -42,7 +42,7 @@ components:
         password: ${TEST_MYSQL_PASSWORD}
         database: shop
         interval: 1s
-        timeout: 2s
+        timeout: 1s
         jitter: 0s
         recheck_interval: 200ms
         failure_threshold: 2

@@ -99,7 +99,10 @@ void MariaDbServer::install() {
                                    "--datadir=" + data_dir_.string(),
                                    "--auth-root-authentication-method=normal",
                                    "--skip-test-db",
-                                   "--skip-name-resolve"};
+                                   "--skip-name-resolve",
+                                   // Its own temp dir: two bootstraps at once (ctest -j2) in a
+                                   // shared /tmp collide on #sql-temptable-… names.
+                                   "--tmpdir=" + run_dir_.string()};
   argv.insert(argv.end(), kStorageOptions.begin(), kStorageOptions.end());
   auto result = run_command(argv, {}, std::chrono::seconds(60));
   if (result.exit_code != 0) {
@@ -117,6 +120,7 @@ std::vector<std::string> MariaDbServer::server_argv() const {
                                    "--pid-file=" + (run_dir_ / "mariadbd.pid").string(),
                                    "--log-error=" + error_log_.string(),
                                    "--skip-name-resolve",
+                                   "--tmpdir=" + run_dir_.string(),
                                    "--performance-schema=OFF",
                                    "--innodb-flush-log-at-trx-commit=2",
                                    "--max-connections=" + std::to_string(options_.max_connections)};
