@@ -11,6 +11,7 @@
 
 #include "config/backup_report.h"
 #include "config/backup_target.h"
+#include "config/gameday.h"
 #include "config/maintenance.h"
 #include "config/options.h"
 #include "config/units.h"
@@ -127,6 +128,9 @@ struct ComponentSpec {
   std::vector<ProbeSpec> probes;
   RecoverySpec recovery;
   std::optional<ManagerSpec> managed_by;  // nothing = the watchdog owns recovery
+  // Game days (config/gameday.h): `staging: true` lets them break it; `gameday:` says how.
+  bool staging = false;
+  ComponentGameday gameday;
 };
 
 struct AlertSpec {
@@ -144,6 +148,7 @@ struct Config {
   std::vector<MaintenanceWindowSpec> maintenance;
   std::vector<BackupTargetSpec> backups;  // `backups:` (config/backup_target.h)
   std::optional<BackupReportSpec> backup_report;  // `backup_report:` (config/backup_report.h)
+  std::vector<ScheduledGamedaySpec> gamedays;     // `gamedays:` (config/gameday.h)
 };
 
 }  // namespace watchdog::config

@@ -58,6 +58,7 @@ ContainerInfo parse_container(const std::string& inspect_json) {
   const json& state = document.at("State");
   info.status = state.value("Status", "");
   info.exit_code = state.value("ExitCode", 0);
+  info.pid = state.value("Pid", 0L);
   info.oom_killed = state.value("OOMKilled", false);
   info.started_at = time_field(state, "StartedAt");
   info.finished_at = time_field(state, "FinishedAt");
@@ -237,6 +238,17 @@ std::optional<DockerError> DockerApi::stop(const std::string& id, std::chrono::s
   auto body = request(
       "POST", "/containers/" + url_encode(id) + "/stop?t=" + std::to_string(stop_timeout.count()),
       timeout);
+  if (auto* error = std::get_if<DockerError>(&body)) {
+    if (error->kind == FailureKind::NotFound) error->detail = "no such container " + id;
+    return *error;
+  }
+  return std::nullopt;
+}
+
+std::optional<DockerError> DockerApi::kill(const std::string& id, const std::string& signal,
+                                           milliseconds timeout) const {
+  auto body = request(
+      "POST", "/containers/" + url_encode(id) + "/kill?signal=" + url_encode(signal), timeout);
   if (auto* error = std::get_if<DockerError>(&body)) {
     if (error->kind == FailureKind::NotFound) error->detail = "no such container " + id;
     return *error;

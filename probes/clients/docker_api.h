@@ -34,6 +34,7 @@ struct ContainerInfo {
   int exit_code = 0;
   bool oom_killed = false;
   int restart_count = 0;  // restarts done by Docker's restart policy
+  long pid = 0;           // its main process, in the engine's PID namespace; 0 when not running
   std::optional<std::chrono::system_clock::time_point> started_at;
   std::optional<std::chrono::system_clock::time_point> finished_at;
 };
@@ -102,6 +103,9 @@ class DockerApi {
   std::optional<DockerError> stop(const std::string& id, std::chrono::seconds stop_timeout,
                                   std::chrono::milliseconds timeout) const;
   StopJudgement stop_cause(const ContainerInfo& container, std::chrono::milliseconds timeout) const;
+  // POST /containers/{id}/kill?signal=SIGNAL ("SIGKILL"); recorded as a `kill` event.
+  std::optional<DockerError> kill(const std::string& id, const std::string& signal,
+                                  std::chrono::milliseconds timeout) const;
 
  private:
   DockerResult<std::string> request(const std::string& method, const std::string& path,

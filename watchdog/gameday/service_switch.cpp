@@ -1,0 +1,115 @@
+#include "watchdog/gameday/service_switch.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <variant>
+
+#include "probes/clients/process_runner.h"
+#include "watchdog/gameday/scenario.h"
+
+namespace watchdog::gameday {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr milliseconds kApiTimeout{15000};
+constexpr std::chrono::seconds kStopGrace{10};
+constexpr milliseconds kCommandTimeout{120000};
+
+std::string argv_text(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
+}  // namespace
+
+ServiceSwitch::ServiceSwitch(config::GamedaySwitch how, const config::ComponentGameday& settings,
+                             std::string what)
+    : how_(std::move(how)),
+      docker_socket_(settings.docker_socket),
+      docker_host_(settings.docker_host),
+      what_(std::move(what)) {
+  if (!how_.configured()) {
+    throw ScenarioError(what_ + " has no gameday container or stop/start commands");
+  }
+}
+
+probes::DockerApi ServiceSwitch::docker() const {
+  probes::DockerApi::Settings settings;
+  settings.socket = docker_socket_;
+  settings.host = docker_host_;
+  return probes::DockerApi(settings);
+}
+
+std::string ServiceSwitch::describe_stop() const {
+  return is_container() ? "docker stop " + how_.container : "run: " + argv_text(how_.stop);
+}
+
+std::string ServiceSwitch::describe_start() const {
+  return is_container() ? "docker start " + how_.container : "run: " + argv_text(how_.start);
+}
+
+void ServiceSwitch::run(const std::vector<std::string>& argv, const char* step) const {
+  probes::ProcessSpec spec;
+  spec.argv = argv;
+  spec.timeout = kCommandTimeout;
+  const auto result = probes::run_process(spec);
+  if (!result.started) {
+    throw ScenarioError(what_ + ": " + step + " command could not start: " + result.start_error);
+  }
+  if (result.timed_out) throw ScenarioError(what_ + ": " + step + " command timed out");
+  if (result.signal != 0 || result.exit_code != 0) {
+    throw ScenarioError(what_ + ": " + step + " command failed (" +
+                        (result.signal ? probes::signal_name(result.signal)
+                                       : "exit " + std::to_string(result.exit_code)) +
+                        "): " + probes::first_line(result.output_tail));
+  }
+}
+
+void ServiceSwitch::stop() const {
+  if (!is_container()) return run(how_.stop, "stop");
+  if (auto error = docker().stop(how_.container, kStopGrace, kApiTimeout + kStopGrace)) {
+    throw ScenarioError(what_ + ": docker stop: " + error->detail);
+  }
+}
+
+void ServiceSwitch::start() const {
+  if (!is_container()) return run(how_.start, "start");
+  if (auto error = docker().start(how_.container, kApiTimeout)) {
+    throw ScenarioError(what_ + ": docker start: " + error->detail);
+  }
+}
+
+bool ServiceSwitch::running() const {
+  if (!is_container()) throw ScenarioError(what_ + ": only a container can be asked if it runs");
+  auto info = docker().inspect(how_.container, kApiTimeout);
+  if (auto* error = std::get_if<probes::DockerError>(&info)) {
+    throw ScenarioError(what_ + ": docker inspect: " + error->detail);
+  }
+  return std::get<probes::ContainerInfo>(info).status == "running";
+}
+
+bool ServiceSwitch::kill() const {
+  if (!is_container()) throw ScenarioError(what_ + ": a crash needs gameday.container");
+  const auto api = docker();
+  auto inspected = api.inspect(how_.container, kApiTimeout);
+  if (auto* error = std::get_if<probes::DockerError>(&inspected)) {
+    throw ScenarioError(what_ + ": docker inspect: " + error->detail);
+  }
+  const auto& info = std::get<probes::ContainerInfo>(inspected);
+  if (info.status != "running") return false;
+  // A crash is the process dying with no stop or kill request: Docker then records only `die`,
+  // which is what the docker probe judges a crash (an API kill reads as "stopped on purpose").
+  // So SIGKILL its main process directly when it is visible from here (same PID namespace: a
+  // host install, or a sidecar with pid: host); otherwise fall back to the API's kill.
+  if (info.pid > 1 && std::filesystem::exists("/proc/" + std::to_string(info.pid))) {
+    if (::kill(static_cast<pid_t>(info.pid), SIGKILL) == 0) return true;
+  }
+  if (auto error = api.kill(info.id, "SIGKILL", kApiTimeout)) {
+    throw ScenarioError(what_ + ": docker kill: " + error->detail);
+  }
+  return true;
+}
+
+}  // namespace watchdog::gameday
