@@ -94,9 +94,27 @@ struct ScheduledGamedaySpec {
   ZonedCron schedule;
 };
 
+struct AlertSpec;         // config/config.h
+struct BackupTargetSpec;  // config/backup_target.h
+struct ComponentSpec;     // config/config.h
+
+// The built-in scenario names (watchdog/gameday/scenario_factory.cpp's table; a unit test keeps
+// the two equal). Here so that the loader can refuse a custom scenario that shadows one
+// without config/ depending on watchdog/.
+const std::vector<std::string>& builtin_scenario_names();
+
 // Reads a component's `gameday:` mapping; calls finish().
 ComponentGameday read_component_gameday(Options& options);
-// Reads one `gamedays:` entry (names are checked against the components by the loader).
+// Once `alerts:` and `backups:` are read: alert_sink.name and backup_target must name one.
+// `options` is the same `gameday:` mapping (errors point at its keys).
+void check_gameday_references(Options& options, const ComponentGameday& gameday,
+                              const std::vector<AlertSpec>& alerts,
+                              const std::vector<BackupTargetSpec>& backups);
+// Reads one `gamedays:` entry; calls finish().
 ScheduledGamedaySpec read_scheduled_gameday(Options& options);
+// The entry's component exists and is `staging: true` (a schedule never breaks production),
+// and its scenario is a built-in or one of that component's custom ones.
+void check_scheduled_gameday(Options& options, const ScheduledGamedaySpec& gameday,
+                             const std::vector<ComponentSpec>& components);
 
 }  // namespace watchdog::config

@@ -129,7 +129,7 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
                              Options& defaults_options, NameRegistry& component_names,
                              NameRegistry& probe_names) {
   expect_keys(impl, {"name", "critical", "depends_on", "rto", "alert_on_manual_stop", "probes",
-                     "recovery", "managed_by"});
+                     "recovery", "managed_by", "staging", "gameday"});
   Options options(impl);
   ComponentSpec component;
   component.name = options.required_string("name");
@@ -139,6 +139,7 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
   component.depends_on = options.string_list("depends_on");
   component.rto = options.duration_or("rto", Duration::zero());  // the parser rejects negatives
   component.alert_on_manual_stop = options.boolean_or("alert_on_manual_stop", true);
+  component.staging = options.boolean_or("staging", false);
   auto probes = child_list(*impl, "probes", true);
   if (probes.empty()) options.fail("probes", "needs at least one probe");
   for (const auto& probe_impl : probes) {
@@ -156,6 +157,10 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
   if (options.has("recovery")) component.recovery = read_recovery(child_impl(*impl, "recovery"));
   if (options.has("managed_by")) {
     component.managed_by = read_manager(child_impl(*impl, "managed_by"));
+  }
+  if (options.has("gameday")) {
+    Options gameday(child_impl(*impl, "gameday"));
+    component.gameday = read_component_gameday(gameday);
   }
   options.finish();
   return component;
@@ -196,6 +201,24 @@ void check_dependencies(const std::vector<ComponentSpec>& components,
   };
   for (std::size_t i = 0; i < components.size(); ++i) {
     if (colour[i] == 0) visit(visit, i);
+  }
+}
+
+// Game days: each component's `gameday:` names existing alerts and backup targets (read after
+// the components), and `gamedays:` schedules name staging components and known scenarios.
+void check_gamedays(Config& config, const std::vector<ImplPtr>& component_impls,
+                    const std::vector<ImplPtr>& scheduled) {
+  for (std::size_t i = 0; i < config.components.size(); ++i) {
+    if (!Options(component_impls[i]).has("gameday")) continue;
+    Options gameday(child_impl(*component_impls[i], "gameday"));
+    check_gameday_references(gameday, config.components[i].gameday, config.alerts,
+                             config.backups);
+  }
+  for (const auto& entry : scheduled) {
+    Options options(entry);
+    auto spec = read_scheduled_gameday(options);
+    check_scheduled_gameday(options, spec, config.components);
+    config.gamedays.push_back(std::move(spec));
   }
 }
 
@@ -241,7 +264,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
   }
   auto top = Options::Impl::make(source_name, "", root, root.Mark());
   expect_keys(top, {"watchdog", "defaults", "components", "alerts", "backups", "maintenance",
-                   "backup_report"});
+                   "backup_report", "gamedays"});
 
   Config config;
   config.source = source_name;
@@ -307,6 +330,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
     config.backups.back().status_fallback_directory = config.watchdog.state_dir / "backup-status";
     backup_names.add(target_impl, config.backups.back().name);
   }
+  check_gamedays(config, components, child_list(*top, "gamedays", false));
   if (Options(top).has("backup_report")) {
     Options report_options(child_impl(*top, "backup_report"));
     config.backup_report = read_backup_report(report_options, config.alerts);

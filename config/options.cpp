@@ -283,6 +283,14 @@ Secret Options::required_secret(const std::string& key) {
 
 Options Options::child(const std::string& key) { return Options(child_impl(impl(), key)); }
 
+std::vector<Options> Options::child_list(const std::string& key) {
+  std::vector<Options> out;
+  for (auto& item : ::watchdog::config::child_list(impl(), key, false)) {
+    out.emplace_back(std::move(item));
+  }
+  return out;
+}
+
 void Options::fail(const std::string& key, const std::string& message) const {
   const Impl& self = view();
   const auto* entry = self.find(key);

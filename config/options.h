@@ -90,6 +90,8 @@ class Options {
 
   // A nested mapping, e.g. `headers:`; absent → an empty Options with the right path.
   Options child(const std::string& key);
+  // A list of mappings (paths key[0], key[1], …); absent → empty; anything else is an error.
+  std::vector<Options> child_list(const std::string& key);
 
   // An error about `key` at that key's position (or this mapping's, when the key is absent).
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;

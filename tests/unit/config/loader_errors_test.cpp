@@ -51,7 +51,7 @@ const ErrorCase kCases[] = {
      "1:1: component: unknown key (did you mean 'components'?)"},
     {"unknown top key, far", "colour: red\n" + kComponents,
      "1:1: colour: unknown key (expected one of: watchdog, defaults, components, alerts, "
-     "backups, maintenance, backup_report)"},
+     "backups, maintenance, backup_report, gamedays)"},
     {"unknown watchdog key", "watchdog:\n  listne: 127.0.0.1:1\n" + kComponents,
      "2:3: watchdog.listne: unknown key (did you mean 'listen'?)"},
     {"unknown defaults key", "defaults:\n  intervall: 5s\n" + kComponents,
