@@ -24,6 +24,7 @@ enum class Outcome {
   TimedOut,     // an incident opened but was still open at the timeout
   Interrupted,  // SIGINT/SIGTERM/stop before the outcome
   Error,        // a scenario step failed (the reason says which)
+  NotRun,       // a dry run: the plan is in the timeline, nothing was injected
 };
 const char* outcome_name(Outcome outcome);
 

@@ -1,0 +1,59 @@
+#pragma once
+// One recorded game day from prepare() to the stored result: prepare → inject → wait for the
+// outcome → data_loss → revert (always: also after an error in any step or an interruption,
+// with the scenario's memory saved first) → conclude (runner_record.h). A revert that fails
+// leaves the row unfinished, so that resume_interrupted() tries again, and says so loudly.
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "watchdog/gameday/gameday_store.h"
+#include "watchdog/gameday/result.h"
+#include "watchdog/gameday/runner.h"
+#include "watchdog/gameday/scenario.h"
+
+namespace watchdog::gameday {
+
+class Execution {
+ public:
+  Execution(const config::Config& config, const config::ComponentSpec& component,
+            Scenario& scenario, store::StateStore& store, GamedayStore& rows,
+            const RunnerHooks& hooks, std::chrono::milliseconds timeout)
+      : config_(config),
+        component_(component),
+        scenario_(scenario),
+        store_(store),
+        rows_(rows),
+        hooks_(hooks),
+        timeout_(timeout) {}
+
+  // `result` holds the id and the plan; run() fills the rest.
+  void run(Result& result);
+
+ private:
+  void note(Result& result, const std::string& text);
+  bool interrupted() const { return hooks_.interrupted && hooks_.interrupted(); }
+  void revert(Context& ctx, Result& result);
+  void steps(Context& ctx, Result& result);
+
+  const config::Config& config_;
+  const config::ComponentSpec& component_;
+  Scenario& scenario_;
+  store::StateStore& store_;
+  GamedayStore& rows_;
+  const RunnerHooks& hooks_;
+  std::chrono::milliseconds timeout_;
+  nlohmann::json memory_ = nlohmann::json::object();
+  bool reverted_ = false;
+};
+
+// The Context a scenario acts through, wired to the store: save() writes its memory to the
+// game day's row, request() queues an operator request for the daemon. `memory` and `note`
+// must outlive it.
+Context make_context(const config::Config& config, const config::ComponentSpec& component,
+                     store::StateStore& store, GamedayStore& rows, const std::string& id,
+                     nlohmann::json& memory, std::function<void(const std::string&)> note,
+                     std::function<bool()> interrupted);
+
+}  // namespace watchdog::gameday
