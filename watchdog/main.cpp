@@ -8,6 +8,7 @@
 #include "config/options.h"
 #include "probes/clients/http_client.h"
 #include "watchdog/cli/backup_commands.h"
+#include "watchdog/cli/gameday_command.h"
 #include "watchdog/cli/healthcheck.h"
 #include "watchdog/daemon.h"
 #include "watchdog/logging.h"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
 
   auto run_backup_command = watchdog::core::register_backup_commands(app);
   watchdog::core::OperatorCommands operator_commands(app);
+  watchdog::core::GamedayCommand gameday_command(app);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -97,6 +99,8 @@ int main(int argc, char** argv) {
     code = *backup_code;
   } else if (operator_commands.selected()) {
     code = operator_commands.run();
+  } else if (gameday_command.selected()) {
+    code = gameday_command.run();
   } else if (*health) {
     code = watchdog::core::run_healthcheck(
         health_config.empty() ? std::nullopt : std::optional<std::string>(health_config),

@@ -92,6 +92,34 @@ void print_backup_targets(const std::vector<config::BackupTargetSpec>& targets, 
   print_table(rows, out);
 }
 
+// Which components game days may break, how, and when they run on their own.
+// (The plan holds the component specs; plan.config's list is empty.)
+void print_gamedays(const Plan& plan, std::ostream& out) {
+  const auto& scheduled = plan.config.gamedays;
+  std::vector<std::vector<std::string>> rows = {{"COMPONENT", "STAGING", "SWITCH", "CUSTOM"}};
+  for (const auto& component : plan.components) {
+    const auto& c = component.spec;
+    const auto& g = c.gameday;
+    if (!c.staging && g.scenarios.empty() && !g.service.configured()) continue;
+    std::string custom;
+    for (const auto& s : g.scenarios) {
+      custom += (custom.empty() ? "" : ", ") + s.name + " (" + config::expect_name(s.expect) + ")";
+    }
+    const std::string how = !g.service.container.empty() ? "container " + g.service.container
+                            : g.service.configured()      ? "stop/start commands"
+                                                          : "-";
+    rows.push_back({c.name, c.staging ? "yes" : "no (needs --i-know-this-is-production)", how,
+                    custom.empty() ? "-" : custom});
+  }
+  if (rows.size() == 1 && scheduled.empty()) return;
+  out << "\ngame days:\n";
+  if (rows.size() > 1) print_table(rows, out, "  ");
+  for (const auto& g : scheduled) {
+    out << "  scheduled: " << g.scenario << " on " << g.component << " at \"" << g.schedule_text
+        << "\" " << g.schedule.zone->name() << "\n";
+  }
+}
+
 }  // namespace
 
 void print_config_summary(const Plan& plan, std::ostream& out) {
@@ -157,6 +185,7 @@ void print_config_summary(const Plan& plan, std::ostream& out) {
         << (sinks.empty() ? "no sink (no slack, discord or teams alert; a webhook only when named)" : sinks) << "\n";
   }
   print_backup_targets(config.backups, out);
+  print_gamedays(plan, out);
 }
 
 void print_once_table(const std::vector<OnceRow>& rows, std::ostream& out) {
