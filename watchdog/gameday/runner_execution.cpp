@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config/time_text.h"
+#include "config/units.h"
 #include "watchdog/gameday/runner_record.h"
 #include "watchdog/gameday/runner_wait.h"
 #include "watchdog/logging.h"
@@ -58,7 +58,7 @@ void Execution::steps(Context& ctx, Result& result) {
   result.fault = Clock::now();
   rows_.mark_fault(result.id, *result.fault);
   ctx.save();
-  note(result, "inject: fault in place; waiting up to " + config::human_duration(timeout_) +
+  note(result, "inject: fault in place; waiting up to " + config::format_duration(timeout_) +
                    " for the watchdog");
   WaitHooks wait_hooks;
   wait_hooks.interrupted = [this] { return interrupted(); };
