@@ -204,24 +204,6 @@ void check_dependencies(const std::vector<ComponentSpec>& components,
   }
 }
 
-// Game days: each component's `gameday:` names existing alerts and backup targets (read after
-// the components), and `gamedays:` schedules name staging components and known scenarios.
-void check_gamedays(Config& config, const std::vector<ImplPtr>& component_impls,
-                    const std::vector<ImplPtr>& scheduled) {
-  for (std::size_t i = 0; i < config.components.size(); ++i) {
-    if (!Options(component_impls[i]).has("gameday")) continue;
-    Options gameday(child_impl(*component_impls[i], "gameday"));
-    check_gameday_references(gameday, config.components[i].gameday, config.alerts,
-                             config.backups);
-  }
-  for (const auto& entry : scheduled) {
-    Options options(entry);
-    auto spec = read_scheduled_gameday(options);
-    check_scheduled_gameday(options, spec, config.components);
-    config.gamedays.push_back(std::move(spec));
-  }
-}
-
 LeaderSpec read_leader(const ImplPtr& impl) {
   Options options(impl);
   LeaderSpec leader;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "config/options_impl.h"
@@ -43,6 +44,12 @@ Duration positive_duration(Options& options, const char* key, Duration fallback)
 // A component's `recovery:` mapping: limits, back-off and the ladder of actions (rungs may be
 // runbooks of steps). Defined in loader_recovery.cpp.
 RecoverySpec read_recovery(const ImplPtr& impl);
+
+// Game days, once components, alerts and backups are read: each component's `gameday:` names
+// existing alerts and backup targets, and each `gamedays:` entry a staging component and a
+// known scenario (appended to config.gamedays). Defined in gameday.cpp.
+void check_gamedays(Config& config, const std::vector<ImplPtr>& component_impls,
+                    const std::vector<ImplPtr>& scheduled);
 
 // A component's `managed_by:` mapping (its HA manager). Defined in loader_manager.cpp.
 ManagerSpec read_manager(const ImplPtr& impl);
