@@ -81,6 +81,9 @@ Result Runner::run(const RunRequest& request) {
   if (hooks_.confirm && !hooks_.confirm(plan)) {
     throw RefusedError("not confirmed: nothing was injected");
   }
+  if (hooks_.interrupted && hooks_.interrupted()) {
+    throw RefusedError("interrupted before it started: nothing was injected");
+  }
   // The confirmation may have taken a while: look again, and take the slot atomically.
   store::IncidentJournal journal(store->db());
   check_no_open_incident(journal, config_, component.name);

@@ -196,6 +196,14 @@ TEST_F(GamedayRunner, DeclinedConfirmationRecordsNothing) {
   EXPECT_EQ(shown[3].rfind("revert: always", 0), 0u) << shown[3];
 }
 
+TEST_F(GamedayRunner, InterruptedBeforeTheStartRecordsNothing) {
+  RunnerHooks hooks;
+  hooks.interrupted = [] { return true; };
+  EXPECT_THROW(runner(hooks).run(request()), RefusedError);
+  EXPECT_TRUE(script_.calls.empty());
+  EXPECT_TRUE(rows().empty());
+}
+
 TEST_F(GamedayRunner, DryRunInjectsAndRecordsNothing) {
   auto r = request("prod");
   r.dry_run = true;
