@@ -20,6 +20,7 @@
 #include "watchdog/backup_report_scheduler.h"
 #include "watchdog/cli/backup_report.h"
 #include "watchdog/backup_scheduler.h"
+#include "watchdog/gameday/gameday_scheduler.h"
 #include "watchdog/http/http_server.h"
 #include "watchdog/leader/leader_elector.h"
 #include "watchdog/leader/leader_lock.h"
@@ -191,6 +192,10 @@ int run_daemon(const RunOptions& options) {
   BackupReportScheduler report(dispatcher, [&elector] { return elector.is_leader(); });
   report.start(plan.config.backup_report, plan.config.backups, plan.alerts,
                judge_settings_of(plan.config));
+  // Game days: scheduled ones on the leader, reverts of interrupted ones, their metrics.
+  gameday::GamedayScheduler gamedays(gameday::GamedayScheduler::daemon_calls(metrics),
+                                     [&elector] { return elector.is_leader(); });
+  gamedays.start(gameday::gameday_config(plan));
   engine.start(std::move(plan));
   return_freed_memory();
 
@@ -211,6 +216,7 @@ int run_daemon(const RunOptions& options) {
         backups.start(fresh.config.backups);
         report.start(fresh.config.backup_report, fresh.config.backups, fresh.alerts,
                      judge_settings_of(fresh.config));
+        gamedays.start(gameday::gameday_config(fresh));
         engine.reload(std::move(fresh));  // returns once the loop has applied it
         return_freed_memory();
         metrics.count_reload(true);
@@ -226,6 +232,8 @@ int run_daemon(const RunOptions& options) {
     break;
   }
   http.begin_stop();  // /readyz says "stopping" while the rest shuts down
+  // A running game day reverts first, while the engine still answers its requests.
+  gamedays.stop();
   engine.stop();
   backups.stop();
   report.stop();

@@ -1,6 +1,8 @@
 #pragma once
 // `watchdog run`: wires config → engine → HTTP endpoint → alert senders and waits for signals.
-//   SIGTERM / SIGINT  clean stop (workers, HTTP, alert flush) within 2 s
+//   SIGTERM / SIGINT  clean stop (workers, HTTP, alert flush) within 2 s — plus, when a
+//                     scheduled game day is running, the time its revert takes (it is
+//                     interrupted first; gameday/gameday_scheduler.h)
 //   SIGHUP            reload the config file; an invalid file is rejected with a logged error
 //                     and the running configuration stays in force
 

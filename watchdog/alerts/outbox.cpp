@@ -165,6 +165,17 @@ std::vector<OutboxEntry> Outbox::recent(std::size_t limit, const std::string& st
   return select("WHERE status = ?" + order, {status});
 }
 
+std::vector<OutboxEntry> Outbox::of_incident(store::Database& db, const std::string& incident_id) {
+  auto table =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alert_outbox'");
+  if (!table.step()) return {};
+  auto query = db.prepare(std::string(kColumns) + "WHERE incident_id = ? ORDER BY id");
+  query.bind(1, incident_id);
+  std::vector<OutboxEntry> rows;
+  while (query.step()) rows.push_back(read_row(query));
+  return rows;
+}
+
 std::map<std::string, std::map<std::string, int>> Outbox::counts() {
   std::lock_guard lock(mutex_);
   auto query =

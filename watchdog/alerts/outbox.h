@@ -71,6 +71,9 @@ class Outbox {
 
   // Newest first, for `watchdog alerts`; status "" = all.
   std::vector<OutboxEntry> recent(std::size_t limit, const std::string& status = "");
+  // Every row of an incident, oldest first, read through another connection to the same file
+  // (the state store's: a game day measuring its alerts); none when the table does not exist.
+  static std::vector<OutboxEntry> of_incident(store::Database& db, const std::string& incident_id);
   // Rows per sink and status ("pending", "failed", …).
   std::map<std::string, std::map<std::string, int>> counts();
   // Deletes finished rows older than `before` — reminders, and rows of incidents that were

@@ -28,6 +28,10 @@ enum class Outcome {
 };
 const char* outcome_name(Outcome outcome);
 
+// A measured duration for checks, advice and reports: "350ms", "4.8s", "41s", "3m 02s",
+// "2h 05m" (config/time_text.h's coarse_duration from a minute on). Negative: "-" + that.
+std::string duration_text(milliseconds duration);
+
 struct AlertFigure {
   std::string sink;
   std::string state;   // CRITICAL, RECOVERING, HEALTHY, FAILED, …

@@ -117,6 +117,16 @@ std::vector<IncidentEvent> IncidentJournal::timeline(const std::string& id) {
   return out;
 }
 
+std::optional<IncidentRecord> IncidentJournal::first_opened_since(const std::string& component,
+                                                                  TimePoint since) {
+  auto rows = db_.prepare(std::string("SELECT ") + kColumns +
+                          " FROM incidents WHERE component = ?1 AND opened_ms >= ?2 "
+                          "ORDER BY opened_ms, id LIMIT 1");
+  rows.bind(1, component).bind(2, config::epoch_ms(since));
+  if (!rows.step()) return std::nullopt;
+  return read_incident(rows);
+}
+
 std::map<std::string, std::int64_t> IncidentJournal::incident_counts() {
   auto rows = db_.prepare("SELECT component, COUNT(*) FROM incidents GROUP BY component");
   std::map<std::string, std::int64_t> out;

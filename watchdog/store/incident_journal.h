@@ -68,6 +68,8 @@ class IncidentJournal {
   std::optional<IncidentRecord> find(const std::string& id);
   std::vector<IncidentRecord> list(std::size_t limit, bool open_only);
   std::vector<IncidentEvent> timeline(const std::string& id);
+  // The first incident of `component` opened at or after `since` (a game day's fault).
+  std::optional<IncidentRecord> first_opened_since(const std::string& component, TimePoint since);
 
   // What the metrics restore at start, so a restart is not a reset to nothing:
   // incidents ever opened, by component;

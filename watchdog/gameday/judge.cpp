@@ -1,0 +1,173 @@
+// judge() (declared in measure.h): the expectations of the scenario as checks, then the advice.
+#include <algorithm>
+#include <set>
+
+#include "config/units.h"
+#include "watchdog/gameday/advice.h"
+#include "watchdog/gameday/measure.h"
+
+namespace watchdog::gameday {
+namespace {
+
+using config::GamedayExpect;
+
+std::string since_fault(const Result& r, const std::optional<TimePoint>& at) {
+  if (!r.fault || !at) return "";
+  return duration_text(std::chrono::duration_cast<milliseconds>(*at - *r.fault)) +
+         " after the fault";
+}
+
+Check detected(const Result& r) {
+  Check check{"detected", r.detected.has_value(), ""};
+  if (r.incident_id.empty()) {
+    check.detail = "no incident opened (" + std::string(outcome_name(r.outcome)) + ")";
+  } else if (!r.detected) {
+    check.detail = "incident " + r.incident_id + " reached only " + r.worst_state;
+  } else {
+    check.detail = "incident " + r.incident_id + ", " + since_fault(r, r.detected);
+    if (r.first_failure && r.fault) {
+      check.detail += " (first failing probe " + since_fault(r, r.first_failure) + ")";
+    }
+  }
+  return check;
+}
+
+std::string actions_text(int attempts) {
+  if (attempts == 0) return "with no action of the watchdog";
+  return "after " + std::to_string(attempts) + (attempts == 1 ? " action" : " actions");
+}
+
+Check recovered_alone(const Result& r) {
+  Check check{"recovered without a person", false, ""};
+  if (r.worst_state == "FAILED") {
+    check.detail = "recovery gave up after " + std::to_string(r.attempts) + " attempts (FAILED)";
+    if (!r.reason.empty()) check.detail += ": " + r.reason;
+  } else if (!r.recovered) {
+    check.detail = "still " + (r.worst_state.empty() ? "unknown" : r.worst_state) +
+                   " when the wait ended (" + outcome_name(r.outcome) + ")";
+  } else if (r.reverted && *r.reverted < *r.recovered) {
+    check.detail = "HEALTHY only after the revert: the watchdog did not mend it";
+  } else {
+    check.passed = true;
+    check.detail = "HEALTHY " + since_fault(r, r.recovered) + ", " + actions_text(r.attempts);
+  }
+  return check;
+}
+
+Check within_rto(const Result& r) {
+  Check check{"within the RTO (" + config::format_duration(r.rto) + ")", false, ""};
+  const auto took = r.time_to_recover();
+  if (!took) {
+    check.detail = "not recovered";
+  } else if (*took <= r.rto) {
+    check.passed = true;
+    check.detail =
+        "took " + duration_text(*took) + ", " + duration_text(r.rto - *took) + " to spare";
+  } else {
+    check.detail = "took " + duration_text(*took) + ", " + duration_text(*took - r.rto) + " over";
+  }
+  return check;
+}
+
+// Each sink that got an alert of one of `states` for the incident: was the first one delivered?
+// Sinks whose routes took none of those states are not asked.
+Check alerts_delivered(const Result& r, const std::string& what,
+                       const std::set<std::string>& states) {
+  Check check{what, true, ""};
+  std::set<std::string> seen;
+  for (const auto& alert : r.alerts) {
+    if (!states.contains(alert.state) || !seen.insert(alert.sink).second) continue;
+    std::string line = alert.sink + " " + alert.state;
+    if (alert.status == "delivered") {
+      line += alert.latency() ? " after " + duration_text(*alert.latency()) : " delivered";
+    } else {
+      check.passed = false;
+      line += ": " + alert.status;
+    }
+    check.detail += (check.detail.empty() ? "" : ", ") + line;
+  }
+  if (seen.empty()) {
+    check.passed = false;
+    std::string names;
+    for (const auto& state : states) names += (names.empty() ? "" : "/") + state;
+    check.detail = "no " + names + " alert was queued" +
+                   (r.incident_id.empty() ? "" : " for incident " + r.incident_id);
+  }
+  return check;
+}
+
+Check within_rpo(const Result& r, const DataLoss& loss) {
+  Check check{"data loss within the RPO (" + config::format_duration(loss.rpo) + ")", false, ""};
+  const std::string rows =
+      std::to_string(loss.rows_lost()) + " of " + std::to_string(loss.rows_written) + " rows lost";
+  if (!loss.backup_started || !r.fault) {
+    check.detail = "no backup was restored; " + rows;
+    return check;
+  }
+  const auto age = std::chrono::duration_cast<milliseconds>(*r.fault - *loss.backup_started);
+  check.passed = age <= loss.rpo;
+  check.detail = "backup " + duration_text(age) + " old at the fault; " + rows;
+  return check;
+}
+
+Check healthy_after_revert(const Result& r) {
+  Check check{"HEALTHY again after the revert", r.recovered.has_value(), ""};
+  if (!r.recovered) {
+    check.detail = "still " + r.worst_state + (r.reverted ? " after the revert" : " (no revert)");
+  } else if (r.reverted && *r.recovered >= *r.reverted) {
+    check.detail =
+        "HEALTHY " +
+        duration_text(std::chrono::duration_cast<milliseconds>(*r.recovered - *r.reverted)) +
+        " after the revert";
+  } else {
+    check.detail = "HEALTHY " + since_fault(r, r.recovered);
+  }
+  return check;
+}
+
+Check ended_failed(const Result& r) {
+  Check check{"ended FAILED", r.worst_state == "FAILED", ""};
+  if (check.passed) {
+    check.detail = "gave up after " + std::to_string(r.attempts) + " attempts";
+  } else {
+    check.detail = "worst state " + (r.worst_state.empty() ? "none" : r.worst_state) +
+                   ": the watchdog never gave up (" + outcome_name(r.outcome) + ")";
+  }
+  return check;
+}
+
+}  // namespace
+
+void judge(Result& r) {
+  r.checks.clear();
+  if (r.outcome == Outcome::Interrupted || r.outcome == Outcome::Error) {
+    r.checks.push_back(
+        {"ran to the end", false,
+         std::string(outcome_name(r.outcome)) + (r.reason.empty() ? "" : ": " + r.reason)});
+  } else {
+    switch (r.expect) {
+      case GamedayExpect::Recover:
+        r.checks.push_back(detected(r));
+        r.checks.push_back(recovered_alone(r));
+        if (r.rto.count() > 0) r.checks.push_back(within_rto(r));
+        r.checks.push_back(alerts_delivered(r, "alerts delivered", {"CRITICAL", "FAILED"}));
+        break;
+      case GamedayExpect::Detect:
+        r.checks.push_back(detected(r));
+        r.checks.push_back(alerts_delivered(r, "alerted", {"CRITICAL", "DEGRADED"}));
+        r.checks.push_back(healthy_after_revert(r));
+        break;
+      case GamedayExpect::GiveUp:
+        r.checks.push_back(ended_failed(r));
+        r.checks.push_back(alerts_delivered(r, "FAILED alert delivered", {"FAILED"}));
+        break;
+    }
+    if (r.data_loss && r.data_loss->rpo.count() > 0) {
+      r.checks.push_back(within_rpo(r, *r.data_loss));
+    }
+  }
+  r.passed = std::all_of(r.checks.begin(), r.checks.end(), [](const Check& c) { return c.passed; });
+  r.advice = advise(r);
+}
+
+}  // namespace watchdog::gameday

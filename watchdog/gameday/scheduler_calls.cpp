@@ -1,0 +1,76 @@
+// GamedayScheduler::daemon_calls (gameday_scheduler.h): the scheduler wired to the real runner
+// and to the game-day metrics, for `watchdog run`.
+#include <spdlog/spdlog.h>
+
+#include "watchdog/gameday/gameday_metrics.h"
+#include "watchdog/gameday/gameday_scheduler.h"
+#include "watchdog/gameday/runner.h"
+#include "watchdog/logging.h"
+
+namespace watchdog::gameday {
+namespace {
+
+using logging::kv;
+
+RunnerHooks daemon_hooks(const std::function<bool()>& interrupted, const std::string& scenario,
+                         const std::string& component) {
+  RunnerHooks hooks;
+  // The schedule in the configuration is the operator's confirmation; the runner still refuses
+  // a component that is not staging: true (allow_production stays false).
+  hooks.confirm = [](const std::vector<std::string>&) { return true; };
+  hooks.interrupted = interrupted;
+  hooks.progress = [scenario, component](const std::string& line) {
+    spdlog::info("gameday_progress {} {} {}", kv("scenario", scenario), kv("component", component),
+                 kv("step", line));
+  };
+  return hooks;
+}
+
+// The metrics' own connection to the store, opened and used on the scheduler's thread only.
+struct MetricsSide {
+  explicit MetricsSide(core::Metrics& metrics) : figures(metrics) {}
+  GamedayMetrics figures;
+  std::unique_ptr<store::StateStore> store;
+  bool open_failed = false;
+};
+
+}  // namespace
+
+GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics) {
+  Calls calls;
+  calls.run = [](const config::Config& config, const config::ScheduledGamedaySpec& entry,
+                 const std::function<bool()>& interrupted) {
+    Runner runner(config, config.watchdog.state_dir,
+                  daemon_hooks(interrupted, entry.scenario, entry.component));
+    RunRequest request;
+    request.scenario = entry.scenario;
+    request.component = entry.component;
+    request.trigger = "schedule";
+    return runner.run(request);
+  };
+  calls.resume = [](const config::Config& config, const std::function<bool()>& interrupted) {
+    Runner runner(config, config.watchdog.state_dir, daemon_hooks(interrupted, "resume", ""));
+    return runner.resume_interrupted();
+  };
+  auto side = std::make_shared<MetricsSide>(metrics);
+  calls.refresh = [side](const config::Config& config) {
+    if (!side->store) {
+      try {
+        side->store = store::StateStore::open_existing(config.watchdog.state_dir);
+        side->open_failed = false;
+      } catch (const std::exception& error) {
+        if (!side->open_failed) {
+          spdlog::error("gameday_metrics_store_unusable {}", kv("error", error.what()));
+        }
+        side->open_failed = true;
+        return;
+      }
+    }
+    std::set<std::string> components;
+    for (const auto& component : config.components) components.insert(component.name);
+    side->figures.refresh(*side->store, components);
+  };
+  return calls;
+}
+
+}  // namespace watchdog::gameday
