@@ -3,7 +3,9 @@
 // (the RPO figure equals the rows written since the backup), on MariaDB with the revert
 // restoring it; database-stopped through pg_ctl; database-corrupted on a table's file.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <fstream>
 #include <thread>
 
 #include "actions/backup/restore.h"
@@ -352,6 +354,75 @@ TEST(GamedayDatabase, FactoriesSayWhatIsMissing) {
   ASSERT_FALSE(plan.empty());
   EXPECT_NE(plan[1].find("DAMAGES A DATA FILE"), std::string::npos) << plan[1];
   EXPECT_NE(plan[1].find("docker stop app-postgres"), std::string::npos) << plan[1];
+}
+
+// redis-down with the operator's argv: a daemonized redis-server stopped by redis-cli shutdown;
+// the revert starts it once, and a second revert finds it answering (its redis probe passes)
+// instead of failing on the port in use.
+TEST(GamedayDatabase, RedisDownIsStartedByTheRevertOnceAndOnlyOnce) {
+  TempDir dir;
+  const int port = free_port();
+  const auto pidfile = dir / "redis.pid";
+  const std::vector<std::string> start = {"/usr/bin/redis-server",
+                                          "--port",
+                                          std::to_string(port),
+                                          "--bind",
+                                          "127.0.0.1",
+                                          "--save",
+                                          "",
+                                          "--daemonize",
+                                          "yes",
+                                          "--pidfile",
+                                          pidfile.string(),
+                                          "--dir",
+                                          dir.path().string()};
+  auto ping = [&] {
+    return run_command(
+               {"/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", std::to_string(port), "PING"})
+        .out;
+  };
+  ASSERT_EQ(run_command(start).exit_code, 0);
+  ASSERT_TRUE(wait_until([&] { return ping() == "PONG\n"; }, 10s));
+  struct KillByPid {  // the daemonized server is ours: end it by its pid, whatever happens
+    std::filesystem::path pidfile;
+    ~KillByPid() {
+      std::ifstream in(pidfile);
+      if (pid_t pid = 0; in >> pid && pid > 1) ::kill(pid, SIGKILL);
+    }
+  } cleanup{pidfile};
+
+  auto config = config::load_config_text(R"(
+components:
+  - name: cache
+    probes:
+      - name: cache-redis
+        kind: redis
+        host: 127.0.0.1
+        port: )" + std::to_string(port) + R"(
+        timeout: 2s
+)",
+                                         "gameday-test.yaml");
+  auto& component = config.components.at(0);
+  component.gameday.service.stop = {"/usr/bin/redis-cli", "-h",       "127.0.0.1", "-p",
+                                    std::to_string(port), "shutdown", "nosave"};
+  component.gameday.service.start = start;
+
+  Harness harness;
+  auto ctx = harness.context(config, component);
+  auto scenario = gd::make_redis_down(config, component);
+  EXPECT_NE(scenario->plan().at(0).find("redis-cli"), std::string::npos);
+  scenario->revert(ctx);  // never stopped: nothing to do
+  EXPECT_TRUE(harness.notes.empty());
+
+  scenario->inject(ctx);
+  EXPECT_TRUE(wait_until([&] { return ping() != "PONG\n"; }, 10s));
+  scenario->revert(ctx);
+  EXPECT_TRUE(wait_until([&] { return ping() == "PONG\n"; }, 10s));
+  EXPECT_NE(harness.all_notes().find("started cache"), std::string::npos) << harness.all_notes();
+  scenario->revert(ctx);
+  EXPECT_NE(harness.all_notes().find("cache is up already"), std::string::npos)
+      << harness.all_notes();
+  EXPECT_EQ(ping(), "PONG\n");
 }
 
 }  // namespace
