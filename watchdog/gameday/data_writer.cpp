@@ -1,0 +1,164 @@
+#include "watchdog/gameday/data_writer.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "watchdog/gameday/target_database.h"
+
+namespace watchdog::gameday {
+namespace {
+
+using std::chrono::microseconds;
+constexpr std::chrono::seconds kTimeout{5};
+
+std::int64_t micros(TimePoint at) {
+  return std::chrono::duration_cast<microseconds>(at.time_since_epoch()).count();
+}
+
+std::unique_ptr<TargetDatabase> open_session(const config::BackupTargetSpec& target) {
+  auto db = std::make_unique<TargetDatabase>(target, TargetDatabase::Which::Own, kTimeout);
+  // libpq has no client-side deadline: a server that stops answering must not hang stop().
+  if (db->ok() && db->is_postgres()) db->exec("SET statement_timeout = '5s'");
+  return db;
+}
+
+std::string table_exists_sql(const TargetDatabase& db) {
+  return std::string("SELECT count(*) FROM information_schema.tables WHERE table_name = '") +
+         kWriterTable +
+         "' AND table_schema = " + (db.is_postgres() ? "current_schema()" : "DATABASE()");
+}
+
+bool table_exists(TargetDatabase& db, const std::string& database) {
+  auto rows = db.query(table_exists_sql(db));
+  if (!rows || rows->empty()) {
+    throw ScenarioError("cannot read database " + database + ": " + db.error());
+  }
+  return rows->front().front() != "0";
+}
+
+}  // namespace
+
+DataWriter::DataWriter(const config::BackupTargetSpec& target, std::chrono::milliseconds interval)
+    : target_(target), interval_(std::max(interval, std::chrono::milliseconds(1))) {}
+
+DataWriter::~DataWriter() { stop(); }
+
+void DataWriter::create_table() {
+  const std::string database = target_database_name(target_);
+  auto db = open_session(target_);
+  if (!db->ok()) throw ScenarioError("cannot connect to database " + database + ": " + db->error());
+  if (!db->exec(std::string("DROP TABLE IF EXISTS ") + kWriterTable) ||
+      !db->exec(std::string("CREATE TABLE ") + kWriterTable +
+                " (id BIGINT PRIMARY KEY, written_at_us BIGINT NOT NULL)")) {
+    throw ScenarioError("cannot create table " + std::string(kWriterTable) + " in " + database +
+                        ": " + db->error());
+  }
+}
+
+void DataWriter::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+std::int64_t DataWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  return rows_committed();
+}
+
+void DataWriter::loop() {
+  std::unique_ptr<TargetDatabase> db;
+  auto next = std::chrono::steady_clock::now();
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+    }
+    // A fixed cadence (not interval after each insert): rows per second do not depend on the
+    // server's latency.
+    next += interval_;
+    if (!db || !db->ok()) db = open_session(target_);
+    const auto id = rows_committed() + 1;
+    const auto at = Clock::now();
+    const bool committed =
+        db->ok() &&
+        db->exec(std::string("INSERT INTO ") + kWriterTable + " (id, written_at_us) VALUES (" +
+                 std::to_string(id) + ", " + std::to_string(micros(at)) + ")");
+    std::lock_guard lock(mutex_);
+    if (committed) {
+      write_times_.push_back(at);
+    } else {
+      ++failed_inserts_;
+      last_error_ = db->error();
+      db.reset();  // a new connection at the next tick
+    }
+  }
+}
+
+std::int64_t DataWriter::rows_committed() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::int64_t>(write_times_.size());
+}
+
+std::optional<TimePoint> DataWriter::write_time(std::int64_t id) const {
+  std::lock_guard lock(mutex_);
+  if (id < 1 || id > static_cast<std::int64_t>(write_times_.size())) return std::nullopt;
+  return write_times_[static_cast<std::size_t>(id - 1)];
+}
+
+std::optional<TimePoint> DataWriter::last_write() const {
+  std::lock_guard lock(mutex_);
+  if (write_times_.empty()) return std::nullopt;
+  return write_times_.back();
+}
+
+int DataWriter::failed_inserts() const {
+  std::lock_guard lock(mutex_);
+  return failed_inserts_;
+}
+
+std::string DataWriter::last_error() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+WrittenRows written_rows(const config::BackupTargetSpec& target) {
+  const std::string database = target_database_name(target);
+  WrittenRows result;
+  TargetDatabase db(target, TargetDatabase::Which::Own, kTimeout);
+  if (db.database_missing()) {
+    result.database_missing = true;
+    return result;
+  }
+  if (!db.ok()) throw ScenarioError("cannot connect to database " + database + ": " + db.error());
+  if (!table_exists(db, database)) return result;
+  auto rows = db.query(std::string("SELECT count(*), max(written_at_us) FROM ") + kWriterTable);
+  if (!rows || rows->empty() || rows->front().size() < 2) {
+    throw ScenarioError("cannot count the writer's rows in " + database + ": " + db.error());
+  }
+  result.rows = std::stoll(rows->front()[0]);
+  if (!rows->front()[1].empty()) {
+    result.newest = TimePoint(std::chrono::duration_cast<TimePoint::duration>(
+        microseconds(std::stoll(rows->front()[1]))));
+  }
+  return result;
+}
+
+void drop_writer_table(const config::BackupTargetSpec& target) {
+  const std::string database = target_database_name(target);
+  TargetDatabase db(target, TargetDatabase::Which::Own, kTimeout);
+  if (db.database_missing()) return;
+  if (!db.ok()) throw ScenarioError("cannot connect to database " + database + ": " + db.error());
+  if (!db.exec(std::string("DROP TABLE IF EXISTS ") + kWriterTable)) {
+    throw ScenarioError("cannot drop table " + std::string(kWriterTable) + " in " + database +
+                        ": " + db.error());
+  }
+}
+
+}  // namespace watchdog::gameday
