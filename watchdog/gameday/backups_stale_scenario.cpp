@@ -69,9 +69,14 @@ class BackupsStale : public Scenario {
     ctx.memory["moved"] = nlohmann::json::array();
     ctx.save();
     std::error_code ec;
-    fs::create_directory(hidden, ec);
-    if (ec)
-      throw ScenarioError("backups-stale: cannot create " + hidden.string() + ": " + ec.message());
+    if (!fs::create_directory(hidden, ec)) {
+      // Exists already (another game day in the same second) or cannot be made: not ours, so
+      // the revert must not touch it.
+      ctx.memory.erase("hidden_dir");
+      ctx.save();
+      throw ScenarioError("backups-stale: cannot create " + hidden.string() + ": " +
+                          (ec ? ec.message() : "it exists already"));
+    }
     int count = 0;
     for (const auto& backup : backups) {
       if (backup.started <= now - target_.rpo) continue;

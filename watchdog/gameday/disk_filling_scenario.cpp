@@ -111,8 +111,12 @@ class DiskFilling : public Scenario {
     ctx.save();
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
+      const int error = errno;
+      // Not ours (EEXIST: another game day in the same second): the revert must not remove it.
+      ctx.memory.erase("file");
+      ctx.save();
       throw ScenarioError("disk-filling: cannot create " + file.string() + ": " +
-                          std::strerror(errno));
+                          std::strerror(error));
     }
     const int rc = allocate(fd, size);
     ::close(fd);
