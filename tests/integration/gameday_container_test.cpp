@@ -5,9 +5,11 @@
 // the component through the state store's request queue.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <iostream>
 #include <thread>
 
+#include "config/time_text.h"
 #include "tests/integration/docker_fixture.h"
 #include "tests/integration/gameday_context.h"
 #include "tests/integration/harness.h"
@@ -186,6 +188,50 @@ TEST(GamedayContainer, CrashLoopEndsFailedWithTheAlertAndTheRevertResetsIt) {
   scenario->tick(ctx);  // the loop is over: a tick after the revert kills nothing
   EXPECT_EQ(bench.memory.value("kills", 0), kills);
   EXPECT_EQ(engine.inspect("web")["State"].value("Status", ""), "running");
+}
+
+// alert-sink-down with containers: the sink is stopped before the component crashes, stays down
+// while the component is down, and comes back at the first tick after the component runs again
+// (here started by the test, standing in for the watchdog's action). Delivery itself is the
+// runner's measurement, from the journal.
+TEST(GamedayContainer, AlertSinkComesBackOnceTheComponentRunsAgain) {
+  DockerdServer engine;
+  engine.docker_ok(healthy_web("web"));
+  engine.docker_ok(healthy_web("relay"));
+  ScenarioBench bench;
+  prepare_bench(bench, engine);
+  bench.config.alerts.push_back({"ops", "webhook", {}});
+  bench.component.gameday.alert_sink = config::AlertSinkSwitch{"ops", {"relay", {}, {}}};
+  auto scenario = gameday::make_alert_sink_down(bench.config, bench.component);
+  auto ctx = bench.context();
+  const auto status = [&](const std::string& name) {
+    return engine.inspect(name)["State"].value("Status", "");
+  };
+  const auto events = [&](const std::string& name) {
+    return engine.api_get("/events?since=0&until=" + std::to_string(std::time(nullptr) + 1) +
+                          "&filters=%7B%22container%22%3A%5B%22" + name + "%22%5D%7D");
+  };
+
+  scenario->inject(ctx);
+  EXPECT_EQ(status("relay"), "exited");
+  EXPECT_EQ(status("web"), "exited");
+  EXPECT_NE(events("relay").find("\"stop\""), std::string::npos) << "the sink: a clean stop";
+  EXPECT_EQ(events("web").find("\"kill\""), std::string::npos) << "the component: a crash";
+  scenario->tick(ctx);
+  EXPECT_EQ(status("relay"), "exited") << "down while the component is";
+  EXPECT_TRUE(bench.memory.value("sink_down", false));
+
+  engine.docker_ok({"start", "web"});
+  scenario->tick(ctx);
+  EXPECT_EQ(status("relay"), "running") << bench.all_notes();
+  EXPECT_FALSE(bench.memory.value("sink_down", true));
+  const auto down = config::parse_rfc3339(bench.memory.value("sink_down_at", ""));
+  const auto up = config::parse_rfc3339(bench.memory.value("sink_up_at", ""));
+  ASSERT_TRUE(down && up) << bench.memory.dump();
+  EXPECT_LE(*down, *up);
+  scenario->revert(ctx);  // nothing left to mend
+  EXPECT_EQ(status("relay"), "running");
+  EXPECT_EQ(status("web"), "running");
 }
 
 }  // namespace
