@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <thread>
 #include <variant>
 
 #include "probes/clients/process_runner.h"
@@ -90,6 +91,27 @@ bool ServiceSwitch::running() const {
   return std::get<probes::ContainerInfo>(info).status == "running";
 }
 
+// The engine notices the death of a process it did not kill itself a moment later; until then
+// inspect still says "running" with the dead PID. Waiting here makes kill() mean "crashed and
+// recorded", so a second kill() (a crash loop's next tick) cannot take the stale "running" for a
+// new run — and, finding no such process any more, fall back to an API kill that Docker would
+// record as a deliberate stop.
+void ServiceSwitch::wait_until_dead(const probes::DockerApi& api,
+                                    const probes::ContainerInfo& killed) const {
+  const auto deadline = std::chrono::steady_clock::now() + kApiTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto now = api.inspect(killed.id, kApiTimeout);
+    if (auto* error = std::get_if<probes::DockerError>(&now)) {
+      throw ScenarioError(what_ + ": docker inspect: " + error->detail);
+    }
+    const auto& info = std::get<probes::ContainerInfo>(now);
+    if (info.status != "running" || info.pid != killed.pid) return;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  throw ScenarioError(what_ + ": the engine still reports it running " +
+                      std::to_string(kApiTimeout.count() / 1000) + " s after SIGKILL");
+}
+
 bool ServiceSwitch::kill() const {
   if (!is_container()) throw ScenarioError(what_ + ": a crash needs gameday.container");
   const auto api = docker();
@@ -104,7 +126,10 @@ bool ServiceSwitch::kill() const {
   // So SIGKILL its main process directly when it is visible from here (same PID namespace: a
   // host install, or a sidecar with pid: host); otherwise fall back to the API's kill.
   if (info.pid > 1 && std::filesystem::exists("/proc/" + std::to_string(info.pid))) {
-    if (::kill(static_cast<pid_t>(info.pid), SIGKILL) == 0) return true;
+    if (::kill(static_cast<pid_t>(info.pid), SIGKILL) == 0) {
+      wait_until_dead(api, info);
+      return true;
+    }
   }
   if (auto error = api.kill(info.id, "SIGKILL", kApiTimeout)) {
     throw ScenarioError(what_ + ": docker kill: " + error->detail);

@@ -25,7 +25,9 @@ class ServiceSwitch {
   // Each throws ScenarioError with a one-line reason when it fails.
   void stop() const;   // graceful (docker stop, 10 s grace) or the stop argv
   void start() const;  // docker start (already running is fine) or the start argv
-  // SIGKILL through the API (a crash); containers only. False when it was not running.
+  // SIGKILL of its main process (a crash; through the API when that process is not visible
+  // here); containers only. Returns once the engine records it dead. False when it was not
+  // running.
   bool kill() const;
   // True when the container is running (containers only; argv switches cannot tell → throws).
   bool running() const;
@@ -34,6 +36,7 @@ class ServiceSwitch {
  private:
   void run(const std::vector<std::string>& argv, const char* step) const;
   probes::DockerApi docker() const;
+  void wait_until_dead(const probes::DockerApi& api, const probes::ContainerInfo& killed) const;
 
   config::GamedaySwitch how_;
   std::string docker_socket_;
