@@ -83,8 +83,9 @@ void GamedayMetrics::refresh(store::StateStore& store, const std::set<std::strin
       std::lock_guard lock(mutex_);
       if (refreshed_ && !failing_ && !changed && components == components_) return;
     }
-    const auto rows = GamedayStore(store.db()).latest_results();
-    show(readable_results(rows, components));
+    std::vector<std::string> texts;
+    for (const auto& row : GamedayStore(store).latest_results()) texts.push_back(row.result);
+    show(readable_results(texts, components));
     std::lock_guard lock(mutex_);
     refreshed_ = true;
     components_ = components;

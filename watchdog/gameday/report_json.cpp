@@ -34,7 +34,7 @@ milliseconds ms_at(const json& j, const char* key) { return milliseconds(j.value
 
 constexpr Outcome kOutcomes[] = {Outcome::Recovered,  Outcome::Failed,   Outcome::Detected,
                                  Outcome::Undetected, Outcome::TimedOut, Outcome::Interrupted,
-                                 Outcome::Error};
+                                 Outcome::Error,      Outcome::NotRun};
 constexpr config::GamedayExpect kExpects[] = {
     config::GamedayExpect::Recover, config::GamedayExpect::Detect, config::GamedayExpect::GiveUp};
 

@@ -29,6 +29,8 @@ const char* outcome_name(Outcome outcome) {
       return "interrupted";
     case Outcome::Error:
       return "error";
+    case Outcome::NotRun:
+      return "not_run";
   }
   return "error";
 }
