@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/harness.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace watchdog::testing {
 namespace {
@@ -61,6 +62,10 @@ constexpr const char* kComponents = R"(components:
         - name: flag-removed
           inject: ["/bin/sh", "-c", "echo x >> @DIR@/prod-injected"]
           revert: ["/bin/sh", "-c", "echo x >> @DIR@/prod-reverted"]
+alerts:
+  - name: hook
+    kind: webhook
+    url: @URL@
 )";
 
 class GamedayCli : public ::testing::Test {
@@ -69,7 +74,8 @@ class GamedayCli : public ::testing::Test {
     dir_.write("up", "");
     dir_.write("up-stuck", "");
     watchdog_ = std::make_unique<WatchdogProcess>(
-        dir_, watchdog_options(fast_defaults() + fill(kComponents, {{"DIR", dir_.path().string()}})));
+        dir_, watchdog_options(fast_defaults() + fill(kComponents, {{"DIR", dir_.path().string()},
+                                                                    {"URL", receiver_.url()}})));
     const bool healthy = wait_until(
         [&] {
           const auto status = watchdog_->status();
@@ -105,6 +111,7 @@ class GamedayCli : public ::testing::Test {
   bool exists(const std::string& name) const { return std::filesystem::exists(dir_ / name); }
 
   TempDir dir_;
+  WebhookReceiver receiver_;  // a game day passes only when the incident's alerts arrive
   std::unique_ptr<WatchdogProcess> watchdog_;
 };
 
@@ -149,6 +156,8 @@ TEST_F(GamedayCli, TheDaemonsOwnActionRecovers) {
   EXPECT_EQ(json.value("outcome", ""), "recovered") << json.dump(2);
   EXPECT_TRUE(json.value("passed", false)) << json.dump(2);
   EXPECT_FALSE(json.value("incident_id", "").empty()) << json.dump(2);
+  ASSERT_TRUE(json.contains("alerts") && !json["alerts"].empty()) << json.dump(2);
+  EXPECT_EQ(json["alerts"][0].value("status", ""), "delivered") << json.dump(2);
   for (const char* figure : {"time_to_detect_ms", "time_to_recover_ms"}) {
     ASSERT_TRUE(json.contains(figure) && json[figure].is_number()) << figure << json.dump(2);
     EXPECT_GT(json[figure].get<double>(), 0) << figure;
