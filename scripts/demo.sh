@@ -8,15 +8,19 @@
 #     last 2 kept), and a webhook receiver (busybox httpd + CGI) that records every alert.
 # Scenario 4 reloads the config (SIGHUP) without the schedule: the engine has no way to pause a
 # backup schedule, and a reload is how an operator changes one.
-# Then four scenarios, one after the other, with the watchdog's state changes printed live:
+# Then five scenarios, one after the other, with the watchdog's state changes printed live:
 #   1. the API is killed          → `command` action starts it again;
 #   2. Redis is stopped           → `command` action starts it; the API is held as its dependent;
 #   3. DROP DATABASE shop         → `restore_latest` from the newest verified backup, rows back;
-#   4. the backup schedule stops  → the RPO (25 s) runs out → `backup_now`.
+#   4. the backup schedule stops  → the RPO (25 s) runs out → `backup_now`;
+#   5. a game day (`watchdog gameday --scenario database-dropped`): a writer inserts a row every
+#      100 ms, a fresh backup, DROP DATABASE, the watchdog restores it, the revert cleans up; the
+#      Markdown report (rows lost vs the RPO, time to recover vs the RTO) is printed.
 # At the end: the incident journal (time to detect and recover against each RTO), the alerts the
 # receiver got and a few metrics. Everything started here is stopped by its PID on exit.
 # Usage: scripts/demo.sh    (as root; WATCHDOG_BIN=path reuses a built binary, DEMO_TIMEOUT=60
-#                            bounds each wait in seconds, DEMO_KEEP=1 keeps the temp dir)
+#                            bounds each wait in seconds, DEMO_KEEP=1 keeps the temp dir,
+#                            DEMO_GAMEDAY_REPORT=FILE keeps the game day's report)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
@@ -148,6 +152,10 @@ $1
 components:
   - name: postgres
     rto: 1m
+    staging: true                   # game days may break it (scenario 5)
+    gameday:
+      backup_target: main           # the database the data scenarios drop and measure
+      fresh_backup: true            # back up while the writer runs: rows lost = rows since then
     probes:
       - name: shop-items
         kind: postgres
@@ -262,13 +270,13 @@ recovered() { # COMPONENT: waits until it was recovered and every component is H
 }
 
 api_pid=$(cat "$work/api.pid")
-scenario "1/4: kill the API (pid $api_pid)"
+scenario "1/5: kill the API (pid $api_pid)"
 kill "$api_pid"
 recovered api
 echo "   API restarted by the watchdog: pid $api_pid -> $(cat "$work/api.pid")"
 
 api_pid=$(cat "$work/api.pid")
-scenario "2/4: stop Redis (pid $(cat "$work/redis.pid"))"
+scenario "2/5: stop Redis (pid $(cat "$work/redis.pid"))"
 kill "$(cat "$work/redis.pid")"
 recovered redis
 echo "   Redis started again: pid $(cat "$work/redis.pid"); the API was held, not restarted: pid $api_pid -> $(cat "$work/api.pid")"
@@ -278,20 +286,30 @@ echo
 echo "   waiting for the next scheduled backup before dropping the database"
 before=$(newest_backup)
 wait_for "a scheduled backup" backup_newer_than "$before"
-scenario "3/4: DROP DATABASE shop (items: $(items) rows; newest verified backup $(newest_backup))"
+scenario "3/5: DROP DATABASE shop (items: $(items) rows; newest verified backup $(newest_backup))"
 psql -d postgres -c "DROP DATABASE shop WITH (FORCE)"
 echo "   items now: $(items | sed 's/.*FATAL: *//')"
 recovered postgres
 echo "   items after the restore: $(items) rows"
 
-scenario "4/4: the backup schedule stops (config reloaded without schedule:); the RPO (25 s) runs out"
+scenario "4/5: the backup schedule stops (config reloaded without schedule:); the RPO (25 s) runs out"
 write_config ""
 kill -HUP "$watchdog_pid"
 before=$(newest_backup)
 echo "   newest backup $before; waiting for the RPO to run out"
 recovered backups
 echo "   backup_now wrote $(newest_backup)"
-say "four scenarios in $(elapsed "$started") after the build"
+
+scenario "5/5: a game day — watchdog gameday --scenario database-dropped --component postgres"
+echo "   (the watchdog breaks its own staging database on purpose and measures its recovery)"
+gameday_code=0
+"$watchdog" gameday -c "$work/watchdog.yaml" --scenario database-dropped --component postgres \
+  --yes --report "$work/gameday.md" >/dev/null 2>"$work/gameday.log" || gameday_code=$?
+sed 's/^/   /' "$work/gameday.log"
+[ -s "$work/gameday.md" ] || die "the game day wrote no report (exit $gameday_code)"
+echo "   items after the game day: $(items) rows"
+[ -n "${DEMO_GAMEDAY_REPORT:-}" ] && cp "$work/gameday.md" "$DEMO_GAMEDAY_REPORT"
+say "five scenarios in $(elapsed "$started") after the build"
 
 # --- the record ----------------------------------------------------------------------------------
 say "incidents (watchdog incidents --json): time to detect = first failing check -> CRITICAL, to recover = CRITICAL -> HEALTHY, against the RTO"
@@ -313,6 +331,8 @@ for a in lines:
     print("  %-9s %-10s -> %-10s %s" % (a.get("component"), a.get("from"), a.get("to"), a.get("reason", "")[:90]))
 print("(%d alerts)" % len(lines))' "$work/alerts.jsonl"
 fi
+say "the game day's report (watchdog gameday … --report: exit $gameday_code, 0 = passed)"
+cat "$work/gameday.md"
 say "backups (watchdog backups list: the last 2 kept)"
 "$watchdog" backups list -c "$work/watchdog.yaml"
 say "/metrics (a few)"

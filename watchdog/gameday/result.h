@@ -63,7 +63,7 @@ struct Result {
   config::GamedayExpect expect = config::GamedayExpect::Recover;
 
   TimePoint started;
-  std::optional<TimePoint> fault;     // inject() returned
+  std::optional<TimePoint> fault;     // inject() began (set once it returned)
   std::optional<TimePoint> reverted;  // revert() returned
   TimePoint ended;
   Outcome outcome = Outcome::Error;

@@ -54,8 +54,11 @@ void Execution::steps(Context& ctx, Result& result) {
     return;
   }
   note(result, "inject: started");
+  // The fault begins when injecting begins (a DROP or a stop takes effect inside inject(), and
+  // the probes may see it before inject() returns): the figures count from here.
+  const auto inject_started = Clock::now();
   scenario_.inject(ctx);
-  result.fault = Clock::now();
+  result.fault = inject_started;
   rows_.mark_fault(result.id, *result.fault);
   ctx.save();
   note(result, "inject: fault in place; waiting up to " + config::format_duration(timeout_) +
