@@ -23,6 +23,10 @@ using namespace std::chrono_literals;
 struct Script {
   GamedayExpect expect = GamedayExpect::Recover;
   bool inject_throws = false;
+  std::function<void()> after_inject;  // e.g. break the store under the runner
+  std::function<void()> on_tick;       // e.g. another process claiming the row
+  std::function<void()> on_prepare;    // e.g. an incident opening during a long prepare
+  int revert_failures = 0;             // the first N reverts throw
   int ticks_until_healthy = 2;  // the "daemon" closes the incident after this many ticks
   std::vector<std::string> calls;
   nlohmann::json reverted_with;
@@ -39,20 +43,27 @@ class ScriptedScenario : public Scenario {
   void prepare(Context& ctx) override {
     script_.calls.push_back("prepare");
     ctx.memory["marker"] = "saved-before-inject";
+    if (script_.on_prepare) script_.on_prepare();
   }
   void inject(Context&) override {
     script_.calls.push_back("inject");
     if (script_.inject_throws) throw ScenarioError("inject: the command failed");
     journal([](store::IncidentRecord& r) { r.worst_state = "CRITICAL"; });
+    if (script_.after_inject) script_.after_inject();
   }
   void tick(Context&) override {
     ++ticks_;
+    if (script_.on_tick) script_.on_tick();
     if (script_.expect == GamedayExpect::Recover && ticks_ == script_.ticks_until_healthy) {
       journal([](store::IncidentRecord& r) { r.closed = Clock::now(); });
     }
   }
   void revert(Context& ctx) override {
     script_.calls.push_back("revert");
+    if (script_.revert_failures > 0) {
+      --script_.revert_failures;
+      throw ScenarioError("revert: the command failed");
+    }
     script_.reverted_with = ctx.memory;
     if (script_.expect == GamedayExpect::Detect) {
       journal([](store::IncidentRecord& r) { r.closed = Clock::now(); });
@@ -266,6 +277,38 @@ TEST_F(GamedayRunner, AFailedInjectIsStillReverted) {
   EXPECT_EQ(GamedayStore(*store_).get(result.id)->status, kStatusDone);
 }
 
+TEST_F(GamedayRunner, AStoreThatFailsDoesNotStopTheRevert) {
+  // The game day's own row becomes unwritable right after the fault (as SQLITE_FULL would make
+  // it): saving the memory and the status fail, the revert must run all the same.
+  script_.after_inject = [this] { store_->db().exec("ALTER TABLE gamedays RENAME TO gone"); };
+  try {
+    runner().run(request());
+  } catch (const std::exception&) {
+    // recording the result fails too; only the revert matters here
+  }
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"prepare", "inject", "revert"}));
+}
+
+TEST_F(GamedayRunner, AnIncidentOpeningDuringPrepareRefusesTheFault) {
+  script_.on_prepare = [this] {
+    store::IncidentRecord open;
+    open.id = "db-meanwhile";
+    open.component = "db";
+    open.opened = Clock::now();
+    open.worst_state = "CRITICAL";
+    store::IncidentJournal(store_->db()).upsert(open);
+  };
+  const auto result = runner().run(request());
+  EXPECT_EQ(result.outcome, Outcome::NotRun);
+  EXPECT_NE(result.reason.find("refused before the fault: incident db-meanwhile is open on db"),
+            std::string::npos)
+      << result.reason;
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"prepare", "revert"}))
+      << "never injected; what prepare set up is undone";
+  EXPECT_EQ(GamedayStore(*store_).get(result.id)->status, kStatusDone);
+}
+
 TEST_F(GamedayRunner, InterruptedWaitReverts) {
   script_.ticks_until_healthy = 1000;
   int asked = 0;
@@ -330,6 +373,103 @@ TEST_F(GamedayRunner, ResumeTakesAStaleHeartbeatFromAnotherHost) {
   ASSERT_FALSE(GamedayStore(*store_).begin(left));
   EXPECT_EQ(runner().resume_interrupted(), 1);
   EXPECT_EQ(script_.calls, std::vector<std::string>{"revert"});
+}
+
+GamedayRow left_by_dead_process(const std::string& id, const std::string& scenario) {
+  GamedayRow left;
+  left.id = id;
+  left.scenario = scenario;
+  left.component = "db";
+  left.trigger = "cli";
+  left.owner_pid = dead_pid();
+  left.owner_host = this_process().host;
+  left.owner_ns = this_process().ns;
+  left.started = left.heartbeat = Clock::now();
+  return left;
+}
+
+TEST_F(GamedayRunner, ResumeNeverClosesARowItCannotRevert) {
+  // The daemon's configuration cannot rebuild the scenario (here: one it does not know): the
+  // fault may be in place, so the row stays and keeps blocking, for a process that can.
+  ASSERT_FALSE(GamedayStore(*store_).begin(left_by_dead_process("gd-odd", "melt")));
+  EXPECT_EQ(runner().resume_interrupted(), 0);
+  EXPECT_EQ(runner().resume_interrupted(), 0);
+  EXPECT_TRUE(script_.calls.empty());
+  EXPECT_EQ(GamedayStore(*store_).get("gd-odd")->status, kStatusRunning);
+  EXPECT_THROW(runner().run(request()), RefusedError);
+}
+
+TEST_F(GamedayRunner, AFailedResumeRevertIsRetriedByTheSameProcess) {
+  script_.revert_failures = 1;
+  ASSERT_FALSE(GamedayStore(*store_).begin(left_by_dead_process("gd-left", "scripted")));
+  EXPECT_EQ(runner().resume_interrupted(), 0);
+  auto row = GamedayStore(*store_).get("gd-left");
+  EXPECT_EQ(row->status, kStatusReverting);
+  EXPECT_EQ(row->owner_pid, 0) << "released: this (living) process may take it again";
+  EXPECT_EQ(runner().resume_interrupted(), 1);
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"revert", "revert"}));
+  EXPECT_EQ(GamedayStore(*store_).get("gd-left")->status, kStatusDone);
+}
+
+TEST_F(GamedayRunner, AFailedRevertOfALiveRunIsRetriedByTheSameProcess) {
+  // The daemon runs scheduled game days and resumes in one long-lived process: its own row
+  // must not look alive forever after its revert failed.
+  script_.revert_failures = 1;
+  const auto result = runner().run(request());
+  EXPECT_EQ(result.outcome, Outcome::Error);
+  EXPECT_NE(result.reason.find("revert failed"), std::string::npos) << result.reason;
+  EXPECT_EQ(GamedayStore(*store_).get(result.id)->owner_pid, 0);
+  EXPECT_EQ(runner().resume_interrupted(), 1);
+  EXPECT_EQ(GamedayStore(*store_).get(result.id)->status, kStatusDone);
+}
+
+TEST_F(GamedayRunner, AnAbandonedRowIsClaimedOnce) {
+  const auto left = left_by_dead_process("gd-left", "scripted");
+  ASSERT_FALSE(GamedayStore(*store_).begin(left));
+  GamedayStore rows(*store_);
+  EXPECT_TRUE(rows.claim(left, 1, "host-a", "", Clock::now()));
+  EXPECT_FALSE(rows.claim(left, 2, "host-b", "", Clock::now()))
+      << "the second process saw the same row: it must not revert it too";
+  EXPECT_EQ(rows.get("gd-left")->owner_pid, 1);
+  EXPECT_EQ(rows.get("gd-left")->status, kStatusReverting);
+}
+
+TEST(GamedayOwner, ALivePidHereIsNeverGoneHoweverOldItsHeartbeat) {
+  GamedayRow row;
+  const auto self = this_process();
+  row.owner_pid = self.pid;
+  row.owner_host = self.host;
+  row.owner_ns = self.ns;
+  row.heartbeat = Clock::now() - 10min;  // stopped with Ctrl-Z, or a store busy for long
+  ASSERT_FALSE(self.ns.empty());
+  EXPECT_FALSE(owner_gone(row, Clock::now()));
+  row.owner_pid = dead_pid();
+  row.heartbeat = Clock::now();
+  EXPECT_TRUE(owner_gone(row, Clock::now()));
+  row.owner_ns = "another-boot:1";  // another container: only the heartbeat says
+  EXPECT_FALSE(owner_gone(row, Clock::now()));
+  EXPECT_TRUE(owner_gone(row, Clock::now() + 31s));
+}
+
+TEST_F(GamedayRunner, ARunWhoseRowWasTakenOverStopsAndRecordsNothing) {
+  script_.ticks_until_healthy = 1000;
+  bool taken = false;
+  script_.on_tick = [&] {
+    if (taken) return;
+    auto other = store::StateStore::open_existing(dir_.path());
+    GamedayStore rows(*other);
+    const auto mine = rows.unfinished().front();
+    taken = rows.claim(mine, 1, "another-host", "", Clock::now());
+  };
+  auto r = request();
+  r.timeout = 20s;
+  const auto result = runner().run(r);
+  EXPECT_TRUE(taken);
+  EXPECT_EQ(result.outcome, Outcome::Interrupted) << result.reason;
+  EXPECT_EQ(script_.calls.back(), "revert");
+  const auto row = GamedayStore(*store_).get(result.id);
+  EXPECT_EQ(row->status, kStatusReverting) << "the claimer's to finish";
+  EXPECT_EQ(row->owner_pid, 1);
 }
 
 TEST(GamedayDependencies, ClosureFollowsDependsOnOnce) {
