@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "config/loader.h"
 #include "config/options.h"
 #include "config/text.h"
 #include "watchdog/alerts/dispatcher.h"
@@ -124,6 +125,16 @@ void set_api_token(ApiToken& token, const Plan& plan) {
 // load is cheap. Measured at 10,000 tcp probes after 30 s: RssAnon 152 MB without, 129 MB with.
 void return_freed_memory() { malloc_trim(0); }
 
+// A game day's scenario needs what the plan dropped (probe options, …): it reads the file again
+// when it starts, instead of the daemon keeping the YAML document alive for it.
+gameday::GamedayScheduler::ConfigLoader full_config_loader(
+    const std::optional<std::filesystem::path>& path) {
+  return [path] {
+    if (path) return config::load_config_file(*path);
+    return config::load_config_text(config::embedded_default_yaml(), config::kEmbeddedSourceName);
+  };
+}
+
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
@@ -193,8 +204,9 @@ int run_daemon(const RunOptions& options) {
   report.start(plan.config.backup_report, plan.config.backups, plan.alerts,
                judge_settings_of(plan.config));
   // Game days: scheduled ones on the leader, reverts of interrupted ones, their metrics.
-  gameday::GamedayScheduler gamedays(gameday::GamedayScheduler::daemon_calls(metrics),
-                                     [&elector] { return elector.is_leader(); });
+  gameday::GamedayScheduler gamedays(
+      gameday::GamedayScheduler::daemon_calls(metrics, full_config_loader(options.config_path)),
+      [&elector] { return elector.is_leader(); });
   gamedays.start(gameday::gameday_config(plan));
   engine.start(std::move(plan));
   return_freed_memory();

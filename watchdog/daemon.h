@@ -1,8 +1,10 @@
 #pragma once
 // `watchdog run`: wires config → engine → HTTP endpoint → alert senders and waits for signals.
 //   SIGTERM / SIGINT  clean stop (workers, HTTP, alert flush) within 2 s — plus, when a
-//                     scheduled game day is running, the time its revert takes (it is
-//                     interrupted first; gameday/gameday_scheduler.h)
+//                     scheduled game day is running, the rest of the step it is in (steps
+//                     are not cut short: a fresh backup in prepare() runs to its end, a
+//                     container-crash-loop tick can wait 15 s) and then its revert
+//                     (gameday/gameday_scheduler.h); no fixed bound while a backup runs
 //   SIGHUP            reload the config file; an invalid file is rejected with a logged error
 //                     and the running configuration stays in force
 

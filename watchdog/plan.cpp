@@ -4,6 +4,8 @@
 #include "config/loader.h"
 #include "probes/factory.h"
 #include "watchdog/alerts/factory.h"
+#include "watchdog/gameday/runner_safety.h"
+#include "watchdog/gameday/scenario.h"
 #include "watchdog/leader/leader_lock.h"
 
 namespace watchdog::core {
@@ -39,9 +41,27 @@ RungPlan make_rung(const config::ActionSpec& spec,
   return rung;
 }
 
+// A scheduled scenario that does not apply to its component (a key its gameday: section lacks,
+// a backup target of the wrong kind) would otherwise fail at its first start, weeks later:
+// each is built once here (construction reads the configuration only).
+void check_scheduled_scenarios(const config::Config& config) {
+  for (std::size_t i = 0; i < config.gamedays.size(); ++i) {
+    const auto& entry = config.gamedays[i];
+    const auto* component = gameday::component_named(config, entry.component);
+    if (component == nullptr) continue;  // the loader has refused it already
+    try {
+      gameday::make_scenario(entry.scenario, config, *component);
+    } catch (const gameday::ScenarioError& error) {
+      throw config::ConfigError(config.source + ": gamedays[" + std::to_string(i) +
+                                "].scenario: " + error.what());
+    }
+  }
+}
+
 }  // namespace
 
 Plan build_plan(config::Config config) {
+  check_scheduled_scenarios(config);
   Plan plan;
   plan.components.reserve(config.components.size());
   for (auto& component : config.components) {

@@ -109,6 +109,7 @@ class GamedayCli : public ::testing::Test {
     return std::make_unique<ChildProcess>(options);
   }
   bool exists(const std::string& name) const { return std::filesystem::exists(dir_ / name); }
+  void interrupt_mid_wait(int signal_number, const std::string& name);
 
   TempDir dir_;
   WebhookReceiver receiver_;  // a game day passes only when the incident's alerts arrive
@@ -177,24 +178,30 @@ TEST_F(GamedayCli, TheDaemonsOwnActionRecovers) {
   EXPECT_NE(incident.out.find("game day"), std::string::npos) << incident.out << incident.err;
 }
 
-TEST_F(GamedayCli, SigintMidWaitRevertsAndExits130) {
-  auto command = start({"--scenario", "flag-removed", "--component", "stuck", "--yes"}, "sigint");
-  ASSERT_TRUE(wait_until([&] { return read_text(dir_ / "sigint.err").find("incident ") !=
+// A stop signal in the middle of the wait: the CLI reverts, records "interrupted", exits 130.
+void GamedayCli::interrupt_mid_wait(int signal_number, const std::string& name) {
+  auto command = start({"--scenario", "flag-removed", "--component", "stuck", "--yes"}, name);
+  ASSERT_TRUE(wait_until([&] { return read_text(dir_ / (name + ".err")).find("incident ") !=
                                       std::string::npos; },
                          20s))
-      << read_text(dir_ / "sigint.err") << watchdog_->log();
+      << read_text(dir_ / (name + ".err")) << watchdog_->log();
   EXPECT_FALSE(exists("stuck-reverted"));
-  command->signal(SIGINT);
+  command->signal(signal_number);
   const auto code = command->wait(30s);
-  ASSERT_TRUE(code) << "still running after SIGINT";
-  EXPECT_EQ(*code, 130) << read_text(dir_ / "sigint.err");
-  EXPECT_TRUE(exists("stuck-reverted")) << read_text(dir_ / "sigint.err");
+  ASSERT_TRUE(code) << "still running after " << name;
+  EXPECT_EQ(*code, 130) << read_text(dir_ / (name + ".err"));
+  EXPECT_TRUE(exists("stuck-reverted")) << read_text(dir_ / (name + ".err"));
   EXPECT_TRUE(exists("up-stuck"));
   const auto past = history();
   ASSERT_EQ(past.size(), 1u) << past.dump(2);
   EXPECT_EQ(past[0].value("status", ""), "done");
   EXPECT_EQ(past[0].value("outcome", ""), "interrupted");
 }
+
+TEST_F(GamedayCli, SigintMidWaitRevertsAndExits130) { interrupt_mid_wait(SIGINT, "sigint"); }
+
+// A dropped ssh session: SIGHUP must not kill the CLI with the fault in place.
+TEST_F(GamedayCli, SighupMidWaitRevertsToo) { interrupt_mid_wait(SIGHUP, "sighup"); }
 
 TEST_F(GamedayCli, KilledGameDayIsRevertedByTheNextRun) {
   auto command = start({"--scenario", "flag-removed", "--component", "stuck", "--yes"}, "killed");

@@ -26,14 +26,21 @@ std::atomic<bool> g_interrupted{false};
 
 extern "C" void on_stop_signal(int) { g_interrupted.store(true); }
 
-// SIGINT/SIGTERM only set the flag: the runner sees it, ends the wait and reverts. No
-// SA_RESTART, so a confirmation prompt waiting for input ends too.
+// Every signal that would otherwise kill the CLI with the fault in place only sets the flag:
+// the runner sees it, ends the wait and reverts. SIGHUP is a dropped ssh session, SIGQUIT a
+// Ctrl-\. SIGPIPE (`| head` gone) is ignored: the write fails instead, and the revert still
+// runs. No SA_RESTART, so a confirmation prompt waiting for input ends too.
 void catch_stop_signals() {
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    sigaction(signal_number, &action, nullptr);
+  }
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, nullptr);
 }
 
 // The daemon is what detects and recovers: without it a game day would only break things.
@@ -137,7 +144,7 @@ int GamedayCommand::run_gameday() {
   if (!report_path_.empty()) write_report(report_path_, markdown);
   if (json_) {
     std::cout << gameday::to_json(result).dump(2) << "\n";
-  } else if (result.outcome == gameday::Outcome::NotRun) {
+  } else if (result.outcome == gameday::Outcome::NotRun && dry_run_) {
     std::cout << "dry run: " << scenario_ << " on " << component_ << "\n";
     for (const auto& entry : result.timeline) std::cout << "  " << entry.text << "\n";
     std::cout << result.reason << "\n";
@@ -145,7 +152,7 @@ int GamedayCommand::run_gameday() {
     std::cout << markdown;
   }
   if (result.outcome == gameday::Outcome::Interrupted || g_interrupted) return kInterruptedExit;
-  if (result.outcome == gameday::Outcome::NotRun) return 0;
+  if (result.outcome == gameday::Outcome::NotRun) return dry_run_ ? 0 : 2;  // 2: refused
   return result.passed ? 0 : 1;
 }
 

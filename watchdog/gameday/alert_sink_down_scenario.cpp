@@ -13,9 +13,10 @@
 //           the sink is started — inside the runner's recover wait, so the delivery happens
 //           while the runner still watches the journal.
 //   revert  starts whatever is still down (sink, then component); idempotent.
-// memory: {"sink_down_at", "sink_up_at"} (RFC 3339): the runner judges every alert of the game
-// day's incident created in [sink_down_at, sink_up_at) — each must be delivered, not before
-// sink_up_at, and its delivery latency (delivered − created) is the "how late" of the report.
+// memory: {"sink", "sink_down_at", "sink_up_at"} (RFC 3339): after the outcome the runner waits
+// (bounded) for the incident's alerts to leave the outbox, then judges every alert to that sink
+// created in [sink_down_at, sink_up_at) — each must be delivered, not before sink_up_at, and
+// its delivery latency (delivered − created) is the "how late" of the report (judge.cpp).
 // expect: recover (the component's own ladder mends it; the sink is not the watchdog's to fix).
 #include <memory>
 
@@ -57,6 +58,7 @@ class AlertSinkDown : public Scenario {
   }
 
   void inject(Context& ctx) override {
+    ctx.memory["sink"] = sink_name_;
     ctx.memory["sink_down_at"] = config::format_rfc3339(Clock::now());
     ctx.memory["sink_down"] = true;
     ctx.save();

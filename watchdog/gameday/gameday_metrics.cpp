@@ -59,7 +59,12 @@ void GamedayMetrics::show(const std::vector<Result>& latest) {
     store_.global(last_run_, labels).set(config::unix_seconds(result.started));
     store_.global(last_passed_, labels).set(result.passed ? 1 : 0);
     auto& recover = store_.global(last_time_to_recover_, labels);
-    if (const auto took = result.time_to_recover()) {
+    // A Detect scenario is mended by its own revert, not by the watchdog: its fault → closed
+    // is no recovery time, and next to the RTO it would mislead.
+    const auto took = result.expect == config::GamedayExpect::Recover
+                          ? result.time_to_recover()
+                          : std::nullopt;
+    if (took) {
       recover.set(std::chrono::duration<double>(*took).count());
     } else {
       recover.remove();

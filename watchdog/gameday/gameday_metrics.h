@@ -3,8 +3,9 @@
 // the state store (`gamedays` table, newest run of each pair):
 //   watchdog_gameday_last_run_timestamp_seconds{scenario,component}  when that run started
 //   watchdog_gameday_last_time_to_recover_seconds{scenario,component} its fault → HEALTHY;
-//       absent (never NaN) when that run did not recover: a Detect scenario mended by its
-//       revert, a give-up, an error. A stale figure of an older run is removed, never kept.
+//       only for scenarios that expect the watchdog to recover; absent (never NaN) for a
+//       Detect or give-up scenario (their revert, not the watchdog, mends them) and for a run
+//       that did not recover (a failure, an error). A stale figure of an older run is removed.
 //   watchdog_gameday_last_passed{scenario,component}                 1 if every check passed
 // Runs happen in the daemon (scheduled) and in `watchdog gameday` processes: the daemon reads
 // the store at start and whenever another connection committed (StateStore::changed_elsewhere,

@@ -64,12 +64,12 @@ const char* skip_reason(StartDecision decision);  // "not the leader", … ("" f
 std::optional<TimePoint> next_start(const std::vector<config::ScheduledGamedaySpec>& entries,
                                     TimePoint after);
 
-// The running configuration as a game day sees it, rebuilt from the daemon's plan (which keeps
-// each spec once, moved into its live objects): the settings, backups and `gamedays:`, every
-// component with its probes' specs (timing; their kind options were dropped once read), and the
-// alert sinks by name and kind (options dropped). Recovery actions are not in it: they live on
-// as the plan's ladder. So a scheduled game day judges against the rto, probes and thresholds
-// the daemon really runs with, not against a file edited since.
+// The running configuration as the scheduler sees it, rebuilt from the daemon's plan (which
+// keeps each spec once, moved into its live objects): the settings, backups and `gamedays:`,
+// every component with its probes' specs (timing; their kind options were dropped once read),
+// and the alert sinks by name and kind (options dropped). Recovery actions are not in it. Enough
+// for the schedule and the metrics; not for running a scenario (no probe options): the daemon's
+// runs and resumes read the whole file (daemon_calls' ConfigLoader).
 config::Config gameday_config(const core::Plan& plan);
 
 class GamedayScheduler {
@@ -85,9 +85,14 @@ class GamedayScheduler {
     // Brings the metrics up to date with the store (every kTick). Must not throw.
     std::function<void(const config::Config&)> refresh;
   };
+  // The whole configuration, options included, as a game day needs it (the daemon's file read
+  // again). Throws config::ConfigError.
+  using ConfigLoader = std::function<config::Config()>;
   // The production wiring: Runner with the config's state_dir, progress as log lines, results
-  // into GamedayMetrics registered on `metrics` (which must outlive the scheduler).
-  static Calls daemon_calls(core::Metrics& metrics);
+  // into GamedayMetrics registered on `metrics` (which must outlive the scheduler). Runs and
+  // resumes use `load_config()`'s configuration (empty: the one start() was given); when it
+  // cannot be read, a run is skipped and a resume waits for the next turn, each with a log line.
+  static Calls daemon_calls(core::Metrics& metrics, ConfigLoader load_config = {});
 
   // is_leader: whether this replica may start a scheduled game day; empty = always.
   // clock: the wall clock (tests); empty = system_clock::now.

@@ -35,8 +35,9 @@ struct GamedayRow {
   std::string result;         // the Result's JSON text once done; "" before
   std::string outcome;        // outcome_name() once done
   std::optional<bool> passed;  // once done
-  std::int64_t owner_pid = 0;
+  std::int64_t owner_pid = 0;  // 0: released (a revert failed; any process may take it)
   std::string owner_host;
+  std::string owner_ns;  // boot id and pid namespace (heartbeat.h Owner); "" in older rows
   store::TimePoint started;
   store::TimePoint heartbeat;
   std::optional<store::TimePoint> fault;  // inject() returned
@@ -55,7 +56,18 @@ class GamedayStore {
   void save_memory(const std::string& id, const std::string& memory);
   void mark_fault(const std::string& id, store::TimePoint at);
   void set_status(const std::string& id, const std::string& status);
-  void heartbeat(const std::string& id, store::TimePoint at);
+  // Moves the heartbeat while the row still names this owner; false when another process has
+  // claimed it since (the caller has lost the game day and must not finish it).
+  bool heartbeat(const std::string& id, std::int64_t owner_pid, const std::string& owner_host,
+                 store::TimePoint at);
+  // Takes an abandoned row for a revert, atomically: only when it is still not done and its
+  // heartbeat is still the one `seen` read (nobody claimed or beat it since). Sets status
+  // reverting, the new owner and the heartbeat. False: someone else got there first.
+  bool claim(const GamedayRow& seen, std::int64_t owner_pid, const std::string& owner_host,
+             const std::string& owner_ns, store::TimePoint at);
+  // Gives the row up after a failed revert (owner_pid 0), so that the next resume, in this
+  // process or any other, takes it at once.
+  void release(const std::string& id);
   // status done, with the result JSON, its outcome and verdict.
   void finish(const std::string& id, const std::string& result_json, const std::string& outcome,
               bool passed, store::TimePoint at);

@@ -96,6 +96,45 @@ Check alerts_delivered(const Result& r, const std::string& what,
   return check;
 }
 
+// alert-sink-down: every alert to the sink queued while it was down was delivered, and only
+// after it came back (the outbox kept it; it was not lost, nor did the dead sink "accept" it).
+Check delivered_after_outage(const Result& r, const SinkOutage& outage) {
+  Check check{"alerts queued while " + outage.sink + " was down delivered after it came back",
+              true, ""};
+  if (!outage.up) {
+    check.passed = false;
+    check.detail = outage.sink + " was never started again";
+    return check;
+  }
+  int queued = 0;
+  for (const auto& alert : r.alerts) {
+    if (alert.sink != outage.sink || alert.queued < outage.down || alert.queued >= *outage.up) {
+      continue;
+    }
+    ++queued;
+    std::string line = alert.state;
+    if (alert.status != "delivered" || !alert.finished) {
+      check.passed = false;
+      line += ": " + alert.status;
+    } else if (*alert.finished < *outage.up) {
+      check.passed = false;
+      line += ": delivered while the sink was down";
+    } else {
+      line += " delivered " + duration_text(*alert.latency()) + " after it was queued";
+    }
+    check.detail += (check.detail.empty() ? "" : ", ") + line;
+  }
+  if (queued == 0) {
+    check.passed = false;
+    check.detail = "no alert to " + outage.sink + " was queued while it was down";
+  } else {
+    check.detail += " (down for " + duration_text(std::chrono::duration_cast<milliseconds>(
+                                        *outage.up - outage.down)) +
+                    ")";
+  }
+  return check;
+}
+
 Check within_rpo(const Result& r, const DataLoss& loss) {
   Check check{"data loss within the RPO (" + config::format_duration(loss.rpo) + ")", false, ""};
   const std::string rows =
@@ -162,6 +201,7 @@ void judge(Result& r) {
         r.checks.push_back(alerts_delivered(r, "FAILED alert delivered", {"FAILED"}));
         break;
     }
+    if (r.sink_outage) r.checks.push_back(delivered_after_outage(r, *r.sink_outage));
     if (r.data_loss && r.data_loss->rpo.count() > 0) {
       r.checks.push_back(within_rpo(r, *r.data_loss));
     }

@@ -6,19 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "watchdog/alerts/outbox.h"
+#include "watchdog/gameday/runner_safety.h"
 
 namespace watchdog::gameday {
 namespace {
 
 using nlohmann::json;
-
-const config::ComponentSpec* component_named(const config::Config& config,
-                                             const std::string& name) {
-  for (const auto& component : config.components) {
-    if (component.name == name) return &component;
-  }
-  return nullptr;
-}
 
 // The fastest probe sees the fault first: its interval and threshold explain the detection.
 void read_settings(const config::ComponentSpec& component, Result& result) {

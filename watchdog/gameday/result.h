@@ -24,7 +24,8 @@ enum class Outcome {
   TimedOut,     // an incident opened but was still open at the timeout
   Interrupted,  // SIGINT/SIGTERM/stop before the outcome
   Error,        // a scenario step failed (the reason says which)
-  NotRun,       // a dry run: the plan is in the timeline, nothing was injected
+  NotRun,       // nothing was injected: a dry run (the plan is in the timeline), or refused
+                // after prepare() (an incident opened meanwhile; the reason says so)
 };
 const char* outcome_name(Outcome outcome);
 
@@ -52,6 +53,14 @@ struct Check {
   std::string what;    // "recovered within the RTO (15m)"
   bool passed = false;
   std::string detail;  // "took 2m 41s, 12m 19s to spare"
+};
+
+// alert-sink-down: the alert sink `sink` was unreachable from `down` until `up` (none: it
+// never came back). From the scenario's memory (sink, sink_down_at, sink_up_at).
+struct SinkOutage {
+  std::string sink;
+  TimePoint down;
+  std::optional<TimePoint> up;
 };
 
 struct Result {
@@ -85,6 +94,7 @@ struct Result {
 
   std::vector<AlertFigure> alerts;
   std::optional<DataLoss> data_loss;
+  std::optional<SinkOutage> sink_outage;
   std::vector<Check> checks;
   bool passed = false;  // every check passed
   std::vector<std::string> advice;  // what to improve, one line each

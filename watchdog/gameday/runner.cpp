@@ -96,6 +96,7 @@ Result Runner::run(const RunRequest& request) {
   row.trigger = result.trigger;
   row.owner_pid = owner.pid;
   row.owner_host = owner.host;
+  row.owner_ns = owner.ns;
   row.started = row.heartbeat = Clock::now();
   if (auto blocking = rows.begin(row)) {
     throw RefusedError(describe(*blocking) + " is not finished: one game day at a time");
@@ -103,10 +104,21 @@ Result Runner::run(const RunRequest& request) {
   spdlog::info("gameday_started {} {} {} {} {}", kv("id", result.id),
                kv("scenario", result.scenario), kv("component", result.component),
                kv("trigger", result.trigger), kv("staging", component.staging ? "true" : "false"));
+  bool revert_failed = false;
   {
-    Heartbeat heartbeat(state_dir_, result.id);
-    Execution execution(config_, component, *scenario, *store, rows, hooks_, timeout);
+    Heartbeat heartbeat(state_dir_, result.id, owner);
+    Execution execution(config_, component, *scenario, *store, rows, hooks_, timeout,
+                        [&heartbeat] { return heartbeat.lost(); });
     execution.run(result);
+    revert_failed = execution.revert_failed();
+  }
+  if (revert_failed) {
+    // Given up, or a daemon owning the row (alive, so never "gone") would never retry it.
+    try {
+      rows.release(result.id);
+    } catch (const std::exception& error) {
+      spdlog::warn("gameday_release_failed {} {}", kv("id", result.id), kv("error", error.what()));
+    }
   }
   spdlog::info("gameday_finished {} {} {} {}", kv("id", result.id),
                kv("outcome", outcome_name(result.outcome)), kv("passed", result.passed ? "true" : "false"),

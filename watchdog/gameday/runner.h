@@ -63,10 +63,13 @@ class Runner {
   // Throws RefusedError, ScenarioError (unknown component or scenario, or one that does not
   // apply), store::SqliteError (no state store: the daemon never ran here).
   Result run(const RunRequest& request);
-  // Reverts what crashed or killed runs left (rows not done whose owner is gone: its pid is
-  // dead on this host, or its heartbeat is older than 30 s) from their saved memory, and
-  // records them as Interrupted. Returns how many it reverted; a revert that fails stays
-  // pending (and blocks new game days) until a later call succeeds.
+  // Reverts what crashed or killed runs left (rows not done whose owner is gone, heartbeat.h)
+  // from their saved memory, and records them as Interrupted. Each row is claimed atomically
+  // first and kept alive by a heartbeat while its revert runs. Returns how many it reverted.
+  // A row is never closed unless its revert ran: one whose scenario this configuration cannot
+  // rebuild (component gone, keys missing) stays, logged (at most every 10 min), for a
+  // process with the right configuration; a revert that fails is released and retried at the
+  // next call. Either blocks new game days meanwhile.
   int resume_interrupted();
 
  private:

@@ -4,12 +4,17 @@
 
 #include "config/units.h"
 #include "watchdog/gameday/runner_record.h"
+#include "watchdog/gameday/runner_safety.h"
 #include "watchdog/gameday/runner_wait.h"
 #include "watchdog/logging.h"
 
 namespace watchdog::gameday {
 
 using logging::kv;
+
+// How long the incident's alerts get to leave the outbox after the outcome: two of the
+// outbox's longest retry gaps.
+constexpr std::chrono::minutes kAlertsSettle{2};
 
 Context make_context(const config::Config& config, const config::ComponentSpec& component,
                      store::StateStore& store, GamedayStore& rows, const std::string& id,
@@ -32,15 +37,27 @@ void Execution::note(Result& result, const std::string& text) {
   if (hooks_.progress) hooks_.progress(text);
 }
 
+// Bookkeeping around the revert must never stand in its way: a busy or full store (disk-filling
+// may have filled the state volume) is logged and the revert runs all the same.
+void Execution::best_effort(Result& result, const char* what, const std::function<void()>& step) {
+  try {
+    step();
+  } catch (const std::exception& error) {
+    spdlog::warn("gameday_bookkeeping_failed {} {} {}", kv("id", result.id), kv("step", what),
+                 kv("error", error.what()));
+  }
+}
+
 void Execution::revert(Context& ctx, Result& result) {
   if (reverted_) return;
-  ctx.save();  // what the steps so far left, in case the revert itself is cut short
-  rows_.set_status(result.id, kStatusReverting);
+  // What the steps so far left, in case the revert itself is cut short.
+  best_effort(result, "save_memory", [&] { ctx.save(); });
+  best_effort(result, "set_status", [&] { rows_.set_status(result.id, kStatusReverting); });
   note(result, "revert: started");
   scenario_.revert(ctx);
   reverted_ = true;
   result.reverted = Clock::now();
-  ctx.save();
+  best_effort(result, "save_memory", [&] { ctx.save(); });
   note(result, "revert: done");
 }
 
@@ -51,6 +68,18 @@ void Execution::steps(Context& ctx, Result& result) {
   if (interrupted()) {
     result.outcome = Outcome::Interrupted;
     result.reason = "interrupted before the fault was injected";
+    return;
+  }
+  // prepare() may have taken minutes (a fresh backup): an incident that opened meanwhile on
+  // the component or a dependency would be measured as the game day's, and breaking more of a
+  // broken stack helps nobody. Refused now; what prepare() set up is reverted.
+  try {
+    store::IncidentJournal journal(store_.db());
+    check_no_open_incident(journal, config_, component_.name);
+  } catch (const RefusedError& refusal) {
+    result.outcome = Outcome::NotRun;
+    result.reason = std::string("refused before the fault: ") + refusal.what();
+    note(result, result.reason);
     return;
   }
   note(result, "inject: started");
@@ -85,7 +114,7 @@ void Execution::steps(Context& ctx, Result& result) {
 void Execution::run(Result& result) {
   Context ctx = make_context(config_, component_, store_, rows_, result.id, memory_,
                              [this, &result](const std::string& line) { note(result, line); },
-                             hooks_.interrupted);
+                             [this] { return interrupted(); });
   try {
     steps(ctx, result);
   } catch (const std::exception& error) {
@@ -116,9 +145,29 @@ void Execution::run(Result& result) {
     note(result, result.reason);
     spdlog::error("gameday_revert_failed {} {} {}", kv("id", result.id),
                   kv("component", result.component), kv("error", error.what()));
+    revert_failed_ = true;
     return;
   }
+  // The alerts of the incident may still be on their way (a sink that was down is retried
+  // with backoff): the judge asks whether they were delivered, so give them a bounded while.
+  if (!result.incident_id.empty() && result.outcome != Outcome::Interrupted &&
+      result.outcome != Outcome::Error) {
+    if (!wait_for_alerts(store_, result.incident_id, kAlertsSettle,
+                         [this] { return interrupted(); })) {
+      note(result, "alerts: some still pending after " + config::format_duration(kAlertsSettle));
+    }
+  }
+  read_sink_outage(memory_, result);
   result.ended = Clock::now();
+  if (lost()) {
+    result.outcome = Outcome::Interrupted;
+    result.reason = "another process took this game day over (its heartbeat was stale); it "
+                    "records the result";
+    note(result, result.reason);
+    spdlog::error("gameday_taken_over {} {}", kv("id", result.id),
+                  kv("component", result.component));
+    return;
+  }
   conclude(store_, rows_, config_, result);
 }
 

@@ -29,6 +29,15 @@ std::string gameday_id(TimePoint started, const std::string& component,
   return "gd-" + config::format_utc_stamp(started) + "-" + component + "-" + scenario;
 }
 
+void read_sink_outage(const nlohmann::json& memory, Result& result) {
+  if (!memory.is_object() || !memory.contains("sink_down_at")) return;
+  const auto down = config::parse_rfc3339(memory.value("sink_down_at", ""));
+  if (!down) return;
+  SinkOutage outage{memory.value("sink", ""), *down, std::nullopt};
+  if (const auto up = config::parse_rfc3339(memory.value("sink_up_at", ""))) outage.up = *up;
+  result.sink_outage = std::move(outage);
+}
+
 void mark_incident(store::StateStore& store, const std::string& incident_id, const Result& result) {
   store::IncidentJournal(store.db())
       .append(incident_id, Clock::now(), "gameday",
@@ -47,7 +56,13 @@ void conclude(store::StateStore& store, GamedayStore& rows, const config::Config
                                std::string("could not read the journal: ") + error.what()});
     spdlog::error("gameday_measure_failed {} {}", kv("id", result.id), kv("error", error.what()));
   }
-  judge(result);
+  if (result.outcome == Outcome::NotRun) {
+    // Refused before the fault: nothing to judge, and not a pass.
+    result.checks = {{"ran", false, result.reason}};
+    result.passed = false;
+  } else {
+    judge(result);
+  }
   if (!result.incident_id.empty()) {
     auto data = event_data(result);
     data["passed"] = result.passed;

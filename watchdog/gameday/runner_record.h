@@ -3,6 +3,7 @@
 // measured from the daemon's journal, judged, marked on the fault's incident (an event of kind
 // "gameday", so the incident's timeline shows it was a game day) and stored as done.
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "config/config.h"
@@ -14,6 +15,9 @@ namespace watchdog::gameday {
 // "gd-20261205T214055Z-postgres-database-dropped"
 std::string gameday_id(TimePoint started, const std::string& component,
                        const std::string& scenario);
+
+// The sink outage an alert-sink-down scenario left in its memory, if any (judged by judge()).
+void read_sink_outage(const nlohmann::json& memory, Result& result);
 
 // A journal read error still records the result (without the journal's figures, the reason
 // says why); a store write error throws.

@@ -29,11 +29,17 @@ std::string expectation_text(config::GamedayExpect expect, const std::string& co
 
 }  // namespace
 
+const config::ComponentSpec* component_named(const config::Config& config,
+                                             const std::string& name) {
+  for (const auto& component : config.components) {
+    if (component.name == name) return &component;
+  }
+  return nullptr;
+}
+
 const config::ComponentSpec& find_component(const config::Config& config,
                                             const std::string& name) {
-  for (const auto& component : config.components) {
-    if (component.name == name) return component;
-  }
+  if (const auto* component = component_named(config, name)) return *component;
   std::string known;
   for (const auto& c : config.components) known += (known.empty() ? "" : ", ") + c.name;
   throw ScenarioError("unknown component '" + name + "' (known: " + known + ")");

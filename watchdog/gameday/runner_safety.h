@@ -13,7 +13,9 @@
 
 namespace watchdog::gameday {
 
-// The component by name; ScenarioError when the configuration has none.
+// The component by name: nullptr / ScenarioError (naming the known ones) when there is none.
+const config::ComponentSpec* component_named(const config::Config& config,
+                                             const std::string& name);
 const config::ComponentSpec& find_component(const config::Config& config, const std::string& name);
 
 // Not `staging: true` and not allowed explicitly → refused.

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "config/units.h"
+#include "watchdog/alerts/outbox.h"
 #include "watchdog/gameday/measure.h"
 
 namespace watchdog::gameday {
@@ -120,6 +121,26 @@ WaitEnd wait_for_outcome(store::StateStore& store, Scenario& scenario, Context& 
       return end;
     }
     std::this_thread::sleep_for(kPoll);
+  }
+}
+
+bool wait_for_alerts(store::StateStore& store, const std::string& incident_id,
+                     milliseconds limit, const std::function<bool()>& interrupted) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    bool pending = false;
+    try {
+      for (const auto& row : alerts::Outbox::of_incident(store.db(), incident_id)) {
+        pending = pending || row.status == "pending";
+      }
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (!pending) return true;
+    if (std::chrono::steady_clock::now() >= deadline || (interrupted && interrupted())) {
+      return false;
+    }
+    std::this_thread::sleep_for(2 * kPoll);
   }
 }
 

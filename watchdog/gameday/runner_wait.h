@@ -60,4 +60,11 @@ WaitEnd wait_for_outcome(store::StateStore& store, Scenario& scenario, Context& 
                          TimePoint fault, std::chrono::milliseconds timeout,
                          const WaitHooks& hooks);
 
+// After the outcome: the incident's alerts may still sit in the outbox (a sink that was down
+// is retried with backoff, 32–64 s apart). Waits until none of them is pending, at most
+// `limit`, checking `interrupted` twice a second; returns whether none is pending. An outbox
+// that cannot be read ends the wait (the judge then sees what there is).
+bool wait_for_alerts(store::StateStore& store, const std::string& incident_id,
+                     std::chrono::milliseconds limit, const std::function<bool()>& interrupted);
+
 }  // namespace watchdog::gameday

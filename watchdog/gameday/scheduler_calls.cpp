@@ -36,10 +36,21 @@ struct MetricsSide {
 
 }  // namespace
 
-GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics) {
+GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics,
+                                                       ConfigLoader load_config) {
   Calls calls;
-  calls.run = [](const config::Config& config, const config::ScheduledGamedaySpec& entry,
-                 const std::function<bool()>& interrupted) {
+  // The scenarios need the options the running plan no longer holds (a probe's host and
+  // password for component_answers(), …): each run and resume reads the whole file again.
+  calls.run = [load_config](const config::Config& running,
+                            const config::ScheduledGamedaySpec& entry,
+                            const std::function<bool()>& interrupted) {
+    config::Config config;
+    try {
+      config = load_config ? load_config() : running;
+    } catch (const std::exception& error) {
+      throw std::runtime_error(std::string("skipped: cannot read the configuration: ") +
+                               error.what());
+    }
     Runner runner(config, config.watchdog.state_dir,
                   daemon_hooks(interrupted, entry.scenario, entry.component));
     RunRequest request;
@@ -48,7 +59,16 @@ GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics) {
     request.trigger = "schedule";
     return runner.run(request);
   };
-  calls.resume = [](const config::Config& config, const std::function<bool()>& interrupted) {
+  calls.resume = [load_config](const config::Config& running,
+                               const std::function<bool()>& interrupted) {
+    config::Config config;
+    try {
+      config = load_config ? load_config() : running;
+    } catch (const std::exception& error) {
+      spdlog::error("gameday_resume_skipped {} why=cannot_read_configuration",
+                    kv("error", error.what()));
+      return 0;
+    }
     Runner runner(config, config.watchdog.state_dir, daemon_hooks(interrupted, "resume", ""));
     return runner.resume_interrupted();
   };

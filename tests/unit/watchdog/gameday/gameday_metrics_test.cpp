@@ -64,6 +64,21 @@ TEST(GamedayMetrics, NewestResultPerScenarioAndComponent) {
   EXPECT_EQ(text.find("component=\"api\""), std::string::npos) << text;
 }
 
+TEST(GamedayMetrics, ADetectScenarioHasNoTimeToRecover) {
+  core::Metrics metrics;
+  GamedayMetrics figures(metrics);
+  auto detect = result("disk-filling", "postgres", true, true);  // closed after the revert
+  detect.expect = config::GamedayExpect::Detect;
+  figures.show({detect});
+  const auto text = metrics.render();
+  EXPECT_TRUE(has(text,
+                  "watchdog_gameday_last_passed{scenario=\"disk-filling\",component="
+                  "\"postgres\"} 1"))
+      << text;
+  EXPECT_EQ(text.find("watchdog_gameday_last_time_to_recover_seconds{"), std::string::npos)
+      << text;
+}
+
 TEST(GamedayMetrics, ReadableResultsSkipsBadRowsAndOtherComponents) {
   const auto good = to_json(result("redis-down", "redis", true, true)).dump();
   const auto removed = to_json(result("redis-down", "old-redis", true, true)).dump();

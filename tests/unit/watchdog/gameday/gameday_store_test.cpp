@@ -48,7 +48,8 @@ TEST(GamedayStore, RowLifeSurvivesReopening) {
     ASSERT_FALSE(gamedays.begin(row("gd-1", "disk-filling", 0)));
     gamedays.save_memory("gd-1", R"({"file":"/v/fill"})");
     gamedays.mark_fault("gd-1", at(3));
-    gamedays.heartbeat("gd-1", at(5));
+    EXPECT_TRUE(gamedays.heartbeat("gd-1", 4711, "host-a", at(5)));
+    EXPECT_FALSE(gamedays.heartbeat("gd-1", 4712, "host-a", at(6))) << "not its owner";
     gamedays.set_status("gd-1", kStatusReverting);
   }
   auto store = store::StateStore::open(dir.path());

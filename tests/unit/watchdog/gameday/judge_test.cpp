@@ -319,6 +319,39 @@ TEST(GamedayAdvice, ConcreteAndNumeric) {
                        "fault: add a rung for it (incident inc-1)"));
 }
 
+const Check* outage_check(const Result& r) {
+  for (const auto& check : r.checks) {
+    if (check.what.rfind("alerts queued while ops was down", 0) == 0) return &check;
+  }
+  return nullptr;
+}
+
+TEST(GamedayJudge, AlertsQueuedWhileTheSinkWasDownMustArriveAfterItCameBack) {
+  Result r = recovered();
+  r.sink_outage = SinkOutage{"ops", plus(-1s), plus(100s)};
+  r.alerts = {alert("ops", "CRITICAL", "delivered", 62s, 39s),   // at +101 s: after it came back
+              alert("ops", "HEALTHY", "delivered", 221s, 300ms)};  // after the outage: not asked
+  judge(r);
+  const auto* check = outage_check(r);
+  ASSERT_NE(check, nullptr);
+  EXPECT_TRUE(check->passed) << check->detail;
+  EXPECT_EQ(check->detail, "CRITICAL delivered 39s after it was queued (down for 1m 41s)");
+
+  r.alerts[0] = alert("ops", "CRITICAL", "pending", 62s, 0ms);
+  judge(r);
+  EXPECT_FALSE(outage_check(r)->passed);
+  EXPECT_FALSE(r.passed);
+
+  r.alerts[0] = alert("ops", "CRITICAL", "delivered", 62s, 1s);  // at +63 s: the sink was down
+  judge(r);
+  EXPECT_FALSE(outage_check(r)->passed);
+  EXPECT_NE(outage_check(r)->detail.find("delivered while the sink was down"), std::string::npos);
+
+  r.sink_outage->up.reset();
+  judge(r);
+  EXPECT_EQ(outage_check(r)->detail, "ops was never started again");
+}
+
 TEST(GamedayDurationText, ReadsLikeAPerson) {
   EXPECT_EQ(duration_text(350ms), "350ms");
   EXPECT_EQ(duration_text(4870ms), "4.8s");

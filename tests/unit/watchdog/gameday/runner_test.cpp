@@ -5,122 +5,15 @@
 #include "watchdog/gameday/runner.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "tests/support/temp_dir.h"
-#include "watchdog/gameday/gameday_store.h"
-#include "watchdog/gameday/heartbeat.h"
-#include "watchdog/store/incident_journal.h"
+#include "tests/unit/watchdog/gameday/runner_fixture.h"
 
 namespace watchdog::gameday {
 namespace {
 
+using namespace testing_runner;
 using config::GamedayExpect;
 using namespace std::chrono_literals;
-
-// What the scripted scenario did, and how it should behave.
-struct Script {
-  GamedayExpect expect = GamedayExpect::Recover;
-  bool inject_throws = false;
-  int ticks_until_healthy = 2;  // the "daemon" closes the incident after this many ticks
-  std::vector<std::string> calls;
-  nlohmann::json reverted_with;
-};
-
-// Plays the fault and the daemon: inject() opens an incident in the journal, tick() closes it
-// after a few ticks (Recover), revert() closes it (Detect).
-class ScriptedScenario : public Scenario {
- public:
-  ScriptedScenario(Script& script, std::filesystem::path state_dir)
-      : script_(script), state_dir_(std::move(state_dir)) {}
-  GamedayExpect expect() const override { return script_.expect; }
-  std::vector<std::string> plan() const override { return {"break the thing"}; }
-  void prepare(Context& ctx) override {
-    script_.calls.push_back("prepare");
-    ctx.memory["marker"] = "saved-before-inject";
-  }
-  void inject(Context&) override {
-    script_.calls.push_back("inject");
-    if (script_.inject_throws) throw ScenarioError("inject: the command failed");
-    journal([](store::IncidentRecord& r) { r.worst_state = "CRITICAL"; });
-  }
-  void tick(Context&) override {
-    ++ticks_;
-    if (script_.expect == GamedayExpect::Recover && ticks_ == script_.ticks_until_healthy) {
-      journal([](store::IncidentRecord& r) { r.closed = Clock::now(); });
-    }
-  }
-  void revert(Context& ctx) override {
-    script_.calls.push_back("revert");
-    script_.reverted_with = ctx.memory;
-    if (script_.expect == GamedayExpect::Detect) {
-      journal([](store::IncidentRecord& r) { r.closed = Clock::now(); });
-    }
-  }
-
- private:
-  template <typename Change>
-  void journal(Change change) {
-    auto store = store::StateStore::open_existing(state_dir_);
-    store::IncidentJournal journal(store->db());
-    auto record = journal.find("db-incident").value_or(store::IncidentRecord{});
-    if (record.id.empty()) {
-      record.id = "db-incident";
-      record.component = "db";
-      record.opened = Clock::now();
-      record.critical = record.opened;
-      record.reason = "probe p failed";
-    }
-    change(record);
-    journal.upsert(record);
-  }
-
-  Script& script_;
-  std::filesystem::path state_dir_;
-  int ticks_ = 0;
-};
-
-class GamedayRunner : public ::testing::Test {
- protected:
-  GamedayRunner() {
-    store_ = store::StateStore::open(dir_.path());
-    config::ComponentSpec db;
-    db.name = "db";
-    db.staging = true;
-    config::ComponentSpec api;
-    api.name = "api";
-    api.staging = true;
-    api.depends_on = {"db"};
-    config::ComponentSpec prod;
-    prod.name = "prod";
-    config_.components = {db, api, prod};
-  }
-
-  Runner runner(RunnerHooks hooks = {}) {
-    return Runner(config_, dir_.path(), std::move(hooks),
-                  [this](const std::string& name, const config::Config&,
-                         const config::ComponentSpec&) -> std::unique_ptr<Scenario> {
-                    if (name != "scripted") throw ScenarioError("unknown scenario '" + name + "'");
-                    return std::make_unique<ScriptedScenario>(script_, dir_.path());
-                  });
-  }
-
-  RunRequest request(const std::string& component = "db") {
-    RunRequest r;
-    r.scenario = "scripted";
-    r.component = component;
-    r.timeout = 10s;
-    return r;
-  }
-
-  std::vector<GamedayRow> rows() { return GamedayStore(*store_).list(100); }
-
-  testing::TempDir dir_;
-  std::unique_ptr<store::StateStore> store_;
-  config::Config config_;
-  Script script_;
-};
 
 TEST_F(GamedayRunner, ProductionIsRefusedBeforeAnythingHappens) {
   EXPECT_THROW(runner().run(request("prod")), RefusedError);
@@ -266,6 +159,38 @@ TEST_F(GamedayRunner, AFailedInjectIsStillReverted) {
   EXPECT_EQ(GamedayStore(*store_).get(result.id)->status, kStatusDone);
 }
 
+TEST_F(GamedayRunner, AStoreThatFailsDoesNotStopTheRevert) {
+  // The game day's own row becomes unwritable right after the fault (as SQLITE_FULL would make
+  // it): saving the memory and the status fail, the revert must run all the same.
+  script_.after_inject = [this] { store_->db().exec("ALTER TABLE gamedays RENAME TO gone"); };
+  try {
+    runner().run(request());
+  } catch (const std::exception&) {
+    // recording the result fails too; only the revert matters here
+  }
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"prepare", "inject", "revert"}));
+}
+
+TEST_F(GamedayRunner, AnIncidentOpeningDuringPrepareRefusesTheFault) {
+  script_.on_prepare = [this] {
+    store::IncidentRecord open;
+    open.id = "db-meanwhile";
+    open.component = "db";
+    open.opened = Clock::now();
+    open.worst_state = "CRITICAL";
+    store::IncidentJournal(store_->db()).upsert(open);
+  };
+  const auto result = runner().run(request());
+  EXPECT_EQ(result.outcome, Outcome::NotRun);
+  EXPECT_NE(result.reason.find("refused before the fault: incident db-meanwhile is open on db"),
+            std::string::npos)
+      << result.reason;
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"prepare", "revert"}))
+      << "never injected; what prepare set up is undone";
+  EXPECT_EQ(GamedayStore(*store_).get(result.id)->status, kStatusDone);
+}
+
 TEST_F(GamedayRunner, InterruptedWaitReverts) {
   script_.ticks_until_healthy = 1000;
   int asked = 0;
@@ -286,51 +211,6 @@ TEST_F(GamedayRunner, TimeoutWithTheIncidentStillOpen) {
   EXPECT_EQ(script_.calls.back(), "revert");
 }
 
-// A pid that no longer runs: a child that has exited and been reaped.
-std::int64_t dead_pid() {
-  const pid_t child = fork();
-  if (child == 0) _exit(0);
-  waitpid(child, nullptr, 0);
-  return child;
-}
-
-TEST_F(GamedayRunner, ResumeRevertsWhatADeadProcessLeft) {
-  GamedayRow left;
-  left.id = "gd-left";
-  left.scenario = "scripted";
-  left.component = "db";
-  left.trigger = "cli";
-  left.memory = R"({"marker":"from-the-dead"})";
-  left.owner_pid = dead_pid();
-  left.owner_host = this_process().host;
-  left.started = left.heartbeat = Clock::now();
-  ASSERT_FALSE(GamedayStore(*store_).begin(left));
-
-  EXPECT_EQ(runner().resume_interrupted(), 1);
-  EXPECT_EQ(script_.calls, std::vector<std::string>{"revert"});
-  EXPECT_EQ(script_.reverted_with["marker"], "from-the-dead");
-  const auto row = GamedayStore(*store_).get("gd-left");
-  ASSERT_TRUE(row);
-  EXPECT_EQ(row->status, kStatusDone);
-  EXPECT_EQ(row->outcome, "interrupted");
-  EXPECT_NE(row->result.find("reverted after the game day's process died"), std::string::npos);
-  EXPECT_EQ(runner().resume_interrupted(), 0) << "done rows are left alone";
-}
-
-TEST_F(GamedayRunner, ResumeTakesAStaleHeartbeatFromAnotherHost) {
-  GamedayRow left;
-  left.id = "gd-far";
-  left.scenario = "scripted";
-  left.component = "db";
-  left.trigger = "schedule";
-  left.owner_pid = getpid();  // alive here, but the row says another host
-  left.owner_host = "another-host";
-  left.started = Clock::now() - 5min;
-  left.heartbeat = Clock::now() - 31s;
-  ASSERT_FALSE(GamedayStore(*store_).begin(left));
-  EXPECT_EQ(runner().resume_interrupted(), 1);
-  EXPECT_EQ(script_.calls, std::vector<std::string>{"revert"});
-}
 
 TEST(GamedayDependencies, ClosureFollowsDependsOnOnce) {
   config::Config config;

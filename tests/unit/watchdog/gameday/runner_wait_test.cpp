@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "config/gameday.h"
+#include "tests/support/temp_dir.h"
+#include "watchdog/alerts/outbox.h"
 
 namespace watchdog::gameday {
 namespace {
@@ -86,6 +88,29 @@ TEST(GamedayScenarioNames, ConfigKnowsEveryBuiltIn) {
   EXPECT_EQ(table, config::builtin_scenario_names())
       << "config/gameday.cpp's list refuses custom names that shadow a built-in: keep it equal "
          "to scenario_factory.cpp's table";
+}
+
+TEST(GamedayAlertsWait, EndsOnceTheIncidentsAlertsLeftPendingOrAtTheLimit) {
+  testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  auto outbox = alerts::Outbox::open(store->db().path());
+  alerts::OutboxEntry entry;
+  entry.key = "db-1/critical";
+  entry.component = "db";
+  entry.incident_id = "db-1";
+  entry.state = "CRITICAL";
+  entry.type = "state_change";
+  entry.payload = "{}";
+  entry.created = entry.next_attempt = Clock::now();
+  const auto rows = outbox->enqueue(entry, {"ops"});
+  ASSERT_EQ(rows.size(), 1u);
+
+  EXPECT_FALSE(wait_for_alerts(*store, "db-1", 600ms, {})) << "still pending at the limit";
+  EXPECT_FALSE(wait_for_alerts(*store, "db-1", 10s, [] { return true; }))
+      << "an interruption ends it early";
+  outbox->mark_delivered(rows[0].id, Clock::now(), "HTTP 200");
+  EXPECT_TRUE(wait_for_alerts(*store, "db-1", 10s, {}));
+  EXPECT_TRUE(wait_for_alerts(*store, "no-such-incident", 10s, {}));
 }
 
 }  // namespace
