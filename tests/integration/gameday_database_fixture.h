@@ -1,7 +1,8 @@
 #pragma once
-// Shared by the database game-day tests (gameday_database_test.cpp, gameday_database_stop_test.cpp):
-// a Context whose memory and notes the test keeps, and a PostgreSQL component `db` with the
-// backup target `main`, stopped and started through pg_ctl the way an operator would write it.
+// Shared by the database game-day tests (gameday_database_test.cpp,
+// gameday_database_stop_test.cpp): a Context whose memory and notes the test keeps, and a
+// PostgreSQL component `db` with the backup target `main`, stopped and started through pg_ctl the
+// way an operator would write it.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,12 +25,12 @@ struct Harness {
 
   gameday::Context context(const config::Config& config, const config::ComponentSpec& component) {
     return gameday::Context{config,
-                       component,
-                       memory,
-                       [this] { ++saves; },
-                       [this](const std::string& line) { notes.push_back(line); },
-                       [] { return false; },
-                       [](const std::string&, const std::string&) {}};
+                            component,
+                            memory,
+                            [this] { ++saves; },
+                            [this](const std::string& line) { notes.push_back(line); },
+                            [] { return false; },
+                            [](const std::string&, const std::string&) {}};
   }
   std::string all_notes() const {
     std::string text;
@@ -40,7 +41,7 @@ struct Harness {
 
 // pg_ctl as the postgres user, the way an operator would write gameday.stop/start.
 inline std::vector<std::string> pg_ctl(const PostgresServer& server,
-                                const std::vector<std::string>& tail) {
+                                       const std::vector<std::string>& tail) {
   std::vector<std::string> argv = {
       "runuser", "-u", "postgres", "--", kPgBin + "pg_ctl", "-D", server.data_dir().string()};
   argv.insert(argv.end(), tail.begin(), tail.end());
@@ -55,7 +56,8 @@ inline void use_pg_ctl(config::ComponentSpec& component, const PostgresServer& s
 
 // A component `db` with a postgres probe on `shop` (loaded from YAML, so the probe's options are
 // real), the backup target `main` beside it.
-inline config::Config shop_config(const PostgresServer& server, const std::filesystem::path& backups) {
+inline config::Config shop_config(const PostgresServer& server,
+                                  const std::filesystem::path& backups) {
   auto config = config::load_config_text(R"(
 components:
   - name: db

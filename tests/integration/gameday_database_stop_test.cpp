@@ -134,7 +134,6 @@ TEST(GamedayDatabase, CorruptedRevertNeverWritesTheCopyUnderARunningServer) {
   EXPECT_EQ(shop_counts(server, "shop"), "50|200|3\n");
 }
 
-
 // What each factory needs, said before anything is touched (no server involved).
 TEST(GamedayDatabase, FactoriesSayWhatIsMissing) {
   config::Config config;

@@ -74,7 +74,7 @@ class DataWriter {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<TimePoint> write_times_;  // index = id − 1
+  std::vector<TimePoint> write_times_;      // index = id − 1
   std::optional<TimePoint> unanswered_at_;  // the pending id's first failed attempt
   int failed_inserts_ = 0;
   std::string last_error_;

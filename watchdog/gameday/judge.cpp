@@ -103,21 +103,20 @@ Check within_rpo(const Result& r, const DataLoss& loss) {
   Check check{"data loss within the RPO (" + config::format_duration(loss.rpo) + ")", false, ""};
   const std::string rows =
       std::to_string(loss.rows_lost()) + " of " + std::to_string(loss.rows_written) + " rows lost";
-  const std::string backup =
-      loss.backup_started && r.fault
-          ? "; backup " +
-                duration_text(std::chrono::duration_cast<milliseconds>(*r.fault -
-                                                                       *loss.backup_started)) +
-                " old at the fault"
-          : "";
+  const std::string backup = loss.backup_started && r.fault
+                                 ? "; backup " +
+                                       duration_text(std::chrono::duration_cast<milliseconds>(
+                                           *r.fault - *loss.backup_started)) +
+                                       " old at the fault"
+                                 : "";
   if (!r.fault) {
     check.detail = "no fault time; " + rows;
   } else if (loss.rows_written > 0 && loss.rows_present == 0) {
     check.detail = "nothing came back: " + rows + backup;
   } else if (loss.last_present_written) {
-    const auto achieved = std::max(
-        milliseconds(0),
-        std::chrono::duration_cast<milliseconds>(*r.fault - *loss.last_present_written));
+    const auto achieved =
+        std::max(milliseconds(0),
+                 std::chrono::duration_cast<milliseconds>(*r.fault - *loss.last_present_written));
     check.passed = achieved <= loss.rpo;
     check.detail = "the data of the last " + duration_text(achieved) + " before the fault lost; " +
                    rows + backup;

@@ -63,8 +63,7 @@ std::string mask_inline(std::string word, std::vector<std::string>& secrets) {
 }
 
 // One word after argv[0]; `mask_next` is set when it is an option whose value follows.
-std::string mask_word(const std::string& word, bool& mask_next,
-                      std::vector<std::string>& secrets) {
+std::string mask_word(const std::string& word, bool& mask_next, std::vector<std::string>& secrets) {
   const auto eq = word.find('=');
   if (word.size() > 2 && word[0] == '-' && word[1] == '-') {
     const std::string name = word.substr(2, eq == std::string::npos ? eq : eq - 2);
@@ -142,8 +141,8 @@ void run_operator_command(const std::vector<std::string>& argv, std::chrono::mil
   spec.timeout = timeout;
   const auto result = probes::run_process(spec);
   if (!result.started) {
-    throw ScenarioError(what + " could not start: " + scrubbed(result.start_error,
-                                                               argv_secrets(argv)));
+    throw ScenarioError(what +
+                        " could not start: " + scrubbed(result.start_error, argv_secrets(argv)));
   }
   if (result.timed_out) {
     throw ScenarioError(what + " timed out after " + probes::human_duration(timeout));

@@ -356,8 +356,9 @@ TEST(GamedayJudge, RpoIsJudgedOnWhatCameBack) {
   };
   const auto kept = rpo_check(DataLoss{1200, 1100, plus(-9s), plus(-10s), "b-1", 1h});
   EXPECT_TRUE(kept.passed);
-  EXPECT_EQ(kept.detail, "the data of the last 9.0s before the fault lost; 100 of 1200 rows lost; "
-                         "backup 10s old at the fault");
+  EXPECT_EQ(kept.detail,
+            "the data of the last 9.0s before the fault lost; 100 of 1200 rows lost; "
+            "backup 10s old at the fault");
   const auto lost = rpo_check(DataLoss{1200, 0, std::nullopt, plus(-10s), "b-1", 1h});
   EXPECT_FALSE(lost.passed);
   EXPECT_EQ(lost.detail, "nothing came back: 1200 of 1200 rows lost; backup 10s old at the fault");

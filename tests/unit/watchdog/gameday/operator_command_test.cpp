@@ -16,9 +16,9 @@ TEST(GamedayOperatorCommand, MasksTheValueAfterASecretOption) {
   EXPECT_EQ(redacted_argv({"tool", "--password", "S3cret", "--token", "t0k", "--secret", "x",
                            "--pass", "y", "stop"}),
             "tool --password *** --token *** --secret *** --pass *** stop");
-  EXPECT_EQ(redacted_argv({"tool", "--db-password", "S3cret", "--api-token", "t0k", "--api-key",
-                           "k3y"}),
-            "tool --db-password *** --api-token *** --api-key ***");
+  EXPECT_EQ(
+      redacted_argv({"tool", "--db-password", "S3cret", "--api-token", "t0k", "--api-key", "k3y"}),
+      "tool --db-password *** --api-token *** --api-key ***");
   EXPECT_EQ(redacted_argv({"mysqladmin", "-p", "S3cret", "shutdown"}),
             "mysqladmin -p *** shutdown");
 }
