@@ -19,6 +19,7 @@
 // its delivery latency (delivered − created) is the "how late" of the report (judge.cpp).
 // expect: recover (the component's own ladder mends it; the sink is not the watchdog's to fix).
 #include <memory>
+#include <optional>
 
 #include "config/time_text.h"
 #include "watchdog/gameday/service_scenarios.h"
@@ -90,8 +91,20 @@ class AlertSinkDown : public Scenario {
     }
   }
 
+  // Both halves are mended even when the first fails; the first failure is reported after.
   void revert(Context& ctx) override {
-    if (ctx.memory.value("sink_down", false)) bring_sink_back(ctx, "revert");
+    std::optional<ScenarioError> sink_error;
+    try {
+      if (ctx.memory.value("sink_down", false)) bring_sink_back(ctx, "revert");
+    } catch (const ScenarioError& error) {
+      sink_error = error;
+    }
+    start_component(ctx);
+    if (sink_error) throw *sink_error;
+  }
+
+ private:
+  void start_component(Context& ctx) {
     if (service_.is_container()) {
       if (!service_.running()) {
         service_.start();
@@ -108,12 +121,11 @@ class AlertSinkDown : public Scenario {
     }
   }
 
- private:
   void bring_sink_back(Context& ctx, const std::string& why) {
     sink_.start();
     ctx.memory["sink_down"] = false;
     ctx.memory["sink_up_at"] = config::format_rfc3339(Clock::now());
-    ctx.save();
+    save_after_mend(ctx);
     ctx.note("alert sink " + sink_name_ + " started again (" + why + ")");
   }
 

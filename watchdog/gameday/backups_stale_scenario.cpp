@@ -1,8 +1,9 @@
 // backups-stale: an RPO breach. Holding the target's backup lock (no backup or retention runs
 // meanwhile), every backup of gameday.backup_target started within the last rpo — its data file
 // (or -Fd directory) and its metadata, as the catalog names them — is moved into a hidden
-// directory `.gameday-hidden-<id>` inside the target's directory. The catalog lists only
-// TARGET_TIME.json directly in the directory (not recursive), so neither the `backup` probe,
+// directory `.gameday-hidden-<UTC stamp of the inject, 20261205T101500Z>` inside the target's
+// directory. The catalog lists only TARGET_TIME.json directly in the directory (not
+// recursive), so neither the `backup` probe,
 // retention, restores nor drills see them: the newest backup is older than the rpo (or there is
 // none), the probe goes CRITICAL and its backup_now rung must take a fresh backup (expect:
 // recover). The revert moves them back (never over an existing name: a clash leaves that file
@@ -13,7 +14,7 @@
 // never deleted, only moved within the same filesystem (rename), so the revert — also after a
 // crash, at the next start — always finds them.
 //
-// memory: {"hidden_dir": "/backups/.gameday-hidden-<id>", "moved": ["main_….dump", …]}
+// memory: {"hidden_dir": "/backups/.gameday-hidden-20261205T101500Z", "moved": ["main_….dump", …]}
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "actions/backup/backup_runner.h"
 #include "config/time_text.h"
 #include "watchdog/gameday/service_scenarios.h"
+#include "watchdog/gameday/target_database.h"
 
 namespace watchdog::gameday {
 namespace {
@@ -28,27 +30,16 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::chrono::seconds kLockWait{120};
 
-const config::BackupTargetSpec& find_target(const config::Config& config,
-                                            const config::ComponentSpec& component) {
-  const auto& name = component.gameday.backup_target;
-  if (name.empty()) {
-    throw ScenarioError("backups-stale needs gameday.backup_target on component " + component.name);
-  }
-  for (const auto& target : config.backups) {
-    if (target.name == name) return target;
-  }
-  throw ScenarioError("backups-stale: no `backups:` target named '" + name + "'");
-}
-
 class BackupsStale : public Scenario {
  public:
   BackupsStale(const config::Config& config, const config::ComponentSpec& component)
-      : target_(find_target(config, component)) {}
+      : target_(gameday_any_backup_target(config, component, "backups-stale")) {}
 
   std::vector<std::string> plan() const override {
     return {"hide the backups of " + target_.name + " newer than its rpo (" +
                 config::format_duration(target_.rpo) + ") in " +
-                (target_.directory / ".gameday-hidden-<id>").string() + ", holding the backup lock",
+                (target_.directory / ".gameday-hidden-<timestamp>").string() +
+                ", holding the backup lock",
             "the watchdog should see the RPO breach and take a fresh backup",
             "revert: move the hidden backups back (never over an existing file)"};
   }
@@ -73,7 +64,7 @@ class BackupsStale : public Scenario {
       // Exists already (another game day in the same second) or cannot be made: not ours, so
       // the revert must not touch it.
       ctx.memory.erase("hidden_dir");
-      ctx.save();
+      save_after_mend(ctx);
       throw ScenarioError("backups-stale: cannot create " + hidden.string() + ": " +
                           (ec ? ec.message() : "it exists already"));
     }
@@ -137,7 +128,7 @@ class BackupsStale : public Scenario {
     }
     if (kept == 0 && !ec) {
       ctx.memory.erase("hidden_dir");
-      ctx.save();
+      save_after_mend(ctx);
     }
     ctx.note("moved " + std::to_string(back) + " file(s) back into " + target_.directory.string());
   }

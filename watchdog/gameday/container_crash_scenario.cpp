@@ -58,8 +58,8 @@ class ContainerCrash : public Scenario {
   }
 
   void revert(Context& ctx) override {
+    // Only in memory first: tick() reads it, and recording it must not stand before the mend.
     ctx.memory["looping"] = false;
-    ctx.save();
     const bool was_running = service_.running();
     if (!was_running) {
       service_.start();
@@ -72,6 +72,7 @@ class ContainerCrash : public Scenario {
       ctx.request("reset", "{}");
       ctx.note("revert: asked the daemon to reset " + component_ + " (probe again if FAILED)");
     }
+    save_after_mend(ctx);
   }
 
  private:

@@ -2,18 +2,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "watchdog/gameday/target_database.h"
 
 namespace watchdog::gameday {
 namespace {
 
-using std::chrono::microseconds;
 constexpr std::chrono::seconds kTimeout{5};
-
-std::int64_t micros(TimePoint at) {
-  return std::chrono::duration_cast<microseconds>(at.time_since_epoch()).count();
-}
 
 std::unique_ptr<TargetDatabase> open_session(const config::BackupTargetSpec& target) {
   auto db = std::make_unique<TargetDatabase>(target, TargetDatabase::Which::Own, kTimeout);
@@ -26,6 +22,15 @@ std::string table_exists_sql(const TargetDatabase& db) {
   return std::string("SELECT count(*) FROM information_schema.tables WHERE table_name = '") +
          kWriterTable +
          "' AND table_schema = " + (db.is_postgres() ? "current_schema()" : "DATABASE()");
+}
+
+// Row `id`, once. A failed insert is retried with the same id: when only the answer to its
+// COMMIT was lost, the row is there already, and the retry must count it rather than fail on
+// the duplicate key at every tick from then on.
+std::string insert_sql(const TargetDatabase& db, std::int64_t id, TimePoint at) {
+  return std::string("INSERT INTO ") + kWriterTable + " (id, written_at_us) VALUES (" +
+         std::to_string(id) + ", " + std::to_string(to_micros(at)) + ")" +
+         (db.is_postgres() ? " ON CONFLICT (id) DO NOTHING" : " ON DUPLICATE KEY UPDATE id = id");
 }
 
 bool table_exists(TargetDatabase& db, const std::string& database) {
@@ -69,7 +74,29 @@ std::int64_t DataWriter::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  settle_last_insert();
   return rows_committed();
+}
+
+// The last insert failed: perhaps only its answer was lost (an ambiguous commit), and the row
+// is in the table. Asked once, so rows written never falls short of rows present.
+void DataWriter::settle_last_insert() {
+  std::optional<TimePoint> attempted;
+  std::int64_t id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    attempted = std::exchange(unanswered_at_, std::nullopt);
+    id = static_cast<std::int64_t>(write_times_.size()) + 1;
+  }
+  if (!attempted) return;
+  auto db = open_session(target_);
+  auto rows = db->ok() ? db->query(std::string("SELECT count(*) FROM ") + kWriterTable +
+                                   " WHERE id = " + std::to_string(id))
+                       : std::nullopt;
+  if (rows && !rows->empty() && rows->front().front() == "1") {
+    std::lock_guard lock(mutex_);
+    write_times_.push_back(*attempted);
+  }
 }
 
 void DataWriter::loop() {
@@ -86,16 +113,15 @@ void DataWriter::loop() {
     if (!db || !db->ok()) db = open_session(target_);
     const auto id = rows_committed() + 1;
     const auto at = Clock::now();
-    const bool committed =
-        db->ok() &&
-        db->exec(std::string("INSERT INTO ") + kWriterTable + " (id, written_at_us) VALUES (" +
-                 std::to_string(id) + ", " + std::to_string(micros(at)) + ")");
+    const bool committed = db->ok() && db->exec(insert_sql(*db, id, at));
     std::lock_guard lock(mutex_);
     if (committed) {
       write_times_.push_back(at);
+      unanswered_at_.reset();
     } else {
       ++failed_inserts_;
       last_error_ = db->error();
+      if (!unanswered_at_) unanswered_at_ = at;
       db.reset();  // a new connection at the next tick
     }
   }
@@ -144,8 +170,7 @@ WrittenRows written_rows(const config::BackupTargetSpec& target) {
   }
   result.rows = std::stoll(rows->front()[0]);
   if (!rows->front()[1].empty()) {
-    result.newest = TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-        microseconds(std::stoll(rows->front()[1]))));
+    result.newest = from_micros(std::stoll(rows->front()[1]));
   }
   return result;
 }

@@ -5,8 +5,10 @@
 // (autocommit). id counts 1, 2, 3 … and written_at_us is this host's clock (µs since the Unix
 // epoch, UTC) when the row was sent — plain integers, so the same SQL serves PostgreSQL and
 // MySQL and nothing depends on a session time zone. A row counts as written once the server
-// confirmed its commit; an insert that fails (the server restarting) is retried on a new
-// connection at the next tick and never counted.
+// confirmed its commit; an insert that fails (the server restarting) is retried with the same
+// id on a new connection at the next tick (ON CONFLICT DO NOTHING: a commit whose answer was
+// lost is counted once, not retried forever), and stop() asks whether a last unanswered one
+// made it.
 //
 // After a fault, written_rows() reads what survived: the ids present and the newest write time.
 // The table is the scenario's own: revert drops it (drop_writer_table), nothing else is touched.
@@ -27,6 +29,14 @@
 namespace watchdog::gameday {
 
 inline constexpr const char* kWriterTable = "watchdog_gameday_writes";
+
+// written_at_us and the scenarios' memory keep times as µs since the Unix epoch (UTC).
+inline std::int64_t to_micros(TimePoint at) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+}
+inline TimePoint from_micros(std::int64_t us) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(us)));
+}
 
 // A postgres probe `query:` that reads the writer's table while a game day has it and passes
 // (0) when it does not exist: what makes database-corrupted visible to the watchdog.
@@ -57,13 +67,15 @@ class DataWriter {
 
  private:
   void loop();
+  void settle_last_insert();
 
   const config::BackupTargetSpec target_;
   const std::chrono::milliseconds interval_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<TimePoint> write_times_;  // index = id − 1
+  std::vector<TimePoint> write_times_;      // index = id − 1
+  std::optional<TimePoint> unanswered_at_;  // the pending id's first failed attempt
   int failed_inserts_ = 0;
   std::string last_error_;
   std::thread thread_;

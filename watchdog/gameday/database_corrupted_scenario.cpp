@@ -1,6 +1,8 @@
 // database-corrupted (PostgreSQL): a table's data file damaged while the server is stopped —
 // the DR plans' "corruption" section. The table is the scenario's own writer table
-// (data_writer.h), filled with kRows rows: the operator's data is never touched. Inject stops
+// (data_writer.h), filled with kRows rows: the scenario damages nothing of the operator's — but
+// the watchdog's answer, restore_latest, replaces the whole database with its newest backup, so
+// everything written since that backup is lost (the plan says so). Inject stops
 // the server through the gameday switch (it must stop cleanly — pg_ctl stop -m fast, docker
 // stop — so no WAL replay rewrites the page), keeps a copy of the table's file under
 // <state_dir>/gameday/, overwrites the header of the file's first page with 0xFF bytes and
@@ -66,8 +68,10 @@ class DatabaseCorrupted : public Scenario {
         "expect a postgres probe that reads " + std::string(kWriterTable) +
             " to report `corrupt` and the watchdog to restore " + database_ +
             " (a probe query that does: " + kWriterProbeQuery + ")",
-        "revert: if the damaged file is still in place, stop the server, put the copy back, "
-        "start it; then drop table " +
+        "the watchdog's restore replaces the WHOLE database " + database_ +
+            " with its newest backup: whatever was written since that backup is lost",
+        "revert: if the damaged file is still in place, stop the server, make sure it is "
+        "stopped (no postmaster.pid), put the copy back, start it; then drop table " +
             std::string(kWriterTable),
     };
   }
@@ -78,7 +82,7 @@ class DatabaseCorrupted : public Scenario {
     DataWriter(target_, std::chrono::milliseconds(100)).create_table();
     auto db = session();
     if (!db->exec(std::string("INSERT INTO ") + kWriterTable + " SELECT g, " +
-                  std::to_string(micros_now()) + " FROM generate_series(1, " +
+                  std::to_string(to_micros(Clock::now())) + " FROM generate_series(1, " +
                   std::to_string(kRows) + ") g")) {
       throw ScenarioError("cannot fill " + std::string(kWriterTable) + ": " + db->error());
     }
@@ -138,11 +142,6 @@ class DatabaseCorrupted : public Scenario {
   }
 
  private:
-  static std::int64_t micros_now() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
-        .count();
-  }
-
   std::unique_ptr<TargetDatabase> session() const {
     auto db = std::make_unique<TargetDatabase>(target_, TargetDatabase::Which::Own,
                                                std::chrono::seconds(10));
@@ -176,6 +175,22 @@ class DatabaseCorrupted : public Scenario {
     return relation_file(db) == relative;
   }
 
+  // Stopped = no postmaster.pid in the data directory (a clean stop removes it, a start writes
+  // it first) and nothing answering. Asked right before the copy is written: the daemon's own
+  // recovery may start the server between our stop and the copy, and an old file image written
+  // under a running server would corrupt it for real. Stops it again once, else refuses.
+  bool stopped() const { return !fs::exists(data_dir_ / "postmaster.pid") && !answers(); }
+
+  void make_sure_stopped() const {
+    if (stopped()) return;
+    switch_.stop();
+    if (!stopped()) {
+      throw ScenarioError("the server in " + data_dir_.string() +
+                          " is running again (or left postmaster.pid behind): not putting the "
+                          "kept copy back under it");
+    }
+  }
+
   void put_back(Context& ctx) {
     const std::string relative = ctx.memory.at("file").get<std::string>();
     const fs::path file = data_dir_ / relative;
@@ -184,12 +199,12 @@ class DatabaseCorrupted : public Scenario {
         !damage_in_place(file, relative)) {
       return;
     }
-    if (answers()) switch_.stop();
+    make_sure_stopped();
     copy_bytes(copy, file);
     ctx.memory["damaged"] = false;
-    ctx.save();
     ctx.note("put the kept copy of " + file.string() + " back");
     switch_.start();
+    save_after_mend(ctx);
     // The proof that the revert mended it: every row reads again (a docker start returns before
     // the server accepts connections, so wait for it a little).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);

@@ -21,13 +21,6 @@ namespace {
 namespace bk = probes::backup;
 using std::chrono::milliseconds;
 
-std::int64_t to_us(TimePoint at) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
-}
-TimePoint from_us(std::int64_t us) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(us)));
-}
-
 // Sleeps `span` in small steps; false when the game day was interrupted meanwhile.
 bool sleep_unless_interrupted(Context& ctx, milliseconds span) {
   const auto until = std::chrono::steady_clock::now() + span;
@@ -64,7 +57,7 @@ class DatabaseDropped : public Scenario {
         "restore, against the rpo of " +
         target_.name);
     lines.push_back("revert: restore the newest backup of " + target_.name + " if " + database_ +
-                    " is still missing, then drop table " + kWriterTable);
+                    " is still missing or empty, then drop table " + kWriterTable);
     return lines;
   }
 
@@ -79,13 +72,17 @@ class DatabaseDropped : public Scenario {
     writer_->start();
     ctx.note("writer: one row every " + std::to_string(interval_.count()) + " ms into " +
              database_ + "." + kWriterTable);
-    if (fresh_backup_) take_fresh_backup(ctx);
+    if (fresh_backup_) {
+      take_fresh_backup(ctx);
+    } else if (!sleep_unless_interrupted(ctx, lead_time())) {
+      throw ScenarioError("interrupted while the writer ran");
+    }
   }
 
   void inject(Context& ctx) override {
     const std::int64_t rows = writer_ ? writer_->stop() : 0;
     ctx.memory["rows_written"] = rows;
-    ctx.memory["fault_at_us"] = to_us(Clock::now());
+    ctx.memory["fault_at_us"] = to_micros(Clock::now());
     ctx.memory["drop_started"] = true;
     ctx.save();
     if (writer_ && writer_->failed_inserts() > 0) {
@@ -103,7 +100,7 @@ class DatabaseDropped : public Scenario {
     loss.rows_present = present.rows;
     loss.last_present_written = present.newest;
     loss.rpo = std::chrono::duration_cast<milliseconds>(target_.rpo);
-    const auto fault = from_us(ctx.memory.value("fault_at_us", to_us(Clock::now())));
+    const auto fault = from_micros(ctx.memory.value("fault_at_us", to_micros(Clock::now())));
     std::string error;
     const auto backups = bk::list_backups(target_.directory, target_.name, error);
     // The newest backup from before the fault is the one a restore_latest picks (a restore
@@ -120,11 +117,7 @@ class DatabaseDropped : public Scenario {
 
   void revert(Context& ctx) override {
     if (writer_) writer_->stop();
-    if (ctx.memory.value("drop_started", false) && !database_exists(target_)) {
-      ctx.note("database " + database_ + " is still missing: restoring the newest backup of " +
-               target_.name);
-      restore_newest();
-    }
+    if (ctx.memory.value("drop_started", false)) restore_unless_back(ctx);
     if (ctx.memory.value("table_created", false)) {
       drop_writer_table(target_);
       ctx.note("dropped table " + std::string(kWriterTable) + " in " + database_);
@@ -133,6 +126,10 @@ class DatabaseDropped : public Scenario {
 
  private:
   bool postgres() const { return target_.kind == config::BackupKind::Postgres; }
+
+  // How long the writer runs before (and after) the fresh backup, or before the fault without
+  // one: about ten rows, so the report has rows to bring back and rows to lose.
+  milliseconds lead_time() const { return std::max(milliseconds(1000), interval_ * 10); }
 
   // Without a fresh backup the restore needs one already in the catalog, or the database would
   // stay lost after the game day.
@@ -149,7 +146,7 @@ class DatabaseDropped : public Scenario {
   // daemon's scheduled backup and this one never overlap). The writer runs before and after
   // it, so the restore has rows to bring back and rows to lose.
   void take_fresh_backup(Context& ctx) {
-    const auto margin = std::max(milliseconds(1000), interval_ * 10);
+    const auto margin = lead_time();
     if (!sleep_unless_interrupted(ctx, margin))
       throw ScenarioError("interrupted before the fresh backup");
     const auto outcome =
@@ -163,11 +160,32 @@ class DatabaseDropped : public Scenario {
       throw ScenarioError("interrupted after the fresh backup");
   }
 
-  void restore_newest() const {
+  // Restores the newest backup unless the database holds data again. The decision is taken
+  // inside the restore, under the target's backup lock (restore.h, before_replace): a restore
+  // of the daemon's still running is waited for, not mistaken for the finished one; a database
+  // that is missing or empty (a failed restore leaves one) is restored; one that holds data —
+  // the watchdog restored it — is left as it is.
+  void restore_unless_back(Context& ctx) const {
     actions::RestoreRequest request;
     request.backup = "latest";
     request.jobs = target_.jobs;
     request.timeout = std::chrono::duration_cast<milliseconds>(target_.timeout);
+    request.replace = true;  // only for before_replace's look; HoldsData is refused below
+    bool holds_data = false;
+    request.before_replace = [&](const actions::Destination& destination) -> std::string {
+      using State = actions::Destination::State;
+      if (destination.state == State::HoldsData) {
+        holds_data = true;
+        return "database " + database_ + " holds data again";
+      }
+      if (destination.state == State::Unreachable) {
+        return "cannot inspect database " + database_ + ": " + destination.why;
+      }
+      ctx.note("database " + database_ + " is still " +
+               (destination.state == State::Missing ? "missing" : "empty") +
+               ": restoring the newest backup of " + target_.name);
+      return "";
+    };
     if (postgres()) {
       std::string error;
       auto connection = actions::connection_of(target_, error);
@@ -175,11 +193,13 @@ class DatabaseDropped : public Scenario {
       request.into = *connection;
     }
     const auto outcome = actions::restore_backup(target_, request);
+    if (holds_data) return;  // restored meanwhile: nothing to mend
     if (!outcome.ok) {
       throw ScenarioError("cannot restore " + database_ + " from " +
                           (outcome.backup.empty() ? target_.name : outcome.backup) + ": " +
                           outcome.error);
     }
+    ctx.note("restored " + database_ + " from " + outcome.backup);
   }
 
   const config::BackupTargetSpec target_;

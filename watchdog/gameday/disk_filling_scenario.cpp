@@ -165,7 +165,7 @@ class DiskFilling : public Scenario {
     const bool removed = fs::remove(file, ec);
     if (ec) throw ScenarioError("disk-filling: cannot remove " + file + ": " + ec.message());
     ctx.memory.erase("file");
-    ctx.save();
+    save_after_mend(ctx);
     if (removed) ctx.note("removed " + file);
   }
 

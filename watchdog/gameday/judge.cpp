@@ -135,17 +135,37 @@ Check delivered_after_outage(const Result& r, const SinkOutage& outage) {
   return check;
 }
 
+// The RPO achieved is what the writer lost: the time between the newest row that came back
+// and the fault. The backup's age is only what the catalog offers; whether anything was
+// restored from it is what counts (a database still missing or empty must fail this).
 Check within_rpo(const Result& r, const DataLoss& loss) {
   Check check{"data loss within the RPO (" + config::format_duration(loss.rpo) + ")", false, ""};
   const std::string rows =
       std::to_string(loss.rows_lost()) + " of " + std::to_string(loss.rows_written) + " rows lost";
-  if (!loss.backup_started || !r.fault) {
+  const std::string backup = loss.backup_started && r.fault
+                                 ? "; backup " +
+                                       duration_text(std::chrono::duration_cast<milliseconds>(
+                                           *r.fault - *loss.backup_started)) +
+                                       " old at the fault"
+                                 : "";
+  if (!r.fault) {
+    check.detail = "no fault time; " + rows;
+  } else if (loss.rows_written > 0 && loss.rows_present == 0) {
+    check.detail = "nothing came back: " + rows + backup;
+  } else if (loss.last_present_written) {
+    const auto achieved =
+        std::max(milliseconds(0),
+                 std::chrono::duration_cast<milliseconds>(*r.fault - *loss.last_present_written));
+    check.passed = achieved <= loss.rpo;
+    check.detail = "the data of the last " + duration_text(achieved) + " before the fault lost; " +
+                   rows + backup;
+  } else if (loss.backup_started) {  // the writer committed nothing: the backup's age is all
+    const auto age = std::chrono::duration_cast<milliseconds>(*r.fault - *loss.backup_started);
+    check.passed = age <= loss.rpo;
+    check.detail = "the writer committed no rows to measure" + backup;
+  } else {
     check.detail = "no backup was restored; " + rows;
-    return check;
   }
-  const auto age = std::chrono::duration_cast<milliseconds>(*r.fault - *loss.backup_started);
-  check.passed = age <= loss.rpo;
-  check.detail = "backup " + duration_text(age) + " old at the fault; " + rows;
   return check;
 }
 

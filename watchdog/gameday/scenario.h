@@ -63,6 +63,20 @@ struct Context {
   std::function<void(const std::string& kind, const std::string& data)> request;
 };
 
+// ctx.save() inside a revert, after the mend: the mend must never be lost to a store that
+// cannot write (SQLITE_BUSY, or the volume disk-filling filled on purpose). A failed save is
+// only noted; the worst it costs is that a later revert redoes an idempotent step.
+inline void save_after_mend(Context& ctx) noexcept {
+  try {
+    ctx.save();
+  } catch (const std::exception& error) {
+    try {
+      ctx.note(std::string("could not record the revert's progress: ") + error.what());
+    } catch (...) {
+    }
+  }
+}
+
 class Scenario {
  public:
   virtual ~Scenario() = default;

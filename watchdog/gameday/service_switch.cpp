@@ -6,7 +6,7 @@
 #include <thread>
 #include <variant>
 
-#include "probes/clients/process_runner.h"
+#include "watchdog/gameday/operator_command.h"
 #include "watchdog/gameday/scenario.h"
 
 namespace watchdog::gameday {
@@ -16,12 +16,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kApiTimeout{15000};
 constexpr std::chrono::seconds kStopGrace{10};
 constexpr milliseconds kCommandTimeout{120000};
-
-std::string argv_text(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
 
 }  // namespace
 
@@ -44,28 +38,15 @@ probes::DockerApi ServiceSwitch::docker() const {
 }
 
 std::string ServiceSwitch::describe_stop() const {
-  return is_container() ? "docker stop " + how_.container : "run: " + argv_text(how_.stop);
+  return is_container() ? "docker stop " + how_.container : "run: " + redacted_argv(how_.stop);
 }
 
 std::string ServiceSwitch::describe_start() const {
-  return is_container() ? "docker start " + how_.container : "run: " + argv_text(how_.start);
+  return is_container() ? "docker start " + how_.container : "run: " + redacted_argv(how_.start);
 }
 
 void ServiceSwitch::run(const std::vector<std::string>& argv, const char* step) const {
-  probes::ProcessSpec spec;
-  spec.argv = argv;
-  spec.timeout = kCommandTimeout;
-  const auto result = probes::run_process(spec);
-  if (!result.started) {
-    throw ScenarioError(what_ + ": " + step + " command could not start: " + result.start_error);
-  }
-  if (result.timed_out) throw ScenarioError(what_ + ": " + step + " command timed out");
-  if (result.signal != 0 || result.exit_code != 0) {
-    throw ScenarioError(what_ + ": " + step + " command failed (" +
-                        (result.signal ? probes::signal_name(result.signal)
-                                       : "exit " + std::to_string(result.exit_code)) +
-                        "): " + probes::first_line(result.output_tail));
-  }
+  run_operator_command(argv, kCommandTimeout, what_ + ": " + step + " command");
 }
 
 void ServiceSwitch::stop() const {

@@ -148,17 +148,26 @@ void drop_database(const config::BackupTargetSpec& target) {
 
 namespace watchdog::gameday {
 
-const config::BackupTargetSpec& gameday_backup_target(const config::Config& config,
-                                                      const config::ComponentSpec& component,
-                                                      const std::string& scenario) {
+const config::BackupTargetSpec& gameday_any_backup_target(const config::Config& config,
+                                                          const config::ComponentSpec& component,
+                                                          const std::string& scenario) {
   const std::string& name = component.gameday.backup_target;
-  if (name.empty()) throw ScenarioError(scenario + " needs gameday.backup_target");
+  if (name.empty()) {
+    throw ScenarioError(scenario + " needs gameday.backup_target on component " + component.name);
+  }
   const auto* target = config::find_backup_target(config.backups, name);
   if (target == nullptr) {
     throw ScenarioError(scenario + ": gameday.backup_target " + name + " is not in backups:");
   }
-  target_database_name(*target);  // refuses kinds without a database
   return *target;
+}
+
+const config::BackupTargetSpec& gameday_backup_target(const config::Config& config,
+                                                      const config::ComponentSpec& component,
+                                                      const std::string& scenario) {
+  const auto& target = gameday_any_backup_target(config, component, scenario);
+  target_database_name(target);  // refuses kinds without a database
+  return target;
 }
 
 }  // namespace watchdog::gameday

@@ -70,8 +70,12 @@ void drop_database(const config::BackupTargetSpec& target);
 
 namespace watchdog::gameday {
 
-// The component's gameday.backup_target, looked up in `backups:`; throws ScenarioError naming
-// `scenario` when it is not set or unknown.
+// The component's gameday.backup_target, looked up in `backups:`, of any kind; throws
+// ScenarioError naming `scenario` when it is not set or unknown.
+const config::BackupTargetSpec& gameday_any_backup_target(const config::Config& config,
+                                                          const config::ComponentSpec& component,
+                                                          const std::string& scenario);
+// The same, and a kind with a database (postgres, mysql) — for the database scenarios.
 const config::BackupTargetSpec& gameday_backup_target(const config::Config& config,
                                                       const config::ComponentSpec& component,
                                                       const std::string& scenario);

@@ -162,7 +162,7 @@ TEST(GamedayJudge, EachExpectationAndOutcome) {
       {"recover: backup older than the rpo",
        [] {
          auto r = recovered();
-         r.data_loss = DataLoss{1200, 1100, plus(-9s), plus(-26h), "b-1", 25h};
+         r.data_loss = DataLoss{1200, 1100, plus(-26h), plus(-26h), "b-1", 25h};
          return r;
        },
        false,
@@ -175,6 +175,22 @@ TEST(GamedayJudge, EachExpectationAndOutcome) {
        },
        true,
        {}},
+      {"recover: the catalog has a fresh backup but nothing was restored",
+       [] {
+         auto r = recovered();
+         r.data_loss = DataLoss{1200, 0, std::nullopt, plus(-2h), "b-1", 25h};
+         return r;
+       },
+       false,
+       {"data loss within the RPO (1d1h)"}},
+      {"recover: a recent backup, but the rows came back from an older one",
+       [] {
+         auto r = recovered();
+         r.data_loss = DataLoss{1200, 100, plus(-30h), plus(-2h), "b-1", 25h};
+         return r;
+       },
+       false,
+       {"data loss within the RPO (1d1h)"}},
       {"recover: no backup restored",
        [] {
          auto r = recovered();
@@ -360,6 +376,28 @@ TEST(GamedayDurationText, ReadsLikeAPerson) {
   EXPECT_EQ(duration_text(182s), "3m 02s");
   EXPECT_EQ(duration_text(2h + 5min), "2h 05m");
   EXPECT_EQ(duration_text(-1500ms), "-1.5s");
+}
+
+// The RPO achieved is the age of the newest row that came back, not of the catalog's newest
+// backup: a restore that brought nothing back fails even with a fresh backup on disk.
+TEST(GamedayJudge, RpoIsJudgedOnWhatCameBack) {
+  auto rpo_check = [](const DataLoss& loss) {
+    Result r = recovered();
+    r.data_loss = loss;
+    judge(r);
+    return r.checks.back();
+  };
+  const auto kept = rpo_check(DataLoss{1200, 1100, plus(-9s), plus(-10s), "b-1", 1h});
+  EXPECT_TRUE(kept.passed);
+  EXPECT_EQ(kept.detail,
+            "the data of the last 9.0s before the fault lost; 100 of 1200 rows lost; "
+            "backup 10s old at the fault");
+  const auto lost = rpo_check(DataLoss{1200, 0, std::nullopt, plus(-10s), "b-1", 1h});
+  EXPECT_FALSE(lost.passed);
+  EXPECT_EQ(lost.detail, "nothing came back: 1200 of 1200 rows lost; backup 10s old at the fault");
+  EXPECT_FALSE(rpo_check(DataLoss{1200, 5, plus(-2h), plus(-10s), "b-1", 1h}).passed);
+  EXPECT_TRUE(rpo_check(DataLoss{0, 0, std::nullopt, plus(-10s), "b-1", 1h}).passed)
+      << "no rows to measure: the backup's age decides";
 }
 
 }  // namespace

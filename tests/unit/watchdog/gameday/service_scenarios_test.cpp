@@ -38,7 +38,7 @@ TEST(GamedayServiceScenarios, FactoriesNameWhatIsMissing) {
             "backups-stale needs gameday.backup_target on component api");
   component.gameday.backup_target = "main";
   EXPECT_EQ(refusal([&] { make_backups_stale(config, component); }),
-            "backups-stale: no `backups:` target named 'main'");
+            "backups-stale: gameday.backup_target main is not in backups:");
   EXPECT_EQ(refusal([&] { make_alert_sink_down(config, component); }),
             "alert-sink-down needs gameday.alert_sink on component api");
   component.gameday.alert_sink = config::AlertSinkSwitch{"ops", {"relay", {}, {}}};
