@@ -53,6 +53,10 @@ GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics,
     }
     Runner runner(config, config.watchdog.state_dir,
                   daemon_hooks(interrupted, entry.scenario, entry.component));
+    // Like the CLI: first revert what a dead run left, or its row refuses this one. The
+    // scheduler's periodic revert pass cannot be relied on here: it keeps quiet when a start is
+    // near, which for a frequent schedule is always.
+    runner.resume_interrupted();
     RunRequest request;
     request.scenario = entry.scenario;
     request.component = entry.component;
