@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 struct Script {
   GamedayExpect expect = GamedayExpect::Recover;
   bool inject_throws = false;
+  bool prepare_gives_up_when_interrupted = false;  // like database-dropped's fresh backup
   int ticks_until_healthy = 2;  // the "daemon" closes the incident after this many ticks
   std::vector<std::string> calls;
   nlohmann::json reverted_with;
@@ -38,6 +39,9 @@ class ScriptedScenario : public Scenario {
   std::vector<std::string> plan() const override { return {"break the thing"}; }
   void prepare(Context& ctx) override {
     script_.calls.push_back("prepare");
+    if (script_.prepare_gives_up_when_interrupted && ctx.interrupted()) {
+      throw ScenarioError("interrupted before the fresh backup");
+    }
     ctx.memory["marker"] = "saved-before-inject";
   }
   void inject(Context&) override {
@@ -274,6 +278,18 @@ TEST_F(GamedayRunner, InterruptedWaitReverts) {
   const auto result = runner(hooks).run(request());
   EXPECT_EQ(result.outcome, Outcome::Interrupted);
   EXPECT_EQ(script_.calls.back(), "revert");
+  EXPECT_EQ(GamedayStore(*store_).get(result.id)->outcome, "interrupted");
+}
+
+TEST_F(GamedayRunner, AStepThatGivesUpOnTheInterruptIsRecordedInterrupted) {
+  script_.prepare_gives_up_when_interrupted = true;
+  int asked = 0;
+  RunnerHooks hooks;
+  hooks.interrupted = [&] { return ++asked > 1; };  // after the runner's check before the row
+  const auto result = runner(hooks).run(request());
+  EXPECT_EQ(result.outcome, Outcome::Interrupted) << result.reason;
+  EXPECT_EQ(result.reason, "interrupted before the fresh backup");
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"prepare", "revert"}));
   EXPECT_EQ(GamedayStore(*store_).get(result.id)->outcome, "interrupted");
 }
 
