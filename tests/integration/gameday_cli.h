@@ -43,8 +43,8 @@ struct GamedayCliDriver {
   std::string err_of(const std::string& name) const { return read_text(dir / (name + ".err")); }
   // The rows of `gameday history --json`, oldest first (null when it did not parse).
   nlohmann::json history() const {
-    const auto listed = run_command(
-        {kWatchdog, "gameday", "history", "-c", config_path.string(), "--json"}, env);
+    const auto listed =
+        run_command({kWatchdog, "gameday", "history", "-c", config_path.string(), "--json"}, env);
     EXPECT_EQ(listed.exit_code, 0) << listed.err;
     return nlohmann::json::parse(listed.out, nullptr, false);
   }

@@ -48,12 +48,11 @@ class GamedayPostgres : public ::testing::Test {
   void start_daemon(bool staging, const std::string& sections) {
     create_shop(server_);
     std::filesystem::create_directories(backups_);  // an empty catalog, as after a deploy
-    const std::string yaml = shop_backups_yaml(backups_) + "    rpo: 1h\n" +
-                             "components:\n  - name: postgres\n    rto: 5m\n" +
-                             (staging ? "    staging: true\n" : "") + "    probes:\n" +
-                             shop_probe_yaml("shop-postgres") + sections +
-                             "alerts:\n  - name: hook\n    kind: webhook\n    url: " +
-                             receiver_.url() + "\n";
+    const std::string yaml =
+        shop_backups_yaml(backups_) + "    rpo: 1h\n" +
+        "components:\n  - name: postgres\n    rto: 5m\n" + (staging ? "    staging: true\n" : "") +
+        "    probes:\n" + shop_probe_yaml("shop-postgres") + sections +
+        "alerts:\n  - name: hook\n    kind: webhook\n    url: " + receiver_.url() + "\n";
     const std::map<std::string, std::string> env = {{"TEST_SHOP_DSN", shop_dsn(server_)}};
     watchdog_ = std::make_unique<WatchdogProcess>(dir_, watchdog_options(yaml, env));
     cli_ = {watchdog_->config_path(), dir_.path(), env};
@@ -151,12 +150,12 @@ TEST_F(GamedayPostgres, SigintMidDatabaseStoppedRevertsAndTheServerIsBack) {
   const std::string gameday =
       "    gameday:\n      timeout: 2m\n      stop: " +
       yaml_argv(pg_ctl(server_, {"-w", "stop", "-m", "fast"})) + "\n      start: " +
-      yaml_argv(pg_ctl(server_, {"-o", server_.server_options(), "-l",
-                                 server_.log_path().string(), "-w", "start"})) +
+      yaml_argv(pg_ctl(server_, {"-o", server_.server_options(), "-l", server_.log_path().string(),
+                                 "-w", "start"})) +
       "\n";
   ASSERT_NO_FATAL_FAILURE(start_daemon(true, gameday));
-  auto command = cli_.start(
-      {"--scenario", "database-stopped", "--component", "postgres", "--yes"}, "sigint");
+  auto command =
+      cli_.start({"--scenario", "database-stopped", "--component", "postgres", "--yes"}, "sigint");
   ASSERT_TRUE(wait_until(
       [&] {
         const auto err = cli_.err_of("sigint");
@@ -194,8 +193,8 @@ TEST_F(GamedayPostgres, SigintMidDatabaseStoppedRevertsAndTheServerIsBack) {
 // removes the writer's table, and the record says interrupted — not a failed step.
 TEST_F(GamedayPostgres, SigintBeforeTheDropLeavesTheDatabaseAndRecordsInterrupted) {
   ASSERT_NO_FATAL_FAILURE(start_daemon(true, std::string(kRestoreLadder) + kDroppedGameday));
-  auto command = cli_.start(
-      {"--scenario", "database-dropped", "--component", "postgres", "--yes"}, "early");
+  auto command =
+      cli_.start({"--scenario", "database-dropped", "--component", "postgres", "--yes"}, "early");
   ASSERT_TRUE(wait_until(
       [&] { return cli_.err_of("early").find("writer: one row") != std::string::npos; }, 30s))
       << cli_.err_of("early");
