@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "config/backup_target.h"
 #include "tests/support/child_process.h"
@@ -94,6 +95,16 @@ inline std::string shop_probe_yaml(const std::string& name) {
         failure_threshold: 2
         success_threshold: 1
 )";
+}
+
+// pg_ctl on `server`'s data dir as the postgres user, the way an operator would write
+// gameday.stop/start: {"runuser", "-u", "postgres", "--", ".../pg_ctl", "-D", DIR, tail…}.
+inline std::vector<std::string> pg_ctl(const PostgresServer& server,
+                                       const std::vector<std::string>& tail) {
+  std::vector<std::string> argv = {
+      "runuser", "-u", "postgres", "--", kPgBin + "pg_ctl", "-D", server.data_dir().string()};
+  argv.insert(argv.end(), tail.begin(), tail.end());
+  return argv;
 }
 
 inline bool database_exists(const PostgresServer& server, const std::string& db) {

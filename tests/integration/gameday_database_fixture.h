@@ -39,15 +39,6 @@ struct Harness {
   }
 };
 
-// pg_ctl as the postgres user, the way an operator would write gameday.stop/start.
-inline std::vector<std::string> pg_ctl(const PostgresServer& server,
-                                       const std::vector<std::string>& tail) {
-  std::vector<std::string> argv = {
-      "runuser", "-u", "postgres", "--", kPgBin + "pg_ctl", "-D", server.data_dir().string()};
-  argv.insert(argv.end(), tail.begin(), tail.end());
-  return argv;
-}
-
 inline void use_pg_ctl(config::ComponentSpec& component, const PostgresServer& server) {
   component.gameday.service.stop = pg_ctl(server, {"-w", "stop", "-m", "fast"});
   component.gameday.service.start = pg_ctl(

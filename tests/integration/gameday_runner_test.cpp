@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/gameday_cli.h"
 #include "tests/integration/harness.h"
 #include "tests/support/webhook_receiver.h"
 
@@ -84,29 +85,13 @@ class GamedayCli : public ::testing::Test {
         },
         15s);
     EXPECT_TRUE(healthy) << watchdog_->log();
+    cli_ = {watchdog_->config_path(), dir_.path(), {}};
   }
 
-  std::vector<std::string> args(std::vector<std::string> extra) const {
-    std::vector<std::string> argv = {kWatchdog, "gameday", "-c", watchdog_->config_path().string()};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }
-  CommandResult gameday(std::vector<std::string> extra) const {
-    return run_command(args(std::move(extra)), {}, 60s);
-  }
-  nlohmann::json history() const {
-    const auto listed = run_command({kWatchdog, "gameday", "history", "-c",
-                                     watchdog_->config_path().string(), "--json"});
-    EXPECT_EQ(listed.exit_code, 0) << listed.err;
-    return nlohmann::json::parse(listed.out, nullptr, false);
-  }
-  // A `watchdog gameday` left running in the background, its stderr in a file.
+  CommandResult gameday(std::vector<std::string> extra) const { return cli_.run(std::move(extra)); }
+  nlohmann::json history() const { return cli_.history(); }
   std::unique_ptr<ChildProcess> start(std::vector<std::string> extra, const std::string& name) {
-    ProcessOptions options;
-    options.argv = args(std::move(extra));
-    options.stdout_path = dir_ / (name + ".out");
-    options.stderr_path = dir_ / (name + ".err");
-    return std::make_unique<ChildProcess>(options);
+    return cli_.start(std::move(extra), name);
   }
   bool exists(const std::string& name) const { return std::filesystem::exists(dir_ / name); }
   void interrupt_mid_wait(int signal_number, const std::string& name);
@@ -114,6 +99,7 @@ class GamedayCli : public ::testing::Test {
   TempDir dir_;
   WebhookReceiver receiver_;  // a game day passes only when the incident's alerts arrive
   std::unique_ptr<WatchdogProcess> watchdog_;
+  GamedayCliDriver cli_;
 };
 
 TEST_F(GamedayCli, ProductionIsRefusedAndNothingIsInjected) {

@@ -118,9 +118,12 @@ void Execution::run(Result& result) {
   try {
     steps(ctx, result);
   } catch (const std::exception& error) {
-    result.outcome = Outcome::Error;
+    // A step that sees the interruption gives up by throwing (database-dropped's pauses around
+    // its fresh backup): the game day was interrupted, no step broke.
+    const bool cut_short = interrupted();
+    result.outcome = cut_short ? Outcome::Interrupted : Outcome::Error;
     result.reason = error.what();
-    note(result, std::string("error: ") + error.what());
+    note(result, std::string(cut_short ? "interrupted: " : "error: ") + error.what());
   }
   // Data loss only means something once the watchdog answered; an interrupted or broken run
   // goes straight to the revert.

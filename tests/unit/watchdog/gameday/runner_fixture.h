@@ -21,6 +21,7 @@ using namespace std::chrono_literals;
 struct Script {
   GamedayExpect expect = GamedayExpect::Recover;
   bool inject_throws = false;
+  bool prepare_gives_up_when_interrupted = false;  // like database-dropped's fresh backup
   std::function<void()> after_inject;  // e.g. break the store under the runner
   std::function<void()> on_tick;       // e.g. another process claiming the row
   std::function<void()> on_prepare;    // e.g. an incident opening during a long prepare
@@ -40,6 +41,9 @@ class ScriptedScenario : public Scenario {
   std::vector<std::string> plan() const override { return {"break the thing"}; }
   void prepare(Context& ctx) override {
     script_.calls.push_back("prepare");
+    if (script_.prepare_gives_up_when_interrupted && ctx.interrupted()) {
+      throw ScenarioError("interrupted before the fresh backup");
+    }
     ctx.memory["marker"] = "saved-before-inject";
     if (script_.on_prepare) script_.on_prepare();
   }

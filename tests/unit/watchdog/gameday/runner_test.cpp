@@ -202,6 +202,18 @@ TEST_F(GamedayRunner, InterruptedWaitReverts) {
   EXPECT_EQ(GamedayStore(*store_).get(result.id)->outcome, "interrupted");
 }
 
+TEST_F(GamedayRunner, AStepThatGivesUpOnTheInterruptIsRecordedInterrupted) {
+  script_.prepare_gives_up_when_interrupted = true;
+  int asked = 0;
+  RunnerHooks hooks;
+  hooks.interrupted = [&] { return ++asked > 1; };  // after the runner's check before the row
+  const auto result = runner(hooks).run(request());
+  EXPECT_EQ(result.outcome, Outcome::Interrupted) << result.reason;
+  EXPECT_EQ(result.reason, "interrupted before the fresh backup");
+  EXPECT_EQ(script_.calls, (std::vector<std::string>{"prepare", "revert"}));
+  EXPECT_EQ(GamedayStore(*store_).get(result.id)->outcome, "interrupted");
+}
+
 TEST_F(GamedayRunner, TimeoutWithTheIncidentStillOpen) {
   script_.ticks_until_healthy = 1000;
   auto r = request();
