@@ -172,6 +172,7 @@ void check_gameday_references(Options& options, const ComponentGameday& gameday,
 
 ScheduledGamedaySpec read_scheduled_gameday(Options& options) {
   ScheduledGamedaySpec spec;
+  spec.location = options.location();
   spec.scenario = options.required_string("scenario");
   spec.component = options.required_string("component");
   spec.schedule_text = options.required_string("schedule");

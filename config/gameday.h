@@ -92,6 +92,9 @@ struct ScheduledGamedaySpec {
   std::string component;
   std::string schedule_text;  // as written
   ZonedCron schedule;
+  // "file:line:column" of the entry, for the errors found only when the plan is built (a
+  // scenario that does not apply to its component).
+  std::string location;
 };
 
 struct AlertSpec;         // config/config.h

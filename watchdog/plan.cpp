@@ -52,7 +52,7 @@ void check_scheduled_scenarios(const config::Config& config) {
     try {
       gameday::make_scenario(entry.scenario, config, *component);
     } catch (const gameday::ScenarioError& error) {
-      throw config::ConfigError(config.source + ": gamedays[" + std::to_string(i) +
+      throw config::ConfigError(entry.location + ": gamedays[" + std::to_string(i) +
                                 "].scenario: " + error.what());
     }
   }

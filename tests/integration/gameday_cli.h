@@ -16,6 +16,52 @@
 
 namespace watchdog::testing {
 
+// The flag stack of the game-day tests, on command probes (no server needed); @DIR@ is the test's
+// dir, @URL@ a webhook receiver (a game day passes only when the incident's alerts arrive).
+//   svc: needs DIR/up; its ladder's command action recreates it.
+//   stuck: needs DIR/up-stuck and has no ladder, so a fault stays until the revert.
+// Each has the custom scenario flag-removed.
+inline const std::string kFlagComponents = R"(components:
+  - name: svc
+    staging: true
+    probes:
+      - name: svc-flag
+        kind: command
+        argv: ["/bin/sh", "-c", "test -f @DIR@/up || exit 2"]
+    recovery:
+      max_attempts: 3
+      backoff: 100ms
+      verify_timeout: 10s
+      actions:
+        - name: fix
+          kind: command
+          argv: ["/bin/sh", "-c", "touch @DIR@/up"]
+          timeout: 10s
+    gameday:
+      timeout: 30s
+      scenarios:
+        - name: flag-removed
+          inject: ["/bin/sh", "-c", "rm -f @DIR@/up && echo x >> @DIR@/svc-injected"]
+          revert: ["/bin/sh", "-c", "touch @DIR@/up && echo x >> @DIR@/svc-reverted"]
+  - name: stuck
+    staging: true
+    probes:
+      - name: stuck-flag
+        kind: command
+        argv: ["/bin/sh", "-c", "test -f @DIR@/up-stuck || exit 2"]
+    gameday:
+      timeout: 60s
+      scenarios:
+        - name: flag-removed
+          inject: ["/bin/sh", "-c", "rm -f @DIR@/up-stuck && echo x >> @DIR@/stuck-injected"]
+          revert: ["/bin/sh", "-c", "touch @DIR@/up-stuck && echo x >> @DIR@/stuck-reverted"]
+)";
+inline const std::string kHookAlert = R"(alerts:
+  - name: hook
+    kind: webhook
+    url: @URL@
+)";
+
 struct GamedayCliDriver {
   std::filesystem::path config_path;
   std::filesystem::path dir;  // where start() writes NAME.out and NAME.err

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/integration/gameday_cli.h"
 #include "tests/integration/harness.h"
 #include "tests/support/webhook_receiver.h"
 
@@ -20,47 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// svc: a command probe that needs DIR/up; its ladder's command action recreates it.
-// stuck: needs DIR/up-stuck and has no ladder, so a fault stays until the revert.
-constexpr const char* kComponents = R"(components:
-  - name: svc
-    staging: true
-    probes:
-      - name: svc-flag
-        kind: command
-        argv: ["/bin/sh", "-c", "test -f @DIR@/up || exit 2"]
-    recovery:
-      max_attempts: 3
-      backoff: 100ms
-      verify_timeout: 10s
-      actions:
-        - name: fix
-          kind: command
-          argv: ["/bin/sh", "-c", "touch @DIR@/up"]
-          timeout: 10s
-    gameday:
-      timeout: 30s
-      scenarios:
-        - name: flag-removed
-          inject: ["/bin/sh", "-c", "rm -f @DIR@/up && echo x >> @DIR@/svc-injected"]
-          revert: ["/bin/sh", "-c", "touch @DIR@/up && echo x >> @DIR@/svc-reverted"]
-  - name: stuck
-    staging: true
-    probes:
-      - name: stuck-flag
-        kind: command
-        argv: ["/bin/sh", "-c", "test -f @DIR@/up-stuck || exit 2"]
-    gameday:
-      timeout: 60s
-      scenarios:
-        - name: flag-removed
-          inject: ["/bin/sh", "-c", "rm -f @DIR@/up-stuck && echo x >> @DIR@/stuck-injected"]
-          revert: ["/bin/sh", "-c", "touch @DIR@/up-stuck && echo x >> @DIR@/stuck-reverted"]
-alerts:
-  - name: hook
-    kind: webhook
-    url: @URL@
-)";
+const std::string kComponents = kFlagComponents + kHookAlert;
 
 class GamedayDaemon : public ::testing::Test {
  protected:
