@@ -23,42 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string watched_yaml(const DockerdServer& engine, const std::string& url, int max_attempts) {
-  return fill(
-      R"(
-components:
-  - name: app
-    probes:
-      - name: app-docker
-        kind: docker
-        socket: @SOCKET@
-        container: web
-        interval: 1s
-        timeout: 1s
-        jitter: 0s
-        recheck_interval: 300ms
-        failure_threshold: 2
-        success_threshold: 2
-    recovery:
-      max_attempts: @MAX@
-      backoff: 1s
-      max_backoff: 2s
-      verify_timeout: 6s
-      actions:
-        - name: restart-app
-          kind: docker_restart
-          socket: @SOCKET@
-          container: web
-          stop_timeout: 1s
-          timeout: 20s
-alerts:
-  - name: hook
-    kind: webhook
-    url: @URL@
-)",
-      {{"SOCKET", engine.socket().string()}, {"URL", url}, {"MAX", std::to_string(max_attempts)}});
-}
-
 void prepare_bench(ScenarioBench& bench, const DockerdServer& engine) {
   bench.component.name = "app";
   bench.component.staging = true;
@@ -99,7 +63,7 @@ TEST(GamedayContainer, CrashIsJudgedACrashAndTheWatchdogRestartsIt) {
   WebhookReceiver receiver;
   engine.docker_ok(healthy_web("web"));
   wait_healthy(engine, "web");
-  WatchdogProcess watchdog(dir, watchdog_options(watched_yaml(engine, receiver.url(), 3)));
+  WatchdogProcess watchdog(dir, watchdog_options(watched_app_yaml(engine, receiver.url(), 3)));
   ASSERT_TRUE(watched_healthy(watchdog)) << watchdog.log();
   const std::string before = started_at(engine, "web");
 
@@ -133,7 +97,7 @@ TEST(GamedayContainer, CrashLoopEndsFailedWithTheAlertAndTheRevertResetsIt) {
   WebhookReceiver receiver;
   engine.docker_ok(healthy_web("web"));
   wait_healthy(engine, "web");
-  WatchdogProcess watchdog(dir, watchdog_options(watched_yaml(engine, receiver.url(), 2)));
+  WatchdogProcess watchdog(dir, watchdog_options(watched_app_yaml(engine, receiver.url(), 2)));
   ASSERT_TRUE(watched_healthy(watchdog)) << watchdog.log();
   auto state = store::StateStore::open_existing(watchdog.state_dir());
 

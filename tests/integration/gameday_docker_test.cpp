@@ -19,50 +19,19 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
+// The watched stack with a second rung (start a stopped container), staging and gameday:.
 std::string staging_yaml(const DockerdServer& engine, const std::string& url, int max_attempts) {
-  return fill(
-      R"(
-components:
-  - name: app
-    staging: true
-    probes:
-      - name: app-docker
-        kind: docker
-        socket: @SOCKET@
-        container: web
-        interval: 1s
-        timeout: 1s
-        jitter: 0s
-        recheck_interval: 300ms
-        failure_threshold: 2
-        success_threshold: 2
-    recovery:
-      max_attempts: @MAX@
-      backoff: 1s
-      max_backoff: 2s
-      verify_timeout: 6s
-      actions:
-        - name: restart-app
-          kind: docker_restart
-          socket: @SOCKET@
-          container: web
-          stop_timeout: 1s
-          timeout: 20s
-        - name: start-app
+  return watched_app_yaml(engine, url, max_attempts, R"(        - name: start-app
           kind: docker_start
           socket: @SOCKET@
           container: web
           timeout: 20s
+    staging: true
     gameday:
       container: web
       docker_socket: @SOCKET@
       timeout: 90s
-alerts:
-  - name: hook
-    kind: webhook
-    url: @URL@
-)",
-      {{"SOCKET", engine.socket().string()}, {"URL", url}, {"MAX", std::to_string(max_attempts)}});
+)");
 }
 
 class GamedayDocker : public ::testing::Test {
