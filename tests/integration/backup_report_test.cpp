@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "config/time_text.h"
 #include "tests/integration/backup_fixture.h"
@@ -119,7 +120,8 @@ components:
       watchdog({"backups", "report", "-c", config.string(), "--target", "main", "--since", "1m"});
   EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_NE(text.out.find("last 1m 00s"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("ok 0s ago"), std::string::npos) << text.out;
+  // Seconds since the drill: 0 on an idle machine, a few on a loaded CI one.
+  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(ok [0-9]s ago)"))) << text.out;
   EXPECT_EQ(watchdog({"backups", "report", "-c", config.string(), "--target", "nope"}).exit_code,
             2);
   EXPECT_EQ(watchdog({"backups", "report", "-c", config.string(), "--since", "10s"}).exit_code, 2);
