@@ -10,13 +10,11 @@ ProbeId ProbeSchedule::add(const config::ProbeTiming& timing, std::uint64_t seed
   Probe& probe = probes_[id];
   probe.timing = timing;
   probe.timing.interval = std::max(timing.interval, std::chrono::milliseconds(1));
-  const auto window =
-      std::clamp(timing.jitter, std::chrono::milliseconds(0), probe.timing.interval);
-  probe.origin =
-      now + std::chrono::duration_cast<std::chrono::milliseconds>(unit_random(seed) * window);
+  if (!epoch_) epoch_ = now;
+  probe.origin = *epoch_ + phase(timing, probe.timing.interval, seed);
   probe.last_due = now;
   probe.last_taken = now;
-  plan(id, probe, check_at_once ? now : probe.origin);
+  plan(id, probe, check_at_once ? now : grid_point_from(probe, now));
   return id;
 }
 
@@ -122,6 +120,15 @@ std::optional<ProbeSchedule::SteadyTime> ProbeSchedule::next_wakeup() {
 bool ProbeSchedule::checking(ProbeId id) const {
   auto found = probes_.find(id);
   return found != probes_.end() && found->second.phase != Phase::Waiting;
+}
+
+ProbeSchedule::SteadyTime::duration ProbeSchedule::phase(const config::ProbeTiming& timing,
+                                                         std::chrono::milliseconds interval,
+                                                         std::uint64_t seed) {
+  const auto window = std::chrono::duration_cast<SteadyTime::duration>(
+      std::clamp(timing.jitter, std::chrono::milliseconds(0), interval));
+  const auto slot = static_cast<int>(unit_random(seed) * kPhaseSlots);  // 0 … kPhaseSlots − 1
+  return window * slot / kPhaseSlots;
 }
 
 double ProbeSchedule::unit_random(std::uint64_t seed) {

@@ -3,9 +3,15 @@
 // randomness from a per-probe seed, so every rule is tested exactly with an injected clock.
 //
 // Rules:
-//  - every probe has a grid: origin + k · interval, origin = when it was added + a fixed phase in
-//    [0, jitter) from its seed (jitter defaults to the whole interval, so 10,000 probes at 10 s
-//    make an even 1,000 checks a second, not a burst). Normal checks are due on grid points
+//  - every probe has a grid: origin + k · interval, origin = the schedule's epoch (its first
+//    add()) + a fixed phase from the probe's seed: one of kPhaseSlots slots spread evenly over
+//    [0, jitter) (jitter defaults to the whole interval). Probes that share a slot and an interval
+//    are due at the very same instants, so one wake-up of the scheduler, the event loop and the
+//    engine serves all of them: a wake-up of three threads costs more than an HTTP check, and
+//    checks spread one by one over the interval cost ~4× what the same checks cost in batches.
+//    10,000 probes at 10 s make 20 batches of ~500 (a twentieth of the probes at once), 100 make
+//    20 batches of ~5. The epoch is shared, so a probe carried over a reload keeps its grid.
+//    Normal checks are due on grid points
 //    only, so nothing drifts: a late wake-up or a start queued behind a busy pool does not push
 //    the next one back. A check that returns after its next grid point runs again at once if it
 //    missed it by less than half an interval (a timeout as long as the interval does not halve
@@ -44,6 +50,7 @@ class ProbeSchedule {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;
   static constexpr std::chrono::milliseconds kGrace{500};  // past the probe's own timeout
+  static constexpr int kPhaseSlots = 20;                   // distinct phases per jitter window
 
   enum class Action { Dispatch, Skipped };
   struct Due {
@@ -98,6 +105,9 @@ class ProbeSchedule {
     bool operator>(const Timer& other) const { return when > other.when; }
   };
 
+  // The probe's offset from the epoch: its slot of the jitter window.
+  static SteadyTime::duration phase(const config::ProbeTiming& timing,
+                                    std::chrono::milliseconds interval, std::uint64_t seed);
   static double unit_random(std::uint64_t seed);                         // uniform in [0, 1)
   static SteadyTime grid_point_from(const Probe& probe, SteadyTime at);  // the first ≥ at
   static SteadyTime next_due_after_check(const Probe& probe, SteadyTime now);
@@ -110,6 +120,7 @@ class ProbeSchedule {
   std::unordered_map<ProbeId, Probe> probes_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   ProbeId next_id_ = 1;
+  std::optional<SteadyTime> epoch_;  // the first add()'s now: every grid counts from it
 };
 
 }  // namespace watchdog::core

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <unordered_map>
 
@@ -41,9 +42,11 @@ void check(ProbeSchedule& schedule, ProbeId id, Time start, Time end) {
   ASSERT_TRUE(schedule.finished(id, end));
 }
 
-// Every first check runs at once (the state of everything is known within one check time); the
-// grid points spread over the phase window — the whole interval by default.
-TEST(ProbeSchedule, FirstChecksRunAtOnceThenSpreadOverThePhaseWindow) {
+// Every first check runs at once (the state of everything is known within one check time);
+// after that the probes' grid points fall on kPhaseSlots instants spread evenly over the phase
+// window (the whole interval by default), each shared by about N / kPhaseSlots probes: one
+// wake-up of the scheduler serves a whole batch.
+TEST(ProbeSchedule, FirstChecksRunAtOnceThenInBatchesOnEvenlySpreadSlots) {
   ProbeSchedule schedule;
   for (std::uint64_t seed = 1; seed <= 1000; ++seed) schedule.add(timing(10s, 10s), seed, t0);
   EXPECT_EQ(schedule.next_wakeup(), t0);
@@ -53,17 +56,46 @@ TEST(ProbeSchedule, FirstChecksRunAtOnceThenSpreadOverThePhaseWindow) {
     schedule.started(id, t0);
     ASSERT_TRUE(schedule.finished(id, t0 + 1ms));
   }
-  // The next checks: each probe's first grid point, uniform over [t0, t0 + 10 s).
-  // (A phase under 1 ms passed while the first check ran: that probe waits one more interval.)
+  // Slot k is due at t0 + k · 500 ms; slot 0's point (t0) passed during the first check, so its
+  // probes wait one more interval (t0 + 10 s).
+  std::map<Time, std::size_t> batches;
+  for (Time now = t0 + 1ms; now <= t0 + 10s + 1ms; now += 1ms) {
+    if (const auto size = dispatched(schedule, now).size()) batches[now] = size;
+  }
+  ASSERT_EQ(batches.size(), static_cast<std::size_t>(ProbeSchedule::kPhaseSlots));
+  const auto slot = std::chrono::milliseconds(10s) / ProbeSchedule::kPhaseSlots;
   std::size_t total = 0;
-  for (int second = 1; second <= 10; ++second) {
-    const auto until = t0 + std::chrono::seconds(second) + (second == 10 ? 1ms : 0ms);
-    const auto now = dispatched(schedule, until).size();
-    EXPECT_GT(now, 50u) << "second " << second;  // about 100 each
-    EXPECT_LT(now, 150u) << "second " << second;
-    total += now;
+  int k = 1;
+  for (const auto& [at, size] : batches) {
+    EXPECT_EQ(at, t0 + (k == ProbeSchedule::kPhaseSlots ? 10s : k * slot)) << "slot " << k;
+    EXPECT_GT(size, 20u) << "slot " << k;  // about 50 each
+    EXPECT_LT(size, 90u) << "slot " << k;
+    total += size;
+    ++k;
   }
   EXPECT_EQ(total, 1000u);
+}
+
+// A probe added later (a reload) lands on the same slots as those added first: the epoch is
+// shared, so batches stay batches.
+TEST(ProbeSchedule, ProbesAddedLaterShareTheSlotsOfTheFirst) {
+  ProbeSchedule schedule;
+  schedule.add(timing(10s, 10s), 1, t0, /*check_at_once=*/false);
+  const auto late = t0 + 3s + 123ms;
+  for (std::uint64_t seed = 2; seed <= 50; ++seed) {
+    schedule.add(timing(10s, 10s), seed, late, /*check_at_once=*/false);
+  }
+  const auto slot = std::chrono::milliseconds(10s) / ProbeSchedule::kPhaseSlots;
+  std::size_t total = 0;
+  while (total < 50) {
+    const auto when = schedule.next_wakeup();
+    ASSERT_TRUE(when.has_value());
+    EXPECT_EQ((*when - t0) % slot, Time::duration::zero());
+    const auto size = dispatched(schedule, *when).size();
+    ASSERT_GT(size, 0u);
+    total += size;
+  }
+  EXPECT_EQ(total, 50u);
 }
 
 // A probe carried over by a reload skips the check at once: its first is its first grid point.
@@ -235,7 +267,7 @@ TEST(ProbeSchedule, RemovedProbesAreForgotten) {
 // 10,000 probes at 10 s (the phase over the whole interval) for 20 minutes, driven in 10 ms
 // steps with 5 ms checks: after each probe's first check (at once) and its first grid point,
 // every gap is the interval, to the step — no drift from check durations, late wake-ups or the
-// number of probes — and the checks spread evenly: no step starts more than a few dozen.
+// number of probes — and the checks come in kPhaseSlots even batches per interval.
 TEST(ProbeSchedule, TenThousandProbesStayOnScheduleWithoutDrift) {
   ProbeSchedule schedule;
   constexpr int kProbes = 10000;
@@ -245,6 +277,7 @@ TEST(ProbeSchedule, TenThousandProbesStayOnScheduleWithoutDrift) {
   std::vector<std::pair<ProbeId, Time>> running;
   long gaps = 0;
   std::size_t busiest_step = 0;
+  long busy_steps = 0;
   std::chrono::milliseconds later_min = 1h, later_max = 0ms;
   for (Time now = t0; now < t0 + 20min; now += 10ms) {
     for (const auto& [id, start] : running) ASSERT_TRUE(schedule.finished(id, start + 5ms));
@@ -252,6 +285,7 @@ TEST(ProbeSchedule, TenThousandProbesStayOnScheduleWithoutDrift) {
     auto work = schedule.take(now);
     ASSERT_TRUE(work.overdue.empty());
     if (now > t0) busiest_step = std::max(busiest_step, work.due.size());
+    if (now > t0 && !work.due.empty()) ++busy_steps;
     for (const auto& due : work.due) {
       ASSERT_EQ(due.action, Action::Dispatch);
       schedule.started(due.id, now);
@@ -273,7 +307,9 @@ TEST(ProbeSchedule, TenThousandProbesStayOnScheduleWithoutDrift) {
   EXPECT_GE(later_min, 10s - 10ms);
   EXPECT_LE(later_max, 10s + 10ms);
   EXPECT_GE(gaps, kProbes * 119L);  // 1200 s / 10 s, plus the check at once, less the last
-  EXPECT_LT(busiest_step, 40u);     // 10 per 10 ms step on average
+  // 500 per batch on average; 20 batches per interval (121 intervals with the first's shift).
+  EXPECT_LT(busiest_step, 2u * kProbes / ProbeSchedule::kPhaseSlots);
+  EXPECT_LE(busy_steps, 121L * ProbeSchedule::kPhaseSlots);
 }
 
 }  // namespace
