@@ -6,6 +6,7 @@
 #include "config/time_zone.h"
 #include "watchdog/cli/backup_report.h"
 #include "watchdog/logging.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 namespace {
@@ -67,7 +68,10 @@ void BackupReportScheduler::start(const std::optional<config::BackupReportSpec>&
   }
   std::lock_guard lock(mutex_);
   stopping_ = false;
-  thread_ = std::thread([this, settings] { loop(*settings); });
+  thread_ = std::thread([this, settings] {
+    name_this_thread("wd-backup-rep");
+    loop(*settings);
+  });
 }
 
 void BackupReportScheduler::stop() {

@@ -13,6 +13,7 @@
 #include "probes/backup/backup_catalog.h"
 #include "probes/backup/backup_schedule.h"
 #include "watchdog/logging.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 namespace {
@@ -105,7 +106,10 @@ void BackupScheduler::start(const std::vector<config::BackupTargetSpec>& targets
     auto worker = std::make_shared<Worker>();
     worker->target = target;
     worker->may_run = may_run_;
-    worker->thread = std::thread([worker] { worker->run(); });
+    worker->thread = std::thread([worker] {
+      name_this_thread("wd-backup");
+      worker->run();
+    });
     spdlog::info("backup_schedule {} {} {}", logging::kv("target", target.name),
                  logging::kv("backup", target.schedule.text()),
                  logging::kv("drill", target.drill.text()));

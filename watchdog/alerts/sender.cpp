@@ -5,6 +5,7 @@
 #include "watchdog/alerts/dispatcher_internal.h"
 #include "watchdog/alerts/retry_policy.h"
 #include "watchdog/logging.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::alerts {
 namespace {
@@ -72,6 +73,7 @@ void log_outcome(const Provider& provider, const OutboxEntry& row, const Judgeme
 }  // namespace
 
 void Dispatcher::sender_loop(std::shared_ptr<Shared> shared) {
+  name_this_thread("wd-alert-send");
   auto& s = *shared;
   std::unique_lock lock(s.mutex);
   while (!s.stopping) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "probes/clients/http_client.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 namespace {
@@ -196,6 +197,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   // --- the loop ---
 
   void run() {
+    name_this_thread("wd-event-loop");
     std::array<epoll_event, 256> events{};
     int running = 0;
     while (!stopping) {

@@ -7,6 +7,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "watchdog/thread_name.h"
+
 namespace watchdog::core {
 
 struct CheckPool::State {
@@ -36,6 +38,7 @@ struct CheckPool::State {
   }
 
   static void serve(const std::shared_ptr<State>& state) {
+    name_this_thread("wd-check");
     auto self = std::make_shared<Worker>();
     std::unique_lock lock(state->mutex);
     while (true) {

@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "watchdog/thread_name.h"
+
 namespace watchdog::core {
 namespace {
 
@@ -176,6 +178,7 @@ void ProbeScheduler::run_now(ProbeId id) {
 }
 
 void ProbeScheduler::run() {
+  name_this_thread("wd-scheduler");
   auto& core = *core_;
   std::vector<Core::Start> starts;
   std::vector<Core::Delivery> deliveries;

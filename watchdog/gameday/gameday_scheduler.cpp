@@ -6,6 +6,7 @@
 #include "config/time_zone.h"
 #include "watchdog/logging.h"
 #include "watchdog/plan.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::gameday {
 namespace {
@@ -101,7 +102,10 @@ void GamedayScheduler::start(const config::Config& config) {
   if (thread_.joinable()) return;  // a reload: the loop reads the new config at its next turn
   stopping_ = false;
   checked_until_ = clock_();  // starts before this one were missed while down: not caught up
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("wd-gameday");
+    loop();
+  });
 }
 
 void GamedayScheduler::stop() {

@@ -12,6 +12,7 @@
 #include "watchdog/http/status_page.h"
 #include "watchdog/store/incident_journal.h"
 #include "watchdog/store/state_store.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 
@@ -184,7 +185,10 @@ void HttpServer::start(const std::string& host, int port) {
                              " (address in use or not available)");
   }
   serving_since_ = std::chrono::steady_clock::now();
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    name_this_thread("wd-http");
+    server_->listen_after_bind();
+  });
 }
 
 void HttpServer::stop() {

@@ -4,6 +4,7 @@
 
 #include "config/leader_settings.h"
 #include "config/units.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 namespace {
@@ -43,7 +44,10 @@ void LeaderElector::start() {
   if (!lock_ || started_) return;
   started_ = true;
   attempt();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("wd-leader");
+    run();
+  });
 }
 
 void LeaderElector::stop() noexcept {
