@@ -75,7 +75,7 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
   for (const auto& view : runtime.views) {
     event.probes.push_back({view.name, view.kind, view.status, view.failure, view.detail});
   }
-  event.action = runtime.last_action;
+  if (runtime.last_action) event.action = *runtime.last_action;
   if (t.to == State::Healthy) {
     runtime.last_action.reset();
     runtime.incident_started.reset();

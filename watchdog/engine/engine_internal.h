@@ -114,7 +114,7 @@ struct Engine::Runtime {
   Component machine;
   std::vector<std::unique_ptr<ProbeWorker>> workers;
   std::vector<ProbeView> views;
-  std::optional<alerts::ActionSnapshot> last_action;
+  BoxedOptional<alerts::ActionSnapshot> last_action;
   int event_sequence = 0;                     // per incident, for stable event ids
   std::optional<TimePoint> incident_started;  // left HEALTHY (for the outage duration)
   // The latest transition's alert while suppressed (paused, maintenance, not the leader): it
@@ -123,7 +123,7 @@ struct Engine::Runtime {
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight
-  std::optional<RunAction> queued;                // waiting for a free recovery slot
+  BoxedOptional<RunAction> queued;                // waiting for a free recovery slot
   std::vector<TimePoint> probe_started;           // start of each probe's latest check
   std::optional<TimePoint> checks_requested_for;  // first_failure we asked dependencies about
   std::string saved;         // fingerprint of the snapshot last written to the store (persist())
