@@ -128,6 +128,12 @@ void set_api_token(ApiToken& token, const Plan& plan) {
 constexpr std::chrono::seconds kTrimEvery{10};
 void return_freed_memory() { malloc_trim(0); }
 
+// glibc gives threads up to 8 arenas per core, each holding its own free pages; ours are ~25
+// threads of which three are busy (event loop, engine, scheduler). Two arenas let one thread's
+// freed memory serve another's. Measured at 10,000 http probes after 25 s: RssAnon 119 MB with
+// the default, 107 MB with 2.
+void bound_malloc_arenas() { mallopt(M_ARENA_MAX, 2); }
+
 // A game day's scenario needs what the plan dropped (probe options, …): it reads the file again
 // when it starts, instead of the daemon keeping the YAML document alive for it.
 gameday::GamedayScheduler::ConfigLoader full_config_loader(
@@ -153,6 +159,7 @@ config::Config scheduler_config(const Plan& plan) {
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
+  bound_malloc_arenas();  // before the daemon's threads start
   raise_descriptor_limit();
   Plan plan;
   try {
