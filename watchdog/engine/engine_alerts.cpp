@@ -25,9 +25,9 @@ const char* suppressed_because(bool leader, const Hold& hold) {
 // A DEGRADED transition of a planned stop (a probe saw a stop on purpose: docker stop, scaled
 // to 0; it explains the other probes' failures, see planned_stop()), for a component that asked
 // not to be told (`alert_on_manual_stop: false`).
-bool quiet_planned_stop(const config::ComponentSpec& spec, const Component& machine,
+bool quiet_planned_stop(bool alert_on_manual_stop, const Component& machine,
                         const Transition& t) {
-  return !spec.alert_on_manual_stop && t.to == State::Degraded && planned_stop(machine);
+  return !alert_on_manual_stop && t.to == State::Degraded && planned_stop(machine);
 }
 
 std::string event_id_of(const std::string& incident_id, int sequence, State to) {
@@ -75,13 +75,13 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
   for (const auto& view : runtime.views) {
     event.probes.push_back({view.name, view.kind, view.status, view.failure, view.detail});
   }
-  event.action = runtime.last_action;
+  if (runtime.last_action) event.action = *runtime.last_action;
   if (t.to == State::Healthy) {
     runtime.last_action.reset();
     runtime.incident_started.reset();
   }
 
-  if (quiet_planned_stop(runtime.plan.spec, runtime.machine, t)) {
+  if (quiet_planned_stop(runtime.plan.spec.alert_on_manual_stop, runtime.machine, t)) {
     spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
                  kv("why", "manual_stop"));
     recorder_.note(t.incident_id, event.at, "alert",

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -60,22 +61,69 @@ struct Engine::Queue {
   }
 };
 
+// An optional kept off its owner's layout, for a large value that is rarely there: a pointer's
+// 8 bytes per component instead of the value's hundreds. Copies copy the value.
+template <class T>
+class BoxedOptional {
+ public:
+  BoxedOptional() = default;
+  BoxedOptional(const BoxedOptional& other) { *this = other; }
+  BoxedOptional(BoxedOptional&&) noexcept = default;
+  BoxedOptional& operator=(const BoxedOptional& other) {
+    value_ = other.value_ ? std::make_unique<T>(*other.value_) : nullptr;
+    return *this;
+  }
+  BoxedOptional& operator=(BoxedOptional&&) noexcept = default;
+  BoxedOptional& operator=(T value) {
+    value_ = std::make_unique<T>(std::move(value));
+    return *this;
+  }
+  explicit operator bool() const { return value_ != nullptr; }
+  T& operator*() const { return *value_; }
+  T* operator->() const { return value_.get(); }
+  void reset() { value_.reset(); }
+
+ private:
+  std::unique_ptr<T> value_;
+};
+
+// What the engine reads of a component's plan once it is applied. The rest of its spec (the
+// recovery settings, copied into the state machine's policy; game-day keys; each probe's name
+// and kind, kept in its view) goes with the Plan: with 10,000 components the whole
+// ComponentSpec per runtime was most of the engine's memory.
+struct RuntimePlan {
+  struct Spec {
+    std::string name;
+    std::vector<std::string> depends_on;
+    config::Duration rto = config::Duration::zero();
+    bool alert_on_manual_stop = true;
+    std::shared_ptr<const config::ManagerSpec> managed_by;  // null = the watchdog owns recovery
+  };
+  struct Probe {
+    std::shared_ptr<probes::Probe> probe;
+    config::ProbeTiming timing;
+  };
+  Spec spec;
+  std::vector<Probe> probes;
+  std::vector<RungPlan> ladder;  // recovery.actions, in order
+};
+
 struct Engine::Runtime {
   std::size_t index = 0;  // in runtimes_ and status_.components
-  ComponentPlan plan;
+  RuntimePlan plan;
   Component machine;
   std::vector<std::unique_ptr<ProbeWorker>> workers;
   std::vector<ProbeView> views;
-  std::optional<alerts::ActionSnapshot> last_action;
+  BoxedOptional<alerts::ActionSnapshot> last_action;
   int event_sequence = 0;                     // per incident, for stable event ids
   std::optional<TimePoint> incident_started;  // left HEALTHY (for the outage duration)
   // The latest transition's alert while suppressed (paused, maintenance, not the leader): it
   // goes out once that ends, so an incident that outlives a pause is still announced.
-  std::optional<alerts::AlertEvent> held_alert;
+  BoxedOptional<alerts::AlertEvent> held_alert;
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight
-  std::optional<RunAction> queued;                // waiting for a free recovery slot
+  BoxedOptional<RunAction> queued;                // waiting for a free recovery slot
   std::vector<TimePoint> probe_started;           // start of each probe's latest check
   std::optional<TimePoint> checks_requested_for;  // first_failure we asked dependencies about
   std::string saved;         // fingerprint of the snapshot last written to the store (persist())

@@ -9,6 +9,29 @@
 #include "watchdog/engine/probe_scheduler.h"
 
 namespace watchdog::core {
+namespace {
+
+// Moves out of `component` what the engine reads after start (RuntimePlan).
+RuntimePlan running_part(ComponentPlan& component) {
+  auto& spec = component.spec;
+  RuntimePlan plan;
+  plan.spec.name = std::move(spec.name);
+  plan.spec.name.shrink_to_fit();
+  plan.spec.depends_on = std::move(spec.depends_on);
+  plan.spec.rto = spec.rto;
+  plan.spec.alert_on_manual_stop = spec.alert_on_manual_stop;
+  if (spec.managed_by) {
+    plan.spec.managed_by = std::make_shared<const config::ManagerSpec>(std::move(*spec.managed_by));
+  }
+  plan.probes.reserve(component.probes.size());
+  for (auto& probe : component.probes) {
+    plan.probes.push_back({std::move(probe.probe), probe.spec.timing});
+  }
+  plan.ladder = std::move(component.ladder);
+  return plan;
+}
+
+}  // namespace
 
 // A reload keeps what the previous runtime of the same component knew: its state, incident,
 // acknowledgement and recovery progress, and each same-named probe's streaks, verdict and last
@@ -89,6 +112,11 @@ void Engine::apply_plan(Plan plan) {
                 spec.recovery.max_backoff,   spec.recovery.window,
                 spec.recovery.verify_timeout};
     m.since = Clock::now();
+    const auto probe_count = component.probes.size();
+    m.probes.reserve(probe_count);
+    runtime->views.reserve(probe_count);
+    runtime->probe_started.reserve(probe_count);
+    runtime->memories.reserve(probe_count);
     for (const auto& probe : component.probes) {
       ProbeTrack track;
       track.name = probe.spec.name;
@@ -105,7 +133,7 @@ void Engine::apply_plan(Plan plan) {
     for (const auto& previous : old) {
       if (previous->plan.spec.name == spec.name) carry_over(*previous, *runtime);
     }
-    runtime->plan = std::move(component);
+    runtime->plan = running_part(component);
     metrics_.set_component_state(m.name, m.state, m.since);
     incident_metrics_.add_component(
         m.name, std::chrono::duration_cast<std::chrono::milliseconds>(runtime->plan.spec.rto));
@@ -146,16 +174,18 @@ void Engine::apply_plan(Plan plan) {
 }
 
 void Engine::start_workers(Runtime& runtime, std::size_t index) {
+  runtime.series.reserve(runtime.plan.probes.size());
+  runtime.workers.reserve(runtime.plan.probes.size());
   for (std::size_t p = 0; p < runtime.plan.probes.size(); ++p) {
     const auto& probe = runtime.plan.probes[p];
+    const auto& view = runtime.views[p];  // the probe's name, and its kind in this plan
     // After the reload forgot removed series: these handles stay valid for this plan.
-    runtime.series.push_back(
-        metrics_.probe_series(runtime.plan.spec.name, probe.spec.name, probe.spec.kind));
+    runtime.series.push_back(metrics_.probe_series(runtime.plan.spec.name, view.name, view.kind));
     auto report = [queue = queue_, generation = generation_, index, p](
                       const probes::ProbeResult& result, TimePoint started, double seconds) {
       queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
     };
-    auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.spec.timing, report,
+    auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.timing, report,
                                                 options_.seed + index * 1000 + p);
     worker->set_fast(wants_fast_recheck(runtime.machine, p));
     // A probe a reload carried over has been checked already: it keeps to its grid instead of
