@@ -92,6 +92,7 @@ std::chrono::steady_clock::time_point Engine::heartbeat() const {
 
 void Engine::loop() {
   auto last_turn = std::chrono::steady_clock::time_point{};
+  std::deque<Event> batch;  // swapped with the queue's: neither is rebuilt every turn
   while (true) {
     // Results arrive one by one (a thousand a second at 10,000 probes): a turn at most every
     // kTurnSpacing lets them queue up and be handled together, so the turn's fixed costs
@@ -99,23 +100,27 @@ void Engine::loop() {
     // are paid per batch, not per result. Deadlines and alerts are late by that much at most.
     std::this_thread::sleep_until(last_turn + kTurnSpacing);
     last_turn = std::chrono::steady_clock::now();
-    std::deque<Event> batch;
+    batch.clear();
     {
       std::unique_lock lock(queue_->mutex);
       queue_->wake.wait_until(lock, next_wake(), [&] { return !queue_->events.empty(); });
       batch.swap(queue_->events);
     }
     // Pauses and resets from the CLI first, so that the events below are judged with them: a
-    // result that arrives after `watchdog pause` printed "paused" never starts an action. One
-    // cheap query per turn (PRAGMA data_version), not per event.
-    poll_operator_requests();
-    const auto steady = std::chrono::steady_clock::now();
+    // result that arrives after `watchdog pause` printed "paused" never starts an action. The
+    // store is asked (PRAGMA data_version; the rows only when it changed) before whatever can
+    // act, alert or change a hold: a batch with more than routine results (operator_poll_due:
+    // also a RequestsQueuedEvent, answered at once), a recovery deadline, reminders, holds
+    // recomputed. Else every kOperatorPollInterval, for requests another process wrote without
+    // telling (the CLI): asked at every turn, that one query was ~9 % of all CPU at 1,000 probes.
+    operator_polled_ = false;
+    if (operator_poll_due(batch, std::chrono::steady_clock::now())) poll_operator_requests();
     // Holds as of now before any event is judged: leadership is an atomic read, so a replica
     // that lost the lease stops acting and alerting within this turn.
     const bool leader = !options_.is_leader || options_.is_leader();
     if (leader != leader_) holds_stale_ = true;
     poll_managers(Clock::now());  // a new answer or an old one gone stale: holds_stale_
-    if (holds_stale_ || steady >= next_holds_) update_holds(Clock::now());
+    update_holds_if_due();
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
         persist(/*flush_memories=*/true);
@@ -123,8 +128,8 @@ void Engine::loop() {
       }
       handle(event);
     }
+    update_holds_if_due();
     const auto now = Clock::now();
-    if (holds_stale_ || std::chrono::steady_clock::now() >= next_holds_) update_holds(now);
     step_due_deadlines(now);
     send_reminders(now);
     persist();
@@ -153,8 +158,13 @@ void Engine::step_due_deadlines(TimePoint now) {
   // apply() edits recovering_: walk a copy.
   for (std::size_t i : std::vector<std::size_t>(recovering_.begin(), recovering_.end())) {
     auto& runtime = *runtimes_[i];
-    const auto deadline = next_deadline(runtime.machine);
-    if (deadline && *deadline <= now) apply(runtime, step(runtime.machine, Tick{}, now));
+    auto due = [&] {
+      const auto deadline = next_deadline(runtime.machine);
+      return deadline && *deadline <= now;
+    };
+    if (!due()) continue;
+    poll_operator_requests_once();  // a tick may start the next rung: never past a new pause
+    if (due()) apply(runtime, step(runtime.machine, Tick{}, now));
   }
 }
 
@@ -185,17 +195,17 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   runtime.series[probe.probe].observe(result, probe.seconds);
   touch(runtime);
   keep_memory(runtime, probe.probe, result);
-  const auto fields = kv("component", component) + " " + kv("probe", view.name) + " " +
-                      kv("status", status) + " " + kv("detail", result.detail);
-  if (status != view.status) {
-    spdlog::info("probe_result {}", fields);  // logged when the status changes
-  } else {
-    spdlog::debug("probe_result {}", fields);
-  }
   const bool status_changed = status != view.status;
+  // Logged when the status changes; a steady result at debug level only, so its line is not
+  // even built otherwise (that was an allocation or four per result).
+  const auto log_level = status_changed ? spdlog::level::info : spdlog::level::debug;
+  if (spdlog::default_logger_raw()->should_log(log_level)) {
+    spdlog::log(log_level, "probe_result {} {} {} {}", kv("component", component),
+                kv("probe", view.name), kv("status", status), kv("detail", result.detail));
+  }
   view.status = status;
-  view.failure = std::string(probes::to_string(result.failure));
-  view.detail = result.detail;
+  view.failure = probes::to_string(result.failure);
+  view.detail = result.detail;  // assigned, not rebuilt: the string keeps its capacity
   view.last_run = Clock::now();
   view.seconds = probe.seconds;
   const auto level = level_of(result.status);
@@ -285,35 +295,35 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
   alert_transition(runtime, t, overall_);
 }
 
-// The status view: rebuilt when the plan changes, else only the components this turn touched.
+// The status view: rebuilt when the plan changes, else only the components this turn touched,
+// assigned in place (their strings keep their capacity: no allocation for a steady probe).
 void Engine::refresh_status(bool everything) {
-  auto view_of = [](const Runtime& runtime) {
+  auto copy_into = [](const Runtime& runtime, ComponentView& view) {
     const auto& m = runtime.machine;
-    return ComponentView{m.name,
-                         m.state,
-                         m.since,
-                         m.incident_id,
-                         m.attempts,
-                         runtime.hold.reason,
-                         runtime.hold.muted,
-                         runtime.views};
+    view.name = m.name;
+    view.state = m.state;
+    view.since = m.since;
+    view.incident_id = m.incident_id;
+    view.attempts = m.attempts;
+    view.hold = runtime.hold.reason;
+    view.muted = runtime.hold.muted;
+    view.probes = runtime.views;
   };
   if (everything) {
     std::vector<State> states;
     for (const auto& runtime : runtimes_) states.push_back(runtime->machine.state);
     set_overall(worst(states));
   }
-  std::vector<std::pair<std::size_t, ComponentView>> changed;
-  if (!everything) {
-    for (std::size_t i : dirty_) changed.emplace_back(i, view_of(*runtimes_[i]));
-  }
   std::vector<ComponentView> all;
   if (everything) {
-    for (const auto& runtime : runtimes_) all.push_back(view_of(*runtime));
+    all.resize(runtimes_.size());
+    for (std::size_t i = 0; i < runtimes_.size(); ++i) copy_into(*runtimes_[i], all[i]);
   }
   std::lock_guard lock(status_mutex_);
   if (everything) status_.components = std::move(all);
-  for (auto& [i, view] : changed) status_.components[i] = std::move(view);
+  if (!everything) {
+    for (std::size_t i : dirty_) copy_into(*runtimes_[i], status_.components[i]);
+  }
   status_.overall = overall_;
   status_.heartbeat = std::chrono::steady_clock::now();
 }

@@ -13,8 +13,9 @@
 // turn) and copied into the status view. Deadlines are looked up among RECOVERING components
 // only; holds are recomputed when one of their inputs changed (a transition, a first failure,
 // a pause, leadership), when a pause or maintenance window ends, and once a second for windows
-// that open. So a turn costs O(changed), not O(components), and 10,000 healthy probes cost
-// what their checks cost.
+// that open. The state store is asked for pauses and operator requests only by a turn that
+// can act, alert or change a hold, and every 250 ms (Engine::loop). So a turn costs O(changed),
+// not O(components), and 10,000 healthy probes cost what their checks cost.
 //
 // Thread-safety: public methods may be called from any thread.
 
@@ -135,6 +136,9 @@ class Engine {
   void restore_probe_memories();
   // engine_operator.cpp: requests from the CLI and the operator API (store `requests`).
   void poll_operator_requests();
+  void poll_operator_requests_once();  // unless this turn has polled already
+  bool operator_poll_due(const std::deque<Event>& batch,
+                         std::chrono::steady_clock::time_point now) const;
   void complete(const store::Request& request);
   void refresh_mutes_and_holds(TimePoint now);
   OperatorAnswer answer_request(const store::Request& request);
@@ -147,6 +151,7 @@ class Engine {
   void acknowledge_alerts(Runtime& runtime, const std::string& by, TimePoint now);
   void update_holds(TimePoint now);
   void refresh_holds_if_stale(TimePoint now);
+  void update_holds_if_due();  // stale, or a pause or window may have ended
   std::string mute_of(const std::string& component, TimePoint now) const;
   void start_action(Runtime& runtime, const RunAction& run);
   void start_queued_actions();
@@ -199,6 +204,8 @@ class Engine {
   std::vector<std::size_t> managed_;        // indices into runtimes_ with managed_by
   std::vector<store::Mute> mutes_;
   bool requests_pending_ = false;  // a poll failed half-way: poll again next turn
+  bool operator_polled_ = false;   // this turn has asked the store (poll_operator_requests)
+  std::chrono::steady_clock::time_point last_operator_poll_{};
   int running_actions_ = 0;
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;

@@ -137,6 +137,7 @@ void Engine::acknowledge_alerts(Runtime& runtime, const std::string& by, TimePoi
 void Engine::send_reminders(TimePoint now) {
   if (now - last_reminders_ < kReminderCheck) return;
   last_reminders_ = now;
+  poll_operator_requests_once();  // a pause the CLI just wrote silences them
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
     if (suppressed_because(leader_, runtime->hold) != nullptr) continue;

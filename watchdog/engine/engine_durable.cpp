@@ -264,8 +264,19 @@ std::string Engine::mute_of(const std::string& component, TimePoint now) const {
   return {};
 }
 
+// Holds are computed from the store's pauses as of this turn: the poll comes first (and may
+// recompute them itself).
 void Engine::refresh_holds_if_stale(TimePoint now) {
+  if (!holds_stale_) return;
+  poll_operator_requests_once();
   if (holds_stale_) update_holds(now);
+}
+
+void Engine::update_holds_if_due() {
+  auto due = [&] { return holds_stale_ || std::chrono::steady_clock::now() >= next_holds_; };
+  if (!due()) return;
+  poll_operator_requests_once();
+  if (due()) update_holds(Clock::now());
 }
 
 void Engine::update_holds(TimePoint now) {

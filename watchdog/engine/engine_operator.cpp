@@ -5,6 +5,8 @@
 // incident (who asked: "cli" or "api <address>").
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "config/units.h"
 #include "watchdog/engine/component_codec.h"
 #include "watchdog/engine/engine_internal.h"
@@ -20,6 +22,10 @@ namespace {
 // it was when asked, not as it is after a restart.
 constexpr auto kRequestExpiry = std::chrono::seconds(30);
 
+// A request another process wrote (the CLI: it cannot push RequestsQueuedEvent) waits this long
+// at most while the loop turns for routine results only.
+constexpr auto kOperatorPollInterval = std::chrono::milliseconds(250);
+
 OperatorAnswer refused(std::string why) { return {store::kRequestRefused, std::move(why)}; }
 OperatorAnswer done(std::string what) { return {store::kRequestDone, std::move(what)}; }
 
@@ -31,12 +37,41 @@ std::string who(const store::Request& request) {
 
 void Engine::requests_queued() const { queue_->push(Event{RequestsQueuedEvent{}}); }
 
+// Whether this turn asks the store before it handles `batch` (see Engine::loop). Only routine
+// results let it wait: Ok results of HEALTHY components with no open incident whose results
+// move no hold (no dependents; no first failure to forget that a hold depends on). They start
+// no action, send no alert and change no hold, so a pause that is not read yet changes nothing
+// about them. Anything else in the batch — a failing or degraded result, an action's end, a
+// reload, a RequestsQueuedEvent — is judged with the pauses and requests as they are now.
+bool Engine::operator_poll_due(const std::deque<Event>& batch,
+                               std::chrono::steady_clock::time_point now) const {
+  if (options_.store == nullptr) return false;
+  if (requests_pending_ || now - last_operator_poll_ >= kOperatorPollInterval) return true;
+  auto routine = [&](const Event& event) {
+    const auto* probe = std::get_if<ProbeEvent>(&event.body);
+    if (probe == nullptr) return false;
+    if (probe->generation != generation_) return true;  // dropped unread
+    const auto& runtime = *runtimes_[probe->component];
+    const auto& m = runtime.machine;
+    return probe->result.status == probes::ProbeStatus::Healthy && m.state == State::Healthy &&
+           m.incident_id.empty() && !runtime.has_dependents &&
+           !(runtime.first_failure && runtime.first_failure_matters());
+  };
+  return !std::all_of(batch.begin(), batch.end(), routine);
+}
+
+void Engine::poll_operator_requests_once() {
+  if (!operator_polled_) poll_operator_requests();
+}
+
 // Pauses and requests arrive through the state store from other processes and from the HTTP
-// threads (each with its own connection): one cheap query per turn when nothing changed. Each
-// request is answered on its own: one that throws is answered `error`, the rest go on, and a
-// turn that could not read or complete them polls again on the next turn.
+// threads (each with its own connection): one cheap query when nothing changed. Each request is
+// answered on its own: one that throws is answered `error`, the rest go on, and a turn that
+// could not read or complete them polls again on the next turn.
 void Engine::poll_operator_requests() {
   if (options_.store == nullptr) return;
+  operator_polled_ = true;
+  last_operator_poll_ = std::chrono::steady_clock::now();
   std::vector<store::Request> pending;
   try {
     if (!options_.store->changed_elsewhere() && !requests_pending_) return;

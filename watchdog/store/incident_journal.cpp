@@ -51,14 +51,14 @@ std::optional<milliseconds> IncidentRecord::time_to_recover() const {
 }
 
 void IncidentJournal::upsert(const IncidentRecord& r) {
-  db_.prepare(
+  db_.kept(
          "INSERT INTO incidents(id, component, opened_ms, first_failure_ms, critical_ms, "
          "closed_ms, worst_state, reason, root_cause, root_incident, attempts, rto_ms) "
          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
          "ON CONFLICT(id) DO UPDATE SET first_failure_ms = ?4, critical_ms = ?5, "
          "closed_ms = ?6, worst_state = ?7, root_cause = ?9, root_incident = ?10, "
          "attempts = ?11, rto_ms = ?12")
-      .bind(1, r.id)
+      ->bind(1, r.id)
       .bind(2, r.component)
       .bind(3, config::epoch_ms(r.opened))
       .bind(4, ms_of(r.first_failure))
@@ -75,10 +75,10 @@ void IncidentJournal::upsert(const IncidentRecord& r) {
 
 void IncidentJournal::append(const std::string& incident_id, TimePoint at, const std::string& kind,
                              const std::string& summary, const std::string& data) {
-  db_.prepare(
+  db_.kept(
          "INSERT INTO incident_events(incident_id, at_ms, kind, summary, data) "
          "VALUES(?1, ?2, ?3, ?4, ?5)")
-      .bind(1, incident_id)
+      ->bind(1, incident_id)
       .bind(2, config::epoch_ms(at))
       .bind(3, kind)
       .bind(4, summary)

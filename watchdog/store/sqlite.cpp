@@ -35,7 +35,7 @@ Database::Database(const std::filesystem::path& path, Access access) : path_(pat
 }
 
 Database::~Database() {
-  data_version_.reset();
+  kept_.clear();
   sqlite3_close(db_);
 }
 
@@ -53,13 +53,19 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
+KeptStatement Database::kept(std::string_view sql) {
+  auto found = kept_.find(sql);
+  if (found == kept_.end()) {
+    auto statement = std::make_unique<Statement>(*this, sql);  // throws: nothing kept
+    found = kept_.emplace(std::string(sql), std::move(statement)).first;
+  }
+  return KeptStatement(*found->second);  // reset by the last use's handle, even one that threw
+}
+
 std::int64_t Database::data_version() {
-  if (!data_version_) data_version_ = std::make_unique<Statement>(*this, "PRAGMA data_version");
-  data_version_->reset();  // also after a step that threw
-  if (!data_version_->step()) fail(db_, "PRAGMA data_version: no row", path_);
-  const auto version = data_version_->integer(0);
-  data_version_->reset();  // ends the read: never holds a snapshot between turns
-  return version;
+  auto statement = kept("PRAGMA data_version");
+  if (!statement->step()) fail(db_, "PRAGMA data_version: no row", path_);
+  return statement->integer(0);  // the handle's reset ends the read: no snapshot held
 }
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }

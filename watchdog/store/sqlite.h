@@ -2,17 +2,19 @@
 // A thin RAII layer over SQLite 3: a connection and prepared statements with typed binds and
 // columns. Errors throw SqliteError (message includes SQLite's own text and the file). Shared by
 // the state store and the incident journal; one Database per thread (connections are not
-// shared between threads here).
+// shared between threads here, and neither are the statements a Database keeps).
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace watchdog::store {
 
@@ -30,6 +32,7 @@ class SqliteError : public std::runtime_error {
 };
 
 class Statement;
+class KeptStatement;
 
 class Database {
  public:
@@ -45,18 +48,30 @@ class Database {
 
   void exec(const std::string& sql);  // one or more statements without parameters
   Statement prepare(std::string_view sql);
+  // The statement for `sql`, prepared on its first use and kept for the connection's life:
+  // for the hot ones (the engine saves changed components every turn), where compiling the SQL
+  // cost more than running it. Handed out without binds and reset again when the handle goes, so
+  // a kept statement never holds a read open between uses. Only for statements run to the end
+  // at once (writes, one-row reads): a second use of the same SQL while a first still steps
+  // through rows would reset the first.
+  KeptStatement kept(std::string_view sql);
   std::int64_t last_insert_id() const;
-  // Changes whenever another connection commits (PRAGMA data_version). Asked on every turn of
-  // the engine's loop: the statement is prepared once and kept.
+  // Changes whenever another connection commits (PRAGMA data_version; a kept statement).
   std::int64_t data_version();
   const std::filesystem::path& path() const { return path_; }
 
   sqlite3* handle() const { return db_; }
 
  private:
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
-  std::unique_ptr<Statement> data_version_;  // finalized before the connection closes
+  // Finalized before the connection closes (a close with statements left fails).
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> kept_;
 };
 
 // RAII BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted (an exception).
@@ -97,6 +112,27 @@ class Statement {
  private:
   Database* db_;
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A use of one of Database's kept statements (Database::kept): resets it when it goes.
+class KeptStatement {
+ public:
+  explicit KeptStatement(Statement& statement) : statement_(&statement) {}
+  ~KeptStatement() {
+    if (statement_ != nullptr) statement_->reset();
+  }
+  KeptStatement(KeptStatement&& other) noexcept : statement_(other.statement_) {
+    other.statement_ = nullptr;
+  }
+  KeptStatement(const KeptStatement&) = delete;
+  KeptStatement& operator=(const KeptStatement&) = delete;
+  KeptStatement& operator=(KeptStatement&&) = delete;
+
+  Statement* operator->() const { return statement_; }
+  Statement& operator*() const { return *statement_; }
+
+ private:
+  Statement* statement_;
 };
 
 }  // namespace watchdog::store

@@ -155,10 +155,10 @@ void StateStore::add_missing_request_columns() {
 
 void StateStore::save_component(const std::string& name, const std::string& snapshot,
                                 TimePoint at) {
-  db_->prepare(
+  db_->kept(
          "INSERT INTO components(name, snapshot, updated_ms) VALUES(?1, ?2, ?3) "
          "ON CONFLICT(name) DO UPDATE SET snapshot = ?2, updated_ms = ?3")
-      .bind(1, name)
+      ->bind(1, name)
       .bind(2, snapshot)
       .bind(3, config::epoch_ms(at))
       .run();
@@ -172,11 +172,11 @@ std::map<std::string, std::string> StateStore::load_components() {
 }
 
 void StateStore::save_probe_memory(const ProbeMemory& memory, TimePoint at) {
-  db_->prepare(
+  db_->kept(
          "INSERT INTO probe_memory(component, probe, kind, memory, updated_ms) "
          "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(component, probe) "
          "DO UPDATE SET kind = ?3, memory = ?4, updated_ms = ?5")
-      .bind(1, memory.component)
+      ->bind(1, memory.component)
       .bind(2, memory.probe)
       .bind(3, memory.kind)
       .bind(4, memory.memory)
@@ -192,17 +192,17 @@ std::vector<ProbeMemory> StateStore::load_probe_memories() {
 }
 
 void StateStore::forget_probe_memory(const std::string& component, const std::string& probe) {
-  db_->prepare("DELETE FROM probe_memory WHERE component = ?1 AND probe = ?2")
-      .bind(1, component)
+  db_->kept("DELETE FROM probe_memory WHERE component = ?1 AND probe = ?2")
+      ->bind(1, component)
       .bind(2, probe)
       .run();
 }
 
 void StateStore::set_mute(const Mute& mute) {
-  db_->prepare(
+  db_->kept(
          "INSERT INTO mutes(component, until_ms, reason, created_ms) VALUES(?1, ?2, ?3, ?4) "
          "ON CONFLICT(component) DO UPDATE SET until_ms = ?2, reason = ?3, created_ms = ?4")
-      .bind(1, mute.component)
+      ->bind(1, mute.component)
       .bind(2, config::epoch_ms(mute.until))
       .bind(3, mute.reason)
       .bind(4, config::epoch_ms(mute.created))
@@ -210,25 +210,25 @@ void StateStore::set_mute(const Mute& mute) {
 }
 
 bool StateStore::clear_mute(const std::string& component) {
-  db_->prepare("DELETE FROM mutes WHERE component = ?1").bind(1, component).run();
+  db_->kept("DELETE FROM mutes WHERE component = ?1")->bind(1, component).run();
   return sqlite3_changes(db_->handle()) > 0;
 }
 
 std::vector<Mute> StateStore::mutes() {
   std::vector<Mute> out;
-  auto rows = db_->prepare("SELECT component, until_ms, reason, created_ms FROM mutes");
-  while (rows.step()) {
-    out.push_back({rows.text(0), config::from_epoch_ms(rows.integer(1)), rows.text(2),
-                   config::from_epoch_ms(rows.integer(3))});
+  auto rows = db_->kept("SELECT component, until_ms, reason, created_ms FROM mutes");
+  while (rows->step()) {
+    out.push_back({rows->text(0), config::from_epoch_ms(rows->integer(1)), rows->text(2),
+                   config::from_epoch_ms(rows->integer(3))});
   }
   return out;
 }
 
 std::int64_t StateStore::add_request(const NewRequest& request, TimePoint at) {
-  db_->prepare(
+  db_->kept(
          "INSERT INTO requests(kind, component, created_ms, requested_by, data) "
          "VALUES(?1, ?2, ?3, ?4, ?5)")
-      .bind(1, request.kind)
+      ->bind(1, request.kind)
       .bind(2, request.component)
       .bind(3, config::epoch_ms(at))
       .bind(4, request.requested_by)
@@ -259,9 +259,10 @@ Request read_request(Statement& rows) {
 
 std::vector<Request> StateStore::pending_requests() {
   std::vector<Request> out;
-  auto rows = db_->prepare(
-      std::string(kRequestColumns) + " WHERE done_ms IS NULL ORDER BY id");
-  while (rows.step()) out.push_back(read_request(rows));
+  static const std::string pending =
+      std::string(kRequestColumns) + " WHERE done_ms IS NULL ORDER BY id";
+  auto rows = db_->kept(pending);
+  while (rows->step()) out.push_back(read_request(*rows));
   return out;
 }
 
@@ -275,8 +276,8 @@ std::optional<Request> StateStore::request(std::int64_t id) {
 
 void StateStore::complete_request(std::int64_t id, const std::string& result,
                                   const std::string& outcome, TimePoint at) {
-  db_->prepare("UPDATE requests SET done_ms = ?2, result = ?3, outcome = ?4 WHERE id = ?1")
-      .bind(1, id)
+  db_->kept("UPDATE requests SET done_ms = ?2, result = ?3, outcome = ?4 WHERE id = ?1")
+      ->bind(1, id)
       .bind(2, config::epoch_ms(at))
       .bind(3, result)
       .bind(4, outcome)

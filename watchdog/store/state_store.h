@@ -13,7 +13,8 @@
 // loud log line and a fresh one is created; when even that fails the store lives in memory so
 // the watchdog keeps probing and recovering (and says so in the log).
 //
-// Thread-safety: none; each thread or process opens its own StateStore.
+// Thread-safety: none; each thread or process opens its own StateStore (its connection keeps the
+// hot statements prepared: sqlite.h Database::kept).
 
 #include <chrono>
 #include <cstdint>
