@@ -14,6 +14,7 @@
 #include "watchdog/engine/engine_internal.h"
 #include "watchdog/engine/probe_worker.h"
 #include "watchdog/logging.h"
+#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 
@@ -91,6 +92,7 @@ std::chrono::steady_clock::time_point Engine::heartbeat() const {
 }
 
 void Engine::loop() {
+  name_this_thread("wd-engine");
   auto last_turn = std::chrono::steady_clock::time_point{};
   std::deque<Event> batch;  // swapped with the queue's: neither is rebuilt every turn
   while (true) {
