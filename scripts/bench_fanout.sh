@@ -18,7 +18,7 @@
 #        - on schedule: probe runs in the window / (N × window / interval).
 #        - probe interval p99: per URL, time between consecutive requests (nginx access log).
 #      watchdog: one component per probe (`critical: false`), defaults interval/timeout 5s, its
-#      default jitter (a fixed phase per probe over the whole interval; first checks at once).
+#      default jitter (one of 20 phase slots per probe over the whole interval; first checks at once).
 #      Monit: `set daemon INTERVAL`, one `check host` per target. blackbox_exporter: module
 #      http_2xx, driven by `curl --parallel` requesting
 #      /probe?target=… for all N targets every interval at BENCH_BB_CONCURRENCY (default 64);
@@ -462,6 +462,6 @@ echo "  Monit, blackbox_exporter: until nginx saw every URL requested."
 echo "² watchdog: results the engine recorded (watchdog_probe_runs_total), which lag the checks while the"
 echo "  engine has a backlog (below or above 100 % then); Monit, blackbox_exporter: requests nginx saw."
 echo "CPU from /proc/PID/stat has a resolution of 1/$hz s: small windows (Monit at N=100) are coarse."
-echo "watchdog jitter: ${wd_jitter:-default (a fixed phase per probe over the whole interval; every first check at once)}."
+echo "watchdog jitter: ${wd_jitter:-default (one of 20 phase slots per probe over the whole interval; every first check at once)}."
 
 bench_verdict "$smoke"
