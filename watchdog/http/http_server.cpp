@@ -12,7 +12,6 @@
 #include "watchdog/http/status_page.h"
 #include "watchdog/store/incident_journal.h"
 #include "watchdog/store/state_store.h"
-#include "watchdog/thread_name.h"
 
 namespace watchdog::core {
 
@@ -118,20 +117,59 @@ bool wants_json(const httplib::Request& req) {
 
 }  // namespace
 
+// cpp-httplib's request handling (parsing, the pre-routing gate, routes, error pages) applied to
+// a connection the front hands over; its own listener and thread pool are not used.
+class RoutingServer final : public httplib::Server {
+ public:
+  bool serve(httplib::Stream& stream, bool last) {
+    bool closed = false;
+    return process_request(stream, last, closed, nullptr) && !closed;
+  }
+};
+
+namespace {
+
+Cell& http_gauge(Metrics& metrics, const char* name, const char* help, MetricType type) {
+  auto& store = metrics.store();
+  return store.global(store.add_global(name, help, type), {});
+}
+
+}  // namespace
+
 HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::path state_dir,
                        const ApiToken& token)
     : metrics_(metrics),
       engine_(engine),
       state_dir_(std::move(state_dir)),
       operator_api_(engine, state_dir_, token, stopping_),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<RoutingServer>()),
+      front_([this](httplib::Stream& stream, bool last) { return server_->serve(stream, last); },
+             FrontLimits{.max_connections = kMaxHttpConnections,
+                         .workers = kHttpThreads,
+                         .idle_timeout = kKeepAlive}),
+      connections_open_(http_gauge(metrics, "watchdog_http_connections",
+                                   "Connections open to the watchdog's HTTP endpoint",
+                                   MetricType::Gauge)),
+      connections_evicted_(http_gauge(
+          metrics, "watchdog_http_connections_evicted_total",
+          "Connections closed to make room at the connection cap (or when out of descriptors)",
+          MetricType::Counter)),
+      connections_timed_out_(http_gauge(
+          metrics, "watchdog_http_connections_timed_out_total",
+          "Connections closed because they sent nothing, or no whole request, in time",
+          MetricType::Counter)) {
   server_->set_payload_max_length(kMaxBody);
-  // A connection holds a thread while it is open: a fixed pool (not max(8, cores - 1)) and a
-  // short keep-alive so that idle clients give their threads back to /healthz and /metrics.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
-  server_->set_keep_alive_timeout(kKeepAliveSeconds);
+  server_->set_keep_alive_timeout(kKeepAlive.count());  // what the Keep-Alive header announces
   add_read_routes();
   operator_api_.add_routes(*server_);
+  update_connection_metrics();
+}
+
+void HttpServer::update_connection_metrics() {
+  const FrontCounts counts = front_.counts();
+  connections_open_.set(static_cast<double>(counts.open));
+  connections_evicted_.raise_to(static_cast<double>(counts.evicted));
+  connections_timed_out_.raise_to(static_cast<double>(counts.timed_out));
 }
 
 void HttpServer::add_read_routes() {
@@ -142,6 +180,7 @@ void HttpServer::add_read_routes() {
                     "text/html; charset=utf-8");
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    update_connection_metrics();
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -180,22 +219,13 @@ void HttpServer::add_read_routes() {
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start(const std::string& host, int port) {
-  if (!server_->bind_to_port(host.c_str(), port)) {
-    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
-                             " (address in use or not available)");
-  }
   serving_since_ = std::chrono::steady_clock::now();
-  thread_ = std::thread([this] {
-    name_this_thread("wd-http");
-    server_->listen_after_bind();
-  });
+  front_.start(host, port);
 }
 
 void HttpServer::stop() {
   stopping_ = true;
-  if (!thread_.joinable()) return;
-  server_->stop();
-  thread_.join();
+  front_.stop();
 }
 
 }  // namespace watchdog::core

@@ -1,5 +1,7 @@
 #pragma once
-// The watchdog's own HTTP endpoint (cpp-httplib, one listener pool of kHttpThreads):
+// The watchdog's own HTTP endpoint: connections held by one epoll thread, requests answered by
+// kHttpThreads workers only once they have arrived (connection_front.h), parsed and routed by
+// cpp-httplib:
 //   GET /         the status page (status_page.h): HTML for people, refreshes itself
 //   GET /metrics  Prometheus text format
 //   GET /healthz  liveness: 200 "ok" unless the engine loop stalled (heartbeat ≥ 10 s old)
@@ -24,21 +26,21 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "watchdog/engine/engine.h"
+#include "watchdog/http/connection_front.h"
 #include "watchdog/http/api_token.h"
 #include "watchdog/http/operator_api.h"
 #include "watchdog/metrics.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace watchdog::core {
 
+// Workers answering requests (never waiting for one) and the idle limits of connections.
 inline constexpr std::size_t kHttpThreads = 16;
-inline constexpr time_t kKeepAliveSeconds = 2;
+inline constexpr std::chrono::seconds kKeepAlive{5};
+inline constexpr std::size_t kMaxHttpConnections = 512;
+
+class RoutingServer;
 
 class HttpServer {
  public:
@@ -52,20 +54,26 @@ class HttpServer {
 
   // Binds and starts serving; throws std::runtime_error naming the address when it cannot bind.
   void start(const std::string& host, int port);
+  // The port bound (the chosen one when 0 was asked for).
+  int port() const { return front_.port(); }
   // From now on /readyz answers 503 "stopping" (the daemon is shutting down; still serving).
   void begin_stop() { stopping_ = true; }
   void stop();
 
  private:
   void add_read_routes();
+  void update_connection_metrics();
 
   Metrics& metrics_;
   const Engine& engine_;
   std::filesystem::path state_dir_;
   std::atomic<bool> stopping_{false};
   OperatorApi operator_api_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<RoutingServer> server_;
+  ConnectionFront front_;
+  Cell& connections_open_;
+  Cell& connections_evicted_;
+  Cell& connections_timed_out_;
   std::chrono::steady_clock::time_point serving_since_{};
 };
 

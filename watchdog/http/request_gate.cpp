@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "watchdog/http/connection_front.h"
 #include "watchdog/logging.h"
 
 namespace watchdog::core {
@@ -50,17 +51,8 @@ void json_error(httplib::Response& res, int status, const std::string& why) {
 }
 
 void close_after(httplib::Response& res) {
-  auto body = std::make_shared<std::string>(std::move(res.body));
-  res.body.clear();
-  const auto type = res.get_header_value("Content-Type");
-  res.headers.erase("Content-Type");
   res.set_header("Connection", "close");
-  res.set_content_provider(
-      body->size(), type.c_str(),
-      [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        sink.write(body->data() + offset, length);
-        return false;  // see the header: ends the connection after the whole body
-      });
+  close_connection_after_response();
 }
 
 std::string requested_by(const httplib::Request& req) {

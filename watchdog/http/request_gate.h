@@ -37,9 +37,7 @@ Screened screen_request(const httplib::Request& req, httplib::Response& res, con
 // {"error": why} with `status`.
 void json_error(httplib::Response& res, int status, const std::string& why);
 
-// The connection closes once `res` (with a non-empty body) is written. cpp-httplib 0.11 has no
-// switch for that from a handler: a content provider that reports failure after writing the
-// whole body ends the keep-alive loop.
+// The connection closes once `res` is written (Connection: close; the front closes it).
 void close_after(httplib::Response& res);
 
 // "api 127.0.0.1:50312": who asked, for the log and the incident timeline.
