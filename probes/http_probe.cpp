@@ -118,6 +118,8 @@ ProbeResult HttpProbe::evaluate(const HttpResponse& response,
       return unhealthy(FailureKind::Error, "could not resolve host");
     case HttpError::Tls:
       return unhealthy(FailureKind::Error, "TLS: " + response.error_text);
+    case HttpError::LocalResource:
+      return local_exhaustion(response.error_text);
     case HttpError::Other:
       return unhealthy(FailureKind::Error, response.error_text);
   }

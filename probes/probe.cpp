@@ -72,6 +72,8 @@ std::string_view to_string(FailureKind kind) {
       return "locked";
     case FailureKind::Stopped:
       return "stopped";
+    case FailureKind::LocalResource:
+      return "local_resource";
   }
   return "error";
 }
@@ -101,6 +103,10 @@ ProbeResult degraded(FailureKind why, std::string detail) {
 
 ProbeResult unhealthy(FailureKind why, std::string detail) {
   return make(ProbeStatus::Unhealthy, why, std::move(detail));
+}
+
+ProbeResult local_exhaustion(std::string detail) {
+  return make(ProbeStatus::Unknown, FailureKind::LocalResource, "watchdog: " + std::move(detail));
 }
 
 }  // namespace watchdog::probes

@@ -105,11 +105,14 @@ class Probe {
 std::string_view to_string(ProbeStatus status);
 std::string_view to_string(FailureKind kind);  // "not_found"; the names `when:` lists use
 std::optional<FailureKind> failure_kind_from_string(std::string_view name);
-const std::vector<FailureKind>& all_failure_kinds();  // every kind but None
+// Every kind a ladder's `when:` may name: all but None and LocalResource (never acted on).
+const std::vector<FailureKind>& all_failure_kinds();
 
 // Small helpers for implementations.
 ProbeResult healthy(std::string detail);
 ProbeResult degraded(FailureKind why, std::string detail);
 ProbeResult unhealthy(FailureKind why, std::string detail);
+// Unknown / LocalResource: the watchdog ran out of something of its own (see failure_kind.h).
+ProbeResult local_exhaustion(std::string detail);
 
 }  // namespace watchdog::probes

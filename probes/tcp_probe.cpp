@@ -210,6 +210,10 @@ ProbeResult TcpProbe::judge(int error, SteadyClock::time_point start,
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
     return healthy("connected to " + target() + " in " + std::to_string(elapsed.count()) + " ms");
   }
+  if (is_local_exhaustion(error)) {
+    return local_exhaustion("cannot connect to " + target() + ": " +
+                            std::generic_category().message(error));
+  }
   if (error == ECONNREFUSED) {
     return unhealthy(FailureKind::Refused, target() + ": connection refused");
   }

@@ -152,6 +152,9 @@ DockerResult<std::string> DockerApi::request(const std::string& method, const st
       return DockerError{FailureKind::Timeout, "the Docker engine at " + where_ +
                                                    " did not answer within " +
                                                    config::format_duration(timeout)};
+    case HttpError::LocalResource:
+      return DockerError{FailureKind::LocalResource,
+                         "watchdog: cannot ask the Docker engine: " + response.error_text};
     default:
       return DockerError{FailureKind::Error,
                          "Docker engine at " + where_ + ": " + response.error_text};

@@ -2,6 +2,8 @@
 // Why a check did not pass. Defined below the probes because the shared clients (Docker,
 // Kubernetes) classify their errors with it, and probes, actions and alerts all report it.
 
+#include <cerrno>
+
 namespace watchdog::probes {
 
 // Why a check did not pass; lets alerts and metrics say more than "failed".
@@ -17,6 +19,15 @@ enum class FailureKind {
   Corrupt,      // the target answered that its data is damaged (PostgreSQL SQLSTATE XX001, …)
   Locked,       // the check waited on a lock someone else holds (a migration, VACUUM FULL)
   Stopped,      // stopped on purpose by an operator (docker stop, scaled to 0): not an outage
+  // The watchdog itself ran out of something (file descriptors, memory, processes, threads):
+  // the check says nothing about its target, so it never moves the target toward CRITICAL.
+  LocalResource,
 };
+
+// errno values of the watchdog's own calls (socket, pipe, fork, thread creation) that mean
+// local exhaustion rather than anything about the target.
+inline bool is_local_exhaustion(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOMEM || error == ENOBUFS;
+}
 
 }  // namespace watchdog::probes

@@ -1,15 +1,19 @@
 #include "probes/clients/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "config/text.h"
+#include "probes/clients/failure_kind.h"
 
 namespace watchdog::probes {
 namespace {
@@ -109,6 +113,14 @@ struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
+// curl reports a socket() that failed for lack of descriptors as "couldn't connect", like a
+// refusal: the socket is opened here so that the errno of that call is known.
+curl_socket_t open_socket(void* socket_errno, curlsocktype, curl_sockaddr* address) {
+  const int fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd < 0) *static_cast<int*>(socket_errno) = errno;
+  return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 }  // namespace
 
 void init_http_client() {
@@ -118,6 +130,7 @@ void init_http_client() {
 
 struct HttpTransfer::State {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  int socket_errno = 0;  // of a socket() that failed (open_socket)
   HttpResponse response;
   Sink sink{&response, 0};
   std::string body;  // CURLOPT_POSTFIELDS is not copied by curl
@@ -151,6 +164,8 @@ HttpTransfer::HttpTransfer(const HttpRequest& request, void* reuse)
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &state_->socket_errno);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, to_ms(request.timeout));
   auto connect_timeout =
       request.connect_timeout.count() > 0 ? request.connect_timeout : request.timeout;
@@ -203,6 +218,13 @@ HttpResponse HttpTransfer::finish(int code) {
   }
   response.error = classify(curl_code);
   if (response.error != HttpError::None) response.error_text = curl_easy_strerror(curl_code);
+  // Our own exhaustion, not the target's answer (open_socket).
+  if (response.error != HttpError::None && is_local_exhaustion(state_->socket_errno)) {
+    response.error = HttpError::LocalResource;
+    response.error_text = std::generic_category().message(state_->socket_errno);
+  } else if (curl_code == CURLE_OUT_OF_MEMORY) {
+    response.error = HttpError::LocalResource;
+  }
   response.elapsed = std::chrono::steady_clock::now() - state_->start;
   return std::move(response);
 }

@@ -37,7 +37,8 @@ struct HttpRequest {
   std::string key_file;   // its private key
 };
 
-enum class HttpError { None, Timeout, Refused, Resolve, Tls, Other };
+// LocalResource: the watchdog could not make the request (out of descriptors or memory).
+enum class HttpError { None, Timeout, Refused, Resolve, Tls, LocalResource, Other };
 
 struct HttpResponse {
   HttpError error = HttpError::None;

@@ -184,6 +184,9 @@ KubernetesResult<std::string> KubernetesApi::request(const std::string& method, 
     case HttpError::Tls:
       return KubernetesError{FailureKind::Error, "TLS with the Kubernetes API at " + where +
                                                " failed: " + response.error_text};
+    case HttpError::LocalResource:
+      return KubernetesError{FailureKind::LocalResource,
+                             "watchdog: cannot ask the Kubernetes API: " + response.error_text};
     default:
       return KubernetesError{FailureKind::Error,
                        "Kubernetes API at " + where + ": " + response.error_text};

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -34,7 +35,13 @@ struct CheckPool::State {
   static void grow(const std::shared_ptr<State>& state) {
     if (state->queue.size() <= state->idle || state->counted >= state->max_threads) return;
     ++state->counted;
-    std::thread([state] { serve(state); }).detach();
+    try {
+      std::thread([state] { serve(state); }).detach();
+    } catch (const std::system_error&) {
+      // Out of threads (EAGAIN): the job waits for a thread that frees up or for the next
+      // submit to try again, instead of the exception escaping into the scheduler.
+      --state->counted;
+    }
   }
 
   static void serve(const std::shared_ptr<State>& state) {

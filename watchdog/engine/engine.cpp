@@ -43,6 +43,7 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
       options_(options),
       queue_(std::make_shared<Queue>()),
       recovery_metrics_(metrics),
+      local_exhaustion_(metrics),
       incident_metrics_(metrics),
       recorder_(options_.store, recovery_metrics_, incident_metrics_),
       manager_metrics_(metrics) {
@@ -210,6 +211,11 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
   view.detail = result.detail;  // assigned, not rebuilt: the string keeps its capacity
   view.last_run = Clock::now();
   view.seconds = probe.seconds;
+  if (result.failure == probes::FailureKind::LocalResource) {
+    // The watchdog was starved, not the target: its streaks stay as they were.
+    local_exhaustion_.note(component, view.name, result.detail, std::chrono::steady_clock::now());
+    return;
+  }
   const auto level = level_of(result.status);
   auto& m = runtime.machine;
   runtime.probe_started[probe.probe] = probe.started;

@@ -38,6 +38,7 @@
 #include "watchdog/engine/manager_watch.h"
 #include "watchdog/metrics.h"
 #include "watchdog/plan.h"
+#include "watchdog/engine/local_exhaustion.h"
 #include "watchdog/engine/recovery_metrics.h"
 #include "watchdog/engine/state_machine.h"
 #include "watchdog/store/state_store.h"
@@ -196,6 +197,7 @@ class Engine {
 
   // Loop thread only (after start).
   RecoveryMetrics recovery_metrics_;
+  LocalExhaustion local_exhaustion_;
   IncidentMetrics incident_metrics_;
   IncidentRecorder recorder_;
   ManagerMetrics manager_metrics_;
