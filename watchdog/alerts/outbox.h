@@ -29,18 +29,18 @@ using OutboxTime = std::chrono::system_clock::time_point;
 
 struct OutboxEntry {
   std::int64_t id = 0;
-  std::string sink;         // provider name
-  std::string key;          // idempotency key (event id, + "/reminder-<due>")
+  std::string sink;  // provider name
+  std::string key;   // idempotency key (event id, + "/reminder-<due>")
   std::string component;
   std::string incident_id;
-  std::string state;        // the event's `to` state, "CRITICAL"
-  std::string type;         // "state_change" | "reminder"
-  std::string payload;      // to_json(event) text
+  std::string state;    // the event's `to` state, "CRITICAL"
+  std::string type;     // "state_change" | "reminder"
+  std::string payload;  // to_json(event) text
   OutboxTime created{};
   OutboxTime next_attempt{};
-  int attempts = 0;         // sends tried so far
-  std::string status;       // "pending" | "delivered" | "failed" | "expired"
-  std::string last_error;   // "HTTP 500", "Couldn't connect to server", …
+  int attempts = 0;        // sends tried so far
+  std::string status;      // "pending" | "delivered" | "failed" | "expired"
+  std::string last_error;  // "HTTP 500", "Couldn't connect to server", …
   std::optional<OutboxTime> finished;
 };
 
@@ -79,6 +79,12 @@ class Outbox {
   // Deletes finished rows older than `before` — reminders, and rows of incidents that were
   // resolved (the transitions of an open incident stay); returns how many.
   int prune(OutboxTime before);
+
+  // When the file at the path is no longer the one this outbox writes to (deleted or replaced
+  // under the running daemon; the state store has noticed and recreated it: state_store.h),
+  // moves over to the file now at the path, its rows (same ids, so a send in flight marks the
+  // right one) copied across. Returns whether it moved; throws store::SqliteError.
+  bool follow_file();
 
  private:
   explicit Outbox(std::unique_ptr<store::Database> db);

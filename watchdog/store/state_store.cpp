@@ -51,8 +51,7 @@ std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
   auto db = std::make_unique<Database>(path);
   auto check = db->prepare("PRAGMA quick_check");
   if (!check.step() || check.text(0) != "ok") {
-    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0),
-                      SQLITE_CORRUPT);
+    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0), SQLITE_CORRUPT);
   }
   return db;
 }
@@ -115,6 +114,10 @@ std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::pat
       new StateStore(std::make_unique<Database>(existing_file(state_dir)), false));
 }
 
+std::unique_ptr<StateStore> StateStore::open_verified(const std::filesystem::path& state_dir) {
+  return std::unique_ptr<StateStore>(new StateStore(open_checked(existing_file(state_dir)), false));
+}
+
 std::unique_ptr<StateStore> StateStore::open_read_only(const std::filesystem::path& state_dir) {
   auto db = std::make_unique<Database>(existing_file(state_dir), Database::Access::ReadOnly);
   return std::unique_ptr<StateStore>(new StateStore(std::move(db), false, false));
@@ -143,10 +146,9 @@ void StateStore::add_missing_request_columns() {
   std::vector<std::string> present;
   auto columns = db_->prepare("PRAGMA table_info(requests)");
   while (columns.step()) present.push_back(columns.text(1));
-  const std::pair<const char*, const char*> added[] = {
-      {"requested_by", "TEXT NOT NULL DEFAULT ''"},
-      {"data", "TEXT NOT NULL DEFAULT '{}'"},
-      {"outcome", "TEXT NOT NULL DEFAULT ''"}};
+  const std::pair<const char*, const char*> added[] = {{"requested_by", "TEXT NOT NULL DEFAULT ''"},
+                                                       {"data", "TEXT NOT NULL DEFAULT '{}'"},
+                                                       {"outcome", "TEXT NOT NULL DEFAULT ''"}};
   for (const auto& [name, type] : added) {
     if (std::find(present.begin(), present.end(), name) != present.end()) continue;
     db_->exec(std::string("ALTER TABLE requests ADD COLUMN ") + name + " " + type);
@@ -267,8 +269,7 @@ std::vector<Request> StateStore::pending_requests() {
 }
 
 std::optional<Request> StateStore::request(std::int64_t id) {
-  auto rows = db_->prepare(
-      std::string(kRequestColumns) + " WHERE id = ?1");
+  auto rows = db_->prepare(std::string(kRequestColumns) + " WHERE id = ?1");
   rows.bind(1, id);
   if (!rows.step()) return std::nullopt;
   return read_request(rows);
@@ -282,6 +283,46 @@ void StateStore::complete_request(std::int64_t id, const std::string& result,
       .bind(3, result)
       .bind(4, outcome)
       .run();
+}
+
+bool StateStore::file_replaced() const { return !in_memory_ && db_->file_replaced(); }
+
+std::int64_t StateStore::recreate_file() {
+  const auto path = db_->path();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    // The -wal and -shm left beside no file are the lost file's: a new file must not read them.
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+  }
+  std::unique_ptr<Database> fresh;
+  try {
+    fresh = open_checked(path);
+  } catch (const SqliteError& error) {
+    if (!error.unusable_file() || !std::filesystem::exists(path, ec)) throw;
+    move_aside(path, error.what());
+    fresh = open_checked(path);
+  }
+  db_->swap(*fresh);  // `fresh` holds the lost file's connection from here
+  auto& lost = *fresh;
+  try {
+    migrate();
+    Transaction transaction(*db_);
+    std::int64_t copied = 0;
+    const std::pair<const char*, OnConflict> tables[] = {
+        {"components", OnConflict::Replace},     {"incidents", OnConflict::Replace},
+        {"incident_events", OnConflict::Ignore}, {"mutes", OnConflict::Ignore},
+        {"requests", OnConflict::Ignore},        {"probe_memory", OnConflict::Replace}};
+    for (const auto& [table, on_conflict] : tables) {
+      copied += copy_rows(lost, *db_, table, on_conflict);
+    }
+    transaction.commit();
+    seen_version_ = -1;  // the next poll reads the requests the new file holds
+    lost.leave_files_on_close();
+    return copied;
+  } catch (...) {
+    db_->swap(lost);  // back on the lost file; the caller tries again later
+    throw;
+  }
 }
 
 bool StateStore::changed_elsewhere() {
