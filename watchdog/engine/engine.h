@@ -36,10 +36,11 @@
 #include "watchdog/engine/incident_recorder.h"
 #include "watchdog/engine/manager_metrics.h"
 #include "watchdog/engine/manager_watch.h"
-#include "watchdog/metrics.h"
-#include "watchdog/plan.h"
 #include "watchdog/engine/recovery_metrics.h"
 #include "watchdog/engine/state_machine.h"
+#include "watchdog/engine/store_health.h"
+#include "watchdog/metrics.h"
+#include "watchdog/plan.h"
 #include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
@@ -131,6 +132,9 @@ class Engine {
   void restore_from_store();
   // flush_memories: also the probe memories not due yet, of every component (reload, stop).
   void persist(bool flush_memories = false);
+  // Every couple of seconds (from persist): a state file deleted or replaced under the daemon is
+  // recreated (StateStore::recreate_file), journal entries waiting for the store are retried.
+  void tend_store();
   // engine_durable.cpp: probe memories (probes/probe.h), kept, saved, handed back.
   void keep_memory(Runtime& runtime, std::size_t probe, const probes::ProbeResult& result);
   void restore_probe_memories();
@@ -187,9 +191,9 @@ class Engine {
   StatusView status_;  // components in the order of runtimes_
 
   // Loop thread only: what this turn changed (see "Cost" above).
-  std::vector<std::size_t> dirty_;      // indices into runtimes_, each once
-  std::set<std::size_t> recovering_;    // components whose Tick deadlines can fire
-  bool holds_stale_ = true;             // an input of compute_holds changed
+  std::vector<std::size_t> dirty_;                      // indices into runtimes_, each once
+  std::set<std::size_t> recovering_;                    // components whose Tick deadlines can fire
+  bool holds_stale_ = true;                             // an input of compute_holds changed
   std::chrono::steady_clock::time_point next_holds_{};  // recompute holds by then at the latest
   State overall_ = State::Healthy;
   bool overall_known_ = false;  // overall_ has been exported once
@@ -197,7 +201,11 @@ class Engine {
   // Loop thread only (after start).
   RecoveryMetrics recovery_metrics_;
   IncidentMetrics incident_metrics_;
+  StoreHealth store_health_;  // before recorder_, which reports to it
   IncidentRecorder recorder_;
+  bool save_backlog_ = false;  // a save failed: retry every component whose snapshot differs
+  std::chrono::steady_clock::time_point next_save_retry_{};
+  std::chrono::steady_clock::time_point next_store_check_{};
   ManagerMetrics manager_metrics_;
   std::unique_ptr<ManagerWatch> managers_;  // made when a plan has a managed component
   std::uint64_t managers_seen_ = 0;         // the ManagerWatch::version() copied last
@@ -209,8 +217,8 @@ class Engine {
   int running_actions_ = 0;
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;
-  int max_concurrent_ = 2;                                  // from the plan
-  std::string external_url_;                                // from the plan
+  int max_concurrent_ = 2;    // from the plan
+  std::string external_url_;  // from the plan
   TimePoint last_reminders_{};
   std::vector<config::MaintenanceWindowSpec> maintenance_;  // from the plan
 };
