@@ -60,16 +60,20 @@ void StoreHealth::write_failed(std::string_view what, const std::exception_ptr& 
                 kv("failures_since_last_log", std::to_string(unlogged_)));
   last_logged_ = now;
   unlogged_ = 0;
+  reported_ = true;
 }
 
+// The failure line's minute is not reset here: a store that works one turn and fails the next
+// (a nearly full disk) still logs its failures once a minute, and its recoveries no more often.
 void StoreHealth::write_succeeded() {
   if (!failing_) return;
-  spdlog::warn("state_store_write_recovered {}",
-               kv("failures", std::to_string(failures_this_episode_)));
   failing_ = false;
-  failures_this_episode_ = 0;
-  unlogged_ = 0;
-  last_logged_.reset();
+  if (reported_) {
+    spdlog::warn("state_store_write_recovered {}",
+                 kv("failures", std::to_string(failures_this_episode_)));
+    reported_ = false;
+    failures_this_episode_ = 0;
+  }
 }
 
 void StoreHealth::set_backlog(std::size_t entries, std::uint64_t dropped_total) {

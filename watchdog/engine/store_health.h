@@ -43,8 +43,9 @@ class StoreHealth {
   Cell& recreated_;
   bool failing_ = false;
   std::optional<std::chrono::steady_clock::time_point> last_logged_;
-  std::uint64_t unlogged_ = 0;  // failures since the last line
-  std::uint64_t failures_this_episode_ = 0;
+  std::uint64_t unlogged_ = 0;               // failures since the last line
+  std::uint64_t failures_this_episode_ = 0;  // since the last recovery line
+  bool reported_ = false;  // a failure line went out that no recovery line has answered
 };
 
 }  // namespace watchdog::core
