@@ -293,6 +293,7 @@ std::int64_t StateStore::recreate_file() {
   if (!std::filesystem::exists(path, ec)) {
     // The -wal and -shm left beside no file are the lost file's: a new file must not read them.
     for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+    std::filesystem::create_directories(path.parent_path(), ec);  // the whole state dir went
   }
   std::unique_ptr<Database> fresh;
   try {

@@ -70,6 +70,18 @@ TEST(StateStoreLoss, DeletedFileIsRecreatedWithEverythingTheConnectionHeld) {
   EXPECT_EQ(IncidentJournal(again->db()).timeline("inc-1").size(), 2u);
 }
 
+TEST(StateStoreLoss, AStateDirRemovedAsAWholeIsCreatedAgain) {
+  testing::TempDir dir;
+  const auto state = dir / "state";
+  std::filesystem::create_directories(state);
+  auto store = StateStore::open(state);
+  store->save_component("db", R"({"state":"FAILED"})", at(1));
+  std::filesystem::remove_all(state);
+  ASSERT_TRUE(store->file_replaced());
+  store->recreate_file();
+  EXPECT_EQ(StateStore::open_verified(state)->load_components().at("db"), R"({"state":"FAILED"})");
+}
+
 TEST(StateStoreLoss, AReplacedFileKeepsThePausesAndRequestsWrittenToIt) {
   testing::TempDir dir;
   auto store = StateStore::open(dir.path());
