@@ -61,7 +61,9 @@ TEST(IncidentMetrics, RtoMetOnlyWhenAnRtoIsConfigured) {
 // Drives a recorder through incidents the way the engine does.
 struct RecorderRun {
   explicit RecorderRun(store::StateStore* store)
-      : recovery(metrics), incidents(metrics), health(metrics),
+      : recovery(metrics),
+        incidents(metrics),
+        health(metrics),
         recorder(store, recovery, incidents, health) {
     for (const char* component : {"db", "api"}) incidents.add_component(component, 2min);
   }
