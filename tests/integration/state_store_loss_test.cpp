@@ -209,7 +209,7 @@ TEST(StateStoreCli, ADamagedDatabaseIsRefusedWithExit2) {
     file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
   const std::vector<std::vector<std::string>> commands = {
-      {"incidents"}, {"alerts"}, {"reset", "db", "--wait", "1s"}};
+      {"incidents"}, {"alerts"}, {"reset", "db", "--wait", "1s"}, {"gameday", "history"}};
   for (const auto& args : commands) {
     auto argv = args;
     argv.insert(argv.end(), {"--state-dir", state.string()});
@@ -217,6 +217,7 @@ TEST(StateStoreCli, ADamagedDatabaseIsRefusedWithExit2) {
     EXPECT_EQ(result.exit_code, 2) << args[0] << ": " << result.out << result.err;
     EXPECT_NE(result.err.find((state / "watchdog.db").string()), std::string::npos) << result.err;
     EXPECT_NE(result.err.find("not a usable state database"), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "") << "nothing read from a damaged file";
   }
 }
 
