@@ -29,18 +29,18 @@ using OutboxTime = std::chrono::system_clock::time_point;
 
 struct OutboxEntry {
   std::int64_t id = 0;
-  std::string sink;  // provider name
-  std::string key;   // idempotency key (event id, + "/reminder-<due>")
+  std::string sink;         // provider name
+  std::string key;          // idempotency key (event id, + "/reminder-<due>")
   std::string component;
   std::string incident_id;
-  std::string state;    // the event's `to` state, "CRITICAL"
-  std::string type;     // "state_change" | "reminder"
-  std::string payload;  // to_json(event) text
+  std::string state;        // the event's `to` state, "CRITICAL"
+  std::string type;         // "state_change" | "reminder"
+  std::string payload;      // to_json(event) text
   OutboxTime created{};
   OutboxTime next_attempt{};
-  int attempts = 0;        // sends tried so far
-  std::string status;      // "pending" | "delivered" | "failed" | "expired"
-  std::string last_error;  // "HTTP 500", "Couldn't connect to server", …
+  int attempts = 0;         // sends tried so far
+  std::string status;       // "pending" | "delivered" | "failed" | "expired"
+  std::string last_error;   // "HTTP 500", "Couldn't connect to server", …
   std::optional<OutboxTime> finished;
 };
 

@@ -90,8 +90,8 @@ int GamedayCommand::list() {
   for (const auto& c : config.components) {
     std::string custom;
     for (const auto& s : c.gameday.scenarios) {
-      custom +=
-          (custom.empty() ? "" : ", ") + s.name + " (expect " + config::expect_name(s.expect) + ")";
+      custom += (custom.empty() ? "" : ", ") + s.name + " (expect " +
+                config::expect_name(s.expect) + ")";
     }
     components.push_back({c.name, c.staging ? "yes" : "no", custom.empty() ? "-" : custom});
   }

@@ -221,10 +221,11 @@ int OperatorCommands::pause() {
   const auto now = Clock::now();
   store->set_mute({component_, now + *length, reason_, now});
   // The running daemon logs it and notes it in an open incident ("pause by cli").
-  store->add_request(
-      {"pause", component_, "cli",
-       nlohmann::json{{"until_ms", config::epoch_ms(now + *length)}, {"reason", reason_}}.dump()},
-      now);
+  store->add_request({"pause", component_, "cli",
+                      nlohmann::json{{"until_ms", config::epoch_ms(now + *length)},
+                                     {"reason", reason_}}
+                          .dump()},
+                     now);
   std::cout << "paused " << component_ << " until " << config::format_rfc3339_ms(now + *length)
             << ": probing and metrics go on, actions and alerts are muted\n";
   return 0;

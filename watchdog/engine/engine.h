@@ -36,11 +36,11 @@
 #include "watchdog/engine/incident_recorder.h"
 #include "watchdog/engine/manager_metrics.h"
 #include "watchdog/engine/manager_watch.h"
+#include "watchdog/metrics.h"
+#include "watchdog/plan.h"
 #include "watchdog/engine/recovery_metrics.h"
 #include "watchdog/engine/state_machine.h"
 #include "watchdog/engine/store_health.h"
-#include "watchdog/metrics.h"
-#include "watchdog/plan.h"
 #include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
@@ -191,9 +191,9 @@ class Engine {
   StatusView status_;  // components in the order of runtimes_
 
   // Loop thread only: what this turn changed (see "Cost" above).
-  std::vector<std::size_t> dirty_;                      // indices into runtimes_, each once
-  std::set<std::size_t> recovering_;                    // components whose Tick deadlines can fire
-  bool holds_stale_ = true;                             // an input of compute_holds changed
+  std::vector<std::size_t> dirty_;      // indices into runtimes_, each once
+  std::set<std::size_t> recovering_;    // components whose Tick deadlines can fire
+  bool holds_stale_ = true;             // an input of compute_holds changed
   std::chrono::steady_clock::time_point next_holds_{};  // recompute holds by then at the latest
   State overall_ = State::Healthy;
   bool overall_known_ = false;  // overall_ has been exported once
@@ -217,8 +217,8 @@ class Engine {
   int running_actions_ = 0;
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;
-  int max_concurrent_ = 2;    // from the plan
-  std::string external_url_;  // from the plan
+  int max_concurrent_ = 2;                                  // from the plan
+  std::string external_url_;                                // from the plan
   TimePoint last_reminders_{};
   std::vector<config::MaintenanceWindowSpec> maintenance_;  // from the plan
 };

@@ -65,7 +65,7 @@ class IncidentRecorder {
   StoreHealth& health_;
   RecoveryMetrics& metrics_;
   IncidentMetrics& incident_metrics_;
-  std::map<std::string, store::IncidentRecord> open_;       // by component
+  std::map<std::string, store::IncidentRecord> open_;  // by component
   std::map<std::string, store::IncidentRecord> left_open_;  // by id: load() until resume()
 };
 

@@ -85,9 +85,7 @@ class Database {
 
   struct SqlHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view sql) const {
-      return std::hash<std::string_view>{}(sql);
-    }
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
   };
 
   std::filesystem::path path_;

@@ -51,7 +51,8 @@ std::unique_ptr<Database> open_checked(const std::filesystem::path& path) {
   auto db = std::make_unique<Database>(path);
   auto check = db->prepare("PRAGMA quick_check");
   if (!check.step() || check.text(0) != "ok") {
-    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0), SQLITE_CORRUPT);
+    throw SqliteError(path.string() + ": integrity check failed: " + check.text(0),
+                      SQLITE_CORRUPT);
   }
   return db;
 }
@@ -146,9 +147,10 @@ void StateStore::add_missing_request_columns() {
   std::vector<std::string> present;
   auto columns = db_->prepare("PRAGMA table_info(requests)");
   while (columns.step()) present.push_back(columns.text(1));
-  const std::pair<const char*, const char*> added[] = {{"requested_by", "TEXT NOT NULL DEFAULT ''"},
-                                                       {"data", "TEXT NOT NULL DEFAULT '{}'"},
-                                                       {"outcome", "TEXT NOT NULL DEFAULT ''"}};
+  const std::pair<const char*, const char*> added[] = {
+      {"requested_by", "TEXT NOT NULL DEFAULT ''"},
+      {"data", "TEXT NOT NULL DEFAULT '{}'"},
+      {"outcome", "TEXT NOT NULL DEFAULT ''"}};
   for (const auto& [name, type] : added) {
     if (std::find(present.begin(), present.end(), name) != present.end()) continue;
     db_->exec(std::string("ALTER TABLE requests ADD COLUMN ") + name + " " + type);
@@ -269,7 +271,8 @@ std::vector<Request> StateStore::pending_requests() {
 }
 
 std::optional<Request> StateStore::request(std::int64_t id) {
-  auto rows = db_->prepare(std::string(kRequestColumns) + " WHERE id = ?1");
+  auto rows = db_->prepare(
+      std::string(kRequestColumns) + " WHERE id = ?1");
   rows.bind(1, id);
   if (!rows.step()) return std::nullopt;
   return read_request(rows);

@@ -43,8 +43,8 @@ struct Mute {
 };
 
 // How the daemon answered a request (the HTTP API maps it to a status code).
-inline constexpr const char* kRequestDone = "done";        // applied
-inline constexpr const char* kRequestRefused = "refused";  // not applicable now (result says why)
+inline constexpr const char* kRequestDone = "done";          // applied
+inline constexpr const char* kRequestRefused = "refused";    // not applicable now (result says why)
 inline constexpr const char* kRequestNotFound = "not_found";  // no such component or incident
 // Acted on, and recovery gave up (FAILED: the ladder had no rung left or the budget was spent).
 inline constexpr const char* kRequestGaveUp = "gave_up";
