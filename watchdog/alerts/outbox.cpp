@@ -197,4 +197,19 @@ int Outbox::prune(OutboxTime before) {
   return sqlite3_changes(db_->handle());
 }
 
+bool Outbox::follow_file() {
+  std::lock_guard lock(mutex_);
+  if (!db_->file_replaced()) return false;
+  store::Database fresh(db_->path());
+  fresh.exec(kSchema);
+  {
+    store::Transaction transaction(fresh);
+    store::copy_rows(*db_, fresh, "alert_outbox", store::OnConflict::Replace);
+    transaction.commit();
+  }
+  db_->leave_files_on_close();
+  db_->swap(fresh);  // `fresh` now holds the lost file's connection, closed here
+  return true;
+}
+
 }  // namespace watchdog::alerts

@@ -80,6 +80,12 @@ class Outbox {
   // resolved (the transitions of an open incident stay); returns how many.
   int prune(OutboxTime before);
 
+  // When the file at the path is no longer the one this outbox writes to (deleted or replaced
+  // under the running daemon; the state store has noticed and recreated it: state_store.h),
+  // moves over to the file now at the path, its rows (same ids, so a send in flight marks the
+  // right one) copied across. Returns whether it moved; throws store::SqliteError.
+  bool follow_file();
+
  private:
   explicit Outbox(std::unique_ptr<store::Database> db);
   std::vector<OutboxEntry> select(const std::string& where_order_limit,

@@ -105,7 +105,15 @@ int GamedayCommand::history() {
     state_dir = config::load_config_file(config_path_).watchdog.state_dir.string();
   }
   if (state_dir.empty()) state_dir = config::kDefaultStateDir;
-  auto store = store::StateStore::open_existing(state_dir);
+  std::unique_ptr<store::StateStore> store;
+  try {
+    store = store::StateStore::open_verified(state_dir);  // a damaged file: refused, exit 2
+  } catch (const store::SqliteError& error) {
+    if (!error.unusable_file()) throw;
+    std::cerr << "error: " << store::StateStore::file_in(state_dir).string()
+              << " is not a usable state database (" << error.what() << "); refusing to read it\n";
+    return 2;
+  }
   gameday::GamedayStore gamedays(*store);
   const auto past = gamedays.list(limit_);
   if (json_) {

@@ -35,6 +35,34 @@ std::optional<config::Duration> duration_option(const char* option, const std::s
   return std::nullopt;
 }
 
+// A state file a command must not read from or write to: damaged, not a database, or failing to
+// open. Answered with exit 2 and the file named, never with an empty listing.
+class UnusableStore : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The store for a command, proven intact first (StateStore::open_verified). `create`: a state
+// dir without a file yet gets one (pause), instead of "no state yet".
+std::unique_ptr<store::StateStore> open_store(const std::string& state_dir, bool create = false) {
+  const auto file = store::StateStore::file_in(state_dir);
+  if (create && !std::filesystem::exists(file)) {
+    std::filesystem::create_directories(state_dir);
+    return store::StateStore::open(state_dir);
+  }
+  if (!std::filesystem::exists(file))
+    return store::StateStore::open_existing(state_dir);  // says why
+  try {
+    return store::StateStore::open_verified(state_dir);
+  } catch (const store::SqliteError& error) {
+    const int code = error.code() & 0xff;
+    if (!error.unusable_file() && code != SQLITE_CANTOPEN && code != SQLITE_IOERR) throw;
+    throw UnusableStore(file.string() + " is not a usable state database (" + error.what() +
+                        "); refusing to read it. A running watchdog moves a damaged file aside "
+                        "at its next start; or restore the file from a backup.");
+  }
+}
+
 }  // namespace
 
 OperatorCommands::OperatorCommands(CLI::App& app) {
@@ -98,6 +126,9 @@ int OperatorCommands::run() {
   } catch (const config::ConfigError& error) {
     std::cerr << "invalid configuration: " << error.what() << "\n";
     return 2;
+  } catch (const UnusableStore& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return 2;
   } catch (const std::exception& error) {
     std::cerr << "error: " << error.what() << "\n";
     return 1;
@@ -105,7 +136,7 @@ int OperatorCommands::run() {
 }
 
 int OperatorCommands::incidents() {
-  auto store = store::StateStore::open_existing(state_dir_);
+  auto store = open_store(state_dir_);
   store::IncidentJournal journal(store->db());
   if (verb_ == "list") {
     const auto records = journal.list(limit_, open_only_);
@@ -141,7 +172,7 @@ int OperatorCommands::incidents() {
 }
 
 int OperatorCommands::alerts() {
-  store::StateStore::open_existing(state_dir_);  // a clear error when there is no store yet
+  open_store(state_dir_);  // a clear error when there is no store yet, or a damaged one
   auto outbox = alerts::Outbox::open(store::StateStore::file_in(state_dir_));
   const auto rows = outbox->recent(limit_, status_);
   if (json_) {
@@ -174,6 +205,9 @@ int OperatorCommands::alerts() {
   for (const auto& r : rows) {
     std::cout << config::format_rfc3339_ms(r.created) << "  " << r.sink << "  " << r.status << "  "
               << r.attempts << " tries  " << r.key;
+    if (r.status == "pending") {
+      std::cout << "  next try " << config::format_rfc3339_ms(r.next_attempt);
+    }
     if (!r.last_error.empty()) std::cout << "  (" << r.last_error << ")";
     std::cout << "\n";
   }
@@ -183,8 +217,7 @@ int OperatorCommands::alerts() {
 int OperatorCommands::pause() {
   const auto length = duration_option("pause --for", for_);
   if (!length) return 2;
-  std::filesystem::create_directories(state_dir_);
-  auto store = store::StateStore::open(state_dir_);
+  auto store = open_store(state_dir_, /*create=*/true);
   const auto now = Clock::now();
   store->set_mute({component_, now + *length, reason_, now});
   // The running daemon logs it and notes it in an open incident ("pause by cli").
@@ -199,7 +232,7 @@ int OperatorCommands::pause() {
 }
 
 int OperatorCommands::resume() {
-  auto store = store::StateStore::open_existing(state_dir_);
+  auto store = open_store(state_dir_);
   if (!store->clear_mute(component_)) {
     std::cout << component_ << " was not paused\n";
     return 0;
@@ -212,7 +245,7 @@ int OperatorCommands::resume() {
 int OperatorCommands::reset() {
   const auto wait = duration_option("reset --wait", wait_);
   if (!wait) return 2;
-  auto store = store::StateStore::open_existing(state_dir_);
+  auto store = open_store(state_dir_);
   const auto id = store->add_request({"reset", component_, "cli"}, Clock::now());
   const auto deadline = Clock::now() + *wait;
   while (Clock::now() < deadline) {

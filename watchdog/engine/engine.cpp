@@ -45,7 +45,8 @@ Engine::Engine(Metrics& metrics, alerts::Dispatcher& dispatcher, EngineOptions o
       recovery_metrics_(metrics),
       local_exhaustion_(metrics),
       incident_metrics_(metrics),
-      recorder_(options_.store, recovery_metrics_, incident_metrics_),
+      store_health_(metrics),
+      recorder_(options_.store, recovery_metrics_, incident_metrics_, store_health_),
       manager_metrics_(metrics) {
   if (options_.seed == 0) options_.seed = std::random_device{}();
 }

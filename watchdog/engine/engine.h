@@ -41,6 +41,7 @@
 #include "watchdog/engine/local_exhaustion.h"
 #include "watchdog/engine/recovery_metrics.h"
 #include "watchdog/engine/state_machine.h"
+#include "watchdog/engine/store_health.h"
 #include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
@@ -132,6 +133,9 @@ class Engine {
   void restore_from_store();
   // flush_memories: also the probe memories not due yet, of every component (reload, stop).
   void persist(bool flush_memories = false);
+  // Every couple of seconds (from persist): a state file deleted or replaced under the daemon is
+  // recreated (StateStore::recreate_file), journal entries waiting for the store are retried.
+  void tend_store();
   // engine_durable.cpp: probe memories (probes/probe.h), kept, saved, handed back.
   void keep_memory(Runtime& runtime, std::size_t probe, const probes::ProbeResult& result);
   void restore_probe_memories();
@@ -199,7 +203,11 @@ class Engine {
   RecoveryMetrics recovery_metrics_;
   LocalExhaustion local_exhaustion_;
   IncidentMetrics incident_metrics_;
+  StoreHealth store_health_;  // before recorder_, which reports to it
   IncidentRecorder recorder_;
+  bool save_backlog_ = false;  // a save failed: retry every component whose snapshot differs
+  std::chrono::steady_clock::time_point next_save_retry_{};
+  std::chrono::steady_clock::time_point next_store_check_{};
   ManagerMetrics manager_metrics_;
   std::unique_ptr<ManagerWatch> managers_;  // made when a plan has a managed component
   std::uint64_t managers_seen_ = 0;         // the ManagerWatch::version() copied last

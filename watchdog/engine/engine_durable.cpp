@@ -16,6 +16,11 @@ namespace watchdog::core {
 
 using logging::kv;
 
+namespace {
+// After a failed save, how long before the next try (a full disk: no transaction every turn).
+constexpr auto kSaveRetryInterval = std::chrono::seconds(1);
+}  // namespace
+
 // After a restart: each component continues from its saved state. One that was RECOVERING is
 // verified by probes first (Resumed) — never acted on again because the watchdog restarted.
 void Engine::restore_from_store() {
@@ -120,9 +125,17 @@ bool memory_too_large(const std::string& component, const std::string& probe, st
 // Saves the components this turn touched whose snapshot changed, and the probe memories they
 // received that are due (all unsaved ones of every component with flush_memories), in one
 // transaction. Runtime::saved holds the fingerprint of what was saved last, not the JSON text.
+//
+// A save the store refuses (a full filesystem) leaves save_backlog_ set: the turns of the next
+// second write nothing, then one retry saves every component whose snapshot differs from what
+// was last saved — the changes of the whole failing period, once space is back.
 void Engine::persist(bool flush_memories) {
-  if (options_.store == nullptr || (dirty_.empty() && !flush_memories)) return;
+  if (options_.store == nullptr) return;
+  tend_store();
   const auto steady_now = std::chrono::steady_clock::now();
+  const bool retry = save_backlog_ && (flush_memories || steady_now >= next_save_retry_);
+  if (save_backlog_ && !retry) return;
+  if (dirty_.empty() && !flush_memories && !retry) return;
   std::vector<std::tuple<Runtime*, std::string, std::string>> changed;
   std::vector<std::pair<Runtime*, std::size_t>> memories;  // (component, probe index)
   // A memory to forget goes at once; a new one once the last save is old enough.
@@ -138,7 +151,12 @@ void Engine::persist(bool flush_memories) {
   if (flush_memories) {
     for (auto& runtime : runtimes_) collect_memories(*runtime);
   }
-  for (std::size_t i : dirty_) {
+  std::vector<std::size_t> candidates;
+  if (retry) {
+    for (const auto& runtime : runtimes_) candidates.push_back(runtime->index);
+  }
+  const auto& touched = retry ? candidates : dirty_;
+  for (std::size_t i : touched) {
     auto& runtime = *runtimes_[i];
     if (!flush_memories) collect_memories(runtime);
     auto print = fingerprint(runtime.machine, runtime.event_sequence, runtime.first_failure,
@@ -154,7 +172,10 @@ void Engine::persist(bool flush_memories) {
     auto text = nlohmann::json{{"machine", snapshot(runtime.machine)}, {"engine", extra}}.dump();
     changed.emplace_back(&runtime, std::move(text), std::move(print));
   }
-  if (changed.empty() && memories.empty()) return;
+  if (changed.empty() && memories.empty()) {
+    save_backlog_ = false;  // a retry that found everything saved
+    return;
+  }
   try {
     store::Transaction transaction(options_.store->db());
     const auto now = Clock::now();
@@ -176,10 +197,13 @@ void Engine::persist(bool flush_memories) {
       runtime->memories[p].unsaved = false;
       runtime->memories[p].saved_at = steady_now;
     }
-  } catch (const std::exception& error) {
-    // Nothing is marked saved: the next turn that touches them tries again.
-    spdlog::error("state_save_failed {} {} {}", kv("components", std::to_string(changed.size())),
-                  kv("probe_memories", std::to_string(memories.size())), kv("error", error.what()));
+    save_backlog_ = false;
+    store_health_.write_succeeded();
+  } catch (const std::exception&) {
+    // Nothing is marked saved: the retry a second from now writes them (and any later change).
+    save_backlog_ = true;
+    next_save_retry_ = steady_now + kSaveRetryInterval;
+    store_health_.write_failed("state_save", std::current_exception());
   }
 }
 

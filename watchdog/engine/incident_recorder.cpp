@@ -9,9 +9,39 @@ namespace watchdog::core {
 using logging::kv;
 
 IncidentRecorder::IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics,
-                                   IncidentMetrics& incident_metrics)
-    : store_(store), metrics_(metrics), incident_metrics_(incident_metrics) {
-  if (store_ != nullptr) journal_.emplace(store_->db());
+                                   IncidentMetrics& incident_metrics, StoreHealth& health)
+    : store_(store), health_(health), metrics_(metrics), incident_metrics_(incident_metrics) {
+  if (store_ != nullptr) {
+    journal_.emplace(store_->db());
+    backlog_.emplace(store_->db());
+  }
+}
+
+void IncidentRecorder::write(store::WriteBacklog::Write write) {
+  if (!backlog_) return;
+  const bool waiting = backlog_->size() > 0;
+  if (auto error = backlog_->submit(std::move(write))) {
+    health_.write_failed("journal", error);
+  } else if (!waiting) {
+    health_.write_succeeded();
+  }
+  health_.set_backlog(backlog_->size(), backlog_->dropped());
+}
+
+void IncidentRecorder::flush() {
+  if (!backlog_ || backlog_->size() == 0) return;
+  if (auto error = backlog_->flush()) {
+    health_.write_failed("journal", error);
+  } else {
+    health_.write_succeeded();
+  }
+  health_.set_backlog(backlog_->size(), backlog_->dropped());
+}
+
+void IncidentRecorder::rewrite_open() {
+  for (const auto& [component, record] : open_) {
+    write([this, record = record] { journal_->upsert(record); });
+  }
 }
 
 template <typename Fn>
@@ -108,18 +138,18 @@ void IncidentRecorder::transition(const std::string& component, const Transition
     metrics_.set_incident_open(component, false);
     incident_metrics_.set_open_since(component, std::nullopt);
   }
-  safely("transition", [&](store::IncidentJournal& journal) {
-    journal.upsert(record);
-    journal.append(
-        record.id, at, "state_change",
-        std::string(to_string(t.from)) + " -> " + std::string(to_string(t.to)) + ": " + t.reason,
-        nlohmann::json{{"from", std::string(to_string(t.from))},
-                       {"to", std::string(to_string(t.to))},
-                       {"reason", t.reason},
-                       {"attempt", t.attempt},
-                       {"hold", hold.reason},
-                       {"root_cause", hold.root_cause}}
-            .dump());
+  auto summary =
+      std::string(to_string(t.from)) + " -> " + std::string(to_string(t.to)) + ": " + t.reason;
+  auto data = nlohmann::json{{"from", std::string(to_string(t.from))},
+                             {"to", std::string(to_string(t.to))},
+                             {"reason", t.reason},
+                             {"attempt", t.attempt},
+                             {"hold", hold.reason},
+                             {"root_cause", hold.root_cause}}
+                  .dump();
+  write([this, record = record, at, summary = std::move(summary), data = std::move(data)] {
+    journal_->upsert(record);
+    journal_->append(record.id, at, "state_change", summary, data);
   });
   if (t.to == State::Healthy) open_.erase(component);
 }
@@ -127,8 +157,8 @@ void IncidentRecorder::transition(const std::string& component, const Transition
 void IncidentRecorder::note(const std::string& incident_id, TimePoint at, const std::string& kind,
                             const std::string& summary, const nlohmann::json& data) {
   if (incident_id.empty()) return;
-  safely(kind.c_str(), [&](store::IncidentJournal& journal) {
-    journal.append(incident_id, at, kind, summary, data.dump());
+  write([this, incident_id, at, kind, summary, data = data.dump()] {
+    journal_->append(incident_id, at, kind, summary, data);
   });
 }
 

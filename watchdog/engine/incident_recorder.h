@@ -1,7 +1,9 @@
 #pragma once
 // Turns what the engine sees (transitions, probe results that mattered, actions, holds, alerts)
-// into the incident journal and the incident metrics. A store error (disk full, say) is logged
-// and never stops the engine: the journal is a record, not a dependency of recovery.
+// into the incident journal and the incident metrics. A store error (disk full, say) never stops
+// the engine: the journal is a record, not a dependency of recovery. A write the store refuses
+// waits in memory (store/write_backlog.h, bounded) with the writes after it, and goes in when
+// flush() finds the store taking writes again; StoreHealth logs and counts the failures.
 //
 // Thread-safety: none; the engine's loop thread only.
 
@@ -16,7 +18,9 @@
 #include "watchdog/engine/incident_metrics.h"
 #include "watchdog/engine/recovery_metrics.h"
 #include "watchdog/engine/state_machine.h"
+#include "watchdog/engine/store_health.h"
 #include "watchdog/store/incident_journal.h"
+#include "watchdog/store/write_backlog.h"
 
 namespace watchdog::core {
 
@@ -24,7 +28,7 @@ class IncidentRecorder {
  public:
   // `store` may be null (no state dir: nothing is journaled, metrics still move).
   IncidentRecorder(store::StateStore* store, RecoveryMetrics& metrics,
-                   IncidentMetrics& incident_metrics);
+                   IncidentMetrics& incident_metrics, StoreHealth& health);
 
   // Restores the incident and action counters and each component's last recovery from the
   // journal — for the `configured` components only (a removed one gets no series back) — and
@@ -44,12 +48,21 @@ class IncidentRecorder {
   void note(const std::string& incident_id, TimePoint at, const std::string& kind,
             const std::string& summary, const nlohmann::json& data = nlohmann::json::object());
 
+  // Writes the entries waiting for the store, if any (the engine calls it every second or so).
+  void flush();
+  // Writes every open incident's record again (into a state file just recreated: the engine's
+  // memory is the newest word on them).
+  void rewrite_open();
+
  private:
   template <typename Fn>
   void safely(const char* what, Fn&& fn);
+  void write(store::WriteBacklog::Write write);
 
   store::StateStore* store_;
   std::optional<store::IncidentJournal> journal_;
+  std::optional<store::WriteBacklog> backlog_;
+  StoreHealth& health_;
   RecoveryMetrics& metrics_;
   IncidentMetrics& incident_metrics_;
   std::map<std::string, store::IncidentRecord> open_;  // by component

@@ -1,5 +1,11 @@
 #include "watchdog/store/sqlite.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <utility>
+#include <vector>
+
 namespace watchdog::store {
 namespace {
 
@@ -23,6 +29,11 @@ Database::Database(const std::filesystem::path& path, Access access) : path_(pat
     throw SqliteError(path.string() + ": open: " + message, code);
   }
   sqlite3_busy_timeout(db_, 5000);
+  if (path != ":memory:") {
+    // Right after the open: the file at the path is the one the connection holds.
+    if (struct stat st{}; ::stat(path.c_str(), &st) == 0)
+      identity_ = FileIdentity{st.st_dev, st.st_ino};
+  }
   try {
     if (!read_only) {
       exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
@@ -37,6 +48,28 @@ Database::Database(const std::filesystem::path& path, Access access) : path_(pat
 Database::~Database() {
   kept_.clear();
   sqlite3_close(db_);
+}
+
+bool Database::file_replaced() const {
+  if (!identity_) return false;
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) return errno == ENOENT || errno == ENOTDIR;
+  return st.st_dev != identity_->device || st.st_ino != identity_->inode;
+}
+
+void Database::swap(Database& other) noexcept {
+  kept_.clear();  // each kept statement belongs to its own connection
+  other.kept_.clear();
+  std::swap(path_, other.path_);
+  std::swap(db_, other.db_);
+  std::swap(identity_, other.identity_);
+}
+
+void Database::leave_files_on_close() noexcept {
+  // A persistent WAL is neither deleted nor its -shm unlinked at the last close: both go by
+  // name, and the names belong to whatever file is at the path now.
+  int persist = 1;
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 }
 
 void Database::exec(const std::string& sql) {
@@ -149,6 +182,47 @@ std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(
 std::optional<std::int64_t> Statement::optional_integer(int column) const {
   if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
   return integer(column);
+}
+
+std::int64_t copy_rows(Database& from, Database& to, const std::string& table,
+                       OnConflict on_conflict) {
+  {
+    auto exists = from.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+    exists.bind(1, table);
+    if (!exists.step()) return 0;
+  }
+  sqlite3_stmt* rows = nullptr;
+  const std::string select = "SELECT * FROM \"" + table + "\"";
+  if (sqlite3_prepare_v2(from.handle(), select.c_str(), -1, &rows, nullptr) != SQLITE_OK) {
+    fail(from.handle(), "prepare '" + select + "'", from.path());
+  }
+  // Finalized on every way out (a throw from a bind or a step included).
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owned(rows, sqlite3_finalize);
+  const int columns = sqlite3_column_count(rows);
+  std::string names;
+  std::string slots;
+  for (int c = 0; c < columns; ++c) {
+    names += std::string(c ? ", " : "") + "\"" + sqlite3_column_name(rows, c) + "\"";
+    slots += c ? ", ?" : "?";
+  }
+  auto insert = to.prepare(std::string("INSERT OR ") +
+                           (on_conflict == OnConflict::Replace ? "REPLACE" : "IGNORE") +
+                           " INTO \"" + table + "\"(" + names + ") VALUES(" + slots + ")");
+  std::int64_t written = 0;
+  while (true) {
+    const int code = sqlite3_step(rows);
+    if (code == SQLITE_DONE) break;
+    if (code != SQLITE_ROW) fail(from.handle(), "step '" + select + "'", from.path());
+    for (int c = 0; c < columns; ++c) {
+      if (sqlite3_bind_value(insert.raw(), c + 1, sqlite3_column_value(rows, c)) != SQLITE_OK) {
+        fail(to.handle(), "bind", to.path());
+      }
+    }
+    insert.run();
+    insert.reset();
+    written += sqlite3_changes(to.handle());
+  }
+  return written;
 }
 
 }  // namespace watchdog::store

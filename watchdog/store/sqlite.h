@@ -5,6 +5,7 @@
 // shared between threads here, and neither are the statements a Database keeps).
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -26,6 +27,8 @@ class SqliteError : public std::runtime_error {
   int code() const { return code_; }
   // The file is damaged or not a database at all (not: busy, locked, full, a newer schema).
   bool unusable_file() const { return code_ == SQLITE_CORRUPT || code_ == SQLITE_NOTADB; }
+  // The filesystem is full (SQLITE_FULL, or an I/O error from a write that found no space).
+  bool disk_full() const { return code_ == SQLITE_FULL; }
 
  private:
   int code_;
@@ -60,9 +63,26 @@ class Database {
   std::int64_t data_version();
   const std::filesystem::path& path() const { return path_; }
 
+  // True when the file at path() is no longer the one this connection opened: deleted, or
+  // replaced by another file (device and inode differ). The connection itself goes on working
+  // on the old, possibly unlinked file, which is why the state store checks this (state_store.h).
+  bool file_replaced() const;
+  // Exchanges the connections (and what they point at) of two Databases, so that every holder
+  // of a reference to this one (the incident journal, say) works on the other's file from now
+  // on. The kept statements of both are dropped first (prepared again at their next use).
+  void swap(Database& other) noexcept;
+  // For the connection to a file that was deleted or replaced: its close must leave the -wal and
+  // -shm names alone (they may be the new file's by now). Call before it closes.
+  void leave_files_on_close() noexcept;
+
   sqlite3* handle() const { return db_; }
 
  private:
+  struct FileIdentity {
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+
   struct SqlHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
@@ -72,7 +92,17 @@ class Database {
   sqlite3* db_ = nullptr;
   // Finalized before the connection closes (a close with statements left fails).
   std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> kept_;
+  std::optional<FileIdentity> identity_;  // of the file opened; none for ":memory:"
 };
+
+// How copy_rows treats a row whose key the destination already has.
+enum class OnConflict { Replace, Ignore };
+
+// Copies every row of `table` from `from` into the table of the same name in `to` (columns by
+// name, values as stored, keys included); nothing when `from` has no such table. Returns the
+// rows written. Used to carry a lost or replaced file's content over (state_store.h).
+std::int64_t copy_rows(Database& from, Database& to, const std::string& table,
+                       OnConflict on_conflict);
 
 // RAII BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted (an exception).
 class Transaction {
@@ -108,6 +138,7 @@ class Statement {
   std::string text(int column) const;
   std::int64_t integer(int column) const;
   std::optional<std::int64_t> optional_integer(int column) const;
+  sqlite3_stmt* raw() const { return stmt_; }  // for binds this class has no method for
 
  private:
   Database* db_;

@@ -115,6 +115,10 @@ std::unique_ptr<StateStore> StateStore::open_existing(const std::filesystem::pat
       new StateStore(std::make_unique<Database>(existing_file(state_dir)), false));
 }
 
+std::unique_ptr<StateStore> StateStore::open_verified(const std::filesystem::path& state_dir) {
+  return std::unique_ptr<StateStore>(new StateStore(open_checked(existing_file(state_dir)), false));
+}
+
 std::unique_ptr<StateStore> StateStore::open_read_only(const std::filesystem::path& state_dir) {
   auto db = std::make_unique<Database>(existing_file(state_dir), Database::Access::ReadOnly);
   return std::unique_ptr<StateStore>(new StateStore(std::move(db), false, false));
@@ -282,6 +286,47 @@ void StateStore::complete_request(std::int64_t id, const std::string& result,
       .bind(3, result)
       .bind(4, outcome)
       .run();
+}
+
+bool StateStore::file_replaced() const { return !in_memory_ && db_->file_replaced(); }
+
+std::int64_t StateStore::recreate_file() {
+  const auto path = db_->path();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    // The -wal and -shm left beside no file are the lost file's: a new file must not read them.
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+    std::filesystem::create_directories(path.parent_path(), ec);  // the whole state dir went
+  }
+  std::unique_ptr<Database> fresh;
+  try {
+    fresh = open_checked(path);
+  } catch (const SqliteError& error) {
+    if (!error.unusable_file() || !std::filesystem::exists(path, ec)) throw;
+    move_aside(path, error.what());
+    fresh = open_checked(path);
+  }
+  db_->swap(*fresh);  // `fresh` holds the lost file's connection from here
+  auto& lost = *fresh;
+  try {
+    migrate();
+    Transaction transaction(*db_);
+    std::int64_t copied = 0;
+    const std::pair<const char*, OnConflict> tables[] = {
+        {"components", OnConflict::Replace},     {"incidents", OnConflict::Replace},
+        {"incident_events", OnConflict::Ignore}, {"mutes", OnConflict::Ignore},
+        {"requests", OnConflict::Ignore},        {"probe_memory", OnConflict::Replace}};
+    for (const auto& [table, on_conflict] : tables) {
+      copied += copy_rows(lost, *db_, table, on_conflict);
+    }
+    transaction.commit();
+    seen_version_ = -1;  // the next poll reads the requests the new file holds
+    lost.leave_files_on_close();
+    return copied;
+  } catch (...) {
+    db_->swap(lost);  // back on the lost file; the caller tries again later
+    throw;
+  }
 }
 
 bool StateStore::changed_elsewhere() {

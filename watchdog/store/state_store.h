@@ -13,6 +13,10 @@
 // loud log line and a fresh one is created; when even that fails the store lives in memory so
 // the watchdog keeps probing and recovering (and says so in the log).
 //
+// A file deleted or replaced under the running daemon (file_replaced(): the path's device and
+// inode checked against the open connection's) is noticed by the engine within seconds and
+// recreate_file() carries everything over to the file now at the path (see there).
+//
 // Thread-safety: none; each thread or process opens its own StateStore (its connection keeps the
 // hot statements prepared: sqlite.h Database::kept).
 
@@ -80,6 +84,10 @@ class StateStore {
   static std::unique_ptr<StateStore> open(const std::filesystem::path& state_dir);
   // Opens an existing store for a CLI command; throws SqliteError when it cannot.
   static std::unique_ptr<StateStore> open_existing(const std::filesystem::path& state_dir);
+  // open_existing for a CLI command that reads, after proving the file is an intact database
+  // (PRAGMA quick_check): a damaged file throws SqliteError (unusable_file()) naming it,
+  // instead of answering from whatever part of it still reads.
+  static std::unique_ptr<StateStore> open_verified(const std::filesystem::path& state_dir);
   // For reading only (the HTTP GETs): no migration, no write lock taken; throws SqliteError.
   static std::unique_ptr<StateStore> open_read_only(const std::filesystem::path& state_dir);
   static std::filesystem::path file_in(const std::filesystem::path& state_dir);
@@ -108,6 +116,20 @@ class StateStore {
 
   // True when another connection committed since the last call (cheap: no table reads).
   bool changed_elsewhere();
+
+  // The file at the path is no longer the one this store writes to: deleted, or another file
+  // put there (a stat(2); false for an in-memory store).
+  bool file_replaced() const;
+  // After file_replaced(): opens the file now at the path (a new one when none is there; a
+  // damaged one is moved aside first), brings it to this schema and copies into it what this
+  // connection still reads of the lost file (an unlinked file stays readable while open):
+  // components, incidents and their timelines, pauses, requests, probe memories (the alert
+  // outbox has its own connection and follows by itself: Outbox::follow_file). For pauses and
+  // requests the rows the new file already has win (an operator may have just written them there);
+  // for the rest ours do (they are the newest). From then on the store — and every holder of db() —
+  // works on the new file; returns the rows copied. Throws SqliteError, and then stays on the lost
+  // file (to try again later).
+  std::int64_t recreate_file();
 
  private:
   StateStore(std::unique_ptr<Database> db, bool in_memory, bool migrated = true);

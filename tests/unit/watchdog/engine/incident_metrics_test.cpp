@@ -61,7 +61,10 @@ TEST(IncidentMetrics, RtoMetOnlyWhenAnRtoIsConfigured) {
 // Drives a recorder through incidents the way the engine does.
 struct RecorderRun {
   explicit RecorderRun(store::StateStore* store)
-      : recovery(metrics), incidents(metrics), recorder(store, recovery, incidents) {
+      : recovery(metrics),
+        incidents(metrics),
+        health(metrics),
+        recorder(store, recovery, incidents, health) {
     for (const char* component : {"db", "api"}) incidents.add_component(component, 2min);
   }
   void move(const std::string& component, State from, State to, const std::string& id, int s) {
@@ -75,6 +78,7 @@ struct RecorderRun {
   Metrics metrics;
   RecoveryMetrics recovery;
   IncidentMetrics incidents;
+  StoreHealth health;
   IncidentRecorder recorder;
 };
 
