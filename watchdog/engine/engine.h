@@ -169,6 +169,9 @@ class Engine {
                     const std::string& journal_incident = "");
   // It started or stopped flapping in this step: the FLAPPING alert, or its resolution.
   void on_flapping(Runtime& runtime, const StepResult& result, TimePoint now);
+  // A reload removed it: its open incident (and FLAPPING alert) close, "removed from
+  // configuration", in the journal and at every receiver that had them.
+  void close_removed(Runtime& runtime, TimePoint now);
   void launch_action(Runtime& runtime, const RunAction& run);
   // engine_managers.cpp: the HA managers of `managed_by` components (holds.h).
   void watch_managers(const std::vector<std::unique_ptr<Runtime>>& old);

@@ -7,7 +7,8 @@
 // Flapping (flapping.h): while a component flaps, one FLAPPING alert (and its reminders) stands
 // for its transitions; theirs are journaled as suppressed, the latest held back. When it settles,
 // a resolution-style alert ends the flap at every receiver, and the incident it settled in (if
-// any) is alerted as usual.
+// any) is alerted as usual. A component removed by a reload closes its open incident with a
+// "removed from configuration" resolution (close_removed).
 #include <spdlog/spdlog.h>
 
 #include "config/units.h"
@@ -183,6 +184,45 @@ void Engine::on_flapping(Runtime& runtime, const StepResult& result, TimePoint n
     submit_alert(*runtime.held_alert, "queued after the flapping stopped");
   }
   runtime.held_alert.reset();
+}
+
+void Engine::close_removed(Runtime& runtime, TimePoint now) {
+  const auto& m = runtime.machine;
+  const auto& name = runtime.plan.spec.name;
+  recovery_metrics_.set_flapping(name, false);
+  if (m.state == State::Healthy || m.incident_id.empty()) return;
+  const Transition t{m.state, State::Healthy, "removed from configuration", m.incident_id,
+                     m.attempts};
+  spdlog::warn("incident_closed {} {} {}", kv("component", name), kv("incident", m.incident_id),
+               kv("reason", t.reason));
+  recorder_.transition(name, t, now, runtime.hold,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(runtime.plan.spec.rto),
+                       runtime.first_failure);
+  alerts::AlertEvent event;
+  event.event_id = event_id_of(m.incident_id, runtime.event_sequence + 1, State::Healthy);
+  event.condition = "removed";
+  event.component = name;
+  event.from = m.state;
+  event.to = State::Healthy;
+  event.reason = t.reason;
+  event.incident_id = m.incident_id;
+  event.attempt = m.attempts;
+  event.at = now;
+  event.overall = overall_;
+  event.incident_started = runtime.incident_started;
+  if (runtime.last_action) event.action = *runtime.last_action;
+  // Muted or not: the component is gone, nothing would send it later. Another replica leads?
+  // Then that one closes it at the receivers.
+  if (!leader_) {
+    recorder_.note(m.incident_id, now, "alert", "suppressed (not_leader): " + event.event_id);
+    return;
+  }
+  submit_alert(event, "queued");
+  if (!runtime.flap_incident.empty()) {  // its FLAPPING alert closes too
+    event.event_id = runtime.flap_incident + "/2-SETTLED";
+    event.incident_id = runtime.flap_incident;
+    submit_alert(event, "queued", m.incident_id);
+  }
 }
 
 void Engine::submit_alert(const alerts::AlertEvent& event, const std::string& how,

@@ -163,6 +163,7 @@ void Engine::apply_plan(Plan plan) {
       }
     }
     if (!kept) {
+      close_removed(*previous, Clock::now());  // before its series are forgotten
       metrics_.forget_component(previous->plan.spec.name);
       recovery_metrics_.forget_component(previous->plan.spec.name);
       incident_metrics_.forget_component(previous->plan.spec.name);
@@ -192,9 +193,11 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
     auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.timing, report,
                                                 options_.seed + index * 1000 + p);
     worker->set_fast(wants_fast_recheck(runtime.machine, p));
-    // A probe a reload carried over has been checked already: it keeps to its grid instead of
-    // checking its target again at once (beside a check of the old plan that may still run).
-    worker->start(/*check_at_once=*/runtime.probe_started[p] == TimePoint{});
+    // Only the first plan checks everything at once (every state known within one check
+    // time). A reload starts no burst: a probe it carried over keeps to its grid (no second
+    // check beside one of the old plan that may still run), and a new one starts on its grid.
+    const bool first_plan = generation_ == 1;
+    worker->start(/*check_at_once=*/first_plan && runtime.probe_started[p] == TimePoint{});
     runtime.workers.push_back(std::move(worker));
   }
 }
