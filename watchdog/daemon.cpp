@@ -156,6 +156,30 @@ config::Config scheduler_config(const Plan& plan) {
   return config;
 }
 
+// What a reload cannot change in a running process: the listen address (the socket is bound)
+// and state_dir (the open state store, outbox and journal). A new value is refused — logged
+// with both values, the running one kept — and the rest of the new config applies; a restart
+// applies it. Refusing is honest: moving the store under a running engine would split its
+// journal and outbox between two files.
+void keep_running_settings(Plan& fresh, const config::Listen& listen,
+                           const std::filesystem::path& state_dir) {
+  auto& requested = fresh.config.watchdog;
+  if (requested.listen.text() != listen.text()) {
+    spdlog::error("config_reload_key_refused {} {} {} {}", logging::kv("key", "watchdog.listen"),
+                  logging::kv("running", listen.text()),
+                  logging::kv("requested", requested.listen.text()),
+                  logging::kv("keeping", "running (restart to apply)"));
+    requested.listen = listen;
+  }
+  if (requested.state_dir != state_dir) {
+    spdlog::error("config_reload_key_refused {} {} {} {}", logging::kv("key", "watchdog.state_dir"),
+                  logging::kv("running", state_dir.string()),
+                  logging::kv("requested", requested.state_dir.string()),
+                  logging::kv("keeping", "running (restart to apply)"));
+    requested.state_dir = state_dir;
+  }
+}
+
 }  // namespace
 
 int run_daemon(const RunOptions& options) {
@@ -206,6 +230,7 @@ int run_daemon(const RunOptions& options) {
                   store->in_memory() ? std::filesystem::path() : plan.config.watchdog.state_dir,
                   api_token);
   const auto listen = plan.config.watchdog.listen;
+  const auto state_dir = plan.config.watchdog.state_dir;
   try {
     http.start(listen.host, listen.port);
   } catch (const std::exception& error) {
@@ -243,11 +268,7 @@ int run_daemon(const RunOptions& options) {
       spdlog::info("config_reload_requested");
       try {
         Plan fresh = load_plan(options.config_path);
-        if (fresh.config.watchdog.listen.text() != listen.text()) {
-          spdlog::warn("config_reload_listen_unchanged {} {}",
-                       logging::kv("running", listen.text()),
-                       logging::kv("requested", fresh.config.watchdog.listen.text()));
-        }
+        keep_running_settings(fresh, listen, state_dir);
         log_plan(fresh);
         dispatcher.set_providers(fresh.alerts);
         set_api_token(api_token, fresh);
