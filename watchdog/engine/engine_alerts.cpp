@@ -117,6 +117,10 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
 
 namespace {
 
+std::string flap_incident_of(const Component& m) {
+  return make_incident_id(m.name + "-flapping", m.flap.since);
+}
+
 std::string flap_summary(const Component& m, TimePoint now) {
   const auto& policy = m.flap_policy;
   return std::to_string(changes_within(m.flap, policy, now)) + " change(s) of health within " +
@@ -142,6 +146,10 @@ void Engine::on_flapping(Runtime& runtime, const StepResult& result, TimePoint n
   recorder_.note(incident, now, "flapping",
                  std::string(started ? "flapping: " : "stopped flapping: ") + flap_summary(m, now));
 
+  // Named after the flap's start: the same across a reload or a restart (the track is saved), so
+  // reminders and the resolution find the FLAPPING alert in the outbox. A resolution of a flap
+  // whose start was never alerted goes nowhere (the dispatcher sends it only where it went).
+  const std::string flap_id = flap_incident_of(m);
   alerts::AlertEvent event;
   event.component = name;
   event.at = now;
@@ -153,21 +161,18 @@ void Engine::on_flapping(Runtime& runtime, const StepResult& result, TimePoint n
     event.link = external_url_ + "/incidents/" + incident;
   }
   if (started) {
-    runtime.flap_incident = make_incident_id(name + "-flapping", now);
     event.condition = "flapping";
     event.from = event.to = m.flap.worst;
-    event.event_id = runtime.flap_incident + "/1-FLAPPING";
+    event.event_id = flap_id + "/1-FLAPPING";
     event.reason = flap_summary(m, now) + "; one alert until it settles; now " + now_in;
   } else {
-    if (runtime.flap_incident.empty()) return;  // its start was never alerted (a restart)
     event.condition = "flapping_stopped";
     event.from = m.flap.worst;
     event.to = State::Healthy;
-    event.event_id = runtime.flap_incident + "/2-SETTLED";
+    event.event_id = flap_id + "/2-SETTLED";
     event.reason = flap_summary(m, now) + "; now " + now_in;
   }
-  event.incident_id = runtime.flap_incident;
-  if (!started) runtime.flap_incident.clear();
+  event.incident_id = flap_id;
   if (const char* why = suppressed_because(leader_, runtime.hold)) {
     spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
                  kv("why", why));
@@ -218,9 +223,9 @@ void Engine::close_removed(Runtime& runtime, TimePoint now) {
     return;
   }
   submit_alert(event, "queued");
-  if (!runtime.flap_incident.empty()) {  // its FLAPPING alert closes too
-    event.event_id = runtime.flap_incident + "/2-SETTLED";
-    event.incident_id = runtime.flap_incident;
+  if (m.flap.flapping) {  // its FLAPPING alert closes too
+    event.event_id = flap_incident_of(m) + "/2-SETTLED";
+    event.incident_id = flap_incident_of(m);
     submit_alert(event, "queued", m.incident_id);
   }
 }
@@ -264,8 +269,8 @@ void Engine::send_reminders(TimePoint now) {
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
     if (suppressed_because(leader_, runtime->hold) != nullptr) continue;
-    if (!runtime->flap_incident.empty()) {  // its FLAPPING alert is what stays open
-      dispatcher_.remind(runtime->flap_incident + "/1-FLAPPING", m.flap.worst,
+    if (m.flap.flapping) {  // its FLAPPING alert is what stays open
+      dispatcher_.remind(flap_incident_of(m) + "/1-FLAPPING", m.flap.worst,
                          runtime->acknowledged == m.incident_id);
       continue;
     }

@@ -120,9 +120,6 @@ struct Engine::Runtime {
   // The latest transition's alert while suppressed (paused, maintenance, not the leader): it
   // goes out once that ends, so an incident that outlives a pause is still announced.
   BoxedOptional<alerts::AlertEvent> held_alert;
-  // While flapping: the FLAPPING alert's incident id ("api-flapping-…"), for its reminders and
-  // its resolution; "" otherwise.
-  std::string flap_incident;
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight

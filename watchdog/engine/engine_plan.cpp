@@ -70,7 +70,6 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.event_sequence = previous.event_sequence;
   next.incident_started = previous.incident_started;
   next.held_alert = previous.held_alert;
-  next.flap_incident = previous.flap_incident;
   next.hold = previous.hold;
   m.hold = p.hold;
   next.first_failure = previous.first_failure;
