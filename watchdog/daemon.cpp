@@ -135,12 +135,16 @@ void return_freed_memory() { malloc_trim(0); }
 void bound_malloc_arenas() { mallopt(M_ARENA_MAX, 2); }
 
 // A game day's scenario needs what the plan dropped (probe options, …): it reads the file again
-// when it starts, instead of the daemon keeping the YAML document alive for it.
+// when it starts, instead of the daemon keeping the YAML document alive for it. With the running
+// state_dir: a reload does not move it (keep_running_settings).
 gameday::GamedayScheduler::ConfigLoader full_config_loader(
-    const std::optional<std::filesystem::path>& path) {
-  return [path] {
-    if (path) return config::load_config_file(*path);
-    return config::load_config_text(config::embedded_default_yaml(), config::kEmbeddedSourceName);
+    const std::optional<std::filesystem::path>& path, const std::filesystem::path& state_dir) {
+  return [path, state_dir] {
+    auto config = path ? config::load_config_file(*path)
+                       : config::load_config_text(config::embedded_default_yaml(),
+                                                  config::kEmbeddedSourceName);
+    config.watchdog.state_dir = state_dir;
+    return config;
   };
 }
 
@@ -171,7 +175,9 @@ void keep_running_settings(Plan& fresh, const config::Listen& listen,
                   logging::kv("keeping", "running (restart to apply)"));
     requested.listen = listen;
   }
-  if (requested.state_dir != state_dir) {
+  std::error_code ec;  // the same directory spelled otherwise ("state/", a symlink) is no change
+  if (requested.state_dir != state_dir &&
+      !std::filesystem::equivalent(requested.state_dir, state_dir, ec)) {
     spdlog::error("config_reload_key_refused {} {} {} {}", logging::kv("key", "watchdog.state_dir"),
                   logging::kv("running", state_dir.string()),
                   logging::kv("requested", requested.state_dir.string()),
@@ -252,7 +258,8 @@ int run_daemon(const RunOptions& options) {
                judge_settings_of(plan.config));
   // Game days: scheduled ones on the leader, reverts of interrupted ones, their metrics.
   gameday::GamedayScheduler gamedays(
-      gameday::GamedayScheduler::daemon_calls(metrics, full_config_loader(options.config_path)),
+      gameday::GamedayScheduler::daemon_calls(metrics,
+                                              full_config_loader(options.config_path, state_dir)),
       [&elector] { return elector.is_leader(); });
   gamedays.start(scheduler_config(plan));
   engine.start(std::move(plan));
