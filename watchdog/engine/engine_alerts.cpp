@@ -178,8 +178,12 @@ void Engine::on_flapping(Runtime& runtime, const StepResult& result, TimePoint n
                  kv("why", why));
     recorder_.note(incident, now, "alert",
                    std::string("suppressed (") + why + "): " + event.event_id);
+    // Sent once the suppression ends: a FLAPPING that began, or the resolution of one that was
+    // sent (a FLAPPING never sent needs none: the dispatcher sends it only where it went).
+    runtime.held_flap = std::move(event);
     return;
   }
+  runtime.held_flap.reset();
   submit_alert(event, "queued", incident);
   if (started) return;
   // Settled: the incident it settled in is announced as usual (its latest transition, held back
@@ -269,6 +273,10 @@ void Engine::send_reminders(TimePoint now) {
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;
     if (suppressed_because(leader_, runtime->hold) != nullptr) continue;
+    if (runtime->held_flap) {  // it began or ended while suppressed
+      submit_alert(*runtime->held_flap, "queued after the suppression ended", m.incident_id);
+      runtime->held_flap.reset();
+    }
     if (m.flap.flapping) {  // its FLAPPING alert is what stays open
       dispatcher_.remind(flap_incident_of(m) + "/1-FLAPPING", m.flap.worst,
                          runtime->acknowledged == m.incident_id);

@@ -70,6 +70,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.event_sequence = previous.event_sequence;
   next.incident_started = previous.incident_started;
   next.held_alert = previous.held_alert;
+  next.held_flap = previous.held_flap;
   next.hold = previous.hold;
   m.hold = p.hold;
   next.first_failure = previous.first_failure;

@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/temp_dir.h"
 #include "tests/unit/watchdog/engine/engine_fixture.h"
+#include "watchdog/store/state_store.h"
 
 namespace watchdog::core {
 namespace {
@@ -100,6 +102,40 @@ TEST(EngineFlapping, AServiceThatKeepsFlappingPagesOnceAndIsResolvedWhenItSettle
   EXPECT_EQ(queued_for(f.dispatcher, "damped").transitions, damped_alerts.transitions);
   const auto text = f.metrics.render();
   EXPECT_NE(text.find("watchdog_component_flapping{component=\"damped\"} 0"), std::string::npos);
+  engine.stop();
+  f.dispatcher.stop(100ms);
+}
+
+// Flapping that begins during a pause: nothing is sent then; the FLAPPING alert goes out once
+// the pause ends (if it still flaps), as a held transition would.
+TEST(EngineFlapping, AFlapThatBeganDuringAPauseIsAlertedWhenThePauseEnds) {
+  watchdog::testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  auto cli = store::StateStore::open_existing(dir.path());
+  Fixture f;
+  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
+  auto probe = std::make_shared<SwitchProbe>("p");
+  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr)).spec.flapping = {
+      std::chrono::seconds(30), 5, 2};
+  const auto now = Clock::now();
+  cli->set_mute({"api", now + 1h, "deploy", now});
+  Engine engine(f.metrics, f.dispatcher, {.seed = 4, .store = store.get()});
+  engine.start(f.plan);
+  for (int i = 0; i < 3; ++i) {
+    probe->healthy_ = false;
+    ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") != State::Healthy; }));
+    probe->healthy_ = true;
+    ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Healthy; }));
+  }
+  ASSERT_TRUE(flapping(engine, "api"));
+  std::this_thread::sleep_for(1200ms);  // a second of reminders: still paused
+  EXPECT_EQ(queued_for(f.dispatcher, "api").flapping, 0);
+  EXPECT_EQ(queued_for(f.dispatcher, "api").transitions, 0);
+
+  cli->clear_mute("api");
+  engine.requests_queued();
+  EXPECT_TRUE(wait_until([&] { return queued_for(f.dispatcher, "api").flapping == 1; }));
+  EXPECT_EQ(queued_for(f.dispatcher, "api").transitions, 0) << "HEALTHY now: nothing else open";
   engine.stop();
   f.dispatcher.stop(100ms);
 }
