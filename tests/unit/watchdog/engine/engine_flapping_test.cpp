@@ -106,6 +106,39 @@ TEST(EngineFlapping, AServiceThatKeepsFlappingPagesOnceAndIsResolvedWhenItSettle
   f.dispatcher.stop(100ms);
 }
 
+// It stops flapping because it stays down: the flap is resolved and the incident it is in is
+// alerted right after (its latest transition, held back while it flapped).
+TEST(EngineFlapping, SettlingDownResolvesTheFlapAndAlertsTheOpenIncident) {
+  Fixture f;
+  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
+  auto probe = std::make_shared<SwitchProbe>("p");
+  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr)).spec.flapping = {
+      std::chrono::seconds(2), 5, 2};
+  Engine engine(f.metrics, f.dispatcher, {.seed = 6});
+  engine.start(f.plan);
+  for (int i = 0; i < 3; ++i) {
+    probe->healthy_ = false;
+    ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") != State::Healthy; }));
+    probe->healthy_ = true;
+    ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Healthy; }));
+  }
+  probe->healthy_ = false;  // and it stays down
+  ASSERT_TRUE(wait_until([&] { return flapping(engine, "api"); }));
+  ASSERT_TRUE(wait_until([&] { return !flapping(engine, "api"); }, 10s));
+  ASSERT_TRUE(wait_until([&] { return queued_for(f.dispatcher, "api").settled == 1; }));
+  std::string incident;
+  for (const auto& c : engine.status().components) incident = c.incident_id;
+  ASSERT_FALSE(incident.empty());
+  EXPECT_NE(state_of(engine, "api"), State::Healthy);
+  bool alerted = false;  // the open incident's latest transition, after the flap's resolution
+  for (const auto& row : f.dispatcher.outbox()->recent(1000)) {
+    alerted |= row.incident_id == incident && row.state != "HEALTHY";
+  }
+  EXPECT_TRUE(alerted);
+  engine.stop();
+  f.dispatcher.stop(100ms);
+}
+
 // Flapping that begins during a pause: nothing is sent then; the FLAPPING alert goes out once
 // the pause ends (if it still flaps), as a held transition would.
 TEST(EngineFlapping, AFlapThatBeganDuringAPauseIsAlertedWhenThePauseEnds) {
