@@ -117,6 +117,15 @@ struct ManagerSpec {
   bool act_when_manager_down = false;
 };
 
+// `flapping:` when a component counts as flapping (watchdog/engine/flapping.h): `start` changes
+// of health within `window` fold its alerts into one FLAPPING alert, until at most `stop` remain
+// within the window. `start: 0` turns flap detection off.
+struct FlapSpec {
+  Duration window = std::chrono::minutes(10);
+  int start = 5;
+  int stop = 2;
+};
+
 struct ComponentSpec {
   std::string name;
   bool critical = true;  // failing probes make it CRITICAL (recovery due); false → DEGRADED
@@ -127,6 +136,7 @@ struct ComponentSpec {
   bool alert_on_manual_stop = true;
   std::vector<ProbeSpec> probes;
   RecoverySpec recovery;
+  FlapSpec flapping;
   std::optional<ManagerSpec> managed_by;  // nothing = the watchdog owns recovery
   // Game days (config/gameday.h): `staging: true` lets them break it; `gameday:` says how.
   bool staging = false;

@@ -129,7 +129,7 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
                              Options& defaults_options, NameRegistry& component_names,
                              NameRegistry& probe_names) {
   expect_keys(impl, {"name", "critical", "depends_on", "rto", "alert_on_manual_stop", "probes",
-                     "recovery", "managed_by", "staging", "gameday"});
+                     "recovery", "flapping", "managed_by", "staging", "gameday"});
   Options options(impl);
   ComponentSpec component;
   component.name = options.required_string("name");
@@ -155,6 +155,7 @@ ComponentSpec read_component(const ImplPtr& impl, const ProbeTiming& defaults,
     component.probes.push_back(std::move(probe));
   }
   if (options.has("recovery")) component.recovery = read_recovery(child_impl(*impl, "recovery"));
+  if (options.has("flapping")) component.flapping = read_flapping(child_impl(*impl, "flapping"));
   if (options.has("managed_by")) {
     component.managed_by = read_manager(child_impl(*impl, "managed_by"));
   }

@@ -44,6 +44,8 @@ Duration positive_duration(Options& options, const char* key, Duration fallback)
 // A component's `recovery:` mapping: limits, back-off and the ladder of actions (rungs may be
 // runbooks of steps). Defined in loader_recovery.cpp.
 RecoverySpec read_recovery(const ImplPtr& impl);
+// A component's `flapping:` mapping (window, start, stop). Defined in loader_recovery.cpp.
+FlapSpec read_flapping(const ImplPtr& impl);
 
 // Game days, once components, alerts and backups are read: each component's `gameday:` names
 // existing alerts and backup targets, and each `gamedays:` entry a staging component and a

@@ -92,4 +92,20 @@ RecoverySpec read_recovery(const ImplPtr& impl) {
   return recovery;
 }
 
+FlapSpec read_flapping(const ImplPtr& impl) {
+  expect_keys(impl, {"window", "start", "stop"});
+  Options options(impl);
+  FlapSpec flapping;
+  flapping.window = positive_duration(options, "window", flapping.window);
+  flapping.start = static_cast<int>(options.integer_or("start", flapping.start, 0, 1000));
+  flapping.stop = static_cast<int>(options.integer_or("stop", flapping.stop, 0, 1000));
+  if (flapping.start > 0 && flapping.stop >= flapping.start) {
+    options.fail(options.has("stop") ? "stop" : "start",
+                 "stop " + std::to_string(flapping.stop) + " must be below start " +
+                     std::to_string(flapping.start) + " (0 turns flap detection off)");
+  }
+  options.finish();
+  return flapping;
+}
+
 }  // namespace watchdog::config::loading

@@ -135,12 +135,16 @@ void return_freed_memory() { malloc_trim(0); }
 void bound_malloc_arenas() { mallopt(M_ARENA_MAX, 2); }
 
 // A game day's scenario needs what the plan dropped (probe options, …): it reads the file again
-// when it starts, instead of the daemon keeping the YAML document alive for it.
+// when it starts, instead of the daemon keeping the YAML document alive for it. With the running
+// state_dir: a reload does not move it (keep_running_settings).
 gameday::GamedayScheduler::ConfigLoader full_config_loader(
-    const std::optional<std::filesystem::path>& path) {
-  return [path] {
-    if (path) return config::load_config_file(*path);
-    return config::load_config_text(config::embedded_default_yaml(), config::kEmbeddedSourceName);
+    const std::optional<std::filesystem::path>& path, const std::filesystem::path& state_dir) {
+  return [path, state_dir] {
+    auto config = path ? config::load_config_file(*path)
+                       : config::load_config_text(config::embedded_default_yaml(),
+                                                  config::kEmbeddedSourceName);
+    config.watchdog.state_dir = state_dir;
+    return config;
   };
 }
 
@@ -154,6 +158,32 @@ config::Config scheduler_config(const Plan& plan) {
     config.components[i].name = plan.components[i].spec.name;
   }
   return config;
+}
+
+// What a reload cannot change in a running process: the listen address (the socket is bound)
+// and state_dir (the open state store, outbox and journal). A new value is refused — logged
+// with both values, the running one kept — and the rest of the new config applies; a restart
+// applies it. Refusing is honest: moving the store under a running engine would split its
+// journal and outbox between two files.
+void keep_running_settings(Plan& fresh, const config::Listen& listen,
+                           const std::filesystem::path& state_dir) {
+  auto& requested = fresh.config.watchdog;
+  if (requested.listen.text() != listen.text()) {
+    spdlog::error("config_reload_key_refused {} {} {} {}", logging::kv("key", "watchdog.listen"),
+                  logging::kv("running", listen.text()),
+                  logging::kv("requested", requested.listen.text()),
+                  logging::kv("keeping", "running (restart to apply)"));
+    requested.listen = listen;
+  }
+  std::error_code ec;  // the same directory spelled otherwise ("state/", a symlink) is no change
+  if (requested.state_dir != state_dir &&
+      !std::filesystem::equivalent(requested.state_dir, state_dir, ec)) {
+    spdlog::error("config_reload_key_refused {} {} {} {}", logging::kv("key", "watchdog.state_dir"),
+                  logging::kv("running", state_dir.string()),
+                  logging::kv("requested", requested.state_dir.string()),
+                  logging::kv("keeping", "running (restart to apply)"));
+    requested.state_dir = state_dir;
+  }
 }
 
 }  // namespace
@@ -206,6 +236,7 @@ int run_daemon(const RunOptions& options) {
                   store->in_memory() ? std::filesystem::path() : plan.config.watchdog.state_dir,
                   api_token);
   const auto listen = plan.config.watchdog.listen;
+  const auto state_dir = plan.config.watchdog.state_dir;
   try {
     http.start(listen.host, listen.port);
   } catch (const std::exception& error) {
@@ -227,7 +258,8 @@ int run_daemon(const RunOptions& options) {
                judge_settings_of(plan.config));
   // Game days: scheduled ones on the leader, reverts of interrupted ones, their metrics.
   gameday::GamedayScheduler gamedays(
-      gameday::GamedayScheduler::daemon_calls(metrics, full_config_loader(options.config_path)),
+      gameday::GamedayScheduler::daemon_calls(metrics,
+                                              full_config_loader(options.config_path, state_dir)),
       [&elector] { return elector.is_leader(); });
   gamedays.start(scheduler_config(plan));
   engine.start(std::move(plan));
@@ -243,11 +275,7 @@ int run_daemon(const RunOptions& options) {
       spdlog::info("config_reload_requested");
       try {
         Plan fresh = load_plan(options.config_path);
-        if (fresh.config.watchdog.listen.text() != listen.text()) {
-          spdlog::warn("config_reload_listen_unchanged {} {}",
-                       logging::kv("running", listen.text()),
-                       logging::kv("requested", fresh.config.watchdog.listen.text()));
-        }
+        keep_running_settings(fresh, listen, state_dir);
         log_plan(fresh);
         dispatcher.set_providers(fresh.alerts);
         set_api_token(api_token, fresh);

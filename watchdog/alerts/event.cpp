@@ -46,11 +46,25 @@ std::string idempotency_key(const AlertEvent& event) {
 }
 
 std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event) {
-  if (event.to != core::State::Healthy || !event.incident_started) return std::nullopt;
+  // A flap that settled or a component removed mid-incident did not recover: no outage ended.
+  if (event.to != core::State::Healthy || !event.incident_started || !event.condition.empty()) {
+    return std::nullopt;
+  }
   return std::chrono::duration_cast<std::chrono::seconds>(event.at - *event.incident_started);
 }
 
 std::string headline(const AlertEvent& event) {
+  if (event.condition == "flapping") {
+    return event.component + " is FLAPPING (up to " + std::string(core::to_string(event.to)) +
+           "): " + event.reason;
+  }
+  if (event.condition == "flapping_stopped") {
+    return event.component + " stopped flapping: " + event.reason;
+  }
+  if (event.condition == "removed") {
+    return event.component + " was removed from the configuration (was " +
+           std::string(core::to_string(event.from)) + "): " + event.reason;
+  }
   std::string text = event.component + " is " + std::string(core::to_string(event.to));
   if (!event.root_cause.empty() && event.to != core::State::Healthy) {
     text += " because " + event.root_cause + " is failing (incident " + event.root_incident + ")";
@@ -95,6 +109,8 @@ nlohmann::json to_json(const AlertEvent& event) {
       {"watchdog", {{"version", kVersion}}},
   };
   if (event.type == "reminder") doc["reminder"] = event.reminder;
+  doc["condition"] =
+      event.condition.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.condition);
   if (!event.report.is_null()) doc["report"] = event.report;
   doc["incident_started"] = event.incident_started
                                 ? nlohmann::json(config::format_rfc3339_ms(*event.incident_started))
@@ -135,6 +151,9 @@ AlertEvent from_json(const nlohmann::json& doc) {
   event.event_id = doc.at("event_id").get<std::string>();
   event.type = doc.value("type", "state_change");
   event.reminder = doc.value("reminder", 0);
+  if (const auto& condition = doc.value("condition", nlohmann::json()); condition.is_string()) {
+    event.condition = condition.get<std::string>();
+  }
   event.component = doc.at("component").get<std::string>();
   const bool report = event.type == "backup_report";
   if (report) {

@@ -41,6 +41,17 @@ struct AlertEvent {
   // the incident is still open (see `reminder`).
   std::string type = "state_change";
   int reminder = 0;  // 1, 2, … for reminders: repeat intervals elapsed since the transition
+  // What the event stands for beyond its from/to states ("" = a plain transition):
+  //   "flapping"          the component keeps changing its health (watchdog/engine/flapping.h):
+  //                       this one alert (and its reminders) stands for its changes until it
+  //                       settles. incident_id is the flap's own ("api-flapping-…"); from = to =
+  //                       the worst state it reached.
+  //   "flapping_stopped"  it settled: to = HEALTHY, so that every receiver resolves the flap's
+  //                       alert; `reason` says the state it settled in (an open incident is
+  //                       alerted right after as usual).
+  //   "removed"           the component left the configuration (SIGHUP) mid-incident: to =
+  //                       HEALTHY closes the incident at every receiver that had it.
+  std::string condition;
   std::string component;
   core::State from = core::State::Healthy;
   core::State to = core::State::Healthy;
@@ -68,7 +79,8 @@ struct AlertEvent {
 // The key a receiver deduplicates on: event_id, plus "/reminder-<due time, UTC>" for
 // reminders ("…/1-CRITICAL/reminder-20261122T073500Z"). Stable across retries and restarts.
 std::string idempotency_key(const AlertEvent& event);
-// How long the outage lasted, on a resolving (to HEALTHY) event with a known start.
+// How long the outage lasted, on a resolving (to HEALTHY) event with a known start (none for
+// a `condition`: nothing recovered).
 std::optional<std::chrono::seconds> outage_duration(const AlertEvent& event);
 // "45s", "3m 12s", "2h 05m", "3d 4h": config::coarse_duration under the name messages use.
 inline std::string human_duration(std::chrono::seconds duration) {

@@ -58,6 +58,14 @@ void for_each_code_point(std::string_view text, Visit visit) {
 std::string state_name(core::State state) { return std::string(core::to_string(state)); }
 
 std::string title_of(const AlertEvent& event) {
+  if (event.condition == "flapping") {
+    return (event.type == "reminder" ? "Reminder: " + event.component + " is still FLAPPING"
+                                     : event.component + " is FLAPPING");
+  }
+  if (event.condition == "flapping_stopped") return event.component + " stopped flapping";
+  if (event.condition == "removed") {
+    return event.component + " removed from the configuration; incident closed";
+  }
   if (event.to == core::State::Healthy) {
     if (auto outage = outage_duration(event)) {
       return event.component + " recovered after " + config::coarse_duration(*outage);
@@ -147,7 +155,16 @@ Message compose(const AlertEvent& event) {
 
   auto& facts = message.facts;
   facts.emplace_back("Component", event.component);
-  facts.emplace_back("State", state_name(event.to) + " (was " + state_name(event.from) + ")");
+  if (event.condition == "flapping") {
+    facts.emplace_back("State", "FLAPPING (up to " + state_name(event.to) + ")");
+  } else if (event.condition == "flapping_stopped") {
+    facts.emplace_back("State", "no longer flapping");
+  } else if (event.condition == "removed") {
+    facts.emplace_back("State",
+                       "removed from the configuration (was " + state_name(event.from) + ")");
+  } else {
+    facts.emplace_back("State", state_name(event.to) + " (was " + state_name(event.from) + ")");
+  }
   if (!event.root_cause.empty()) {
     facts.emplace_back("Root cause",
                        event.root_incident.empty()

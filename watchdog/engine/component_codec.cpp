@@ -64,6 +64,14 @@ void append_fingerprint(const Component& c, std::string& out) {
   for (auto at : c.episode_starts) put(out, epoch_ms(at));
   put(out, c.destructive_ran.size());
   for (auto rung : c.destructive_ran) put(out, rung);
+  put(out, c.flap.flapping);
+  put(out, epoch_ms(c.flap.since));
+  put(out, c.flap.worst);
+  put(out, c.flap.changes.size());
+  for (const auto& change : c.flap.changes) {
+    put(out, epoch_ms(change.at));
+    put(out, change.to);
+  }
   put(out, c.probes.size());
   for (const auto& t : c.probes) {
     const SavedStreaks streaks(t);
@@ -93,6 +101,10 @@ json snapshot(const Component& c) {
   }
   json episodes = json::array();
   for (auto at : c.episode_starts) episodes.push_back(epoch_ms(at));
+  json flap_changes = json::array();
+  for (const auto& change : c.flap.changes) {
+    flap_changes.push_back({epoch_ms(change.at), std::string(to_string(change.to))});
+  }
   return {{"state", std::string(to_string(c.state))},
           {"since_ms", epoch_ms(c.since)},
           {"incident_id", c.incident_id},
@@ -103,6 +115,11 @@ json snapshot(const Component& c) {
           {"next_rung", c.next_rung},
           {"episode_ms", episodes},
           {"destructive_ran", c.destructive_ran},
+          {"flap",
+           {{"flapping", c.flap.flapping},
+            {"since_ms", epoch_ms(c.flap.since)},
+            {"worst", std::string(to_string(c.flap.worst))},
+            {"changes", flap_changes}}},
           {"probes", probes}};
 }
 
@@ -130,6 +147,21 @@ void restore(const json& s, Component& c) {
     c.next_rung = attempt_ms.size();
     if (!attempt_ms.empty()) {
       c.episode_starts.push_back(from_epoch_ms(attempt_ms[0].get<std::int64_t>()));
+    }
+  }
+  c.flap = {};
+  if (const auto& flap = s.value("flap", json()); flap.is_object()) {  // since #20
+    auto state_of = [](const json& text) {
+      const auto known = state_from_string(text.get<std::string>());
+      if (!known) throw json::other_error::create(501, "unknown state", nullptr);
+      return *known;
+    };
+    c.flap.flapping = flap.at("flapping").get<bool>();
+    c.flap.since = from_epoch_ms(flap.at("since_ms").get<std::int64_t>());
+    c.flap.worst = state_of(flap.at("worst"));
+    for (const auto& change : flap.at("changes")) {
+      c.flap.changes.push_back(
+          {from_epoch_ms(change.at(0).get<std::int64_t>()), state_of(change.at(1))});
     }
   }
   for (const auto& saved : s.at("probes")) {

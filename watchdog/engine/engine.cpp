@@ -261,6 +261,9 @@ void Engine::on_probe_result(const ProbeEvent& probe) {
 
 void Engine::apply(Runtime& runtime, const StepResult& result) {
   touch(runtime);
+  // Before the transitions: a FLAPPING alert comes before what it stands for, and a flap's
+  // resolution before the next transition is alerted again.
+  if (result.flap != FlapEdge::None) on_flapping(runtime, result, Clock::now());
   // Skipped rungs go into the timeline before the attempt (or the give-up) they led to.
   bool skips_noted = result.skipped.empty();
   for (const auto& transition : result.transitions) {
@@ -316,6 +319,7 @@ void Engine::refresh_status(bool everything) {
     view.attempts = m.attempts;
     view.hold = runtime.hold.reason;
     view.muted = runtime.hold.muted;
+    view.flapping = m.flap.flapping;
     view.probes = runtime.views;
   };
   if (everything) {

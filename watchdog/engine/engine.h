@@ -79,6 +79,7 @@ struct ComponentView {
   int attempts = 0;  // recovery attempts of the current incident
   std::string hold;  // why actions are held back, "" = free
   bool muted = false;
+  bool flapping = false;  // its alerts are folded into one FLAPPING alert (flapping.h)
   std::vector<ProbeView> probes;
 };
 
@@ -168,7 +169,14 @@ class Engine {
   // engine_alerts.cpp: the alert of a transition, and reminders of open incidents.
   void alert_transition(Runtime& runtime, const Transition& transition, State overall);
   void send_reminders(TimePoint now);
-  void submit_alert(const alerts::AlertEvent& event, const std::string& how);
+  // `journal_incident`: the incident whose timeline notes it, when not the event's own.
+  void submit_alert(const alerts::AlertEvent& event, const std::string& how,
+                    const std::string& journal_incident = "");
+  // It started or stopped flapping in this step: the FLAPPING alert, or its resolution.
+  void on_flapping(Runtime& runtime, const StepResult& result, TimePoint now);
+  // A reload removed it: its open incident (and FLAPPING alert) close, "removed from
+  // configuration", in the journal and at every receiver that had them.
+  void close_removed(Runtime& runtime, TimePoint now);
   void launch_action(Runtime& runtime, const RunAction& run);
   // engine_managers.cpp: the HA managers of `managed_by` components (holds.h).
   void watch_managers(const std::vector<std::unique_ptr<Runtime>>& old);

@@ -120,6 +120,9 @@ struct Engine::Runtime {
   // The latest transition's alert while suppressed (paused, maintenance, not the leader): it
   // goes out once that ends, so an incident that outlives a pause is still announced.
   BoxedOptional<alerts::AlertEvent> held_alert;
+  // A FLAPPING alert, or its resolution, held back by a mute or by not leading: sent once that
+  // ends (held_alert keeps the transitions it stands for).
+  BoxedOptional<alerts::AlertEvent> held_flap;
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight

@@ -49,6 +49,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   m.next_rung = p.next_rung;
   m.episode_starts = p.episode_starts;
   m.destructive_ran = p.destructive_ran;
+  m.flap = p.flap;
   for (std::size_t n = 0; n < m.probes.size(); ++n) {
     for (std::size_t o = 0; o < p.probes.size(); ++o) {
       if (p.probes[o].name != m.probes[n].name) continue;
@@ -69,6 +70,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.event_sequence = previous.event_sequence;
   next.incident_started = previous.incident_started;
   next.held_alert = previous.held_alert;
+  next.held_flap = previous.held_flap;
   next.hold = previous.hold;
   m.hold = p.hold;
   next.first_failure = previous.first_failure;
@@ -111,6 +113,7 @@ void Engine::apply_plan(Plan plan) {
                 spec.recovery.max_incidents, spec.recovery.backoff,
                 spec.recovery.max_backoff,   spec.recovery.window,
                 spec.recovery.verify_timeout};
+    m.flap_policy = {spec.flapping.window, spec.flapping.start, spec.flapping.stop};
     m.since = Clock::now();
     const auto probe_count = component.probes.size();
     m.probes.reserve(probe_count);
@@ -135,6 +138,7 @@ void Engine::apply_plan(Plan plan) {
     }
     runtime->plan = running_part(component);
     metrics_.set_component_state(m.name, m.state, m.since);
+    recovery_metrics_.set_flapping(m.name, m.flap.flapping);
     incident_metrics_.add_component(
         m.name, std::chrono::duration_cast<std::chrono::milliseconds>(runtime->plan.spec.rto));
     if (m.state == State::Recovering) recovering_.insert(runtime->index);
@@ -159,6 +163,7 @@ void Engine::apply_plan(Plan plan) {
       }
     }
     if (!kept) {
+      close_removed(*previous, Clock::now());  // before its series are forgotten
       metrics_.forget_component(previous->plan.spec.name);
       recovery_metrics_.forget_component(previous->plan.spec.name);
       incident_metrics_.forget_component(previous->plan.spec.name);
@@ -188,9 +193,11 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
     auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.timing, report,
                                                 options_.seed + index * 1000 + p);
     worker->set_fast(wants_fast_recheck(runtime.machine, p));
-    // A probe a reload carried over has been checked already: it keeps to its grid instead of
-    // checking its target again at once (beside a check of the old plan that may still run).
-    worker->start(/*check_at_once=*/runtime.probe_started[p] == TimePoint{});
+    // Only the first plan checks everything at once (every state known within one check
+    // time). A reload starts no burst: a probe it carried over keeps to its grid (no second
+    // check beside one of the old plan that may still run), and a new one starts on its grid.
+    const bool first_plan = generation_ == 1;
+    worker->start(/*check_at_once=*/first_plan && runtime.probe_started[p] == TimePoint{});
     runtime.workers.push_back(std::move(worker));
   }
 }

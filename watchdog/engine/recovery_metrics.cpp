@@ -36,6 +36,10 @@ RecoveryMetrics::RecoveryMetrics(Metrics& metrics)
       held_(store_.add_component("watchdog_component_held",
                                  "1 while recovery actions are held (dependency, mute, not leader)",
                                  MetricType::Gauge)),
+      flapping_(store_.add_component(
+          "watchdog_component_flapping",
+          "1 while the component flaps: one FLAPPING alert stands for its changes",
+          MetricType::Gauge)),
       leader_(single_gauge(store_, "watchdog_leader",
                            "1 when this replica holds the leader lock (or none is configured)")),
       running_(single_gauge(store_, "watchdog_recoveries_running", "Recovery actions running now")),
@@ -68,6 +72,10 @@ void RecoveryMetrics::set_held(const std::string& component, bool held) {
   store_.set(held_, component, held ? 1 : 0);
 }
 
+void RecoveryMetrics::set_flapping(const std::string& component, bool flapping) {
+  store_.set(flapping_, component, flapping ? 1 : 0);
+}
+
 void RecoveryMetrics::set_leader(bool leader) { leader_.set(leader ? 1 : 0); }
 
 void RecoveryMetrics::set_recoveries(int running, int queued) {
@@ -76,7 +84,8 @@ void RecoveryMetrics::set_recoveries(int running, int queued) {
 }
 
 void RecoveryMetrics::forget_component(const std::string& component) {
-  for (FamilyId family : {incidents_open_, time_to_detect_, time_to_recover_, muted_, held_}) {
+  for (FamilyId family :
+       {incidents_open_, time_to_detect_, time_to_recover_, muted_, held_, flapping_}) {
     store_.remove(family, component);
   }
 }

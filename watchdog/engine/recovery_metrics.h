@@ -6,6 +6,7 @@
 //   watchdog_incident_time_to_recover_seconds{component}    CRITICAL → HEALTHY (the real RTO)
 //   watchdog_component_muted{component}                     1 while paused or in maintenance
 //   watchdog_component_held{component}                      1 while its actions are held back
+//   watchdog_component_flapping{component}                  1 while its alerts fold into FLAPPING
 //   watchdog_leader                                         1 when this replica may act
 //   watchdog_recoveries_running                             actions running now
 //   watchdog_recoveries_queued                              actions waiting for a free slot
@@ -28,6 +29,7 @@ class RecoveryMetrics {
   void observe_time_to_recover(const std::string& component, std::chrono::milliseconds elapsed);
   void set_muted(const std::string& component, bool muted);
   void set_held(const std::string& component, bool held);
+  void set_flapping(const std::string& component, bool flapping);
   void set_leader(bool leader);
   void set_recoveries(int running, int queued);
   void forget_component(const std::string& component);
@@ -40,6 +42,7 @@ class RecoveryMetrics {
   FamilyId time_to_recover_;
   FamilyId muted_;
   FamilyId held_;
+  FamilyId flapping_;
   Cell& leader_;
   Cell& running_;
   Cell& queued_;

@@ -71,6 +71,10 @@ void enter(Component& c, State to, const std::string& reason, TimePoint now, Ste
     c.incident_id = make_incident_id(c.name, now);
   }
   out.transitions.push_back({c.state, to, reason, c.incident_id, c.attempts});
+  if (const auto edge = note_change(c.flap, c.flap_policy, c.state, to, now);
+      edge != FlapEdge::None) {
+    out.flap = edge;
+  }
   // Passing again (also from a CRITICAL that a hold sent back from RECOVERING): the episode is
   // over, the next failure climbs from rung 1 and counts for the flap guard.
   if (to == State::Healthy || to == State::Degraded) end_episode(c);
@@ -170,7 +174,15 @@ State health_of(const Component& component) {
   return decided_health(component).value_or(State::Healthy);
 }
 
-StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
+namespace {
+
+// Flapping also ends with time passing (results and ticks), not only with a transition.
+StepResult aged(Component& c, StepResult out, TimePoint now) {
+  if (out.flap == FlapEdge::None) out.flap = age(c.flap, c.flap_policy, now);
+  return out;
+}
+
+StepResult on_probe(Component& c, const ProbeReported& input, TimePoint now) {
   StepResult out;
   if (input.probe >= c.probes.size()) return out;
   auto& track = c.probes[input.probe];
@@ -209,6 +221,12 @@ StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
   return out;
 }
 
+}  // namespace
+
+StepResult step(Component& c, const ProbeReported& input, TimePoint now) {
+  return aged(c, on_probe(c, input, now), now);
+}
+
 StepResult step(Component& c, const ActionFinished& input, TimePoint now) {
   StepResult out;
   if (c.state != State::Recovering || c.phase != Phase::Acting) return out;  // stale
@@ -225,7 +243,7 @@ StepResult step(Component& c, const ActionFinished& input, TimePoint now) {
 
 StepResult step(Component& c, const Tick&, TimePoint now) {
   StepResult out;
-  if (c.state != State::Recovering || now < c.phase_deadline) return out;
+  if (c.state != State::Recovering || now < c.phase_deadline) return aged(c, std::move(out), now);
   if (c.phase == Phase::Settling) {
     c.phase = Phase::Verifying;  // the orphaned action's time is up: judge from now on
     c.verify_since = now;
@@ -242,7 +260,7 @@ StepResult step(Component& c, const Tick&, TimePoint now) {
       attempt_or_give_up(c, now, out);
     }
   }
-  return out;
+  return aged(c, std::move(out), now);
 }
 
 StepResult step(Component& c, const OperatorReset&, TimePoint now) {

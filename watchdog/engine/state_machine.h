@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "watchdog/engine/flapping.h"
 #include "watchdog/state.h"
 
 namespace watchdog::core {
@@ -96,6 +97,11 @@ struct Component {
   // Why no action may start now ("" = free): a failing dependency, a pause or maintenance
   // window, another replica holding the leader lock. Set through HoldChanged.
   std::string hold;
+  // Flap detection (flapping.h): every transition is noted, probe results and ticks age it.
+  // Alerting only: a flapping component is recovered as any other (the flap guard above is
+  // what stops restart loops).
+  FlapPolicy flap_policy;
+  FlapTrack flap;
 };
 
 // Inputs.
@@ -158,7 +164,8 @@ struct StepResult {
   std::vector<Transition> transitions;  // in order (CRITICAL then RECOVERING, say)
   std::vector<SkippedRung> skipped;     // before run_action (or before giving up)
   std::optional<RunAction> run_action;
-  bool reprobe = false;  // verdicts were cleared: run every probe now
+  bool reprobe = false;            // verdicts were cleared: run every probe now
+  FlapEdge flap = FlapEdge::None;  // the component started or stopped flapping in this step
 };
 
 StepResult step(Component& component, const ProbeReported& input, TimePoint now);

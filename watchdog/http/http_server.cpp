@@ -35,6 +35,7 @@ std::string status_json(const StatusView& status) {
                           {"attempts", c.attempts},
                           {"hold", c.hold},
                           {"muted", c.muted},
+                          {"flapping", c.flapping},
                           {"probes", probes}});
   }
   nlohmann::json doc = {{"overall", std::string(to_string(status.overall))},

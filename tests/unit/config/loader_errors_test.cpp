@@ -183,6 +183,12 @@ const ErrorCase kCases[] = {
      "8:16: components[0].recovery.backoff: max_backoff 5m must not be shorter than backoff 10m"},
     {"zero window", kRecovery + "      window: 0s\n",
      "8:15: components[0].recovery.window: must be greater than 0"},
+    // Flapping.
+    {"flapping stop not below start", kComponents + "    flapping: {start: 3, stop: 3}\n",
+     "6:32: components[0].flapping.stop: stop 3 must be below start 3 (0 turns flap detection "
+     "off)"},
+    {"flapping zero window", kComponents + "    flapping: {window: 0s}\n",
+     "6:24: components[0].flapping.window: must be greater than 0"},
     {"actions missing", kComponents + "    recovery:\n      window: 1h\n",
      "7:7: components[0].recovery.actions: missing required key"},
     {"actions empty", kComponents + "    recovery:\n      actions: []\n",

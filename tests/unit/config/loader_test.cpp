@@ -135,6 +135,22 @@ TEST(LoaderTest, AppliesBuiltInDefaultsAndJitterOverTheInterval) {
   EXPECT_TRUE(config.alerts.empty());
 }
 
+TEST(LoaderTest, FlappingDefaultsAndKeys) {
+  Config config = load_config_text(
+      "components:\n"
+      "  - {name: a, probes: [{name: p, kind: tcp}]}\n"
+      "  - {name: b, probes: [{name: q, kind: tcp}], flapping: {window: 30m, start: 8, stop: 3}}\n"
+      "  - {name: c, probes: [{name: r, kind: tcp}], flapping: {start: 0}}\n",
+      "t");
+  EXPECT_EQ(config.components[0].flapping.window, 10min);
+  EXPECT_EQ(config.components[0].flapping.start, 5);
+  EXPECT_EQ(config.components[0].flapping.stop, 2);
+  EXPECT_EQ(config.components[1].flapping.window, 30min);
+  EXPECT_EQ(config.components[1].flapping.start, 8);
+  EXPECT_EQ(config.components[1].flapping.stop, 3);
+  EXPECT_EQ(config.components[2].flapping.start, 0) << "off: stop is not checked against it";
+}
+
 TEST(LoaderTest, ZeroJitterIsAllowed) {
   Config config = load_config_text(
       "defaults: {jitter: 0s}\ncomponents: [{name: c, probes: [{name: p, kind: tcp}]}]\n", "t");

@@ -85,6 +85,44 @@ TEST(MessageCompose, FailedActionAndEmptyDetails) {
   EXPECT_EQ(m.probe_lines.at(0), "api-http (http): unhealthy");
 }
 
+// The conditions: FLAPPING (and its reminders), its resolution, a component removed mid-incident.
+TEST(MessageCompose, FlappingSettledAndRemoved) {
+  auto flapping = sample_event();
+  flapping.condition = "flapping";
+  flapping.from = flapping.to = core::State::Critical;
+  flapping.reason = "5 change(s) of health within 10m";
+  auto m = compose(flapping);
+  EXPECT_EQ(m.title, "api is FLAPPING");
+  EXPECT_EQ(m.summary, "api is FLAPPING (up to CRITICAL): 5 change(s) of health within 10m");
+  EXPECT_EQ(m.facts[1],
+            (std::pair<std::string, std::string>{"State", "FLAPPING (up to CRITICAL)"}));
+  EXPECT_EQ(m.severity, Severity::Critical);
+  flapping.type = "reminder";
+  EXPECT_EQ(compose(flapping).title, "Reminder: api is still FLAPPING");
+
+  auto settled = resolved_event();
+  settled.condition = "flapping_stopped";
+  settled.reason = "2 change(s) of health within 10m; now HEALTHY";
+  m = compose(settled);
+  EXPECT_EQ(m.title, "api stopped flapping");
+  EXPECT_TRUE(m.resolved);
+  for (const auto& [label, value] : m.facts) EXPECT_NE(label, "Outage") << "nothing recovered";
+
+  auto removed = resolved_event();
+  removed.condition = "removed";
+  removed.from = core::State::Failed;
+  removed.reason = "removed from configuration";
+  m = compose(removed);
+  EXPECT_EQ(m.title, "api removed from the configuration; incident closed");
+  EXPECT_EQ(m.summary,
+            "api was removed from the configuration (was FAILED): removed from configuration");
+  EXPECT_TRUE(m.resolved);
+  // The condition survives the outbox (to_json → from_json); none is null.
+  EXPECT_EQ(from_json(to_json(removed)).condition, "removed");
+  EXPECT_TRUE(to_json(sample_event()).at("condition").is_null());
+  EXPECT_EQ(from_json(to_json(sample_event())).condition, "");
+}
+
 TEST(MessageText, TruncateKeepsShortTextAndCountsTheEllipsis) {
   EXPECT_EQ(truncate_text("hello", 10), "hello");
   EXPECT_EQ(truncate_text("hello", 5), "hello");

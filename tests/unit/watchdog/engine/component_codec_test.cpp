@@ -41,6 +41,37 @@ TEST(ComponentCodec, LadderProgressSurvivesARoundTrip) {
   EXPECT_EQ(failure_causes(back), (std::vector<std::string>{"locked"}));
 }
 
+// A restart while flapping goes on flapping under the same FLAPPING alert; a snapshot written
+// before flap detection existed restores none.
+TEST(ComponentCodec, FlapTrackSurvivesARoundTrip) {
+  Component c = fresh();
+  c.flap.flapping = true;
+  c.flap.since = TimePoint(seconds(1'900'000'060));
+  c.flap.worst = State::Failed;
+  c.flap.changes = {{TimePoint(seconds(1'900'000'000)), State::Critical},
+                    {TimePoint(seconds(1'900'000'030)), State::Healthy}};
+  Component back = fresh();
+  back.flap.flapping = true;  // whatever was there goes
+  restore(nlohmann::json::parse(snapshot(c).dump()), back);
+  EXPECT_TRUE(back.flap.flapping);
+  EXPECT_EQ(back.flap.since, c.flap.since);
+  EXPECT_EQ(back.flap.worst, State::Failed);
+  ASSERT_EQ(back.flap.changes.size(), 2u);
+  EXPECT_EQ(back.flap.changes[1].at, c.flap.changes[1].at);
+  EXPECT_EQ(back.flap.changes[1].to, State::Healthy);
+  std::string a, b;
+  append_fingerprint(c, a);
+  c.flap.changes.pop_back();
+  append_fingerprint(c, b);
+  EXPECT_NE(a, b) << "a new change is saved";
+
+  auto old = snapshot(fresh());
+  old.erase("flap");
+  restore(old, back);
+  EXPECT_FALSE(back.flap.flapping);
+  EXPECT_TRUE(back.flap.changes.empty());
+}
+
 // The format of the previous release: "attempt_ms" held every attempt of the last hour.
 nlohmann::json old_snapshot(const char* state) {
   return {{"state", state},
