@@ -96,8 +96,12 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
     return;
   }
   // While flapping, its FLAPPING alert speaks for it; a resolution still goes to whoever had
-  // the incident (one alerted before the flapping began).
-  const bool flapping = runtime.machine.flap.flapping && t.to != State::Healthy;
+  // the incident (one alerted before the flapping began). The first give-up of a flapping
+  // episode pages too (FAILED: nothing automatic will happen any more, someone must act); later
+  // ones fold in like the rest (a flapping service hitting the flap guard gives up every cycle).
+  const bool loud_give_up = t.to == State::Failed && !runtime.flap_gave_up_paged;
+  const bool flapping = runtime.machine.flap.flapping && t.to != State::Healthy && !loud_give_up;
+  if (runtime.machine.flap.flapping && loud_give_up) runtime.flap_gave_up_paged = true;
   if (const char* why = flapping ? "flapping" : suppressed_because(leader_, runtime.hold)) {
     spdlog::info("alert_suppressed {} {} {}", kv("component", name), kv("event", event.event_id),
                  kv("why", why));
@@ -136,6 +140,7 @@ void Engine::on_flapping(Runtime& runtime, const StepResult& result, TimePoint n
   const auto& name = runtime.plan.spec.name;
   const bool started = result.flap == FlapEdge::Started;
   recovery_metrics_.set_flapping(name, started);
+  runtime.flap_gave_up_paged = false;
   // The journal entry goes to the incident the step was about (the one just closed, maybe).
   const std::string incident =
       result.transitions.empty() ? m.incident_id : result.transitions.back().incident_id;

@@ -123,6 +123,9 @@ struct Engine::Runtime {
   // A FLAPPING alert, or its resolution, held back by a mute or by not leading: sent once that
   // ends (held_alert keeps the transitions it stands for).
   BoxedOptional<alerts::AlertEvent> held_flap;
+  // The give-up (FAILED) already paged during the current flapping episode: later ones fold into
+  // the FLAPPING alert like every other transition (reset when a flap starts).
+  bool flap_gave_up_paged = false;
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight
