@@ -176,8 +176,8 @@ std::map<std::string, std::string> Options::string_map(const std::string& key) {
   auto child = child_impl(impl(), key);
   std::map<std::string, std::string> out;
   for (const auto& entry : child->entries) {
-    auto text = expanded(*child, entry.value, child->value_mark(entry),
-                         child->key_path(entry.key), "a string");
+    auto text = expanded(*child, entry.value, child->value_mark(entry), child->key_path(entry.key),
+                         "a string");
     // `env: {DB_PASSWORD: …}`, `headers: {Authorization: Bearer ${TOKEN}}`: secret by name.
     bool secret = names_a_secret(entry.key);
     for (const auto& variable : text.variables) secret = secret || names_a_secret(variable);

@@ -67,7 +67,8 @@ std::string base64(std::string_view text, bool determined_only) {
     if (i + 1 < text.size()) n |= static_cast<unsigned char>(text[i + 1]) << 8;
     if (i + 2 < text.size()) n |= static_cast<unsigned char>(text[i + 2]);
     const std::size_t chars = std::min<std::size_t>(text.size() - i, 3) + 1;
-    for (std::size_t c = 0; c < 4; ++c) out += c < chars ? kAlphabet[(n >> (18 - 6 * c)) & 0x3F] : '=';
+    for (std::size_t c = 0; c < 4; ++c)
+      out += c < chars ? kAlphabet[(n >> (18 - 6 * c)) & 0x3F] : '=';
   }
   if (determined_only) out.resize(text.size() * 8 / 6);
   return out;
@@ -164,8 +165,8 @@ bool names_a_secret(std::string_view name) {
   for (char c : name) {
     if (c != '-' && c != '_') low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  for (const char* word : {"pass", "token", "secret", "auth", "apikey", "privatekey", "credential",
-                           "cookie", "dsn"}) {
+  for (const char* word :
+       {"pass", "token", "secret", "auth", "apikey", "privatekey", "credential", "cookie", "dsn"}) {
     if (low.find(word) != std::string::npos) return true;
   }
   return false;
@@ -181,9 +182,10 @@ std::vector<std::string> secret_forms(std::string_view secret) {
   add_url_forms(forms, secret);
   add_conninfo_password(forms, secret);
   // "Bearer abc…", "Basic dXNlcjpwYXNz": the credential alone.
-  if (const auto space = secret.find(' '); space != std::string_view::npos && space > 0 &&
-                                           secret.find(' ', space + 1) == std::string_view::npos &&
-                                           std::all_of(secret.begin(), secret.begin() + static_cast<long>(space), is_alpha)) {
+  if (const auto space = secret.find(' ');
+      space != std::string_view::npos && space > 0 &&
+      secret.find(' ', space + 1) == std::string_view::npos &&
+      std::all_of(secret.begin(), secret.begin() + static_cast<long>(space), is_alpha)) {
     add(forms, std::string(secret.substr(space + 1)));
   }
   return forms;
@@ -202,7 +204,8 @@ Redactor::Redactor(const std::vector<std::string>& secrets) {
 std::string Redactor::redact(std::string_view text) const {
   std::vector<bool> covered;  // allocated on the first match only
   for (const auto& needle : needles_) {
-    for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
+    for (auto at = text.find(needle); at != std::string_view::npos;
+         at = text.find(needle, at + 1)) {
       if (covered.empty()) covered.resize(text.size(), false);
       std::fill(covered.begin() + static_cast<long>(at),
                 covered.begin() + static_cast<long>(at + needle.size()), true);
@@ -232,7 +235,8 @@ struct Registry {
 
   void rebuild() {  // holds `mutex`
     std::vector<std::string> all = from_config;
-    for (const auto& [source, values] : from_runtime) all.insert(all.end(), values.begin(), values.end());
+    for (const auto& [source, values] : from_runtime)
+      all.insert(all.end(), values.begin(), values.end());
     current = std::make_shared<const Redactor>(all);
   }
 };

@@ -37,7 +37,8 @@ class JsonFormatter : public spdlog::formatter {
 // config/redaction.h) before the real formatter sees it, whatever the caller passed.
 class RedactingFormatter : public spdlog::formatter {
  public:
-  explicit RedactingFormatter(std::unique_ptr<spdlog::formatter> inner) : inner_(std::move(inner)) {}
+  explicit RedactingFormatter(std::unique_ptr<spdlog::formatter> inner)
+      : inner_(std::move(inner)) {}
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const std::string clean =
         config::redact(std::string_view(msg.payload.data(), msg.payload.size()));

@@ -35,8 +35,8 @@ namespace bp = boost::process;
 namespace watchdog::probes {
 namespace {
 
-using process_child::ChildSetup;
 using process_child::child_environment;
+using process_child::ChildSetup;
 using process_child::resolve_program;
 
 using Clock = std::chrono::steady_clock;

@@ -52,7 +52,8 @@ TEST(SecretRedaction, EchoedTokensNeverReachLogsAlertsStoreOrApi) {
   const auto script = write_script(dir, "check.sh",
                                    "#!/bin/sh\nenv > \"$1\"\n"
                                    "echo \"login refused for token $API_TOKEN\"\nexit 2\n");
-  const std::string yaml = fast_defaults() + fill(R"(components:
+  const std::string yaml =
+      fast_defaults() + fill(R"(components:
   - name: api
     probes:
       - name: api-check
@@ -78,11 +79,11 @@ alerts:
     kind: webhook
     url: @BAD@
 )",
-                                                  {{"SCRIPT", script.string()},
-                                                   {"ENVFILE", env_file.string()},
-                                                   {"API_PORT", std::to_string(api.port())},
-                                                   {"GOOD", good.url()},
-                                                   {"BAD", bad.url(std::string("/hook/") + kSinkToken)}});
+                             {{"SCRIPT", script.string()},
+                              {"ENVFILE", env_file.string()},
+                              {"API_PORT", std::to_string(api.port())},
+                              {"GOOD", good.url()},
+                              {"BAD", bad.url(std::string("/hook/") + kSinkToken)}});
   WatchdogProcess wd(dir, watchdog_options(yaml, {{"WD_TEST_API_TOKEN", kApiToken},
                                                   {"WD_TEST_UNRELATED_SECRET", kUnrelated}}));
 
@@ -119,8 +120,8 @@ alerts:
   EXPECT_TRUE(holds(bodies, "[REDACTED]")) << bodies;
 
   // `watchdog alerts` (text and JSON) shows the bad sink's error without the token.
-  for (const std::vector<std::string>& format : {std::vector<std::string>{},
-                                                 std::vector<std::string>{"--json"}}) {
+  for (const std::vector<std::string>& format :
+       {std::vector<std::string>{}, std::vector<std::string>{"--json"}}) {
     std::vector<std::string> argv = {kWatchdog, "alerts", "--state-dir", wd.state_dir().string()};
     argv.insert(argv.end(), format.begin(), format.end());
     const auto alerts = run_command(argv);

@@ -13,7 +13,8 @@ namespace {
 // Authorization header), so a cut never leaves half a token behind.
 std::string body_excerpt(const std::string& body) {
   std::string line;
-  for (char c : config::redact(body).substr(0, 120)) line += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  for (char c : config::redact(body).substr(0, 120))
+    line += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line.empty() ? "" : ": " + line;
 }
@@ -47,7 +48,7 @@ Judgement judge(const Provider& provider, const probes::HttpResponse& response, 
                 std::chrono::seconds age, double jitter) {
   Judgement j;
   j.detail = response.ok() ? "HTTP " + std::to_string(response.status)
-                            : config::redact(response.error_text);
+                           : config::redact(response.error_text);
   if (provider.accepted(response)) return j;
   if (!provider.retryable(response)) {
     j.verdict = DeliveryVerdict::Failed;

@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "config/redaction.h"
-#include "watchdog/engine/probe_worker.h"
 #include "watchdog/cli/summary.h"
+#include "watchdog/engine/probe_worker.h"
 
 namespace watchdog::core {
 

@@ -49,8 +49,9 @@ TEST(Redactor, FindsUrlEncodedAndBase64Forms) {
 }
 
 TEST(Redactor, WebhookUrlPathPartsAndQueryValues) {
-  Redactor redactor({"https://hooks.example.com/services/T0ABC123/B0DEF456/"
-                     "XyZsecretTokenValue42?token=abcd&format=json"});
+  Redactor redactor(
+      {"https://hooks.example.com/services/T0ABC123/B0DEF456/"
+       "XyZsecretTokenValue42?token=abcd&format=json"});
   // A 404 body that echoes the path: every token-like part goes, words stay.
   EXPECT_EQ(redactor.redact("Cannot POST /services/T0ABC123/B0DEF456/XyZsecretTokenValue42"),
             "Cannot POST /services/[REDACTED]/[REDACTED]/[REDACTED]");
@@ -134,9 +135,11 @@ TEST_F(RedactionRegistryTest, OptionsNoteSecretsIntoTheActiveCollector) {
   ScopedEnv mode("WD_REDACT_MODE", "fastmode");
   auto options = probe_options(
       "        password: ${WD_REDACT_TOKEN}\n"
-      "        token_file: " + file.string() + "\n" +
+      "        token_file: " +
+      file.string() + "\n" +
       "        plain: not-a-secret\n"
-      "        env: {API_PASSWORD: literal-pw, MODE: '${WD_REDACT_MODE}', X: 'k=${WD_REDACT_TOKEN}'}\n"
+      "        env: {API_PASSWORD: literal-pw, MODE: '${WD_REDACT_MODE}', X: "
+      "'k=${WD_REDACT_TOKEN}'}\n"
       "        headers: {Authorization: 'Bearer ${WD_REDACT_TOKEN}', Accept: text/plain}\n");
   std::vector<std::string> noted;
   {

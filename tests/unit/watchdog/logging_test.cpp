@@ -33,8 +33,8 @@ TEST(Logging, FormatterRedactsConfiguredSecrets) {
   EXPECT_NE(line.find("warning action_finished detail="), std::string::npos) << line;
   EXPECT_NE(line.find("[REDACTED]"), std::string::npos) << line;
   // Nothing installed: the text passes unchanged.
-  const auto plain = logged_through(std::make_unique<spdlog::pattern_formatter>("%v"),
-                                    "k8s-token-0123456789");
+  const auto plain =
+      logged_through(std::make_unique<spdlog::pattern_formatter>("%v"), "k8s-token-0123456789");
   EXPECT_EQ(plain, "action_finished detail=k8s-token-0123456789\n");
 }
 

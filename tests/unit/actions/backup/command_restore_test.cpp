@@ -81,9 +81,13 @@ TEST(CommandRestoreLatest, CommandsGetTheTargetsEnvNotTheWatchdogs) {
       "backups:\n  - name: store\n    kind: command\n"
       "    command: [/bin/sh, -c, 'echo \"$DUMP_MODE [$WD_TEST_WATCHDOG_ONLY_SECRET]\"']\n"
       "    restore_command: [/bin/sh, -c, 'echo \"$DUMP_MODE $WATCHDOG_BACKUP_NAME "
-      "[$WD_TEST_WATCHDOG_ONLY_SECRET]\" > " + seen.string() + "']\n"
+      "[$WD_TEST_WATCHDOG_ONLY_SECRET]\" > " +
+      seen.string() +
+      "']\n"
       "    env: {DUMP_MODE: full}\n"
-      "    directory: " + (dir / "backups").string() + "\n"
+      "    directory: " +
+      (dir / "backups").string() +
+      "\n"
       "components:\n  - name: app\n    probes:\n      - name: p\n"
       "        kind: command\n        argv: [/bin/true]\n"
       "    recovery:\n      actions:\n"

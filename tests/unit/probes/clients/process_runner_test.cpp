@@ -104,8 +104,9 @@ TEST(ProcessRunner, ChildGetsOnlyTheBaseEnvironmentAndEnv) {
   }
   // What the child sees: the base (those the watchdog has) and `env`; PWD/SHLVL/_ come from
   // the shell itself.
-  const std::set<std::string> allowed = {"PATH", "HOME", "LANG", "TZ", "LC_ALL", "EXTRA",
-                                         "WATCHDOG_TEST_OVERRIDDEN", "PWD", "SHLVL", "_"};
+  const std::set<std::string> allowed = {
+      "PATH", "HOME",  "LANG", "TZ", "LC_ALL", "EXTRA", "WATCHDOG_TEST_OVERRIDDEN",
+      "PWD",  "SHLVL", "_"};
   for (const auto& name : names) EXPECT_TRUE(allowed.count(name)) << name;
   EXPECT_NE(result.output_tail.find("WATCHDOG_TEST_OVERRIDDEN=new\n"), std::string::npos);
   EXPECT_NE(result.output_tail.find("EXTRA=a=b c\n"), std::string::npos);

@@ -31,7 +31,8 @@ class EchoingAction : public actions::Action {
   EchoingAction() : Action("fix") {}
   std::string_view kind() const override { return "fake"; }
   std::string describe() const override { return "fake"; }
-  actions::ActionOutcome run(const actions::Incident&, std::chrono::milliseconds) noexcept override {
+  actions::ActionOutcome run(const actions::Incident&,
+                             std::chrono::milliseconds) noexcept override {
     return {false, std::string("HTTP 401: Bearer ") + kToken, std::string("out ") + kToken, 1ms};
   }
 };
@@ -54,8 +55,7 @@ TEST(EngineRedaction, ResultsAndOutcomesAreScrubbedAsTheyArrive) {
   config::clear_secrets();
 
   ASSERT_EQ(status.components.size(), 1u);
-  EXPECT_EQ(status.components[0].probes.at(0).detail,
-            "HTTP 401: Authorization: [REDACTED]");
+  EXPECT_EQ(status.components[0].probes.at(0).detail, "HTTP 401: Authorization: [REDACTED]");
   store::IncidentJournal journal(store->db());
   std::string everything;
   for (const auto& incident : journal.list(10, false)) {
@@ -64,8 +64,7 @@ TEST(EngineRedaction, ResultsAndOutcomesAreScrubbedAsTheyArrive) {
     }
   }
   EXPECT_NE(everything.find("HTTP 401: [REDACTED]"), std::string::npos) << everything;
-  EXPECT_NE(everything.find("out [REDACTED]"), std::string::npos)
-      << everything;
+  EXPECT_NE(everything.find("out [REDACTED]"), std::string::npos) << everything;
   EXPECT_EQ(everything.find(kToken), std::string::npos) << everything;
 }
 
