@@ -38,6 +38,7 @@ std::unique_ptr<Action> CommandAction::create(std::string name, config::Options&
     options.fail("argv", "must start with the program to run");
   }
   spec.env = options.string_map("env");
+  spec.inherit_env = options.boolean_or("inherit_env", false);
   spec.working_dir = options.string_or("working_dir", "");
   return std::make_unique<CommandAction>(std::move(name), std::move(spec), std::move(display));
 }

@@ -1,8 +1,10 @@
 #pragma once
 // `command`: runs a recovery program (argv, never a shell), e.g. a restart script.
 //
-// Keys: argv (required, non-empty list; ${ENV} expanded), env (map added to the inherited
-// environment), working_dir (default: the watchdog's).
+// Keys: argv (required, non-empty list; ${ENV} expanded), env (map of variables; values may use
+// ${ENV}), inherit_env (default false: the child sees only PATH, HOME, LANG, TZ, LC_ALL and `env`,
+// never the watchdog's secrets; true: the watchdog's whole environment), working_dir (default:
+// the watchdog's).
 // The command also gets WATCHDOG_COMPONENT, WATCHDOG_INCIDENT_ID, WATCHDOG_ATTEMPT and
 // WATCHDOG_REASON (these win over `env`). ok = exit 0 within the timeout; on timeout the whole
 // process group is killed. Background processes it starts (a daemon) keep running after it

@@ -147,6 +147,8 @@ void read_command(Options& options, BackupTargetSpec& spec) {
   spec.command.restore_command = read_argv(options, "restore_command", false);
   spec.command.check_command = read_argv(options, "check_command", false);
   spec.command.extension = options.string_or("extension", spec.command.extension);
+  spec.command.env = options.string_map("env");
+  spec.command.inherit_env = options.boolean_or("inherit_env", false);
   const auto& ext = spec.command.extension;
   const bool valid = !ext.empty() && ext.front() != '.' && ext.back() != '.' && ext != "json" &&
                      ext.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.") ==

@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,10 @@ struct CommandDumpSpec {
   std::vector<std::string> restore_command;  // optional: reads a dump on stdin and restores it
   std::vector<std::string> check_command;    // optional: reads a dump on stdin; exit 0 = usable
   std::string extension = "dump";            // the data file's extension ("archive.gz")
+  // The commands' environment: `env` on the minimal base (PATH, HOME, LANG, TZ, LC_ALL), or on
+  // the watchdog's whole environment with `inherit_env` (see probes/clients/process_runner.h).
+  std::map<std::string, std::string> env;
+  bool inherit_env = false;
 };
 
 // kind: files. The tree under `source` (regular files, directories, symlinks as links).

@@ -4,9 +4,11 @@
 #include <cctype>
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 
 #include "config/env.h"
 #include "config/options_impl.h"
+#include "config/redaction.h"
 
 namespace watchdog::config {
 namespace {
@@ -90,6 +92,15 @@ bool parse_boolean(const std::string& text) {
   throw std::invalid_argument("expected true or false, got '" + text + "'");
 }
 
+// Registers a secret's value and the values of the ${VAR}s it was built from ("Bearer ${TOKEN}"
+// echoes TOKEN alone just as well) with the loading thread's SecretCollector.
+void note_expanded_secret(const Expansion& text) {
+  note_secret(text.value);
+  for (const auto& variable : text.variables) {
+    if (const char* value = std::getenv(variable.c_str())) note_secret(value);
+  }
+}
+
 }  // namespace
 
 Options::Options() = default;
@@ -165,9 +176,13 @@ std::map<std::string, std::string> Options::string_map(const std::string& key) {
   auto child = child_impl(impl(), key);
   std::map<std::string, std::string> out;
   for (const auto& entry : child->entries) {
-    out[entry.key] = expanded(*child, entry.value, child->value_mark(entry),
-                              child->key_path(entry.key), "a string")
-                         .value;
+    auto text = expanded(*child, entry.value, child->value_mark(entry), child->key_path(entry.key),
+                         "a string");
+    // `env: {DB_PASSWORD: …}`, `headers: {Authorization: Bearer ${TOKEN}}`: secret by name.
+    bool secret = names_a_secret(entry.key);
+    for (const auto& variable : text.variables) secret = secret || names_a_secret(variable);
+    if (secret) note_expanded_secret(text);
+    out[entry.key] = std::move(text.value);
   }
   return out;
 }
@@ -256,6 +271,7 @@ std::optional<Secret> Options::secret(const std::string& key) {
                           impl().key_path(key), "a string");
     std::string source =
         value.variables.size() == 1 ? "env " + value.variables.front() : std::string("inline");
+    note_expanded_secret(value);
     return Secret{std::move(value.value), std::move(source)};
   }
   if (!file_entry) return std::nullopt;
@@ -270,6 +286,7 @@ std::optional<Secret> Options::secret(const std::string& key) {
   while (!value->empty() && std::isspace(static_cast<unsigned char>(value->back()))) {
     value->pop_back();
   }
+  note_secret(*value);
   return Secret{std::move(*value), "file " + path.value};
 }
 

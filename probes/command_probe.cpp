@@ -67,6 +67,7 @@ std::unique_ptr<Probe> CommandProbe::create(std::string name, config::Options& o
     options.fail("argv", "must start with the program to run");
   }
   spec.env = options.string_map("env");
+  spec.inherit_env = options.boolean_or("inherit_env", false);
   spec.working_dir = options.string_or("working_dir", "");
   ExitCodes exit_codes = read_exit_codes(options);
   return std::make_unique<CommandProbe>(std::move(name), std::move(spec), std::move(exit_codes));

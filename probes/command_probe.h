@@ -3,8 +3,10 @@
 // as `exit_codes` says.
 //
 // Keys: argv (required, non-empty list; ${ENV} expanded, e.g. a plugin and its flags), env
-// (map added to the inherited environment), working_dir (default: the watchdog's),
-// exit_codes ({healthy: [0], degraded: [1]}, the Nagios default).
+// (map of variables; values may use ${ENV}), inherit_env (default false: the child sees only
+// PATH, HOME, LANG, TZ, LC_ALL and `env`, never the watchdog's secrets; true: the watchdog's
+// whole environment), working_dir (default: the watchdog's), exit_codes ({healthy: [0],
+// degraded: [1]}, the Nagios default).
 // Results: an exit code in exit_codes.healthy → Healthy; in exit_codes.degraded → Degraded
 // Threshold (Nagios WARNING); any other exit or a signal → Unhealthy BadResponse; no exit within
 // the timeout → Unhealthy Timeout (the whole process group is killed); cannot start → Unhealthy
@@ -15,7 +17,8 @@
 // `degraded` defaults to none; codes are 0–255; a code listed twice (in one list or in both) is
 // a config error.
 // Detail: the first non-empty output line (stdout+stderr), or "exit N" / "killed by SIGX" when
-// there is none. Commands should not print secrets: their first line becomes the detail.
+// there is none. Commands should not print secrets: their first line becomes the detail (the
+// engine redacts configured secrets from it all the same).
 // Measurement: command_exit_code (the exit code; 128+N for signal N; absent on timeout or when
 // the command could not start).
 

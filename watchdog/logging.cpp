@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "config/redaction.h"
 #include "config/time_text.h"
 
 namespace watchdog::logging {
@@ -32,7 +33,32 @@ class JsonFormatter : public spdlog::formatter {
   }
 };
 
+// The last line of defence: every message is scrubbed of configured secrets (the registry of
+// config/redaction.h) before the real formatter sees it, whatever the caller passed.
+class RedactingFormatter : public spdlog::formatter {
+ public:
+  explicit RedactingFormatter(std::unique_ptr<spdlog::formatter> inner)
+      : inner_(std::move(inner)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string clean =
+        config::redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg scrubbed = msg;
+    scrubbed.payload = spdlog::string_view_t(clean.data(), clean.size());
+    inner_->format(scrubbed, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<RedactingFormatter>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
 }  // namespace
+
+std::unique_ptr<spdlog::formatter> redacting(std::unique_ptr<spdlog::formatter> inner) {
+  return std::make_unique<RedactingFormatter>(std::move(inner));
+}
 
 void setup(Format format, const std::string& level) {
   auto parsed = spdlog::level::from_str(level);
@@ -44,9 +70,10 @@ void setup(Format format, const std::string& level) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(parsed);
   if (format == Format::Json) {
-    spdlog::set_formatter(std::make_unique<JsonFormatter>());
+    spdlog::set_formatter(redacting(std::make_unique<JsonFormatter>()));
   } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %-5l %v", spdlog::pattern_time_type::utc);
+    spdlog::set_formatter(redacting(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%e%z %-5l %v", spdlog::pattern_time_type::utc)));
   }
   spdlog::flush_on(spdlog::level::info);
 }

@@ -2,6 +2,7 @@
 
 #include "actions/factory.h"
 #include "config/loader.h"
+#include "config/redaction.h"
 #include "probes/factory.h"
 #include "watchdog/alerts/factory.h"
 #include "watchdog/gameday/runner_safety.h"
@@ -95,9 +96,12 @@ Plan build_plan(config::Config config) {
 void drop_leader_options(Plan& plan) { plan.config.watchdog.leader.options = {}; }
 
 Plan load_plan(const std::optional<std::filesystem::path>& path) {
-  if (path) return build_plan(config::load_config_file(*path));
-  return build_plan(
-      config::load_config_text(config::embedded_default_yaml(), config::kEmbeddedSourceName));
+  config::SecretCollector secrets;  // every secret the loader and the factories read
+  Plan plan = path ? build_plan(config::load_config_file(*path))
+                   : build_plan(config::load_config_text(config::embedded_default_yaml(),
+                                                         config::kEmbeddedSourceName));
+  config::install_secrets(secrets.take());  // only a plan that loaded replaces the registry
+  return plan;
 }
 
 }  // namespace watchdog::core

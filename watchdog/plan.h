@@ -58,7 +58,9 @@ struct Plan {
 Plan build_plan(config::Config config);
 // Frees the last Options view (and so the YAML document) once the leader lock is built.
 void drop_leader_options(Plan& plan);
-// The file at `path`, or the embedded default when none is given.
+// The file at `path`, or the embedded default when none is given. On success the secrets it
+// read become the process-wide redaction registry (config/redaction.h); on an error the
+// registry is left as it was.
 Plan load_plan(const std::optional<std::filesystem::path>& path);
 
 }  // namespace watchdog::core

@@ -44,6 +44,13 @@ std::string command_error(const std::vector<std::string>& argv, probes::ProcessR
   return pg_error(program_name(argv), run, timeout);
 }
 
+probes::ProcessSpec command_spec(const config::CommandDumpSpec& command) {
+  probes::ProcessSpec spec;
+  spec.env = command.env;
+  spec.inherit_env = command.inherit_env;
+  return spec;
+}
+
 std::string CommandDriver::restore_tool() const {
   return target_.command.restore_command.empty() ? "nothing (no restore_command)"
                                                  : program_name(target_.command.restore_command);
@@ -51,7 +58,7 @@ std::string CommandDriver::restore_tool() const {
 
 DumpResult CommandDriver::dump(const DumpJob& job, bk::BackupMetadata& meta) {
   DumpResult result;
-  probes::ProcessSpec spec;
+  probes::ProcessSpec spec = command_spec(target_.command);
   spec.argv = target_.command.command;
   spec.timeout = left_until(job.deadline);
   spec.tail_bytes = 2048;
@@ -91,11 +98,11 @@ void CommandDriver::restore(const bk::BackupMetadata& backup, const RestoreReque
       return;
     }
   }
-  probes::ProcessSpec spec;
+  probes::ProcessSpec spec = command_spec(target_.command);
   spec.argv = argv;
   spec.stdin_file = target_.directory / backup.file;
-  spec.env = {{"WATCHDOG_BACKUP_FILE", spec.stdin_file.string()},
-              {"WATCHDOG_BACKUP_NAME", backup.name}};
+  spec.env["WATCHDOG_BACKUP_FILE"] = spec.stdin_file.string();
+  spec.env["WATCHDOG_BACKUP_NAME"] = backup.name;
   if (!request.into_name.empty()) spec.env["WATCHDOG_RESTORE_INTO"] = request.into_name;
   if (request.replace) spec.env["WATCHDOG_RESTORE_REPLACE"] = "1";
   spec.timeout = left_until(deadline);

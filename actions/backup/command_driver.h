@@ -2,7 +2,8 @@
 // kind: command — any program whose stdout is the dump (`mongodump --archive --gzip`,
 // `redis-cli --rdb -`, `etcdctl snapshot save /dev/stdout`) (backup_driver.h).
 // Keys: `command` (argv, no shell), `restore_command`, `check_command` (argvs; both read the
-// dump on stdin), `extension` (the data file's, default "dump").
+// dump on stdin), `extension` (the data file's, default "dump"), `env` and `inherit_env` (the
+// commands' environment: `env` on PATH, HOME, LANG, TZ, LC_ALL only, unless inherit_env: true).
 //  dump     `command` streamed and hashed into NAME.EXTENSION; format "stream". A non-zero exit,
 //           a signal, the timeout or an empty output fails the backup; the error names the
 //           program (argv[0]'s file name only: the arguments may carry secrets), its exit code
@@ -41,6 +42,9 @@ class CommandDriver final : public BackupDriver {
  private:
   const config::BackupTargetSpec& target_;
 };
+
+// A ProcessSpec with the target's environment (`env`, `inherit_env`) and nothing else set.
+probes::ProcessSpec command_spec(const config::CommandDumpSpec& command);
 
 // The program's name for error lines: the file name of argv[0] ("mongodump"), never the
 // arguments.

@@ -43,7 +43,7 @@ std::string write_dump(const config::BackupTargetSpec& target, Clock::time_point
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left <= std::chrono::milliseconds(0)) return "no time left before the action's timeout";
   const fs::path partial = dir / (".safety-" + meta.file + ".partial");
-  probes::ProcessSpec spec;
+  probes::ProcessSpec spec = command_spec(target.command);
   spec.argv = target.command.command;
   spec.timeout = left;
   spec.tail_bytes = 2048;

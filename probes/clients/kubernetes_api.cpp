@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "config/redaction.h"
 #include "config/units.h"
 
 namespace watchdog::probes {
@@ -125,6 +126,9 @@ std::optional<KubernetesError> KubernetesApi::current_token(std::string& token) 
     }
     token_cache_ = std::move(*text);
     token_stamp_ = stamp;
+    // Read at run time (kubelet rotates it), so the config loader never saw it: an API server
+    // or proxy that echoes the Authorization header must not put it into a detail.
+    config::remember_runtime_secret("token_file " + settings_.token_file, token_cache_);
   }
   token = token_cache_;
   return std::nullopt;

@@ -23,14 +23,25 @@ void mark_cloexec_from_3() {
   for (int fd = 3; fd < max_fd; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-std::vector<std::string> environment_with(const std::map<std::string, std::string>& overrides) {
-  std::vector<std::string> entries;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const auto key = entry.substr(0, entry.find('='));
-    if (overrides.find(std::string(key)) == overrides.end()) entries.emplace_back(entry);
+std::vector<std::string> child_environment(const ProcessSpec& spec) {
+  std::map<std::string, std::string> merged;
+  if (spec.inherit_env) {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      const std::string_view entry(*e);
+      const auto eq = entry.find('=');
+      if (eq == std::string_view::npos) continue;
+      merged.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+  } else {
+    for (const char* name : kBaseEnvironment) {
+      if (const char* value = std::getenv(name)) merged.emplace(name, value);
+    }
+    merged.emplace("PATH", kDefaultPath);  // no-op when PATH was set
   }
-  for (const auto& [key, value] : overrides) entries.push_back(key + "=" + value);
+  for (const auto& [key, value] : spec.env) merged[key] = value;
+  std::vector<std::string> entries;
+  entries.reserve(merged.size());
+  for (const auto& [key, value] : merged) entries.push_back(key + "=" + value);
   return entries;
 }
 
@@ -46,7 +57,7 @@ std::string resolve_program(const ProcessSpec& spec, std::string& error) {
     const char* inherited = std::getenv("PATH");
     std::string path_list = env_path != spec.env.end() ? env_path->second
                             : inherited != nullptr     ? inherited
-                                                       : "/usr/local/bin:/usr/bin:/bin";
+                                                       : kDefaultPath;
     std::vector<std::string> parts;
     boost::algorithm::split(parts, path_list, [](char c) { return c == ':'; });
     std::vector<boost::filesystem::path> dirs(parts.begin(), parts.end());

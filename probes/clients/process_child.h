@@ -28,8 +28,14 @@ namespace bp = boost::process;
 // exec looks like a started child exiting 1, and it calls opendir(), i.e. malloc, after fork.)
 void mark_cloexec_from_3();
 
-// The inherited environment ("KEY=value" entries) with `overrides` replacing or adding keys.
-std::vector<std::string> environment_with(const std::map<std::string, std::string>& overrides);
+// The names a child gets from the watchdog's environment unless `inherit_env` is set.
+inline constexpr const char* kBaseEnvironment[] = {"PATH", "HOME", "LANG", "TZ", "LC_ALL"};
+inline constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+
+// The child's whole environment ("KEY=value" entries): the base (kBaseEnvironment, or all of
+// the watchdog's with spec.inherit_env) with spec.env replacing or adding keys. The one
+// builder every child of the watchdog goes through.
+std::vector<std::string> child_environment(const ProcessSpec& spec);
 
 // Resolves argv[0] in the parent so a missing or non-executable program gets a clear message:
 // the program to exec, or `error` set.

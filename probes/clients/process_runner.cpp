@@ -35,8 +35,8 @@ namespace bp = boost::process;
 namespace watchdog::probes {
 namespace {
 
+using process_child::child_environment;
 using process_child::ChildSetup;
-using process_child::environment_with;
 using process_child::resolve_program;
 
 using Clock = std::chrono::steady_clock;
@@ -136,7 +136,7 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
     return;
   }
 
-  std::vector<std::string> env_entries = environment_with(spec.env);
+  std::vector<std::string> env_entries = child_environment(spec);
   std::vector<char*> envp;
   for (auto& entry : env_entries) envp.push_back(entry.data());
   envp.push_back(nullptr);

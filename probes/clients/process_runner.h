@@ -27,7 +27,12 @@ namespace watchdog::probes {
 
 struct ProcessSpec {
   std::vector<std::string> argv;           // argv[0]: absolute path, or a name searched in PATH
-  std::map<std::string, std::string> env;  // added to (and overriding) the inherited environment
+  // The child's environment is explicit: a minimal base taken from the watchdog's own (PATH,
+  // HOME, LANG, TZ and LC_ALL, when set; PATH defaults to /usr/local/bin:/usr/bin:/bin) plus
+  // `env`, which wins. With `inherit_env` the base is the watchdog's whole environment instead
+  // (its secrets included: opt in only for a command that needs it).
+  std::map<std::string, std::string> env;
+  bool inherit_env = false;
   std::string working_dir;                 // empty = inherit
   std::filesystem::path stdin_file;        // the child's stdin (a dump); empty = /dev/null
   std::chrono::milliseconds timeout{60000};

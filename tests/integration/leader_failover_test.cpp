@@ -22,8 +22,8 @@ void exactly_one_acts_and_the_other_takes_over(const std::string& lock,
   TempDir dir;
   WebhookReceiver receiver;
   dir.write("up", "");
-  // The fix records which replica ran it (REPLICA comes from each watchdog's environment) and
-  // takes a second, so that both replicas see the outage.
+  // The fix records which replica ran it (REPLICA comes from each watchdog's environment, passed
+  // on by `env:`) and takes a second, so that both replicas see the outage.
   write_script(dir, "fix.sh",
                fill(R"(#!/bin/sh
 echo "$REPLICA" >> @DIR@/actions.log
@@ -49,6 +49,7 @@ components:
         - name: fix
           kind: command
           argv: ["@DIR@/fix.sh"]
+          env: {REPLICA: "${REPLICA}"}
 alerts:
   - name: ops
     kind: webhook

@@ -3,13 +3,18 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config/redaction.h"
+
 namespace watchdog::alerts {
 namespace {
 
-// ": <first 120 characters of the answer, on one line>", or "" for an empty body.
+// ": <first 120 characters of the answer, on one line>", or "" for an empty body. Secrets are
+// scrubbed from the whole body first (a webhook's "Cannot POST /<token>", a proxy echoing the
+// Authorization header), so a cut never leaves half a token behind.
 std::string body_excerpt(const std::string& body) {
   std::string line;
-  for (char c : body.substr(0, 120)) line += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  for (char c : config::redact(body).substr(0, 120))
+    line += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line.empty() ? "" : ": " + line;
 }
@@ -42,7 +47,8 @@ milliseconds backoff(const DeliveryPolicy& policy, int retry, double jitter) {
 Judgement judge(const Provider& provider, const probes::HttpResponse& response, int attempts,
                 std::chrono::seconds age, double jitter) {
   Judgement j;
-  j.detail = response.ok() ? "HTTP " + std::to_string(response.status) : response.error_text;
+  j.detail = response.ok() ? "HTTP " + std::to_string(response.status)
+                           : config::redact(response.error_text);
   if (provider.accepted(response)) return j;
   if (!provider.retryable(response)) {
     j.verdict = DeliveryVerdict::Failed;

@@ -3,8 +3,9 @@
 #include <chrono>
 #include <thread>
 
-#include "watchdog/engine/probe_worker.h"
+#include "config/redaction.h"
 #include "watchdog/cli/summary.h"
+#include "watchdog/engine/probe_worker.h"
 
 namespace watchdog::core {
 
@@ -23,6 +24,7 @@ int run_once(const Plan& plan, std::ostream& out) {
         GuardedCheck check(p.probe);
         const auto start = std::chrono::steady_clock::now();
         row.result = check.run(p.spec.timing.timeout);
+        config::redact_in_place(row.result.detail);  // as the engine does with every result
         row.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       });

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "config/redaction.h"
 #include "watchdog/engine/engine.h"
 #include "watchdog/engine/engine_internal.h"
 #include "watchdog/logging.h"
@@ -111,6 +112,8 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
   runtime.action_settle = Clock::now() + timeout;
   std::thread([queue = queue_, action, incident, timeout] {
     auto outcome = action->run(incident, timeout);
+    config::redact_in_place(outcome.detail);  // foreign text: secrets never go further
+    config::redact_in_place(outcome.output_tail);
     queue->push(Event{ActionEvent{incident.component, action->name(), std::string(action->kind()),
                                   std::move(outcome), true, incident.id}});
   }).detach();

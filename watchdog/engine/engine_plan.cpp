@@ -4,6 +4,7 @@
 #include <tuple>
 #include <utility>
 
+#include "config/redaction.h"
 #include "watchdog/engine/engine.h"
 #include "watchdog/engine/engine_internal.h"
 #include "watchdog/engine/probe_scheduler.h"
@@ -188,7 +189,9 @@ void Engine::start_workers(Runtime& runtime, std::size_t index) {
     runtime.series.push_back(metrics_.probe_series(runtime.plan.spec.name, view.name, view.kind));
     auto report = [queue = queue_, generation = generation_, index, p](
                       const probes::ProbeResult& result, TimePoint started, double seconds) {
-      queue->push(Event{ProbeEvent{generation, index, p, result, started, seconds}});
+      ProbeEvent event{generation, index, p, result, started, seconds};
+      config::redact_in_place(event.result.detail);  // foreign text: secrets never go further
+      queue->push(Event{std::move(event)});
     };
     auto worker = std::make_unique<ProbeWorker>(*scheduler_, probe.probe, probe.timing, report,
                                                 options_.seed + index * 1000 + p);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/redaction.h"
 #include "probes/clients/process_runner.h"
 #include "watchdog/gameday/scenario.h"
 
@@ -109,6 +110,7 @@ std::vector<std::string> masked_words(const std::vector<std::string>& argv,
 }
 
 std::string scrubbed(std::string text, const std::vector<std::string>& secrets) {
+  config::redact_in_place(text);  // the configuration's secrets (config/redaction.h) first
   for (const auto& secret : secrets) {
     if (secret.size() < kShortestScrubbed) continue;
     for (auto at = text.find(secret); at != std::string::npos;
@@ -148,7 +150,8 @@ void run_operator_command(const std::vector<std::string>& argv, std::chrono::mil
     throw ScenarioError(what + " timed out after " + probes::human_duration(timeout));
   }
   if (result.signal != 0 || result.exit_code != 0) {
-    const std::string line = scrubbed(probes::first_line(result.output_tail), argv_secrets(argv));
+    const std::string line =
+        scrubbed(probes::first_line(config::redact(result.output_tail)), argv_secrets(argv));
     throw ScenarioError(what + " failed (" +
                         (result.signal ? probes::signal_name(result.signal)
                                        : "exit " + std::to_string(result.exit_code)) +

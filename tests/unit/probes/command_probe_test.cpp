@@ -102,6 +102,24 @@ TEST(CommandProbe, PassesEnvWorkingDirAndExpandedArguments) {
             "hello " + std::filesystem::canonical(dir.path()).string() + " expanded");
 }
 
+// The command sees PATH/HOME/LANG/TZ/LC_ALL and its `env` (values may use ${ENV}), never the
+// rest of the watchdog's environment, unless inherit_env: true.
+TEST(CommandProbe, ChildEnvironmentIsExplicitUnlessInheritEnv) {
+  setenv("WATCHDOG_TEST_PROBE_SECRET", "leaky-secret-value", 1);
+  setenv("WATCHDOG_TEST_PROBE_TOKEN", "given-token", 1);
+  auto probe = probe_from_yaml("command",
+                               "argv: [\"/bin/sh\", \"-c\", \"echo "
+                               "[$WATCHDOG_TEST_PROBE_SECRET] [$API_TOKEN]\"]\n"
+                               "env:\n  API_TOKEN: ${WATCHDOG_TEST_PROBE_TOKEN}\n");
+  auto inheriting = probe_from_yaml("command",
+                                    "argv: [\"/bin/sh\", \"-c\", \"echo "
+                                    "[$WATCHDOG_TEST_PROBE_SECRET]\"]\ninherit_env: true\n");
+  EXPECT_EQ(probe->check(5s).detail, "[] [given-token]");
+  EXPECT_EQ(inheriting->check(5s).detail, "[leaky-secret-value]");
+  unsetenv("WATCHDOG_TEST_PROBE_SECRET");
+  unsetenv("WATCHDOG_TEST_PROBE_TOKEN");
+}
+
 TEST(CommandProbe, RejectsAMissingOrEmptyArgv) {
   EXPECT_THROW(probe_from_yaml("command", ""), config::ConfigError);
   EXPECT_THROW(probe_from_yaml("command", "argv: []"), config::ConfigError);

@@ -70,5 +70,50 @@ TEST(CommandRestoreLatest, TakesASafetyDumpBeforeReplacingAndRefusesWithoutOne) 
   EXPECT_FALSE(fs::exists(store));
 }
 
+// The target's commands see `env:` and the minimal base, not the watchdog's environment
+// (issue #20: a dump tool inherited every secret the watchdog had); restore_command also gets
+// the WATCHDOG_BACKUP_* variables.
+TEST(CommandRestoreLatest, CommandsGetTheTargetsEnvNotTheWatchdogs) {
+  testing::TempDir dir;
+  ::setenv("WD_TEST_WATCHDOG_ONLY_SECRET", "not-for-children", 1);
+  const fs::path seen = dir / "seen";
+  const std::string yaml =
+      "backups:\n  - name: store\n    kind: command\n"
+      "    command: [/bin/sh, -c, 'echo \"$DUMP_MODE [$WD_TEST_WATCHDOG_ONLY_SECRET]\"']\n"
+      "    restore_command: [/bin/sh, -c, 'echo \"$DUMP_MODE $WATCHDOG_BACKUP_NAME "
+      "[$WD_TEST_WATCHDOG_ONLY_SECRET]\" > " +
+      seen.string() +
+      "']\n"
+      "    env: {DUMP_MODE: full}\n"
+      "    directory: " +
+      (dir / "backups").string() +
+      "\n"
+      "components:\n  - name: app\n    probes:\n      - name: p\n"
+      "        kind: command\n        argv: [/bin/true]\n"
+      "    recovery:\n      actions:\n"
+      "        - kind: backup_now\n          target: store\n"
+      "        - kind: restore_latest\n          target: store\n"
+      "          replace: true\n          safety_dump: false\n";
+  const auto config = config::load_config_text(yaml, "test.yaml");
+  const auto& specs = config.components.at(0).recovery.actions;
+  const auto backup = make_action(specs.at(0), config.backups);
+  const auto restore = make_action(specs.at(1), config.backups);
+  const Incident incident{"app-1", "app", 1, "store lost its data"};
+  const auto made = backup->run(incident, 30s);
+  ::unsetenv("WD_TEST_WATCHDOG_ONLY_SECRET");
+  ASSERT_TRUE(made.ok) << made.detail;
+  std::string dump;
+  for (const auto& entry : fs::directory_iterator(dir / "backups")) {
+    if (entry.path().extension() == ".dump") dump = read_text(entry.path());
+  }
+  EXPECT_EQ(dump, "full []\n");
+  ::setenv("WD_TEST_WATCHDOG_ONLY_SECRET", "not-for-children", 1);
+  const auto restored = restore->run(incident, 30s);
+  ::unsetenv("WD_TEST_WATCHDOG_ONLY_SECRET");
+  ASSERT_TRUE(restored.ok) << restored.detail;
+  EXPECT_TRUE(read_text(seen).starts_with("full store_")) << read_text(seen);
+  EXPECT_TRUE(read_text(seen).ends_with(" []\n")) << read_text(seen);
+}
+
 }  // namespace
 }  // namespace watchdog::actions

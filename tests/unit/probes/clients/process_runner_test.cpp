@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "tests/support/temp_dir.h"
@@ -86,15 +87,49 @@ TEST(ProcessRunner, StdinIsEmpty) {
   EXPECT_EQ(result.output_tail, "");
 }
 
-TEST(ProcessRunner, PassesExtraAndInheritedEnvironment) {
+TEST(ProcessRunner, ChildGetsOnlyTheBaseEnvironmentAndEnv) {
   setenv("WATCHDOG_TEST_INHERITED", "inherited", 1);
   setenv("WATCHDOG_TEST_OVERRIDDEN", "old", 1);
-  auto spec = shell("echo \"$WATCHDOG_TEST_INHERITED $WATCHDOG_TEST_OVERRIDDEN $EXTRA\"");
+  setenv("WATCHDOG_TEST_DB_PASSWORD", "hunter2-pw", 1);
+  auto spec = shell("env");
   spec.env = {{"WATCHDOG_TEST_OVERRIDDEN", "new"}, {"EXTRA", "a=b c"}};
   auto result = run_process(spec);
-  EXPECT_EQ(result.output_tail, "inherited new a=b c\n");
+  std::vector<std::string> names;
+  for (std::size_t begin = 0; begin < result.output_tail.size();) {
+    auto end = result.output_tail.find('\n', begin);
+    if (end == std::string::npos) end = result.output_tail.size();
+    const auto line = result.output_tail.substr(begin, end - begin);
+    names.push_back(line.substr(0, line.find('=')));
+    begin = end + 1;
+  }
+  // What the child sees: the base (those the watchdog has) and `env`; PWD/SHLVL/_ come from
+  // the shell itself.
+  const std::set<std::string> allowed = {
+      "PATH", "HOME",  "LANG", "TZ", "LC_ALL", "EXTRA", "WATCHDOG_TEST_OVERRIDDEN",
+      "PWD",  "SHLVL", "_"};
+  for (const auto& name : names) EXPECT_TRUE(allowed.count(name)) << name;
+  EXPECT_NE(result.output_tail.find("WATCHDOG_TEST_OVERRIDDEN=new\n"), std::string::npos);
+  EXPECT_NE(result.output_tail.find("EXTRA=a=b c\n"), std::string::npos);
+  EXPECT_NE(result.output_tail.find("PATH="), std::string::npos);
+  EXPECT_EQ(result.output_tail.find("hunter2-pw"), std::string::npos);
+
+  spec = shell("echo \"$WATCHDOG_TEST_INHERITED $WATCHDOG_TEST_OVERRIDDEN $EXTRA\"");
+  spec.env = {{"WATCHDOG_TEST_OVERRIDDEN", "new"}, {"EXTRA", "a=b c"}};
+  spec.inherit_env = true;
+  EXPECT_EQ(run_process(spec).output_tail, "inherited new a=b c\n");
   unsetenv("WATCHDOG_TEST_INHERITED");
   unsetenv("WATCHDOG_TEST_OVERRIDDEN");
+  unsetenv("WATCHDOG_TEST_DB_PASSWORD");
+}
+
+TEST(ProcessRunner, PathDefaultsWhenTheWatchdogHasNone) {
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  unsetenv("PATH");
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "echo $PATH"};
+  auto result = run_process(spec);
+  setenv("PATH", saved.c_str(), 1);
+  EXPECT_EQ(result.output_tail, "/usr/local/bin:/usr/bin:/bin\n");
 }
 
 TEST(ProcessRunner, RunsInTheWorkingDirectory) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/redaction.h"
 #include "watchdog/alerts/webhook_provider.h"
 
 namespace watchdog::alerts {
@@ -104,6 +105,22 @@ TEST(RetryAfter, ParsesSecondsAndHttpDates) {
   EXPECT_FALSE(parse_retry_after("-3", now));
   EXPECT_FALSE(parse_retry_after("10 seconds", now));
   EXPECT_FALSE(parse_retry_after("nan", now));
+}
+
+// A sink that echoes the request path (a webhook URL's token) in its error body: the detail
+// that reaches the outbox, the log and `watchdog alerts` carries none of it, even when the
+// token straddles the 120-character excerpt cut.
+TEST(RetryPolicy, ErrorBodiesAreRedactedBeforeTheExcerptIsCut) {
+  const std::string token = "T0ken5ecretValue-0123456789abcdef";
+  config::install_secrets({"https://hooks.example.com/hook/" + token});
+  auto response = answer(404);
+  response.body = std::string(100, '.') + "Cannot POST /hook/" + token + "\n";
+  const auto j = judge(provider(), response, 1, 0s, 0.5);
+  config::clear_secrets();
+  EXPECT_EQ(j.verdict, DeliveryVerdict::Failed);
+  EXPECT_EQ(j.detail.find("T0ken"), std::string::npos) << j.detail;
+  EXPECT_EQ(j.detail.find("0123"), std::string::npos) << j.detail;
+  EXPECT_NE(j.detail.find("Cannot POST /hook/[R"), std::string::npos) << j.detail;
 }
 
 }  // namespace

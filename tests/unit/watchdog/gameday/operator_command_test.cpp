@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/redaction.h"
 #include "watchdog/gameday/scenario.h"
 
 namespace watchdog::gameday {
@@ -75,6 +76,15 @@ TEST(GamedayOperatorCommand, ErrorsSayWhyWithoutTheSecret) {
             std::string::npos);
   EXPECT_EQ(failure({"/nonexistent/tool", "-pS3cret-pw"}).find("S3cret-pw"), std::string::npos);
   EXPECT_EQ(failure({"/bin/sh", "-c", "kill -9 $$"}), "db: stop command failed (SIGKILL)");
+}
+
+// A configured secret (the redaction registry) the command prints is scrubbed too, even when
+// it is not in the argv.
+TEST(GamedayOperatorCommand, ErrorsCarryNoConfiguredSecret) {
+  config::install_secrets({"cfg-secret-0042"});
+  const auto text = failure({"/bin/sh", "-c", "echo 'refused: cfg-secret-0042' >&2; exit 1"});
+  config::clear_secrets();
+  EXPECT_EQ(text, "db: stop command failed (exit 1): refused: [REDACTED]");
 }
 
 }  // namespace
