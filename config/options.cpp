@@ -7,6 +7,7 @@
 
 #include "config/env.h"
 #include "config/options_impl.h"
+#include "config/text.h"
 
 namespace watchdog::config {
 namespace {
@@ -91,6 +92,9 @@ bool parse_boolean(const std::string& text) {
 }
 
 }  // namespace
+
+ConfigError::ConfigError(const std::string& message)
+    : std::runtime_error(escape_unprintable(message)) {}
 
 Options::Options() = default;
 Options::~Options() = default;
