@@ -5,6 +5,7 @@
 #include <charconv>
 #include <climits>
 
+#include "config/bounded_file.h"
 #include "config/env.h"
 #include "config/options_impl.h"
 #include "config/text.h"
@@ -267,7 +268,7 @@ std::optional<Secret> Options::secret(const std::string& key) {
   auto path = expanded(impl(), file_entry->value, mark, impl().key_path(file_key), "a file path");
   if (path.value.empty()) impl().fail_at(mark, impl().key_path(file_key), "must not be empty");
   std::string error;
-  auto value = read_file(path.value, error);
+  auto value = read_regular_file(path.value, kMaxSecretFileBytes, error);
   if (!value) {
     impl().fail_at(mark, impl().key_path(file_key), "cannot read " + path.value + ": " + error);
   }

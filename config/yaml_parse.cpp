@@ -1,0 +1,74 @@
+#include "config/yaml_parse.h"
+
+#include <new>
+
+#include "config/options_impl.h"
+#include "config/parse_guard.h"
+#include "config/units.h"
+
+namespace watchdog::config {
+namespace {
+
+std::vector<YAML::Node> parse_in_process(const std::string& yaml, const std::string& source,
+                                         bool check_shape) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::Exception& error) {
+    throw_config_error(source, error.mark, "", "YAML syntax error: " + error.msg);
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& error) {  // yaml-cpp may let a standard exception through
+    throw_config_error(source, YAML::Mark::null_mark(), "",
+                       std::string("cannot parse: ") + error.what());
+  }
+  if (!check_shape) return documents;
+  if (documents.size() > 1) {
+    throw_config_error(source, documents[1].Mark(), "",
+                       "expected one YAML document, found " + std::to_string(documents.size()));
+  }
+  if (!documents.empty()) check_document_shape(documents.front(), source);
+  return documents;
+}
+
+// Throws the ConfigError that says why the child could not parse `yaml`; returns when it could.
+void parse_in_child(const std::string& yaml, const std::string& source, bool check_shape) {
+  using Outcome = ChildVerdict::Outcome;
+  const ChildLimits limits;
+  const auto verdict =
+      run_in_limited_child([&] { parse_in_process(yaml, source, check_shape); }, limits);
+  std::string reason;
+  switch (verdict.outcome) {
+    case Outcome::Ok:
+      return;
+    case Outcome::Failed:
+      throw ConfigError(verdict.message);
+    case Outcome::OutOfMemory:
+      reason = "the YAML parser needed more than " + format_size(limits.extra_address_space_bytes) +
+               " of memory (refused)";
+      break;
+    case Outcome::TimedOut:
+      reason = "the YAML parser did not finish within " + format_duration(limits.deadline) +
+               " (refused; yaml-cpp 0.7 loops forever on some malformed input, e.g. a line "
+               "starting with ',')";
+      break;
+    case Outcome::Crashed:
+      reason = "the YAML parser crashed (" + verdict.message +
+               "; refused, e.g. for nesting too deep to parse)";
+      break;
+    case Outcome::NotStarted:
+      reason = "cannot parse in a separate process (" + verdict.message + ")";
+      break;
+  }
+  throw_config_error(source, YAML::Mark::null_mark(), "", reason);
+}
+
+}  // namespace
+
+std::vector<YAML::Node> parse_yaml_bounded(const std::string& yaml, const std::string& source,
+                                           bool check_shape) {
+  parse_in_child(yaml, source, check_shape);
+  return parse_in_process(yaml, source, check_shape);
+}
+
+}  // namespace watchdog::config
