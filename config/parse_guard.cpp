@@ -59,6 +59,11 @@ void write_all(int fd, const char* data, std::size_t size) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a parent that dies does not leave it looping
   if (::getppid() != parent) ::_exit(1);
   for (int number : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) std::signal(number, SIG_DFL);
+  // Under a memory cgroup, the kernel's OOM killer takes the child, not the daemon.
+  if (std::FILE* oom = std::fopen("/proc/self/oom_score_adj", "we")) {
+    std::fputs("1000", oom);
+    std::fclose(oom);
+  }
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   // A backstop for a child the parent could not kill (it is SIGKILLed at the hard limit).

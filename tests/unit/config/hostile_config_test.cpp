@@ -53,8 +53,9 @@ std::string billion_laughs() {
 TEST(HostileConfig, StrayCommaIsRefusedInsteadOfLoopingForever) {
   // yaml-cpp 0.7.0 loops forever (allocating) on this; the parse runs in a limited child.
   const std::string error = text_error("# c\n,\n");
-  EXPECT_EQ(error.rfind("t.yaml:1:1: ", 0), 0u) << error;
-  EXPECT_NE(error.find("did not finish within"), std::string::npos) << error;
+  // Killed at the deadline, or stopped by the memory cap first: it allocates fast.
+  EXPECT_EQ(error.rfind("t.yaml:1:1: the YAML parser ", 0), 0u) << error;
+  EXPECT_NE(error.find("yaml-cpp 0.7 loops forever"), std::string::npos) << error;
 }
 
 TEST(HostileConfig, StrayCommaFileIsRefusedThroughLoadConfigFile) {
@@ -182,7 +183,7 @@ TEST(HostileConfig, PeekListenIsBoundedToo) {
   std::string problem;
   const auto comma = dir.write("comma.yaml", "# c\n,\n");
   EXPECT_FALSE(peek_listen(comma, problem).has_value());
-  EXPECT_NE(problem.find("did not finish within"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("yaml-cpp 0.7 loops forever"), std::string::npos) << problem;
   EXPECT_FALSE(peek_listen("/dev/zero", problem).has_value());
   EXPECT_EQ(problem, "/dev/zero: cannot read: Is a character device, not a regular file");
 }
