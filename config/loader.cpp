@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <map>
 
+#include "config/bounded_file.h"
 #include "config/leader_settings.h"
 #include "config/loader_common.h"
 #include "config/options_impl.h"
+#include "config/text.h"
+#include "config/yaml_parse.h"
 
 namespace watchdog::config {
 
@@ -29,13 +32,23 @@ std::optional<Listen> parse_listen(const std::string& text) {
 }
 
 std::optional<Listen> peek_listen(const std::filesystem::path& path, std::string& problem) {
+  std::string error;
+  const auto content = read_regular_file(path.string(), kMaxConfigFileBytes, error);
+  if (!content) {
+    problem = escape_unprintable(path.string() + ": cannot read: " + error);
+    return std::nullopt;
+  }
   try {
-    const auto text = YAML::LoadFile(path.string())["watchdog"]["listen"];
+    const auto documents = parse_yaml_bounded(*content, path.string(), false);
+    const auto text = documents.empty() ? YAML::Node() : documents.front()["watchdog"]["listen"];
     if (!text) return Listen{};
     if (auto listen = parse_listen(text.as<std::string>())) return listen;
-    problem = path.string() + ": watchdog.listen '" + text.as<std::string>() + "' is not host:port";
-  } catch (const YAML::Exception& error) {
-    problem = path.string() + ": " + error.what();
+    problem = escape_unprintable(path.string() + ": watchdog.listen '" + text.as<std::string>() +
+                                 "' is not host:port");
+  } catch (const ConfigError& parse_error) {
+    problem = parse_error.what();
+  } catch (const YAML::Exception& parse_error) {
+    problem = escape_unprintable(path.string() + ": " + parse_error.what());
   }
   return std::nullopt;
 }
@@ -230,18 +243,8 @@ LeaderSpec read_leader(const ImplPtr& impl) {
 }  // namespace
 
 Config load_config_text(const std::string& yaml, const std::string& source_name) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml);
-  } catch (const YAML::Exception& error) {
-    throw_config_error(source_name, error.mark, "", "YAML syntax error: " + error.msg);
-  }
-  if (documents.size() > 1) {
-    throw_config_error(source_name, documents[1].Mark(), "",
-                       "expected one YAML document, found " + std::to_string(documents.size()));
-  }
+  const auto documents = parse_yaml_bounded(yaml, source_name, true);
   YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
-  check_document_shape(root, source_name);
   if (!root.IsNull() && !root.IsMap()) {
     throw_config_error(source_name, root.Mark(), "", "expected a mapping at the top level");
   }
@@ -338,7 +341,7 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
 
 Config load_config_file(const std::filesystem::path& path) {
   std::string error;
-  auto text = read_file(path.string(), error);
+  auto text = read_regular_file(path.string(), kMaxConfigFileBytes, error);
   if (!text) throw ConfigError(path.string() + ": cannot read: " + error);
   return load_config_text(*text, path.string());
 }

@@ -6,9 +6,11 @@
 #include <climits>
 #include <cstdlib>
 
+#include "config/bounded_file.h"
 #include "config/env.h"
 #include "config/options_impl.h"
 #include "config/redaction.h"
+#include "config/text.h"
 
 namespace watchdog::config {
 namespace {
@@ -102,6 +104,9 @@ void note_expanded_secret(const Expansion& text) {
 }
 
 }  // namespace
+
+ConfigError::ConfigError(const std::string& message)
+    : std::runtime_error(escape_unprintable(message)) {}
 
 Options::Options() = default;
 Options::~Options() = default;
@@ -279,7 +284,7 @@ std::optional<Secret> Options::secret(const std::string& key) {
   auto path = expanded(impl(), file_entry->value, mark, impl().key_path(file_key), "a file path");
   if (path.value.empty()) impl().fail_at(mark, impl().key_path(file_key), "must not be empty");
   std::string error;
-  auto value = read_file(path.value, error);
+  auto value = read_regular_file(path.value, kMaxSecretFileBytes, error);
   if (!value) {
     impl().fail_at(mark, impl().key_path(file_key), "cannot read " + path.value + ": " + error);
   }

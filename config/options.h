@@ -26,10 +26,11 @@ namespace watchdog::config {
 
 // A bad configuration. what() is the complete, user-facing message:
 // "watchdog.yaml:12:7: components[0].probes[1].interval: unknown unit 'sx' (expected ms, s, m, h,
-// d)".
+// d)". Control characters and invalid UTF-8 in `message` (quoted file content, a path) are
+// escaped (escape_unprintable in config/text.h), so no error path can put raw bytes on a terminal.
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ConfigError(const std::string& message);
 };
 
 // A value that must never be printed. `source` says where it came from for summaries:

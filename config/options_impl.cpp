@@ -1,68 +1,74 @@
 #include "config/options_impl.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <map>
+#include <set>
+#include <utility>
 
-#include "config/text.h"
 
 namespace watchdog::config {
 namespace {
 
 constexpr int kMaxDepth = 64;
+// Nodes the walk may reach a second time through aliases (`*name`). An anchor reused a few times
+// costs little; "billion laughs" (nine aliases of nine aliases of …: 717 bytes, 9^9 nodes) is
+// refused at the alias that crosses the budget instead of being walked for hours.
+constexpr std::size_t kMaxNodesThroughAliases = 10000;
 
-void check_node(const YAML::Node& node, const std::string& source, const std::string& path,
-                int depth) {
-  if (depth > kMaxDepth) {
-    // No path: it would be 64 levels long (typically an alias that contains itself).
-    throw_config_error(source, node.Mark(), "", "nesting deeper than 64 levels");
-  }
-  if (node.IsSequence()) {
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      check_node(node[i], source, path + "[" + std::to_string(i) + "]", depth + 1);
+// Walks a document once: duplicate and non-scalar keys, depth, alias expansion.
+class ShapeWalk {
+ public:
+  explicit ShapeWalk(const std::string& source) : source_(source) {}
+
+  void visit(const YAML::Node& node, const std::string& path, int depth, bool via_alias) {
+    if (depth > kMaxDepth) {
+      // No path: it would be 64 levels long (typically an alias that contains itself).
+      throw_config_error(source_, node.Mark(), "", "nesting deeper than 64 levels");
     }
-  } else if (node.IsMap()) {
-    std::map<std::string, YAML::Mark> seen;
+    // yaml-cpp gives an alias the very node of its anchor, so the anchor's position (and
+    // type: a mapping starts where its first key does) identifies a node seen before.
+    bool again = via_alias;
+    if (!again && node.IsDefined() && !node.IsNull()) {
+      again = !seen_.emplace(node.Mark().pos, static_cast<int>(node.Type())).second;
+    }
+    if (again && ++nodes_through_aliases_ > kMaxNodesThroughAliases) {
+      throw_config_error(source_, node.Mark(), path,
+                         "aliases expand to more than " + std::to_string(kMaxNodesThroughAliases) +
+                             " nodes (refused: a YAML alias bomb?); this anchored value is "
+                             "reached here once too often");
+    }
+    if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        visit(node[i], path + "[" + std::to_string(i) + "]", depth + 1, again);
+      }
+    } else if (node.IsMap()) {
+      visit_map(node, path, depth, again);
+    }
+  }
+
+ private:
+  void visit_map(const YAML::Node& node, const std::string& path, int depth, bool via_alias) {
+    std::map<std::string, YAML::Mark> keys;
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (!it->first.IsScalar()) {
-        throw_config_error(source, it->first.Mark(), path, "keys must be strings");
+        throw_config_error(source_, it->first.Mark(), path, "keys must be strings");
       }
       const std::string& key = it->first.Scalar();
-      auto [first, inserted] = seen.emplace(key, it->first.Mark());
+      auto [first, inserted] = keys.emplace(key, it->first.Mark());
       if (!inserted) {
-        throw_config_error(source, it->first.Mark(), join_path(path, key),
+        throw_config_error(source_, it->first.Mark(), join_path(path, key),
                            "duplicate key '" + key + "' (first defined at " +
-                               location_text(source, first->second) + ")");
+                               location_text(source_, first->second) + ")");
       }
-      check_node(it->second, source, join_path(path, key), depth + 1);
+      visit(it->second, join_path(path, key), depth + 1, via_alias);
     }
   }
-}
+
+  const std::string& source_;
+  std::set<std::pair<int, int>> seen_;  // (position, type) of nodes met outside aliases
+  std::size_t nodes_through_aliases_ = 0;
+};
 
 }  // namespace
-
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = errno_text();
-    return std::nullopt;
-  }
-  std::string content;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) error = errno_text();
-    if (n <= 0) break;
-    content.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (!error.empty()) return std::nullopt;
-  return content;
-}
 
 std::string location_text(const std::string& source, const YAML::Mark& mark) {
   if (source.empty()) return "<none>";
@@ -153,7 +159,7 @@ std::vector<std::shared_ptr<Options::Impl>> child_list(Options::Impl& parent,
 }
 
 void check_document_shape(const YAML::Node& root, const std::string& source) {
-  check_node(root, source, "", 0);
+  ShapeWalk(source).visit(root, "", 0, false);
 }
 
 }  // namespace watchdog::config

@@ -19,8 +19,6 @@ std::string location_text(const std::string& source, const YAML::Mark& mark);
 // Throws ConfigError("<location>: <path>: <message>"); the path part is left out when empty.
 [[noreturn]] void throw_config_error(const std::string& source, const YAML::Mark& mark,
                                      const std::string& path, const std::string& message);
-// The whole file, or nullopt with `error` = strerror(errno).
-std::optional<std::string> read_file(const std::string& path, std::string& error);
 // "parent.key", or "key" at the top level.
 std::string join_path(const std::string& parent, const std::string& key);
 
@@ -61,7 +59,8 @@ std::shared_ptr<Options::Impl> child_impl(Options::Impl& parent, const std::stri
 // The list of mappings under `key` (path key[i]); absent → empty, or an error when `required`.
 std::vector<std::shared_ptr<Options::Impl>> child_list(Options::Impl& parent,
                                                        const std::string& key, bool required);
-// Rejects duplicate keys, non-scalar keys and runaway nesting (alias cycles) anywhere in `root`.
+// Rejects duplicate keys, non-scalar keys, runaway nesting (alias cycles) and alias expansion
+// beyond a budget (alias bombs) anywhere in `root`.
 void check_document_shape(const YAML::Node& root, const std::string& source);
 
 }  // namespace watchdog::config

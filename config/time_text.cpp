@@ -67,6 +67,13 @@ std::optional<SystemTime> parse_rfc3339(std::string_view text) {
       year <= 1) {
     return std::nullopt;
   }
+  // SystemTime counts int64 nanoseconds: 1677-09-21 to 2262-04-11. Outside whole years of that
+  // (or with a field timegm would carry into the next year) the conversion would overflow
+  // (found by scripts/fuzz.sh: "0226-12-06T04:00:00Z").
+  if (year < 1678 || year > 2261 || month < 1 || month > 12 || parts.tm_mday < 1 ||
+      parts.tm_mday > 31 || parts.tm_hour > 23 || parts.tm_min > 59 || parts.tm_sec > 60) {
+    return std::nullopt;
+  }
   parts.tm_year = year - 1900;
   parts.tm_mon = month - 1;
   std::size_t at = 19;

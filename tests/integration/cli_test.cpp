@@ -2,6 +2,7 @@
 // secrets kept out of everything printed.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <regex>
 #include <sstream>
@@ -113,6 +114,39 @@ TEST(Cli, CheckConfigRejectsMissingEnvWithoutPrintingOtherSecrets) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("WATCHDOG_IT_UNSET_VARIABLE_8C1E"), std::string::npos) << result.err;
   expect_no_secret(result);
+}
+
+// Issue #20: inputs that used to hang check-config (or take hours) are answered within about a
+// second with exit 2 and a located message. The requirement is 1 s; the asserted 5 s is loose on
+// purpose (a loaded CI machine) yet far below the old "never".
+TEST(Cli, CheckConfigAnswersHostileFilesQuickly) {
+  TempDir dir;
+  const auto fifo = dir / "fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string previous = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) bomb += (j ? ", " : "") + previous;
+    bomb += "]\n";
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir.write("comma.yaml", "# c\n,\n").string(), "yaml-cpp 0.7 loops forever"},
+      {dir.write("bomb.yaml", bomb).string(), "alias bomb"},
+      {"/dev/zero", "Is a character device, not a regular file"},
+      {fifo.string(), "Is a FIFO, not a regular file"},
+      {dir.write("big.yaml", std::string(10 << 20, '#')).string(), "File too large"},
+      {dir.write("escape.yaml", "\x1b[2J\xff: 1\n").string(), "\\x1b[2J\\xff"},
+  };
+  for (const auto& [path, expected] : cases) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = run_command({kWatchdog, "check-config", path});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << path;
+    EXPECT_EQ(result.exit_code, 2) << path << ": " << result.err;
+    EXPECT_EQ(result.err.rfind("invalid configuration: " + path + ":", 0), 0u) << result.err;
+    EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << path;
+  }
 }
 
 TEST(Cli, OnceExitCodeFollowsTheWorstProbe) {

@@ -2,7 +2,9 @@
 // (keeping component state) and rejects an invalid one (keeping the running config).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/harness.h"
@@ -141,6 +143,53 @@ TEST(Signals, SighupWithInvalidConfigKeepsRunningConfig) {
       5s));
   EXPECT_TRUE(watchdog.process().running());
   EXPECT_EQ(component_state(watchdog.status(), "db"), "CRITICAL");
+}
+
+// Issue #20: files that hung or exhausted the parser (a stray ',' loops yaml-cpp 0.7 forever;
+// an alias bomb; a secret file that is a FIFO) are each rejected by a reload within about a
+// second; the daemon keeps its config, keeps probing and still stops promptly.
+TEST(Signals, SighupWithHostileConfigsKeepsRunningConfig) {
+  TempDir dir;
+  const std::string good = failing_component(free_port());
+  WatchdogProcess watchdog(dir, watchdog_options(good));
+  ASSERT_TRUE(wait_until([&] { return watchdog.metric("watchdog_probe_runs_total") >= 1; }, 10s));
+
+  const auto fifo = dir / "hook-url";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string previous = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) bomb += (j ? ", " : "") + previous;
+    bomb += "]\n";
+  }
+  const std::string fifo_secret =
+      good + "alerts:\n  - name: ops\n    kind: webhook\n    url_file: " + fifo.string() + "\n";
+  int rejected = 0;
+  for (const std::string& hostile : {std::string("# c\n,\n"), bomb, fifo_secret}) {
+    std::ofstream(watchdog.config_path(), std::ios::trunc) << hostile;
+    watchdog.process().signal(SIGHUP);
+    ++rejected;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return watchdog.metric("watchdog_config_reloads_total", {{"result", "failure"}}) ==
+                 rejected;
+        },
+        10s))
+        << watchdog.log();
+  }
+  const double runs = watchdog.metric("watchdog_probe_runs_total", {{"probe", "db-tcp"}});
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return watchdog.metric("watchdog_probe_runs_total", {{"probe", "db-tcp"}}) >= runs + 2;
+      },
+      5s));
+  EXPECT_EQ(component_state(watchdog.status(), "db"), "CRITICAL");
+  EXPECT_NE(watchdog.log().find("yaml-cpp 0.7 loops forever"), std::string::npos) << watchdog.log();
+  EXPECT_NE(watchdog.log().find("alias bomb"), std::string::npos) << watchdog.log();
+  EXPECT_NE(watchdog.log().find("Is a FIFO"), std::string::npos) << watchdog.log();
+  watchdog.process().signal(SIGTERM);
+  EXPECT_EQ(watchdog.process().wait(10s), 0) << watchdog.log();
 }
 
 TEST(Signals, ReloadStopAndAlertsStayPromptWhileAnAlertDeliveryHangs) {

@@ -85,6 +85,18 @@ TEST(ParseRfc3339, RejectsWhatIsNotATimestamp) {
   EXPECT_FALSE(parse_rfc3339("20261122T061455Z"));
 }
 
+// Found by scripts/fuzz.sh (config_values): the year 226 overflowed the nanosecond count (UB).
+TEST(ParseRfc3339, RejectsInstantsSystemTimeCannotHold) {
+  EXPECT_FALSE(parse_rfc3339("0226-12-06T04:00:00.123456+01:00"));
+  EXPECT_FALSE(parse_rfc3339("1677-12-31T23:59:59Z"));
+  EXPECT_FALSE(parse_rfc3339("2262-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("2261-99-99T99:99:99Z"));  // timegm would carry into 2270
+  EXPECT_FALSE(parse_rfc3339("2026-00-10T00:00:00Z"));
+  EXPECT_EQ(parse_rfc3339("2261-12-31T23:59:59-99:59"),
+            at(2261y / 12 / 31, 23h + 59min + 59s) + 99h + 59min);
+  EXPECT_EQ(parse_rfc3339("1678-01-01T00:00:00Z"), at(1678y / 1 / 1, 0h));
+}
+
 TEST(ParseRfc3339, RoundTripsBothFormats) {
   const auto t = at(2026y / 11 / 22, 3h + 35min + 123ms);
   EXPECT_EQ(parse_rfc3339(format_rfc3339_ms(t)), t);

@@ -1,0 +1,49 @@
+#pragma once
+// Running an untrusted parse where it cannot hurt the caller: in a forked child with an address
+// space cap, a CPU-time cap and a wall-clock deadline, killed by its PID when it overruns.
+//
+// Why: yaml-cpp 0.7.0 (Debian's) loops forever, allocating, on some malformed inputs (a file
+// "# c\n,\n"), and other shapes may exist. A guard that bounds time and memory whatever the
+// input catches the known bug and the unknown ones alike; a pre-scan would only catch the shapes
+// we know of, and a different YAML library would be a large change with its own bugs. The child
+// only parses and _exits: glibc keeps malloc usable in a child forked from a threaded process,
+// and nothing else (no logging, no locks, no static destructors) runs there.
+//
+// The parse is deterministic, so once the child succeeded the caller parses again in-process
+// and gets the same result: the child costs one fork and one extra parse (~1 ms for a typical
+// file, ~0.3 s for 10,000 probes), only at start-up, reload and check-config.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace watchdog::config {
+
+// The config loader's are in yaml_parse.cpp (the deadline grows with the file's size).
+struct ChildLimits {
+  // From the fork to the child's answer; then it is SIGKILLed.
+  std::chrono::milliseconds deadline{900};
+  // Address space the child may add to what it inherits at the fork (beyond it, allocations
+  // fail: std::bad_alloc → OutOfMemory).
+  std::uint64_t extra_address_space_bytes = 512ull * 1024 * 1024;
+};
+
+struct ChildVerdict {
+  enum class Outcome {
+    Ok,           // `work` returned
+    Failed,       // `work` threw; `message` is what() (a ConfigError's full message)
+    OutOfMemory,  // `work` hit the address space cap (std::bad_alloc)
+    TimedOut,     // no answer before the deadline: killed
+    Crashed,      // died by a signal (stack overflow, CPU limit): `message` names it
+    NotStarted,   // fork() or pipe() failed: `message` says why
+  };
+  Outcome outcome = Outcome::Ok;
+  std::string message;
+};
+
+// Runs `work` in a forked child under `limits` and reports how it ended. Blocks the calling
+// thread for at most about limits.deadline. Thread-safe; `work` must not start threads.
+ChildVerdict run_in_limited_child(const std::function<void()>& work, const ChildLimits& limits);
+
+}  // namespace watchdog::config

@@ -1,0 +1,64 @@
+// run_in_limited_child: every way the work in the child can end, reported to the parent.
+#include "config/parse_guard.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <stdexcept>
+#include <vector>
+
+namespace watchdog::config {
+namespace {
+
+using namespace std::chrono_literals;
+using Outcome = ChildVerdict::Outcome;
+
+TEST(ParseGuard, WorkThatReturnsIsOk) {
+  const auto verdict = run_in_limited_child([] {}, ChildLimits{});
+  EXPECT_EQ(verdict.outcome, Outcome::Ok);
+}
+
+TEST(ParseGuard, AnExceptionComesBackWithItsMessage) {
+  const auto verdict =
+      run_in_limited_child([] { throw std::invalid_argument("t.yaml:3:1: bad"); }, ChildLimits{});
+  EXPECT_EQ(verdict.outcome, Outcome::Failed);
+  EXPECT_EQ(verdict.message, "t.yaml:3:1: bad");
+}
+
+TEST(ParseGuard, WorkThatNeverEndsIsKilledAtTheDeadline) {
+  ChildLimits limits;
+  limits.deadline = 200ms;
+  const auto start = std::chrono::steady_clock::now();
+  const auto verdict = run_in_limited_child(
+      [] {
+        volatile unsigned long spins = 0;
+        while (true) spins = spins + 1;
+      },
+      limits);
+  EXPECT_EQ(verdict.outcome, Outcome::TimedOut);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // generous: 200ms deadline
+}
+
+TEST(ParseGuard, WorkThatDiesBySignalIsACrash) {
+  const auto verdict = run_in_limited_child([] { std::raise(SIGSEGV); }, ChildLimits{});
+  EXPECT_EQ(verdict.outcome, Outcome::Crashed);
+  EXPECT_EQ(verdict.message, "Segmentation fault");
+}
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+TEST(ParseGuard, MemoryBeyondTheCapIsOutOfMemory) {
+  ChildLimits limits;
+  limits.extra_address_space_bytes = 64 * 1024 * 1024;
+  const auto verdict = run_in_limited_child(
+      [] {
+        std::vector<std::vector<char>> hoard;
+        while (true) hoard.emplace_back(1024 * 1024, 'x');
+      },
+      limits);
+  EXPECT_EQ(verdict.outcome, Outcome::OutOfMemory);
+}
+#endif
+
+}  // namespace
+}  // namespace watchdog::config
