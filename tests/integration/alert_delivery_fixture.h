@@ -46,8 +46,10 @@ inline std::string ops_webhook(const std::string& url, const std::string& timeou
 inline std::string flag_yaml(const TempDir& dir, const std::string& alerts,
                       const std::string& more_components = "",
                       const std::string& interval = "300ms") {
+  // Flap damping off: these tests count every transition's alert (flapping has its own tests).
   return fast_defaults(interval) + fill(R"(components:
   - name: svc
+    flapping: {start: 0}
     probes:
       - name: svc-flag
         kind: command

@@ -1,7 +1,9 @@
 #include "watchdog/http/http_server.h"
 
 #include <httplib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -130,6 +132,17 @@ class RoutingServer final : public httplib::Server {
 
 namespace {
 
+// kMaxHttpConnections, or a quarter of the descriptors when that is less (the event loop's
+// connection cache takes at most another quarter): clients never starve the probes.
+std::size_t connection_cap() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) {
+    return kMaxHttpConnections;
+  }
+  return std::clamp<std::size_t>(static_cast<std::size_t>(files.rlim_cur / 4), 16,
+                                 kMaxHttpConnections);
+}
+
 Cell& http_gauge(Metrics& metrics, const char* name, const char* help, MetricType type) {
   auto& store = metrics.store();
   return store.global(store.add_global(name, help, type), {});
@@ -145,7 +158,7 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
       operator_api_(engine, state_dir_, token, stopping_),
       server_(std::make_unique<RoutingServer>()),
       front_([this](httplib::Stream& stream, bool last) { return server_->serve(stream, last); },
-             FrontLimits{.max_connections = kMaxHttpConnections,
+             FrontLimits{.max_connections = connection_cap(),
                          .workers = kHttpThreads,
                          .idle_timeout = kKeepAlive}),
       connections_open_(http_gauge(metrics, "watchdog_http_connections",
