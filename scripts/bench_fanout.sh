@@ -30,7 +30,7 @@
 #      the end of every watchdog fan-out run: N components (the figure for issue #15 is N=1000).
 #
 # WATCHDOG_BIN=/path/to/watchdog reuses a build; otherwise a Release build is made (build/bench).
-# BENCH_SMOKE=1: a quick run for CI (N=20, 2 runs of 12 s at a 2 s interval, isolation with 1 hung
+# BENCH_SMOKE=1: a quick run for CI (N=20, 1 run of 8 s at a 2 s interval, isolation with 1 hung
 # target) that checks every tool ran probes and exits non-zero on any failure; it installs
 # nothing: a missing tool is a failure under CI=true, a skip (exit 77) otherwise.
 # The fd limit (ulimit -n) is raised to cover the largest N (each tool and nginx hold one socket
@@ -43,8 +43,8 @@ source scripts/lib.sh
 smoke=${BENCH_SMOKE:-0}
 if [ "$smoke" = 1 ]; then
   counts=${BENCH_COUNTS:-20}
-  runs=${BENCH_RUNS:-2}
-  seconds=${BENCH_SECONDS:-12}
+  runs=${BENCH_RUNS:-1}
+  seconds=${BENCH_SECONDS:-8}
   interval=${BENCH_INTERVAL:-2}
   hung_counts=${BENCH_HUNG_COUNTS:-1}
 else
