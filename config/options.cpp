@@ -46,7 +46,14 @@ Expansion expanded(const Options::Impl& impl, const YAML::Node& node, const YAML
                    const std::string& path, const std::string& expected) {
   if (!node.IsScalar()) impl.fail_at(mark, path, "expected " + expected);
   try {
-    return expand_env(node.Scalar());
+    Expansion text = expand_env(node.Scalar());
+    // A ${VAR} whose name says secret (API_TOKEN, DB_PASSWORD) is one wherever it is used: in
+    // argv, a URL or a header it can be echoed back just the same.
+    for (const auto& variable : text.variables) {
+      if (!names_a_secret(variable)) continue;
+      if (const char* value = std::getenv(variable.c_str())) note_secret(value);
+    }
+    return text;
   } catch (const std::invalid_argument& error) {
     impl.fail_at(mark, path, error.what());
   }

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,11 +54,26 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 // In the child: limits, `work`, one tagged answer ('O' ok, 'F' + message, 'M' out of memory),
 // _exit. Never returns.
+void close_other_descriptors(int keep) {
+#if defined(SYS_close_range)
+  if (keep > 3) ::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep - 1), 0U);
+  if (::syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0U, 0U) == 0) return;
+#endif
+  long max_fd = ::sysconf(_SC_OPEN_MAX);
+  if (max_fd < 0 || max_fd > 65536) max_fd = 65536;
+  for (int fd = 3; fd < max_fd; ++fd) {
+    if (fd != keep) ::close(fd);
+  }
+}
+
 [[noreturn]] void child_main(int answer_fd, pid_t parent, std::uint64_t address_space_cap,
                              std::chrono::milliseconds deadline,
                              const std::function<void()>& work) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a parent that dies does not leave it looping
   if (::getppid() != parent) ::_exit(1);
+  // Forked without exec, it would hold copies of every descriptor of the daemon (HTTP
+  // connections whose close the peer then waits for, probe and backup pipes) until it exits.
+  close_other_descriptors(answer_fd);
   for (int number : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) std::signal(number, SIG_DFL);
   // Under a memory cgroup, the kernel's OOM killer takes the child, not the daemon.
   if (std::FILE* oom = std::fopen("/proc/self/oom_score_adj", "we")) {

@@ -230,11 +230,15 @@ namespace {
 struct Registry {
   std::mutex mutex;
   std::vector<std::string> from_config;
+  // The configuration before the last reload: work it started (an action, a backup) may still
+  // print a secret the new file rotated away.
+  std::vector<std::string> from_previous_config;
   std::map<std::string, std::vector<std::string>> from_runtime;  // source → last two values
   std::shared_ptr<const Redactor> current = std::make_shared<const Redactor>();
 
   void rebuild() {  // holds `mutex`
     std::vector<std::string> all = from_config;
+    all.insert(all.end(), from_previous_config.begin(), from_previous_config.end());
     for (const auto& [source, values] : from_runtime)
       all.insert(all.end(), values.begin(), values.end());
     current = std::make_shared<const Redactor>(all);
@@ -259,6 +263,7 @@ thread_local SecretCollector* innermost_collector = nullptr;
 void install_secrets(const std::vector<std::string>& secrets) {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
+  r.from_previous_config = std::move(r.from_config);
   r.from_config = secrets;
   r.rebuild();
 }
@@ -278,6 +283,7 @@ void clear_secrets() {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   r.from_config.clear();
+  r.from_previous_config.clear();
   r.from_runtime.clear();
   r.rebuild();
 }

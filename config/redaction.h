@@ -55,7 +55,8 @@ class Redactor {
 
 // ---- the process-wide registry ----
 
-// Replaces the configuration's secrets (runtime secrets are kept).
+// Replaces the configuration's secrets; the previous configuration's stay redacted too until the
+// next install (what its plan started may still print them). Runtime secrets are kept.
 void install_secrets(const std::vector<std::string>& secrets);
 // A secret read at run time, keyed by where it came from ("token_file /var/run/…/token"): the
 // current and the previous value of each source are redacted (a rotated token may still echo).

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "config/redaction.h"
+
 namespace watchdog::probes {
 namespace {
 
@@ -13,6 +15,9 @@ std::string one_line(std::string detail) {
   for (char& c : detail) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
+  // Redacted before the cut, which could split a secret so that no needle matches it (the
+  // engine redacts every detail again as it arrives; that covers the short ones).
+  if (detail.size() > kMaxDetail) config::redact_in_place(detail);
   if (detail.size() > kMaxDetail) {
     std::size_t cut = kMaxDetail - 3;  // room for "..."
     while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0) == 0x80) --cut;

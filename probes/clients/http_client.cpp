@@ -117,7 +117,9 @@ struct SlistDeleter {
 // refusal: the socket is opened here so that the errno of that call is known.
 curl_socket_t open_socket(void* socket_errno, curlsocktype, curl_sockaddr* address) {
   const int fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-  if (fd < 0) *static_cast<int*>(socket_errno) = errno;
+  // The latest attempt's: a failed extra attempt (happy eyeballs) followed by one that opened
+  // must not make the target's own timeout or refusal look like the watchdog's exhaustion.
+  *static_cast<int*>(socket_errno) = fd < 0 ? errno : 0;
   return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 

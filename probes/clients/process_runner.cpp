@@ -28,6 +28,7 @@
 #include <string_view>
 #include <thread>
 
+#include "config/redaction.h"
 #include "probes/clients/process_child.h"
 
 namespace bp = boost::process;
@@ -49,10 +50,14 @@ class Tail {
   explicit Tail(std::size_t limit) : limit_(limit) {}
   void append(const char* data, std::size_t size) {
     text_.append(data, size);
-    if (text_.size() > 2 * limit_ + 4096) trim();
+    if (text_.size() > 2 * limit_ + 4096 + kRedactionMargin) trim();
   }
   std::string take() {
     trim();
+    // Redacted before the cut to `limit_`: a secret cut by the tail's start would match no
+    // needle any more (the margin holds its beginning until here).
+    config::redact_in_place(text_);
+    if (text_.size() > limit_) text_.erase(0, text_.size() - limit_);
     // Do not start in the middle of a UTF-8 sequence.
     std::size_t skip = 0;
     while (skip < text_.size() && skip < 3 &&
@@ -63,8 +68,10 @@ class Tail {
   }
 
  private:
+  static constexpr std::size_t kRedactionMargin = 1024;  // longer than any secret worth hiding
   void trim() {
-    if (text_.size() > limit_) text_.erase(0, text_.size() - limit_);
+    const std::size_t keep = limit_ + kRedactionMargin;
+    if (text_.size() > keep) text_.erase(0, text_.size() - keep);
   }
   std::size_t limit_;
   std::string text_;
@@ -305,6 +312,9 @@ std::string first_line(const std::string& output, std::size_t max_chars) {
   for (char& c : line) {
     if (c == '\t') c = ' ';
     if ((static_cast<unsigned char>(c) < 0x20) || c == 0x7f) c = '?';
+  }
+  if (line.size() > max_chars) {
+    line = config::redact(line);  // before the cut, which could split a secret
   }
   if (line.size() > max_chars) {
     std::size_t cut = max_chars;

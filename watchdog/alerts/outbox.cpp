@@ -200,6 +200,10 @@ int Outbox::prune(OutboxTime before) {
 bool Outbox::follow_file() {
   std::lock_guard lock(mutex_);
   if (!db_->file_replaced()) return false;
+  try {  // as StateStore::recreate_file: no frames of the lost file left under the -wal name
+    db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (const store::SqliteError&) {
+  }
   store::Database fresh(db_->path());
   fresh.exec(kSchema);
   {

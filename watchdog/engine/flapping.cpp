@@ -45,8 +45,14 @@ bool judge_flapping(bool flapping, int changes_in_window, const FlapPolicy& poli
 FlapEdge note_change(FlapTrack& track, const FlapPolicy& policy, State from, State to,
                      TimePoint now) {
   if (policy.start <= 0) {
+    const FlapTrack before = track;
     track = {};
-    return FlapEdge::None;
+    if (!before.flapping) return FlapEdge::None;
+    // Turned off while it flapped (a reload): the flap ended, and its FLAPPING alert is resolved
+    // under the id it was sent with (since) at the level it reached (worst).
+    track.since = before.since;
+    track.worst = before.worst;
+    return FlapEdge::Stopped;
   }
   forget_old(track, policy, now);
   if (health_class(from) == health_class(to)) {

@@ -76,6 +76,7 @@ struct ConnectionFront::Core {
   int epoll_fd = -1;
   int wake_fd = -1;
   int spare_fd = -1;  // given up to accept-and-close when descriptors run out
+  bool listener_paused = false;  // poll thread only
   int bound_port = 0;
   std::thread poller;
   std::vector<std::thread> workers;
@@ -126,7 +127,13 @@ struct ConnectionFront::Core {
       const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR) continue;
-        if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) refuse_one();
+        if (errno == EMFILE || errno == ENFILE) {
+          if (spare_fd >= 0) {
+            refuse_one();
+          } else {
+            pause_listener();  // level-triggered: it would wake us at once, forever
+          }
+        }
         return;  // EAGAIN: the queue is empty
       }
       const int yes = 1;
@@ -154,6 +161,24 @@ struct ConnectionFront::Core {
     if (fd >= 0) ::close(fd);
     ++evicted;
     spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+
+  // Out of descriptors with no spare left: the listener is not watched until the next sweep.
+  void pause_listener() {
+    epoll_event event{};
+    event.data.fd = listen_fd;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &event);
+    listener_paused = true;
+  }
+
+  void resume_listener() {
+    if (spare_fd < 0) spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (!listener_paused) return;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = listen_fd;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &event);
+    listener_paused = false;
   }
 
   void sweep_idle(Clock::time_point now) {
@@ -200,6 +225,7 @@ struct ConnectionFront::Core {
       const auto now = Clock::now();
       if (now >= next_sweep) {
         sweep_idle(now);
+        resume_listener();
         next_sweep = now + kSweepEvery;
       }
     }

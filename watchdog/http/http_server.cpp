@@ -160,7 +160,8 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
       front_([this](httplib::Stream& stream, bool last) { return server_->serve(stream, last); },
              FrontLimits{.max_connections = connection_cap(),
                          .workers = kHttpThreads,
-                         .idle_timeout = kKeepAlive}),
+                         .idle_timeout = kKeepAlive,
+                         .request_timeout = kRequestTimeout}),
       connections_open_(http_gauge(metrics, "watchdog_http_connections",
                                    "Connections open to the watchdog's HTTP endpoint",
                                    MetricType::Gauge)),
@@ -173,7 +174,9 @@ HttpServer::HttpServer(Metrics& metrics, const Engine& engine, std::filesystem::
           "Connections closed because they sent nothing, or no whole request, in time",
           MetricType::Counter)) {
   server_->set_payload_max_length(kMaxBody);
-  server_->set_keep_alive_timeout(kKeepAlive.count());  // what the Keep-Alive header announces
+  // Announced a second shorter than it is: a client that reuses the connection at the very end
+  // of the announced time must not race the close (its request would meet a reset).
+  server_->set_keep_alive_timeout((kKeepAlive - std::chrono::seconds(1)).count());
   add_read_routes();
   operator_api_.add_routes(*server_);
   update_connection_metrics();

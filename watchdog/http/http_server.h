@@ -38,6 +38,7 @@ namespace watchdog::core {
 // Workers answering requests (never waiting for one) and the idle limits of connections.
 inline constexpr std::size_t kHttpThreads = 16;
 inline constexpr std::chrono::seconds kKeepAlive{5};
+inline constexpr std::chrono::seconds kRequestTimeout{5};  // a whole request, from its first byte
 inline constexpr std::size_t kMaxHttpConnections = 512;  // less under a small RLIMIT_NOFILE
 
 class RoutingServer;

@@ -293,6 +293,12 @@ bool StateStore::file_replaced() const { return !in_memory_ && db_->file_replace
 std::int64_t StateStore::recreate_file() {
   const auto path = db_->path();
   std::error_code ec;
+  // Empty the lost file's WAL into it first: should its -wal still carry the path's name, the
+  // connection opened below must find no frames of another database to replay.
+  try {
+    db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (const SqliteError&) {
+  }
   if (!std::filesystem::exists(path, ec)) {
     // The -wal and -shm left beside no file are the lost file's: a new file must not read them.
     for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);

@@ -99,6 +99,11 @@ TEST_F(RedactionRegistryTest, InstallReplacesTheWholeSetAndKeepsRuntimeSecrets) 
   install_secrets({"first-secret"});
   remember_runtime_secret("token_file /t", "runtime-token-1");
   EXPECT_EQ(redact("first-secret runtime-token-1"), "[REDACTED] [REDACTED]");
+  // A reload: the previous file's secrets stay redacted for one more generation (work the old
+  // plan started may still print a password the new file rotated away).
+  install_secrets({"second-secret"});
+  EXPECT_EQ(redact("first-secret second-secret runtime-token-1"),
+            "[REDACTED] [REDACTED] [REDACTED]");
   install_secrets({"second-secret"});
   EXPECT_EQ(redact("first-secret second-secret runtime-token-1"),
             "first-secret [REDACTED] [REDACTED]");

@@ -113,6 +113,22 @@ TEST(FlapRule, OffWhenStartIsZero) {
   EXPECT_TRUE(track.changes.empty());
 }
 
+// Turned off by a reload while it flapped: the next change ends the flap (its FLAPPING alert
+// must be resolved under the id it was sent with), and then nothing more.
+TEST(FlapRule, TurnedOffWhileFlappingEndsTheFlap) {
+  const auto on = policy(600, 2, 0);
+  FlapTrack track;
+  EXPECT_EQ(note_change(track, on, State::Healthy, State::Critical, at(0)), FlapEdge::None);
+  EXPECT_EQ(note_change(track, on, State::Critical, State::Healthy, at(1)), FlapEdge::Started);
+  const auto since = track.since;
+  const auto off = policy(600, 0, 0);
+  EXPECT_EQ(note_change(track, off, State::Healthy, State::Critical, at(2)), FlapEdge::Stopped);
+  EXPECT_FALSE(track.flapping);
+  EXPECT_EQ(track.since, since);
+  EXPECT_EQ(track.worst, State::Critical);
+  EXPECT_EQ(note_change(track, off, State::Critical, State::Healthy, at(3)), FlapEdge::None);
+}
+
 // The state machine notes every transition and reports the edges; its recovery is unchanged
 // (the flap guard, not flap detection, stops restart loops).
 TEST(StateMachineFlapping, ReportsStartAndStopAndKeepsRecovering) {
