@@ -239,6 +239,8 @@ struct Registry {
   void rebuild() {  // holds `mutex`
     std::vector<std::string> all = from_config;
     all.insert(all.end(), from_previous_config.begin(), from_previous_config.end());
+    std::sort(all.begin(), all.end());  // a secret in both generations is one needle
+    all.erase(std::unique(all.begin(), all.end()), all.end());
     for (const auto& [source, values] : from_runtime)
       all.insert(all.end(), values.begin(), values.end());
     current = std::make_shared<const Redactor>(all);

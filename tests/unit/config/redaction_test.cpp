@@ -121,6 +121,7 @@ TEST_F(RedactionRegistryTest, InstallReplacesTheWholeSetAndKeepsRuntimeSecrets) 
 
 TEST_F(RedactionRegistryTest, ConcurrentRedactAndInstall) {
   std::atomic<bool> leaked{false};
+  install_secrets({"alpha-secret-1"});
   std::thread reader([&] {
     for (int i = 0; i < 20000; ++i) {
       if (redact("pre alpha-secret-1 post").find("alpha") != std::string::npos) leaked = true;
