@@ -158,7 +158,8 @@ std::string KubernetesLeaderLock::lease_path() const {
          probes::url_encode(settings_.name);
 }
 
-LockResult KubernetesLeaderLock::acquire_or_renew(milliseconds timeout) noexcept {
+LockResult KubernetesLeaderLock::acquire_or_renew(milliseconds timeout,
+                                              const std::string& /*record*/) noexcept {
   try {
     return attempt(Clock::now() + timeout, timeout);
   } catch (...) {  // an unreadable body, or bad_alloc

@@ -115,7 +115,9 @@ class KubernetesLeaderLock final : public LeaderLock {
   explicit KubernetesLeaderLock(Settings settings);
   ~KubernetesLeaderLock() override;
 
-  LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept override;
+  using LeaderLock::acquire_or_renew;
+  LockResult acquire_or_renew(std::chrono::milliseconds timeout,
+                              const std::string& record) noexcept override;
   void release(std::chrono::milliseconds timeout) noexcept override;
   // "kubernetes lease NS/NAME at 10.0.0.1:6443" (reads namespace_file once when it is used).
   std::string describe() const override;

@@ -5,14 +5,21 @@
 // with a fake and each kind is tested against a server: real redis-server and PostgreSQL, and a
 // stand-in for the Kubernetes API (no kube-apiserver can run on the test machines).
 //
-// There is no fencing: a replica that stalls may still act for a moment after its lease ran out
-// elsewhere, so actions must stay safe to repeat.
+// Handover and fencing: the holder publishes a short leader record with every successful call
+// (the engine's open incidents, leader_record.h), kept by the lock's server beyond the lease, so
+// a follower continues those incidents under the same ids and a new leader resolves or
+// continues them. Each tenure gets a fencing token, larger than every earlier tenure's; actions
+// see it in WATCHDOG_FENCING_TOKEN. A replica that stalls may still act for a moment after its
+// lease ran out elsewhere (it kills its running actions once it notices), so actions must stay
+// safe to repeat; one that must not overlap compares the token with the lock's own.
 //
 // Thread-safety: a lock object is driven by one thread at a time (the elector's);
 // describe() may be called from any thread.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -32,14 +39,30 @@ struct LockResult {
   // NotHeld only: the other holder's lease ends in about this long (0 = unknown); the elector
   // tries again then instead of waiting a whole renew interval.
   std::chrono::milliseconds retry_in{0};
+  // Held only: this tenure's fencing token — larger than any earlier tenure's, the same across
+  // its renewals; 0 when the lock could not keep one (then actions get none).
+  std::uint64_t fencing_token = 0;
+  // The leader record as the lock's server holds it: NotHeld → the holder's (or, the lock being
+  // free, the last holder's); Held by acquiring → the previous holder's, read before ours
+  // replaced it. nullopt when there is none or it could not be read (renewals read nothing).
+  std::optional<std::string> record;
 };
+
+// Records longer than this are not published (the caller keeps them smaller).
+inline constexpr std::size_t kMaxLeaderRecordBytes = 64 * 1024;
 
 class LeaderLock {
  public:
   virtual ~LeaderLock() = default;
-  // Takes the lock when it is free, or extends it when this object already holds it. Returns
-  // within about `timeout` (host name resolution aside) and never throws.
-  virtual LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept = 0;
+  // Takes the lock when it is free, or extends it when this object already holds it, and then
+  // stores `record` as the leader record (Held only; together with the renewal where the server
+  // allows). Returns within about `timeout` (host name resolution aside) and never throws.
+  virtual LockResult acquire_or_renew(std::chrono::milliseconds timeout,
+                                      const std::string& record) noexcept = 0;
+  // Publishing an empty record (tests, and the CLI's one-off checks).
+  LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept {
+    return acquire_or_renew(timeout, std::string());
+  }
   // Gives the lock up if this object holds it (never someone else's); bounded by `timeout`.
   virtual void release(std::chrono::milliseconds timeout) noexcept = 0;
   // "redis 127.0.0.1:6379 key watchdog:leader" — safe to log, never a password or DSN.

@@ -85,7 +85,8 @@ int PostgresLeaderLock::backend_pid() const noexcept {
   return connection_ ? connection_->backend_pid() : 0;
 }
 
-LockResult PostgresLeaderLock::acquire_or_renew(milliseconds timeout) noexcept {
+LockResult PostgresLeaderLock::acquire_or_renew(milliseconds timeout,
+                                              const std::string& /*record*/) noexcept {
   const std::string prefix = "postgres " + target_ + ": ";
   try {
     pq::Deadline deadline(Clock::now() + timeout);

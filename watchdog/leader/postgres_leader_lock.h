@@ -52,7 +52,9 @@ class PostgresLeaderLock final : public LeaderLock {
   explicit PostgresLeaderLock(Settings settings);
   ~PostgresLeaderLock() override;
 
-  LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept override;
+  using LeaderLock::acquire_or_renew;
+  LockResult acquire_or_renew(std::chrono::milliseconds timeout,
+                              const std::string& record) noexcept override;
   void release(std::chrono::milliseconds timeout) noexcept override;
   std::string describe() const override;
   // The server process of our session, 0 without one (tests terminate it).

@@ -107,7 +107,8 @@ std::string RedisLeaderLock::describe() const {
   return text;
 }
 
-LockResult RedisLeaderLock::acquire_or_renew(milliseconds timeout) noexcept {
+LockResult RedisLeaderLock::acquire_or_renew(milliseconds timeout,
+                                              const std::string& /*record*/) noexcept {
   try {
     const auto deadline = Clock::now() + timeout;
     for (int round = 0;; ++round) {

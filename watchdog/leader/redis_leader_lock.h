@@ -50,7 +50,9 @@ class RedisLeaderLock final : public LeaderLock {
   explicit RedisLeaderLock(Settings settings);
   ~RedisLeaderLock() override;
 
-  LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept override;
+  using LeaderLock::acquire_or_renew;
+  LockResult acquire_or_renew(std::chrono::milliseconds timeout,
+                              const std::string& record) noexcept override;
   void release(std::chrono::milliseconds timeout) noexcept override;
   std::string describe() const override;
   // The value the key holds while we own it ("<identity> <token>").

@@ -28,6 +28,7 @@ struct Script {
   int attempts = 0;
   int releases = 0;
   std::vector<std::chrono::milliseconds> timeouts;
+  std::vector<std::string> published;  // the record passed to each attempt
 
   void answer(LockStatus status, std::string detail, std::chrono::milliseconds retry_in = {}) {
     std::lock_guard guard(mutex);
@@ -49,9 +50,12 @@ struct Script {
 class FakeLock final : public LeaderLock {
  public:
   explicit FakeLock(std::shared_ptr<Script> script) : script_(std::move(script)) {}
-  LockResult acquire_or_renew(std::chrono::milliseconds timeout) noexcept override {
+  using LeaderLock::acquire_or_renew;
+  LockResult acquire_or_renew(std::chrono::milliseconds timeout,
+                              const std::string& record) noexcept override {
     std::unique_lock guard(script_->mutex);
     ++script_->attempts;
+    script_->published.push_back(record);
     script_->timeouts.push_back(timeout);
     script_->changed.wait(guard, [this] { return !script_->block; });
     return script_->next;
