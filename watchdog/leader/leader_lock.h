@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "config/config.h"
 
@@ -34,6 +35,10 @@ enum class LockStatus {
 };
 
 struct LockResult {
+  LockResult() = default;
+  LockResult(LockStatus status, std::string detail, std::chrono::milliseconds retry_in = {})
+      : status(status), detail(std::move(detail)), retry_in(retry_in) {}
+
   LockStatus status = LockStatus::Unknown;
   std::string detail;  // one safe-to-log line ("held by another replica", "connection refused")
   // NotHeld only: the other holder's lease ends in about this long (0 = unknown); the elector
