@@ -36,8 +36,8 @@ enum class LockStatus {
 
 struct LockResult {
   LockResult() = default;
-  LockResult(LockStatus status, std::string detail, std::chrono::milliseconds retry_in = {})
-      : status(status), detail(std::move(detail)), retry_in(retry_in) {}
+  LockResult(LockStatus status_, std::string detail_, std::chrono::milliseconds retry_in_ = {})
+      : status(status_), detail(std::move(detail_)), retry_in(retry_in_) {}
 
   LockStatus status = LockStatus::Unknown;
   std::string detail;  // one safe-to-log line ("held by another replica", "connection refused")
