@@ -211,8 +211,9 @@ int run_daemon(const RunOptions& options) {
   // Durable state first: a corrupt file is moved aside here, loudly, and never stops the start.
   auto store = store::StateStore::open(plan.config.watchdog.state_dir);
   const auto& leader_spec = plan.config.watchdog.leader;
+  const std::string identity = default_identity();
   LeaderElector elector(
-      make_leader_lock(leader_spec, default_identity()),
+      make_leader_lock(leader_spec, identity),
       {std::chrono::duration_cast<std::chrono::milliseconds>(leader_spec.lease),
        std::chrono::duration_cast<std::chrono::milliseconds>(leader_spec.renew_interval)},
       [](bool leader, const std::string& reason) {
@@ -229,6 +230,17 @@ int run_daemon(const RunOptions& options) {
   auto engine_options = options.engine;
   engine_options.store = store.get();
   engine_options.is_leader = [&elector] { return elector.is_leader(); };
+  if (elector.has_lock()) {  // replicas: the leader record and the fencing token
+    engine_options.identity = identity;
+    engine_options.publish_record = [&elector](std::string record) {
+      elector.set_record(std::move(record));
+    };
+    engine_options.seen_record = [&elector] {
+      auto seen = elector.seen_record();
+      return std::pair{seen.generation, std::move(seen.text)};
+    };
+    engine_options.fencing_token = [&elector] { return elector.fencing_token(); };
+  }
   Engine engine(metrics, dispatcher, engine_options);
   ApiToken api_token;
   set_api_token(api_token, plan);

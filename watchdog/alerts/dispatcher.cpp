@@ -167,6 +167,15 @@ std::vector<std::string> Dispatcher::submit(const AlertEvent& event) {
   return targets;
 }
 
+void Dispatcher::adopt_incident(const std::string& incident_id,
+                                const std::vector<std::string>& sinks) {
+  auto& s = *shared_;
+  std::lock_guard lock(s.mutex);
+  for (const auto& name : sinks) {
+    if (s.sinks.count(name) != 0) s.alerted.insert({name, incident_id});
+  }
+}
+
 std::vector<std::string> Dispatcher::acknowledge(const AlertEvent& event) {
   auto& s = *shared_;
   std::vector<std::string> candidates;

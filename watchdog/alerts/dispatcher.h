@@ -59,6 +59,9 @@ class Dispatcher {
   // sink that takes acknowledgements (PagerDuty, webhook) and alerted that incident. Returns
   // the sinks it was queued for.
   std::vector<std::string> acknowledge(const AlertEvent& event);
+  // Another replica, leading before this one, alerted `incident_id` to `sinks` (leader
+  // handover): its resolution and acknowledgement go to those of them configured here too.
+  void adopt_incident(const std::string& incident_id, const std::vector<std::string>& sinks);
   // An informational message (the backup report): queued for each of `sinks` that is configured
   // and whose kind takes reports (config::alert_kind_takes_reports: never a paging sink). A
   // sink that already has the event's key is skipped by the outbox, so a key per report (one

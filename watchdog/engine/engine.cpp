@@ -122,9 +122,14 @@ void Engine::loop() {
     // Holds as of now before any event is judged: leadership is an atomic read, so a replica
     // that lost the lease stops acting and alerting within this turn.
     const bool leader = !options_.is_leader || options_.is_leader();
+    const bool became_leader = leader && !leader_;
     if (leader != leader_) holds_stale_ = true;
+    if (!leader && leader_) end_tenure();
     poll_managers(Clock::now());  // a new answer or an old one gone stale: holds_stale_
     update_holds_if_due();
+    // Before this turn's transitions are alerted: a new leader continues (or closes) the old
+    // leader's incidents first, so its alerts carry their ids.
+    hand_over(Clock::now(), became_leader);
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
         persist(/*flush_memories=*/true);
@@ -266,7 +271,13 @@ void Engine::apply(Runtime& runtime, const StepResult& result) {
   if (result.flap != FlapEdge::None) on_flapping(runtime, result, Clock::now());
   // Skipped rungs go into the timeline before the attempt (or the give-up) they led to.
   bool skips_noted = result.skipped.empty();
-  for (const auto& transition : result.transitions) {
+  // An incident another holder has open for it continues under that id from its first
+  // transition on (engine_handover.cpp).
+  const std::string opened_as = adopt_on_open(runtime, result);
+  for (auto transition : result.transitions) {
+    if (!opened_as.empty() && transition.incident_id == opened_as) {
+      transition.incident_id = runtime.machine.incident_id;
+    }
     if (!skips_noted && (transition.to == State::Recovering || transition.to == State::Failed)) {
       note_skipped_rungs(runtime, result.skipped);
       skips_noted = true;
@@ -299,6 +310,7 @@ void Engine::on_transition(Runtime& runtime, const Transition& t) {
                        runtime.first_failure);
   if (t.to == State::Healthy) runtime.first_failure.reset();
   if (runtime.in_dependency_graph()) holds_stale_ = true;  // dependents held or freed by it
+  record_dirty_ = true;  // the leader record lists open incidents (engine_handover.cpp)
 
   std::vector<State> states;
   for (const auto& r : runtimes_) states.push_back(r->machine.state);

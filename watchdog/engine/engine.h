@@ -19,6 +19,7 @@
 //
 // Thread-safety: public methods may be called from any thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "watchdog/alerts/dispatcher.h"
+#include "watchdog/engine/handover.h"
 #include "watchdog/engine/holds.h"
 #include "watchdog/engine/incident_recorder.h"
 #include "watchdog/engine/manager_metrics.h"
@@ -56,6 +58,13 @@ struct EngineOptions {
   store::StateStore* store = nullptr;
   // Whether this replica may act and alert (leader lock); empty = always.
   std::function<bool()> is_leader;
+  // Replicas (leader lock, handover.h): this replica's identity, the leader record it hands
+  // the lock to publish (its open incidents), the last record another holder published
+  // (generation, text) and this tenure's fencing token for the actions. Empty = one replica.
+  std::string identity;
+  std::function<void(std::string)> publish_record;
+  std::function<std::pair<std::uint64_t, std::string>()> seen_record;
+  std::function<std::uint64_t()> fencing_token;
   // A probe's memory (probes/probe.h) is saved at most this often (and at a reload or stop):
   // the disk probe's is ~20 KiB, sent with every result.
   std::chrono::milliseconds probe_memory_save_interval = std::chrono::minutes(5);
@@ -169,8 +178,9 @@ class Engine {
   // engine_alerts.cpp: the alert of a transition, and reminders of open incidents.
   void alert_transition(Runtime& runtime, const Transition& transition, State overall);
   void send_reminders(TimePoint now);
-  // `journal_incident`: the incident whose timeline notes it, when not the event's own.
-  void submit_alert(const alerts::AlertEvent& event, const std::string& how,
+  // `journal_incident`: the incident whose timeline notes it, when not the event's own. Returns
+  // the sinks it was queued for.
+  std::vector<std::string> submit_alert(const alerts::AlertEvent& event, const std::string& how,
                     const std::string& journal_incident = "");
   // It started or stopped flapping in this step: the FLAPPING alert, or its resolution.
   void on_flapping(Runtime& runtime, const StepResult& result, TimePoint now);
@@ -178,6 +188,18 @@ class Engine {
   // configuration", in the journal and at every receiver that had them.
   void close_removed(Runtime& runtime, TimePoint now);
   void launch_action(Runtime& runtime, const RunAction& run);
+  // engine_handover.cpp: the leader record out, another holder's in (handover.h); running
+  // actions stopped when the lease is lost.
+  void hand_over(TimePoint now, bool became_leader);
+  // The step opened an incident that the last record has open: continues under the record's
+  // id; returns the id it had opened under ("" when nothing changed).
+  std::string adopt_on_open(Runtime& runtime, const StepResult& result);
+  void adopt_incident(Runtime& runtime, const HandedIncident& incident, TimePoint now);
+  void resolve_handed(const HandedIncident& incident, const std::string& why, TimePoint now);
+  void publish_record();
+  void end_tenure();  // lost the lease: the actions started as leader are killed
+  void remember_sinks(Runtime& runtime, const std::string& incident_id,
+                      const std::vector<std::string>& sinks);
   // engine_managers.cpp: the HA managers of `managed_by` components (holds.h).
   void watch_managers(const std::vector<std::unique_ptr<Runtime>>& old);
   void poll_managers(TimePoint now);
@@ -227,6 +249,18 @@ class Engine {
   int running_actions_ = 0;
   std::deque<std::string> queued_actions_;  // component names, first come first served
   bool leader_ = true;
+  // Handover (engine_handover.cpp), loop thread only.
+  std::uint64_t record_generation_ = 0;  // of the last record handled
+  std::string record_holder_;            // who published it
+  // Its incidents not settled yet: all of them while following; leading, those whose
+  // component had not been checked here yet.
+  std::vector<HandedIncident> handed_;
+  bool record_dirty_ = true;  // the open incidents changed since the last publish
+  std::chrono::steady_clock::time_point next_publish_{};
+  std::chrono::steady_clock::time_point next_pending_plan_{};  // leading, with handed_ left
+  // Set when this replica stops leading: the actions of that tenure are killed (command
+  // actions poll it, probes/clients/process_runner.h).
+  std::shared_ptr<std::atomic<bool>> tenure_over_ = std::make_shared<std::atomic<bool>>(false);
   int max_concurrent_ = 2;                                  // from the plan
   std::string external_url_;                                // from the plan
   TimePoint last_reminders_{};

@@ -83,7 +83,13 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
   const auto& rung = runtime.plan.ladder.at(static_cast<std::size_t>(run.rung));
   const auto action = rung.action;
   const auto timeout = rung.timeout;
-  actions::Incident incident{runtime.machine.incident_id, spec.name, run.attempt, run.reason};
+  actions::Incident incident;
+  incident.id = runtime.machine.incident_id;
+  incident.component = spec.name;
+  incident.attempt = run.attempt;
+  incident.reason = run.reason;
+  if (options_.fencing_token) incident.fencing_token = options_.fencing_token();
+  incident.revoked = [over = tenure_over_] { return over->load(); };
   // managed_by: an action starts only when the manager is down and that was allowed.
   if (!options_.dry_run) note_acting_despite_manager(runtime);
   spdlog::warn("{} {} {} {} {} {}", options_.dry_run ? "action_skipped_dry_run" : "action_start",

@@ -86,6 +86,10 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
   if (t.to == State::Healthy) {
     runtime.last_action.reset();
     runtime.incident_started.reset();
+    // Where its alerts went, also those a previous leader sent (handover): the resolution
+    // goes there even when the dispatcher's memory of it was pruned.
+    dispatcher_.adopt_incident(t.incident_id, runtime.alerted_sinks);
+    runtime.alerted_sinks.clear();  // here, not at the next opening: a handed-over one brings its own
   }
 
   if (quiet_planned_stop(runtime.plan.spec.alert_on_manual_stop, runtime.machine, t)) {
@@ -113,10 +117,11 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
   if (runtime.held_alert && runtime.machine.flap.flapping) {
     runtime.held_alert.reset();     // the FLAPPING alert stood for it
   } else if (runtime.held_alert) {  // first what the suppression held back, in order
-    submit_alert(*runtime.held_alert, "queued after the suppression ended");
+    remember_sinks(runtime, runtime.held_alert->incident_id,
+                   submit_alert(*runtime.held_alert, "queued after the suppression ended"));
     runtime.held_alert.reset();
   }
-  submit_alert(event, "queued");
+  remember_sinks(runtime, event.incident_id, submit_alert(event, "queued"));
 }
 
 namespace {
@@ -195,7 +200,8 @@ void Engine::on_flapping(Runtime& runtime, const StepResult& result, TimePoint n
   // while it flapped); settled HEALTHY, nothing is open.
   if (m.state != State::Healthy && runtime.held_alert &&
       runtime.held_alert->incident_id == m.incident_id) {
-    submit_alert(*runtime.held_alert, "queued after the flapping stopped");
+    remember_sinks(runtime, runtime.held_alert->incident_id,
+                   submit_alert(*runtime.held_alert, "queued after the flapping stopped"));
   }
   runtime.held_alert.reset();
 }
@@ -239,14 +245,16 @@ void Engine::close_removed(Runtime& runtime, TimePoint now) {
   }
 }
 
-void Engine::submit_alert(const alerts::AlertEvent& event, const std::string& how,
-                          const std::string& journal_incident) {
+std::vector<std::string> Engine::submit_alert(const alerts::AlertEvent& event,
+                                              const std::string& how,
+                                              const std::string& journal_incident) {
   const auto sinks = dispatcher_.submit(event);
   const auto list = joined(sinks);
   recorder_.note(journal_incident.empty() ? event.incident_id : journal_incident, event.at, "alert",
                  sinks.empty() ? "no route wants " + event.event_id
                                : how + ": " + event.event_id + " for " + list,
                  {{"event_id", event.event_id}, {"sinks", sinks}});
+  return sinks;
 }
 
 // An acknowledgement goes out even while muted: it silences, it never pages.
@@ -288,7 +296,8 @@ void Engine::send_reminders(TimePoint now) {
       continue;
     }
     if (runtime->held_alert) {  // the pause ended, or this replica became the leader
-      submit_alert(*runtime->held_alert, "queued after the suppression ended");
+      remember_sinks(*runtime, runtime->held_alert->incident_id,
+                     submit_alert(*runtime->held_alert, "queued after the suppression ended"));
       runtime->held_alert.reset();
     }
     if (m.state == State::Healthy || m.incident_id.empty() || runtime->event_sequence == 0) {

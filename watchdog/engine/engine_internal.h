@@ -126,6 +126,9 @@ struct Engine::Runtime {
   // The give-up (FAILED) already paged during the current flapping episode: later ones fold into
   // the FLAPPING alert like every other transition (reset when a flap starts).
   bool flap_gave_up_paged = false;
+  // The sinks the current incident's alerts went to (by this replica or, handed over, by the
+  // leader before it): published in the leader record so a new leader's resolution finds them.
+  std::vector<std::string> alerted_sinks;
   Hold hold;                                      // what holds actions back now
   std::optional<TimePoint> first_failure;         // first failing result of this episode
   std::optional<TimePoint> action_settle;         // start + timeout of the action in flight

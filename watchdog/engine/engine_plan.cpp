@@ -72,6 +72,7 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
   next.incident_started = previous.incident_started;
   next.held_alert = previous.held_alert;
   next.held_flap = previous.held_flap;
+  next.alerted_sinks = previous.alerted_sinks;
   next.hold = previous.hold;
   m.hold = p.hold;
   next.first_failure = previous.first_failure;
@@ -88,6 +89,7 @@ void Engine::apply_plan(Plan plan) {
   // yet: the new runtimes start clean.
   persist(/*flush_memories=*/true);
   max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  record_dirty_ = true;  // a removed component's incident leaves the leader record
   external_url_ = plan.config.watchdog.external_url;
   maintenance_ = plan.config.maintenance;
   std::vector<std::unique_ptr<Runtime>> old;

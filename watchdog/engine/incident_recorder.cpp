@@ -154,6 +154,15 @@ void IncidentRecorder::transition(const std::string& component, const Transition
   if (t.to == State::Healthy) open_.erase(component);
 }
 
+void IncidentRecorder::rename(const std::string& component, const std::string& from,
+                              const std::string& to) {
+  if (from.empty() || from == to) return;
+  if (auto it = open_.find(component); it != open_.end() && it->second.id == from) {
+    it->second.id = to;
+  }
+  write([this, from, to] { journal_->rename(from, to); });
+}
+
 void IncidentRecorder::note(const std::string& incident_id, TimePoint at, const std::string& kind,
                             const std::string& summary, const nlohmann::json& data) {
   if (incident_id.empty()) return;

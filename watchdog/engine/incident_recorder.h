@@ -44,6 +44,8 @@ class IncidentRecorder {
   // `first_failure`: the first failing probe result of this episode, for time to detect.
   void transition(const std::string& component, const Transition& t, TimePoint at, const Hold& hold,
                   std::chrono::milliseconds rto, std::optional<TimePoint> first_failure);
+  // The component's open incident continues under another replica's id (handover.h).
+  void rename(const std::string& component, const std::string& from, const std::string& to);
   // One timeline entry of an open incident (ignored for an empty id).
   void note(const std::string& incident_id, TimePoint at, const std::string& kind,
             const std::string& summary, const nlohmann::json& data = nlohmann::json::object());

@@ -67,6 +67,21 @@ bool LeaderElector::is_leader() const noexcept {
   return lock_ == nullptr || locally_valid(Clock::now());
 }
 
+std::uint64_t LeaderElector::fencing_token() const noexcept {
+  return is_leader() ? fencing_token_.load() : 0;
+}
+
+void LeaderElector::set_record(std::string record) {
+  if (record.size() > kMaxLeaderRecordBytes) return;
+  std::lock_guard guard(record_mutex_);
+  to_publish_ = std::move(record);
+}
+
+LeaderElector::SeenRecord LeaderElector::seen_record() const {
+  std::lock_guard guard(record_mutex_);
+  return seen_;
+}
+
 std::string LeaderElector::describe() const { return lock_ ? lock_->describe() : "none"; }
 
 bool LeaderElector::locally_valid(Clock::time_point now) const noexcept {
@@ -95,11 +110,26 @@ void LeaderElector::run() {
 
 void LeaderElector::attempt() {
   const auto start = Clock::now();
-  const LockResult result = lock_->acquire_or_renew(timing_.attempt_timeout());
+  std::string record;
+  {
+    std::lock_guard guard(record_mutex_);
+    record = to_publish_;
+  }
+  const LockResult result = lock_->acquire_or_renew(timing_.attempt_timeout(), record);
   last_detail_ = result.detail;
+  // Before leadership changes hands below: a new leader's engine must find the previous
+  // holder's record when it first sees itself leader.
+  if (result.record && !result.record->empty()) {
+    std::lock_guard guard(record_mutex_);
+    if (*result.record != seen_.text) {
+      seen_.text = *result.record;
+      ++seen_.generation;
+    }
+  }
   next_attempt_ = start + timing_.renew_interval;
   switch (result.status) {
     case LockStatus::Held:
+      fencing_token_ = result.fencing_token;
       valid_until_ = ticks(start + timing_.lease - timing_.margin());
       notice(true, result.detail);
       break;

@@ -14,6 +14,11 @@
 // Hence two replicas may both act only when the lock's server loses its data (a restarted Redis
 // without persistence), and then for at most L − M.
 //
+// Handover: every attempt publishes the record set by set_record() (the engine's open
+// incidents); a record another holder published comes back through seen_record(), so a
+// follower and the next leader continue that holder's incidents. fencing_token() is this
+// tenure's, for the actions' environment.
+//
 // Without a lock (nullptr) the elector is always leader and runs no thread.
 // Thread-safety: is_leader() and describe() from any thread; start()/stop() from one thread.
 // on_change is called on the elector's thread (or inside start()/stop()), never concurrently.
@@ -22,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,6 +70,19 @@ class LeaderElector {
   void stop() noexcept;
 
   bool is_leader() const noexcept;
+  // This tenure's fencing token while leader (0 otherwise, or when the lock keeps none).
+  std::uint64_t fencing_token() const noexcept;
+
+  // What every attempt from now on publishes as the leader record (≤ kMaxLeaderRecordBytes;
+  // a longer one is not published and the previous stays).
+  void set_record(std::string record);
+  // The last record another holder published, as the last attempt that read one found it;
+  // generation grows with each different text (0: none read yet).
+  struct SeenRecord {
+    std::uint64_t generation = 0;
+    std::string text;
+  };
+  SeenRecord seen_record() const;
   bool has_lock() const noexcept { return lock_ != nullptr; }
   // The lock's describe(), or "none".
   std::string describe() const;
@@ -79,6 +98,10 @@ class LeaderElector {
   OnChange on_change_;
   // Leader until this steady_clock instant (nanoseconds since its epoch); 0 = not leader.
   std::atomic<std::int64_t> valid_until_{0};
+  std::atomic<std::uint64_t> fencing_token_{0};
+  mutable std::mutex record_mutex_;  // guards the two below
+  std::string to_publish_;
+  SeenRecord seen_;
   // Elector thread only (or start()/stop() while it does not run):
   bool reported_ = false;    // the leadership last passed to on_change
   std::string last_detail_;  // of the last attempt, for the "expired locally" reason

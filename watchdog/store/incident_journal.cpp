@@ -73,6 +73,18 @@ void IncidentJournal::upsert(const IncidentRecord& r) {
       .run();
 }
 
+void IncidentJournal::rename(const std::string& from, const std::string& to) {
+  if (from == to) return;
+  db_.kept("UPDATE incident_events SET incident_id = ?2 WHERE incident_id = ?1")
+      ->bind(1, from)
+      .bind(2, to)
+      .run();
+  // A row under `to` already: the UPDATE is ignored and the DELETE drops `from`'s row.
+  db_.kept("UPDATE OR IGNORE incidents SET id = ?2 WHERE id = ?1")->bind(1, from).bind(2, to).run();
+  db_.kept("DELETE FROM incidents WHERE id = ?1")->bind(1, from).run();
+  db_.kept("UPDATE incidents SET closed_ms = NULL WHERE id = ?1")->bind(1, to).run();
+}
+
 void IncidentJournal::append(const std::string& incident_id, TimePoint at, const std::string& kind,
                              const std::string& summary, const std::string& data) {
   db_.kept(

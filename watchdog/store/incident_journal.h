@@ -62,6 +62,10 @@ class IncidentJournal {
 
   // Inserts, or (same id seen again, e.g. after a restart) reopens and updates.
   void upsert(const IncidentRecord& incident);
+  // An incident this replica continues under another replica's id (leader handover): its row
+  // and timeline move to `to`. Already journaled under `to` (continued once before, closed here
+  // since), the two merge into that row, open again.
+  void rename(const std::string& from, const std::string& to);
   void append(const std::string& incident_id, TimePoint at, const std::string& kind,
               const std::string& summary, const std::string& data = "{}");
 

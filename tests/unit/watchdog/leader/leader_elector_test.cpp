@@ -241,5 +241,38 @@ TEST(LeaderElector, ACallbackThatThrowsIsContained) {
   EXPECT_NO_THROW(elector.stop());
 }
 
+TEST(LeaderElector, PublishesTheRecordAndHandsBackAnotherHoldersWithTheToken) {
+  Fixture f({10s, 50ms});
+  {
+    std::lock_guard guard(f.script->mutex);
+    f.script->next.fencing_token = 7;
+    f.script->next.record = R"({"v":1,"holder":"replica-b","incidents":[]})";
+  }
+  f.elector->set_record("first");
+  f.elector->start();
+  EXPECT_EQ(f.elector->fencing_token(), 7U);
+  const auto seen = f.elector->seen_record();
+  EXPECT_EQ(seen.generation, 1U);
+  EXPECT_EQ(seen.text, R"({"v":1,"holder":"replica-b","incidents":[]})");
+  f.elector->set_record("second");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::lock_guard guard(f.script->mutex);
+        return !f.script->published.empty() && f.script->published.back() == "second";
+      },
+      10s));
+  EXPECT_EQ(f.elector->seen_record().generation, 1U) << "the same text again is no news";
+  f.elector->set_record(std::string(kMaxLeaderRecordBytes + 1, 'x'));  // too long: not taken
+  const auto attempts = f.script->attempt_count();
+  ASSERT_TRUE(wait_until([&] { return f.script->attempt_count() > attempts + 1; }, 10s));
+  {
+    std::lock_guard guard(f.script->mutex);
+    EXPECT_EQ(f.script->published.back(), "second");
+  }
+  f.script->answer(LockStatus::NotHeld, "held by replica-b");
+  ASSERT_TRUE(wait_until([&] { return !f.elector->is_leader(); }, 10s));
+  EXPECT_EQ(f.elector->fencing_token(), 0U) << "no token without the lease";
+}
+
 }  // namespace
 }  // namespace watchdog::core
