@@ -7,6 +7,8 @@
 // Runs on a recovery thread, never on a probe thread.
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,13 @@ struct Incident {
   std::string component;  // "api"
   int attempt = 1;        // 1-based attempt of this incident
   std::string reason;     // safe one-line cause, e.g. "api-http: connection refused"
+  // Leader lock (watchdog/leader/leader_lock.h): the fencing token of the tenure that started
+  // the action (0 = none: one replica, or a lock that keeps none), and whether that tenure is
+  // over. A `command` then kills its process group (and does not start); the other kinds run
+  // to their end — an API call is short, and a restore cut off half-way would leave a
+  // half-restored database.
+  std::uint64_t fencing_token = 0;
+  std::function<bool()> revoked;
 };
 
 struct ActionOutcome {

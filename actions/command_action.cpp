@@ -18,6 +18,10 @@ std::string quoted(const std::string& arg) {
 
 std::string detail_of(const probes::ProcessResult& run, std::chrono::milliseconds timeout) {
   if (!run.started) return "cannot start: " + run.start_error;
+  if (run.cancelled) {
+    return "killed after " + config::human_duration(run.elapsed) +
+           ": this replica lost the leader lease";
+  }
   if (run.timed_out) return "killed after " + config::human_duration(timeout) + " timeout";
   const std::string after = config::human_duration(run.elapsed);
   if (run.signal != 0) return "killed by " + probes::signal_name(run.signal) + " after " + after;
@@ -60,9 +64,17 @@ ActionOutcome CommandAction::run_once(const Incident& incident, std::chrono::mil
   spec.env["WATCHDOG_INCIDENT_ID"] = incident.id;
   spec.env["WATCHDOG_ATTEMPT"] = std::to_string(incident.attempt);
   spec.env["WATCHDOG_REASON"] = incident.reason;
+  if (incident.fencing_token != 0) {
+    spec.env["WATCHDOG_FENCING_TOKEN"] = std::to_string(incident.fencing_token);
+  }
+  if (incident.revoked && incident.revoked()) {
+    return {false, "not started: this replica lost the leader lease", "", {}};
+  }
+  spec.cancel = incident.revoked;
   probes::ProcessResult run = probes::run_process(spec);
   ActionOutcome outcome;
-  outcome.ok = run.started && !run.timed_out && run.signal == 0 && run.exit_code == 0;
+  outcome.ok = run.started && !run.timed_out && !run.cancelled && run.signal == 0 &&
+               run.exit_code == 0;
   outcome.detail = detail_of(run, timeout);
   outcome.output_tail = std::move(run.output_tail);
   return outcome;

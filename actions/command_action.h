@@ -6,11 +6,14 @@
 // never the watchdog's secrets; true: the watchdog's whole environment), working_dir (default:
 // the watchdog's).
 // The command also gets WATCHDOG_COMPONENT, WATCHDOG_INCIDENT_ID, WATCHDOG_ATTEMPT and
-// WATCHDOG_REASON (these win over `env`). ok = exit 0 within the timeout; on timeout the whole
-// process group is killed. Background processes it starts (a daemon) keep running after it
+// WATCHDOG_REASON (these win over `env`), and WATCHDOG_FENCING_TOKEN under a leader lock that
+// keeps one (compare it with the lock's before a step that must never run twice at once).
+// ok = exit 0 within the timeout; on timeout, or when this replica loses the leader lease
+// (Incident::revoked), the whole process group is killed. Background processes it starts (a daemon) keep running after it
 // exits; they should redirect their output, or they get SIGPIPE once the run has ended.
 // Detail: "exit 0 in 120 ms", "exit 3 in 1.2 s", "killed by SIGSEGV after 2.0 s",
-// "killed after 60 s timeout", "cannot start: …". The output tail is kept (last 4 KiB).
+// "killed after 60 s timeout", "killed after 2.1 s: this replica lost the leader lease",
+// "cannot start: …". The output tail is kept (last 4 KiB).
 
 #include <chrono>
 #include <memory>

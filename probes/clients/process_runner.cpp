@@ -221,6 +221,10 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   while (!(exited = reaped(pid, status, lost))) {
     const auto now = Clock::now();
     if (now >= deadline || stream.refused) break;
+    if (spec.cancel && spec.cancel()) {
+      result.cancelled = true;
+      break;
+    }
     const auto slice = std::min<Clock::duration>(kPollSlice, deadline - now);
     if (reader.open || stream.open) {
       io.run_for(slice);
@@ -231,8 +235,8 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   }
   guard.armed = !exited;  // once reaped, the pid may be reused: never signal it again
 
-  if (!exited) {  // deadline or refused stream: kill the whole group (and the child)
-    result.timed_out = !stream.refused;
+  if (!exited) {  // deadline, refused stream or cancelled: kill the whole group (and the child)
+    result.timed_out = !stream.refused && !result.cancelled;
     result.aborted = stream.refused;
     group.terminate(ec);
     kill(pid, SIGKILL);

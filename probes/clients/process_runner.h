@@ -43,6 +43,9 @@ struct ProcessSpec {
   std::function<bool(const char* data, std::size_t size)> on_stdout;
   // When set, also gets every chunk that goes to the tail (progress lines), on the calling thread.
   std::function<void(const char* data, std::size_t size)> on_output;
+  // Asked every poll slice (≤ 50 ms) while the child runs: true kills the whole group and sets
+  // `cancelled` (a leader that lost its lease stops its recovery actions).
+  std::function<bool()> cancel;
 };
 
 struct ProcessResult {
@@ -50,6 +53,7 @@ struct ProcessResult {
   std::string start_error;  // why it could not start (no such file, permission denied)
   bool timed_out = false;   // the group was killed at the deadline
   bool aborted = false;     // on_stdout returned false; the group was killed
+  bool cancelled = false;   // spec.cancel said so; the group was killed
   int exit_code = -1;       // valid when started && !timed_out && signal == 0
   int signal = 0;           // terminating signal, if any
   std::string output_tail;  // last tail_bytes of stdout+stderr
