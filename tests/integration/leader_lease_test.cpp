@@ -10,7 +10,6 @@
 // validation beyond what the stand-in checks, watch and server-side apply.
 #include <gtest/gtest.h>
 
-
 #include "tests/integration/leader_lock_fixture.h"
 #include "tests/support/hung_listener.h"
 #include "tests/support/kubernetes_standin.h"
@@ -233,6 +232,77 @@ TEST(KubernetesLeaderLock, ReleaseHandsTheLeaseOverAtOnceAndNeverSomeoneElses) {
   b->release(2s);
   EXPECT_EQ(holder(api), "replica-c");
   EXPECT_EQ(stored(api)["metadata"]["resourceVersion"], version);
+}
+
+// Fencing token = leaseTransitions + 1; the leader record = an annotation on the Lease.
+
+std::optional<std::string> annotation(KubernetesStandin& api) {
+  const json lease = stored(api);
+  const json annotations = lease["metadata"].value("annotations", json::object());
+  if (!annotations.contains(core::kLeaderRecordAnnotation)) return std::nullopt;
+  return annotations[core::kLeaderRecordAnnotation].get<std::string>();
+}
+
+TEST(KubernetesLeaderLock, TokenIsTransitionsPlusOneAndTheRecordAnAnnotationHandedOver) {
+  KubernetesStandin api(kToken);
+  auto a = lease_lock(api, "replica-a", 10s);
+  auto b = lease_lock(api, "replica-b", 10s);
+  auto created = a->acquire_or_renew(2s, R"({"open":["pg-1"]})");
+  ASSERT_EQ(created.status, LockStatus::Held) << show(created);
+  EXPECT_EQ(created.fencing_token, 1u) << "leaseTransitions 0 + 1";
+  EXPECT_EQ(created.record, std::nullopt);
+  EXPECT_EQ(annotation(api), R"({"open":["pg-1"]})");
+  auto renewed = a->acquire_or_renew(2s, R"({"open":["pg-1","redis-2"]})");
+  ASSERT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.fencing_token, 1u);
+  EXPECT_EQ(renewed.record, std::nullopt);
+  EXPECT_EQ(annotation(api), R"({"open":["pg-1","redis-2"]})");
+
+  auto follower = b->acquire_or_renew(2s, "b's own, never written");
+  ASSERT_EQ(follower.status, LockStatus::NotHeld) << show(follower);
+  EXPECT_EQ(follower.record, R"({"open":["pg-1","redis-2"]})");
+  EXPECT_EQ(follower.fencing_token, 0u);
+
+  a->release(2s);
+  EXPECT_EQ(annotation(api), R"({"open":["pg-1","redis-2"]})") << "release keeps the record";
+  auto taken = b->acquire_or_renew(2s, "");
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_EQ(taken.fencing_token, 2u);
+  EXPECT_EQ(taken.record, R"({"open":["pg-1","redis-2"]})") << "the previous holder's";
+  EXPECT_EQ(annotation(api), "") << "an empty record is stored as such";
+  EXPECT_EQ(a->acquire_or_renew(2s).record, "");
+  EXPECT_EQ(b->acquire_or_renew(2s, "b2").fencing_token, 2u);
+}
+
+TEST(KubernetesLeaderLock, ADeadHoldersLastRecordReachesItsSuccessorAndNeverOverwritesIt) {
+  KubernetesStandin api(kToken);
+  auto a = lease_lock(api, "replica-a", 1s);
+  auto b = lease_lock(api, "replica-b", 1s);
+  auto first = a->acquire_or_renew(2s, "a's last");  // then a stalls
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  auto waiting = b->acquire_or_renew(2s, "b's");
+  ASSERT_EQ(waiting.status, LockStatus::NotHeld) << show(waiting);
+  EXPECT_EQ(waiting.record, "a's last");
+  std::this_thread::sleep_for(waiting.retry_in);
+  auto taken = b->acquire_or_renew(2s, "b's");
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_EQ(taken.record, "a's last");
+  EXPECT_GT(taken.fencing_token, first.fencing_token);
+  auto stale = a->acquire_or_renew(2s, "a's stale");
+  EXPECT_EQ(stale.status, LockStatus::NotHeld) << show(stale);
+  EXPECT_EQ(stale.record, "b's");
+  EXPECT_EQ(annotation(api), "b's");
+
+  // A renewal racing a takeover: its PUT gets 409 and writes nothing.
+  api.leases().before_next_write([](StandinLeases& leases) {
+    json lease = foreign_lease("replica-c", 30, "2026-11-22T06:00:00.000000Z");
+    lease["metadata"]["annotations"][core::kLeaderRecordAnnotation] = "c's";
+    leases.put(kNs, lease);
+  });
+  auto raced = b->acquire_or_renew(2s, "b's late");
+  EXPECT_EQ(raced.status, LockStatus::NotHeld) << show(raced);
+  EXPECT_EQ(annotation(api), "c's");
+  EXPECT_EQ(holder(api), "replica-c");
 }
 
 TEST(KubernetesLeaderLock, UnreachableOrHungApiIsUnknown) {

@@ -214,6 +214,89 @@ TEST(RedisLeaderLock, AuthenticatesAndNeverShowsThePassword) {
   EXPECT_EQ(server.command({"-n", "2", "GET", "other:leader"}), acl.value());
 }
 
+// Fencing tokens and the leader record (the handover of open incidents between leaders).
+
+TEST(RedisLeaderLock, FencingTokenGrowsPerTenureAndStaysAcrossRenewals) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a");
+  auto b = redis_lock(server, "replica-b");
+  auto first = a->acquire_or_renew(2s);
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_GE(first.fencing_token, 1u);
+  auto renewed = a->acquire_or_renew(2s);
+  ASSERT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.fencing_token, first.fencing_token);
+  EXPECT_EQ(b->acquire_or_renew(2s).fencing_token, 0u) << "NotHeld carries no token";
+  a->release(2s);
+  auto taken = b->acquire_or_renew(2s);
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_GT(taken.fencing_token, first.fencing_token);
+  EXPECT_EQ(b->acquire_or_renew(2s).fencing_token, taken.fencing_token);
+  b->release(2s);
+  auto again = a->acquire_or_renew(2s);  // the same object, a new tenure
+  EXPECT_GT(again.fencing_token, taken.fencing_token);
+  EXPECT_EQ(server.command({"GET", std::string(kKey) + ":fencing"}),
+            std::to_string(again.fencing_token));
+}
+
+TEST(RedisLeaderLock, TheRecordIsPublishedAndHandedToTheNextHolder) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a");
+  auto b = redis_lock(server, "replica-b");
+  const std::string record_key = std::string(kKey) + ":record";
+  auto first = a->acquire_or_renew(2s, R"({"open":["pg-1"]})");
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_EQ(first.record, std::nullopt) << "nobody held it before";
+  auto renewed = a->acquire_or_renew(2s, R"({"open":["pg-1","redis-2"]})");
+  EXPECT_EQ(renewed.record, std::nullopt) << "renewals read nothing";
+  EXPECT_EQ(server.command({"GET", record_key}), R"({"open":["pg-1","redis-2"]})");
+  EXPECT_EQ(server.command({"TTL", record_key}), "-1") << "the record outlives the lease";
+
+  auto follower = b->acquire_or_renew(2s, "b's own, never written");
+  ASSERT_EQ(follower.status, LockStatus::NotHeld) << show(follower);
+  EXPECT_EQ(follower.record, R"({"open":["pg-1","redis-2"]})");
+  EXPECT_EQ(server.command({"GET", record_key}), R"({"open":["pg-1","redis-2"]})");
+
+  a->release(2s);
+  EXPECT_EQ(server.command({"GET", record_key}), R"({"open":["pg-1","redis-2"]})")
+      << "release keeps the record";
+  auto taken = b->acquire_or_renew(2s, R"({"open":[]})");
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_EQ(taken.record, R"({"open":["pg-1","redis-2"]})") << "the previous holder's";
+  EXPECT_EQ(server.command({"GET", record_key}), R"({"open":[]})");
+
+  // An empty record is stored as such; a too long one is not written.
+  EXPECT_EQ(b->acquire_or_renew(2s).status, LockStatus::Held);
+  EXPECT_EQ(a->acquire_or_renew(2s).record, "") << "\"\" is a record, not none";
+  auto too_long = b->acquire_or_renew(2s, std::string(core::kMaxLeaderRecordBytes + 1, 'x'));
+  EXPECT_EQ(too_long.status, LockStatus::Held) << show(too_long);
+  EXPECT_NE(too_long.detail.find("not published"), std::string::npos) << too_long.detail;
+  EXPECT_EQ(server.command({"GET", record_key}), "");
+}
+
+TEST(RedisLeaderLock, ADeadHoldersLastRecordReachesItsSuccessorAndNeverOverwritesIt) {
+  RedisServer server;
+  auto a = redis_lock(server, "replica-a", 1s);
+  auto b = redis_lock(server, "replica-b", 1s);
+  auto first = a->acquire_or_renew(2s, "a's last");  // then a stalls: no renewal, no release
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  LockResult taken;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        taken = b->acquire_or_renew(2s, "b's");
+        return taken.status == LockStatus::Held;
+      },
+      15s));
+  EXPECT_EQ(taken.detail, "acquired");
+  EXPECT_EQ(taken.record, "a's last");
+  EXPECT_GT(taken.fencing_token, first.fencing_token);
+  // a wakes up and renews: it must neither succeed nor write its stale record.
+  auto stale = a->acquire_or_renew(2s, "a's stale");
+  EXPECT_EQ(stale.status, LockStatus::NotHeld) << show(stale);
+  EXPECT_EQ(stale.record, "b's");
+  EXPECT_EQ(server.command({"GET", std::string(kKey) + ":record"}), "b's");
+}
+
 // ---- PostgreSQL ----
 
 std::string holders(const PostgresServer& server) {
@@ -336,6 +419,113 @@ TEST(PostgresLeaderLock, NeverShowsTheDsnOrPassword) {
     EXPECT_EQ(text.find(server.password()), std::string::npos) << text;
     EXPECT_EQ(text.find("password"), std::string::npos) << text;
   }
+}
+
+// Fencing tokens and the leader record in the lock's table.
+
+std::string leader_row(const PostgresServer& server, const std::string& table = "watchdog_leader") {
+  std::string out =
+      server.psql("SELECT fencing || ' ' || holder || ' ' || coalesce(record, '-') FROM " + table +
+                  " WHERE lock_id = " + std::to_string(PostgresLeaderLock::kDefaultLockId));
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST(PostgresLeaderLock, FencingTokenAndRecordAreKeptInTheTableAndHandedOver) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  auto b = postgres_lock(server.dsn(), "replica-b");
+  auto first = a->acquire_or_renew(2s, R"({"open":["pg-1"]})");
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_EQ(first.detail, "acquired");
+  EXPECT_EQ(first.fencing_token, 1u) << "a new row";
+  EXPECT_EQ(first.record, std::nullopt);
+  auto renewed = a->acquire_or_renew(2s, R"({"open":["pg-1","redis-2"]})");
+  ASSERT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.fencing_token, 1u);
+  EXPECT_EQ(renewed.record, std::nullopt);
+  EXPECT_EQ(leader_row(server), R"(1 replica-a {"open":["pg-1","redis-2"]})");
+
+  auto follower = b->acquire_or_renew(2s, "b's own, never written");
+  ASSERT_EQ(follower.status, LockStatus::NotHeld) << show(follower);
+  EXPECT_EQ(follower.record, R"({"open":["pg-1","redis-2"]})");
+  EXPECT_EQ(follower.fencing_token, 0u);
+
+  a->release(2s);
+  auto taken = b->acquire_or_renew(2s, "");
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_EQ(taken.fencing_token, 2u);
+  EXPECT_EQ(taken.record, R"({"open":["pg-1","redis-2"]})") << "the previous holder's";
+  EXPECT_EQ(leader_row(server), "2 replica-b ") << "an empty record is stored as ''";
+  EXPECT_EQ(a->acquire_or_renew(2s).record, "");
+  EXPECT_EQ(b->acquire_or_renew(2s, "b2").fencing_token, 2u);
+}
+
+TEST(PostgresLeaderLock, ATerminatedHoldersLastRecordReachesItsSuccessorAndNeverOverwritesIt) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  auto b = postgres_lock(server.dsn(), "replica-b");
+  auto first = a->acquire_or_renew(2s, "a's last");
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  server.psql("SELECT pg_terminate_backend(" + std::to_string(a->backend_pid()) + ")");
+  LockResult taken;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        taken = b->acquire_or_renew(2s, "b's");
+        return taken.status == LockStatus::Held;
+      },
+      15s));
+  EXPECT_EQ(taken.record, "a's last");
+  EXPECT_GT(taken.fencing_token, first.fencing_token);
+  auto stale = a->acquire_or_renew(2s, "a's stale");  // its session is gone; b holds the lock
+  EXPECT_EQ(stale.status, LockStatus::NotHeld) << show(stale);
+  EXPECT_EQ(stale.record, "b's");
+  EXPECT_EQ(leader_row(server), std::to_string(taken.fencing_token) + " replica-b b's");
+}
+
+TEST(PostgresLeaderLock, WithoutRightsForTheTableTheLockWorksWithoutTokenOrRecord) {
+  PostgresServer server;  // PostgreSQL 15+: ordinary roles may not CREATE in schema public
+  server.psql("CREATE ROLE locker LOGIN PASSWORD 'locker-pw-51'");
+  const std::string dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) +
+                          " user=locker password=locker-pw-51 dbname=postgres";
+  auto a = postgres_lock(dsn, "replica-a");
+  auto b = postgres_lock(dsn, "replica-b");
+  auto first = a->acquire_or_renew(2s, "a's");
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_EQ(first.detail, "acquired (no leader table: permission denied for schema public)");
+  EXPECT_EQ(first.fencing_token, 0u);
+  EXPECT_EQ(first.record, std::nullopt);
+  auto renewed = a->acquire_or_renew(2s, "a's");
+  EXPECT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.detail, "renewed");
+  EXPECT_EQ(renewed.fencing_token, 0u);
+  auto follower = b->acquire_or_renew(2s);
+  EXPECT_EQ(follower.status, LockStatus::NotHeld) << show(follower);
+  EXPECT_EQ(follower.record, std::nullopt);
+  EXPECT_EQ(server.psql("SELECT to_regclass('watchdog_leader') IS NULL"), "t\n");
+
+  // The owner creates the table once and grants the rest: tokens and records work from the
+  // next tenure on, in a table of the operator's choosing.
+  server.psql(
+      "CREATE SCHEMA ops; CREATE TABLE ops.leader (lock_id bigint PRIMARY KEY, fencing bigint"
+      " NOT NULL, holder text, record text, updated_at timestamptz NOT NULL DEFAULT now());"
+      " GRANT USAGE ON SCHEMA ops TO locker;"
+      " GRANT SELECT, INSERT, UPDATE ON ops.leader TO locker");
+  a->release(2s);
+  auto settings = [&](const std::string& identity) {
+    PostgresLeaderLock::Settings with_table{dsn, false, PostgresLeaderLock::kDefaultLockId,
+                                            identity};
+    with_table.table = "ops.leader";
+    return std::make_unique<PostgresLeaderLock>(with_table);
+  };
+  auto c = settings("replica-c");
+  auto d = settings("replica-d");
+  auto granted = c->acquire_or_renew(2s, "c's");
+  ASSERT_EQ(granted.status, LockStatus::Held) << show(granted);
+  EXPECT_EQ(granted.detail, "acquired");
+  EXPECT_EQ(granted.fencing_token, 1u);
+  EXPECT_EQ(d->acquire_or_renew(2s).record, "c's");
+  EXPECT_EQ(leader_row(server, "ops.leader"), "1 replica-c c's");
 }
 
 }  // namespace

@@ -53,12 +53,19 @@ LeaseObject parse_lease(const std::string& body) {
   lease.record.acquire_time = text("acquireTime");
   lease.record.renew_time = text("renewTime");
   lease.record.transitions = number("leaseTransitions");
+  const json metadata = document.at("metadata");
+  if (metadata.contains("annotations") && metadata["annotations"].is_object()) {
+    const json& annotations = metadata["annotations"];
+    auto it = annotations.find(kLeaderRecordAnnotation);
+    if (it != annotations.end() && it->is_string()) lease.leader_record = it->get<std::string>();
+  }
   return lease;
 }
 
 std::string lease_body(const std::string& object, const std::string& name,
                        const std::string& namespace_name, const LeaseRecord& record,
-                       const std::string& resource_version) {
+                       const std::string& resource_version,
+                       const std::optional<std::string>& leader_record) {
   json document = object.empty() ? json::object() : json::parse(object);
   document["apiVersion"] = "coordination.k8s.io/v1";
   document["kind"] = "Lease";
@@ -69,6 +76,11 @@ std::string lease_body(const std::string& object, const std::string& name,
     metadata.erase("resourceVersion");
   } else {
     metadata["resourceVersion"] = resource_version;
+  }
+  if (leader_record) {
+    json& annotations = metadata["annotations"];
+    if (!annotations.is_object()) annotations = json::object();
+    annotations[kLeaderRecordAnnotation] = *leader_record;
   }
   // Only our fields: others a newer API adds to the spec (strategy, preferredHolder) stay.
   json& spec = document["spec"];
@@ -117,6 +129,10 @@ LeaseRecord next_record(const LeaseRecord& current, const std::string& identity,
   return next;
 }
 
+std::uint64_t fencing_token(const LeaseRecord& written) {
+  return written.transitions >= 0 ? static_cast<std::uint64_t>(written.transitions) + 1 : 0;
+}
+
 std::unique_ptr<LeaderLock> KubernetesLeaderLock::create(config::Options& options,
                                                          milliseconds lease,
                                                          const std::string& identity) {
@@ -159,21 +175,28 @@ std::string KubernetesLeaderLock::lease_path() const {
 }
 
 LockResult KubernetesLeaderLock::acquire_or_renew(milliseconds timeout,
-                                              const std::string& /*record*/) noexcept {
+                                                  const std::string& record) noexcept {
   try {
-    return attempt(Clock::now() + timeout, timeout);
+    const bool publish = record.size() <= kMaxLeaderRecordBytes;
+    LockResult result =
+        attempt(Clock::now() + timeout, timeout, publish ? std::optional(record) : std::nullopt);
+    if (!publish && result.status == LockStatus::Held) {
+      result.detail += " (record of " + std::to_string(record.size()) + " bytes not published)";
+    }
+    return result;
   } catch (...) {  // an unreadable body, or bad_alloc
-    return {LockStatus::Unknown, where() + ": unreadable answer from the Kubernetes API", {}};
+    return {LockStatus::Unknown, where() + ": unreadable answer from the Kubernetes API"};
   }
 }
 
-LockResult KubernetesLeaderLock::attempt(Clock::time_point deadline, milliseconds timeout) {
+LockResult KubernetesLeaderLock::attempt(Clock::time_point deadline, milliseconds timeout,
+                                         const std::optional<std::string>& record) {
   auto unknown = [&](const std::string& detail) {
-    return LockResult{LockStatus::Unknown, where() + ": " + detail, {}};
+    return LockResult{LockStatus::Unknown, where() + ": " + detail};
   };
   auto read = api_->get_json(lease_path(), timeout);
   if (auto* error = std::get_if<KubernetesError>(&read)) {
-    if (error->status == 404) return create_lease(deadline, timeout);
+    if (error->status == 404) return create_lease(deadline, timeout, record);
     return unknown(error->detail);
   }
   const std::string& object = std::get<std::string>(read);
@@ -182,7 +205,9 @@ LockResult KubernetesLeaderLock::attempt(Clock::time_point deadline, millisecond
   const LeaseVerdict verdict = judge_lease(*seen_, Clock::now(), settings_.identity);
   if (verdict.action == LeaseAction::Wait) {
     may_hold_ = false;
-    return {LockStatus::NotHeld, held_by(lease.record.holder), verdict.wait};
+    LockResult result{LockStatus::NotHeld, held_by(lease.record.holder), verdict.wait};
+    result.record = lease.leader_record;
+    return result;
   }
 
   const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -191,28 +216,31 @@ LockResult KubernetesLeaderLock::attempt(Clock::time_point deadline, millisecond
   }
   const LeaseRecord next = next_record(lease.record, settings_.identity, duration_, now_text());
   may_hold_ = true;  // from here on the write may land even when its answer is lost
-  auto written = api_->put_json(
-      lease_path(),
-      lease_body(object, settings_.name, api_->namespace_name(), next, lease.resource_version),
-      left);
+  auto written = api_->put_json(lease_path(),
+                                lease_body(object, settings_.name, api_->namespace_name(), next,
+                                           lease.resource_version, record),
+                                left);
   if (auto* error = std::get_if<KubernetesError>(&written)) {
     if (error->status == 409 || error->status == 404) {
       // Someone else wrote (or deleted) the lease between our GET and PUT: they won.
       may_hold_ = false;
-      return {LockStatus::NotHeld, "lost a race for the lease: " + error->detail, {}};
+      return {LockStatus::NotHeld, "lost a race for the lease: " + error->detail};
     }
     return unknown(error->detail);
   }
   seen_ = observe(seen_, parse_lease(std::get<std::string>(written)).record, Clock::now());
-  if (verdict.action == LeaseAction::Renew) return {LockStatus::Held, "renewed", {}};
-  return {LockStatus::Held,
-          lease.record.holder.empty()
-              ? std::string("acquired (the lease was free)")
-              : "acquired (the lease of " + lease.record.holder + " expired)",
-          {}};
+  LockResult result{LockStatus::Held, "renewed"};
+  result.fencing_token = fencing_token(next);
+  if (verdict.action == LeaseAction::Renew) return result;
+  result.detail = lease.record.holder.empty()
+                      ? std::string("acquired (the lease was free)")
+                      : "acquired (the lease of " + lease.record.holder + " expired)";
+  result.record = lease.leader_record;  // as read by the GET our PUT replaced
+  return result;
 }
 
-LockResult KubernetesLeaderLock::create_lease(Clock::time_point deadline, milliseconds timeout) {
+LockResult KubernetesLeaderLock::create_lease(Clock::time_point deadline, milliseconds timeout,
+                                              const std::optional<std::string>& record) {
   const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) {
     return {
@@ -221,20 +249,22 @@ LockResult KubernetesLeaderLock::create_lease(Clock::time_point deadline, millis
         {}};
   }
   const std::string now = now_text();
-  const LeaseRecord record{settings_.identity, duration_, now, now, 0};
+  const LeaseRecord lease{settings_.identity, duration_, now, now, 0};
   const std::string ns = api_->namespace_name();
   may_hold_ = true;
   auto created = api_->post_json(kApiPath + probes::url_encode(ns) + "/leases",
-                                 lease_body("", settings_.name, ns, record, ""), left);
+                                 lease_body("", settings_.name, ns, lease, "", record), left);
   if (auto* error = std::get_if<KubernetesError>(&created)) {
     if (error->status == 409) {  // AlreadyExists: another replica created it first
       may_hold_ = false;
-      return {LockStatus::NotHeld, "lost a race for the lease: " + error->detail, {}};
+      return {LockStatus::NotHeld, "lost a race for the lease: " + error->detail};
     }
-    return {LockStatus::Unknown, where() + ": " + error->detail, {}};
+    return {LockStatus::Unknown, where() + ": " + error->detail};
   }
   seen_ = observe(seen_, parse_lease(std::get<std::string>(created)).record, Clock::now());
-  return {LockStatus::Held, "acquired (lease created)", {}};
+  LockResult result{LockStatus::Held, "acquired (lease created)"};
+  result.fencing_token = fencing_token(lease);
+  return result;
 }
 
 void KubernetesLeaderLock::release(milliseconds timeout) noexcept {

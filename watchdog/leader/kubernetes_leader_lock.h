@@ -31,9 +31,20 @@
 // leaseDurationSeconds is the lease rounded up to whole seconds. Keys: name ("watchdog"), and
 // the kubernetes probe's credential keys (server, token | token_file, ca_file, namespace,
 // namespace_file, verify_tls; in-cluster by default; probes/clients/kubernetes_api.h). The
-// token never appears in a detail or describe(). No fencing (see leader_lock.h).
+// token never appears in a detail or describe().
+//
+// Leader record: the annotation `watchdog.dev/leader-record` on the Lease, written by the same
+// PUT (or POST) that takes or renews it, so it lives as long as the Lease object (release keeps
+// it) and is guarded by the same resourceVersion: a holder whose lease was taken over gets 409
+// and writes nothing. A follower gets it from its GET; a replica taking the lease over gets the
+// one the GET before its PUT showed (the previous holder's). An empty record is stored as "";
+// one longer than kMaxLeaderRecordBytes is not written (the annotation keeps its old value).
+// Fencing token: spec.leaseTransitions as we wrote it, + 1 (a created lease → 1; every takeover
+// adds one to leaseTransitions; renewals keep it), so it is never 0 and visible in
+// `kubectl get lease`. Deleting the Lease restarts it at 1 (and drops the record).
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,19 +67,25 @@ struct LeaseRecord {
   bool operator==(const LeaseRecord&) const = default;
 };
 
-// A Lease document as read: its spec and metadata.resourceVersion. Throws std::exception when
-// the body is not a Lease.
+// The annotation holding the leader record.
+inline constexpr const char* kLeaderRecordAnnotation = "watchdog.dev/leader-record";
+
+// A Lease document as read: its spec, metadata.resourceVersion and the leader record
+// annotation (nullopt when absent). Throws std::exception when the body is not a Lease.
 struct LeaseObject {
   LeaseRecord record;
   std::string resource_version;
+  std::optional<std::string> leader_record;
 };
 LeaseObject parse_lease(const std::string& body);
 // `object` (a Lease as read, or "" for a new one) with the spec fields of `record` written (an
 // empty time removes its key; other spec fields stay) and metadata.name/namespace/
-// resourceVersion set ("" resource_version = none, for a POST).
+// resourceVersion set ("" resource_version = none, for a POST); with a `leader_record`, the
+// leader record annotation set to it (other annotations stay).
 std::string lease_body(const std::string& object, const std::string& name,
                        const std::string& namespace_name, const LeaseRecord& record,
-                       const std::string& resource_version);
+                       const std::string& resource_version,
+                       const std::optional<std::string>& leader_record = std::nullopt);
 
 // What this replica last saw of the lease and, by its steady clock, when that last changed.
 struct LeaseObservation {
@@ -95,6 +112,9 @@ LeaseVerdict judge_lease(const LeaseObservation& seen, std::chrono::steady_clock
 // leaseTransitions + 1.
 LeaseRecord next_record(const LeaseRecord& current, const std::string& identity,
                         std::chrono::seconds duration, const std::string& now);
+
+// The fencing token of the tenure that wrote `written`: leaseTransitions + 1 (0 if negative).
+std::uint64_t fencing_token(const LeaseRecord& written);
 
 // ---- The lock ----
 
@@ -124,8 +144,11 @@ class KubernetesLeaderLock final : public LeaderLock {
 
  private:
   using Clock = std::chrono::steady_clock;
-  LockResult attempt(Clock::time_point deadline, std::chrono::milliseconds timeout);
-  LockResult create_lease(Clock::time_point deadline, std::chrono::milliseconds timeout);
+  // `record`: the leader record to write with the lease (nullopt: leave the annotation).
+  LockResult attempt(Clock::time_point deadline, std::chrono::milliseconds timeout,
+                     const std::optional<std::string>& record);
+  LockResult create_lease(Clock::time_point deadline, std::chrono::milliseconds timeout,
+                          const std::optional<std::string>& record);
   std::string lease_path() const;  // …/namespaces/NS/leases/NAME
   std::string where() const;       // "lease NS/NAME", the prefix of Unknown details
 

@@ -5,6 +5,7 @@
 
 #include "config/units.h"
 #include "probes/clients/pq_session.h"
+#include "watchdog/leader/postgres_leader_table.h"
 
 namespace watchdog::core {
 namespace {
@@ -65,6 +66,12 @@ std::unique_ptr<LeaderLock> PostgresLeaderLock::create(config::Options& options,
   settings.uri = settings.conninfo.rfind("postgresql://", 0) == 0 ||
                  settings.conninfo.rfind("postgres://", 0) == 0;
   settings.lock_id = options.integer_or("lock_id", kDefaultLockId, LLONG_MIN, LLONG_MAX);
+  settings.table = options.string_or("table", settings.table);
+  if (!valid_table_name(settings.table)) {
+    options.fail("table",
+                 "expected a table name like watchdog_leader or ops.watchdog_leader, got '" +
+                     settings.table + "'");
+  }
   settings.identity = identity;
   return std::make_unique<PostgresLeaderLock>(std::move(settings));
 }
@@ -73,12 +80,16 @@ PostgresLeaderLock::PostgresLeaderLock(Settings settings) : settings_(std::move(
   auto parts = parse_dsn(settings_.conninfo, settings_.uri);
   target_ = std::move(parts.target);
   password_ = std::move(parts.password);
+  table_ = std::make_unique<LeaderTable>(settings_.table, settings_.lock_id, settings_.conninfo,
+                                         password_);
 }
 
 PostgresLeaderLock::~PostgresLeaderLock() = default;
 
 std::string PostgresLeaderLock::describe() const {
-  return "postgres " + target_ + " advisory lock " + std::to_string(settings_.lock_id);
+  std::string text = "postgres " + target_ + " advisory lock " + std::to_string(settings_.lock_id);
+  if (settings_.table != Settings().table) text += " table " + settings_.table;
+  return text;
 }
 
 int PostgresLeaderLock::backend_pid() const noexcept {
@@ -86,7 +97,7 @@ int PostgresLeaderLock::backend_pid() const noexcept {
 }
 
 LockResult PostgresLeaderLock::acquire_or_renew(milliseconds timeout,
-                                              const std::string& /*record*/) noexcept {
+                                                const std::string& record) noexcept {
   const std::string prefix = "postgres " + target_ + ": ";
   try {
     pq::Deadline deadline(Clock::now() + timeout);
@@ -94,26 +105,25 @@ LockResult PostgresLeaderLock::acquire_or_renew(milliseconds timeout,
     for (int round = 0;; ++round) {
       const bool reused = connection_ != nullptr;
       try {
-        return attempt(timeout, deadline);
+        return attempt(timeout, deadline, record);
       } catch (const std::exception& error) {
         connection_.reset();
         held_ = false;
         // A kept session that failed (terminated, server restarted): one fresh try.
         if (reused && round == 0 && !deadline.expired()) continue;
-        return {LockStatus::NotHeld,
-                prefix + (had_lock ? "lost the lock: " : "") +
-                    classify(error.what(), deadline.expired(), timeout),
-                {}};
+        return {LockStatus::NotHeld, prefix + (had_lock ? "lost the lock: " : "") +
+                                         classify(error.what(), deadline.expired(), timeout)};
       }
     }
   } catch (...) {
     connection_.reset();
     held_ = false;
-    return {LockStatus::NotHeld, prefix + "unexpected error", {}};
+    return {LockStatus::NotHeld, prefix + "unexpected error"};
   }
 }
 
-LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadline) {
+LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadline,
+                                       const std::string& record) {
   if (!connection_) {
     held_ = false;
     const std::string application = (kApplicationPrefix + settings_.identity).substr(0, 63);
@@ -128,16 +138,43 @@ LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadl
            "classid = " + std::to_string(key >> 32) + "::bigint::oid AND " + t +
            "objid = " + std::to_string(key & 0xffffffffu) + "::bigint::oid";
   };
+  const bool publish = record.size() <= kMaxLeaderRecordBytes;
+  const std::string unpublished =
+      publish ? "" : " (record of " + std::to_string(record.size()) + " bytes not published)";
   if (held_) {
-    auto row =
-        tx->exec1("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND " + ours(""));
-    if (row[0].as<long long>() > 0) return {LockStatus::Held, "renewed", {}};
+    std::string note;
+    bool still = false;
+    try {
+      still = table_->renew(*tx, ours(""),
+                            table_ready_ && publish ? std::optional(record) : std::nullopt);
+    } catch (const LeaderTableError& error) {
+      table_ready_ = false;  // until the next acquisition; the lock itself is fine
+      note = " (leader record not written: " + std::string(error.what()) + ")";
+      still = table_->renew(*tx, ours(""), std::nullopt);
+    }
+    if (still) {
+      LockResult result{LockStatus::Held, "renewed" + unpublished + note};
+      result.fencing_token = fencing_token_;
+      return result;
+    }
     held_ = false;  // cannot happen without someone unlocking in our session; take it again
   }
   const std::string id = std::to_string(settings_.lock_id);
   if (tx->exec1("SELECT pg_try_advisory_lock(" + id + ")")[0].as<bool>()) {
     held_ = true;
-    return {LockStatus::Held, "acquired", {}};
+    LockResult result{LockStatus::Held, "acquired" + unpublished};
+    try {
+      auto taken =
+          table_->take(*tx, settings_.identity, publish ? std::optional(record) : std::nullopt);
+      table_ready_ = true;
+      result.fencing_token = taken.fencing_token;
+      result.record = std::move(taken.previous_record);
+    } catch (const LeaderTableError& error) {
+      table_ready_ = false;
+      result.detail = "acquired (no leader table: " + std::string(error.what()) + ")";
+    }
+    fencing_token_ = result.fencing_token;
+    return result;
   }
   auto holder = tx->exec(
       "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
@@ -145,9 +182,10 @@ LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadl
       ours("l.") + " LIMIT 1");
   std::string name = holder.empty() || holder[0][0].is_null() ? "" : holder[0][0].c_str();
   if (name.rfind(kApplicationPrefix, 0) == 0) name = name.substr(kApplicationPrefix.size());
-  return {LockStatus::NotHeld,
-          name.empty() ? std::string("held by another session") : "held by " + name,
-          {}};
+  LockResult result{LockStatus::NotHeld,
+                    name.empty() ? std::string("held by another session") : "held by " + name};
+  result.record = table_->read(*tx);
+  return result;
 }
 
 void PostgresLeaderLock::release(milliseconds timeout) noexcept {

@@ -10,9 +10,28 @@
 // within the same call, so a terminated backend is usually reacquired at once when the lock is
 // free. When another session holds the lock the result names its application_name.
 //
+// Fencing token and leader record: a row per lock_id in a table (postgres_leader_table.h),
+// written only by the advisory lock's holder, in the lock's own session:
+//   acquire: after pg_try_advisory_lock, one statement reads the previous record, increments
+//            `fencing` (1 for a new row: the token) and stores our holder and record;
+//   renew:   one statement checks pg_locks and, only while the lock is ours, stores the record
+//            (the token stays the acquisition's);
+//   NotHeld: the stored record is read (nothing, not even an error on the server, while the
+//            table does not exist).
+// The table is created on first use (CREATE TABLE IF NOT EXISTS, only when to_regclass finds
+// none). Without it — no CREATE on the schema (PostgreSQL 15's `public` for ordinary users), no
+// INSERT/UPDATE, a table of another shape — the lock still works: token 0, no record, and the
+// acquisition's detail says why ("acquired (no leader table: permission denied for schema
+// public)"), which the elector logs; each acquisition tries again. An empty record is stored as
+// '' like any other; a record longer than kMaxLeaderRecordBytes is not written (nor read back
+// for us). The counter only grows as long as the row is not deleted.
+//
 // Keys: dsn (secret: `dsn` or `dsn_file`; a libpq key=value string or a postgresql:// URI),
 // lock_id (any int64; default 8602284733556354919 = 0x7761746368646f67, "watchdog" in ASCII —
-// give replicas watching different stacks on one server different ids).
+// give replicas watching different stacks on one server different ids), table
+// ("watchdog_leader"; "name" or "schema.name", unquoted identifiers; one table serves any
+// number of lock_ids). To run without CREATE rights, create it once as its owner and GRANT
+// SELECT, INSERT, UPDATE on it to the watchdog's role.
 //
 // Deadline: libpq has no client-side deadline for queries and statement_timeout cannot help when
 // the server is frozen, so the connection is asynchronous (pqxx::asyncconnection) and a helper
@@ -35,6 +54,8 @@ class Session;
 
 namespace watchdog::core {
 
+class LeaderTable;
+
 class PostgresLeaderLock final : public LeaderLock {
  public:
   static constexpr std::int64_t kDefaultLockId = 0x7761746368646f67;  // "watchdog"
@@ -44,6 +65,7 @@ class PostgresLeaderLock final : public LeaderLock {
     bool uri = false;      // conninfo is a postgresql:// URI
     std::int64_t lock_id = kDefaultLockId;
     std::string identity;
+    std::string table = "watchdog_leader";  // "name" or "schema.name"
   };
 
   // Reads the keys above from `options` (no I/O); throws config::ConfigError.
@@ -61,7 +83,8 @@ class PostgresLeaderLock final : public LeaderLock {
   int backend_pid() const noexcept;
 
  private:
-  LockResult attempt(std::chrono::milliseconds timeout, probes::pq::Deadline& deadline);
+  LockResult attempt(std::chrono::milliseconds timeout, probes::pq::Deadline& deadline,
+                     const std::string& record);
   std::string classify(const std::string& message, bool timed_out,
                        std::chrono::milliseconds timeout) const;
 
@@ -69,7 +92,10 @@ class PostgresLeaderLock final : public LeaderLock {
   std::string target_;    // "host:port/dbname" as far as the DSN tells, for describe()
   std::string password_;  // found in the DSN, scrubbed from messages
   std::unique_ptr<probes::pq::Session> connection_;
+  std::unique_ptr<LeaderTable> table_;
   bool held_ = false;
+  bool table_ready_ = false;         // this tenure's row was written: renewals write the record
+  std::uint64_t fencing_token_ = 0;  // this tenure's
 };
 
 }  // namespace watchdog::core

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 
@@ -14,12 +15,44 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr const char* kRenew =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-    "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+// One round trip for every call (KEYS: lock, record, fencing; ARGV: our value, lease in ms,
+// record, "1" to publish it). Ours → renew (PEXPIRE), publish, and answer {2, token}. Free →
+// take it, INCR the fencing counter, read the previous record before publishing ours, and
+// answer {1, token, previous}. Someone else's → answer {0, holder's value, PTTL, record}: the
+// record is written only by the lock's holder, so a stale holder never overwrites a new one.
+constexpr const char* kClaim =
+    "local current = redis.call('GET', KEYS[1]) "
+    "if current == ARGV[1] then "
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+    "  if ARGV[4] == '1' then redis.call('SET', KEYS[2], ARGV[3]) end "
+    "  return {2, redis.call('GET', KEYS[3])} "
+    "end "
+    "if not current then "
+    "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
+    "  local previous = redis.call('GET', KEYS[2]) "
+    "  local token = redis.call('INCR', KEYS[3]) "
+    "  if ARGV[4] == '1' then redis.call('SET', KEYS[2], ARGV[3]) end "
+    "  return {1, token, previous} "
+    "end "
+    "return {0, current, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2])}";
 constexpr const char* kRelease =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-constexpr const char* kHolder = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
+// An integer reply, or a bulk string holding one (GET of the counter); 0 otherwise.
+std::uint64_t token_of(const redisReply* reply) {
+  if (reply->type == REDIS_REPLY_INTEGER) return reply->integer > 0 ? reply->integer : 0;
+  if (reply->type != REDIS_REPLY_STRING) return 0;
+  try {
+    return std::stoull(std::string(reply->str, reply->len));
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::optional<std::string> text_of(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
+  return std::string(reply->str, reply->len);
+}
 
 std::string random_token() {  // 128 bits, hex
   std::random_device device;
@@ -95,6 +128,8 @@ RedisLeaderLock::RedisLeaderLock(Settings settings)
                   ? "[" + settings_.host + "]:" + std::to_string(settings_.port)
                   : settings_.host + ":" + std::to_string(settings_.port)),
       value_(settings_.identity + " " + random_token()),
+      record_key_(settings_.key + ":record"),
+      fencing_key_(settings_.key + ":fencing"),
       connection_(probes::redis::Endpoint{settings_.host, settings_.port, settings_.username,
                                           settings_.password, settings_.database}) {}
 
@@ -108,18 +143,18 @@ std::string RedisLeaderLock::describe() const {
 }
 
 LockResult RedisLeaderLock::acquire_or_renew(milliseconds timeout,
-                                              const std::string& /*record*/) noexcept {
+                                             const std::string& record) noexcept {
   try {
     const auto deadline = Clock::now() + timeout;
     for (int round = 0;; ++round) {
       const bool reused = connection_.connected();
       if (!reused) {
         if (auto error = connect(deadline, timeout)) {
-          return {LockStatus::Unknown, "redis " + target_ + ": " + *error, {}};
+          return {LockStatus::Unknown, "redis " + target_ + ": " + *error};
         }
       }
       bool broken = false;
-      LockResult result = attempt(deadline, timeout, broken);
+      LockResult result = attempt(deadline, timeout, record, broken);
       if (broken && reused && round == 0 && Clock::now() < deadline) continue;  // stale: once more
       if (result.status == LockStatus::Unknown)
         result.detail = "redis " + target_ + ": " + result.detail;
@@ -127,57 +162,56 @@ LockResult RedisLeaderLock::acquire_or_renew(milliseconds timeout,
     }
   } catch (...) {
     connection_.close();
-    return {LockStatus::Unknown, "redis " + target_ + ": unexpected error", {}};
+    return {LockStatus::Unknown, "redis " + target_ + ": unexpected error"};
   }
 }
 
 LockResult RedisLeaderLock::attempt(Clock::time_point deadline, milliseconds timeout,
-                                    bool& broken) {
-  const std::string lease = std::to_string(settings_.lease.count());
-  auto failed = [&](const probes::redis::Outcome& outcome) {
-    broken = outcome.broken();
-    return LockResult{LockStatus::Unknown, failure(outcome, timeout), {}};
-  };
-  for (int pass = 0; pass < 2; ++pass) {
-    if (held_) {
-      auto renew =
-          connection_.command({"EVAL", kRenew, "1", settings_.key, value_, lease}, deadline);
-      if (!renew.ok()) return failed(renew);
-      if (renew.reply->type == REDIS_REPLY_INTEGER && renew.reply->integer == 1) {
-        return {LockStatus::Held, "renewed", {}};
-      }
-      held_ = false;  // expired or taken over: try to take it again
-    }
-    auto set = connection_.command({"SET", settings_.key, value_, "NX", "PX", lease}, deadline);
-    if (!set.ok()) return failed(set);
-    if (set.reply->type == REDIS_REPLY_STATUS) {
-      held_ = true;
-      return {LockStatus::Held, "acquired", {}};
-    }
-    auto holder = connection_.command({"EVAL", kHolder, "1", settings_.key}, deadline);
-    if (!holder.ok()) return failed(holder);
-    const redisReply* reply = holder.reply.get();
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-      return {LockStatus::Unknown, "unexpected reply reading the holder", {}};
-    }
-    const redisReply* value = reply->element[0];
-    const std::string current =
-        value->type == REDIS_REPLY_STRING ? std::string(value->str, value->len) : "";
-    if (current == value_) {  // ours after all (a reply lost earlier): renew it
-      held_ = true;
-      continue;
-    }
-    const long long ttl =
-        reply->element[1]->type == REDIS_REPLY_INTEGER ? reply->element[1]->integer : 0;
-    const auto space = current.rfind(' ');
-    LockResult result{LockStatus::NotHeld,
-                      space == std::string::npos || space == 0
-                          ? std::string("held by another client")
-                          : "held by " + current.substr(0, space),
-                      milliseconds(ttl > 0 ? ttl : (ttl == -2 ? 1 : 0))};
-    return result;
+                                    const std::string& record, bool& broken) {
+  const bool publish = record.size() <= kMaxLeaderRecordBytes;
+  auto claim =
+      connection_.command({"EVAL", kClaim, "3", settings_.key, record_key_, fencing_key_, value_,
+                           std::to_string(settings_.lease.count()), record, publish ? "1" : "0"},
+                          deadline);
+  if (!claim.ok()) {
+    broken = claim.broken();
+    return {LockStatus::Unknown, failure(claim, timeout)};
   }
-  return {LockStatus::NotHeld, "lost the lock while taking it", milliseconds(1)};
+  const redisReply* reply = claim.reply.get();
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+      reply->element[0]->type != REDIS_REPLY_INTEGER) {
+    return {LockStatus::Unknown, "unexpected reply to the lock script"};
+  }
+  const std::string unpublished =
+      publish ? "" : " (record of " + std::to_string(record.size()) + " bytes not published)";
+  LockResult result;
+  switch (reply->element[0]->integer) {
+    case 2:  // ours: renewed (also when the reply to our taking it was lost)
+      held_ = true;
+      result = {LockStatus::Held, "renewed" + unpublished};
+      result.fencing_token = token_of(reply->element[1]);
+      return result;
+    case 1:
+      held_ = true;
+      result = {LockStatus::Held, "acquired" + unpublished};
+      result.fencing_token = token_of(reply->element[1]);
+      if (reply->elements > 2) result.record = text_of(reply->element[2]);
+      return result;
+    default:
+      break;
+  }
+  held_ = false;
+  if (reply->elements != 4) return {LockStatus::Unknown, "unexpected reply to the lock script"};
+  const std::string current = text_of(reply->element[1]).value_or("");
+  const long long ttl =
+      reply->element[2]->type == REDIS_REPLY_INTEGER ? reply->element[2]->integer : 0;
+  const auto space = current.rfind(' ');
+  result = {LockStatus::NotHeld,
+            space == std::string::npos || space == 0 ? std::string("held by another client")
+                                                     : "held by " + current.substr(0, space),
+            milliseconds(ttl > 0 ? ttl : (ttl == -2 ? 1 : 0))};
+  result.record = text_of(reply->element[3]);
+  return result;
 }
 
 void RedisLeaderLock::release(milliseconds timeout) noexcept {

@@ -1,12 +1,27 @@
 #pragma once
 // `redis` leader lock: one key holding "<identity> <random 128-bit token>" with a TTL of the
-// lease.
-//   acquire: SET key value NX PX lease
-//   renew:   EVAL "if GET key == value then PEXPIRE key lease" (only the owner extends it)
-//   release: EVAL "if GET key == value then DEL key"          (only the owner deletes it)
-// When SET finds the key taken, one more EVAL reads the holder's identity and PTTL, so the
-// result names the holder and the elector retries right when that lease ends. A reply lost to a
-// timeout cannot make us forget a lock we took: a key holding our own value is renewed.
+// lease, and beside it `<key>:record` (the leader record) and `<key>:fencing` (a counter).
+// Every acquire_or_renew is ONE Lua script, so the lock, the token and the record move together:
+//   key holds our value → PEXPIRE key lease; SET <key>:record record       → Held "renewed"
+//   key absent          → SET key value PX lease; read the old record; INCR <key>:fencing;
+//                         SET <key>:record record → Held "acquired", token = the INCR, record =
+//                         the previous record
+//   someone else's      → read the holder's value, PTTL and the record    → NotHeld (names the
+//                         holder; the elector retries right when that lease ends)
+//   release:  EVAL "if GET key == value then DEL key" (only the owner deletes it; the record
+//             and the counter stay for the next holder)
+// The record is written only while the key holds our value: a holder whose lease ran out never
+// overwrites its successor's. A reply lost to a timeout cannot make us forget a lock we took: a
+// key holding our own value is renewed (its token read back from the counter).
+//
+// Record and counter have NO TTL: the record is the handover after a crash, needed however long
+// all replicas were down, and the counter must only grow; both are one small key each, rewritten
+// in place (volatile-* eviction policies never pick keys without a TTL). An empty record is
+// stored like any other (tests and one-off checks send ""; the engine always sends JSON). A
+// record longer than kMaxLeaderRecordBytes is not written (the detail says so). Fencing tokens
+// are monotonic only as long as Redis keeps its data: a Redis restarted without persistence
+// starts the counter again at 1 — the same data loss that lets two replicas hold the lock.
+// The three keys may live in different hash slots: Redis Cluster is not supported (nor was it).
 //
 // Keys: address (host:port, port 6379 by default), username (ACL user; needs a password),
 // password (secret: `password` or `password_file`), database (0; SELECT when not 0),
@@ -61,7 +76,8 @@ class RedisLeaderLock final : public LeaderLock {
  private:
   using Clock = std::chrono::steady_clock;
 
-  LockResult attempt(Clock::time_point deadline, std::chrono::milliseconds timeout, bool& broken);
+  LockResult attempt(Clock::time_point deadline, std::chrono::milliseconds timeout,
+                     const std::string& record, bool& broken);
   std::optional<std::string> connect(Clock::time_point deadline, std::chrono::milliseconds timeout);
   std::string failure(const probes::redis::Outcome& outcome,
                       std::chrono::milliseconds timeout) const;
@@ -69,7 +85,9 @@ class RedisLeaderLock final : public LeaderLock {
   Settings settings_;
   std::string target_;  // "host:port"
   std::string value_;
-  bool held_ = false;  // our last successful SET or renewal said so
+  std::string record_key_;   // "<key>:record"
+  std::string fencing_key_;  // "<key>:fencing"
+  bool held_ = false;        // our last successful SET or renewal said so
   probes::redis::Connection connection_;
 };
 

@@ -129,5 +129,28 @@ TEST(LeaseDocuments, BodyReplacesTheSpecAndKeepsWhatOthersPutOnTheObject) {
   EXPECT_FALSE(released["spec"].contains("renewTime")) << "no time rather than an empty one";
 }
 
+TEST(LeaseDocuments, TheLeaderRecordIsAnAnnotationAndTheTokenTransitionsPlusOne) {
+  const std::string read = R"({"metadata":{"name":"watchdog","resourceVersion":"7",
+      "annotations":{"note":"keep me","watchdog.dev/leader-record":"{\"open\":[]}"}},
+      "spec":{"holderIdentity":"b","leaseTransitions":4}})";
+  EXPECT_EQ(parse_lease(read).leader_record, R"({"open":[]})");
+  EXPECT_EQ(parse_lease(R"({"metadata":{"resourceVersion":"1"}})").leader_record, std::nullopt);
+  EXPECT_EQ(
+      parse_lease(R"({"metadata":{"resourceVersion":"1","annotations":{"x":"y"}}})").leader_record,
+      std::nullopt);
+
+  const json body = json::parse(lease_body(read, "watchdog", "shop", held("a"), "7", "new"));
+  EXPECT_EQ(body["metadata"]["annotations"],
+            (json{{"note", "keep me"}, {"watchdog.dev/leader-record", "new"}}));
+  const json untouched = json::parse(lease_body(read, "watchdog", "shop", held("a"), "7"));
+  EXPECT_EQ(untouched["metadata"]["annotations"]["watchdog.dev/leader-record"], R"({"open":[]})");
+  const json created = json::parse(lease_body("", "watchdog", "shop", held("a"), "", ""));
+  EXPECT_EQ(created["metadata"]["annotations"], (json{{"watchdog.dev/leader-record", ""}}));
+
+  EXPECT_EQ(fencing_token(LeaseRecord{"a", 15s, "", "", 0}), 1u);
+  EXPECT_EQ(fencing_token(LeaseRecord{"a", 15s, "", "", 6}), 7u);
+  EXPECT_EQ(fencing_token(LeaseRecord{"a", 15s, "", "", -3}), 0u);
+}
+
 }  // namespace
 }  // namespace watchdog::core

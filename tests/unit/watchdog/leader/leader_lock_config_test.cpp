@@ -112,6 +112,17 @@ TEST(LeaderLockConfig, PostgresErrors) {
   auto typo = error_of(std::string("kind: postgres\ndsn: password=") + kSecret + "\nlockid: 1");
   EXPECT_NE(typo.find("unknown key"), std::string::npos) << typo;
   EXPECT_EQ(typo.find(kSecret), std::string::npos) << typo;
+  for (const char* table : {"\"x; drop table y\"", "a.b.c", "1st", "''", "ops.\"T\""}) {
+    auto bad_table = error_of(std::string("kind: postgres\ndsn: host=h\ntable: ") + table);
+    EXPECT_NE(bad_table.find("watchdog.leader.table"), std::string::npos) << bad_table;
+  }
+}
+
+TEST(LeaderLockConfig, PostgresTableNameIsShownWhenNotTheDefault) {
+  EXPECT_EQ(lock_from("kind: postgres\ndsn: host=h\ntable: ops.watchdog_leader")->describe(),
+            "postgres h advisory lock 8602284733556354919 table ops.watchdog_leader");
+  EXPECT_EQ(lock_from("kind: postgres\ndsn: host=h\ntable: watchdog_leader")->describe(),
+            "postgres h advisory lock 8602284733556354919");
 }
 
 TEST(LeaderLockConfig, KubernetesDescribeNamesLeaseAndServerButNoToken) {
@@ -126,8 +137,8 @@ TEST(LeaderLockConfig, KubernetesDescribeNamesLeaseAndServerButNoToken) {
                               ns_file.string() + "\ntoken_file: " + token_file.string() +
                               "\nca_file: /etc/ca.crt\nverify_tls: false\nlease: 20s");
   EXPECT_EQ(from_files->describe(), "kubernetes lease payments/watchdog at k8s.internal");
-  auto with_userinfo = lock_from(std::string("kind: kubernetes\nserver: https://admin:") +
-                                 kSecret + "@k8s.internal:6443\nnamespace: shop");
+  auto with_userinfo = lock_from(std::string("kind: kubernetes\nserver: https://admin:") + kSecret +
+                                 "@k8s.internal:6443\nnamespace: shop");
   EXPECT_EQ(with_userinfo->describe(), "kubernetes lease shop/watchdog at k8s.internal:6443");
 }
 
