@@ -7,23 +7,24 @@
 #     broken/c<i> exists; python3 scripts/soak/receiver.py counts the webhook's alerts.
 #   - components c1…c200, one probe each: c1–c150 http (/t/<i>), c151–c190 tcp (nginx's port),
 #     c191–c200 command (`test ! -e broken/c<i>`, i.e. a process spawned per check).
-#   - an injector breaks one of 20 flaky components a second, round robin (each fails every 20 s):
+#   - an injector breaks one of 22 flaky components a second, round robin (each every ~22 s):
 #       c1–c14, c191–c194  CRITICAL → recovery action `rm -f broken/c<i>` → RECOVERING → HEALTHY;
 #       c15–c16            the action fails (`false`) → FAILED; the injector heals it 3 s later;
 #       c17–c18            as c1–c14 with flap detection on (the others have it off, so that
 #                          every cycle alerts): they go FLAPPING.
 #     The other 180 never fail (`critical: false`, threshold 3, so a slow check on a busy machine
 #     is at worst DEGRADED). Every transition is an alert to the receiver through the outbox.
-#   - every few seconds: VmRSS and Threads (/proc/PID/status), descriptors (/proc/PID/fd), the
-#     size of watchdog.db and watchdog.db-wal, checks run (watchdog_probe_runs_total), incidents,
-#     alerts sent and received.
+#   - every 2 s (CI: 1 s): VmRSS and Threads (/proc/PID/status), descriptors by kind (sockets,
+#     pipes, other: /proc/PID/fd), the size of watchdog.db and watchdog.db-wal, checks run
+#     (watchdog_probe_runs_total), incidents, alerts sent and received.
 # After a warm-up the measured window starts; at its end the injector stops, the watchdog is given
-# time to settle and deliver, then the table (window start vs end, drift per minute) and the
-# judgements (see `judge` below); exit 1 when one fails.
+# time to settle and deliver, then scripts/soak/report.py prints the table (window start vs end,
+# drift per minute) and the judgements (bounds and why: there, and docs/reliability.md "Soak");
+# exit 1 when one fails.
 #
 # Usage: scripts/soak.sh [--minutes N] [--ci]
 #   --minutes N  measured minutes after a 60 s warm-up (default 10)
-#   --ci         a short run for CI: 20 s warm-up, 60 s measured (≈ 100 s wall in all)
+#   --ci         a short run for CI: 20 s warm-up, 60 s measured (≈ 85 s wall in all)
 # WATCHDOG_BIN=path reuses a built binary (otherwise a Release build into build/soak);
 # SOAK_KEEP=1 keeps the temp dir. Installs nginx, sqlite3 and curl when missing (as root).
 set -euo pipefail
