@@ -26,7 +26,7 @@
 #   --minutes N  measured minutes after a 60 s warm-up (default 10)
 #   --ci         a short run for CI: 20 s warm-up, 60 s measured (≈ 85 s wall in all)
 # WATCHDOG_BIN=path reuses a built binary (otherwise a Release build into build/soak);
-# SOAK_KEEP=1 keeps the temp dir. Installs nginx, sqlite3 and curl when missing (as root).
+# SOAK_KEEP=1 keeps the temp dir. Installs nginx, curl and python3 when missing (as root).
 set -euo pipefail
 export LC_ALL=C # sort and join agree; decimal points
 cd "$(dirname "$0")/.."
@@ -56,7 +56,6 @@ flap_on=" 17 18 " # flap detection on (default settings)
 # --- tools: installed when missing (Debian packages) --------------------------------------------
 missing=()
 command -v "$(nginx_bin)" >/dev/null || missing+=(nginx-light)
-command -v sqlite3 >/dev/null || missing+=(sqlite3)
 command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -218,9 +217,10 @@ per_probe_runs() {
     END { for (p in r) print p, r[p] }' | sort
 }
 journal_rows() { # rows of the growing tables: incidents incident_events alert_outbox
-  sqlite3 "file:$work/state/watchdog.db?mode=ro" \
-    "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_events), (SELECT count(*) FROM alert_outbox)" |
-    tr '|' ' '
+  python3 -c 'import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=10)
+print(*(db.execute("SELECT count(*) FROM " + t).fetchone()[0] for t in ("incidents", "incident_events", "alert_outbox")))' \
+    "$work/state/watchdog.db"
 }
 
 echo "soak: $probes probes at 100 ms (watchdog pid $wd, $work); warm-up ${warmup} s, measured ${window} s, a sample every ${every} s"
