@@ -12,7 +12,7 @@
 #       c15–c16            the action fails (`false`) → FAILED; the injector heals it 3 s later;
 #       c17–c18            as c1–c14 with flap detection on (the others have it off, so that
 #                          every cycle alerts): they go FLAPPING.
-#     The other 180 never fail (`critical: false`, threshold 3, so a slow check on a busy machine
+#     The other 178 never fail (`critical: false`, threshold 3, so a slow check on a busy machine
 #     is at worst DEGRADED). Every transition is an alert to the receiver through the outbox.
 #   - every 2 s (CI: 1 s): VmRSS and Threads (/proc/PID/status), descriptors by kind (sockets,
 #     pipes, other: /proc/PID/fd), the size of watchdog.db and watchdog.db-wal, checks run

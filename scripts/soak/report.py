@@ -91,7 +91,7 @@ print("- alerts: sent (outbox, success) %d, received %d (%d distinct keys); ever
 # Bounds (why: docs/reliability.md, "Soak").
 # RSS, KiB per minute: a leak of the smallest heap block (32 bytes) per check is 3.75 MiB a
 # minute at 2,000 checks a second. The first minutes still warm caches (SQLite's page caches
-# fill as the file grows): measured +210…+410 in the CI window (20–80 s), +106 over 10 minutes.
+# fill as the file grows): measured +51…+413 in the CI window (20–80 s), +106 over 10 minutes.
 rss_bound = 1536 if ci else 256
 failures = 0
 
