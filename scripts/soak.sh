@@ -55,7 +55,7 @@ flap_on=" 17 18 " # flap detection on (default settings)
 
 # --- tools: installed when missing (Debian packages) --------------------------------------------
 missing=()
-command -v "$(nginx_bin)" >/dev/null || missing+=(nginx-light)
+command -v "$(nginx_bin)" >/dev/null || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
