@@ -249,7 +249,12 @@ void Dispatcher::enqueue(const AlertEvent& event, const std::vector<std::string>
                                    [&](const OutboxEntry& q) { return q.id == row.id; })) {
       continue;
     }
-    if (row.type == "state_change") sink.reminded[event.event_id] = {true, event.at};
+    if (row.type == "state_change") {
+      // Bounded like every cache here: one mark per transition would otherwise pile up for as
+      // long as the process runs (the outbox's keys stay the truth once it is cleared).
+      if (sink.reminded.size() >= kCacheLimit) sink.reminded.clear();
+      sink.reminded[event.event_id] = {true, event.at};
+    }
     sink.queue.push_back(std::move(row));
     s.publish_pending(sink);
   }
@@ -293,6 +298,7 @@ void Dispatcher::remind(const std::string& event_id, core::State state, bool ack
       return;
     }
     std::lock_guard lock(s.mutex);
+    if (s.remembered.size() >= kCacheLimit) s.remembered.clear();
     s.remembered[event_id] = *original;
   }
 
@@ -349,6 +355,15 @@ void Dispatcher::remind(const std::string& event_id, core::State state, bool ack
     s.publish_pending(*it->second);
   }
   s.wake.notify_all();
+}
+
+std::size_t Dispatcher::cached_entries() const {
+  auto& s = *shared_;
+  std::lock_guard lock(s.mutex);
+  std::size_t entries = s.remembered.size() + s.alerted.size();
+  for (const auto& [name, sink] : s.sinks) entries += sink->reminded.size();
+  for (const auto& [name, sink] : s.retired) entries += sink->reminded.size();
+  return entries;
 }
 
 void Dispatcher::stop(std::chrono::milliseconds limit) {

@@ -16,6 +16,7 @@
 // Thread-safety: all methods may be called from any thread.
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -74,6 +75,9 @@ class Dispatcher {
   void stop(std::chrono::milliseconds limit);
 
   std::shared_ptr<Outbox> outbox() const { return outbox_; }
+  // Entries of the in-memory caches (events kept for reminders, alerted incidents, per sink the
+  // transitions it got): each cache is bounded, however many alerts a long run sends.
+  std::size_t cached_entries() const;
 
  private:
   struct Shared;
