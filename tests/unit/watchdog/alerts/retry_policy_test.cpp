@@ -107,6 +107,19 @@ TEST(RetryAfter, ParsesSecondsAndHttpDates) {
   EXPECT_FALSE(parse_retry_after("nan", now));
 }
 
+// Found by tests/fuzz/retry_after_fuzz.cpp: a date past year 2262 overflowed system_clock's
+// nanoseconds (undefined behaviour; in practice a wrapped, negative wait: a retry at once).
+TEST(RetryAfter, AFarFutureDateIsCappedLikeDeltaSeconds) {
+  const auto now = std::chrono::system_clock::from_time_t(1'795'318'500);  // 2026-11-22 03:35 Z
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), 1'000'000'000'000ms);
+  EXPECT_EQ(parse_retry_after("1e300", now), 1'000'000'000'000ms);
+  EXPECT_EQ(parse_retry_after("Mon, 01 Jan 0001 00:00:00 GMT", now), 0ms);
+  EXPECT_EQ(judge(provider(), answer(503, {{"retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"}}), 1,
+                  0s, 0)
+                .wait,
+            kMaxRetryAfter);
+}
+
 // A sink that echoes the request path (a webhook URL's token) in its error body: the detail
 // that reaches the outbox, the log and `watchdog alerts` carries none of it, even when the
 // token straddles the 120-character excerpt cut.
