@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "config/redaction.h"
 #include "watchdog/alerts/webhook_provider.h"
 
@@ -43,6 +45,9 @@ TEST(RetryPolicy, BackoffDoublesWithinJitterBoundsUpToTheCap) {
   EXPECT_EQ(backoff(policy, 3, 0.5), 3000ms);  // d = 4000: 2000 + 1000
   EXPECT_EQ(backoff(policy, 4, 1.0), 5000ms);  // capped
   EXPECT_EQ(backoff(policy, 60, 1.0), 5000ms);  // no overflow
+  // Found by tests/fuzz/retry_after_fuzz.cpp: INT_MIN - 1 overflowed (a corrupt outbox row).
+  EXPECT_EQ(backoff(policy, std::numeric_limits<int>::min(), 1.0), 1000ms);
+  EXPECT_EQ(backoff(policy, std::numeric_limits<int>::max(), 1.0), 5000ms);
   for (double j = 0; j < 1; j += 0.1) {
     const auto d = backoff(policy, 2, j);
     EXPECT_GE(d, 1000ms);
