@@ -1,6 +1,6 @@
 // libFuzzer target: one event with fuzzed text through every provider's format(). Identifiers
 // (component, incident, event id, probe names) come from the alphabet config/ allows; free text
-// (reason, probe details and statuses, action detail, root cause, link path) is any bytes.
+// (reason, probe details and statuses, action detail, link path) is any bytes.
 // Properties, each a trap when broken:
 //   - every body is JSON that nlohmann parses (so valid UTF-8, every control byte escaped);
 //   - no request header holds CR or LF (no header injection through an event field);
@@ -82,9 +82,9 @@ AlertEvent fuzzed_event(FuzzedDataProvider& in) {
     e.probes.push_back({identifier(in), identifier(in), text(in), text(in), text(in)});
   }
   if (in.ConsumeBool()) e.action = ActionSnapshot{identifier(in), identifier(in), in.ConsumeBool(), text(in)};
-  if (in.ConsumeBool()) {
-    e.root_cause = text(in);
-    e.root_incident = identifier(in);
+  if (in.ConsumeBool()) {  // a dependency: another component
+    e.root_cause = identifier(in);
+    e.root_incident = e.root_cause + "-" + identifier(in);
   }
   // watchdog.external_url (an operator's URL) + "/incidents/" + the id; the rest is fuzzed.
   if (in.ConsumeBool()) e.link = "https://watchdog.example/incidents/" + text(in);
@@ -92,14 +92,6 @@ AlertEvent fuzzed_event(FuzzedDataProvider& in) {
 }
 
 bool is_valid_utf8(const std::string& s) { return valid_utf8(s) == s; }
-
-// Every string value anywhere in `doc`.
-void strings_of(const json& doc, std::vector<std::string>& out) {
-  if (doc.is_string()) out.push_back(doc.get<std::string>());
-  if (doc.is_structured()) {
-    for (const auto& item : doc) strings_of(item, out);
-  }
-}
 
 json parsed_body(const probes::HttpRequest& request) {
   for (const auto& header : request.headers) {
@@ -123,10 +115,18 @@ void check_webhook(const json& body, const AlertEvent& e) {
   }
 }
 
+// Every mrkdwn text (Slack reads mentions and links only there, not in plain_text).
+void mrkdwn_texts(const json& doc, std::vector<std::string>& out) {
+  if (doc.is_object() && doc.value("type", "") == "mrkdwn") out.push_back(doc.value("text", ""));
+  if (doc.is_structured()) {
+    for (const auto& item : doc) mrkdwn_texts(item, out);
+  }
+}
+
 // Only our own link markup "<https://…|Open incident>" may open a Slack control sequence.
 void check_slack(const json& body) {
-  std::vector<std::string> texts;
-  strings_of(body, texts);
+  std::vector<std::string> texts{body["text"].get<std::string>()};
+  mrkdwn_texts(body, texts);
   for (const auto& s : texts) {
     check(s.find("<!") == std::string::npos && s.find("<@") == std::string::npos &&
           s.find("<#") == std::string::npos);

@@ -80,7 +80,7 @@ void check_backoff(FuzzedDataProvider& in) {
   const double full = std::min<double>(
       static_cast<double>(policy.max_backoff.count()),
       static_cast<double>(policy.retry_backoff.count()) *
-          std::ldexp(1.0, std::clamp(retry - 1, 0, 30)));
+          std::ldexp(1.0, std::clamp(retry, 1, 31) - 1));
   check(wait >= milliseconds(1));
   check(static_cast<double>(wait.count()) >= std::floor(full / 2) - 1);
   check(static_cast<double>(wait.count()) <= std::ceil(full) + 1);
