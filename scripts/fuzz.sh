@@ -117,6 +117,28 @@ flock /tmp/wd-build.lock bash -c "$(declare -f build object_of since); $(declare
   flags libs targets SOURCES); from=\$(date +%s%N); build; \
   echo \"build: \$(since \$from) s (inside the build lock)\""
 
+# In fork mode, libFuzzer's timeout handler can deadlock when its alarm lands inside malloc
+# (yaml-cpp's endless loop allocates all the time): a job of `$1` that used no CPU for 30 s is
+# killed by its PID; libFuzzer counts it as a crash and goes on with the next job.
+unstick() {
+  local parent=$1 shell job ticks
+  declare -A last=() idle=()
+  while kill -0 "$parent" 2>/dev/null; do
+    sleep 15
+    for shell in $(ps -o pid= --ppid "$parent"); do
+      for job in $(ps -o pid= --ppid "$shell"); do
+        ticks=$(awk '{print $14 + $15}' "/proc/$job/stat" 2>/dev/null) || continue
+        if [ "${last[$job]:-}" = "$ticks" ]; then idle[$job]=$((${idle[$job]:-0} + 1)); else idle[$job]=0; fi
+        last[$job]=$ticks
+        if [ "${idle[$job]}" -ge 2 ]; then
+          echo "unstick: killed job $job (no CPU for 30 s)" >>"$out/$target.unstick.log"
+          kill -9 "$job" 2>/dev/null || true
+        fi
+      done
+    done
+  done
+}
+
 # One target's run; prints its verdict and libFuzzer's final stats. -timeout: one input taking
 # 10 s is a hang (the config guard answers within ~5 s at 4 MiB).
 run_one() {
@@ -127,10 +149,18 @@ run_one() {
   # end the run: fork mode keeps going and keeps each such input, replayed below.
   [ "$target" = "$guarded" ] ||
     mode=(-fork=1 -ignore_timeouts=1 -ignore_ooms=1 -ignore_crashes=1 -timeout=2)
-  local status=0
-  (cd "$out/findings/$target" && "$out/$target" "$limit" -timeout=10 -rss_limit_mb=4096 \
-     -max_len=65536 -print_final_stats=1 "${mode[@]}" "$out/corpus/$target" \
-     "$root/tests/fuzz/corpus/$guarded" 2>"$out/$target.log") || status=1
+  local status=0 fuzzer janitor
+  cd "$out/findings/$target"
+  "$out/$target" "$limit" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
+    "${mode[@]}" "$out/corpus/$target" "$root/tests/fuzz/corpus/$guarded" 2>"$out/$target.log" &
+  fuzzer=$!
+  cd "$root"
+  if [ "$target" != "$guarded" ]; then
+    unstick "$fuzzer" &
+    janitor=$!
+  fi
+  wait "$fuzzer" || status=1
+  [ -z "${janitor:-}" ] || kill "$janitor" 2>/dev/null || true
   # Every input the in-process run gave up on must be answered through the real guard.
   local kept
   shopt -s nullglob

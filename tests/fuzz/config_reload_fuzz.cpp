@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -70,6 +71,7 @@ bool reload(const fs::path& path, Config* loaded) {
     if (loaded) *loaded = std::move(config);
     return true;
   } catch (const ConfigError& error) {
+    if (!loaded) std::fprintf(stderr, "the good config was refused: %s\n", error.what());
     for (const char c : std::string(error.what())) {
       check(static_cast<unsigned char>(c) >= 0x20);
     }
