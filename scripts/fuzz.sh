@@ -62,9 +62,13 @@ all_targets=(config_loader config_reload config_values alert_formatters retry_af
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+# Built: the targets asked for, plus the guarded target of each *_inproc one (for the replay).
+built=()
 for target in "${targets[@]}"; do
   [ -n "${SOURCES[$target]:-}" ] || { echo "unknown target '$target'" >&2; exit 2; }
+  built+=("$target" "${target%_inproc}")
 done
+read -r -a built <<<"$(printf '%s\n' "${built[@]}" | sort -u | tr '\n' ' ')"
 
 # CI: clang 14 and its runtimes (libFuzzer, ASan, UBSan; FuzzedDataProvider.h) from Debian.
 if [ $ci = 1 ] && ! { command -v clang++ >/dev/null &&
@@ -94,13 +98,13 @@ object_of() { local rel=${1#"$root"/}; echo "$out/obj/${rel//\//__}.o"; }
 build() {
   set -euo pipefail
   local sources src target pids=() objects
-  sources=$(for target in "${targets[@]}"; do printf '%s\n' ${SOURCES[$target]}; done | sort -u)
+  sources=$(for target in "${built[@]}"; do printf '%s\n' ${SOURCES[$target]}; done | sort -u)
   for src in $sources; do
     src=$root/${src#"$root"/}
     printf '%s\0%s\0' "$src" "$(object_of "$src")"
   done | xargs -0 -n2 -P2 bash -c 'n=$#; exec "${@:1:n-2}" -c "${@:n-1:1}" -o "${@:n:1}"' bash \
     "${cxx[@]}" "${flags[@]}" -fsanitize=fuzzer-no-link
-  for target in "${targets[@]}"; do
+  for target in "${built[@]}"; do
     objects=()
     for src in ${SOURCES[$target]}; do objects+=("$(object_of "$root/${src#"$root"/}")"); done
     "${cxx[@]}" "${flags[@]}" -fsanitize=fuzzer "$root/tests/fuzz/${target%_inproc}_fuzz.cpp" \
@@ -114,7 +118,7 @@ build() {
 since() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
 start=$(date +%s%N)
 flock /tmp/wd-build.lock bash -c "$(declare -f build object_of since); $(declare -p root out cxx \
-  flags libs targets SOURCES); from=\$(date +%s%N); build; \
+  flags libs built SOURCES); from=\$(date +%s%N); build; \
   echo \"build: \$(since \$from) s (inside the build lock)\""
 
 # In fork mode, libFuzzer's timeout handler can deadlock when its alarm lands inside malloc

@@ -41,7 +41,7 @@ void check_parse(const std::string& value) {
   }
 }
 
-// An IMF-fixdate `offset` seconds from kNow (any 4-digit year or more): it reads back as that
+// An IMF-fixdate `offset` seconds from kNow (any 4-digit year): it reads back as that
 // distance, 0 once it is past, at most the 1e9 s that delta-seconds are capped at too.
 void check_date_round_trip(std::int64_t offset) {
   const std::time_t at = Clock::to_time_t(kNow) + offset;
@@ -49,7 +49,8 @@ void check_date_round_trip(std::int64_t offset) {
   if (gmtime_r(&at, &utc) == nullptr) return;
   char text[64];
   if (std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc) == 0) return;
-  if (utc.tm_year + 1900 < 1000) return;  // %Y prints fewer than 4 digits: not an IMF date
+  // IMF-fixdate years have 4 digits (and strptime's %Y reads at most 4).
+  if (utc.tm_year + 1900 < 1000 || utc.tm_year + 1900 > 9999) return;
   const auto parsed = parse_retry_after(text, kNow);
   check(parsed.has_value());
   check(*parsed == milliseconds(std::clamp<std::int64_t>(offset, 0, 1'000'000'000) * 1000));
