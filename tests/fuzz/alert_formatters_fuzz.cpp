@@ -80,8 +80,8 @@ AlertEvent fuzzed_event(FuzzedDataProvider& in) {
     e.incident_started = e.at - std::chrono::seconds(in.ConsumeIntegralInRange<int>(0, 1 << 30));
   }
   e.reason = text(in);
-  // A few more than Slack shows (10), each line over its 500-character cut: formatting a
-  // 60-probe event costs ~10x more per input and reaches no other branch.
+  // A few more than Slack shows (10), each line over its 500-character cut. Up to 60 probes of
+  // 5000 characters ran at ~11 inputs/s (-O0) and reach no other branch.
   const auto probes = in.ConsumeIntegralInRange<std::size_t>(0, 12);
   for (std::size_t i = 0; i < probes && in.remaining_bytes() > 0; ++i) {
     e.probes.push_back({identifier(in), identifier(in), text(in, 40), text(in, 40), text(in, 700)});
