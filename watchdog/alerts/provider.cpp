@@ -63,8 +63,14 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   std::tm utc{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  const auto at = std::chrono::system_clock::from_time_t(timegm(&utc));
-  return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(at - now));
+  // In seconds first: a far date (year 6739, found by fuzzing) overflows system_clock's
+  // nanoseconds. Capped like delta-seconds above (callers cap it further).
+  const std::chrono::seconds at(timegm(&utc));
+  const auto now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch());
+  const auto ahead = at - std::chrono::duration_cast<std::chrono::seconds>(now_ms);
+  if (ahead <= std::chrono::seconds(0)) return milliseconds(0);  // past: at once
+  if (ahead > std::chrono::seconds(1'000'000'000)) return milliseconds(1'000'000'000'000);
+  return milliseconds(at) - now_ms;
 }
 
 DeliveryPolicy read_policy(config::Options& options, DeliveryPolicy defaults) {

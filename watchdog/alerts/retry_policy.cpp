@@ -36,7 +36,7 @@ std::string_view to_string(DeliveryVerdict verdict) {
 }
 
 milliseconds backoff(const DeliveryPolicy& policy, int retry, double jitter) {
-  const int doublings = std::clamp(retry - 1, 0, 30);
+  const int doublings = std::clamp(retry, 1, 31) - 1;  // never retry - 1 of INT_MIN
   const double full =
       std::min(static_cast<double>(policy.max_backoff.count()),
                static_cast<double>(policy.retry_backoff.count()) * std::ldexp(1.0, doublings));

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "config/redaction.h"
 #include "watchdog/alerts/webhook_provider.h"
 
@@ -43,6 +45,9 @@ TEST(RetryPolicy, BackoffDoublesWithinJitterBoundsUpToTheCap) {
   EXPECT_EQ(backoff(policy, 3, 0.5), 3000ms);  // d = 4000: 2000 + 1000
   EXPECT_EQ(backoff(policy, 4, 1.0), 5000ms);  // capped
   EXPECT_EQ(backoff(policy, 60, 1.0), 5000ms);  // no overflow
+  // Found by tests/fuzz/retry_after_fuzz.cpp: INT_MIN - 1 overflowed (a corrupt outbox row).
+  EXPECT_EQ(backoff(policy, std::numeric_limits<int>::min(), 1.0), 1000ms);
+  EXPECT_EQ(backoff(policy, std::numeric_limits<int>::max(), 1.0), 5000ms);
   for (double j = 0; j < 1; j += 0.1) {
     const auto d = backoff(policy, 2, j);
     EXPECT_GE(d, 1000ms);
@@ -105,6 +110,19 @@ TEST(RetryAfter, ParsesSecondsAndHttpDates) {
   EXPECT_FALSE(parse_retry_after("-3", now));
   EXPECT_FALSE(parse_retry_after("10 seconds", now));
   EXPECT_FALSE(parse_retry_after("nan", now));
+}
+
+// Found by tests/fuzz/retry_after_fuzz.cpp: a date past year 2262 overflowed system_clock's
+// nanoseconds (undefined behaviour; in practice a wrapped, negative wait: a retry at once).
+TEST(RetryAfter, AFarFutureDateIsCappedLikeDeltaSeconds) {
+  const auto now = std::chrono::system_clock::from_time_t(1'795'318'500);  // 2026-11-22 03:35 Z
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now), 1'000'000'000'000ms);
+  EXPECT_EQ(parse_retry_after("1e300", now), 1'000'000'000'000ms);
+  EXPECT_EQ(parse_retry_after("Mon, 01 Jan 0001 00:00:00 GMT", now), 0ms);
+  EXPECT_EQ(judge(provider(), answer(503, {{"retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"}}), 1,
+                  0s, 0)
+                .wait,
+            kMaxRetryAfter);
 }
 
 // A sink that echoes the request path (a webhook URL's token) in its error body: the detail
