@@ -93,7 +93,15 @@ if ((ci)); then
 elif [ ${#ctest_args[@]} -eq 0 ]; then
   # The benchmark smoke runs judge timing, the image and deploy tests package and lint files:
   # none of them is about this code's memory or threads.
-  ctest_args=(-L 'unit|integration' -E '^(bench_|sidecar_image)')
+  skip='bench_|sidecar_image'
+  # Under ASan + UBSan two tests cannot pass, for reasons in the runtime, not in our code:
+  # - DescriptorExhaustion.*: UBSan's vptr check needs two free descriptors (it probes memory
+  #   through a pipe), so with every descriptor used up it reports a valid object as "invalid
+  #   vptr, memory cannot be printed" (tcp_probe.cpp:157, TcpProbe::target()).
+  # - ParseGuard.WorkThatDiesBySignalIsACrash: its child raises SIGSEGV on purpose; ASan's SEGV
+  #   handler catches it and exits instead of dying by the signal the test expects.
+  [ "$kind" = asan ] && skip+='|DescriptorExhaustion\.|ParseGuard\.WorkThatDiesBySignalIsACrash$'
+  ctest_args=(-L 'unit|integration' -E "^($skip)")
 fi
 status=0
 nice ctest --test-dir "$tree" -j"${SANITIZE_JOBS:-2}" --output-on-failure --timeout 600 \
