@@ -90,7 +90,7 @@ export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=0:second_deadlock_stac
 ctest_args=("$@")
 if ((ci)); then
   ctest_args=(-L "$ci_label" "${ctest_args[@]}")
-elif [ ${#ctest_args[@]} -eq 0 ]; then
+else
   # The benchmark smoke runs judge timing, the image and deploy tests package and lint files:
   # none of them is about this code's memory or threads.
   skip='bench_|sidecar_image'
@@ -100,8 +100,12 @@ elif [ ${#ctest_args[@]} -eq 0 ]; then
   #   vptr, memory cannot be printed" (tcp_probe.cpp:157, TcpProbe::target()).
   # - ParseGuard.WorkThatDiesBySignalIsACrash: its child raises SIGSEGV on purpose; ASan's SEGV
   #   handler catches it and exits instead of dying by the signal the test expects.
-  [ "$kind" = asan ] && skip+='|DescriptorExhaustion\.|ParseGuard\.WorkThatDiesBySignalIsACrash$'
-  ctest_args=(-L 'unit|integration' -E "^($skip)")
+  if [ "$kind" = asan ]; then
+    skip+='|DescriptorExhaustion\.|ParseGuard\.WorkThatDiesBySignalIsACrash$'
+  fi
+  [ ${#ctest_args[@]} -gt 0 ] || ctest_args=(-L 'unit|integration')
+  # An -E of the caller's replaces these exclusions.
+  [[ " ${ctest_args[*]} " == *" -E "* ]] || ctest_args+=(-E "^($skip)")
 fi
 status=0
 nice ctest --test-dir "$tree" -j"${SANITIZE_JOBS:-2}" --output-on-failure --timeout 600 \
