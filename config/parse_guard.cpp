@@ -6,13 +6,16 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "config/text.h"
 
@@ -116,16 +119,31 @@ void close_other_descriptors(int keep) {
   ::_exit(0);
 }
 
-// Reads the child's answer until EOF or `deadline`; false when the deadline came first.
-bool read_answer(int fd, Clock::time_point deadline, std::string& answer) {
+// CPU time the process has used; nullopt when it cannot be read (then the wall limit rules).
+std::optional<std::chrono::nanoseconds> cpu_time_of(pid_t pid) {
+  clockid_t clock = 0;
+  timespec used{};
+  if (::clock_getcpuclockid(pid, &clock) != 0 || ::clock_gettime(clock, &used) != 0) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(used.tv_sec) + std::chrono::nanoseconds(used.tv_nsec);
+}
+
+// Reads the child's answer until EOF; false when the child used up its CPU budget or the wall
+// limit passed first. Looks at the child's CPU clock every slice.
+bool read_answer(int fd, pid_t pid, std::chrono::milliseconds cpu_budget,
+                 Clock::time_point wall_deadline, std::string& answer) {
+  constexpr auto kSlice = std::chrono::milliseconds(20);
   char buffer[1024];
   while (true) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(wall_deadline - Clock::now());
     if (left.count() <= 0) return false;
+    if (const auto used = cpu_time_of(pid); used && *used >= cpu_budget) return false;
     pollfd readable{fd, POLLIN, 0};
-    const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+    const int ready = ::poll(&readable, 1, static_cast<int>(std::min(left, kSlice).count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return false;
+    if (ready < 0) return false;
+    if (ready == 0) continue;
     const ssize_t n = ::read(fd, buffer, sizeof(buffer));
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return true;  // EOF: the child exited (or died)
@@ -148,7 +166,11 @@ ChildVerdict run_in_limited_child(const std::function<void()>& work, const Child
   const std::uint64_t cap = inherited == 0 ? 0 : inherited + limits.extra_address_space_bytes;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return {Outcome::NotStarted, "pipe: " + errno_text()};
-  const auto deadline = Clock::now() + limits.deadline;
+  const auto wall_limit =
+      limits.wall_limit.count() > 0
+          ? limits.wall_limit
+          : std::max<std::chrono::milliseconds>(10 * limits.deadline, std::chrono::seconds(10));
+  const auto wall_deadline = Clock::now() + wall_limit;
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -163,7 +185,7 @@ ChildVerdict run_in_limited_child(const std::function<void()>& work, const Child
   }
   ::close(fds[1]);
   std::string answer;
-  const bool answered = read_answer(fds[0], deadline, answer);
+  const bool answered = read_answer(fds[0], pid, limits.deadline, wall_deadline, answer);
   ::close(fds[0]);
   if (!answered) ::kill(pid, SIGKILL);
   const int status = wait_for(pid);

@@ -1,6 +1,9 @@
 #pragma once
 // Running an untrusted parse where it cannot hurt the caller: in a forked child with an address
-// space cap, a CPU-time cap and a wall-clock deadline, killed by its PID when it overruns.
+// space cap and a CPU-time budget (with a wall-clock backstop), killed by its PID when it
+// overruns. CPU time, not wall time: on a starved host (a loaded node, a sanitizer build) a
+// valid file whose parse waits for a CPU must not be refused; a looping parser burns CPU and is
+// stopped as soon as on an idle machine.
 //
 // Why: yaml-cpp 0.7.0 (Debian's) loops forever, allocating, on some malformed inputs (a file
 // "# c\n,\n"), and other shapes may exist. A guard that bounds time and memory whatever the
@@ -22,8 +25,11 @@ namespace watchdog::config {
 
 // The config loader's are in yaml_parse.cpp (the deadline grows with the file's size).
 struct ChildLimits {
-  // From the fork to the child's answer; then it is SIGKILLed.
+  // CPU time the child may use before its answer; then it is SIGKILLed. (Named deadline: on an
+  // idle machine it is one.)
   std::chrono::milliseconds deadline{900};
+  // Wall-clock backstop for a child that waits without burning CPU (0 = 10 × deadline, ≥ 10 s).
+  std::chrono::milliseconds wall_limit{0};
   // Address space the child may add to what it inherits at the fork (beyond it, allocations
   // fail: std::bad_alloc → OutOfMemory).
   std::uint64_t extra_address_space_bytes = 512ull * 1024 * 1024;
@@ -43,7 +49,8 @@ struct ChildVerdict {
 };
 
 // Runs `work` in a forked child under `limits` and reports how it ended. Blocks the calling
-// thread for at most about limits.deadline. Thread-safe; `work` must not start threads.
+// thread for about limits.deadline on an idle machine, at most the wall limit. Thread-safe;
+// `work` must not start threads.
 ChildVerdict run_in_limited_child(const std::function<void()>& work, const ChildLimits& limits);
 
 }  // namespace watchdog::config

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <chrono>
 #include <csignal>
 #include <stdexcept>
@@ -38,6 +40,27 @@ TEST(ParseGuard, WorkThatNeverEndsIsKilledAtTheDeadline) {
       limits);
   EXPECT_EQ(verdict.outcome, Outcome::TimedOut);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // generous: 200ms deadline
+}
+
+TEST(ParseGuard, TheBudgetIsCpuTimeSoWaitingIsNotRefused) {
+  // A parse that waits (as one on a starved host waits for a CPU) longer than the budget, using
+  // almost no CPU, still answers; wall-clock time alone is bounded by the wall limit.
+  ChildLimits limits;
+  limits.deadline = 200ms;
+  const auto verdict =
+      run_in_limited_child([] { std::this_thread::sleep_for(600ms); }, limits);
+  EXPECT_EQ(verdict.outcome, Outcome::Ok);
+}
+
+TEST(ParseGuard, WorkThatWaitsForeverIsKilledAtTheWallLimit) {
+  ChildLimits limits;
+  limits.deadline = 200ms;
+  limits.wall_limit = 500ms;
+  const auto start = std::chrono::steady_clock::now();
+  const auto verdict =
+      run_in_limited_child([] { std::this_thread::sleep_for(std::chrono::hours(1)); }, limits);
+  EXPECT_EQ(verdict.outcome, Outcome::TimedOut);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
 TEST(ParseGuard, WorkThatDiesBySignalIsACrash) {
