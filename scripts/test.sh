@@ -13,3 +13,11 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1
   -DWATCHDOG_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" -j2 --output-on-failure --timeout 300 "$@"
+# The whole run (no ctest arguments) also proves what no unit test can (docs/reliability.md):
+# an accelerated soak of the real daemon (~85 s), a short run of every libFuzzer target from
+# its seed corpus (~2.5 min with the clang build) and the TSan subset (~5 min cold).
+if [ $# -eq 0 ]; then
+  WATCHDOG_BIN="$build/watchdog/watchdog" scripts/soak.sh --ci
+  scripts/fuzz.sh --ci
+  scripts/sanitize.sh --ci
+fi
