@@ -95,12 +95,26 @@ ActionOutcome RunbookAction::run_once(const Incident& incident, std::chrono::mil
   const auto start = Steady::now();
   const auto end = start + timeout;
   std::string log;
+  // A replica that lost the leader lease starts no further step, and no on_failure step either:
+  // the new leader is recovering the same component (actions/action.h, Incident::revoked).
+  auto revoked = [&] { return incident.revoked && incident.revoked(); };
   for (std::size_t i = 0; i < steps_.size(); ++i) {
     const auto& step = steps_[i];
+    if (revoked()) {
+      outcome.detail = "stopped before step " + std::to_string(i + 1) + "/" +
+                       std::to_string(steps_.size()) + ": this replica lost the leader lease";
+      outcome.output_tail = std::move(log);
+      return outcome;
+    }
     ActionOutcome done = run_step(step, incident, end, log);
     if (done.ok) continue;
     outcome.detail = "step " + std::to_string(i + 1) + "/" + std::to_string(steps_.size()) + " " +
                      step.action->name() + " failed: " + done.detail;
+    if (revoked()) {
+      outcome.detail += "; on_failure skipped: this replica lost the leader lease";
+      outcome.output_tail = std::move(log);
+      return outcome;
+    }
     // Put things back, even past the runbook's own deadline: each step keeps its own timeout.
     for (const auto& undo : on_failure_) {
       ActionOutcome undone = run_step(undo, incident, Steady::now() + undo.timeout, log);

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include <atomic>
+
 #include "actions/factory.h"
 #include "config/loader.h"
 #include "tests/support/child_process.h"
@@ -68,6 +72,29 @@ TEST(RunbookAction, AFailingStepStopsTheRunbookAndRunsOnFailure) {
   const std::string undo = "; on_failure start-again ok; on_failure page failed";
   ASSERT_GT(outcome.detail.size(), undo.size());
   EXPECT_EQ(outcome.detail.substr(outcome.detail.size() - undo.size()), undo) << outcome.detail;
+}
+
+TEST(RunbookAction, ALostLeaseKillsTheStepAndStartsNoFurtherStepNorOnFailure) {
+  testing::TempDir dir;
+  auto action = runbook("          steps:\n" + step("stop", dir, 0) +
+                        "            - name: hangs\n              kind: command\n"
+                        "              argv: [\"/bin/sleep\", \"30\"]\n" +
+                        step("start", dir, 0) + "          on_failure:\n" + step("undo", dir, 0));
+  auto lost = std::make_shared<std::atomic<bool>>(false);
+  auto run = incident();
+  run.revoked = [lost] { return lost->load(); };
+  std::thread lease_ends([lost] {
+    std::this_thread::sleep_for(300ms);
+    *lost = true;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const auto outcome = action->run(run, 30s);
+  lease_ends.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_NE(outcome.detail.find("lost the leader lease"), std::string::npos) << outcome.detail;
+  EXPECT_NE(outcome.detail.find("on_failure skipped"), std::string::npos) << outcome.detail;
+  EXPECT_EQ(testing::read_text(dir / "steps.log"), "stop\n");  // neither start nor undo
 }
 
 TEST(RunbookAction, EachStepKeepsItsOwnTimeout) {
