@@ -235,7 +235,9 @@ int run_daemon(const RunOptions& options) {
     engine_options.publish_record = [&elector](std::string record) {
       elector.set_record(std::move(record));
     };
-    engine_options.seen_record = [&elector] {
+    engine_options.seen_record =
+        [&elector](std::uint64_t known) -> std::optional<std::pair<std::uint64_t, std::string>> {
+      if (elector.record_generation() == known) return std::nullopt;
       auto seen = elector.seen_record();
       return std::pair{seen.generation, std::move(seen.text)};
     };

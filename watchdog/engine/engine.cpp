@@ -121,15 +121,12 @@ void Engine::loop() {
     if (operator_poll_due(batch, std::chrono::steady_clock::now())) poll_operator_requests();
     // Holds as of now before any event is judged: leadership is an atomic read, so a replica
     // that lost the lease stops acting and alerting within this turn.
-    const bool leader = !options_.is_leader || options_.is_leader();
-    const bool became_leader = leader && !leader_;
-    if (leader != leader_) holds_stale_ = true;
-    if (!leader && leader_) end_tenure();
+    observe_leadership();
     poll_managers(Clock::now());  // a new answer or an old one gone stale: holds_stale_
     update_holds_if_due();
     // Before this turn's transitions are alerted: a new leader continues (or closes) the old
     // leader's incidents first, so its alerts carry their ids.
-    hand_over(Clock::now(), became_leader);
+    hand_over(Clock::now(), std::exchange(became_leader_, false));
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
         persist(/*flush_memories=*/true);

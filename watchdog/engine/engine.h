@@ -63,7 +63,8 @@ struct EngineOptions {
   // (generation, text) and this tenure's fencing token for the actions. Empty = one replica.
   std::string identity;
   std::function<void(std::string)> publish_record;
-  std::function<std::pair<std::uint64_t, std::string>()> seen_record;
+  // seen_record(generation known) → the newer (generation, text), or nullopt when unchanged.
+  std::function<std::optional<std::pair<std::uint64_t, std::string>>(std::uint64_t)> seen_record;
   std::function<std::uint64_t()> fencing_token;
   // A probe's memory (probes/probe.h) is saved at most this often (and at a reload or stop):
   // the disk probe's is ~20 KiB, sent with every result.
@@ -194,9 +195,14 @@ class Engine {
   // The step opened an incident that the last record has open: continues under the record's
   // id; returns the id it had opened under ("" when nothing changed).
   std::string adopt_on_open(Runtime& runtime, const StepResult& result);
+  void take_over_alerts();
   void adopt_incident(Runtime& runtime, const HandedIncident& incident, TimePoint now);
   void resolve_handed(const HandedIncident& incident, const std::string& why, TimePoint now);
   void publish_record();
+  // Reads leadership (an atomic read of the elector) and acts on a change: holds recomputed,
+  // the tenure's actions killed when it ended, the handover when it began. The only writer of
+  // leader_, so no edge is missed whichever path asks first.
+  void observe_leadership();
   void end_tenure();  // lost the lease: the actions started as leader are killed
   void remember_sinks(Runtime& runtime, const std::string& incident_id,
                       const std::vector<std::string>& sinks);
@@ -255,7 +261,8 @@ class Engine {
   // Its incidents not settled yet: all of them while following; leading, those whose
   // component had not been checked here yet.
   std::vector<HandedIncident> handed_;
-  bool record_dirty_ = true;  // the open incidents changed since the last publish
+  bool became_leader_ = false;  // since the last hand_over
+  bool record_dirty_ = true;    // the open incidents changed since the last publish
   std::chrono::steady_clock::time_point next_publish_{};
   std::chrono::steady_clock::time_point next_pending_plan_{};  // leading, with handed_ left
   // Set when this replica stops leading: the actions of that tenure are killed (command

@@ -88,7 +88,7 @@ void Engine::alert_transition(Runtime& runtime, const Transition& t, State overa
     runtime.incident_started.reset();
     // Where its alerts went, also those a previous leader sent (handover): the resolution
     // goes there even when the dispatcher's memory of it was pruned.
-    dispatcher_.adopt_incident(t.incident_id, runtime.alerted_sinks);
+    if (leader_) dispatcher_.adopt_incident(t.incident_id, runtime.alerted_sinks);
     runtime.alerted_sinks.clear();  // here, not at the next opening: a handed-over one brings its own
   }
 

@@ -323,8 +323,7 @@ void Engine::update_holds(TimePoint now) {
   for (const auto& window : maintenance_) {
     if (auto until = window.active_until(now)) at_end(*until);
   }
-  leader_ = !options_.is_leader || options_.is_leader();
-  recovery_metrics_.set_leader(leader_);
+  observe_leadership();
   std::vector<HoldInput> inputs;
   for (const auto& runtime : runtimes_) {
     const auto& m = runtime->machine;

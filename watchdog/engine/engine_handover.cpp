@@ -32,21 +32,23 @@ std::string id_or_none(const std::string& id) { return id.empty() ? "none" : id;
 void Engine::hand_over(TimePoint now, bool became_leader) {
   if (!options_.publish_record || !options_.seen_record) return;  // one replica
   publish_record();
-  const auto [generation, text] = options_.seen_record();
-  const bool fresh = generation != record_generation_;
-  if (fresh) {
-    record_generation_ = generation;
-    handed_.clear();
-    if (auto record = decode_leader_record(text)) {
+  bool fresh = false;
+  if (auto seen = options_.seen_record(record_generation_)) {  // only when it changed
+    record_generation_ = seen->first;
+    if (auto record = decode_leader_record(seen->second)) {
+      // Our own record coming back (we led before) changes nothing: what we still had to
+      // decide of an earlier holder's stays in handed_.
       if (record->holder != options_.identity) {
+        fresh = true;
         record_holder_ = record->holder;
         handed_ = std::move(record->incidents);
       }
     } else {
       spdlog::warn("leader_record_unreadable {}",
-                   kv("detail", "ignored: not a record of this version (another release?)"));
+                   kv("detail", "ignored: not a record of this version, or damaged"));
     }
   }
+  if (became_leader) take_over_alerts();
   // Planned when the record changed or this replica became the leader; a leader also while
   // handed incidents wait for their first check here (once a second: it walks every component).
   // An incident opened here later adopts the record's id as it opens (adopt_on_open).
@@ -59,11 +61,16 @@ void Engine::hand_over(TimePoint now, bool became_leader) {
   std::vector<LocalIncident> local;
   local.reserve(runtimes_.size());
   for (const auto& runtime : runtimes_) {
+    const auto& probes = runtime->machine.probes;
     local.push_back({runtime->plan.spec.name, runtime->machine.incident_id,
-                     every_probe_ran(runtime->views)});
+                     every_probe_ran(runtime->views),
+                     std::any_of(probes.begin(), probes.end(),
+                                 [](const ProbeTrack& t) { return t.fail_streak > 0; })});
   }
   const HandoverPlan plan = plan_handover(local, handed_, leader_);
-  for (const auto& adoption : plan.adopt) adopt_incident(*runtimes_[adoption.local], adoption.incident, now);
+  for (const auto& adoption : plan.adopt) {
+    adopt_incident(*runtimes_[adoption.local], adoption.incident, now);
+  }
   for (const auto& incident : plan.resolve) {
     const bool configured = std::any_of(local.begin(), local.end(), [&](const LocalIncident& l) {
       return l.component == incident.component;
@@ -74,7 +81,37 @@ void Engine::hand_over(TimePoint now, bool became_leader) {
                    now);
   }
   // Leading: what was decided is done (an adopted incident now closes the normal way).
-  if (leader_) handed_ = plan.pending;
+  if (leader_) {
+    handed_ = plan.pending;
+    record_dirty_ = true;  // the pending ones are published with ours
+  }
+}
+
+// This replica just became the leader: the alerts it held back as a follower go out at its
+// next reminder round (engine_alerts.cpp). A held resolution is stale unless the previous
+// holder still had that incident open: then it is THE resolution (and no second one is sent by
+// the plan); otherwise the old leader resolved it already, or nobody was ever told of it. The
+// sinks the old leader alerted are given to the dispatcher now, not while following: a
+// follower's memory of them must not turn a later stale resolution into a sent one.
+void Engine::take_over_alerts() {
+  for (const auto& runtime : runtimes_) {
+    auto& held = runtime->held_alert;
+    if (held && held->to == State::Healthy) {
+      const auto it = std::find_if(handed_.begin(), handed_.end(), [&](const HandedIncident& h) {
+        return h.id == held->incident_id;
+      });
+      if (it == handed_.end()) {
+        held.reset();
+      } else {
+        dispatcher_.adopt_incident(it->id, it->sinks);
+        handed_.erase(it);
+      }
+    }
+    const auto& m = runtime->machine;
+    if (!m.incident_id.empty() && !runtime->alerted_sinks.empty()) {
+      dispatcher_.adopt_incident(m.incident_id, runtime->alerted_sinks);
+    }
+  }
 }
 
 std::string Engine::adopt_on_open(Runtime& runtime, const StepResult& result) {
@@ -96,8 +133,10 @@ std::string Engine::adopt_on_open(Runtime& runtime, const StepResult& result) {
                      " there)",
                  {{"from", record_holder_}, {"was", opened_as}, {"sinks", it->sinks}});
   runtime.alerted_sinks = it->sinks;
-  dispatcher_.adopt_incident(it->id, it->sinks);
-  if (leader_) handed_.erase(it);  // decided: it closes here the normal way
+  if (leader_) {
+    dispatcher_.adopt_incident(it->id, it->sinks);
+    handed_.erase(it);  // decided: it closes here the normal way
+  }
   return opened_as;
 }
 
@@ -121,7 +160,7 @@ void Engine::adopt_incident(Runtime& runtime, const HandedIncident& incident, Ti
   }
   if (runtime.acknowledged == before) runtime.acknowledged = incident.id;
   remember_sinks(runtime, incident.id, incident.sinks);
-  dispatcher_.adopt_incident(incident.id, incident.sinks);
+  if (leader_) dispatcher_.adopt_incident(incident.id, incident.sinks);
   if (runtime.in_dependency_graph()) holds_stale_ = true;  // dependents name its incident
   touch(runtime);
   record_dirty_ = true;
@@ -143,6 +182,19 @@ void Engine::resolve_handed(const HandedIncident& incident, const std::string& w
                kv("incident", incident.id), kv("reason", event.reason));
   dispatcher_.adopt_incident(incident.id, incident.sinks);
   submit_alert(event, "queued");
+}
+
+void Engine::observe_leadership() {
+  const bool leader = !options_.is_leader || options_.is_leader();
+  if (leader == leader_) return;
+  holds_stale_ = true;
+  if (leader) {
+    became_leader_ = true;
+  } else {
+    end_tenure();
+  }
+  leader_ = leader;
+  recovery_metrics_.set_leader(leader_);
 }
 
 void Engine::end_tenure() {
@@ -167,6 +219,9 @@ void Engine::publish_record() {
     record.incidents.push_back(
         {m.name, m.incident_id, std::string(to_string(m.state)), runtime->alerted_sinks});
   }
+  // Leading, the previous holder's incidents still waiting for a first check here: if this
+  // replica dies before deciding them, the next leader decides.
+  if (leader_) record.incidents.insert(record.incidents.end(), handed_.begin(), handed_.end());
   std::size_t dropped = 0;
   options_.publish_record(encode_leader_record(record, kMaxLeaderRecordBytes, &dropped));
   if (dropped > 0) {

@@ -19,7 +19,7 @@ HandoverPlan plan_handover(const std::vector<LocalIncident>& local,
     if (!here.incident_id.empty()) {
       if (here.incident_id != incident.id) plan.adopt.push_back({found->second, incident});
     } else if (leader) {
-      (here.checked ? plan.resolve : plan.pending).push_back(incident);
+      (here.checked && !here.suspect ? plan.resolve : plan.pending).push_back(incident);
     }
   }
   return plan;

@@ -10,9 +10,10 @@
 //   journal in step with the leader's; a new leader's alerts then continue what the receivers
 //   already have open, and its resolution closes it there);
 // - open here under that id already → nothing;
-// - this replica leads and the component is HEALTHY here after a check → resolve (the outage
-//   ended while the lease changed hands, or only the old leader saw it); not configured here →
-//   resolve; not checked here yet → pending (decided when it has been);
+// - this replica leads and the component is HEALTHY here after a check, none failing → resolve
+//   (the outage ended while the lease changed hands, or only the old leader saw it); not
+//   configured here → resolve; not checked here yet, or a probe failing below its threshold →
+//   pending (decided later: it may open here and continue under the record's id);
 // - a follower never resolves: the holder still speaks for its incidents.
 // A record this replica published itself is ignored.
 
@@ -28,6 +29,7 @@ struct LocalIncident {
   std::string component;
   std::string incident_id;  // "" while HEALTHY
   bool checked = false;     // every probe has run at least once since this process started
+  bool suspect = false;     // a probe failed its latest check(s), below the threshold so far
 };
 
 struct Adoption {

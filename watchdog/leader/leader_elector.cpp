@@ -123,7 +123,7 @@ void LeaderElector::attempt() {
     std::lock_guard guard(record_mutex_);
     if (*result.record != seen_.text) {
       seen_.text = *result.record;
-      ++seen_.generation;
+      record_generation_ = ++seen_.generation;
     }
   }
   next_attempt_ = start + timing_.renew_interval;

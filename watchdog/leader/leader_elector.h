@@ -83,6 +83,8 @@ class LeaderElector {
     std::string text;
   };
   SeenRecord seen_record() const;
+  // seen_record().generation without the lock or the copy (the engine asks every turn).
+  std::uint64_t record_generation() const noexcept { return record_generation_.load(); }
   bool has_lock() const noexcept { return lock_ != nullptr; }
   // The lock's describe(), or "none".
   std::string describe() const;
@@ -102,6 +104,7 @@ class LeaderElector {
   mutable std::mutex record_mutex_;  // guards the two below
   std::string to_publish_;
   SeenRecord seen_;
+  std::atomic<std::uint64_t> record_generation_{0};
   // Elector thread only (or start()/stop() while it does not run):
   bool reported_ = false;    // the leadership last passed to on_change
   std::string last_detail_;  // of the last attempt, for the "expired locally" reason

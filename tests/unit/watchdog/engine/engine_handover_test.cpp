@@ -19,14 +19,6 @@ namespace {
 
 using namespace engine_fixture;
 
-class NowhereSink : public alerts::Provider {  // takes every event; the outbox is read back
- public:
-  NowhereSink() : Provider("ops", {}, {}) {}
-  std::string_view kind() const override { return "webhook"; }
-  std::string describe() const override { return "nowhere"; }
-  probes::HttpRequest format(const alerts::AlertEvent&) const override { return {}; }
-};
-
 // The elector's side, as the test sets it.
 struct Lock {
   std::mutex mutex;
@@ -53,8 +45,10 @@ struct Lock {
       std::lock_guard guard(mutex);
       published.push_back(std::move(record));
     };
-    o.seen_record = [this] {
+    o.seen_record =
+        [this](std::uint64_t known) -> std::optional<std::pair<std::uint64_t, std::string>> {
       std::lock_guard guard(mutex);
+      if (known == generation) return std::nullopt;
       return std::pair{generation, seen};
     };
     o.fencing_token = [] { return std::uint64_t{42}; };

@@ -41,6 +41,14 @@ TEST(HandoverTest, ANewLeaderWaitsForTheFirstCheckBeforeClosing) {
   EXPECT_EQ(plan.pending[0], kApi);
 }
 
+TEST(HandoverTest, ANewLeaderDoesNotCloseWhatIsFailingHereBelowTheThreshold) {
+  // Its probes see the outage a check later than the old leader's: closing now and paging a new
+  // incident a moment later is the two-incident story this prevents.
+  const auto plan = plan_handover({{"api", "", true, /*suspect=*/true}}, {kApi}, true);
+  EXPECT_TRUE(plan.resolve.empty());
+  ASSERT_EQ(plan.pending.size(), 1U);
+}
+
 TEST(HandoverTest, ANewLeaderContinuesWhatIsOpenHereToo) {
   const auto plan = plan_handover({{"api", "api-T9", false}}, {kApi}, true);
   ASSERT_EQ(plan.adopt.size(), 1U);

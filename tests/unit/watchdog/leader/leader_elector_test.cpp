@@ -253,6 +253,7 @@ TEST(LeaderElector, PublishesTheRecordAndHandsBackAnotherHoldersWithTheToken) {
   EXPECT_EQ(f.elector->fencing_token(), 7U);
   const auto seen = f.elector->seen_record();
   EXPECT_EQ(seen.generation, 1U);
+  EXPECT_EQ(f.elector->record_generation(), 1U);
   EXPECT_EQ(seen.text, R"({"v":1,"holder":"replica-b","incidents":[]})");
   f.elector->set_record("second");
   ASSERT_TRUE(wait_until(
