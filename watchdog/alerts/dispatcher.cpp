@@ -171,6 +171,7 @@ void Dispatcher::adopt_incident(const std::string& incident_id,
                                 const std::vector<std::string>& sinks) {
   auto& s = *shared_;
   std::lock_guard lock(s.mutex);
+  if (s.alerted.size() > kCacheLimit) s.alerted.clear();  // as submit() bounds it
   for (const auto& name : sinks) {
     if (s.sinks.count(name) != 0) s.alerted.insert({name, incident_id});
   }

@@ -1,11 +1,27 @@
 #include "watchdog/leader/leader_record.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace watchdog::core {
 namespace {
 
 constexpr int kVersion = 1;
+
+// Ids are "<component>-<time>" (make_incident_id). Anyone who can write the lock's server can
+// write a record, and its ids go into the journal, links, outbox keys and the actions'
+// environment: only that shape is taken.
+bool plausible_id(const std::string& component, const std::string& id) {
+  const std::string prefix = component + "-";
+  if (id.size() <= prefix.size() || id.size() > prefix.size() + 64 || id.rfind(prefix, 0) != 0) {
+    return false;
+  }
+  return std::all_of(id.begin() + static_cast<std::ptrdiff_t>(prefix.size()), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+           c == ':';
+  });
+}
 
 nlohmann::json to_json(const HandedIncident& incident) {
   return {{"component", incident.component},
@@ -50,7 +66,9 @@ std::optional<LeaderRecord> decode_leader_record(const std::string& text) noexce
       incident.id = entry.at("id").get<std::string>();
       incident.state = entry.value("state", "");
       incident.sinks = entry.value("sinks", std::vector<std::string>{});
-      if (incident.component.empty() || incident.id.empty()) return std::nullopt;
+      if (incident.component.empty() || !plausible_id(incident.component, incident.id)) {
+        return std::nullopt;
+      }
       record.incidents.push_back(std::move(incident));
     }
     return record;

@@ -32,8 +32,8 @@ struct LeaderRecord {
 // first ones, in the caller's order, are kept) and counted in `dropped` when given.
 std::string encode_leader_record(const LeaderRecord& record, std::size_t max_bytes,
                                  std::size_t* dropped = nullptr);
-// nullopt when the text is not a record of this format (another version, damaged): a record
-// that cannot be read is ignored, never half-applied.
+// nullopt when the text is not a record of this format (another version, damaged, an id not of
+// the shape "<component>-<time>"): a record that cannot be read is ignored, never half-applied.
 std::optional<LeaderRecord> decode_leader_record(const std::string& text) noexcept;
 
 }  // namespace watchdog::core

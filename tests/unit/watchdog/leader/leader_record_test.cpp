@@ -21,7 +21,8 @@ TEST(LeaderRecordTest, RoundTripsEveryField) {
 TEST(LeaderRecordTest, LeavesOutIncidentsBeyondTheSizeAndCountsThem) {
   LeaderRecord record{"me", {}};
   for (int i = 0; i < 200; ++i) {
-    record.incidents.push_back({"c" + std::to_string(i), "c-" + std::to_string(i), "CRITICAL", {}});
+    const std::string name = "c" + std::to_string(i);
+    record.incidents.push_back({name, name + "-20261206T000000.000Z", "CRITICAL", {}});
   }
   std::size_t dropped = 0;
   const std::string text = encode_leader_record(record, 2000, &dropped);
@@ -39,10 +40,17 @@ TEST(LeaderRecordTest, AnUnreadableRecordIsIgnoredWhole) {
   EXPECT_FALSE(decode_leader_record(R"({"v":2,"holder":"x","incidents":[]})"));
   EXPECT_FALSE(decode_leader_record(R"({"v":1,"holder":"x","incidents":[{"component":"api"}]})"));
   EXPECT_FALSE(decode_leader_record(R"({"v":1,"holder":"x","incidents":[{"component":"","id":"i"}]})"));
+  // Ids of another shape: whoever can write the lock's server must not inject into links,
+  // outbox keys or the actions' environment.
+  EXPECT_FALSE(decode_leader_record(R"({"v":1,"holder":"x","incidents":[{"component":"api","id":"db-1"}]})"));
+  EXPECT_FALSE(decode_leader_record(
+      R"({"v":1,"holder":"x","incidents":[{"component":"api","id":"api-1/../../x"}]})"));
+  EXPECT_FALSE(decode_leader_record(
+      R"({"v":1,"holder":"x","incidents":[{"component":"api","id":"api-1\nX-Injected: 1"}]})"));
 }
 
 TEST(LeaderRecordTest, InvalidUtf8InANameStillEncodes) {
-  LeaderRecord record{"me", {{"bad\xff", "id-1", "CRITICAL", {}}}};
+  LeaderRecord record{"me", {{"bad\xff", "bad\xff-1", "CRITICAL", {}}}};
   const auto decoded = decode_leader_record(encode_leader_record(record, 1024));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->incidents.size(), 1U);
