@@ -31,6 +31,14 @@ std::vector<std::pair<std::string, std::string>> received(const WebhookReceiver&
   return out;
 }
 
+// Whether the receiver got the resolution of `id`.
+bool resolved(const WebhookReceiver& receiver, const std::string& id) {
+  for (const auto& [incident, to] : received(receiver)) {
+    if (incident == id && to == "HEALTHY") return true;
+  }
+  return false;
+}
+
 // `probe`: the shell test that says healthy; `fix`: the recovery command's shell text.
 std::string config(const TempDir& dir, const WebhookReceiver& receiver, const std::string& probe,
                    const std::string& fix) {
@@ -122,14 +130,7 @@ TEST(LeaderHandover, TheFollowerContinuesTheLeadersIncidentAndResolvesItAfterThe
   pair.leader->process().wait(5s);
   ASSERT_TRUE(wait_until([&] { return pair.follower->metric("watchdog_leader") == 1; }, 5s));
   dir.write("up", "");
-  ASSERT_TRUE(wait_until(
-      [&] {
-        for (const auto& [incident, to] : received(receiver)) {
-          if (incident == id && to == "HEALTHY") return true;
-        }
-        return false;
-      },
-      10s))
+  ASSERT_TRUE(wait_until([&] { return resolved(receiver, id); }, 10s))
       << pair.follower->log();
   std::set<std::string> incidents;
   for (const auto& [incident, to] : received(receiver)) incidents.insert(incident);
@@ -171,14 +172,7 @@ TEST(LeaderHandover, ANewLeaderResolvesWhatOnlyTheFrozenLeaderSawAndTheOldLeader
   // seeing the service healthy, closes the old leader's incident at the receiver.
   pair.leader->process().signal(SIGSTOP);
   ASSERT_TRUE(wait_until([&] { return pair.follower->metric("watchdog_leader") == 1; }, 6s));
-  ASSERT_TRUE(wait_until(
-      [&] {
-        for (const auto& [incident, to] : received(receiver)) {
-          if (incident == id && to == "HEALTHY") return true;
-        }
-        return false;
-      },
-      5s))
+  ASSERT_TRUE(wait_until([&] { return resolved(receiver, id); }, 5s))
       << pair.follower->log();
   EXPECT_EQ(kill(action_pid, 0), 0) << "a frozen watchdog cannot kill (its child runs on)";
 

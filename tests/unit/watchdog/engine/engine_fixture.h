@@ -60,6 +60,16 @@ class FakeAction : public actions::Action {
   std::function<void()> effect_;
 };
 
+// A sink that takes every event; its sends fail (no URL) and are retried later, which does not
+// matter to the tests that use it: what was queued is read back from the outbox.
+class NowhereSink : public alerts::Provider {
+ public:
+  NowhereSink() : Provider("ops", {}, {}) {}
+  std::string_view kind() const override { return "webhook"; }
+  std::string describe() const override { return "nowhere"; }
+  probes::HttpRequest format(const alerts::AlertEvent&) const override { return {}; }
+};
+
 struct Fixture {
   Metrics metrics;
   alerts::Dispatcher dispatcher{metrics};

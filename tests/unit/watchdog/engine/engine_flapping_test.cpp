@@ -14,16 +14,6 @@ namespace {
 
 using namespace engine_fixture;
 
-// A sink that takes every event; its sends fail (no URL) and are retried later, which does not
-// matter here: what was queued is read from the outbox.
-class NowhereSink : public alerts::Provider {
- public:
-  NowhereSink() : Provider("ops", {}, {}) {}
-  std::string_view kind() const override { return "webhook"; }
-  std::string describe() const override { return "nowhere"; }
-  probes::HttpRequest format(const alerts::AlertEvent&) const override { return {}; }
-};
-
 struct Queued {
   int transitions = 0;  // state_change rows that are not about flapping
   int flapping = 0;     // FLAPPING alerts

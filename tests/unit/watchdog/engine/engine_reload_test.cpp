@@ -13,14 +13,6 @@ namespace {
 
 using namespace engine_fixture;
 
-class NowhereSink : public alerts::Provider {
- public:
-  NowhereSink() : Provider("ops", {}, {}) {}
-  std::string_view kind() const override { return "webhook"; }
-  std::string describe() const override { return "nowhere"; }
-  probes::HttpRequest format(const alerts::AlertEvent&) const override { return {}; }
-};
-
 // Counts its checks.
 class CountingProbe : public SwitchProbe {
  public:
