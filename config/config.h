@@ -46,6 +46,11 @@ struct WatchdogSettings {
   // Threads running blocking checks (postgres, redis, command, disk, docker, …) at once; HTTP
   // and TCP checks run on one event loop instead. Abandoned (hung) checks do not count.
   int max_blocking_checks = 32;
+  // The incident journal's retention: closed incidents (with their timelines) older than
+  // `journal_retention`, or beyond the newest `journal_max_incidents`, are deleted, and so are
+  // operator requests done longer ago than the retention. The counters they held are kept.
+  Duration journal_retention = std::chrono::hours(24 * 90);
+  long long journal_max_incidents = 100000;
   // `api_token_file`: the bearer token of the operator API's POST routes (the file's content,
   // trailing whitespace trimmed; at least 16 characters). Unset = those routes refuse all.
   // Re-read on SIGHUP. Never logged or shown.

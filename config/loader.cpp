@@ -257,7 +257,8 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
 
   auto watchdog = child_impl(*top, "watchdog");
   expect_keys(watchdog, {"listen", "state_dir", "max_concurrent_recoveries", "leader",
-                         "external_url", "alert_senders", "max_blocking_checks", "api_token_file"});
+                         "external_url", "alert_senders", "max_blocking_checks", "api_token_file",
+                         "journal_retention", "journal_max_incidents"});
   Options watchdog_options(watchdog);
   config.watchdog.listen = read_listen(watchdog_options);
   config.watchdog.state_dir =
@@ -279,6 +280,13 @@ Config load_config_text(const std::string& yaml, const std::string& source_name)
   config.watchdog.max_blocking_checks = static_cast<int>(watchdog_options.integer_or(
       "max_blocking_checks", config.watchdog.max_blocking_checks, 1, 1024));
   config.watchdog.api_token = read_api_token(watchdog_options);
+  config.watchdog.journal_retention =
+      watchdog_options.duration_or("journal_retention", config.watchdog.journal_retention);
+  if (config.watchdog.journal_retention < std::chrono::seconds(1)) {
+    watchdog_options.fail("journal_retention", "must be at least 1s");
+  }
+  config.watchdog.journal_max_incidents = watchdog_options.integer_or(
+      "journal_max_incidents", config.watchdog.journal_max_incidents, 1, 1000000000);
   if (watchdog_options.has("leader"))
     config.watchdog.leader = read_leader(child_impl(*watchdog, "leader"));
 

@@ -244,6 +244,8 @@ class Engine {
   bool save_backlog_ = false;  // a save failed: retry every component whose snapshot differs
   std::chrono::steady_clock::time_point next_save_retry_{};
   std::chrono::steady_clock::time_point next_store_check_{};
+  std::chrono::steady_clock::time_point next_journal_prune_{};  // at the first check
+  store::JournalLimits journal_limits_;                          // from the plan
   ManagerMetrics manager_metrics_;
   std::unique_ptr<ManagerWatch> managers_;  // made when a plan has a managed component
   std::uint64_t managers_seen_ = 0;         // the ManagerWatch::version() copied last

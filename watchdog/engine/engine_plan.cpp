@@ -89,6 +89,11 @@ void Engine::apply_plan(Plan plan) {
   // yet: the new runtimes start clean.
   persist(/*flush_memories=*/true);
   max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  journal_limits_ = {std::chrono::duration_cast<std::chrono::milliseconds>(
+                         plan.config.watchdog.journal_retention),
+                     plan.config.watchdog.journal_max_incidents};
+  next_journal_prune_ = {};  // by the new limits, at the next store check
+  dispatcher_.keep_finished_at_most(journal_limits_.max_age);
   record_dirty_ = true;  // a removed component's incident leaves the leader record
   external_url_ = plan.config.watchdog.external_url;
   maintenance_ = plan.config.maintenance;

@@ -1,8 +1,10 @@
 // The engine's watch over its state file: a watchdog.db deleted or replaced under the running
-// daemon is recreated from what the daemon still holds (state_store.h recreate_file), and
-// journal entries the store refused (a full disk) are retried. Runs on the engine's loop thread.
+// daemon is recreated from what the daemon still holds (state_store.h recreate_file); journal
+// entries the store refused (a full disk) are retried; the journal's retention is applied.
+// Runs on the engine's loop thread.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "watchdog/engine/engine_internal.h"
@@ -15,6 +17,13 @@ using logging::kv;
 namespace {
 // How often the state file's identity is checked (a stat) and waiting journal entries retried.
 constexpr auto kStoreCheckInterval = std::chrono::seconds(2);
+
+// The journal's retention runs a tenth of the retention apart (a short one in tests and the
+// soak), at most hourly; at once again while batches remain.
+std::chrono::steady_clock::duration prune_interval(const store::JournalLimits& limits) {
+  return std::clamp<std::chrono::steady_clock::duration>(limits.max_age / 10, kStoreCheckInterval,
+                                                         std::chrono::hours(1));
+}
 }  // namespace
 
 void Engine::tend_store() {
@@ -24,6 +33,11 @@ void Engine::tend_store() {
   if (steady_now < next_store_check_) return;
   next_store_check_ = steady_now + kStoreCheckInterval;
   recorder_.flush();
+  if (steady_now >= next_journal_prune_) {
+    const bool more = recorder_.prune(Clock::now(), journal_limits_);
+    next_journal_prune_ = steady_now + (more ? kStoreCheckInterval : prune_interval(journal_limits_));
+  }
+  dispatcher_.prune_if_due();  // the outbox's finished rows, on its own cadence
   if (!store->file_replaced()) return;
   const auto path = store->db().path();
   std::error_code ec;

@@ -44,6 +44,23 @@ void IncidentRecorder::rewrite_open() {
   }
 }
 
+bool IncidentRecorder::prune(TimePoint now, const store::JournalLimits& limits) {
+  if (store_ == nullptr || (backlog_ && backlog_->size() != 0)) return false;
+  try {
+    const auto pruned = store::prune_journal(store_->db(), now, limits);
+    if (pruned.incidents != 0 || pruned.requests != 0) {
+      spdlog::info("journal_pruned {} {} {} {}", kv("incidents", std::to_string(pruned.incidents)),
+                   kv("events", std::to_string(pruned.events)),
+                   kv("requests", std::to_string(pruned.requests)),
+                   kv("more", pruned.more ? "true" : "false"));
+    }
+    return pruned.more;
+  } catch (const std::exception&) {
+    health_.write_failed("journal_prune", std::current_exception());
+    return false;
+  }
+}
+
 template <typename Fn>
 void IncidentRecorder::safely(const char* what, Fn&& fn) {
   if (!journal_) return;

@@ -20,6 +20,7 @@
 #include "watchdog/engine/state_machine.h"
 #include "watchdog/engine/store_health.h"
 #include "watchdog/store/incident_journal.h"
+#include "watchdog/store/journal_retention.h"
 #include "watchdog/store/write_backlog.h"
 
 namespace watchdog::core {
@@ -52,6 +53,10 @@ class IncidentRecorder {
 
   // Writes the entries waiting for the store, if any (the engine calls it every second or so).
   void flush();
+  // Applies the journal's retention (store/journal_retention.h), one batch; true when more
+  // remain. Not while journal writes wait: the store refuses writes, and a waiting write may
+  // reopen an incident the file still shows closed.
+  bool prune(TimePoint now, const store::JournalLimits& limits);
   // Writes every open incident's record again (into a state file just recreated: the engine's
   // memory is the newest word on them).
   void rewrite_open();

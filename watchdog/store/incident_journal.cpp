@@ -140,7 +140,11 @@ std::optional<IncidentRecord> IncidentJournal::first_opened_since(const std::str
 }
 
 std::map<std::string, std::int64_t> IncidentJournal::incident_counts() {
-  auto rows = db_.prepare("SELECT component, COUNT(*) FROM incidents GROUP BY component");
+  // With what the retention deleted (journal_retention.h): a counter never goes down.
+  auto rows = db_.prepare(
+      "SELECT component, SUM(n) FROM (SELECT component, COUNT(*) AS n FROM incidents "
+      "GROUP BY component UNION ALL SELECT component, count FROM journal_pruned "
+      "WHERE action = '') GROUP BY component");
   std::map<std::string, std::int64_t> out;
   while (rows.step()) out[rows.text(0)] = rows.integer(1);
   return out;
@@ -148,15 +152,19 @@ std::map<std::string, std::int64_t> IncidentJournal::incident_counts() {
 
 std::vector<ActionCount> IncidentJournal::action_counts() {
   // Only actions that started count, like Metrics::count_action (a queued one that never ran
-  // is noted too). The partial index incident_events_action_done holds just these events, so
-  // the JSON is read for actions only, not for every event of the journal.
+  // is noted too), with those the retention deleted. The partial index
+  // incident_events_action_done holds just these events, so the JSON is read for actions only,
+  // not for every event of the journal.
   auto rows = db_.prepare(
-      "SELECT i.component, json_extract(e.data, '$.action') AS action, "
-      "json_extract(e.data, '$.ok') AS ok, COUNT(*) FROM incident_events e "
-      "JOIN incidents i ON i.id = e.incident_id "
+      "SELECT component, action, ok, SUM(n) FROM ("
+      "SELECT i.component AS component, json_extract(e.data, '$.action') AS action, "
+      "COALESCE(json_extract(e.data, '$.ok'), 0) != 0 AS ok, COUNT(*) AS n "
+      "FROM incident_events e JOIN incidents i ON i.id = e.incident_id "
       "WHERE e.kind = 'action_done' AND json_valid(e.data) "
       "AND json_extract(e.data, '$.started') = 1 AND action IS NOT NULL "
-      "GROUP BY i.component, action, ok ORDER BY i.component, action, ok");
+      "GROUP BY 1, 2, 3 "
+      "UNION ALL SELECT component, action, ok, count FROM journal_pruned WHERE action != '') "
+      "GROUP BY component, action, ok ORDER BY component, action, ok");
   std::vector<ActionCount> out;
   while (rows.step()) {
     out.push_back({rows.text(0), rows.text(1), rows.integer(2) != 0, rows.integer(3)});

@@ -86,6 +86,8 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
+std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+
 KeptStatement Database::kept(std::string_view sql) {
   auto found = kept_.find(sql);
   if (found == kept_.end()) {

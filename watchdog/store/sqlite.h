@@ -59,6 +59,8 @@ class Database {
   // through rows would reset the first.
   KeptStatement kept(std::string_view sql);
   std::int64_t last_insert_id() const;
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  std::int64_t changes() const;
   // Changes whenever another connection commits (PRAGMA data_version; a kept statement).
   std::int64_t data_version();
   const std::filesystem::path& path() const { return path_; }

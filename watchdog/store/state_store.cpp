@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS requests(
 CREATE TABLE IF NOT EXISTS probe_memory(
   component TEXT NOT NULL, probe TEXT NOT NULL, kind TEXT NOT NULL, memory TEXT NOT NULL,
   updated_ms INTEGER NOT NULL, PRIMARY KEY(component, probe));
+-- What the journal's retention deleted still counts (journal_retention.h): per component the
+-- incidents (action '') and per action and outcome the actions run.
+CREATE TABLE IF NOT EXISTS journal_pruned(
+  component TEXT NOT NULL, action TEXT NOT NULL, ok INTEGER NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY(component, action, ok));
 INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');
 )sql";
 
@@ -321,7 +326,8 @@ std::int64_t StateStore::recreate_file() {
     const std::pair<const char*, OnConflict> tables[] = {
         {"components", OnConflict::Replace},     {"incidents", OnConflict::Replace},
         {"incident_events", OnConflict::Ignore}, {"mutes", OnConflict::Ignore},
-        {"requests", OnConflict::Ignore},        {"probe_memory", OnConflict::Replace}};
+        {"requests", OnConflict::Ignore},        {"probe_memory", OnConflict::Replace},
+        {"journal_pruned", OnConflict::Replace}};
     for (const auto& [table, on_conflict] : tables) {
       copied += copy_rows(lost, *db_, table, on_conflict);
     }

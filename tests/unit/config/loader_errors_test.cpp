@@ -220,6 +220,10 @@ const ErrorCase kCases[] = {
      "6:10: components[0].rto: negative duration '-5m'"},
     {"concurrency zero", "watchdog:\n  max_concurrent_recoveries: 0\n" + kComponents,
      "2:30: watchdog.max_concurrent_recoveries: must be between 1 and 100, got 0"},
+    {"journal retention under a second", "watchdog:\n  journal_retention: 500ms\n" + kComponents,
+     "2:22: watchdog.journal_retention: must be at least 1s"},
+    {"journal keeps no incident", "watchdog:\n  journal_max_incidents: 0\n" + kComponents,
+     "2:26: watchdog.journal_max_incidents: must be between 1 and 1000000000, got 0"},
     {"unknown leader kind", "watchdog:\n  leader:\n    kind: etcd\n" + kComponents,
      "3:11: watchdog.leader.kind: unknown leader lock kind 'etcd' (expected redis, postgres or "
      "kubernetes)"},

@@ -15,6 +15,8 @@ using test::ScopedEnv;
 const char* const kFullConfig = R"(watchdog:
   listen: 0.0.0.0:9300
   state_dir: /tmp/wd-state
+  journal_retention: 30d
+  journal_max_incidents: 5000
 defaults:
   interval: 30s
   timeout: 5s
@@ -64,6 +66,8 @@ TEST(LoaderTest, LoadsAFullFile) {
   EXPECT_EQ(config.watchdog.listen.host, "0.0.0.0");
   EXPECT_EQ(config.watchdog.listen.port, 9300);
   EXPECT_EQ(config.watchdog.state_dir, "/tmp/wd-state");
+  EXPECT_EQ(config.watchdog.journal_retention, 30 * 24h);
+  EXPECT_EQ(config.watchdog.journal_max_incidents, 5000);
   EXPECT_EQ(config.defaults.interval, 30s);
   EXPECT_EQ(config.defaults.jitter, 3s);
   ASSERT_EQ(config.components.size(), 2u);
@@ -122,6 +126,8 @@ TEST(LoaderTest, AppliesBuiltInDefaultsAndJitterOverTheInterval) {
                                    "t.yaml");
   EXPECT_EQ(config.watchdog.listen.text(), "127.0.0.1:9187");
   EXPECT_EQ(config.watchdog.state_dir, "/var/lib/watchdog");
+  EXPECT_EQ(config.watchdog.journal_retention, 90 * 24h);
+  EXPECT_EQ(config.watchdog.journal_max_incidents, 100000);
   EXPECT_EQ(config.defaults.jitter, Duration(-1));  // unresolved: no probe of its own
   const auto& a = config.components[0].probes[0].timing;
   EXPECT_EQ(a.interval, 60s);
