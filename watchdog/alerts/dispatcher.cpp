@@ -14,7 +14,7 @@ namespace {
 using logging::kv;
 
 constexpr auto kKeepFinished = std::chrono::hours(24 * 7);
-constexpr auto kPruneEvery = std::chrono::hours(1);
+constexpr auto kPruneEveryAtMost = std::chrono::hours(1);
 constexpr std::size_t kCacheLimit = 1000;
 
 // The outbox row of an event (its sink is set by Outbox::enqueue).
@@ -262,15 +262,24 @@ void Dispatcher::enqueue(const AlertEvent& event, const std::vector<std::string>
   s.wake.notify_all();
 }
 
+void Dispatcher::keep_finished_at_most(std::chrono::milliseconds journal_retention) {
+  std::lock_guard lock(shared_->mutex);
+  shared_->keep_finished = std::min<std::chrono::milliseconds>(kKeepFinished, journal_retention);
+}
+
 void Dispatcher::prune_if_due() {
   auto& s = *shared_;
   const auto now = s.now();
+  std::chrono::milliseconds keep;
   {
     std::lock_guard lock(s.mutex);
-    if (now - s.last_prune <= kPruneEvery) return;
+    keep = s.keep_finished;
+    const auto every = std::clamp<std::chrono::milliseconds>(keep / 10, std::chrono::seconds(1),
+                                                             kPruneEveryAtMost);
+    if (now - s.last_prune <= every) return;
     s.last_prune = now;
   }
-  or_else("pruning", 0, [&] { return s.outbox->prune(now - kKeepFinished); });
+  or_else("pruning", 0, [&] { return s.outbox->prune(now - keep); });
   s.publish_failed();
 }
 

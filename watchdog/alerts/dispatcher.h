@@ -74,6 +74,14 @@ class Dispatcher {
   // `limit` to finish (its row is sent again after a restart if it did not).
   void stop(std::chrono::milliseconds limit);
 
+  // Finished outbox rows (delivered, failed, expired; a state change's only once its incident
+  // resolved) are deleted once older than a week, or than `journal_retention` when that is
+  // shorter (watchdog.journal_retention: nothing of an incident outlives its journal entry).
+  void keep_finished_at_most(std::chrono::milliseconds journal_retention);
+  // Deletes what is due, at most every tenth of the keep time (and at most hourly). Called by
+  // remind and inform, and by the engine every few seconds, so that a healthy system prunes too.
+  void prune_if_due();
+
   std::shared_ptr<Outbox> outbox() const { return outbox_; }
   // Entries of the in-memory caches (events kept for reminders, alerted incidents, per sink the
   // transitions it got): each cache is bounded, however many alerts a long run sends.
@@ -85,8 +93,6 @@ class Dispatcher {
   static void sender_loop(std::shared_ptr<Shared> shared);
   // Writes the event's rows for `targets` to the outbox and hands them to the senders.
   void enqueue(const AlertEvent& event, const std::vector<std::string>& targets);
-  // Deletes finished outbox rows older than a week, at most once an hour (remind, inform).
-  void prune_if_due();
 
   std::shared_ptr<Outbox> outbox_;
   std::shared_ptr<Shared> shared_;

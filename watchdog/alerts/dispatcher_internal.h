@@ -50,6 +50,8 @@ struct Dispatcher::Shared {
   std::map<std::string, AlertEvent> remembered;              // event id → its event
   std::set<std::pair<std::string, std::string>> alerted;     // (sink, incident id) queued
   OutboxTime last_prune{};
+  // Finished rows are kept this long: a week, or the journal's retention when shorter.
+  std::chrono::milliseconds keep_finished{std::chrono::hours(24 * 7)};
 
   OutboxTime now() const { return options.clock(); }
   double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
