@@ -42,11 +42,13 @@ while [ $# -gt 0 ]; do
     *) die "usage: scripts/soak.sh [--minutes N] [--ci]" ;;
   esac
 done
+# The journal's retention is shorter than the warm-up, so the window sees it at work: rows of
+# closed incidents older than that are deleted, and watchdog.db stops growing.
 if [ "$ci" = 1 ]; then
-  warmup=20 window=60 every=1
+  warmup=20 window=60 every=1 retention=15
 else
   if ! [[ $minutes =~ ^[1-9][0-9]*$ ]]; then die "--minutes wants a whole number > 0"; fi
-  warmup=60 window=$((minutes * 60)) every=2
+  warmup=60 window=$((minutes * 60)) every=2 retention=30
 fi
 probes=200
 flaky=(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 191 192 193 194)
@@ -148,6 +150,7 @@ watchdog:
   listen: 127.0.0.1:$listen_port
   state_dir: $work/state
   max_concurrent_recoveries: 4
+  journal_retention: ${retention}s
 defaults:
   interval: 100ms
   timeout: 100ms
@@ -216,11 +219,18 @@ per_probe_runs() {
   wd_metrics | awk '/^watchdog_probe_runs_total\{/ { match($0, /probe="[^"]*"/); r[substr($0, RSTART + 7, RLENGTH - 8)] += $NF }
     END { for (p in r) print p, r[p] }' | sort
 }
-journal_rows() { # rows of the growing tables: incidents incident_events alert_outbox
-  python3 -c 'import sqlite3, sys
+# Rows of the growing tables (incidents incident_events alert_outbox), then the closed incidents
+# the retention should have deleted by now (closed over retention + 6 s ago — a prune runs every
+# 2 s — and not their component's last recovery, which is kept whatever its age).
+journal_rows() {
+  python3 -c 'import sqlite3, sys, time
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=10)
-print(*(db.execute("SELECT count(*) FROM " + t).fetchone()[0] for t in ("incidents", "incident_events", "alert_outbox")))' \
-    "$work/state/watchdog.db"
+rows = [db.execute("SELECT count(*) FROM " + t).fetchone()[0] for t in ("incidents", "incident_events", "alert_outbox")]
+cutoff = int((time.time() - float(sys.argv[2]) - 6) * 1000)
+rows.append(db.execute("SELECT count(*) FROM incidents WHERE closed_ms < ? AND id NOT IN "
+  "(SELECT id FROM (SELECT id, MAX(closed_ms) FROM incidents WHERE critical_ms IS NOT NULL "
+  "AND closed_ms IS NOT NULL GROUP BY component))", (cutoff,)).fetchone()[0])
+print(*rows)' "$work/state/watchdog.db" "$retention"
 }
 
 echo "soak: $probes probes at 100 ms (watchdog pid $wd, $work); warm-up ${warmup} s, measured ${window} s, a sample every ${every} s"
@@ -229,7 +239,7 @@ started=$(now)
 sleep_until "$(awk -v s="$started" -v w="$warmup" 'BEGIN { printf "%.3f", s + w }')"
 alive "$wd" || die "the watchdog exited during the warm-up: $(tail -5 "$work/watchdog.log")"
 per_probe_runs >"$work/runs-start"
-read -r inc0 ev0 ob0 < <(journal_rows)
+read -r inc0 ev0 ob0 _ < <(journal_rows)
 window_start=$(now)
 : >"$work/samples"
 show=$(((10 + every - 1) / every)) # a line every ~10 s on the terminal; every sample in the file
@@ -246,7 +256,7 @@ for ((k = 0; ; k++)); do
     $1 - s, $2, $3, $4, $5, $6, $7, $8 / 1024, $9 / 1024, $10, $11, $12, $13 }' <<<"$line"
 done
 per_probe_runs >"$work/runs-end"
-read -r inc1 ev1 ob1 < <(journal_rows)
+read -r inc1 ev1 ob1 stale < <(journal_rows)
 
 # --- settle: no more faults; every component HEALTHY and the outbox drained (≤ 30 s) ------------
 stop_group "$injector"
@@ -272,6 +282,8 @@ window=$window
 ci=$ci
 incidents_start=$inc0
 incidents_end=$inc1
+retention=$retention
+stale=$stale
 events_start=$ev0
 events_end=$ev1
 outbox_start=$ob0
