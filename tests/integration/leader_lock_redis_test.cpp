@@ -241,22 +241,25 @@ TEST(RedisLeaderLock, TheRecordIsPublishedAndHandedToTheNextHolder) {
 
 TEST(RedisLeaderLock, ADeadHoldersLastRecordReachesItsSuccessorAndNeverOverwritesIt) {
   RedisServer server;
+  // a's lease must run out; b's must not, however slowly a loaded machine gets to a's stale
+  // renewal below: nothing here depends on timing but a's lease being over within the poll.
   auto a = redis_lock(server, "replica-a", 1s);
-  auto b = redis_lock(server, "replica-b", 1s);
-  auto first = a->acquire_or_renew(2s, "a's last");  // then a stalls: no renewal, no release
+  auto b = redis_lock(server, "replica-b", 120s);
+  auto first = a->acquire_or_renew(5s, "a's last");  // then a stalls: no renewal, no release
   ASSERT_EQ(first.status, LockStatus::Held) << show(first);
   LockResult taken;
   ASSERT_TRUE(wait_until(
       [&] {
-        taken = b->acquire_or_renew(2s, "b's");
+        taken = b->acquire_or_renew(5s, "b's");
         return taken.status == LockStatus::Held;
       },
-      15s));
+      60s))
+      << show(taken);
   EXPECT_EQ(taken.detail, "acquired");
   EXPECT_EQ(taken.record, "a's last");
   EXPECT_GT(taken.fencing_token, first.fencing_token);
   // a wakes up and renews: it must neither succeed nor write its stale record.
-  auto stale = a->acquire_or_renew(2s, "a's stale");
+  auto stale = a->acquire_or_renew(5s, "a's stale");
   EXPECT_EQ(stale.status, LockStatus::NotHeld) << show(stale);
   EXPECT_EQ(stale.record, "b's");
   EXPECT_EQ(server.command({"GET", std::string(kKey) + ":record"}), "b's");
