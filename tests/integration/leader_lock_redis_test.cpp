@@ -176,7 +176,87 @@ TEST(RedisLeaderLock, AuthenticatesAndNeverShowsThePassword) {
   RedisLeaderLock acl(settings);
   auto acl_held = acl.acquire_or_renew(2s);
   EXPECT_EQ(acl_held.status, LockStatus::Held) << show(acl_held);
+  EXPECT_EQ(acl_held.detail, "acquired");
+  EXPECT_GT(acl_held.fencing_token, 0u) << "all rights: the counter is used";
   EXPECT_EQ(server.command({"-n", "2", "GET", "other:leader"}), acl.value());
+}
+
+// An ACL user whose key pattern covers the lock key only (all the protocol needed before the
+// leader record) gets NOPERM for the record and the counter. Nobody would lead: the lock falls
+// back to the lock key alone — token 0, no record — and uses all three again from the first
+// tenure after the operator granted them.
+TEST(RedisLeaderLock, AnAclUserLimitedToTheLockKeyStillLeadsWithoutTokenOrRecord) {
+  RedisServer server;
+  const std::string password = "locker-pw-7c41";
+  server.command({"ACL", "SETUSER", "locker", "on", ">" + password, "~watchdog:leader", "+eval",
+                  "+get", "+set", "+pexpire", "+pttl", "+del", "+incr"});
+  auto locker = [&](const std::string& identity) {
+    RedisLeaderLock::Settings settings;
+    settings.host = "127.0.0.1";
+    settings.port = server.port();
+    settings.username = "locker";
+    settings.password = password;
+    settings.lease = 10s;
+    settings.identity = identity;
+    return std::make_unique<RedisLeaderLock>(settings);
+  };
+  const std::string record_key = std::string(kKey) + ":record";
+  const std::string fencing_key = std::string(kKey) + ":fencing";
+  const std::string lock_only =
+      "acquired (no rights on watchdog:leader:record / :fencing: fencing token 0, no leader "
+      "record; grant ~watchdog:leader*)";
+  auto a = locker("replica-a");
+  auto b = locker("replica-b");
+
+  auto first = a->acquire_or_renew(5s, "a's");
+  ASSERT_EQ(first.status, LockStatus::Held) << show(first);
+  EXPECT_EQ(first.detail, lock_only);
+  EXPECT_EQ(first.fencing_token, 0u);
+  EXPECT_EQ(first.record, std::nullopt);
+  auto second = b->acquire_or_renew(5s, "b's");
+  EXPECT_EQ(second.status, LockStatus::NotHeld) << show(second);
+  EXPECT_EQ(second.detail, "held by replica-a");
+  EXPECT_GT(second.retry_in.count(), 0);
+  EXPECT_EQ(second.record, std::nullopt);
+  auto renewed = a->acquire_or_renew(5s, "a's");
+  EXPECT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.detail, "renewed");
+  EXPECT_EQ(renewed.fencing_token, 0u);
+  EXPECT_EQ(server.command({"GET", kKey}), a->value());
+  EXPECT_EQ(server.command({"EXISTS", record_key}), "0");
+  EXPECT_EQ(server.command({"EXISTS", fencing_key}), "0");
+  for (const auto& text : {first.detail, second.detail, renewed.detail, a->describe()}) {
+    EXPECT_EQ(text.find(password), std::string::npos) << text;
+  }
+
+  a->release(5s);  // hands over on the lock key alone
+  EXPECT_EQ(server.command({"EXISTS", kKey}), "0");
+  auto taken = b->acquire_or_renew(5s, "b's");
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_EQ(taken.detail, lock_only);
+  EXPECT_EQ(taken.fencing_token, 0u);
+  EXPECT_EQ(a->acquire_or_renew(5s).status, LockStatus::NotHeld) << "still one holder";
+
+  // The operator grants the pattern: b's tenure stays on the lock key (renewals do not switch),
+  // the next tenure uses the counter and the record.
+  server.command({"ACL", "SETUSER", "locker", "~watchdog:leader*"});
+  auto still = b->acquire_or_renew(5s, "b's");
+  EXPECT_EQ(still.status, LockStatus::Held) << show(still);
+  EXPECT_EQ(still.fencing_token, 0u);
+  EXPECT_EQ(server.command({"EXISTS", fencing_key}), "0");
+  b->release(5s);
+  auto full = a->acquire_or_renew(5s, "a's");
+  ASSERT_EQ(full.status, LockStatus::Held) << show(full);
+  EXPECT_EQ(full.detail, "acquired");
+  EXPECT_EQ(full.fencing_token, 1u);
+  EXPECT_EQ(server.command({"GET", record_key}), "a's");
+
+  // Rights taken away mid-tenure: the holder keeps its lock and its token.
+  server.command({"ACL", "SETUSER", "locker", "resetkeys", "~watchdog:leader"});
+  auto revoked = a->acquire_or_renew(5s, "a's later");
+  EXPECT_EQ(revoked.status, LockStatus::Held) << show(revoked);
+  EXPECT_EQ(revoked.fencing_token, 1u);
+  EXPECT_EQ(server.command({"GET", record_key}), "a's");
 }
 
 // Fencing tokens and the leader record (the handover of open incidents between leaders).
