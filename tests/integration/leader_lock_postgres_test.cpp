@@ -1,9 +1,11 @@
 // The `postgres` leader lock against a real PostgreSQL 15: one holder at a time, hand-over on
 // release, a terminated backend, a frozen or stopped server, the fencing token and the leader
-// record in the lock's table (and the lock without rights for that table), and no DSN or
-// password in any detail or describe(). A server that fails to start fails the test (never
-// skipped).
+// record in the lock's table (and the lock without that table: no rights for it, its row
+// locked by another session), and no DSN or password in any detail or describe(). A server that
+// fails to start fails the test (never skipped).
 #include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
 
 #include "tests/integration/leader_lock_fixture.h"
 #include "tests/support/postgres_server.h"
@@ -253,6 +255,78 @@ TEST(PostgresLeaderLock, WithoutRightsForTheTableTheLockWorksWithoutTokenOrRecor
   EXPECT_EQ(granted.fencing_token, 1u);
   EXPECT_EQ(d->acquire_or_renew(2s).record, "c's");
   EXPECT_EQ(leader_row(server, "ops.leader"), "1 replica-c c's");
+}
+
+// Another session holds the lock's row locked (an operator's open transaction, a stuck old
+// session). Without lock_timeout the upsert waited into statement_timeout, the session counted as
+// broken and nobody ever led. Now the lock is taken within its timeout without the table, and
+// the first tenure after that transaction ended uses the table again.
+TEST(PostgresLeaderLock, ARowLockedByAnotherSessionCostsTheTableNotTheLock) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  auto b = postgres_lock(server.dsn(), "replica-b");
+  ASSERT_EQ(a->acquire_or_renew(4s, "a's").fencing_token, 1u);  // the row exists
+  a->release(4s);
+
+  pqxx::connection other(server.dsn());
+  auto open = std::make_unique<pqxx::work>(other);
+  open->exec("SELECT * FROM watchdog_leader WHERE lock_id = " +
+             std::to_string(PostgresLeaderLock::kDefaultLockId) + " FOR UPDATE");
+  const auto start = std::chrono::steady_clock::now();
+  auto taken = b->acquire_or_renew(4s, "b's");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(taken.status, LockStatus::Held) << show(taken);
+  EXPECT_LT(took, 4s);
+  EXPECT_EQ(taken.detail,
+            "acquired (leader table watchdog_leader locked by another session: fencing token 0,"
+            " no leader record)");
+  EXPECT_EQ(taken.fencing_token, 0u);
+  EXPECT_EQ(taken.record, std::nullopt);
+  auto renewed = b->acquire_or_renew(4s, "b's");
+  EXPECT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.detail, "renewed");
+  EXPECT_EQ(renewed.fencing_token, 0u);
+  auto follower = a->acquire_or_renew(4s);
+  EXPECT_EQ(follower.status, LockStatus::NotHeld) << show(follower);
+  EXPECT_EQ(follower.record, "a's") << "reading is not blocked by the row lock";
+  EXPECT_EQ(leader_row(server), "1 replica-a a's") << "nothing written while locked";
+
+  open->commit();
+  open.reset();
+  b->release(4s);
+  auto again = b->acquire_or_renew(4s, "b's");
+  ASSERT_EQ(again.status, LockStatus::Held) << show(again);
+  EXPECT_EQ(again.detail, "acquired");
+  EXPECT_EQ(again.fencing_token, 2u);
+  EXPECT_EQ(again.record, "a's");
+  EXPECT_EQ(leader_row(server), "2 replica-b b's");
+}
+
+// The same during a tenure: the renewal keeps lock and token and skips only its record; the
+// next renewal after the row is free writes again.
+TEST(PostgresLeaderLock, ARowLockedDuringATenureSkipsOnlyThatRecord) {
+  PostgresServer server;
+  auto a = postgres_lock(server.dsn(), "replica-a");
+  ASSERT_EQ(a->acquire_or_renew(4s, "a1").fencing_token, 1u);
+
+  pqxx::connection other(server.dsn());
+  auto open = std::make_unique<pqxx::work>(other);
+  open->exec("SELECT * FROM watchdog_leader FOR UPDATE");
+  auto renewed = a->acquire_or_renew(4s, "a2");
+  ASSERT_EQ(renewed.status, LockStatus::Held) << show(renewed);
+  EXPECT_EQ(renewed.detail,
+            "renewed (leader record not written: leader table watchdog_leader locked by another"
+            " session)");
+  EXPECT_EQ(renewed.fencing_token, 1u);
+  EXPECT_EQ(leader_row(server), "1 replica-a a1");
+
+  open->commit();
+  open.reset();
+  auto next = a->acquire_or_renew(4s, "a3");
+  ASSERT_EQ(next.status, LockStatus::Held) << show(next);
+  EXPECT_EQ(next.detail, "renewed");
+  EXPECT_EQ(next.fencing_token, 1u);
+  EXPECT_EQ(leader_row(server), "1 replica-a a3");
 }
 
 }  // namespace
