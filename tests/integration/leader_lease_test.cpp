@@ -31,13 +31,6 @@ using nlohmann::json;
 const std::string kToken = "sa-token-lease-5e1d90c2";
 constexpr const char* kNs = "shop";
 
-std::string show(const LockResult& result) {
-  const char* status = result.status == LockStatus::Held      ? "Held"
-                       : result.status == LockStatus::NotHeld ? "NotHeld"
-                                                              : "Unknown";
-  return std::string(status) + ": " + result.detail;
-}
-
 std::unique_ptr<KubernetesLeaderLock> lease_lock(const std::string& server,
                                                  const std::string& ca_file,
                                                  const std::string& identity,

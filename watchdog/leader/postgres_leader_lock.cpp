@@ -1,5 +1,6 @@
 #include "watchdog/leader/postgres_leader_lock.h"
 
+#include <algorithm>
 #include <climits>
 #include <regex>
 
@@ -15,6 +16,13 @@ using std::chrono::milliseconds;
 namespace pq = probes::pq;
 
 const std::string kApplicationPrefix = "watchdog-leader ";
+
+// The session's lock_timeout: a write to the leader table's row that another session holds
+// locked gives up after this long (55P03, a table problem) and leaves most of the call's time,
+// instead of waiting into statement_timeout, which would end the session and the lock with it.
+milliseconds lock_timeout_of(milliseconds timeout) {
+  return std::clamp(timeout / 4, milliseconds(100), milliseconds(2000));
+}
 
 struct DsnParts {
   std::string target;    // "host:port/dbname", nothing else (no user, password or options)
@@ -130,7 +138,7 @@ LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadl
     connection_ =
         std::make_unique<pq::Session>(settings_.conninfo, settings_.uri, application, timeout);
   }
-  auto tx = connection_->begin(deadline, timeout);
+  auto tx = connection_->begin(deadline, timeout, lock_timeout_of(timeout));
   // pg_locks shows a bigint key as its high half in classid, its low half in objid.
   const auto key = static_cast<std::uint64_t>(settings_.lock_id);
   auto ours = [&](const std::string& t) {
@@ -148,7 +156,9 @@ LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadl
       still = table_->renew(*tx, ours(""),
                             table_ready_ && publish ? std::optional(record) : std::nullopt);
     } catch (const LeaderTableError& error) {
-      table_ready_ = false;  // until the next acquisition; the lock itself is fine
+      // A locked row: the next renewal writes again; anything else: not until the next
+      // acquisition. The lock itself is fine either way.
+      table_ready_ = error.locked;
       note = " (leader record not written: " + std::string(error.what()) + ")";
       still = table_->renew(*tx, ours(""), std::nullopt);
     }
@@ -171,7 +181,10 @@ LockResult PostgresLeaderLock::attempt(milliseconds timeout, pq::Deadline& deadl
       result.record = std::move(taken.previous_record);
     } catch (const LeaderTableError& error) {
       table_ready_ = false;
-      result.detail = "acquired (no leader table: " + std::string(error.what()) + ")";
+      result.detail =
+          error.locked
+              ? "acquired (" + std::string(error.what()) + ": fencing token 0, no leader record)"
+              : "acquired (no leader table: " + std::string(error.what()) + ")";
     }
     fencing_token_ = result.fencing_token;
     return result;

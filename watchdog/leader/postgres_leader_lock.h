@@ -22,7 +22,12 @@
 // none). Without it — no CREATE on the schema (PostgreSQL 15's `public` for ordinary users), no
 // INSERT/UPDATE, a table of another shape — the lock still works: token 0, no record, and the
 // acquisition's detail says why ("acquired (no leader table: permission denied for schema
-// public)"), which the elector logs; each acquisition tries again. An empty record is stored as
+// public)"), which the elector logs; each acquisition tries again. The same when another
+// session holds the row locked (an operator's open `SELECT … FOR UPDATE`, a stuck session):
+// the session's lock_timeout (a quarter of the call's timeout, 100 ms to 2 s) ends the wait
+// with 55P03 well before statement_timeout would end the session — "acquired (leader table
+// watchdog_leader locked by another session: fencing token 0, no leader record)"; a renewal
+// that finds the row locked skips that record and writes the next. An empty record is stored as
 // '' like any other; a record longer than kMaxLeaderRecordBytes is not written (nor read back
 // for us). The counter only grows as long as the row is not deleted.
 //
@@ -35,9 +40,9 @@
 //
 // Deadline: libpq has no client-side deadline for queries and statement_timeout cannot help when
 // the server is frozen, so the connection is asynchronous (pqxx::asyncconnection) and a helper
-// thread shuts its socket down when the call's timeout passes (connect_timeout and
-// statement_timeout are set as well). Host name resolution is not covered: use an address.
-// Neither the DSN nor a password ever appears in a detail or describe().
+// thread shuts its socket down when the call's timeout passes (connect_timeout,
+// statement_timeout and lock_timeout are set as well). Host name resolution is not covered: use
+// an address. Neither the DSN nor a password ever appears in a detail or describe().
 
 #include <chrono>
 #include <cstdint>

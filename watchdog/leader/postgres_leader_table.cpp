@@ -8,6 +8,9 @@ namespace watchdog::core {
 namespace {
 
 // Errors of the connection or the server as a whole, not of our table: they end the session.
+// 55P03 (lock_not_available: lock_timeout while another session holds our row) is not one of
+// them; 57014 (query_canceled: statement_timeout) is, as a statement that ran out of time may
+// mean a server too slow to trust with the lock.
 bool session_error(const pqxx::sql_error& error) {
   const std::string& state = error.sqlstate();
   for (const char* kind : {"08", "53", "57", "58", "XX"}) {
@@ -33,6 +36,10 @@ LeaderTable::LeaderTable(std::string table, std::int64_t lock_id, std::string ds
 void LeaderTable::fail(const std::exception& error) const {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error); sql && session_error(*sql)) {
     throw;  // NOLINT: rethrows the exception being handled
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error);
+      sql && sql->sqlstate() == "55P03") {
+    throw LeaderTableError("leader table " + table_ + " locked by another session", true);
   }
   const std::string line = probes::pq::error_line(error.what(), {dsn_, password_});
   throw LeaderTableError(line.empty() ? "postgres error" : line);

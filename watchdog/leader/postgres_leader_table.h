@@ -10,8 +10,11 @@
 // race on it and a session that lost the lock cannot write. A problem with the table itself
 // (permission denied — PostgreSQL 15 gives ordinary users no CREATE on `public` — a table of
 // another shape, a record the server refuses) throws LeaderTableError: the lock then works
-// without it (fencing token 0, no record). Connection failures and timeouts throw pqxx's own
-// exceptions, which end the session as before.
+// without it (fencing token 0, no record). So does a row (or the table) that another session
+// holds locked — an operator's open `SELECT … FOR UPDATE`, a stuck old session: the lock's
+// session sets lock_timeout below its statement_timeout, and the write fails with 55P03
+// (lock_not_available) instead of running into the statement's timeout. Connection failures
+// and timeouts throw pqxx's own exceptions, which end the session as before.
 
 #include <cstdint>
 #include <optional>
@@ -26,7 +29,11 @@ namespace watchdog::core {
 
 // The table cannot be used; what() is one safe-to-log line ("permission denied for schema public").
 struct LeaderTableError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit LeaderTableError(const std::string& what, bool locked_ = false)
+      : std::runtime_error(what), locked(locked_) {}
+  // Another session held our row or the table past lock_timeout: a passing state, worth trying
+  // again at the next call (the others — rights, shape — last until an operator acts).
+  bool locked;
 };
 
 // "name" or "schema.name", each an unquoted SQL identifier of at most 63 characters.

@@ -35,6 +35,20 @@ constexpr const char* kClaim =
     "  return {1, token, previous} "
     "end "
     "return {0, current, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2])}";
+// The same answers from the lock key alone, with no token, previous record or record (false →
+// nil): for an ACL user whose key pattern covers only the lock key (as the protocol before the
+// leader record needed), so that such a user still gets a working lock.
+constexpr const char* kClaimLockOnly =
+    "local current = redis.call('GET', KEYS[1]) "
+    "if current == ARGV[1] then "
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
+    "  return {2, false} "
+    "end "
+    "if not current then "
+    "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
+    "  return {1, false, false} "
+    "end "
+    "return {0, current, redis.call('PTTL', KEYS[1]), false}";
 constexpr const char* kRelease =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
@@ -94,6 +108,22 @@ bool parse_address(const std::string& address, std::string& host, int& port) {
 }
 
 bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+// The acquisition's note on the lock key alone: what is missing and which grant fixes it.
+std::string lock_only_note(const std::string& key) {
+  return " (no rights on " + key +
+         ":record / :fencing: fencing token 0, no leader record; grant ~" + key + "*)";
+}
+
+// The ACL refused a key: "NOPERM this user has no permissions to access one of the keys used
+// as arguments" (EVAL's declared keys, checked before the script runs), or the in-script
+// "can't access at least one of the keys" of a server that checks only inside the script.
+bool key_denied(const probes::redis::Outcome& outcome) {
+  if (outcome.failure != probes::redis::Failure::ErrorReply) return false;
+  const std::string& text = outcome.error;
+  return text.find("key") != std::string::npos &&
+         (starts_with(text, "NOPERM") || text.find("can't access") != std::string::npos);
+}
 
 }  // namespace
 
@@ -169,10 +199,23 @@ LockResult RedisLeaderLock::acquire_or_renew(milliseconds timeout,
 LockResult RedisLeaderLock::attempt(Clock::time_point deadline, milliseconds timeout,
                                     const std::string& record, bool& broken) {
   const bool publish = record.size() <= kMaxLeaderRecordBytes;
-  auto claim =
-      connection_.command({"EVAL", kClaim, "3", settings_.key, record_key_, fencing_key_, value_,
-                           std::to_string(settings_.lease.count()), record, publish ? "1" : "0"},
-                          deadline);
+  const std::string lease = std::to_string(settings_.lease.count());
+  // A tenure taken on the lock key alone stays so: the counter's value is another tenure's.
+  bool lock_only = held_ && lock_only_;
+  probes::redis::Outcome claim;
+  if (!lock_only) {
+    claim = connection_.command({"EVAL", kClaim, "3", settings_.key, record_key_, fencing_key_,
+                                 value_, lease, record, publish ? "1" : "0"},
+                                deadline);
+    if (key_denied(claim)) {  // the error reply closed the connection
+      if (auto error = connect(deadline, timeout)) return {LockStatus::Unknown, *error};
+      lock_only = true;
+    }
+  }
+  if (lock_only) {
+    claim =
+        connection_.command({"EVAL", kClaimLockOnly, "1", settings_.key, value_, lease}, deadline);
+  }
   if (!claim.ok()) {
     broken = claim.broken();
     return {LockStatus::Unknown, failure(claim, timeout)};
@@ -187,18 +230,24 @@ LockResult RedisLeaderLock::attempt(Clock::time_point deadline, milliseconds tim
   LockResult result;
   switch (reply->element[0]->integer) {
     case 2:  // ours: renewed (also when the reply to our taking it was lost)
-      held_ = true;
-      result = {LockStatus::Held, "renewed" + unpublished};
-      result.fencing_token = token_of(reply->element[1]);
-      return result;
+      result = {LockStatus::Held, "renewed" + (lock_only ? "" : unpublished)};
+      break;
     case 1:
-      held_ = true;
-      result = {LockStatus::Held, "acquired" + unpublished};
-      result.fencing_token = token_of(reply->element[1]);
+      result = {LockStatus::Held,
+                "acquired" + (lock_only ? lock_only_note(settings_.key) : unpublished)};
       if (reply->elements > 2) result.record = text_of(reply->element[2]);
-      return result;
+      break;
     default:
       break;
+  }
+  if (result.status == LockStatus::Held) {
+    // A renewal keeps the tenure's token, also when the rights for the counter went away.
+    const bool renewal = reply->element[0]->integer == 2 && held_;
+    if (!(renewal && lock_only)) fencing_token_ = token_of(reply->element[1]);
+    held_ = true;
+    lock_only_ = lock_only;
+    result.fencing_token = fencing_token_;
+    return result;
   }
   held_ = false;
   if (reply->elements != 4) return {LockStatus::Unknown, "unexpected reply to the lock script"};

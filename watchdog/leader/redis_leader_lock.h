@@ -23,6 +23,14 @@
 // starts the counter again at 1 — the same data loss that lets two replicas hold the lock.
 // The three keys may live in different hash slots: Redis Cluster is not supported (nor was it).
 //
+// An ACL user limited to the lock key (`~watchdog:leader`, all the protocol before the record
+// needed) gets NOPERM for the script above. Nobody would ever lead, so the lock then falls back
+// to a script on the lock key alone (the same take / renew / report, no counter, no record):
+// Held with fencing token 0 and no record, the acquisition's detail naming the grant that is
+// missing (`~<key>*`). That tenure's renewals stay on the lock key (the counter holds another
+// tenure's token), as do a tenure's renewals after its rights went away (it keeps its token);
+// the next acquisition tries the full script again, so a fixed ACL counts from the next tenure.
+//
 // Keys: address (host:port, port 6379 by default), username (ACL user; needs a password),
 // password (secret: `password` or `password_file`), database (0; SELECT when not 0),
 // key ("watchdog:leader").
@@ -33,6 +41,7 @@
 // ask the server are LockStatus::Unknown; the password is never part of a detail or describe().
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +97,8 @@ class RedisLeaderLock final : public LeaderLock {
   std::string record_key_;   // "<key>:record"
   std::string fencing_key_;  // "<key>:fencing"
   bool held_ = false;        // our last successful SET or renewal said so
+  bool lock_only_ = false;   // this tenure runs on the lock key alone (see the header comment)
+  std::uint64_t fencing_token_ = 0;  // this tenure's
   probes::redis::Connection connection_;
 };
 
