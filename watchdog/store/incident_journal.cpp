@@ -75,14 +75,30 @@ void IncidentJournal::upsert(const IncidentRecord& r) {
 
 void IncidentJournal::rename(const std::string& from, const std::string& to) {
   if (from == to) return;
-  db_.kept("UPDATE incident_events SET incident_id = ?2 WHERE incident_id = ?1")
-      ->bind(1, from)
-      .bind(2, to)
-      .run();
-  // A row under `to` already: the UPDATE is ignored and the DELETE drops `from`'s row.
-  db_.kept("UPDATE OR IGNORE incidents SET id = ?2 WHERE id = ?1")->bind(1, from).bind(2, to).run();
-  db_.kept("DELETE FROM incidents WHERE id = ?1")->bind(1, from).run();
-  db_.kept("UPDATE incidents SET closed_ms = NULL WHERE id = ?1")->bind(1, to).run();
+  // All or nothing (a crash between the statements would leave the timeline under one id and
+  // the row under the other). A savepoint, not BEGIN: the write backlog replays this inside
+  // its own transaction.
+  db_.exec("SAVEPOINT incident_rename");
+  try {
+    db_.kept("UPDATE incident_events SET incident_id = ?2 WHERE incident_id = ?1")
+        ->bind(1, from)
+        .bind(2, to)
+        .run();
+    // A row under `to` already: the UPDATE is ignored and the DELETE drops `from`'s row.
+    db_.kept("UPDATE OR IGNORE incidents SET id = ?2 WHERE id = ?1")
+        ->bind(1, from)
+        .bind(2, to)
+        .run();
+    db_.kept("DELETE FROM incidents WHERE id = ?1")->bind(1, from).run();
+    db_.kept("UPDATE incidents SET closed_ms = NULL WHERE id = ?1")->bind(1, to).run();
+    db_.exec("RELEASE incident_rename");
+  } catch (...) {
+    try {
+      db_.exec("ROLLBACK TO incident_rename; RELEASE incident_rename");
+    } catch (...) {  // the connection's transaction is gone already: nothing left to undo
+    }
+    throw;
+  }
 }
 
 void IncidentJournal::append(const std::string& incident_id, TimePoint at, const std::string& kind,
