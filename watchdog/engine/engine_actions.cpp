@@ -52,8 +52,9 @@ void Engine::on_action_done(const ActionEvent& done) {
                     {"output_tail", tail(outcome.output_tail, 2048)}});
     runtime->last_action =
         alerts::ActionSnapshot{done.action, done.kind, outcome.ok, outcome.detail};
+    const bool withdrawn = !outcome.ok && done.revoked;  // the lease, not the target
     const auto result =
-        step(runtime->machine, ActionFinished{outcome.ok, outcome.detail}, Clock::now());
+        step(runtime->machine, ActionFinished{outcome.ok, outcome.detail, withdrawn}, Clock::now());
     // Ask for the first verification check before switching to fast re-checks, so that one
     // check runs now and the next recheck_interval later (not two back to back).
     if (runtime->machine.phase == Phase::Verifying) {
@@ -120,8 +121,9 @@ void Engine::start_action(Runtime& runtime, const RunAction& run) {
     auto outcome = action->run(incident, timeout);
     config::redact_in_place(outcome.detail);  // foreign text: secrets never go further
     config::redact_in_place(outcome.output_tail);
+    const bool revoked = incident.revoked();
     queue->push(Event{ActionEvent{incident.component, action->name(), std::string(action->kind()),
-                                  std::move(outcome), true, incident.id}});
+                                  std::move(outcome), true, incident.id, revoked}});
   }).detach();
 }
 

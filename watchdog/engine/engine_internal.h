@@ -34,6 +34,9 @@ struct Engine::ActionEvent {
   // The incident it was started for: journaled under it even when the component has left
   // that incident meanwhile (operator reset, healed), so the journal and the counter agree.
   std::string incident_id;
+  // Its replica's leader tenure ended while it ran (lease lost): a failure then is not the
+  // target's (the action was killed, or stopped between steps) and costs no attempt.
+  bool revoked = false;
 };
 struct ReloadEvent {
   Plan plan;

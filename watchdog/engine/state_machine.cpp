@@ -235,6 +235,12 @@ StepResult step(Component& c, const ActionFinished& input, TimePoint now) {
     c.verify_since = now;
     c.phase_deadline = now + c.policy.verify_timeout;
     clear_verdicts(c);
+  } else if (input.withdrawn) {
+    if (c.attempts > 0 && --c.attempts == 0 && !c.episode_starts.empty()) {
+      c.episode_starts.pop_back();  // no attempt of this episode ran: it did not start
+    }
+    c.phase = Phase::BackingOff;  // judged at once: a hold makes it CRITICAL, else it acts again
+    c.phase_deadline = now;
   } else {
     attempt_failed(c, "action failed: " + input.detail, now, out);
   }

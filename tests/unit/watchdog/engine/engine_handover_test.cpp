@@ -162,6 +162,7 @@ TEST(EngineHandover, LosingTheLeaseKillsTheRunningCommandActionWhichSawTheToken)
   api.ladder[0].action = action;
   api.spec.recovery.actions[0].timeout = 60s;
   api.ladder[0].timeout = 60s;
+  api.spec.recovery.max_attempts = 1;  // a killed action counted as failed would end it FAILED
   Lock lock;
   lock.leader = true;
   Engine engine(f.metrics, f.dispatcher, lock.options());
@@ -178,6 +179,9 @@ TEST(EngineHandover, LosingTheLeaseKillsTheRunningCommandActionWhichSawTheToken)
   lock.leader = false;  // the lease is gone (renewals failed, or another replica took it)
   EXPECT_TRUE(wait_until([&] { return kill(pid, 0) != 0; }, 5s))
       << "the action's process outlived the lease";
+  // Not the target's failure: the attempt is given back and the follower waits CRITICAL.
+  EXPECT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Critical; }, 5s))
+      << to_string(state_of(engine, "api"));
   engine.stop();
 }
 

@@ -66,6 +66,36 @@ TEST(StateMachine, OperatorRecoverAfterAResetWaitsForFreshResults) {
   }
 }
 
+// An action killed because this replica lost the leader lease failed for a reason that is not
+// the target's: the attempt is given back, the component waits out the hold CRITICAL instead of
+// ending FAILED, and leading again it starts over with the same attempt.
+TEST(StateMachine, AnActionWithdrawnByALostLeaseCostsNoAttempt) {
+  auto c = make_component();
+  c.policy.max_attempts = 1;
+  const ActionFinished killed{false, "killed after 2 s: this replica lost the leader lease", true};
+  auto run = play(c, {{0, fail(), State::Healthy},
+                      {1, fail(), State::Healthy},
+                      {2, fail(), State::Recovering},
+                      {3, HoldChanged{"not the leader"}, State::Recovering},
+                      {4, killed, State::Recovering},
+                      {5, Tick{}, State::Critical},  // held, not FAILED
+                      {6, HoldChanged{""}, State::Critical},
+                      {7, fail(), State::Critical},
+                      {8, fail(), State::Critical},
+                      {9, fail(), State::Recovering}});
+  ASSERT_EQ(run.actions.size(), 2u);
+  EXPECT_EQ(run.actions[1].attempt, 1);
+  EXPECT_EQ(c.episode_starts.size(), 1u);  // one episode, not two
+
+  // The same failure not withdrawn spends the attempt: FAILED.
+  auto spent = make_component();
+  spent.policy.max_attempts = 1;
+  play(spent, {{0, fail(), State::Healthy},
+               {1, fail(), State::Healthy},
+               {2, fail(), State::Recovering},
+               {4, ActionFinished{false, "exit 1"}, State::Failed}});
+}
+
 TEST(StateMachine, OperatorRecoverAfterAReleasedHoldWaitsForFreshResults) {
   auto c = make_component();
   auto run = play(c, {{0, HoldChanged{"paused by operator"}, State::Healthy},
