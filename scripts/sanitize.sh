@@ -5,11 +5,16 @@
 #   scripts/sanitize.sh asan                    # all unit + integration tests under ASan + UBSan
 #   scripts/sanitize.sh tsan -R 'Engine|Leader' # TSan, the tests that ctest -R selects
 #   scripts/sanitize.sh --ci                    # the CI subset: a fresh TSan tree, see ci_* below
+#   SANITIZE_TARGETS=unit_config scripts/sanitize.sh asan -R ParseGuard
 #
 # Extra arguments go to ctest. Every sanitizer report, from a test or from a process it starts
 # (the integration tests run the sanitized `watchdog` binary), is written to <tree>/reports/;
 # the run fails when that folder is not empty, whatever the tests' own verdicts were.
 # SANITIZE_JOBS sets ctest -j (default 2).
+# What is built: by default every unit_* executable, integration_tests and watchdog; with
+# `-L unit` only the unit_* executables, with `-L integration` only integration_tests (and
+# watchdog). SANITIZE_TARGETS (CMake targets, space-separated) replaces the list, e.g. for an -R
+# selection that one executable holds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -53,7 +58,17 @@ if ((ci)); then
   targets=("$ci_target")
 else
   tree=build/$kind
-  targets=(unit_config unit_probes unit_actions unit_watchdog integration_tests watchdog)
+  unit_targets=(unit_config unit_probes unit_actions unit_watchdog)
+  # integration_tests depends on watchdog (the daemon the tests start): one lock wait, not two.
+  integration_targets=(integration_tests)
+  case " $* " in
+    *" -L unit "*) targets=("${unit_targets[@]}") ;;
+    *" -L integration "*) targets=("${integration_targets[@]}") ;;
+    *) targets=("${unit_targets[@]}" "${integration_targets[@]}") ;;
+  esac
+fi
+if [ -n "${SANITIZE_TARGETS:-}" ]; then
+  read -r -a targets <<<"$SANITIZE_TARGETS"
 fi
 reports=$root/$tree/reports
 
