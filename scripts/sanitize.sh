@@ -14,7 +14,7 @@
 # What is built: by default every unit_* executable, integration_tests and watchdog; with
 # `-L unit` only the unit_* executables, with `-L integration` only integration_tests (and
 # watchdog). SANITIZE_TARGETS (CMake targets, space-separated) replaces the list, e.g. for an -R
-# selection that one executable holds.
+# selection that one executable holds; SANITIZE_TARGETS=none runs the tests of the tree as built.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -67,7 +67,9 @@ else
     *) targets=("${unit_targets[@]}" "${integration_targets[@]}") ;;
   esac
 fi
-if [ -n "${SANITIZE_TARGETS:-}" ]; then
+if [ "${SANITIZE_TARGETS:-}" = none ]; then
+  targets=()
+elif [ -n "${SANITIZE_TARGETS:-}" ]; then
   read -r -a targets <<<"$SANITIZE_TARGETS"
 fi
 reports=$root/$tree/reports
