@@ -85,15 +85,17 @@ void Engine::carry_over(const Runtime& previous, Runtime& next) {
 }
 
 void Engine::apply_plan(Plan plan) {
-  // What this turn changed before the reload is saved now, and every probe memory not saved
-  // yet: the new runtimes start clean.
-  persist(/*flush_memories=*/true);
-  max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
+  // The journal's limits first: the save below may run a prune, which must never use the
+  // built-in or the old limits (a longer configured retention would lose incidents).
   journal_limits_ = {std::chrono::duration_cast<std::chrono::milliseconds>(
                          plan.config.watchdog.journal_retention),
                      plan.config.watchdog.journal_max_incidents};
-  next_journal_prune_ = {};  // by the new limits, at the next store check
   dispatcher_.keep_finished_at_most(journal_limits_.max_age);
+  // What this turn changed before the reload is saved now, and every probe memory not saved
+  // yet: the new runtimes start clean.
+  persist(/*flush_memories=*/true);
+  next_journal_prune_ = {};  // by the new limits, at the next store check
+  max_concurrent_ = plan.config.watchdog.max_concurrent_recoveries;
   record_dirty_ = true;  // a removed component's incident leaves the leader record
   external_url_ = plan.config.watchdog.external_url;
   maintenance_ = plan.config.maintenance;
