@@ -152,8 +152,10 @@ void Engine::start_queued_actions() {
                             : !same_rung    ? "the ladder changed while it was queued"
                                             : "";
     if (!why.empty()) {
-      queue_->push(Event{ActionEvent{
-          name, "queued", "", {false, "not started: " + why, "", {}}, false, m.incident_id}});
+      // Held (lease lost, paused, …): withdrawn, it costs no attempt. A changed ladder: a plain
+      // failure, so that the ladder chooses anew after the back-off.
+      queue_->push(Event{ActionEvent{name, "queued", "", {false, "not started: " + why, "", {}},
+                                     false, m.incident_id, !m.hold.empty()}});
       continue;
     }
     start_action(*runtime, run);

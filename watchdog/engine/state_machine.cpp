@@ -239,6 +239,9 @@ StepResult step(Component& c, const ActionFinished& input, TimePoint now) {
     if (c.attempts > 0 && --c.attempts == 0 && !c.episode_starts.empty()) {
       c.episode_starts.pop_back();  // no attempt of this episode ran: it did not start
     }
+    // The same rung comes next — unless it is destructive: one that may have run half-way is
+    // never repeated on its own (destructive_ran keeps it).
+    if (c.next_rung > 0 && !c.policy.ladder[c.next_rung - 1].destructive) --c.next_rung;
     c.phase = Phase::BackingOff;  // judged at once: a hold makes it CRITICAL, else it acts again
     c.phase_deadline = now;
   } else {

@@ -117,9 +117,10 @@ struct ProbeReported {
 struct ActionFinished {
   bool ok = false;
   std::string detail;
-  // Failed only because this replica lost the leader lease (killed, or stopped between steps):
-  // the attempt is given back and never ends the episode FAILED — the new leader is the one
-  // recovering now, and this replica may lead again later in the same episode.
+  // Failed while this replica's leader tenure had ended (killed, stopped between steps, or never
+  // started because a hold came while it was queued): the attempt — and a harmless rung — is
+  // given back and it never ends the episode FAILED: the new leader is the one recovering now,
+  // and this replica may lead again later in the same episode.
   bool withdrawn = false;
 };
 struct Tick {};  // time passed: back-off and verify deadlines

@@ -87,6 +87,20 @@ TEST(StateMachine, AnActionWithdrawnByALostLeaseCostsNoAttempt) {
   EXPECT_EQ(run.actions[1].attempt, 1);
   EXPECT_EQ(c.episode_starts.size(), 1u);  // one episode, not two
 
+  // A ladder: the withdrawn rung comes again, not the next one — unless it is destructive.
+  for (const bool destructive : {false, true}) {
+    auto ladder = make_component(1, 2);
+    ladder.policy.ladder[0].destructive = destructive;
+    auto climbed = play(ladder, {{0, fail(), State::Healthy},
+                                 {1, fail(), State::Healthy},
+                                 {2, fail(), State::Recovering},
+                                 {3, killed, State::Recovering},
+                                 {4, Tick{}, State::Recovering}});  // no hold: acts again
+    ASSERT_EQ(climbed.actions.size(), 2u) << destructive;
+    EXPECT_EQ(climbed.actions[1].rung, destructive ? 1 : 0) << destructive;
+    EXPECT_EQ(climbed.actions[1].attempt, 1) << destructive;
+  }
+
   // The same failure not withdrawn spends the attempt: FAILED.
   auto spent = make_component();
   spent.policy.max_attempts = 1;
