@@ -187,12 +187,14 @@ std::map<std::string, std::map<std::string, int>> Outbox::counts() {
 
 int Outbox::prune(OutboxTime before) {
   std::lock_guard lock(mutex_);
-  // Rows of an incident still open stay: reminders, re-sends and the resolution read them.
-  // Backup reports belong to no incident.
+  // Rows of an incident still open stay: reminders, re-sends and the resolution read them. So
+  // do those of an incident with a row still pending (a slow sink): its HEALTHY row is what
+  // makes them deletable once that row is finished too. Backup reports belong to no incident.
   auto remove = db_->prepare(
       "DELETE FROM alert_outbox WHERE status != 'pending' AND finished_ms < ? AND "
-      "(type IN ('reminder', 'backup_report') OR incident_id IN "
-      "(SELECT incident_id FROM alert_outbox WHERE state = 'HEALTHY'))");
+      "(type IN ('reminder', 'backup_report') OR (incident_id IN "
+      "(SELECT incident_id FROM alert_outbox WHERE state = 'HEALTHY') AND incident_id NOT IN "
+      "(SELECT incident_id FROM alert_outbox WHERE status = 'pending')))");
   remove.bind(1, config::epoch_ms(before)).run();
   return sqlite3_changes(db_->handle());
 }

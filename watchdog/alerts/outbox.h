@@ -5,9 +5,10 @@
 // the restart, with the same idempotency key, so a receiver that got a message just before the
 // crash can drop the repeat. (sink, key) is unique: the same event is never queued twice.
 //
-// Delivered and failed rows are kept for a week (prune()) so that duplicates stay detectable
-// and `watchdog alerts` can show what went out; an open incident's transitions stay as long as
-// it is open.
+// Delivered and failed rows are kept for a week, or `watchdog.journal_retention` when shorter
+// (prune(); Dispatcher::keep_finished_at_most), so that duplicates stay detectable and
+// `watchdog alerts` can show what went out; an open incident's transitions stay as long as it
+// is open, and any row of an incident with a row still pending.
 //
 // Thread-safety: every method may be called from any thread (one connection, one mutex).
 

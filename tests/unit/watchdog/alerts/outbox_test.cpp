@@ -80,16 +80,21 @@ TEST(Outbox, PrunesOnlyFinishedRowsOfResolvedIncidentsOlderThanTheCutoff) {
   const auto old_rows = outbox->enqueue(row("inc-1/1-CRITICAL"), {"a", "b"});
   const auto closing = outbox->enqueue(resolved, {"a"});
   const auto open_rows = outbox->enqueue(row("inc-2/1-CRITICAL", "inc-2"), {"a"});
-  outbox->enqueue(row("waiting", "inc-1"), {"c"});
+  const auto waiting = outbox->enqueue(row("waiting", "inc-1"), {"c"});
   outbox->mark_delivered(old_rows[0].id, kAt, "HTTP 200");
   outbox->mark_failed(old_rows[1].id, kAt + 10 * 24h, "failed", "HTTP 404");
   outbox->mark_delivered(closing[0].id, kAt, "HTTP 200");
   outbox->mark_delivered(open_rows[0].id, kAt, "HTTP 200");
-  // The old delivered rows of resolved inc-1 go; the failed one is newer; inc-2 is still open.
-  EXPECT_EQ(outbox->prune(kAt + 7 * 24h), 2);
+  // inc-1 still has a row pending for sink c: none of its rows go yet (its HEALTHY row going
+  // first would leave the pending one undeletable for good once sent).
+  EXPECT_EQ(outbox->prune(kAt + 7 * 24h), 0);
+  EXPECT_EQ(outbox->pending("c").size(), 1u);  // pending rows are never pruned
+  outbox->mark_delivered(waiting[0].id, kAt, "HTTP 200");
+  // The old finished rows of resolved inc-1 go; the failed one is newer; inc-2 is still open.
+  EXPECT_EQ(outbox->prune(kAt + 7 * 24h), 3);
   EXPECT_TRUE(outbox->has_key("a", "inc-2/1-CRITICAL"));
   EXPECT_TRUE(outbox->has_key("b", "inc-1/1-CRITICAL"));
-  EXPECT_EQ(outbox->pending("c").size(), 1u);  // pending rows are never pruned
+  EXPECT_FALSE(outbox->has_key("a", "inc-1/2-HEALTHY"));
 }
 
 TEST(Outbox, SurvivesReopeningTheFile) {
