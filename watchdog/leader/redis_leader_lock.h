@@ -30,6 +30,8 @@
 // missing (`~<key>*`). That tenure's renewals stay on the lock key (the counter holds another
 // tenure's token), as do a tenure's renewals after its rights went away (it keeps its token);
 // the next acquisition tries the full script again, so a fixed ACL counts from the next tenure.
+// A follower with such a user pays a refused call, a reconnection and an `ACL LOG` entry on
+// the server at every poll (an error reply closes the shared client's connection).
 //
 // Keys: address (host:port, port 6379 by default), username (ACL user; needs a password),
 // password (secret: `password` or `password_file`), database (0; SELECT when not 0),
