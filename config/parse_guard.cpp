@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "config/text.h"
+#include "config/units.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
@@ -129,28 +130,30 @@ std::optional<std::chrono::nanoseconds> cpu_time_of(pid_t pid) {
   return std::chrono::seconds(used.tv_sec) + std::chrono::nanoseconds(used.tv_nsec);
 }
 
-// Reads the child's answer until EOF; false when the child used up its CPU budget or the wall
-// limit passed first. Looks at the child's CPU clock every slice.
-bool read_answer(int fd, pid_t pid, std::chrono::milliseconds cpu_budget,
+enum class Wait { Answered, OutOfCpu, OutOfTime };
+
+// Reads the child's answer until EOF (Answered), or until the child used up its CPU budget or
+// the wall limit passed. Looks at the child's CPU clock every slice.
+Wait read_answer(int fd, pid_t pid, std::chrono::milliseconds cpu_budget,
                  Clock::time_point wall_deadline, std::string& answer) {
   constexpr auto kSlice = std::chrono::milliseconds(20);
   char buffer[1024];
   while (true) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(wall_deadline - Clock::now());
-    if (left.count() <= 0) return false;
+    if (left.count() <= 0) return Wait::OutOfTime;
     // Only until the answer arrives: a child that answered and then frees a large heap on its
     // way out may pass the budget before EOF.
     if (answer.empty()) {
-      if (const auto used = cpu_time_of(pid); used && *used >= cpu_budget) return false;
+      if (const auto used = cpu_time_of(pid); used && *used >= cpu_budget) return Wait::OutOfCpu;
     }
     pollfd readable{fd, POLLIN, 0};
     const int ready = ::poll(&readable, 1, static_cast<int>(std::min(left, kSlice).count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return false;
+    if (ready < 0) return Wait::OutOfTime;
     if (ready == 0) continue;
     const ssize_t n = ::read(fd, buffer, sizeof(buffer));
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return true;  // EOF: the child exited (or died)
+    if (n <= 0) return Wait::Answered;  // EOF: the child exited (or died)
     if (answer.size() < kMaxMessageBytes + 1) answer.append(buffer, static_cast<std::size_t>(n));
   }
 }
@@ -189,11 +192,16 @@ ChildVerdict run_in_limited_child(const std::function<void()>& work, const Child
   }
   ::close(fds[1]);
   std::string answer;
-  const bool answered = read_answer(fds[0], pid, limits.deadline, wall_deadline, answer);
+  const Wait wait = read_answer(fds[0], pid, limits.deadline, wall_deadline, answer);
   ::close(fds[0]);
+  const bool answered = wait == Wait::Answered;
   if (!answered) ::kill(pid, SIGKILL);
   const int status = wait_for(pid);
-  if (!answered) return {Outcome::TimedOut, ""};
+  if (wait == Wait::OutOfCpu) return {Outcome::TimedOut, ""};
+  if (wait == Wait::OutOfTime) {
+    return {Outcome::TimedOut, "no answer within " + format_duration(wall_limit) +
+                                   " of wall-clock time, with CPU time to spare"};
+  }
   if (WIFSIGNALED(status) || answer.empty()) {
     const int number = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return {Outcome::Crashed, number ? strsignal(number) : "exited without an answer"};

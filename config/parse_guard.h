@@ -40,7 +40,7 @@ struct ChildVerdict {
     Ok,           // `work` returned
     Failed,       // `work` threw; `message` is what() (a ConfigError's full message)
     OutOfMemory,  // `work` hit the address space cap (std::bad_alloc)
-    TimedOut,     // no answer before the deadline: killed
+    TimedOut,     // no answer before the deadline ("") or the wall limit (`message` says): killed
     Crashed,      // died by a signal (stack overflow, CPU limit): `message` names it
     NotStarted,   // fork() or pipe() failed: `message` says why
   };

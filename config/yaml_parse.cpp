@@ -63,9 +63,11 @@ void parse_in_child(const std::string& yaml, const std::string& source, bool che
                " of memory (refused; too many nodes, or " + known_bug + ")";
       break;
     case Outcome::TimedOut:
-      reason = "the YAML parser did not finish within " + format_duration(limits.deadline) +
-               " of CPU time" +
-               " (refused; " + known_bug + ")";
+      reason = verdict.message.empty()
+                   ? "the YAML parser did not finish within " + format_duration(limits.deadline) +
+                         " of CPU time (refused; " + known_bug + ")"
+                   : "the YAML parser gave " + verdict.message +
+                         " (refused; the host gave it no CPU, or it is stuck)";
       break;
     case Outcome::Crashed:
       reason = "the YAML parser crashed (" + verdict.message +

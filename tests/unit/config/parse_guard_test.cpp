@@ -39,6 +39,7 @@ TEST(ParseGuard, WorkThatNeverEndsIsKilledAtTheDeadline) {
       },
       limits);
   EXPECT_EQ(verdict.outcome, Outcome::TimedOut);
+  EXPECT_EQ(verdict.message, "") << "the CPU budget, not the wall limit";
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // generous: 200ms deadline
 }
 
@@ -60,6 +61,8 @@ TEST(ParseGuard, WorkThatWaitsForeverIsKilledAtTheWallLimit) {
   const auto verdict =
       run_in_limited_child([] { std::this_thread::sleep_for(std::chrono::hours(1)); }, limits);
   EXPECT_EQ(verdict.outcome, Outcome::TimedOut);
+  // Said as what it is: a parser that waited, not one that used up its CPU.
+  EXPECT_EQ(verdict.message, "no answer within 500ms of wall-clock time, with CPU time to spare");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
