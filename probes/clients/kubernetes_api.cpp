@@ -3,10 +3,10 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <cctype>
 
+#include "config/bounded_file.h"
 #include "config/redaction.h"
 #include "config/units.h"
 
@@ -16,13 +16,12 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-std::optional<std::string> read_trimmed(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string text = content.str();
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+// A mounted token or namespace file, trailing whitespace cut. Read like every `*_file` secret
+// (config/bounded_file.h): a FIFO or /dev/zero at that path must not hang or fill the process.
+std::optional<std::string> read_trimmed(const std::string& path, std::string& error) {
+  auto text = config::read_regular_file(path, config::kMaxSecretFileBytes, error);
+  if (!text) return std::nullopt;
+  while (!text->empty() && std::isspace(static_cast<unsigned char>(text->back()))) text->pop_back();
   return text;
 }
 
@@ -101,7 +100,8 @@ std::string KubernetesApi::namespace_name() {
   std::lock_guard lock(mutex_);
   if (!settings_.namespace_name.empty()) return settings_.namespace_name;
   if (namespace_cache_.empty()) {
-    namespace_cache_ = read_trimmed(settings_.namespace_file).value_or("");
+    std::string ignored;  // no namespace file: not in a cluster, the default namespace
+    namespace_cache_ = read_trimmed(settings_.namespace_file, ignored).value_or("");
     if (namespace_cache_.empty()) namespace_cache_ = "default";
   }
   return namespace_cache_;
@@ -120,9 +120,12 @@ std::optional<KubernetesError> KubernetesApi::current_token(std::string& token) 
   FileStamp stamp{static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec,
                   static_cast<long long>(info.st_size), static_cast<long long>(info.st_ino)};
   if (!(stamp == token_stamp_) || token_cache_.empty()) {
-    auto text = read_trimmed(settings_.token_file);
+    std::string error;
+    auto text = read_trimmed(settings_.token_file, error);
     if (!text || text->empty()) {
-      return KubernetesError{FailureKind::Auth, "cannot read the token file " + settings_.token_file};
+      return KubernetesError{FailureKind::Auth, "cannot read the token file " +
+                                                    settings_.token_file +
+                                                    (text ? ": empty" : ": " + error)};
     }
     token_cache_ = std::move(*text);
     token_stamp_ = stamp;

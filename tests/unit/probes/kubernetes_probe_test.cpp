@@ -3,7 +3,9 @@
 #include "probes/kubernetes_probe.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "probes/clients/kubernetes_api.h"
@@ -150,6 +152,30 @@ TEST(KubernetesProbe, OutsideAClusterWithoutServerIsACheckTimeError) {
   auto result = probe->check(std::chrono::seconds(1));
   EXPECT_EQ(result.status, ProbeStatus::Unhealthy);
   EXPECT_NE(result.detail.find("not in a cluster"), std::string::npos) << result.detail;
+}
+
+// A FIFO (or /dev/zero) mounted where the token or namespace is expected must not hang the
+// probe's thread or fill its memory: the files are read like every `*_file` secret.
+TEST(KubernetesApi, AFifoAtTheTokenOrNamespacePathIsRefusedNotWaitedOn) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("wd-k8s-fifo-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string fifo = (dir / "token").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  KubernetesApi::Settings settings;
+  settings.server = "https://127.0.0.1:1";
+  settings.token_file = fifo;
+  settings.namespace_file = fifo;
+  KubernetesApi api(settings);
+  EXPECT_EQ(api.namespace_name(), "default");
+  auto answer = api.get_json("/api/v1/namespaces/default/pods", std::chrono::seconds(1));
+  ASSERT_TRUE(std::holds_alternative<KubernetesError>(answer));
+  const auto& error = std::get<KubernetesError>(answer);
+  EXPECT_EQ(error.kind, FailureKind::Auth);
+  EXPECT_NE(error.detail.find("cannot read the token file " + fifo + ": "), std::string::npos)
+      << error.detail;
+  EXPECT_NE(error.detail.find("FIFO"), std::string::npos) << error.detail;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
