@@ -81,7 +81,11 @@ void data(const Result& r, std::vector<std::string>& out) {
   }
   const auto age = span(*loss.backup_started, *r.fault);
   const std::string lost = std::to_string(loss.rows_lost()) + " rows lost";
-  if (loss.rpo.count() <= 0) {
+  if (loss.rows_written > 0 && loss.rows_present == 0 && !loss.backup_predates_writer()) {
+    out.push_back("none of the " + std::to_string(loss.rows_written) +
+                  " rows came back although a backup " + duration_text(age) +
+                  " old was there — check that recovery restores this database");
+  } else if (loss.rpo.count() <= 0) {
     out.push_back("backup was " + duration_text(age) + " old at the fault, " + lost +
                   " — set rpo: on the backup target to judge it");
   } else if (age <= loss.rpo) {

@@ -41,6 +41,19 @@ bool table_exists(TargetDatabase& db, const std::string& database) {
   return rows->front().front() != "0";
 }
 
+// Tables of the database outside the system schemas.
+std::int64_t user_tables(TargetDatabase& db, const std::string& database) {
+  auto rows = db.query(
+      db.is_postgres()
+          ? "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN "
+            "('pg_catalog', 'information_schema')"
+          : "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()");
+  if (!rows || rows->empty()) {
+    throw ScenarioError("cannot read database " + database + ": " + db.error());
+  }
+  return std::stoll(rows->front().front());
+}
+
 }  // namespace
 
 DataWriter::DataWriter(const config::BackupTargetSpec& target, std::chrono::milliseconds interval)
@@ -163,7 +176,11 @@ WrittenRows written_rows(const config::BackupTargetSpec& target) {
     return result;
   }
   if (!db.ok()) throw ScenarioError("cannot connect to database " + database + ": " + db.error());
-  if (!table_exists(db, database)) return result;
+  if (!table_exists(db, database)) {
+    result.holds_tables = user_tables(db, database) > 0;
+    return result;
+  }
+  result.holds_tables = true;
   auto rows = db.query(std::string("SELECT count(*), max(written_at_us) FROM ") + kWriterTable);
   if (!rows || rows->empty() || rows->front().size() < 2) {
     throw ScenarioError("cannot count the writer's rows in " + database + ": " + db.error());

@@ -82,9 +82,11 @@ class DataWriter {
 };
 
 // What survived of the writer's rows. `database_missing`: the database does not exist (then
-// rows 0). A database without the table also reads as 0 rows.
+// rows 0). A database without the table also reads as 0 rows; `holds_tables` then says whether
+// it has any table at all (restored from a backup older than the writer, or left empty).
 struct WrittenRows {
   bool database_missing = false;
+  bool holds_tables = false;
   std::int64_t rows = 0;
   std::optional<TimePoint> newest;  // write time of the newest surviving row
 };

@@ -66,6 +66,7 @@ class DatabaseDropped : public Scenario {
     ctx.memory["target"] = target_.name;
     ctx.memory["database"] = database_;
     ctx.memory["table_created"] = true;  // before creating it: a crash in between is reverted
+    ctx.memory["writer_started_us"] = to_micros(Clock::now());
     ctx.save();
     writer_ = std::make_unique<DataWriter>(target_, interval_);
     writer_->create_table();
@@ -99,6 +100,10 @@ class DatabaseDropped : public Scenario {
     const auto present = written_rows(target_);
     loss.rows_present = present.rows;
     loss.last_present_written = present.newest;
+    loss.database_holds_data = present.holds_tables;
+    if (ctx.memory.contains("writer_started_us")) {
+      loss.writer_started = from_micros(ctx.memory["writer_started_us"].get<std::int64_t>());
+    }
     loss.rpo = std::chrono::duration_cast<milliseconds>(target_.rpo);
     const auto fault = from_micros(ctx.memory.value("fault_at_us", to_micros(Clock::now())));
     std::string error;

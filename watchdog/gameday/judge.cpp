@@ -137,7 +137,9 @@ Check delivered_after_outage(const Result& r, const SinkOutage& outage) {
 
 // The RPO achieved is what the writer lost: the time between the newest row that came back
 // and the fault. The backup's age is only what the catalog offers; whether anything was
-// restored from it is what counts (a database still missing or empty must fail this).
+// restored from it is what counts (a database still missing or empty must fail this). When the
+// backup is older than the writer's table, none of its rows can come back: then the database
+// holding its tables again is what shows the restore, and the backup's age is the loss.
 Check within_rpo(const Result& r, const DataLoss& loss) {
   Check check{"data loss within the RPO (" + config::format_duration(loss.rpo) + ")", false, ""};
   const std::string rows =
@@ -150,6 +152,12 @@ Check within_rpo(const Result& r, const DataLoss& loss) {
                                  : "";
   if (!r.fault) {
     check.detail = "no fault time; " + rows;
+  } else if (loss.backup_predates_writer()) {
+    const auto age = std::chrono::duration_cast<milliseconds>(*r.fault - *loss.backup_started);
+    check.passed = age <= loss.rpo;
+    check.detail = "the data of the last " + duration_text(age) +
+                   " before the fault lost (the backup predates the writer's table); " + rows +
+                   backup;
   } else if (loss.rows_written > 0 && loss.rows_present == 0) {
     check.detail = "nothing came back: " + rows + backup;
   } else if (loss.last_present_written) {

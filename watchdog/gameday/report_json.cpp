@@ -64,7 +64,9 @@ json data_loss_json(const DataLoss& loss, const std::optional<TimePoint>& fault)
           {"backup_started", time_json(loss.backup_started)},
           {"backup_name", loss.backup_name},
           {"backup_age_ms", ms_json(age)},
-          {"rpo_ms", loss.rpo.count()}};
+          {"rpo_ms", loss.rpo.count()},
+          {"writer_started", time_json(loss.writer_started)},
+          {"database_holds_data", loss.database_holds_data}};
 }
 
 DataLoss data_loss_from(const json& j) {
@@ -75,6 +77,8 @@ DataLoss data_loss_from(const json& j) {
   loss.backup_started = optional_time(j, "backup_started");
   loss.backup_name = j.value("backup_name", "");
   loss.rpo = ms_at(j, "rpo_ms");
+  loss.writer_started = optional_time(j, "writer_started");
+  loss.database_holds_data = j.value("database_holds_data", true);
   return loss;
 }
 

@@ -44,7 +44,17 @@ struct DataLoss {
   std::optional<TimePoint> backup_started;        // of the backup the data came back from
   std::string backup_name;                        // "" when none was found
   std::chrono::milliseconds rpo{0};               // the backup target's rpo
+  // When the writer's table was created: a backup that started before it cannot hold any of
+  // its rows (the default game day uses the backups the operator already has).
+  std::optional<TimePoint> writer_started;
+  bool database_holds_data = true;  // after the recovery: the database exists and has tables
   std::int64_t rows_lost() const { return rows_written - rows_present; }
+  // No row came back because the backup restored is older than the writer, not because
+  // nothing was restored: then the RPO achieved is the backup's age at the fault.
+  bool backup_predates_writer() const {
+    return rows_written > 0 && rows_present == 0 && database_holds_data && backup_started &&
+           writer_started && *backup_started <= *writer_started;
+  }
 };
 
 struct Context {

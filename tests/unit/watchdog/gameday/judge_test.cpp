@@ -400,5 +400,37 @@ TEST(GamedayJudge, RpoIsJudgedOnWhatCameBack) {
       << "no rows to measure: the backup's age decides";
 }
 
+// Without gameday.fresh_backup the newest backup is older than the writer's table: none of its
+// rows can come back, and the database holding its tables again is what shows the restore.
+TEST(GamedayJudge, ABackupOlderThanTheWriterIsJudgedByItsAge) {
+  auto rpo_check = [](DataLoss loss) {
+    Result r = recovered();
+    r.data_loss = loss;
+    judge(r);
+    return r.checks.back();
+  };
+  DataLoss older{1200, 0, std::nullopt, plus(-50min), "b-1", 1h};
+  older.writer_started = plus(-2min);
+  const auto within = rpo_check(older);
+  EXPECT_TRUE(within.passed) << within.detail;
+  EXPECT_EQ(within.detail,
+            "the data of the last 50m 00s before the fault lost (the backup predates the "
+            "writer's table); 1200 of 1200 rows lost; backup 50m 00s old at the fault");
+
+  DataLoss stale = older;
+  stale.backup_started = plus(-2h);
+  EXPECT_FALSE(rpo_check(stale).passed) << "a backup older than the rpo misses it";
+
+  DataLoss empty = older;
+  empty.database_holds_data = false;
+  const auto nothing = rpo_check(empty);
+  EXPECT_FALSE(nothing.passed);
+  EXPECT_EQ(nothing.detail.rfind("nothing came back", 0), 0u) << nothing.detail;
+
+  DataLoss newer = older;  // a backup taken after the table: its rows should have come back
+  newer.writer_started = plus(-3h);
+  EXPECT_FALSE(rpo_check(newer).passed);
+}
+
 }  // namespace
 }  // namespace watchdog::gameday

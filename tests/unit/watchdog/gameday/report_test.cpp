@@ -46,6 +46,7 @@ Result sample() {
                          at("2026-12-05T08:00:00.000Z"),
                          "main-20261205T080000Z",
                          25h};
+  r.data_loss->writer_started = at("2026-12-05T09:57:00.000Z");
   r.timeline = {{r.started, "gameday", "prepare: writer started"},
                 {*r.fault, "gameday", "inject: DROP DATABASE shop"},
                 {*r.detected, "journal", "DEGRADED -> CRITICAL: pg | not_found"},
@@ -127,6 +128,7 @@ TEST(GamedayReport, JsonRoundTrips) {
   EXPECT_EQ(back.started, original.started);
   EXPECT_EQ(back.recovered, original.recovered);
   EXPECT_EQ(back.data_loss->backup_started, original.data_loss->backup_started);
+  EXPECT_EQ(back.data_loss->writer_started, original.data_loss->writer_started);
   EXPECT_EQ(back.checks.size(), original.checks.size());
   EXPECT_EQ(back.passed, original.passed);
   EXPECT_EQ(render_markdown(back), render_markdown(original));
