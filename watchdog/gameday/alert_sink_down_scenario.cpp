@@ -12,7 +12,8 @@
 //           or, for argv switches that cannot be asked whether they run, for kSinkOutage. Then
 //           the sink is started — inside the runner's recover wait, so the delivery happens
 //           while the runner still watches the journal.
-//   revert  starts whatever is still down (sink, then component); idempotent.
+//   revert  starts whatever is still down (sink, then the component if inject got to its stop:
+//           `component_stop_started`); idempotent.
 // memory: {"sink", "sink_down_at", "sink_up_at"} (RFC 3339): after the outcome the runner waits
 // (bounded) for the incident's alerts to leave the outbox, then judges every alert to that sink
 // created in [sink_down_at, sink_up_at) — each must be delivered, not before sink_up_at, and
@@ -62,9 +63,12 @@ class AlertSinkDown : public Scenario {
     ctx.memory["sink"] = sink_name_;
     ctx.memory["sink_down_at"] = config::format_rfc3339(Clock::now());
     ctx.memory["sink_down"] = true;
+    ctx.memory["component_stop_started"] = false;
     ctx.save();
     sink_.stop();
     ctx.note("alert sink " + sink_name_ + " stopped");
+    ctx.memory["component_stop_started"] = true;  // before the stop: a crash in it is reverted
+    ctx.save();
     if (service_.is_container()) {
       if (!service_.kill()) throw ScenarioError("the component's container is not running");
       ctx.note("component crashed (SIGKILL)");
@@ -99,7 +103,10 @@ class AlertSinkDown : public Scenario {
     } catch (const ScenarioError& error) {
       sink_error = error;
     }
-    start_component(ctx);
+    // A component this game day never stopped (a failure before it, or a resume after a crash
+    // before it) is left alone: its own start argv may not be harmless on a running service.
+    // (A row written before this key existed has no such key: started, as it was then.)
+    if (ctx.memory.value("component_stop_started", true)) start_component(ctx);
     if (sink_error) throw *sink_error;
   }
 

@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <variant>
 
@@ -93,6 +95,19 @@ void ServiceSwitch::wait_until_dead(const probes::DockerApi& api,
                       std::to_string(kApiTimeout.count() / 1000) + " s after SIGKILL");
 }
 
+// Whether local PID `pid` is the container's process. The PID comes from the engine's own
+// namespace: with a remote engine (docker_host: tcp://…) or one in a VM (Docker Desktop), the
+// same number here is some unrelated process. Docker puts a container's processes in a cgroup
+// named after its id, and /proc/PID/cgroup shows that path from any cgroup namespace.
+bool ServiceSwitch::is_local_process_of(long long pid, const std::string& container_id) {
+  if (container_id.size() < 12) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  if (!in) return false;
+  std::ostringstream cgroups;
+  cgroups << in.rdbuf();
+  return cgroups.str().find(container_id) != std::string::npos;
+}
+
 bool ServiceSwitch::kill() const {
   if (!is_container()) throw ScenarioError(what_ + ": a crash needs gameday.container");
   const auto api = docker();
@@ -106,7 +121,7 @@ bool ServiceSwitch::kill() const {
   // which is what the docker probe judges a crash (an API kill reads as "stopped on purpose").
   // So SIGKILL its main process directly when it is visible from here (same PID namespace: a
   // host install, or a sidecar with pid: host); otherwise fall back to the API's kill.
-  if (info.pid > 1 && std::filesystem::exists("/proc/" + std::to_string(info.pid))) {
+  if (info.pid > 1 && is_local_process_of(info.pid, info.id)) {
     if (::kill(static_cast<pid_t>(info.pid), SIGKILL) == 0) {
       wait_until_dead(api, info);
       return true;

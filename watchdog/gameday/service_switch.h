@@ -32,6 +32,9 @@ class ServiceSwitch {
   // True when the container is running (containers only; argv switches cannot tell → throws).
   bool running() const;
   bool is_container() const { return !how_.container.empty(); }
+  // Whether local process `pid` belongs to the container (its cgroup names the id): the engine
+  // may report a PID of another namespace (a remote engine, a VM) that is not ours to kill.
+  static bool is_local_process_of(long long pid, const std::string& container_id);
 
  private:
   void run(const std::vector<std::string>& argv, const char* step) const;

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
 #include "tests/support/temp_dir.h"
+#include "watchdog/gameday/service_switch.h"
 
 namespace watchdog::gameday {
 namespace {
@@ -108,6 +111,41 @@ TEST(GamedayServiceScenarios, AlertSinkDownStopsTheSinkFirstAndTheRevertStartsBo
   EXPECT_EQ(read(log), "sink-stop\napi-stop\nsink-start\napi-start\n");
   EXPECT_FALSE(memory.value("sink_down", true));
   EXPECT_TRUE(memory.contains("sink_up_at"));
+}
+
+// A PID the engine reports is killed here only when its cgroup names the container: a remote
+// engine's PID is some unrelated local process (here: this test itself).
+TEST(GamedayServiceScenarios, ALocalPidIsTheContainersOnlyWhenItsCgroupNamesIt) {
+  const std::string id(64, 'a');
+  EXPECT_FALSE(ServiceSwitch::is_local_process_of(::getpid(), id));
+  EXPECT_FALSE(ServiceSwitch::is_local_process_of(1 << 30, id)) << "no such process";
+  EXPECT_FALSE(ServiceSwitch::is_local_process_of(::getpid(), "")) << "no id matches nothing";
+}
+
+// The sink's stop fails, so inject never reaches the component: the revert brings the sink
+// back but leaves the running component alone (its start argv is not the revert's to run).
+TEST(GamedayServiceScenarios, AlertSinkDownNeverStartsAComponentItDidNotStop) {
+  TempDir dir;
+  const auto log = dir / "steps.log";
+  const auto step = [&](const std::string& what, int code = 0) {
+    return std::vector<std::string>{
+        "/bin/sh", "-c", "echo " + what + " >> " + log.string() + "; exit " + std::to_string(code)};
+  };
+  config::Config config;
+  config.alerts.push_back({"ops", "webhook", {}});
+  config::ComponentSpec component;
+  component.name = "api";
+  component.gameday.service = {"", step("api-stop"), step("api-start")};
+  component.gameday.alert_sink =
+      config::AlertSinkSwitch{"ops", {"", step("sink-stop", 1), step("sink-start")}};
+  auto scenario = make_alert_sink_down(config, component);
+  nlohmann::json memory = nlohmann::json::object();
+  Context ctx{config,     component,       memory, [] {}, [](const std::string&) {},
+              [] { return false; }, [](const std::string&, const std::string&) {}};
+  EXPECT_THROW(scenario->inject(ctx), ScenarioError);
+  EXPECT_EQ(read(log), "sink-stop\n");
+  scenario->revert(ctx);
+  EXPECT_EQ(read(log), "sink-stop\nsink-start\n");
 }
 
 }  // namespace
