@@ -28,12 +28,18 @@ std::unique_ptr<PostgresLeaderLock> postgres_lock(const std::string& dsn,
       PostgresLeaderLock::Settings{dsn, false, PostgresLeaderLock::kDefaultLockId, identity});
 }
 
-std::string holders(const PostgresServer& server) {
-  std::string out = server.psql(
-      "SELECT coalesce(string_agg(a.application_name, ','), '') FROM pg_locks l"
-      " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted");
+// psql's answer without its trailing newlines: one value, ready to compare.
+std::string psql_line(const PostgresServer& server, const std::string& sql) {
+  std::string out = server.psql(sql);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
+}
+
+std::string holders(const PostgresServer& server) {
+  return psql_line(
+      server,
+      "SELECT coalesce(string_agg(a.application_name, ','), '') FROM pg_locks l"
+      " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted");
 }
 
 TEST(PostgresLeaderLock, OneHolderAndHandOverOnRelease) {
@@ -153,11 +159,9 @@ TEST(PostgresLeaderLock, NeverShowsTheDsnOrPassword) {
 // Fencing tokens and the leader record in the lock's table.
 
 std::string leader_row(const PostgresServer& server, const std::string& table = "watchdog_leader") {
-  std::string out =
-      server.psql("SELECT fencing || ' ' || holder || ' ' || coalesce(record, '-') FROM " + table +
-                  " WHERE lock_id = " + std::to_string(PostgresLeaderLock::kDefaultLockId));
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
+  return psql_line(server,
+                   "SELECT fencing || ' ' || holder || ' ' || coalesce(record, '-') FROM " + table +
+                       " WHERE lock_id = " + std::to_string(PostgresLeaderLock::kDefaultLockId));
 }
 
 TEST(PostgresLeaderLock, FencingTokenAndRecordAreKeptInTheTableAndHandedOver) {
