@@ -21,7 +21,7 @@ h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
 .s{white-space:nowrap;display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:700;color:#fff;font-size:.85rem;letter-spacing:.02em}
 .big{font-size:1.1rem;padding:.25rem .7rem}
 .HEALTHY{background:#1a7f37}.DEGRADED{background:#9a6700}.CRITICAL{background:#cf222e}
-.RECOVERING{background:#0969da}.FAILED{background:#6e0b12}
+.RECOVERING{background:#0969da}.FAILED{background:#6e0b12}.FLAPPING{background:#8250df}
 .card{background:#fff;border:1px solid #d5dae1;border-radius:.4rem;padding:.6rem .75rem;margin:.5rem 0}
 .card h3{font-size:1rem;margin:0 .5rem 0 0;display:inline}
 .meta{color:#57606a;font-size:.85rem;margin:.25rem 0}
@@ -58,7 +58,10 @@ std::string last_check(const ComponentView& c) {
 
 void component_card(const ComponentView& c, TimePoint now, std::ostream& out) {
   out << "<div class=\"card\" id=\"c-" << html_escape(c.name) << "\"><h3>" << html_escape(c.name)
-      << "</h3>" << badge(to_string(c.state)) << "<p class=\"meta\">since " << when(c.since) << " ("
+      << "</h3>" << badge(to_string(c.state));
+  // Flapping is not a state but why its alerts went quiet: one FLAPPING alert stands for them.
+  if (c.flapping) out << " " << badge("FLAPPING");
+  out << "<p class=\"meta\">since " << when(c.since) << " ("
       << ago(c.since, now) << ") &middot; last check " << last_check(c);
   if (c.attempts > 0) out << " &middot; attempts " << c.attempts;
   out << "</p>";

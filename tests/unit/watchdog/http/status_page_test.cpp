@@ -70,6 +70,26 @@ TEST(StatusPage, ShowsStatesIncidentsAndRtoVerdicts) {
   EXPECT_NE(page.find("muted: paused until later: &quot;deploy&quot;"), std::string::npos);
 }
 
+// A flapping component says so beside its state (its alerts are folded into one FLAPPING
+// alert, so the page is where an operator sees why the pages stopped); a steady one does not.
+TEST(StatusPage, MarksAFlappingComponent) {
+  auto status = sample();
+  status.components[0].flapping = true;
+  const auto page = render_status_page(status, incidents(), at(300));
+  const auto api = page.find("id=\"c-api\"");
+  const auto db = page.find("id=\"c-db\"");
+  ASSERT_NE(api, std::string::npos);
+  ASSERT_NE(db, std::string::npos);
+  const std::string badge = "<span class=\"s FLAPPING\">FLAPPING</span>";
+  const auto flapping = page.find(badge);
+  ASSERT_NE(flapping, std::string::npos) << page;
+  EXPECT_GT(flapping, api);
+  EXPECT_LT(flapping, db);
+  EXPECT_EQ(page.find(badge, flapping + badge.size()), std::string::npos) << "db is steady";
+  EXPECT_EQ(render_status_page(sample(), incidents(), at(300)).find(">FLAPPING<"),
+            std::string::npos);
+}
+
 TEST(StatusPage, EscapesProbeDetailsAndLoadsNothingFromElsewhere) {
   const auto page = render_status_page(sample(), incidents(), at(300));
   EXPECT_EQ(page.find("<img"), std::string::npos);
