@@ -1,5 +1,6 @@
 #include "watchdog/cli/backup_report.h"
 
+#include "config/redaction.h"
 #include "config/time_text.h"
 #include "config/units.h"
 #include "probes/backup_probe.h"
@@ -67,6 +68,16 @@ std::vector<std::string> problems_of(const bk::CatalogVerdict& verdict) {
   return problems;
 }
 
+// Error texts come from the tools and files of the catalog (a dump's stderr, a status file, a
+// drill's detail): the report goes to chat and JSON, so every configured secret is scrubbed
+// here, once, like any text that reaches an operator (config/redaction.h).
+void redact_texts(TargetReport& report) {
+  for (auto& problem : report.problems) config::redact_in_place(problem);
+  config::redact_in_place(report.failed_attempt_error);
+  if (report.newest) config::redact_in_place(report.newest->verification_error);
+  if (report.last_drill) config::redact_in_place(report.last_drill->detail);
+}
+
 }  // namespace
 
 TargetFacts collect_facts(const config::BackupTargetSpec& target,
@@ -104,6 +115,7 @@ TargetReport judge_target(const TargetFacts& facts, seconds period, SystemTime n
   if (facts.volume) report.free_bytes = facts.volume->free_bytes;
   count_period(facts, now - period, report);
   report.problems = problems_of(verdict);
+  redact_texts(report);
   return report;
 }
 

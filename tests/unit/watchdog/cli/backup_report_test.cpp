@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "config/redaction.h"
 #include "tests/support/temp_dir.h"
 #include "watchdog/alerts/message.h"
 
@@ -228,6 +229,26 @@ TEST(BackupReport, FreeSpaceOfAMissingDirectoryIsItsParentVolumes) {
   EXPECT_FALSE(f.list_error.empty());
   ASSERT_TRUE(f.volume) << "statvfs of " << dir.path();
   EXPECT_GT(f.volume->free_bytes, 0u);
+}
+
+// The report goes to chat and JSON: a secret that a tool echoed into an error (a dump's stderr,
+// a drill's detail, a failed verification) is scrubbed like any text that reaches an operator.
+TEST(BackupReport, ErrorTextsAreRedacted) {
+  config::install_secrets({"pw-0f-the-dump"});
+  auto f = with_failed_attempt(facts({backup(20h, 1000, false)}), 1h, true);
+  f.newest_attempt->error = "pg_dump: password pw-0f-the-dump rejected";
+  f.backups.back().verification->error = "checksum of pw-0f-the-dump.sql";
+  f = with_drill(f, false, "restore into 'pw-0f-the-dump' failed");
+  const auto report = judge_target(f, 24h, kNow);
+  config::clear_secrets();
+  EXPECT_EQ(report.failed_attempt_error, "pg_dump: password [REDACTED] rejected");
+  ASSERT_TRUE(report.newest.has_value());
+  EXPECT_EQ(report.newest->verification_error, "checksum of [REDACTED].sql");
+  ASSERT_TRUE(report.last_drill.has_value());
+  EXPECT_EQ(report.last_drill->detail, "restore into '[REDACTED]' failed");
+  for (const auto& problem : report.problems) {
+    EXPECT_EQ(problem.find("pw-0f-the-dump"), std::string::npos) << problem;
+  }
 }
 
 TEST(BackupReport, FailedAttemptKeepsItsErrorOnlyWhileItIsTheLast) {
