@@ -68,6 +68,8 @@ Heartbeat::~Heartbeat() {
 
 void Heartbeat::beat() {
   std::unique_ptr<store::StateStore> store;
+  int failed = 0;  // beats missed in a row
+  std::chrono::steady_clock::time_point last_logged{};
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, kHeartbeatInterval, [this] { return stop_; })) {
     try {
@@ -78,10 +80,20 @@ void Heartbeat::beat() {
         lost_ = true;
         return;
       }
+      if (failed > 0) {
+        spdlog::info("gameday_heartbeat_recovered {} {}", logging::kv("id", id_),
+                     logging::kv("missed", std::to_string(failed)));
+      }
+      failed = 0;
     } catch (const std::exception& error) {
-      // A missed beat is harmless until 30 s pass; a store that stays unusable is logged.
-      spdlog::warn("gameday_heartbeat_failed {} {}", logging::kv("id", id_),
-                   logging::kv("error", error.what()));
+      // A missed beat is harmless until 30 s pass; a store that stays unusable (a full disk)
+      // is logged at once and then once a minute with the count, like the engine's store.
+      const auto now = std::chrono::steady_clock::now();
+      if (++failed == 1 || now - last_logged >= std::chrono::minutes(1)) {
+        spdlog::warn("gameday_heartbeat_failed {} {} {}", logging::kv("id", id_),
+                     logging::kv("missed", std::to_string(failed)), logging::kv("error", error.what()));
+        last_logged = now;
+      }
       store.reset();
     }
   }

@@ -1,0 +1,43 @@
+// A game day's heartbeat whose state store stays unusable (deleted, a full disk) logs the first
+// missed beat and then once a minute with the count — not a warning every 2 s for the whole
+// game day.
+#include "watchdog/gameday/heartbeat.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+#include <thread>
+
+#include "tests/support/temp_dir.h"
+
+namespace watchdog::gameday {
+namespace {
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(GamedayHeartbeat, AStoreThatStaysUnusableIsLoggedOnceAMinuteNotEveryBeat) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  testing::TempDir dir;
+  {
+    Heartbeat heartbeat(dir / "no-such-state-dir", "gd-1", this_process());
+    // Two beats (kHeartbeatInterval apart) and some slack: both fail to open the store.
+    std::this_thread::sleep_for(kHeartbeatInterval * 2 + std::chrono::milliseconds(500));
+    EXPECT_FALSE(heartbeat.lost()) << "a store that cannot be opened is not a lost claim";
+  }
+  spdlog::set_default_logger(previous);
+  const std::string text = log.str();
+  EXPECT_EQ(count(text, "gameday_heartbeat_failed"), 1u) << text;
+  EXPECT_NE(text.find("missed=1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace watchdog::gameday
