@@ -2,9 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <cctype>
 
 #include "config/bounded_file.h"
 #include "config/redaction.h"
@@ -123,9 +123,9 @@ std::optional<KubernetesError> KubernetesApi::current_token(std::string& token) 
     std::string error;
     auto text = read_trimmed(settings_.token_file, error);
     if (!text || text->empty()) {
-      return KubernetesError{FailureKind::Auth, "cannot read the token file " +
-                                                    settings_.token_file +
-                                                    (text ? ": empty" : ": " + error)};
+      return KubernetesError{
+          FailureKind::Auth,
+          "cannot read the token file " + settings_.token_file + (text ? ": empty" : ": " + error)};
     }
     token_cache_ = std::move(*text);
     token_stamp_ = stamp;

@@ -91,7 +91,8 @@ void Heartbeat::beat() {
       const auto now = std::chrono::steady_clock::now();
       if (++failed == 1 || now - last_logged >= std::chrono::minutes(1)) {
         spdlog::warn("gameday_heartbeat_failed {} {} {}", logging::kv("id", id_),
-                     logging::kv("missed", std::to_string(failed)), logging::kv("error", error.what()));
+                     logging::kv("missed", std::to_string(failed)),
+                     logging::kv("error", error.what()));
         last_logged = now;
       }
       store.reset();

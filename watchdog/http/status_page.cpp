@@ -61,8 +61,8 @@ void component_card(const ComponentView& c, TimePoint now, std::ostream& out) {
       << "</h3>" << badge(to_string(c.state));
   // Flapping is not a state but why its alerts went quiet: one FLAPPING alert stands for them.
   if (c.flapping) out << " " << badge("FLAPPING");
-  out << "<p class=\"meta\">since " << when(c.since) << " ("
-      << ago(c.since, now) << ") &middot; last check " << last_check(c);
+  out << "<p class=\"meta\">since " << when(c.since) << " (" << ago(c.since, now)
+      << ") &middot; last check " << last_check(c);
   if (c.attempts > 0) out << " &middot; attempts " << c.attempts;
   out << "</p>";
   if (c.muted || !c.hold.empty()) {

@@ -157,8 +157,8 @@ TEST(KubernetesProbe, OutsideAClusterWithoutServerIsACheckTimeError) {
 // A FIFO (or /dev/zero) mounted where the token or namespace is expected must not hang the
 // probe's thread or fill its memory: the files are read like every `*_file` secret.
 TEST(KubernetesApi, AFifoAtTheTokenOrNamespacePathIsRefusedNotWaitedOn) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("wd-k8s-fifo-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("wd-k8s-fifo-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string fifo = (dir / "token").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);

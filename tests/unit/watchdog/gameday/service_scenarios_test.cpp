@@ -4,7 +4,6 @@
 #include "watchdog/gameday/service_scenarios.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <fstream>
@@ -140,8 +139,13 @@ TEST(GamedayServiceScenarios, AlertSinkDownNeverStartsAComponentItDidNotStop) {
       config::AlertSinkSwitch{"ops", {"", step("sink-stop", 1), step("sink-start")}};
   auto scenario = make_alert_sink_down(config, component);
   nlohmann::json memory = nlohmann::json::object();
-  Context ctx{config,     component,       memory, [] {}, [](const std::string&) {},
-              [] { return false; }, [](const std::string&, const std::string&) {}};
+  Context ctx{config,
+              component,
+              memory,
+              [] {},
+              [](const std::string&) {},
+              [] { return false; },
+              [](const std::string&, const std::string&) {}};
   EXPECT_THROW(scenario->inject(ctx), ScenarioError);
   EXPECT_EQ(read(log), "sink-stop\n");
   scenario->revert(ctx);
