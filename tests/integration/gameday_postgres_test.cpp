@@ -1,7 +1,7 @@
 // Issue #19's end-to-end game days on real PostgreSQL: `watchdog gameday` (the real CLI) beside
 // a real `watchdog run`, a webhook sink taking the incident's alerts. database-dropped is
 // restored by the daemon's restore_latest and loses exactly the writer's rows since the fresh
-// backup; SIGINT in the middle of database-stopped (a ladder that cannot start the server)
+// backup (without one: all of them, judged by the older backup's age); SIGINT in the middle of database-stopped (a ladder that cannot start the server)
 // runs the revert, which starts it; a component without `staging: true` is refused untouched.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -143,6 +143,46 @@ TEST_F(GamedayPostgres, DroppedDatabaseIsRestoredAndLosesTheRowsWrittenSinceTheF
       [&] { return watchdog_->metric("watchdog_gameday_last_passed", labels) == 1; }, 12s))
       << watchdog_->metrics();
   expect_no_password({result.out, result.err, markdown, past.dump(), watchdog_->log()});
+}
+
+// Without gameday.fresh_backup the game day uses the backups already in the catalog, all older
+// than the writer's table: none of its rows can come back, so it is judged by that backup's age
+// at the fault (seconds here, within the 1h RPO) once shop holds its tables again.
+TEST_F(GamedayPostgres, DroppedWithoutAFreshBackupIsJudgedByTheExistingBackupsAge) {
+  const std::string gameday = "    gameday:\n      backup_target: main\n      writer_interval: 100ms\n";
+  ASSERT_NO_FATAL_FAILURE(start_daemon(true, std::string(kRestoreLadder) + gameday));
+  const auto taken = run_command(
+      {kWatchdog, "backup", "-c", watchdog_->config_path().string(), "--target", "main"},
+      cli_.env, 60s);
+  ASSERT_EQ(taken.exit_code, 0) << taken.out << taken.err;
+  ASSERT_EQ(backups().size(), 1u);
+  const auto backup = backups().front();
+
+  const auto result = cli_.run(
+      {"--scenario", "database-dropped", "--component", "postgres", "--yes", "--json"}, 180s);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err << watchdog_->log();
+  const auto doc = json::parse(result.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << result.out;
+  EXPECT_EQ(doc.value("outcome", ""), "recovered") << doc.dump(2);
+  EXPECT_TRUE(doc.value("passed", false)) << doc.dump(2);
+  const auto& loss = doc["data_loss"];
+  ASSERT_TRUE(loss.is_object()) << doc.dump(2);
+  EXPECT_EQ(loss.value("backup_name", ""), backup.name) << loss.dump(2);
+  EXPECT_GT(loss.value("rows_written", std::int64_t{0}), 0) << loss.dump(2);
+  EXPECT_EQ(loss.value("rows_present", std::int64_t{-1}), 0) << loss.dump(2);
+  EXPECT_EQ(loss.value("rows_lost", std::int64_t{-1}), loss.value("rows_written", std::int64_t{0}));
+  EXPECT_TRUE(loss.value("database_holds_data", false)) << loss.dump(2);
+  bool judged_by_age = false;
+  for (const auto& check : doc["checks"]) {
+    if (check.value("what", "").starts_with("data loss within the RPO")) {
+      EXPECT_TRUE(check.value("passed", false)) << check.dump();
+      judged_by_age = check.value("detail", "").find("the backup predates the writer's table") !=
+                      std::string::npos;
+    }
+  }
+  EXPECT_TRUE(judged_by_age) << doc["checks"].dump(2);
+  EXPECT_EQ(shop_counts(server_, "shop"), "50|200|3\n") << "the operator's data is back";
+  EXPECT_TRUE(writer_table_gone());
 }
 
 TEST_F(GamedayPostgres, SigintMidDatabaseStoppedRevertsAndTheServerIsBack) {
