@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -27,6 +28,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kSweepEvery = std::chrono::milliseconds(250);
+// A head this long without its blank line goes to a worker anyway: cpp-httplib refuses it
+// (its lines are at most 8 KiB), rather than the epoll thread buffering without end.
+constexpr std::size_t kMaxGatheredHead = 16 * 1024;
 
 thread_local bool close_requested = false;  // set by a handler of the current request
 
@@ -64,6 +68,9 @@ struct ConnectionFront::Core {
     Connection(int fd, std::chrono::milliseconds write_timeout) : stream(fd, write_timeout) {}
     ConnectionStream stream;
     Clock::time_point idle_since = Clock::now();
+    // The first bytes of a head still being gathered arrived then: it must be whole within
+    // request_timeout, as when a worker read it.
+    std::optional<Clock::time_point> partial_since;
     int requests = 0;
     bool busy = false;  // a worker holds it; only that worker closes or re-arms it
   };
@@ -185,12 +192,38 @@ struct ConnectionFront::Core {
     std::lock_guard lock(mutex);
     std::vector<Connection*> stale;
     for (auto& [fd, connection] : open) {
-      if (!connection->busy && now - connection->idle_since >= limits.idle_timeout) {
+      if (connection->busy) continue;
+      if (now - connection->idle_since >= limits.idle_timeout ||
+          (connection->partial_since &&
+           now - *connection->partial_since >= limits.request_timeout)) {
         stale.push_back(connection.get());
       }
     }
     timed_out += stale.size();  // counted before the peers can see the close
     for (Connection* connection : stale) close_locked(connection);
+  }
+
+  // Bytes arrived on an idle connection: a worker gets it once its request head is whole, so a
+  // client that sends its head a byte at a time holds no worker (only a descriptor, until
+  // request_timeout). Caller holds `mutex`; the connection is not busy.
+  void take_bytes_locked(Connection* connection) {
+    switch (connection->stream.gather(kMaxGatheredHead)) {
+      case ConnectionStream::Gathered::Head:
+        connection->partial_since.reset();
+        connection->busy = true;
+        ready.push_back(connection);
+        work_ready.notify_one();
+        return;
+      case ConnectionStream::Gathered::More:
+        if (!connection->partial_since && connection->stream.has_buffered()) {
+          connection->partial_since = Clock::now();
+        }
+        arm_locked(connection, EPOLL_CTL_MOD);
+        return;
+      case ConnectionStream::Gathered::Closed:
+        close_locked(connection);
+        return;
+    }
   }
 
   void poll_loop() {
@@ -217,9 +250,7 @@ struct ConnectionFront::Core {
         std::lock_guard lock(mutex);
         auto it = open.find(fd);
         if (it == open.end() || it->second->busy) continue;
-        it->second->busy = true;
-        ready.push_back(it->second.get());
-        work_ready.notify_one();
+        take_bytes_locked(it->second.get());
       }
       if (accept_now) accept_all();
       const auto now = Clock::now();
@@ -231,7 +262,8 @@ struct ConnectionFront::Core {
     }
   }
 
-  // Answers requests while they keep coming without a wait (pipelined bytes already here).
+  // Answers requests while whole ones are already here (pipelined); the start of a further one
+  // goes back to the epoll thread to be gathered.
   bool serve_connection(Connection& connection) {
     bool keep = true;
     do {
@@ -242,7 +274,7 @@ struct ConnectionFront::Core {
       keep = serve(connection.stream, last) && !last && !close_requested;
       keep = connection.stream.flush() && keep;
       if (connection.stream.timed_out()) ++timed_out;
-    } while (keep && connection.stream.has_buffered());
+    } while (keep && connection.stream.has_whole_head());
     return keep;
   }
 
@@ -265,6 +297,7 @@ struct ConnectionFront::Core {
       }
       connection->busy = false;
       connection->idle_since = Clock::now();
+      if (connection->stream.has_buffered()) connection->partial_since = connection->idle_since;
       arm_locked(connection, EPOLL_CTL_MOD);
     }
   }

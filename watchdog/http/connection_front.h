@@ -7,13 +7,16 @@
 // half-open flood) occupied the pool and /healthz waited seconds behind them — long enough for
 // a Kubernetes liveness probe to kill the pod — and ~1,000 of them used up the process's file
 // descriptors, so the watchdog's own probes failed and it paged about healthy services.
-// Here an idle connection costs a file descriptor and a few bytes, never a thread:
+// Here an idle connection costs a file descriptor and a few bytes, never a thread, and so does
+// one whose request head is still arriving (the epoll thread gathers heads; a worker gets a
+// connection once a whole head is there):
 //   - at most `max_connections` are open; at the cap a new connection evicts the longest-idle
 //     one (the newest is the one most likely to carry a request), or is closed when none idles;
 //   - a connection that sends nothing for `idle_timeout` (before its first request or between
 //     keep-alive requests) is closed;
-//   - a request must arrive whole within `request_timeout` of its first byte (a client that
-//     dribbles bytes cannot hold a worker longer than that); a response write gives up after
+//   - a request must arrive whole within `request_timeout` of its first byte: a head that does
+//     not is closed by the epoll thread; a body (read by the worker, after the token check)
+//     cannot hold its worker longer than that; a response write gives up after
 //     `write_timeout` without progress;
 //   - after `max_requests` on one connection it is closed.
 // Requests are parsed and routed by cpp-httplib (its routes, pre-routing gate and error pages

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace watchdog::core {
 namespace {
@@ -53,6 +54,34 @@ void ConnectionStream::begin_request(Clock::time_point deadline) {
 }
 
 void ConnectionStream::shut_down() { ::shutdown(fd_, SHUT_RDWR); }
+
+bool ConnectionStream::has_whole_head() const {
+  // A head ends at its first empty line; cpp-httplib also takes bare LF line ends.
+  const std::string_view unread = std::string_view(read_buffer_).substr(read_offset_);
+  return unread.find("\n\r\n") != std::string_view::npos ||
+         unread.find("\n\n") != std::string_view::npos;
+}
+
+ConnectionStream::Gathered ConnectionStream::gather(std::size_t cap) {
+  read_buffer_.erase(0, read_offset_);
+  read_offset_ = 0;
+  bool ended = false;
+  char chunk[kReadChunk];
+  while (read_buffer_.size() < cap) {
+    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), MSG_DONTWAIT);
+    if (n > 0) {
+      read_buffer_.append(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    ended = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    break;
+  }
+  // A whole head is served even when the peer has already shut down its side (a one-shot
+  // client: request, then EOF); a part of one never can be.
+  if (has_whole_head() || read_buffer_.size() >= cap) return Gathered::Head;
+  return ended ? Gathered::Closed : Gathered::More;
+}
 
 bool ConnectionStream::wait_for(short events, Clock::time_point until) const {
   while (true) {

@@ -8,7 +8,10 @@
 //   - Writes are collected and sent by flush(), so a response leaves in one send where it fits
 //     (no Nagle/delayed-ACK stall between its head and body); a send that makes no progress for
 //     `write_timeout` gives up.
-// Not thread-safe: one worker at a time uses a connection.
+//   - gather() collects a request's head without blocking, for the front's epoll thread: a
+//     worker is handed the connection only once the head is whole (a client that dribbles its
+//     head holds no worker at all).
+// Not thread-safe: one thread at a time (the epoll thread or one worker) uses a connection.
 
 #include <httplib.h>
 
@@ -34,6 +37,16 @@ class ConnectionStream final : public httplib::Stream {
   bool flush();
   // Bytes already received and not yet read (the start of a pipelined request).
   bool has_buffered() const { return read_offset_ < read_buffer_.size(); }
+  // The unread bytes hold a whole request head (up to its blank line).
+  bool has_whole_head() const;
+
+  enum class Gathered {
+    Head,    // a whole head is buffered (or `cap` bytes without one: let the parser refuse it)
+    More,    // part of a head, or nothing yet: wait for the socket again
+    Closed,  // the peer closed or failed before a whole head arrived
+  };
+  // Reads what the socket holds now, without waiting.
+  Gathered gather(std::size_t cap);
   // The last read gave up at the request deadline.
   bool timed_out() const { return timed_out_; }
   // Wakes a worker blocked on this connection (the daemon is stopping).

@@ -152,6 +152,37 @@ TEST(ConnectionFront, ADribblingClientRunsOutOfTimeAndFreesItsWorker) {
   ::close(client);
 }
 
+// Heads are gathered on the epoll thread: clients that send part of a request and then
+// nothing (slowloris) hold no worker, so the one worker still answers at once.
+TEST(ConnectionFront, ClientsDribblingTheirHeadsHoldNoWorker) {
+  Front f({.max_connections = 16, .workers = 1, .idle_timeout = 30s, .request_timeout = 20s});
+  std::vector<int> slow;
+  for (int i = 0; i < 5; ++i) {
+    slow.push_back(connect_to(f.front.port()));
+    send_text(slow.back(), "GET /hel");
+  }
+  std::this_thread::sleep_for(100ms);  // each partial head has reached the front
+  const int client = connect_to(f.front.port());
+  send_text(client, kGetClose);
+  EXPECT_NE(receive(client, 3000ms).find("hello"), std::string::npos)
+      << "not the 20 s a worker would wait for the first partial head";
+  // The rest of a gathered head completes its request as if sent at once.
+  send_text(slow.front(), "lo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(receive(slow.front(), 3000ms).find("hello"), std::string::npos);
+  for (int fd : slow) ::close(fd);
+  ::close(client);
+}
+
+// A whole request followed at once by EOF (a one-shot client) is still answered.
+TEST(ConnectionFront, ARequestFollowedByEofIsAnswered) {
+  Front f({.max_connections = 8, .workers = 1, .idle_timeout = 30s});
+  const int client = connect_to(f.front.port());
+  send_text(client, kGetClose);
+  ::shutdown(client, SHUT_WR);
+  EXPECT_NE(receive(client).find("hello"), std::string::npos);
+  ::close(client);
+}
+
 TEST(ConnectionFront, PipelinedRequestsAreAllAnsweredInOrder) {
   Front f({.max_connections = 8, .workers = 2, .idle_timeout = 30s});
   const int client = connect_to(f.front.port());
@@ -176,8 +207,8 @@ TEST(ConnectionFront, StopReturnsWhileAClientHoldsAWorker) {
   auto f = std::make_unique<Front>(
       FrontLimits{.max_connections = 8, .workers = 1, .idle_timeout = 30s, .request_timeout = 60s});
   const int slow = connect_to(f->front.port());
-  send_text(slow, "GET /hel");
-  std::this_thread::sleep_for(100ms);  // a worker now waits for the rest
+  send_text(slow, "POST /hello HTTP/1.1\r\nContent-Length: 10\r\n\r\n");
+  std::this_thread::sleep_for(100ms);  // a worker now waits for the body
   const auto started = Clock::now();
   f.reset();
   EXPECT_LT(Clock::now() - started, 5s);  // not the 60 s request deadline
