@@ -1,0 +1,48 @@
+// The database and command probes under the watchdog's own descriptor exhaustion: each reports
+// Unknown / LocalResource (nothing about the target), and with descriptors back its usual
+// verdict. A closed local port stands in for the database: socket() fails before connect().
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "tests/unit/probes/descriptors_used_up.h"
+#include "tests/unit/probes/probe_test_helpers.h"
+
+namespace watchdog::probes {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::DescriptorsUsedUp;
+using testing::probe_from_yaml;
+
+// The probe's result with every descriptor in use.
+ProbeResult check_exhausted(Probe& probe) {
+  DescriptorsUsedUp exhausted;
+  return probe.check(2s);
+}
+
+// Under exhaustion the watchdog is blamed (its detail says why: `reason`); with descriptors
+// back, the closed port is refused.
+void expect_blames_the_watchdog_then_refused(const std::string& kind, const std::string& keys,
+                                             const std::string& reason) {
+  auto probe = probe_from_yaml(kind, keys);
+  const ProbeResult exhausted = check_exhausted(*probe);
+  EXPECT_EQ(exhausted.status, ProbeStatus::Unknown) << exhausted.detail;
+  EXPECT_EQ(exhausted.failure, FailureKind::LocalResource) << exhausted.detail;
+  EXPECT_NE(exhausted.detail.find(reason), std::string::npos) << exhausted.detail;
+  const ProbeResult normal = probe->check(2s);
+  EXPECT_EQ(normal.status, ProbeStatus::Unhealthy) << normal.detail;
+  EXPECT_EQ(normal.failure, FailureKind::Refused) << normal.detail;
+}
+
+std::string closed_port() { return std::to_string(testing::free_port()); }
+std::string out_of_descriptors() { return std::strerror(EMFILE); }
+
+TEST(DescriptorExhaustion, RedisProbeBlamesTheWatchdogNotTheServer) {
+  expect_blames_the_watchdog_then_refused("redis", "host: 127.0.0.1\nport: " + closed_port(),
+                                          out_of_descriptors());
+}
+
+}  // namespace
+}  // namespace watchdog::probes
