@@ -44,5 +44,11 @@ TEST(DescriptorExhaustion, RedisProbeBlamesTheWatchdogNotTheServer) {
                                           out_of_descriptors());
 }
 
+TEST(DescriptorExhaustion, PostgresProbeBlamesTheWatchdogNotTheServer) {
+  expect_blames_the_watchdog_then_refused(
+      "postgres", "host: 127.0.0.1\nport: " + closed_port() + "\ndbname: app\nuser: app\n",
+      out_of_descriptors());
+}
+
 }  // namespace
 }  // namespace watchdog::probes
