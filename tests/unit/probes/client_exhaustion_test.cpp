@@ -50,5 +50,11 @@ TEST(DescriptorExhaustion, PostgresProbeBlamesTheWatchdogNotTheServer) {
       out_of_descriptors());
 }
 
+TEST(DescriptorExhaustion, MysqlProbeBlamesTheWatchdogNotTheServer) {
+  // Connector/C 3.3 says CR_IPSOCK_ERROR 2004 "Can't create TCP/IP socket (24)".
+  expect_blames_the_watchdog_then_refused(
+      "mysql", "host: 127.0.0.1\nport: " + closed_port() + "\nuser: app\n", "(24)");
+}
+
 }  // namespace
 }  // namespace watchdog::probes

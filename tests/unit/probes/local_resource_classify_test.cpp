@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "probes/clients/mysql_session.h"
 #include "probes/clients/pq_session.h"
 #include "probes/clients/redis_connection.h"
 
@@ -12,6 +13,24 @@ namespace watchdog::probes {
 namespace {
 
 std::string reason(int error) { return std::strerror(error); }
+
+TEST(MysqlLocalResourceClassify, SocketCreationErrnoDecides) {
+  using mysql::classify_error;
+  using mysql::Failure;
+  EXPECT_EQ(classify_error(2004, "Can't create TCP/IP socket (24)"), Failure::LocalResource);
+  EXPECT_EQ(classify_error(2004, "Can't create TCP/IP socket (23)"), Failure::LocalResource);
+  EXPECT_EQ(classify_error(2001, "Can't create UNIX socket (12)"), Failure::LocalResource);
+  EXPECT_EQ(classify_error(2004, "Can't create TCP/IP socket (97)"), Failure::ConnectionError);
+  EXPECT_EQ(classify_error(2008, "MySQL client ran out of memory"), Failure::LocalResource);
+  // A refusal carries an errno too, but it is the server's side.
+  EXPECT_EQ(classify_error(2003, "Can't connect to server on '127.0.0.1' (111)"), Failure::Refused);
+  // The server's own shortage is the server's: ER_OUT_OF_RESOURCES, ER_CON_COUNT_ERROR.
+  EXPECT_EQ(classify_error(1041,
+                           "Out of memory; check if mysqld or some other process uses all "
+                           "available memory"),
+            Failure::ServerError);
+  EXPECT_EQ(classify_error(1040, "Too many connections"), Failure::TooManyConnections);
+}
 
 TEST(PostgresLocalResourceClassify, ClientSideTextOnly) {
   using pq::names_local_exhaustion;
