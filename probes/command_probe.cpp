@@ -1,6 +1,7 @@
 #include "probes/command_probe.h"
 
 #include "config/units.h"
+#include "probes/clients/failure_kind.h"
 
 namespace watchdog::probes {
 namespace {
@@ -32,6 +33,9 @@ ExitCodes read_exit_codes(config::Options& options) {
 
 ProbeResult classify(const ProcessResult& run, std::chrono::milliseconds timeout,
                      const ExitCodes& exit_codes) {
+  if (!run.started && is_local_process_exhaustion(run.start_errno)) {
+    return local_exhaustion("cannot start the command: " + run.start_error);  // not its fault
+  }
   if (!run.started) return unhealthy(FailureKind::Error, "cannot start: " + run.start_error);
   if (run.timed_out) {
     return unhealthy(FailureKind::Timeout,

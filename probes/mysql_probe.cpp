@@ -151,6 +151,8 @@ ProbeResult MysqlProbe::failed(const mysql::Outcome& outcome, const std::string&
           "host blocked after too many connection errors: FLUSH HOSTS (" + error + ")");
     case mysql::Failure::ServerError:
       return unhealthy(FailureKind::BadResponse, during + " failed (" + error + ")");
+    case mysql::Failure::LocalResource:  // says nothing about the server
+      return local_exhaustion(target_ + ": " + during + " failed (" + error + ")");
     case mysql::Failure::ConnectionError:
       break;
   }

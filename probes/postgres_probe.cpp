@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <new>
 
 #include "config/units.h"
 #include "probes/clients/pq_session.h"
@@ -248,6 +249,10 @@ ProbeResult PostgresProbe::run_once(std::chrono::milliseconds timeout, pq::Deadl
     tx.reset();
     connection_.reset();
     return result;
+  } catch (const std::bad_alloc&) {  // pqxx's word for libpq returning no connection at all
+    tx.reset();
+    connection_.reset();
+    return local_exhaustion("out of memory");
   } catch (const std::exception& error) {
     tx.reset();
     connection_.reset();
@@ -300,6 +305,9 @@ ProbeResult PostgresProbe::evaluate(std::chrono::nanoseconds query_time, const S
 
 ProbeResult PostgresProbe::classify(const std::string& message, bool timed_out,
                                     std::chrono::milliseconds timeout) const {
+  if (pq::names_local_exhaustion(message)) {  // the watchdog's own, whatever the deadline did
+    return local_exhaustion(pq::error_line(message, {settings_.password, settings_.conninfo}));
+  }
   if (timed_out || message.find("timeout expired") != std::string::npos) {
     return unhealthy(FailureKind::Timeout, "no answer within " + config::format_duration(timeout));
   }

@@ -181,8 +181,8 @@ ProbeResult RedisProbe::failed(const redis::Outcome& outcome, milliseconds timeo
       return timed_out(name.empty() ? "connection" : name + " reply", timeout);
     case redis::Failure::Refused:
       return unhealthy(FailureKind::Refused, target_ + ": connection refused");
-    case redis::Failure::OutOfMemory:
-      return unhealthy(FailureKind::Error, target_ + ": out of memory");
+    case redis::Failure::LocalResource:  // says nothing about the server
+      return local_exhaustion("cannot connect to " + target_ + ": " + text);
     case redis::Failure::ConnectError:
       return unhealthy(FailureKind::Error, target_ + ": " + text);
     case redis::Failure::Closed:

@@ -3,6 +3,8 @@
 // Kubernetes) classify their errors with it, and probes, actions and alerts all report it.
 
 #include <cerrno>
+#include <cstring>
+#include <string_view>
 
 namespace watchdog::probes {
 
@@ -28,6 +30,25 @@ enum class FailureKind {
 // local exhaustion rather than anything about the target.
 inline bool is_local_exhaustion(int error) {
   return error == EMFILE || error == ENFILE || error == ENOMEM || error == ENOBUFS;
+}
+
+// Starting a child: fork() (and execve()) also say EAGAIN when the watchdog's user is at its
+// process limit. Not part of the above: for a socket, EAGAIN can come from the peer.
+inline bool is_local_process_exhaustion(int error) {
+  return is_local_exhaustion(error) || error == EAGAIN;
+}
+
+// A client library's text that ends with strerror() of a local-exhaustion errno ("Can't create
+// socket: Too many open files"): compared with this C library's own wording, never a fixed one.
+// Only for text the library wrote about the watchdog's own calls, never a server's reply.
+inline bool ends_with_local_exhaustion(std::string_view text) {
+  for (int error : {EMFILE, ENFILE, ENOMEM, ENOBUFS}) {
+    const std::string_view reason = std::strerror(error);
+    if (text.size() >= reason.size() && text.substr(text.size() - reason.size()) == reason) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace watchdog::probes

@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
+
+#include "probes/clients/failure_kind.h"
 
 namespace watchdog::probes::mysql {
 namespace {
@@ -111,6 +114,13 @@ Driven take_result(MYSQL* mysql, Clock::time_point deadline, Rows* keep, bool& f
   return driven;
 }
 
+// The errno Connector/C appends to a client error as " (N)"; 0 when there is none.
+int trailing_errno(const std::string& message) {
+  const auto open = message.rfind('(');
+  if (open == std::string::npos || message.back() != ')') return 0;
+  return std::atoi(message.c_str() + open + 1);
+}
+
 constexpr int kLeakedHandlesError = 64;
 std::atomic<int> leaked_handles{0};
 
@@ -181,6 +191,12 @@ Failure classify_error(unsigned code, const std::string& message) {
       return Failure::TooManyConnections;
     case 1129:  // ER_HOST_IS_BLOCKED
       return Failure::HostBlocked;
+    case 2001:  // CR_SOCKET_CREATE_ERROR (unix socket)
+    case 2004:  // CR_IPSOCK_ERROR (TCP): socket() failed, the errno in "(N)"
+      return is_local_exhaustion(trailing_errno(message)) ? Failure::LocalResource
+                                                          : Failure::ConnectionError;
+    case 2008:  // CR_OUT_OF_MEMORY: the client library's own allocation
+      return Failure::LocalResource;
     case 2002:  // CR_CONNECTION_ERROR (unix socket)
     case 2003:  // CR_CONN_HOST_ERROR (TCP): "… (111)" is ECONNREFUSED, "(2)" a missing socket
       if (message.find("(111)") != std::string::npos || message.find("(2)") != std::string::npos)
@@ -202,7 +218,7 @@ Outcome Session::connect(Clock::time_point deadline) {
   MYSQL* mysql = &handle_->mysql;
   if (mysql_init(mysql) == nullptr) {
     handle_.reset();
-    return {Failure::ConnectionError, 0, "out of memory"};
+    return {Failure::LocalResource, 0, "out of memory"};
   }
   const unsigned int seconds = seconds_left(deadline);
   const unsigned int tcp = MYSQL_PROTOCOL_TCP;

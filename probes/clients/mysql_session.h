@@ -55,10 +55,12 @@ enum class Failure {
   HostBlocked,         // 1129: too many failed connects from this host (max_connect_errors)
   ServerError,         // the server answered a statement with an error (`code`, `message`)
   ConnectionError,     // any other client-side error (lost connection, unknown host …)
+  LocalResource,       // the watchdog's own socket() or memory ran out: nothing about the server
 };
 
 // The class of a Connector/C or server error number (CR_* 2000–2999, ER_* below); pure.
-// `message` decides the client's "Can't connect" (2002/2003): "(111)" is ECONNREFUSED.
+// `message` decides the client's "Can't connect" (2002/2003): "(111)" is ECONNREFUSED; and
+// its "Can't create socket" (2001/2004): "(24)" EMFILE and the like are the watchdog's own.
 Failure classify_error(unsigned code, const std::string& message);
 
 struct Outcome {

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <regex>
+#include <string_view>
 
 #include "probes/clients/api_transport.h"
+#include "probes/clients/failure_kind.h"
 
 namespace watchdog::probes::pq {
 
@@ -98,6 +100,18 @@ std::unique_ptr<pqxx::nontransaction> Session::begin(
 }
 
 int Session::backend_pid() const { return connection_.backendpid(); }
+
+bool names_local_exhaustion(const std::string& message) {
+  std::string_view line(message);
+  line = line.substr(0, line.find('\n'));
+  if (auto at = line.find(" failed: ");
+      line.starts_with("connection to server") && at != line.npos) {
+    line = line.substr(at + 9);
+  }
+  // libpq 15's wording (fe-connect.c, fe-misc.c); translated messages are not recognised.
+  if (line.starts_with("out of memory")) return true;
+  return line.starts_with("could not create socket: ") && ends_with_local_exhaustion(line);
+}
 
 std::string error_line(const std::string& message, const std::vector<std::string>& secrets) {
   std::string line = message.substr(0, message.find('\n'));

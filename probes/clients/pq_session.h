@@ -79,4 +79,10 @@ class Session {
 // `secrets` entry replaced by "***" ("" when nothing is left).
 std::string error_line(const std::string& message, const std::vector<std::string>& secrets);
 
+// Whether a libpq/pqxx error message is libpq's own word that the watchdog ran out of
+// descriptors or memory ("could not create socket: Too many open files", "out of memory"),
+// after an optional "connection to server … failed: ". A message the server sent starts with
+// its severity (FATAL:, ERROR:) there, so its "too many open files" never counts. Pure.
+bool names_local_exhaustion(const std::string& message);
+
 }  // namespace watchdog::probes::pq

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/system/system_error.hpp>
 // asio's scheduler trips a false -Wnull-dereference (compensating_work_started) at -O2.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
@@ -158,14 +159,16 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
   setup.failed_pid = &failed_pid;
   setup.envp = envp.data();
   std::error_code ec;
-  // Opened here, close-on-exec: the child gets it as its stdin only (dup2).
-  std::unique_ptr<FILE, int (*)(FILE*)> stdin_file(nullptr, &std::fclose);
-  if (!spec.stdin_file.empty()) {
-    stdin_file.reset(std::fopen(spec.stdin_file.c_str(), "rbe"));
-    if (!stdin_file) {
-      result.start_error = "cannot open " + spec.stdin_file.string() + ": " + std::strerror(errno);
-      return;
-    }
+  // Opened here, close-on-exec: the child gets it as its stdin only (dup2). /dev/null too:
+  // bp::null opens it unchecked, so a failed open would reach us as the child's EBADF.
+  const std::filesystem::path stdin_path =
+      spec.stdin_file.empty() ? std::filesystem::path("/dev/null") : spec.stdin_file;
+  std::unique_ptr<FILE, int (*)(FILE*)> stdin_file(std::fopen(stdin_path.c_str(), "rbe"),
+                                                   &std::fclose);
+  if (!stdin_file) {
+    result.start_errno = errno;
+    result.start_error = "cannot open " + stdin_path.string() + ": " + std::strerror(errno);
+    return;
   }
   bp::async_pipe stdout_pipe(io);
   const bool streaming = static_cast<bool>(spec.on_stdout);
@@ -179,8 +182,11 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
     auto merged_output = (bp::std_out & bp::std_err) > pipe;
     return bp::child(setup, bp::exe = program, bp::args = args, input, merged_output, group, ec);
   };
-  bp::child child =
-      stdin_file ? start_child(bp::std_in < stdin_file.get()) : start_child(bp::std_in < bp::null);
+  errno = 0;
+  bp::child child = start_child(bp::std_in < stdin_file.get());
+  // Boost 1.74 returns an invalid child and leaves `ec` clear when pipe() for its exec-error
+  // pipe fails; errno still says why.
+  const int start_errno = ec ? (ec.category() == std::system_category() ? ec.value() : 0) : errno;
   stdin_file.reset();  // the child holds its own copy
   if (ec || !child.valid()) {
     if (failed_pid > 0) {  // the forked child wrote its error and exits; reap it
@@ -188,7 +194,9 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
       while (waitpid(failed_pid, nullptr, 0) == -1 && errno == EINTR) {
       }
     }
-    result.start_error = "cannot start '" + spec.argv[0] + "': " + ec.message();
+    result.start_errno = start_errno;
+    result.start_error = "cannot start '" + spec.argv[0] +
+                         "': " + (ec ? ec.message() : std::string(std::strerror(start_errno)));
     return;
   }
   result.started = true;
@@ -286,8 +294,21 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
 ProcessResult run_process(const ProcessSpec& spec) noexcept {
   ProcessResult result;
   const auto start = Clock::now();
+  // Before the child starts, only the watchdog's own calls throw (asio's epoll_create, pipe()):
+  // keep their errno so a shortage of descriptors is not read as the command's failure.
   try {
     run(spec, result, start);
+  } catch (const std::system_error& e) {  // boost::process::process_error
+    if (!result.started) {
+      result.start_errno = e.code().category() == std::system_category() ? e.code().value() : 0;
+      result.start_error = e.what();
+    }
+  } catch (const boost::system::system_error& e) {  // asio: not a std::system_error in 1.74
+    if (!result.started) {
+      result.start_errno =
+          e.code().category() == boost::system::system_category() ? e.code().value() : 0;
+      result.start_error = e.what();
+    }
   } catch (const std::exception& e) {
     if (!result.started) result.start_error = e.what();
   } catch (...) {

@@ -51,6 +51,9 @@ struct ProcessSpec {
 struct ProcessResult {
   bool started = false;
   std::string start_error;  // why it could not start (no such file, permission denied)
+  // The errno behind start_error when a system call gave one (pipe, fork, exec, chdir, open):
+  // is_local_process_exhaustion() tells the watchdog's own shortage from the command's fault.
+  int start_errno = 0;
   bool timed_out = false;   // the group was killed at the deadline
   bool aborted = false;     // on_stdout returned false; the group was killed
   bool cancelled = false;   // spec.cancel said so; the group was killed

@@ -3,6 +3,8 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include "probes/clients/failure_kind.h"
+
 namespace watchdog::probes::redis {
 namespace {
 
@@ -29,6 +31,14 @@ Outcome failed(Failure failure, std::string command, std::string error = {}) {
 
 }  // namespace
 
+Failure classify_connect_error(const std::string& errstr) {
+  // socket() failing is reported as strerror(errno), alone or after "Can't create socket: ".
+  if (ends_with_local_exhaustion(errstr)) return Failure::LocalResource;
+  if (errstr.find("refused") != std::string::npos) return Failure::Refused;
+  if (errstr.find("timed out") != std::string::npos) return Failure::Timeout;
+  return Failure::ConnectError;
+}
+
 void ReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
 
 void Connection::ContextDeleter::operator()(redisContext* context) const { redisFree(context); }
@@ -44,13 +54,13 @@ Outcome Connection::connect(Clock::time_point deadline) {
   const auto left = time_left(deadline);
   if (left.count() <= 0) return failed(Failure::Timeout, "");
   context_.reset(redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, to_timeval(left)));
-  if (!context_) return failed(Failure::OutOfMemory, "");
+  if (!context_) return failed(Failure::LocalResource, "", "out of memory");
   if (context_->err) {
     const std::string error = context_->errstr;
     context_.reset();
-    if (error.find("refused") != std::string::npos) return failed(Failure::Refused, "");
-    if (error.find("timed out") != std::string::npos) return failed(Failure::Timeout, "");
-    return failed(Failure::ConnectError, "", redact(error));
+    const Failure failure = classify_connect_error(error);
+    if (failure == Failure::Refused || failure == Failure::Timeout) return failed(failure, "");
+    return failed(failure, "", redact(error));
   }
   if (endpoint_.password) {
     std::vector<std::string> auth = {"AUTH"};

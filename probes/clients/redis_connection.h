@@ -36,14 +36,18 @@ struct Endpoint {
 
 enum class Failure {
   None,
-  Timeout,       // no connection or no reply within the time left
-  Refused,       // nothing listens
-  OutOfMemory,   // hiredis could not allocate a context
-  ConnectError,  // any other connection error (`error`)
-  Closed,        // the server closed the connection during the command
-  IoError,       // any other I/O error during the command (`error`)
-  ErrorReply,    // the server answered with an error (`error`: its text, as sent)
+  Timeout,        // no connection or no reply within the time left
+  Refused,        // nothing listens
+  LocalResource,  // the watchdog ran out of memory or descriptors (`error`), not the server
+  ConnectError,   // any other connection error (`error`)
+  Closed,         // the server closed the connection during the command
+  IoError,        // any other I/O error during the command (`error`)
+  ErrorReply,     // the server answered with an error (`error`: its text, as sent)
 };
+
+// The class of hiredis's text for a failed connect (its context's errstr). Only hiredis writes
+// it, about its own socket(), connect() and poll(): no server text reaches it. Pure.
+Failure classify_connect_error(const std::string& errstr);
 
 struct Outcome {
   Failure failure = Failure::None;

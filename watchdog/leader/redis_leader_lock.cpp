@@ -303,8 +303,8 @@ std::string RedisLeaderLock::failure(const probes::redis::Outcome& outcome,
              config::format_duration(timeout);
     case Failure::Refused:
       return "connection refused";
-    case Failure::OutOfMemory:
-      return "out of memory";
+    case Failure::LocalResource:
+      return "the watchdog is out of resources: " + text;
     case Failure::ConnectError:
       return text;
     case Failure::Closed:

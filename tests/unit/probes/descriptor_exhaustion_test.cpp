@@ -2,46 +2,19 @@
 // (Unknown / LocalResource), never a refusal or an error of the target (issue #20: ~1,000 idle
 // connections used up the descriptors and healthy services were declared down and "recovered").
 // Each test runs in its own process (ctest), so lowering this process's limit stays here.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <vector>
 
 #include "probes/http_probe.h"
 #include "probes/tcp_probe.h"
+#include "tests/unit/probes/descriptors_used_up.h"
 #include "tests/unit/probes/probe_test_helpers.h"
 
 namespace watchdog::probes {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::DescriptorsUsedUp;
 using testing::probe_from_yaml;
-
-// Fills every free descriptor under a lowered soft limit; gives both back when destroyed.
-class DescriptorsUsedUp {
- public:
-  DescriptorsUsedUp() {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = std::min<rlim_t>(saved_.rlim_cur, 256);
-    ::setrlimit(RLIMIT_NOFILE, &lowered);
-    while (true) {
-      const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-      if (fd < 0) break;
-      held_.push_back(fd);
-    }
-  }
-  ~DescriptorsUsedUp() {
-    for (int fd : held_) ::close(fd);
-    ::setrlimit(RLIMIT_NOFILE, &saved_);
-  }
-
- private:
-  rlimit saved_{};
-  std::vector<int> held_;
-};
 
 TEST(DescriptorExhaustion, TcpProbeBlamesTheWatchdogNotTheTarget) {
   testing::HttpServer target;
