@@ -19,8 +19,7 @@
 namespace watchdog::testing {
 
 // `keys` is the kind's own YAML mapping, one key per line, unindented.
-inline std::unique_ptr<probes::Probe> probe_from_yaml(const std::string& kind,
-                                                      const std::string& keys) {
+inline config::ProbeSpec probe_spec_from_yaml(const std::string& kind, const std::string& keys) {
   std::ostringstream yaml;
   yaml << "components:\n  - name: app\n    probes:\n      - name: check\n        kind: " << kind
        << "\n";
@@ -29,7 +28,12 @@ inline std::unique_ptr<probes::Probe> probe_from_yaml(const std::string& kind,
     if (!line.empty()) yaml << "        " << line << "\n";
   }
   auto config = config::load_config_text(yaml.str(), "test.yaml");
-  return probes::make_probe(config.components.at(0).probes.at(0));
+  return config.components.at(0).probes.at(0);
+}
+
+inline std::unique_ptr<probes::Probe> probe_from_yaml(const std::string& kind,
+                                                      const std::string& keys) {
+  return probes::make_probe(probe_spec_from_yaml(kind, keys));
 }
 
 // The value of the measurement `name`, or -1 when the probe did not report it.

@@ -5,6 +5,7 @@
 // Patroni cannot run here), alive, so its hold is "not answered yet" or "alive": held either way.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -59,12 +60,16 @@ TEST(ManagedEngine, AReloadThatAddsAManagerKeepsAQueuedActionFromStarting) {
   Engine* engine_ptr = nullptr;
   Plan reloaded;
   std::thread reloader;
+  // Set once `reloader` is assigned: the test thread must not read the std::thread (joinable())
+  // while the action thread writes it.
+  std::atomic<bool> reloader_started{false};
   // The first action, while it runs: park the loop, push the reload, and let this action's
   // outcome (pushed when it returns) follow it into the same batch.
   auto first_action = std::make_shared<FakeAction>("fix0", 300ms, [&] {
     first_probe->healthy_ = true;
     gate.park_loop();
     reloader = std::thread([&] { engine_ptr->reload(reloaded); });
+    reloader_started = true;
     std::this_thread::sleep_for(200ms);  // the reload is queued (reload() waits for the loop)
     std::thread([&] {
       std::this_thread::sleep_for(200ms);  // the outcome is queued behind it
@@ -89,7 +94,7 @@ TEST(ManagedEngine, AReloadThatAddsAManagerKeepsAQueuedActionFromStarting) {
   first_probe->healthy_ = false;
   ASSERT_TRUE(wait_until([&] { return first_action->running_ > 0; }));
   queued_probe->healthy_ = false;  // its action waits for the one slot
-  ASSERT_TRUE(wait_until([&] { return reloader.joinable(); }, 5s));
+  ASSERT_TRUE(wait_until([&] { return reloader_started.load(); }, 5s));
   reloader.join();
   ASSERT_TRUE(wait_until([&] { return state_of(engine, "c0") == State::Healthy; }));
   std::this_thread::sleep_for(500ms);  // time enough for a wrongly started action to run
