@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -28,9 +29,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kSweepEvery = std::chrono::milliseconds(250);
-// A head this long without its blank line goes to a worker anyway: cpp-httplib refuses it
-// (its lines are at most 8 KiB), rather than the epoll thread buffering without end.
+// A head this long without its blank line is refused on the epoll thread: handed to a worker,
+// cpp-httplib 0.11 would read on (it checks a line's length only at its end and does not
+// count headers) and hold that worker until the request deadline.
 constexpr std::size_t kMaxGatheredHead = 16 * 1024;
+constexpr std::string_view kHeadTooLarge =
+    "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
+    "Content-Length: 0\r\n\r\n";
 
 thread_local bool close_requested = false;  // set by a handler of the current request
 
@@ -71,6 +76,8 @@ struct ConnectionFront::Core {
     // The first bytes of a head still being gathered arrived then: it must be whole within
     // request_timeout, as when a worker read it.
     std::optional<Clock::time_point> partial_since;
+    // The first byte of the head the worker is handed: its request's deadline counts from it.
+    Clock::time_point head_since{};
     int requests = 0;
     bool busy = false;  // a worker holds it; only that worker closes or re-arms it
   };
@@ -193,11 +200,11 @@ struct ConnectionFront::Core {
     std::vector<Connection*> stale;
     for (auto& [fd, connection] : open) {
       if (connection->busy) continue;
-      if (now - connection->idle_since >= limits.idle_timeout ||
-          (connection->partial_since &&
-           now - *connection->partial_since >= limits.request_timeout)) {
-        stale.push_back(connection.get());
-      }
+      // Part of a head is here: the request's deadline applies, not the idle timeout.
+      const bool stale_now = connection->partial_since
+                                 ? now - *connection->partial_since >= limits.request_timeout
+                                 : now - connection->idle_since >= limits.idle_timeout;
+      if (stale_now) stale.push_back(connection.get());
     }
     timed_out += stale.size();  // counted before the peers can see the close
     for (Connection* connection : stale) close_locked(connection);
@@ -209,6 +216,7 @@ struct ConnectionFront::Core {
   void take_bytes_locked(Connection* connection) {
     switch (connection->stream.gather(kMaxGatheredHead)) {
       case ConnectionStream::Gathered::Head:
+        connection->head_since = connection->partial_since.value_or(Clock::now());
         connection->partial_since.reset();
         connection->busy = true;
         ready.push_back(connection);
@@ -219,6 +227,11 @@ struct ConnectionFront::Core {
           connection->partial_since = Clock::now();
         }
         arm_locked(connection, EPOLL_CTL_MOD);
+        return;
+      case ConnectionStream::Gathered::TooLarge:
+        connection->stream.refuse(kHeadTooLarge);
+        ++timed_out;  // a request that could not become whole: counted with the too-slow ones
+        close_locked(connection);
         return;
       case ConnectionStream::Gathered::Closed:
         close_locked(connection);
@@ -266,10 +279,13 @@ struct ConnectionFront::Core {
   // goes back to the epoll thread to be gathered.
   bool serve_connection(Connection& connection) {
     bool keep = true;
+    // The first request's time counts from its first byte, gathered on the epoll thread.
+    auto started = connection.head_since;
     do {
       ++connection.requests;
       const bool last = connection.requests >= limits.max_requests;
-      connection.stream.begin_request(Clock::now() + limits.request_timeout);
+      connection.stream.begin_request(started + limits.request_timeout);
+      started = Clock::now();  // a pipelined next request's head is already here
       close_requested = false;
       keep = serve(connection.stream, last) && !last && !close_requested;
       keep = connection.stream.flush() && keep;

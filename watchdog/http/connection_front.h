@@ -48,7 +48,7 @@ struct FrontCounts {
   std::size_t open = 0;       // connections open now
   std::size_t accepted = 0;   // since start
   std::size_t evicted = 0;    // closed to make room at the connection cap
-  std::size_t timed_out = 0;  // closed by idle_timeout / request_timeout
+  std::size_t timed_out = 0;  // closed by idle_timeout / request_timeout, or a head past 16 KiB
 };
 
 // For a request handler (it runs on the worker serving the connection): the connection closes

@@ -56,10 +56,15 @@ void ConnectionStream::begin_request(Clock::time_point deadline) {
 void ConnectionStream::shut_down() { ::shutdown(fd_, SHUT_RDWR); }
 
 bool ConnectionStream::has_whole_head() const {
-  // A head ends at its first empty line; cpp-httplib also takes bare LF line ends.
+  // A head ends at its first empty line, CRLF only: cpp-httplib 0.11 (built without
+  // CPPHTTPLIB_ALLOW_LF_AS_LINE_TERMINATOR) skips bare-LF lines and would wait for more.
   const std::string_view unread = std::string_view(read_buffer_).substr(read_offset_);
-  return unread.find("\n\r\n") != std::string_view::npos ||
-         unread.find("\n\n") != std::string_view::npos;
+  return unread.find("\r\n\r\n") != std::string_view::npos;
+}
+
+void ConnectionStream::refuse(std::string_view response) {
+  [[maybe_unused]] const auto sent =
+      ::send(fd_, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 ConnectionStream::Gathered ConnectionStream::gather(std::size_t cap) {
@@ -79,7 +84,8 @@ ConnectionStream::Gathered ConnectionStream::gather(std::size_t cap) {
   }
   // A whole head is served even when the peer has already shut down its side (a one-shot
   // client: request, then EOF); a part of one never can be.
-  if (has_whole_head() || read_buffer_.size() >= cap) return Gathered::Head;
+  if (has_whole_head()) return Gathered::Head;
+  if (read_buffer_.size() >= cap) return Gathered::TooLarge;
   return ended ? Gathered::Closed : Gathered::More;
 }
 

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace watchdog::core {
 
@@ -41,12 +42,15 @@ class ConnectionStream final : public httplib::Stream {
   bool has_whole_head() const;
 
   enum class Gathered {
-    Head,    // a whole head is buffered (or `cap` bytes without one: let the parser refuse it)
-    More,    // part of a head, or nothing yet: wait for the socket again
-    Closed,  // the peer closed or failed before a whole head arrived
+    Head,      // a whole head is buffered
+    More,      // part of a head, or nothing yet: wait for the socket again
+    Closed,    // the peer closed or failed before a whole head arrived
+    TooLarge,  // `cap` bytes and no end of the head
   };
   // Reads what the socket holds now, without waiting.
   Gathered gather(std::size_t cap);
+  // Sends `response` if the socket takes it now (never waits); for a refusal before closing.
+  void refuse(std::string_view response);
   // The last read gave up at the request deadline.
   bool timed_out() const { return timed_out_; }
   // Wakes a worker blocked on this connection (the daemon is stopping).

@@ -173,6 +173,47 @@ TEST(ConnectionFront, ClientsDribblingTheirHeadsHoldNoWorker) {
   ::close(client);
 }
 
+// Heads that never end as cpp-httplib needs — bare-LF blank lines, or 16 KiB of short header
+// lines — are not handed to a worker (it would read on until the deadline): the first stays
+// partial until request_timeout, the second is refused with 431 at once.
+TEST(ConnectionFront, HeadsThatNeverEndHoldNoWorker) {
+  Front f({.max_connections = 16, .workers = 1, .idle_timeout = 30s, .request_timeout = 20s});
+  const int bare_lf = connect_to(f.front.port());
+  send_text(bare_lf, "GET /hello HTTP/1.1\r\nHost: x\n\n");
+  const int endless = connect_to(f.front.port());
+  // Exactly the 16 KiB the front gathers (short lines, no blank one): nothing is left unread
+  // when it closes, so the close is a FIN and the 431 arrives.
+  std::string head = "GET /hello HTTP/1.1\r\n";
+  while (head.size() + 14 <= 16 * 1024) head += "X-Filler: yy\r\n";
+  head.append(16 * 1024 - head.size(), 'z');
+  send_text(endless, head);
+  EXPECT_NE(receive(endless, 3000ms).find("HTTP/1.1 431"), std::string::npos);
+  const int client = connect_to(f.front.port());
+  send_text(client, kGetClose);
+  EXPECT_NE(receive(client, 3000ms).find("hello"), std::string::npos)
+      << "the one worker is free";
+  ::close(bare_lf);
+  ::close(endless);
+  ::close(client);
+}
+
+// The deadline of a request counts from its first byte, also when its head was gathered on the
+// epoll thread: a slow head does not buy its body a fresh request_timeout on a worker.
+TEST(ConnectionFront, ARequestsDeadlineCountsFromItsFirstByte) {
+  Front f({.max_connections = 8, .workers = 1, .idle_timeout = 30s, .request_timeout = 2000ms});
+  const int slow = connect_to(f.front.port());
+  const auto first_byte = Clock::now();
+  send_text(slow, "POST /hello HTTP/1.1\r\nContent-Le");
+  std::this_thread::sleep_for(1500ms);
+  send_text(slow, "ngth: 10\r\n\r\n");  // the head is whole; the body never comes
+  // cpp-httplib answers the missing body with an error once the deadline has passed.
+  pollfd entry{slow, POLLIN, 0};
+  ASSERT_EQ(::poll(&entry, 1, 5000), 1);
+  EXPECT_LT(Clock::now() - first_byte, 3000ms) << "2 s from the first byte, not 1.5 s + 2 s";
+  EXPECT_EQ(receive(slow, 200ms).rfind("HTTP/1.1 4", 0), 0u);
+  ::close(slow);
+}
+
 // A whole request followed at once by EOF (a one-shot client) is still answered.
 TEST(ConnectionFront, ARequestFollowedByEofIsAnswered) {
   Front f({.max_connections = 8, .workers = 1, .idle_timeout = 30s});
