@@ -196,7 +196,9 @@ void run(const ProcessSpec& spec, ProcessResult& result, Clock::time_point start
     }
     result.start_errno = start_errno;
     result.start_error = "cannot start '" + spec.argv[0] +
-                         "': " + (ec ? ec.message() : std::string(std::strerror(start_errno)));
+                         "': " + (ec             ? ec.message()
+                                  : start_errno ? std::string(std::strerror(start_errno))
+                                                : std::string("no error code given"));
     return;
   }
   result.started = true;

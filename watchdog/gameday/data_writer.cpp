@@ -41,13 +41,17 @@ bool table_exists(TargetDatabase& db, const std::string& database) {
   return rows->front().front() != "0";
 }
 
-// Tables of the database outside the system schemas.
+// Tables of the database outside the system schemas, whoever owns them (PostgreSQL's
+// information_schema lists only those the session may use; the catalog lists all).
+// Tables an extension created count too: a restore is what brings those back as well.
 std::int64_t user_tables(TargetDatabase& db, const std::string& database) {
   auto rows = db.query(
       db.is_postgres()
-          ? "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN "
-            "('pg_catalog', 'information_schema')"
-          : "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()");
+          ? "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+            "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
+            "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'"
+          : "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+            "AND table_type = 'BASE TABLE'");
   if (!rows || rows->empty()) {
     throw ScenarioError("cannot read database " + database + ": " + db.error());
   }

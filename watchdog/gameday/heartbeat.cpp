@@ -51,10 +51,12 @@ bool owner_gone(const GamedayRow& row, store::TimePoint now) {
   return now - row.heartbeat > kHeartbeatStale;
 }
 
-Heartbeat::Heartbeat(std::filesystem::path state_dir, std::string id, Owner owner)
+Heartbeat::Heartbeat(std::filesystem::path state_dir, std::string id, Owner owner,
+                     std::chrono::milliseconds interval)
     : state_dir_(std::move(state_dir)),
       id_(std::move(id)),
       owner_(std::move(owner)),
+      interval_(interval),
       thread_([this] { beat(); }) {}
 
 Heartbeat::~Heartbeat() {
@@ -71,7 +73,7 @@ void Heartbeat::beat() {
   int failed = 0;  // beats missed in a row
   std::chrono::steady_clock::time_point last_logged{};
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, kHeartbeatInterval, [this] { return stop_; })) {
+  while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
     try {
       if (!store) store = store::StateStore::open_existing(state_dir_);
       if (!GamedayStore(*store).heartbeat(id_, owner_.pid, owner_.host,

@@ -39,7 +39,9 @@ bool owner_gone(const GamedayRow& row, store::TimePoint now);
 
 class Heartbeat {
  public:
-  Heartbeat(std::filesystem::path state_dir, std::string id, Owner owner);
+  // `interval`: kHeartbeatInterval but in tests.
+  Heartbeat(std::filesystem::path state_dir, std::string id, Owner owner,
+            std::chrono::milliseconds interval = kHeartbeatInterval);
   ~Heartbeat();  // stops and joins
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
@@ -53,6 +55,7 @@ class Heartbeat {
   std::filesystem::path state_dir_;
   std::string id_;
   Owner owner_;
+  std::chrono::milliseconds interval_;
   std::atomic<bool> lost_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
