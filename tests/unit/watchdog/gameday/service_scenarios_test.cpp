@@ -74,42 +74,53 @@ std::string read(const std::filesystem::path& file) {
   return text.str();
 }
 
-TEST(GamedayServiceScenarios, AlertSinkDownStopsTheSinkFirstAndTheRevertStartsBoth) {
-  TempDir dir;
-  const auto log = dir / "steps.log";
-  const auto step = [&](const std::string& what) {
-    return std::vector<std::string>{"/bin/sh", "-c", "echo " + what + " >> " + log.string()};
-  };
-  config::Config config;
-  config.alerts.push_back({"ops", "webhook", {}});
-  config::ComponentSpec component;
-  component.name = "api";
-  component.gameday.service = {"", step("api-stop"), step("api-start")};
-  component.gameday.alert_sink =
-      config::AlertSinkSwitch{"ops", {"", step("sink-stop"), step("sink-start")}};
-  auto scenario = make_alert_sink_down(config, component);
-  EXPECT_EQ(scenario->expect(), config::GamedayExpect::Recover);
+// alert-sink-down whose component and sink are switched by shell steps that append their
+// names to DIR/steps.log; the sink's stop exits with `sink_stop_exit`.
+struct SinkDownRig {
+  explicit SinkDownRig(int sink_stop_exit = 0) {
+    config.alerts.push_back({"ops", "webhook", {}});
+    component.name = "api";
+    component.gameday.service = {"", step("api-stop"), step("api-start")};
+    component.gameday.alert_sink =
+        config::AlertSinkSwitch{"ops", {"", step("sink-stop", sink_stop_exit), step("sink-start")}};
+    scenario = make_alert_sink_down(config, component);
+  }
+  std::vector<std::string> step(const std::string& what, int code = 0) const {
+    return {"/bin/sh", "-c",
+            "echo " + what + " >> " + log.string() + "; exit " + std::to_string(code)};
+  }
+  std::string steps() const { return read(log); }
 
+  TempDir dir;
+  std::filesystem::path log = dir / "steps.log";
+  config::Config config;
+  config::ComponentSpec component;
+  std::unique_ptr<Scenario> scenario;
   nlohmann::json memory = nlohmann::json::object();
   std::vector<std::string> notes;
   Context ctx{config,
               component,
               memory,
               [] {},
-              [&](const std::string& line) { notes.push_back(line); },
+              [this](const std::string& line) { notes.push_back(line); },
               [] { return false; },
               [](const std::string&, const std::string&) {}};
-  scenario->inject(ctx);
-  EXPECT_EQ(read(log), "sink-stop\napi-stop\n");
-  EXPECT_TRUE(memory.value("sink_down", false));
-  EXPECT_TRUE(memory.contains("sink_down_at"));
-  scenario->tick(ctx);  // an argv component cannot say it runs: the sink stays down (2 min)
-  EXPECT_EQ(read(log), "sink-stop\napi-stop\n");
+};
 
-  scenario->revert(ctx);
-  EXPECT_EQ(read(log), "sink-stop\napi-stop\nsink-start\napi-start\n");
-  EXPECT_FALSE(memory.value("sink_down", true));
-  EXPECT_TRUE(memory.contains("sink_up_at"));
+TEST(GamedayServiceScenarios, AlertSinkDownStopsTheSinkFirstAndTheRevertStartsBoth) {
+  SinkDownRig rig;
+  EXPECT_EQ(rig.scenario->expect(), config::GamedayExpect::Recover);
+  rig.scenario->inject(rig.ctx);
+  EXPECT_EQ(rig.steps(), "sink-stop\napi-stop\n");
+  EXPECT_TRUE(rig.memory.value("sink_down", false));
+  EXPECT_TRUE(rig.memory.contains("sink_down_at"));
+  rig.scenario->tick(rig.ctx);  // an argv component cannot say it runs: the sink stays down (2 min)
+  EXPECT_EQ(rig.steps(), "sink-stop\napi-stop\n");
+
+  rig.scenario->revert(rig.ctx);
+  EXPECT_EQ(rig.steps(), "sink-stop\napi-stop\nsink-start\napi-start\n");
+  EXPECT_FALSE(rig.memory.value("sink_down", true));
+  EXPECT_TRUE(rig.memory.contains("sink_up_at"));
 }
 
 // A PID the engine reports is killed here only when its cgroup names the container: a remote
@@ -124,32 +135,11 @@ TEST(GamedayServiceScenarios, ALocalPidIsTheContainersOnlyWhenItsCgroupNamesIt) 
 // The sink's stop fails, so inject never reaches the component: the revert brings the sink
 // back but leaves the running component alone (its start argv is not the revert's to run).
 TEST(GamedayServiceScenarios, AlertSinkDownNeverStartsAComponentItDidNotStop) {
-  TempDir dir;
-  const auto log = dir / "steps.log";
-  const auto step = [&](const std::string& what, int code = 0) {
-    return std::vector<std::string>{
-        "/bin/sh", "-c", "echo " + what + " >> " + log.string() + "; exit " + std::to_string(code)};
-  };
-  config::Config config;
-  config.alerts.push_back({"ops", "webhook", {}});
-  config::ComponentSpec component;
-  component.name = "api";
-  component.gameday.service = {"", step("api-stop"), step("api-start")};
-  component.gameday.alert_sink =
-      config::AlertSinkSwitch{"ops", {"", step("sink-stop", 1), step("sink-start")}};
-  auto scenario = make_alert_sink_down(config, component);
-  nlohmann::json memory = nlohmann::json::object();
-  Context ctx{config,
-              component,
-              memory,
-              [] {},
-              [](const std::string&) {},
-              [] { return false; },
-              [](const std::string&, const std::string&) {}};
-  EXPECT_THROW(scenario->inject(ctx), ScenarioError);
-  EXPECT_EQ(read(log), "sink-stop\n");
-  scenario->revert(ctx);
-  EXPECT_EQ(read(log), "sink-stop\nsink-start\n");
+  SinkDownRig rig(/*sink_stop_exit=*/1);
+  EXPECT_THROW(rig.scenario->inject(rig.ctx), ScenarioError);
+  EXPECT_EQ(rig.steps(), "sink-stop\n");
+  rig.scenario->revert(rig.ctx);
+  EXPECT_EQ(rig.steps(), "sink-stop\nsink-start\n");
 }
 
 }  // namespace
