@@ -134,6 +134,7 @@ TEST(DockerEngine, ActionsRestartStartAndLeaveManualStopsAlone) {
   DockerdServer engine;
   const actions::Incident incident{"i-1", "c", 1, "test"};
   engine.docker_ok(healthy_web("web"));
+  wait_healthy(engine, "web");  // see below: a stop must not meet runc's init
   const std::string before = started_at(engine, "web");
   // sleep as PID 1 ignores SIGTERM: the restart waits the whole stop_timeout (2 s), so the
   // request must be allowed to take longer than t.
@@ -233,6 +234,9 @@ TEST(DockerEngine, StopActionStopsRunningAndRestartingContainers) {
   DockerdServer engine;
   const actions::Incident incident{"i-1", "c", 1, "test"};
   engine.docker_ok(healthy_web("web"));
+  // Until the command runs, the container's PID 1 is runc's init, a Go program that SIGTERM
+  // ends at once with status 2 (seen once on a loaded CI machine): wait for the health check.
+  wait_healthy(engine, "web");
   // sleep as PID 1 ignores SIGTERM: the stop waits the whole stop_timeout (2 s) before SIGKILL.
   auto stop = docker_action(engine, "docker_stop", "container: web\n          stop_timeout: 2s");
   auto outcome = stop->run(incident, 20s);
