@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "tests/support/patroni_standin.h"
 #include "tests/support/temp_dir.h"
@@ -29,8 +30,14 @@ config::ManagerSpec spec(const std::string& url, Duration interval = 60s) {
 
 struct CountingAsk {
   std::shared_ptr<std::atomic<int>> asked = std::make_shared<std::atomic<int>>(0);
+  // A question to `held_url` waits until `released` (an answer that has not come yet).
+  std::string held_url;
+  std::shared_ptr<std::atomic<bool>> released = std::make_shared<std::atomic<bool>>(false);
   ManagerWatch::Ask ask() const {
-    return [asked = asked](const config::ManagerSpec&) {
+    return [asked = asked, held = held_url, released = released](const config::ManagerSpec& m) {
+      while (!held.empty() && m.url.value == held && !*released) {
+        std::this_thread::sleep_for(5ms);
+      }
       ++*asked;
       ManagerReading reading;
       reading.at = Clock::now();
@@ -56,6 +63,7 @@ TEST(ManagerWatch, AsksAtOnceThenEachIntervalAndOnRequest) {
 
 TEST(ManagerWatch, PlanChangeKeepsAnswersOfTheSameManagerOnly) {
   CountingAsk counting;
+  counting.held_url = "http://c:8008";  // its answer must not be there before we look
   ManagerWatch watch(counting.ask());
   watch.set_targets({{"db", spec("http://a:8008")}, {"other", spec("http://b:8008")}});
   ASSERT_TRUE(wait_until([&] { return watch.readings().size() == 2; }, 5s));
@@ -66,6 +74,7 @@ TEST(ManagerWatch, PlanChangeKeepsAnswersOfTheSameManagerOnly) {
   const auto readings = watch.readings();
   EXPECT_TRUE(readings.contains("db")) << "same kind and URL: the answer stays";
   EXPECT_FALSE(readings.contains("other")) << "another URL: not known yet";
+  *counting.released = true;
   ASSERT_TRUE(wait_until([&] { return watch.readings().size() == 2; }, 5s));
   EXPECT_EQ(*counting.asked, asked + 1) << "only the new manager was asked";
   watch.set_targets({});
