@@ -285,11 +285,11 @@ struct ConnectionFront::Core {
       ++connection.requests;
       const bool last = connection.requests >= limits.max_requests;
       connection.stream.begin_request(started + limits.request_timeout);
-      started = Clock::now();  // a pipelined next request's head is already here
       close_requested = false;
       keep = serve(connection.stream, last) && !last && !close_requested;
       keep = connection.stream.flush() && keep;
       if (connection.stream.timed_out()) ++timed_out;
+      started = Clock::now();  // a pipelined next request's head is already here: its turn now
     } while (keep && connection.stream.has_whole_head());
     return keep;
   }
