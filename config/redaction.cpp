@@ -192,25 +192,20 @@ std::vector<std::string> secret_forms(std::string_view secret) {
 }
 
 Redactor::Redactor(const std::vector<std::string>& secrets) {
+  std::vector<std::string> forms;
   for (const auto& secret : secrets) {
-    for (auto& form : secret_forms(secret)) needles_.push_back(std::move(form));
+    for (auto& form : secret_forms(secret)) forms.push_back(std::move(form));
   }
-  std::sort(needles_.begin(), needles_.end(), [](const std::string& a, const std::string& b) {
-    return a.size() != b.size() ? a.size() > b.size() : a < b;
-  });
-  needles_.erase(std::unique(needles_.begin(), needles_.end()), needles_.end());
+  forms_ = MultiStringMatcher(std::move(forms));
 }
 
 std::string Redactor::redact(std::string_view text) const {
   std::vector<bool> covered;  // allocated on the first match only
-  for (const auto& needle : needles_) {
-    for (auto at = text.find(needle); at != std::string_view::npos;
-         at = text.find(needle, at + 1)) {
-      if (covered.empty()) covered.resize(text.size(), false);
-      std::fill(covered.begin() + static_cast<long>(at),
-                covered.begin() + static_cast<long>(at + needle.size()), true);
-    }
-  }
+  forms_.find(text, [&](std::size_t begin, std::size_t end) {
+    if (covered.empty()) covered.resize(text.size(), false);
+    std::fill(covered.begin() + static_cast<long>(begin), covered.begin() + static_cast<long>(end),
+              true);
+  });
   if (covered.empty()) return std::string(text);
   std::string out;
   out.reserve(text.size());

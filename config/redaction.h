@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/multi_string_matcher.h"
+
 namespace watchdog::config {
 
 inline constexpr std::size_t kMinSecretBytes = 4;
@@ -44,13 +46,13 @@ class Redactor {
   Redactor() = default;
   explicit Redactor(const std::vector<std::string>& secrets);
 
-  // `text` with every secret form replaced by kRedactedMarker.
+  // `text` with every secret form replaced by kRedactedMarker. One pass over `text`, however
+  // many secrets there are (multi_string_matcher.h).
   std::string redact(std::string_view text) const;
-  bool empty() const { return needles_.empty(); }
-  const std::vector<std::string>& needles() const { return needles_; }
+  bool empty() const { return forms_.empty(); }
 
  private:
-  std::vector<std::string> needles_;  // longest first
+  MultiStringMatcher forms_;
 };
 
 // ---- the process-wide registry ----
