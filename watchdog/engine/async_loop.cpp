@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -46,10 +47,22 @@ std::uint32_t epoll_flags(bool in, bool out) {
   return (in ? std::uint32_t{EPOLLIN} : 0u) | (out ? std::uint32_t{EPOLLOUT} : 0u);
 }
 
-long connection_cache_size() {
+rlim_t open_files_limit() {
   rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 1024;
-  return static_cast<long>(std::clamp<rlim_t>(files.rlim_cur / 4, 16, 4096));
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 4096;
+  return files.rlim_cur;
+}
+
+long connection_cache_size() {
+  return static_cast<long>(std::clamp<rlim_t>(open_files_limit() / 4, 16, 4096));
+}
+
+std::size_t transfer_cap(std::size_t wanted) {
+  return std::max<std::size_t>(1, std::min<std::size_t>(wanted, open_files_limit() / 2));
+}
+
+std::chrono::milliseconds left_of(std::chrono::milliseconds budget, SteadyClock::duration used) {
+  return budget - std::chrono::ceil<std::chrono::milliseconds>(used);
 }
 
 }  // namespace
@@ -75,6 +88,11 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     std::unique_ptr<probes::HttpTransfer> transfer;
     std::function<void(probes::HttpResponse)> done;
   };
+  struct WaitingTransfer {  // submitted while the cap was reached
+    probes::HttpRequest request;
+    std::function<void(probes::HttpResponse)> done;
+    SteadyTime submitted;
+  };
 
   int epoll_fd = -1;
   int wake_fd = -1;
@@ -84,6 +102,8 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines;
   std::uint32_t next_wait = kFirstWait;  // wraps around, skipping the fixed tags
   std::unordered_map<CURL*, Transfer> transfers;
+  const std::size_t max_transfers;
+  std::deque<WaitingTransfer> waiting_transfers;  // oldest first
   // Easy handles of finished transfers, reset, for the next ones (a few: as many as were in
   // flight at once, capped); connections live in the multi handle's cache, not in these.
   std::vector<CURL*> idle_easy;
@@ -92,7 +112,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   std::atomic<bool> stopping{false};
   std::thread thread;
 
-  Impl() {
+  explicit Impl(std::size_t transfer_limit) : max_transfers(transfer_cap(transfer_limit)) {
     probes::init_http_client();
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -139,6 +159,15 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
 
   void http(const probes::HttpRequest& request,
             std::function<void(probes::HttpResponse)> done) override {
+    if (transfers.size() >= max_transfers || !waiting_transfers.empty()) {
+      waiting_transfers.push_back({request, std::move(done), SteadyClock::now()});
+      return;
+    }
+    start_transfer(request, std::move(done));
+  }
+
+  void start_transfer(const probes::HttpRequest& request,
+                      std::function<void(probes::HttpResponse)> done) {
     CURL* reuse = nullptr;
     if (!idle_easy.empty()) {
       reuse = idle_easy.back();
@@ -228,6 +257,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
         deadlines.pop();
         end_wait(expired.fd, expired.number, false);
       }
+      expire_waiting_transfers(now);
       finish_transfers();
     }
   }
@@ -242,6 +272,10 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     }
     if (!deadlines.empty())
       next = next ? std::min(*next, deadlines.top().when) : deadlines.top().when;
+    if (!waiting_transfers.empty()) {
+      const auto expires = expiry(waiting_transfers.front());
+      next = next ? std::min(*next, expires) : expires;
+    }
     if (!next) return 1000;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - SteadyClock::now());
     return static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
@@ -279,6 +313,45 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
       } catch (...) {
       }
     }
+    start_waiting_transfers();
+  }
+
+  // Into the places that came free, oldest first, each with what is left of its timeout.
+  void start_waiting_transfers() {
+    expire_waiting_transfers(SteadyClock::now());
+    while (!waiting_transfers.empty() && transfers.size() < max_transfers) {
+      auto waiting = std::move(waiting_transfers.front());
+      waiting_transfers.pop_front();
+      auto& request = waiting.request;
+      request.timeout = left_of(request.timeout, SteadyClock::now() - waiting.submitted);
+      if (request.timeout.count() <= 0) request.timeout = std::chrono::milliseconds(1);
+      if (request.connect_timeout.count() > 0) {
+        request.connect_timeout = std::min(request.connect_timeout, request.timeout);
+      }
+      start_transfer(request, std::move(waiting.done));
+    }
+  }
+
+  static SteadyTime expiry(const WaitingTransfer& waiting) {
+    return waiting.submitted + waiting.request.timeout;
+  }
+
+  // Checks that found no place within their whole timeout (from the front: the oldest first;
+  // one behind a longer-lived one is reported when it reaches the front or a place).
+  void expire_waiting_transfers(SteadyTime now) {
+    while (!waiting_transfers.empty() && expiry(waiting_transfers.front()) <= now) {
+      auto waiting = std::move(waiting_transfers.front());
+      waiting_transfers.pop_front();
+      probes::HttpResponse response;
+      response.error = probes::HttpError::LocalResource;
+      response.error_text = "not started within its timeout: " + std::to_string(max_transfers) +
+                            " HTTP checks were in flight (the watchdog's own limit)";
+      response.elapsed = now - waiting.submitted;
+      try {
+        waiting.done(std::move(response));
+      } catch (...) {
+      }
+    }
   }
 
   void start_submitted() {
@@ -302,7 +375,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   }
 };
 
-AsyncLoop::AsyncLoop() : impl_(std::make_unique<Impl>()) {}
+AsyncLoop::AsyncLoop(std::size_t max_transfers) : impl_(std::make_unique<Impl>(max_transfers)) {}
 
 AsyncLoop::~AsyncLoop() = default;
 

@@ -123,6 +123,71 @@ TEST_F(AsyncHttpProbe, AHungTargetDelaysNoOtherCheck) {
   EXPECT_EQ(hung_done.wait_for(0s), std::future_status::timeout);
 }
 
+// The transfer cap: a check beyond it waits for a place, keeps its own deadline, and one that
+// finds none in time is the watchdog's congestion (Unknown / LocalResource), not the target's.
+class CappedHttpLoop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::add_http_probe_routes(http.server);
+    base = http.start();
+  }
+  std::shared_ptr<probes::Probe> probe(const std::string& url) {
+    return probe_from_yaml("http", "url: " + url + "\n");
+  }
+  std::future<ProbeResult> submit(AsyncLoop& loop, std::shared_ptr<probes::Probe> p,
+                                  std::chrono::milliseconds timeout) {
+    auto promise = std::make_shared<std::promise<ProbeResult>>();
+    auto future = promise->get_future();
+    loop.submit(
+        std::move(p), timeout, [promise](ProbeResult r) { promise->set_value(std::move(r)); },
+        [promise] { promise->set_value(ProbeResult{}); });
+    return future;
+  }
+  std::string hung_url() { return "http://127.0.0.1:" + std::to_string(hung.port()) + "/"; }
+
+  testing::HttpServer http;
+  testing::HungListener hung;
+  std::string base;
+};
+
+TEST_F(CappedHttpLoop, AFreePlaceKeepsEveryOtherCheckGoing) {
+  AsyncLoop loop(2);
+  auto stuck = submit(loop, probe(hung_url()), 20s);  // holds one of the two places
+  auto live = probe(base + "/ok");
+  for (int n = 0; n < 10; ++n) {
+    auto result = submit(loop, live, 2s).get();
+    EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  }
+  EXPECT_EQ(stuck.wait_for(0s), std::future_status::timeout);
+}
+
+TEST_F(CappedHttpLoop, AWaitingCheckStartsWhenAPlaceFreesWithWhatIsLeftOfItsTimeout) {
+  AsyncLoop loop(1);
+  auto stuck = submit(loop, probe(hung_url()), 600ms);
+  auto waiting = submit(loop, probe(base + "/ok"), 3s);
+  const auto stuck_result = stuck.get();
+  EXPECT_EQ(stuck_result.failure, FailureKind::Timeout) << stuck_result.detail;
+  const auto result = waiting.get();
+  EXPECT_EQ(result.status, ProbeStatus::Healthy) << result.detail;
+  EXPECT_GE(result.latency, 550ms);  // its latency includes the wait for the place
+}
+
+TEST_F(CappedHttpLoop, NoPlaceWithinTheTimeoutIsTheWatchdogsOwnCongestion) {
+  AsyncLoop loop(2);
+  auto first = submit(loop, probe(hung_url()), 20s);
+  auto second = submit(loop, probe(hung_url()), 20s);
+  const auto begun = std::chrono::steady_clock::now();
+  auto waiting = submit(loop, probe(base + "/ok"), 400ms);
+  ASSERT_EQ(waiting.wait_for(10s), std::future_status::ready);  // not after the hung ones' 20 s
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 5s);
+  const auto result = waiting.get();
+  EXPECT_EQ(result.status, ProbeStatus::Unknown) << result.detail;
+  EXPECT_EQ(result.failure, FailureKind::LocalResource) << result.detail;
+  EXPECT_NE(result.detail.find("HTTP checks were in flight"), std::string::npos) << result.detail;
+  EXPECT_EQ(first.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(second.wait_for(0s), std::future_status::timeout);
+}
+
 std::shared_ptr<probes::Probe> tcp(const std::string& host, int port) {
   return probe_from_yaml("tcp", "host: " + host + "\nport: " + std::to_string(port));
 }
