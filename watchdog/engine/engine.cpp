@@ -130,6 +130,10 @@ void Engine::loop() {
     for (auto& event : batch) {
       if (std::holds_alternative<StopEvent>(event.body)) {
         persist(/*flush_memories=*/true);
+        // The last record now, not a second later: the elector publishes it before it
+        // releases the lock, so the next leader does not resolve, once more, an incident that
+        // closed here in the last second.
+        if (options_.publish_record) publish_record(/*now=*/true);
         return;
       }
       handle(event);

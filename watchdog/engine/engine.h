@@ -198,7 +198,8 @@ class Engine {
   void take_over_alerts();
   void adopt_incident(Runtime& runtime, const HandedIncident& incident, TimePoint now);
   void resolve_handed(const HandedIncident& incident, const std::string& why, TimePoint now);
-  void publish_record();
+  // At most once per kPublishSpacing (the lock publishes at each renewal), unless `now`: stop.
+  void publish_record(bool now = false);
   // Reads leadership (an atomic read of the elector) and acts on a change: holds recomputed,
   // the tenure's actions killed when it ended, the handover when it began. The only writer of
   // leader_, so no edge is missed whichever path asks first.

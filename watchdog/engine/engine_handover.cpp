@@ -206,9 +206,9 @@ void Engine::end_tenure() {
   }
 }
 
-void Engine::publish_record() {
+void Engine::publish_record(bool now) {
   const auto steady = std::chrono::steady_clock::now();
-  if (!record_dirty_ || steady < next_publish_) return;
+  if (!record_dirty_ || (!now && steady < next_publish_)) return;
   record_dirty_ = false;
   next_publish_ = steady + kPublishSpacing;
   LeaderRecord record;

@@ -58,6 +58,17 @@ void LeaderElector::stop() noexcept {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Still leading, with a record newer than the last one published (the engine's final one,
+  // set as it stopped): one more renewal publishes it, so the next leader reads this replica's
+  // last word and not the state of up to a renew interval ago.
+  if (locally_valid(Clock::now())) {
+    std::string record;
+    {
+      std::lock_guard guard(record_mutex_);
+      record = to_publish_;
+    }
+    if (record != published_) lock_->acquire_or_renew(timing_.attempt_timeout(), record);
+  }
   lock_->release(timing_.attempt_timeout());  // the lock checks ownership itself
   valid_until_ = 0;
   notice(false, "stopped, lock released");
@@ -129,6 +140,7 @@ void LeaderElector::attempt() {
   next_attempt_ = start + timing_.renew_interval;
   switch (result.status) {
     case LockStatus::Held:
+      published_ = record;
       fencing_token_ = result.fencing_token;
       valid_until_ = ticks(start + timing_.lease - timing_.margin());
       notice(true, result.detail);

@@ -65,8 +65,10 @@ class LeaderElector {
   // Makes the first attempt on the calling thread (bounded by the renew interval), so a lone
   // replica is leader when start() returns, then starts the thread. No-op without a lock.
   void start();
-  // Stops the thread (waiting for a call in progress, at most about R) and releases the lock if
-  // held; is_leader() is false afterwards (true forever without a lock). Idempotent.
+  // Stops the thread (waiting for a call in progress, at most about R), publishes the latest
+  // record with one more renewal when it changed since the last one and this replica still
+  // leads, and releases the lock if held; is_leader() is false afterwards (true forever without
+  // a lock). Idempotent.
   void stop() noexcept;
 
   bool is_leader() const noexcept;
@@ -108,6 +110,7 @@ class LeaderElector {
   // Elector thread only (or start()/stop() while it does not run):
   bool reported_ = false;    // the leadership last passed to on_change
   std::string last_detail_;  // of the last attempt, for the "expired locally" reason
+  std::string published_;    // the record of the last Held attempt
   std::chrono::steady_clock::time_point next_attempt_{};
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -145,6 +145,31 @@ TEST(EngineHandover, ANewLeaderClosesWhatIsHealthyHereAndContinuesWhatIsOpen) {
   engine.stop();
 }
 
+TEST(EngineHandover, StoppingPublishesTheFinalRecordAtOnce) {
+  Fixture f;
+  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
+  auto probe = std::make_shared<SwitchProbe>("p");
+  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+  Lock lock;
+  lock.leader = true;
+  Engine engine(f.metrics, f.dispatcher, lock.options());
+  engine.start(f.plan);
+  probe->healthy_ = false;
+  auto lists_api = [&] {
+    const auto record = decode_leader_record(lock.last_published());
+    return record && record->incidents.size() == 1 && record->incidents[0].component == "api";
+  };
+  ASSERT_TRUE(wait_until(lists_api));
+  probe->healthy_ = true;
+  ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Healthy; }));
+  // Records go out at most once a second while running: the one without the incident may still
+  // wait for its turn here. Stopping must not leave the lock with the stale one.
+  engine.stop();
+  const auto last = decode_leader_record(lock.last_published());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_TRUE(last->incidents.empty()) << lock.last_published();
+}
+
 TEST(EngineHandover, LosingTheLeaseKillsTheRunningCommandActionWhichSawTheToken) {
   testing::TempDir dir;
   const auto pid_file = dir.path() / "pid";

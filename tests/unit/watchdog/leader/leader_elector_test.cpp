@@ -206,6 +206,33 @@ TEST(LeaderElector, StopReleasesTheLockAndEndsLeadership) {
   EXPECT_EQ(f.script->releases, 1) << "stop() is idempotent";
 }
 
+TEST(LeaderElector, StopPublishesARecordNewerThanTheLastRenewalBeforeReleasing) {
+  Fixture f({10min, 5min});  // no renewal during the test: only stop() can publish it
+  f.elector->set_record("open: api");
+  f.elector->start();
+  f.elector->set_record("open: none");  // the engine's final record, set as it stopped
+  f.elector->stop();
+  std::lock_guard guard(f.script->mutex);
+  EXPECT_EQ(f.script->published, (std::vector<std::string>{"open: api", "open: none"}));
+  EXPECT_EQ(f.script->releases, 1);
+}
+
+TEST(LeaderElector, StopPublishesNothingUnchangedAndNothingAsAFollower) {
+  {
+    Fixture f({10min, 5min});
+    f.elector->set_record("open: api");
+    f.elector->start();
+    f.elector->stop();
+    EXPECT_EQ(f.script->attempt_count(), 1) << "the record did not change since the renewal";
+  }
+  Fixture f({10min, 5min});
+  f.script->answer(LockStatus::NotHeld, "held by replica-a");
+  f.elector->start();
+  f.elector->set_record("open: none");
+  f.elector->stop();
+  EXPECT_EQ(f.script->attempt_count(), 1) << "a follower's record is not the lock's to keep";
+}
+
 TEST(LeaderElector, StopWakesAWaitingThread) {
   Fixture f({10min, 5min});
   f.elector->start();
