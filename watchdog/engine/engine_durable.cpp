@@ -54,6 +54,7 @@ void Engine::restore_from_store() {
       resume();  // before Resumed may move it (and close the incident)
       runtime->event_sequence = extra.value("event_sequence", 0);
       runtime->acknowledged = extra.value("acknowledged", std::string());
+      runtime->alerted_sinks = extra.value("alerted_sinks", std::vector<std::string>{});
       if (extra.contains("incident_started_ms")) {
         runtime->incident_started = from_epoch_ms(extra["incident_started_ms"].get<std::int64_t>());
       }
@@ -96,7 +97,8 @@ std::string fingerprint(const Component& machine, int event_sequence,
                         const std::optional<TimePoint>& first_failure,
                         const std::optional<TimePoint>& incident_started,
                         const std::optional<TimePoint>& action_settle,
-                        const std::string& acknowledged) {
+                        const std::string& acknowledged,
+                        const std::vector<std::string>& alerted_sinks) {
   std::string out;
   out.reserve(256);
   append_fingerprint(machine, out);
@@ -106,6 +108,10 @@ std::string fingerprint(const Component& machine, int event_sequence,
     out.append(reinterpret_cast<const char*>(&ms), sizeof(ms));
   }
   out.append(acknowledged);
+  for (const auto& sink : alerted_sinks) {
+    out.push_back('\0');
+    out.append(sink);
+  }
   return out;
 }
 
@@ -160,7 +166,8 @@ void Engine::persist(bool flush_memories) {
     auto& runtime = *runtimes_[i];
     if (!flush_memories) collect_memories(runtime);
     auto print = fingerprint(runtime.machine, runtime.event_sequence, runtime.first_failure,
-                             runtime.incident_started, runtime.action_settle, runtime.acknowledged);
+                             runtime.incident_started, runtime.action_settle, runtime.acknowledged,
+                             runtime.alerted_sinks);
     if (print == runtime.saved) continue;
     nlohmann::json extra = {{"event_sequence", runtime.event_sequence}};
     if (runtime.first_failure) extra["first_failure_ms"] = epoch_ms(*runtime.first_failure);
@@ -169,6 +176,9 @@ void Engine::persist(bool flush_memories) {
     }
     if (runtime.action_settle) extra["action_settle_ms"] = epoch_ms(*runtime.action_settle);
     if (!runtime.acknowledged.empty()) extra["acknowledged"] = runtime.acknowledged;
+    // A handed-over incident's receivers are known only from the leader record: a restart must
+    // not forget them, or its resolution would reach only the sinks this replica alerted.
+    if (!runtime.alerted_sinks.empty()) extra["alerted_sinks"] = runtime.alerted_sinks;
     auto text = nlohmann::json{{"machine", snapshot(runtime.machine)}, {"engine", extra}}.dump();
     changed.emplace_back(&runtime, std::move(text), std::move(print));
   }

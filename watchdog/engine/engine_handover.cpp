@@ -120,18 +120,17 @@ std::string Engine::adopt_on_open(Runtime& runtime, const StepResult& result) {
   const bool opened = std::any_of(result.transitions.begin(), result.transitions.end(),
                                   [](const Transition& t) { return t.from == State::Healthy; });
   if (!opened || m.incident_id.empty()) return "";
-  const auto it = std::find_if(handed_.begin(), handed_.end(), [&](const HandedIncident& h) {
-    return h.component == m.name;
-  });
+  const auto it = std::find_if(handed_.begin(), handed_.end(),
+                               [&](const HandedIncident& h) { return h.component == m.name; });
   if (it == handed_.end() || it->id == m.incident_id) return "";
   std::string opened_as = m.incident_id;
   spdlog::warn("incident_handed_over {} {} {} {}", kv("component", m.name), kv("incident", it->id),
                kv("was", opened_as), kv("from", record_holder_));
   m.incident_id = it->id;
-  recorder_.note(it->id, Clock::now(), "handover",
-                 "continues incident " + it->id + " of " + record_holder_ + " (" + it->state +
-                     " there)",
-                 {{"from", record_holder_}, {"was", opened_as}, {"sinks", it->sinks}});
+  recorder_.note(
+      it->id, Clock::now(), "handover",
+      "continues incident " + it->id + " of " + record_holder_ + " (" + it->state + " there)",
+      {{"from", record_holder_}, {"was", opened_as}, {"sinks", it->sinks}});
   runtime.alerted_sinks = it->sinks;
   if (leader_) {
     dispatcher_.adopt_incident(it->id, it->sinks);
@@ -166,15 +165,14 @@ void Engine::adopt_incident(Runtime& runtime, const HandedIncident& incident, Ti
   record_dirty_ = true;
 }
 
-void Engine::resolve_handed(const HandedIncident& incident, const std::string& why,
-                            TimePoint now) {
+void Engine::resolve_handed(const HandedIncident& incident, const std::string& why, TimePoint now) {
   alerts::AlertEvent event;
   event.event_id = incident.id + "/handover-HEALTHY";
   event.component = incident.component;
   event.from = state_from_string(incident.state).value_or(State::Critical);
   event.to = State::Healthy;
-  event.reason = "resolved by " + options_.identity + ": " + why + " (the incident of " +
-                 record_holder_ + ")";
+  event.reason =
+      "resolved by " + options_.identity + ": " + why + " (the incident of " + record_holder_ + ")";
   event.incident_id = incident.id;
   event.at = now;
   event.overall = overall_;
@@ -225,7 +223,8 @@ void Engine::publish_record(bool now) {
   std::size_t dropped = 0;
   options_.publish_record(encode_leader_record(record, kMaxLeaderRecordBytes, &dropped));
   if (dropped > 0) {
-    spdlog::warn("leader_record_truncated {} {}", kv("open", std::to_string(record.incidents.size())),
+    spdlog::warn("leader_record_truncated {} {}",
+                 kv("open", std::to_string(record.incidents.size())),
                  kv("left_out", std::to_string(dropped)));
   }
 }
@@ -238,6 +237,7 @@ void Engine::remember_sinks(Runtime& runtime, const std::string& incident_id,
     if (std::find(known.begin(), known.end(), sink) == known.end()) {
       known.push_back(sink);
       record_dirty_ = true;
+      touch(runtime);  // saved with its snapshot (engine_durable.cpp)
     }
   }
 }

@@ -118,7 +118,8 @@ TEST(EngineHandover, ANewLeaderClosesWhatIsHealthyHereAndContinuesWhatIsOpen) {
   lock.leader = true;
   ASSERT_TRUE(wait_until([&] { return incident_of(engine, "db") == "db-OF-A"; }));
   ASSERT_TRUE(wait_until([&] {
-    return !rows_of(f.dispatcher, "api-OF-A").empty() && !rows_of(f.dispatcher, "gone-OF-A").empty();
+    return !rows_of(f.dispatcher, "api-OF-A").empty() &&
+           !rows_of(f.dispatcher, "gone-OF-A").empty();
   }));
   for (const char* id : {"api-OF-A", "gone-OF-A"}) {
     const auto rows = rows_of(f.dispatcher, id);
@@ -168,6 +169,47 @@ TEST(EngineHandover, StoppingPublishesTheFinalRecordAtOnce) {
   const auto last = decode_leader_record(lock.last_published());
   ASSERT_TRUE(last.has_value());
   EXPECT_TRUE(last->incidents.empty()) << lock.last_published();
+}
+
+// The leader record is the only place a follower learns which sinks the leader alerted; a
+// follower restarted mid-incident keeps them (its snapshot in the store), so when it later leads
+// and the service recovers, the resolution still reaches them.
+TEST(EngineHandover, ARestartedReplicaStillKnowsWhereAHandedOverIncidentWasAlerted) {
+  watchdog::testing::TempDir dir;
+  auto store = store::StateStore::open(dir.path());
+  auto probe = std::make_shared<SwitchProbe>("p");
+  probe->healthy_ = false;
+  {
+    Fixture f;
+    f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
+    f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+    Lock follower;
+    follower.hand(record_of_a({{"api", "api-OF-A", "CRITICAL", {"ops"}}}));
+    auto options = follower.options();
+    options.store = store.get();
+    Engine engine(f.metrics, f.dispatcher, options);
+    engine.start(f.plan);
+    ASSERT_TRUE(wait_until([&] { return incident_of(engine, "api") == "api-OF-A"; }));
+    engine.stop();
+    EXPECT_TRUE(f.dispatcher.outbox()->recent(100).empty()) << "a follower alerts nobody";
+  }
+  Fixture f;
+  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
+  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+  Lock leader;  // no record of replica-a any more: only the store remembers its sinks
+  leader.leader = true;
+  auto options = leader.options();
+  options.store = store.get();
+  Engine engine(f.metrics, f.dispatcher, options);
+  probe->healthy_ = true;  // back before this replica alerted anything of it itself
+  engine.start(f.plan);
+  ASSERT_TRUE(wait_until([&] { return state_of(engine, "api") == State::Healthy; }));
+  ASSERT_TRUE(wait_until([&] { return !rows_of(f.dispatcher, "api-OF-A").empty(); }));
+  const auto rows = rows_of(f.dispatcher, "api-OF-A");
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].state, "HEALTHY");
+  EXPECT_EQ(rows[0].sink, "ops");
+  engine.stop();
 }
 
 TEST(EngineHandover, LosingTheLeaseKillsTheRunningCommandActionWhichSawTheToken) {
