@@ -9,19 +9,20 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "config/loader.h"
 #include "config/options.h"
 #include "config/text.h"
 #include "watchdog/alerts/dispatcher.h"
 #include "watchdog/backup_report_scheduler.h"
-#include "watchdog/cli/backup_report.h"
 #include "watchdog/backup_scheduler.h"
+#include "watchdog/cli/backup_report.h"
 #include "watchdog/gameday/gameday_scheduler.h"
 #include "watchdog/http/http_server.h"
 #include "watchdog/leader/leader_elector.h"
@@ -148,16 +149,14 @@ gameday::GamedayScheduler::ConfigLoader full_config_loader(
   };
 }
 
-// What the game-day scheduler keeps between starts: its entries, the state directory and the
-// component names (its metrics). Runs and resumes read the whole file (full_config_loader), so
-// it keeps no component's spec or probes: those were a copy of the plan per component.
-config::Config scheduler_config(const Plan& plan) {
-  config::Config config = plan.config;
-  config.components.resize(plan.components.size());
-  for (std::size_t i = 0; i < plan.components.size(); ++i) {
-    config.components[i].name = plan.components[i].spec.name;
-  }
-  return config;
+// What the game-day scheduler keeps between starts: its entries and the state directory, and
+// the component names (its metrics) apart. Runs and resumes read the whole file
+// (full_config_loader), so it keeps no component spec at all: even one holding only a name was
+// 0.8 KB per component (7.8 MB at 10,000).
+void start_gamedays(gameday::GamedayScheduler& gamedays, const Plan& plan) {
+  std::set<std::string> components;
+  for (const auto& component : plan.components) components.insert(component.spec.name);
+  gamedays.start(plan.config, std::move(components));  // its components are empty (plan.h)
 }
 
 // What a reload cannot change in a running process: the listen address (the socket is bound)
@@ -275,7 +274,7 @@ int run_daemon(const RunOptions& options) {
       gameday::GamedayScheduler::daemon_calls(metrics,
                                               full_config_loader(options.config_path, state_dir)),
       [&elector] { return elector.is_leader(); });
-  gamedays.start(scheduler_config(plan));
+  start_gamedays(gamedays, plan);
   engine.start(std::move(plan));
   return_freed_memory();
 
@@ -296,7 +295,7 @@ int run_daemon(const RunOptions& options) {
         backups.start(fresh.config.backups);
         report.start(fresh.config.backup_report, fresh.config.backups, fresh.alerts,
                      judge_settings_of(fresh.config));
-        gamedays.start(scheduler_config(fresh));
+        start_gamedays(gamedays, fresh);
         engine.reload(std::move(fresh));  // returns once the loop has applied it
         return_freed_memory();
         metrics.count_reload(true);

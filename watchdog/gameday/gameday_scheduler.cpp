@@ -88,7 +88,14 @@ GamedayScheduler::GamedayScheduler(Calls calls, std::function<bool()> is_leader,
 GamedayScheduler::~GamedayScheduler() { stop(); }
 
 void GamedayScheduler::start(const config::Config& config) {
+  std::set<std::string> components;
+  for (const auto& component : config.components) components.insert(component.name);
+  start(config, std::move(components));
+}
+
+void GamedayScheduler::start(const config::Config& config, std::set<std::string> components) {
   auto shared = std::make_shared<const config::Config>(config);
+  auto names = std::make_shared<const std::set<std::string>>(std::move(components));
   for (const auto& entry : config.gamedays) {
     spdlog::info("gameday_schedule {} {} {}", kv("scenario", entry.scenario),
                  kv("component", entry.component),
@@ -97,6 +104,7 @@ void GamedayScheduler::start(const config::Config& config) {
   {
     std::lock_guard lock(mutex_);
     config_ = std::move(shared);
+    components_ = std::move(names);
   }
   wake_.notify_all();
   if (thread_.joinable()) return;  // a reload: the loop reads the new config at its next turn
@@ -142,11 +150,13 @@ void GamedayScheduler::loop() {
 
 void GamedayScheduler::tick(TimePoint now, bool first) {
   std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const std::set<std::string>> components;
   {
     std::lock_guard lock(mutex_);
     config = config_;
+    components = components_;
   }
-  if (calls_.refresh) calls_.refresh(*config);
+  if (calls_.refresh) calls_.refresh(*config, *components);
   if (now < checked_until_) checked_until_ = now;  // the clock stepped back: nothing is due
   for (const auto& entry : config->gamedays) {
     const auto due = due_start(entry.schedule, checked_until_, now);

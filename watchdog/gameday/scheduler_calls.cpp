@@ -97,7 +97,7 @@ GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics,
     return runner.resume_interrupted();
   };
   auto side = std::make_shared<MetricsSide>(metrics);
-  calls.refresh = [side](const config::Config& config) {
+  calls.refresh = [side](const config::Config& config, const std::set<std::string>& components) {
     if (!side->store) {
       try {
         side->store = store::StateStore::open_existing(config.watchdog.state_dir);
@@ -110,8 +110,6 @@ GamedayScheduler::Calls GamedayScheduler::daemon_calls(core::Metrics& metrics,
         return;
       }
     }
-    std::set<std::string> components;
-    for (const auto& component : config.components) components.insert(component.name);
     side->figures.refresh(*side->store, components);
   };
   return calls;

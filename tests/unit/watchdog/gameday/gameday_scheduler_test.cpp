@@ -135,7 +135,7 @@ class GamedaySchedulerLoop : public ::testing::Test {
       resumes_++;
       return 0;
     };
-    calls_.refresh = [this](const config::Config&) { refreshes_++; };
+    calls_.refresh = [this](const config::Config&, const std::set<std::string>&) { refreshes_++; };
   }
 
   std::unique_ptr<GamedayScheduler> scheduler(bool leader = true) {
