@@ -11,7 +11,6 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -20,7 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/units.h"
 #include "probes/clients/http_client.h"
+#include "watchdog/engine/waiting_transfers.h"
 #include "watchdog/thread_name.h"
 
 namespace watchdog::core {
@@ -88,11 +89,6 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     std::unique_ptr<probes::HttpTransfer> transfer;
     std::function<void(probes::HttpResponse)> done;
   };
-  struct WaitingTransfer {  // submitted while the cap was reached
-    probes::HttpRequest request;
-    std::function<void(probes::HttpResponse)> done;
-    SteadyTime submitted;
-  };
 
   int epoll_fd = -1;
   int wake_fd = -1;
@@ -103,7 +99,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   std::uint32_t next_wait = kFirstWait;  // wraps around, skipping the fixed tags
   std::unordered_map<CURL*, Transfer> transfers;
   const std::size_t max_transfers;
-  std::deque<WaitingTransfer> waiting_transfers;  // oldest first
+  WaitingTransfers waiting_transfers;  // submitted while the cap was reached
   // Easy handles of finished transfers, reset, for the next ones (a few: as many as were in
   // flight at once, capped); connections live in the multi handle's cache, not in these.
   std::vector<CURL*> idle_easy;
@@ -160,7 +156,7 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
   void http(const probes::HttpRequest& request,
             std::function<void(probes::HttpResponse)> done) override {
     if (transfers.size() >= max_transfers || !waiting_transfers.empty()) {
-      waiting_transfers.push_back({request, std::move(done), SteadyClock::now()});
+      waiting_transfers.push({request, std::move(done), SteadyClock::now()});
       return;
     }
     start_transfer(request, std::move(done));
@@ -272,9 +268,8 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     }
     if (!deadlines.empty())
       next = next ? std::min(*next, deadlines.top().when) : deadlines.top().when;
-    if (!waiting_transfers.empty()) {
-      const auto expires = expiry(waiting_transfers.front());
-      next = next ? std::min(*next, expires) : expires;
+    if (const auto expires = waiting_transfers.next_deadline()) {
+      next = next ? std::min(*next, *expires) : *expires;
     }
     if (!next) return 1000;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - SteadyClock::now());
@@ -316,41 +311,56 @@ struct AsyncLoop::Impl final : probes::AsyncIo {
     start_waiting_transfers();
   }
 
-  // Into the places that came free, oldest first, each with what is left of its timeout.
+  // Into the places that came free, oldest first, each with what is left of its timeout. A
+  // check that waited is never the target's fault when that rest runs out: its timeout is
+  // reported as the watchdog's congestion too (LocalResource), with how long it waited.
   void start_waiting_transfers() {
     expire_waiting_transfers(SteadyClock::now());
     while (!waiting_transfers.empty() && transfers.size() < max_transfers) {
-      auto waiting = std::move(waiting_transfers.front());
-      waiting_transfers.pop_front();
+      auto waiting = waiting_transfers.pop_oldest();
+      const auto waited = SteadyClock::now() - waiting.submitted;
       auto& request = waiting.request;
-      request.timeout = left_of(request.timeout, SteadyClock::now() - waiting.submitted);
-      if (request.timeout.count() <= 0) request.timeout = std::chrono::milliseconds(1);
+      const auto full = request.timeout;
+      request.timeout = left_of(full, waited);
+      if (request.timeout.count() <= 0) {
+        not_started(std::move(waiting), SteadyClock::now());
+        continue;
+      }
       if (request.connect_timeout.count() > 0) {
         request.connect_timeout = std::min(request.connect_timeout, request.timeout);
       }
-      start_transfer(request, std::move(waiting.done));
+      const std::string note =
+          "waited " +
+          config::format_duration(std::chrono::ceil<std::chrono::milliseconds>(waited)) +
+          " for a place among " + std::to_string(max_transfers) +
+          " HTTP checks in flight, then had " + config::format_duration(request.timeout) +
+          " of its " + config::format_duration(full);
+      start_transfer(request,
+                     [done = std::move(waiting.done), note](probes::HttpResponse response) {
+                       if (response.error == probes::HttpError::Timeout) {
+                         response.error = probes::HttpError::LocalResource;
+                         response.error_text = "no answer in time after it " + note;
+                       }
+                       done(std::move(response));
+                     });
     }
   }
 
-  static SteadyTime expiry(const WaitingTransfer& waiting) {
-    return waiting.submitted + waiting.request.timeout;
+  // Checks that found no place within their whole timeout, wherever they stand in the line.
+  void expire_waiting_transfers(SteadyTime now) {
+    if (waiting_transfers.empty()) return;
+    for (auto& waiting : waiting_transfers.pop_expired(now)) not_started(std::move(waiting), now);
   }
 
-  // Checks that found no place within their whole timeout (from the front: the oldest first;
-  // one behind a longer-lived one is reported when it reaches the front or a place).
-  void expire_waiting_transfers(SteadyTime now) {
-    while (!waiting_transfers.empty() && expiry(waiting_transfers.front()) <= now) {
-      auto waiting = std::move(waiting_transfers.front());
-      waiting_transfers.pop_front();
-      probes::HttpResponse response;
-      response.error = probes::HttpError::LocalResource;
-      response.error_text = "not started within its timeout: " + std::to_string(max_transfers) +
-                            " HTTP checks were in flight (the watchdog's own limit)";
-      response.elapsed = now - waiting.submitted;
-      try {
-        waiting.done(std::move(response));
-      } catch (...) {
-      }
+  void not_started(WaitingTransfers::Entry waiting, SteadyTime now) const {
+    probes::HttpResponse response;
+    response.error = probes::HttpError::LocalResource;
+    response.error_text = "not started within its timeout: " + std::to_string(max_transfers) +
+                          " HTTP checks were in flight (the watchdog's own limit)";
+    response.elapsed = now - waiting.submitted;
+    try {
+      waiting.done(std::move(response));
+    } catch (...) {
     }
   }
 

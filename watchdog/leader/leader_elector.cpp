@@ -61,7 +61,9 @@ void LeaderElector::stop() noexcept {
   // Still leading, with a record newer than the last one published (the engine's final one,
   // set as it stopped): one more renewal publishes it, so the next leader reads this replica's
   // last word and not the state of up to a renew interval ago.
-  if (locally_valid(Clock::now())) {
+  // Only after a Held renewal: when the server stopped answering, a final call would only add
+  // its timeout to the stop (and could extend a lease the release may then fail to end).
+  if (last_held_ && locally_valid(Clock::now())) {
     std::string record;
     {
       std::lock_guard guard(record_mutex_);
@@ -141,11 +143,13 @@ void LeaderElector::attempt() {
   switch (result.status) {
     case LockStatus::Held:
       published_ = record;
+      last_held_ = true;
       fencing_token_ = result.fencing_token;
       valid_until_ = ticks(start + timing_.lease - timing_.margin());
       notice(true, result.detail);
       break;
     case LockStatus::NotHeld:
+      last_held_ = false;
       valid_until_ = 0;
       notice(false, result.detail);
       if (result.retry_in.count() > 0) {
@@ -154,6 +158,7 @@ void LeaderElector::attempt() {
       }
       break;
     case LockStatus::Unknown:  // keep what we had until it runs out locally (run() reports that)
+      last_held_ = false;
       if (!locally_valid(Clock::now())) {
         valid_until_ = 0;
         notice(false, result.detail);

@@ -111,6 +111,7 @@ class LeaderElector {
   bool reported_ = false;    // the leadership last passed to on_change
   std::string last_detail_;  // of the last attempt, for the "expired locally" reason
   std::string published_;    // the record of the last Held attempt
+  bool last_held_ = false;   // the last attempt's answer was Held
   std::chrono::steady_clock::time_point next_attempt_{};
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -188,6 +188,30 @@ TEST_F(CappedHttpLoop, NoPlaceWithinTheTimeoutIsTheWatchdogsOwnCongestion) {
   EXPECT_EQ(second.wait_for(0s), std::future_status::timeout);
 }
 
+TEST_F(CappedHttpLoop, AShortTimeoutBehindALongOneIsReportedOnItsOwnDeadline) {
+  AsyncLoop loop(1);
+  auto stuck = submit(loop, probe(hung_url()), 20s);
+  auto long_wait = submit(loop, probe(base + "/ok"), 15s);  // first in line
+  const auto begun = std::chrono::steady_clock::now();
+  auto short_wait = submit(loop, probe(base + "/ok"), 300ms);
+  ASSERT_EQ(short_wait.wait_for(5s), std::future_status::ready) << "not after the one before it";
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 3s);
+  const auto result = short_wait.get();
+  EXPECT_EQ(result.failure, FailureKind::LocalResource) << result.detail;
+  EXPECT_EQ(long_wait.wait_for(0s), std::future_status::timeout);
+}
+
+TEST_F(CappedHttpLoop, ACheckThatWaitedIsNotBlamedWhenTheRestOfItsTimeoutRunsOut) {
+  AsyncLoop loop(1);
+  auto first = submit(loop, probe(hung_url()), 600ms);
+  auto second = submit(loop, probe(hung_url()), 1200ms);  // starts with ~600 ms of its 1.2 s
+  EXPECT_EQ(first.get().failure, FailureKind::Timeout) << "it had its whole timeout";
+  const auto result = second.get();
+  EXPECT_EQ(result.status, ProbeStatus::Unknown) << result.detail;
+  EXPECT_EQ(result.failure, FailureKind::LocalResource) << result.detail;
+  EXPECT_NE(result.detail.find("waited "), std::string::npos) << result.detail;
+}
+
 std::shared_ptr<probes::Probe> tcp(const std::string& host, int port) {
   return probe_from_yaml("tcp", "host: " + host + "\nport: " + std::to_string(port));
 }

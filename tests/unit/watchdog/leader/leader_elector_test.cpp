@@ -233,6 +233,18 @@ TEST(LeaderElector, StopPublishesNothingUnchangedAndNothingAsAFollower) {
   EXPECT_EQ(f.script->attempt_count(), 1) << "a follower's record is not the lock's to keep";
 }
 
+TEST(LeaderElector, StopMakesNoFinalCallWhenTheServerStoppedAnswering) {
+  Fixture f({10s, 2s});  // the attempt after the Unknown one would come 2 s later
+  f.elector->start();
+  f.script->answer(LockStatus::Unknown, "timed out");
+  ASSERT_TRUE(wait_until([&] { return f.script->attempt_count() == 2; }, 10s));
+  ASSERT_TRUE(f.elector->is_leader()) << "Unknown keeps the lease while it lasts";
+  f.elector->set_record("open: none");
+  f.elector->stop();
+  EXPECT_EQ(f.script->attempt_count(), 2) << "no renewal that would only add its timeout";
+  EXPECT_EQ(f.script->releases, 1);
+}
+
 TEST(LeaderElector, StopWakesAWaitingThread) {
   Fixture f({10min, 5min});
   f.elector->start();
