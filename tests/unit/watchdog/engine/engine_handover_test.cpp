@@ -75,11 +75,17 @@ std::vector<alerts::OutboxEntry> rows_of(alerts::Dispatcher& dispatcher, const s
   return rows;
 }
 
+// One component "api" checked by `probe`, with a quick fix action; alerts go to a sink ("ops")
+// that takes every event.
+void add_api(Fixture& f, const std::shared_ptr<SwitchProbe>& probe) {
+  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
+  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+}
+
 TEST(EngineHandover, AFollowerContinuesTheLeadersIncidentUnderItsIdAndSendsNothing) {
   Fixture f;
-  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
   auto probe = std::make_shared<SwitchProbe>("p");
-  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+  add_api(f, probe);
   Lock lock;
   lock.hand(record_of_a({{"api", "api-OF-A", "CRITICAL", {"ops"}}}));
   Engine engine(f.metrics, f.dispatcher, lock.options());
@@ -148,9 +154,8 @@ TEST(EngineHandover, ANewLeaderClosesWhatIsHealthyHereAndContinuesWhatIsOpen) {
 
 TEST(EngineHandover, StoppingPublishesTheFinalRecordAtOnce) {
   Fixture f;
-  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
   auto probe = std::make_shared<SwitchProbe>("p");
-  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+  add_api(f, probe);
   Lock lock;
   lock.leader = true;
   Engine engine(f.metrics, f.dispatcher, lock.options());
@@ -181,8 +186,7 @@ TEST(EngineHandover, ARestartedReplicaStillKnowsWhereAHandedOverIncidentWasAlert
   probe->healthy_ = false;
   {
     Fixture f;
-    f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
-    f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+    add_api(f, probe);
     Lock follower;
     follower.hand(record_of_a({{"api", "api-OF-A", "CRITICAL", {"ops"}}}));
     auto options = follower.options();
@@ -194,8 +198,7 @@ TEST(EngineHandover, ARestartedReplicaStillKnowsWhereAHandedOverIncidentWasAlert
     EXPECT_TRUE(f.dispatcher.outbox()->recent(100).empty()) << "a follower alerts nobody";
   }
   Fixture f;
-  f.dispatcher.set_providers({std::make_shared<NowhereSink>()});
-  f.add("api", probe, std::make_shared<FakeAction>("fix", 5ms, nullptr));
+  add_api(f, probe);
   Lock leader;  // no record of replica-a any more: only the store remembers its sinks
   leader.leader = true;
   auto options = leader.options();
