@@ -11,8 +11,9 @@
 //
 // HTTP transfers in flight are capped too (`max_transfers`): beyond it a check waits for a free
 // place, first come first served, and its timeout keeps counting from its submission (a check
-// starts with what is left of it). A check that found no place within its whole timeout is a
-// LocalResource error (Unknown: the watchdog's congestion, never the target's fault). Why: every
+// starts with what is left of it; waiting_transfers.h). A check that found no place within its
+// whole timeout, or that waited and then got no answer in the rest of it, is a LocalResource
+// error (Unknown: the watchdog's congestion, never the target's fault). Why: every
 // transfer in flight holds an easy handle, a connection and buffers (~14 KB); 10,000 first checks
 // at once made a 143 MB peak that glibc kept, and curl's connection cache is searched per new
 // transfer, so its cost grew with the transfers in flight. Only more than `max_transfers` hung
